@@ -1,0 +1,35 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, SpillwayConfig } from '../../../libs/config/src';
+import { DbModule } from '../../../libs/db/src';
+import { HealthModule } from '../../../libs/health/src';
+import { createIdempotencyStore, IDEMPOTENCY_STORE, IdempotencyStore, QueueModule } from '../../../libs/queue/src';
+import { ApiKeyGuard } from './ingest/api-key.guard';
+import { EnqueueBatcher } from './ingest/enqueue-batcher';
+import { IngestController } from './ingest/ingest.controller';
+import { IngestService } from './ingest/ingest.service';
+
+@Module({})
+export class AbsorberModule {
+  static forRoot(config: SpillwayConfig): DynamicModule {
+    return {
+      module: AbsorberModule,
+      imports: [ConfigModule.forRoot(config), QueueModule.forRoot(config), DbModule.forRoot(config), HealthModule],
+      controllers: [IngestController],
+      providers: [
+        IngestService,
+        EnqueueBatcher,
+        ApiKeyGuard,
+        {
+          provide: IDEMPOTENCY_STORE,
+          useFactory: () => createIdempotencyStore(config),
+        },
+        {
+          // Closes the store after the HTTP server has drained.
+          provide: 'IDEMPOTENCY_STORE_CLOSER',
+          inject: [IDEMPOTENCY_STORE],
+          useFactory: (store: IdempotencyStore) => ({ onApplicationShutdown: () => store.close() }),
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,68 @@
+import { isLane, Lane, LANES } from '../../../../libs/config/src';
+
+export interface EventInput {
+  type: string;
+  data: Record<string, unknown>;
+  priority?: Lane;
+  key?: string;
+}
+
+export type Checked = { ok: true; event: EventInput } | { ok: false; error: string };
+
+const TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/;
+const ALLOWED_FIELDS = new Set(['type', 'data', 'priority', 'key']);
+export const MAX_DATA_DEPTH = 32;
+export const MAX_KEY_LENGTH = 256;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Depth of nested objects/arrays, stopping as soon as the limit is passed. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  let level: unknown[] = [value];
+  for (let depth = 0; level.length; depth++) {
+    if (depth > limit) return true;
+    const next: unknown[] = [];
+    for (const v of level) {
+      if (typeof v === 'object' && v !== null) for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) next.push(child);
+    }
+    level = next;
+  }
+  return false;
+}
+
+/**
+ * Hand-written rather than a generic schema library: it runs on every request, and each error
+ * names the field (and, in a batch, the index) so a sender can fix its payload without guessing.
+ */
+export function checkEvent(body: unknown, where = ''): Checked {
+  if (!isPlainObject(body)) return { ok: false, error: `${where || 'body'} must be a JSON object` };
+  for (const field in body) {
+    if (!ALLOWED_FIELDS.has(field)) return { ok: false, error: `${where}${field}: unknown field (allowed: type, data, priority, key)` };
+  }
+  const { type, data, priority, key } = body;
+  if (typeof type !== 'string') return { ok: false, error: `${where}type: required, must be a string` };
+  if (!TYPE_PATTERN.test(type)) {
+    return { ok: false, error: `${where}type: 1-200 characters of letters, digits, _ . : - (starting with a letter or digit)` };
+  }
+  if (!isPlainObject(data)) return { ok: false, error: `${where}data: required, must be a JSON object` };
+  if (nestedDeeperThan(data, MAX_DATA_DEPTH)) return { ok: false, error: `${where}data: nested deeper than ${MAX_DATA_DEPTH} levels` };
+  if (priority !== undefined && !isLane(priority)) {
+    return { ok: false, error: `${where}priority: must be one of ${LANES.join(', ')}` };
+  }
+  if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH)) {
+    return { ok: false, error: `${where}key: must be a string of 1-${MAX_KEY_LENGTH} characters` };
+  }
+  return { ok: true, event: { type, data, priority: priority as Lane | undefined, key: key as string | undefined } };
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function checkIdempotencyKey(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !IDEMPOTENCY_KEY.test(value)) {
+    throw new Error('Idempotency-Key: must be 1-255 printable ASCII characters without spaces');
+  }
+  return value;
+}

@@ -1,0 +1,70 @@
+import { BadRequestException, Body, Controller, Headers, HttpCode, Post, Req, UnsupportedMediaTypeException, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiKeyGuard } from './api-key.guard';
+import { BrokerUnavailableFilter } from './broker-unavailable.filter';
+import { checkEvent, checkIdempotencyKey, EventInput } from './event-validator';
+import { Accepted, IngestService } from './ingest.service';
+
+export const MAX_BATCH = 500;
+
+function requireJson(contentType: string | undefined): void {
+  if (!contentType || !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
+    throw new UnsupportedMediaTypeException(`Content-Type must be application/json (got ${contentType ?? 'none'})`);
+  }
+}
+
+function idempotencyKeyOf(value: string | undefined): string | undefined {
+  try {
+    return checkIdempotencyKey(value);
+  } catch (err) {
+    throw new BadRequestException((err as Error).message);
+  }
+}
+
+@Controller('v1/events')
+@UseGuards(ApiKeyGuard)
+@UseFilters(BrokerUnavailableFilter)
+export class IngestController {
+  constructor(private readonly ingest: IngestService) {}
+
+  @Post()
+  @HttpCode(202)
+  async one(
+    @Body() body: unknown,
+    @Req() req: { tenant: string },
+    @Headers('content-type') contentType?: string,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<Accepted> {
+    requireJson(contentType);
+    const key = idempotencyKeyOf(idempotencyKey);
+    const checked = checkEvent(body);
+    if (!checked.ok) throw new BadRequestException(checked.error);
+    const [accepted] = await this.ingest.accept([checked.event], req.tenant, key);
+    return accepted;
+  }
+
+  @Post('batch')
+  @HttpCode(202)
+  async batch(
+    @Body() body: unknown,
+    @Req() req: { tenant: string },
+    @Headers('content-type') contentType?: string,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<{ results: Array<Accepted | { error: string }> }> {
+    requireJson(contentType);
+    const key = idempotencyKeyOf(idempotencyKey);
+    const events = (body as { events?: unknown } | null)?.events;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestException('body must be a JSON object with an "events" array');
+    for (const field in body) if (field !== 'events') throw new BadRequestException(`${field}: unknown field (allowed: events)`);
+    if (!Array.isArray(events)) throw new BadRequestException('events: required, must be an array');
+    if (events.length === 0) throw new BadRequestException('events: must hold at least one event');
+    if (events.length > MAX_BATCH) throw new BadRequestException(`events: holds ${events.length} events; the limit is ${MAX_BATCH}`);
+    // Each event is judged alone: the good ones are accepted, the bad ones answered with their error.
+    const checked = events.map((e, i) => checkEvent(e, `events[${i}].`));
+    const valid: EventInput[] = [];
+    for (const c of checked) if (c.ok) valid.push(c.event);
+    // Ids derive from the key and the index among valid events, so a retried batch maps to the same ids.
+    const accepted = valid.length ? await this.ingest.accept(valid, req.tenant, key, true) : [];
+    let next = 0;
+    return { results: checked.map((c) => (c.ok ? accepted[next++] : { error: c.error })) };
+  }
+}

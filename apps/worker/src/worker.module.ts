@@ -1,0 +1,24 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { ConfigModule, SpillwayConfig } from '../../../libs/config/src';
+import { DbModule } from '../../../libs/db/src';
+import { HealthModule } from '../../../libs/health/src';
+import { QueueModule } from '../../../libs/queue/src';
+import { DeliveryProcessor } from './delivery.processor';
+import { HandlerRegistry } from './handlers/handler.registry';
+import { StoreEventHandler } from './handlers/store-event.handler';
+import { LaneConsumers } from './lane-consumers.service';
+
+/** Add your handlers here (or pass them to `forRoot`, as tests do). */
+export const HANDLERS: Type[] = [StoreEventHandler];
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: SpillwayConfig, handlers: Type[] = HANDLERS): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [ConfigModule.forRoot(config), QueueModule.forRoot(config), DbModule.forRoot(config), HealthModule, DiscoveryModule],
+      providers: [...handlers, HandlerRegistry, DeliveryProcessor, LaneConsumers],
+    };
+  }
+}

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { Lane, LANES, LaneRoute } from './lanes';
+import { EnvReader } from './parse';
+
+export const QUEUE_DRIVERS = ['bullmq', 'sqs'] as const;
+export type QueueDriverName = (typeof QUEUE_DRIVERS)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The whole validated configuration; both apps and the TypeORM CLI read this and nothing else. */
+export interface SpillwayConfig {
+  queueDriver: QueueDriverName;
+  redisUrl: string;
+  databaseUrl: string;
+  awsRegion: string;
+  sqsEndpoint?: string;
+  queuePrefix: string;
+  port: number;
+  workerHealthPort: number;
+  /** sha256 digests of accepted API keys; empty means auth is off. */
+  apiKeyHashes: Buffer[];
+  logLevel: (typeof LOG_LEVELS)[number];
+  laneRoutes: LaneRoute[];
+  workerLanes: Lane[];
+  workerConcurrency: Record<Lane, number>;
+  maxAttempts: number;
+  retryBaseMs: number;
+  /** How long a delivery is leased to one worker before another may take it. */
+  leaseMs: number;
+  enqueueTimeoutMs: number;
+  bodyLimitBytes: number;
+  runMigrations: boolean;
+  /** Pause between readiness turning false and the listener closing (Kubernetes endpoint removal). */
+  shutdownDelayMs: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+function parseApiKeys(reader: EnvReader): Buffer[] {
+  const raw = reader.optional('INGEST_API_KEYS');
+  if (!raw) return [];
+  const hashes: Buffer[] = [];
+  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (entry.startsWith('sha256:')) {
+      const hex = entry.slice('sha256:'.length);
+      if (!/^[0-9a-f]{64}$/i.test(hex)) {
+        reader.problems.push('INGEST_API_KEYS: a sha256: entry must hold 64 hex digits');
+        continue;
+      }
+      hashes.push(Buffer.from(hex, 'hex'));
+    } else {
+      hashes.push(createHash('sha256').update(entry).digest());
+    }
+  }
+  return hashes;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig {
+  const r = new EnvReader(env);
+  const sqsEndpoint = r.optional('SQS_ENDPOINT');
+  if (sqsEndpoint) r.url('SQS_ENDPOINT', sqsEndpoint, ['http:', 'https:']);
+  const queuePrefix = r.string('QUEUE_PREFIX', 'spillway');
+  if (!/^[a-zA-Z0-9_-]{1,40}$/.test(queuePrefix)) {
+    r.problems.push('QUEUE_PREFIX: 1-40 letters, digits, - or _ (it becomes part of queue names)');
+  }
+  const config: SpillwayConfig = {
+    queueDriver: r.oneOf('QUEUE_DRIVER', QUEUE_DRIVERS, 'bullmq'),
+    redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    databaseUrl: r.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/test', ['postgres:', 'postgresql:']),
+    awsRegion: r.string('AWS_REGION', 'us-east-1'),
+    sqsEndpoint,
+    queuePrefix,
+    port: r.int('PORT', 8080, 1, 65535),
+    workerHealthPort: r.int('WORKER_HEALTH_PORT', 8081, 1, 65535),
+    apiKeyHashes: parseApiKeys(r),
+    logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    laneRoutes: r.routes('LANE_ROUTES'),
+    workerLanes: r.lanes('WORKER_LANES', LANES),
+    workerConcurrency: r.perLane('WORKER_CONCURRENCY', 4, 1, 256),
+    maxAttempts: r.int('MAX_ATTEMPTS', 5, 1, 100),
+    retryBaseMs: r.int('RETRY_BASE_MS', 1000, 1, 3_600_000),
+    leaseMs: r.int('LEASE_MS', 30_000, 1000, 43_200_000),
+    enqueueTimeoutMs: r.int('ENQUEUE_TIMEOUT_MS', 1000, 10, 60_000),
+    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+    runMigrations: r.bool('RUN_MIGRATIONS', true),
+    shutdownDelayMs: r.int('SHUTDOWN_DELAY_MS', 0, 0, 600_000),
+    shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 25_000, 1000, 3_600_000),
+  };
+  if (r.problems.length) throw new ConfigError(r.problems);
+  return config;
+}
+
+/**
+ * For `main.ts`: validate before Nest boots; a bad value prints one line per problem and exits,
+ * so nothing starts half-configured.
+ */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): SpillwayConfig {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`spillway: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}

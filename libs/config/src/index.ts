@@ -1,0 +1,4 @@
+export * from './lanes';
+export * from './config';
+export * from './config.module';
+export { EnvReader } from './parse';

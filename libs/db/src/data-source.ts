@@ -1,0 +1,31 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import type { SpillwayConfig } from '../../config/src';
+import { ProcessedEvent } from './entities/processed-event.entity';
+import { StoredEvent } from './entities/stored-event.entity';
+import { Init1764230400000 } from './migrations/1764230400000-Init';
+
+export const ENTITIES = [ProcessedEvent, StoredEvent];
+export const MIGRATIONS = [Init1764230400000];
+
+/** The only place database options are built; the apps and the migration CLI all come through here. */
+export function dataSourceOptions(config: SpillwayConfig): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: config.databaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'spillway_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    extra: {
+      max: 20,
+      connectionTimeoutMillis: 2000,
+      // Without it a dead socket holds a pool slot until TCP gives up.
+      keepAlive: true,
+    },
+  };
+}
+
+export function createDataSource(config: SpillwayConfig): DataSource {
+  return new DataSource(dataSourceOptions(config));
+}

@@ -1,0 +1,5 @@
+export * from './drain.state';
+export * from './health.module';
+export * from './logger';
+export * from './metrics';
+export * from './shutdown';

@@ -1,0 +1,201 @@
+import { Job, Queue, Worker } from 'bullmq';
+import IORedis, { RedisOptions } from 'ioredis';
+import type { Lane, SpillwayConfig } from '../../../config/src';
+import {
+  BrokerUnavailableError,
+  ConsumeOptions,
+  Consumer,
+  DeadLetter,
+  DeliveryHandler,
+  LaneDepth,
+  QueueCapabilities,
+  QueueDriver,
+  QueuedEvent,
+} from '../queue.port';
+import { chunk, errorText, withTimeout } from '../timeout';
+
+interface EventsJob {
+  events: QueuedEvent[];
+}
+interface DeadJob extends EventsJob {
+  attempts: number;
+  lastError: string;
+  failedAt: string;
+}
+
+/** Events per BullMQ job: each job costs one Lua script in Redis, so fewer, fuller jobs go faster. */
+const EVENTS_PER_JOB = 100;
+
+/**
+ * BullMQ on Redis: one queue per lane (`<prefix>:<lane>`) and a `<lane>-dlq` twin.
+ * Retries use BullMQ's own attempts + exponential backoff; the last failure is copied to the DLQ
+ * (keyed by job id, so a crash between copy and completion cannot duplicate it) before the job
+ * completes.
+ */
+export class BullmqDriver implements QueueDriver {
+  readonly name = 'bullmq';
+  readonly capabilities: QueueCapabilities = {
+    // BullMQ OSS has no per-key groups: concurrency > 1 may reorder events of one key.
+    orderedByKey: false,
+    maxNativeDelaySeconds: Number.MAX_SAFE_INTEGER / 1000,
+    maxMessageBytes: 512 * 1024 * 1024,
+    nativeDeadLetter: false,
+  };
+
+  private readonly producer: IORedis;
+  private readonly queues = new Map<string, Queue>();
+  private readonly workerConnections = new Set<IORedis>();
+
+  constructor(private readonly config: SpillwayConfig) {
+    // Fail fast while Redis is down: no offline queue, one try per command, so the absorber can
+    // answer 503 at once instead of holding the request.
+    this.producer = new IORedis(config.redisUrl, {
+      ...this.baseOptions(),
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+    });
+    this.producer.on('error', () => undefined); // state is read via isConnected(); avoid log floods
+  }
+
+  private baseOptions(): RedisOptions {
+    return {
+      connectTimeout: 2000,
+      retryStrategy: (times) => Math.min(times * 100, 1000),
+    };
+  }
+
+  private queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.producer, prefix: this.config.queuePrefix });
+      queue.on('error', () => undefined);
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  private jobOptions() {
+    return {
+      attempts: this.config.maxAttempts,
+      backoff: { type: 'exponential', delay: this.config.retryBaseMs },
+      removeOnComplete: true,
+      removeOnFail: false,
+    };
+  }
+
+  isConnected(): boolean {
+    return this.producer.status === 'ready';
+  }
+
+  async enqueue(lane: Lane, events: QueuedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    if (!this.isConnected()) throw new BrokerUnavailableError(`redis is not connected (${this.producer.status})`);
+    const jobs = chunk(events, EVENTS_PER_JOB).map((part) => ({
+      name: 'events',
+      data: { events: part } satisfies EventsJob,
+      opts: this.jobOptions(),
+    }));
+    const write = this.queue(lane).addBulk(jobs);
+    try {
+      await withTimeout(write, this.config.enqueueTimeoutMs, () => new Error('redis did not answer in time'));
+    } catch (err) {
+      throw new BrokerUnavailableError(`enqueue to ${lane} failed: ${(err as Error).message}`, err);
+    }
+  }
+
+  async consume(lane: Lane, handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer> {
+    const connection = new IORedis(this.config.redisUrl, { ...this.baseOptions(), maxRetriesPerRequest: null });
+    connection.on('error', () => undefined);
+    this.workerConnections.add(connection);
+    const maxAttempts = this.config.maxAttempts;
+    const dlq = this.queue(`${lane}-dlq`);
+    const worker = new Worker<EventsJob>(
+      lane,
+      async (job: Job<EventsJob>) => {
+        const attempt = job.attemptsMade + 1;
+        try {
+          await handler({ lane, events: job.data.events, attempt, maxAttempts });
+        } catch (err) {
+          if (attempt < maxAttempts) throw err;
+          const dead: DeadJob = {
+            events: job.data.events,
+            attempts: attempt,
+            lastError: errorText(err),
+            failedAt: new Date().toISOString(),
+          };
+          await dlq.add('dead', dead, { jobId: `${lane}-${job.id}`, removeOnComplete: true });
+        }
+      },
+      {
+        connection,
+        prefix: this.config.queuePrefix,
+        concurrency: options.concurrency,
+        lockDuration: this.config.leaseMs,
+        stalledInterval: this.config.leaseMs,
+        // A killed worker must not burn the job's attempts: stalls are not handler failures.
+        maxStalledCount: Math.max(maxAttempts, 10),
+      },
+    );
+    worker.on('error', () => undefined);
+    await worker.waitUntilReady();
+    return {
+      close: async () => {
+        await worker.close();
+        await connection.quit().catch(() => connection.disconnect());
+        this.workerConnections.delete(connection);
+      },
+    };
+  }
+
+  async depth(lane: Lane): Promise<LaneDepth> {
+    const counts = await this.queue(lane).getJobCounts('waiting', 'prioritized', 'paused', 'delayed', 'active', 'failed');
+    const dead = await this.queue(`${lane}-dlq`).getJobCounts('waiting');
+    return {
+      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.paused ?? 0),
+      delayed: counts.delayed ?? 0,
+      active: counts.active ?? 0,
+      deadLettered: (dead.waiting ?? 0) + (counts.failed ?? 0),
+    };
+  }
+
+  async deadLetters(lane: Lane, limit: number): Promise<DeadLetter[]> {
+    const jobs = (await this.queue(`${lane}-dlq`).getWaiting(0, limit - 1)) as Job<DeadJob>[];
+    return jobs.map((job) => ({
+      id: String(job.id),
+      lane,
+      events: job.data.events,
+      attempts: job.data.attempts,
+      lastError: job.data.lastError,
+      failedAt: job.data.failedAt,
+    }));
+  }
+
+  async redrive(lane: Lane): Promise<number> {
+    const dlq = this.queue(`${lane}-dlq`);
+    let moved = 0;
+    for (;;) {
+      const jobs = (await dlq.getWaiting(0, 99)) as Job<DeadJob>[];
+      if (jobs.length === 0) return moved;
+      // Add first, then remove: a crash in between redelivers, and the worker's ledger makes
+      // that second delivery a no-op, whereas the other order could lose it.
+      await this.queue(lane).addBulk(
+        jobs.map((job) => ({ name: 'events', data: { events: job.data.events }, opts: this.jobOptions() })),
+      );
+      for (const job of jobs) await job.remove();
+      moved += jobs.length;
+    }
+  }
+
+  async ping(): Promise<void> {
+    if (!this.isConnected()) throw new BrokerUnavailableError(`redis is not connected (${this.producer.status})`);
+    await withTimeout(this.producer.ping(), 500, () => new BrokerUnavailableError('redis ping timed out'));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    await Promise.all(
+      [...this.workerConnections].map((c) => c.quit().catch(() => c.disconnect())),
+    );
+    await this.producer.quit().catch(() => this.producer.disconnect());
+  }
+}

@@ -1,0 +1,60 @@
+import IORedis from 'ioredis';
+import type { Lane, SpillwayConfig } from '../../../config/src';
+import { BrokerUnavailableError } from '../queue.port';
+import { withTimeout } from '../timeout';
+
+export interface IdempotencyRecord {
+  id: string;
+  lane: Lane;
+}
+
+/** Remembers `Idempotency-Key`s for 24 h so a retried request enqueues nothing new. */
+export interface IdempotencyStore {
+  seen(scope: string, key: string): Promise<IdempotencyRecord | null>;
+  remember(scope: string, key: string, record: IdempotencyRecord): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const IDEMPOTENCY_STORE = Symbol('IDEMPOTENCY_STORE');
+const TTL_SECONDS = 24 * 60 * 60;
+
+export class RedisIdempotencyStore implements IdempotencyStore {
+  private readonly redis: IORedis;
+
+  constructor(private readonly config: SpillwayConfig) {
+    this.redis = new IORedis(config.redisUrl, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      retryStrategy: (times) => Math.min(times * 100, 1000),
+    });
+    this.redis.on('error', () => undefined);
+  }
+
+  private keyOf(scope: string, key: string): string {
+    return `${this.config.queuePrefix}:idem:${scope}:${key}`;
+  }
+
+  async seen(scope: string, key: string): Promise<IdempotencyRecord | null> {
+    if (this.redis.status !== 'ready') throw new BrokerUnavailableError('redis is not connected');
+    const value = await withTimeout(
+      this.redis.get(this.keyOf(scope, key)),
+      this.config.enqueueTimeoutMs,
+      () => new BrokerUnavailableError('redis did not answer in time'),
+    );
+    return value ? (JSON.parse(value) as IdempotencyRecord) : null;
+  }
+
+  async remember(scope: string, key: string, record: IdempotencyRecord): Promise<void> {
+    await this.redis.set(this.keyOf(scope, key), JSON.stringify(record), 'EX', TTL_SECONDS, 'NX');
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+export function createIdempotencyStore(config: SpillwayConfig): IdempotencyStore {
+  // Both drivers keep keys in Redis for now; the SQS target will get a store of its own.
+  return new RedisIdempotencyStore(config);
+}

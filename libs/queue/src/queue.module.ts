@@ -1,0 +1,34 @@
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import type { SpillwayConfig } from '../../config/src';
+import { BullmqDriver } from './bullmq/bullmq.driver';
+import { QUEUE_DRIVER, QueueDriver } from './queue.port';
+
+/** Picks the driver from `QUEUE_DRIVER` alone; nothing else in the apps knows which one runs. */
+export function createQueueDriver(config: SpillwayConfig): QueueDriver {
+  switch (config.queueDriver) {
+    case 'bullmq':
+      return new BullmqDriver(config);
+    case 'sqs':
+      throw new Error('QUEUE_DRIVER=sqs: the SQS driver is not part of this build yet');
+  }
+}
+
+class DriverCloser implements OnApplicationShutdown {
+  constructor(@Inject(QUEUE_DRIVER) private readonly driver: QueueDriver) {}
+  // After the HTTP server has finished in-flight requests (Nest closes it before this hook).
+  async onApplicationShutdown(): Promise<void> {
+    await this.driver.close();
+  }
+}
+
+@Global()
+@Module({})
+export class QueueModule {
+  static forRoot(config: SpillwayConfig): DynamicModule {
+    return {
+      module: QueueModule,
+      providers: [{ provide: QUEUE_DRIVER, useFactory: () => createQueueDriver(config) }, DriverCloser],
+      exports: [QUEUE_DRIVER],
+    };
+  }
+}

@@ -1,0 +1,96 @@
+import type { Lane } from '../../config/src';
+
+/** One accepted event as it travels through a broker. */
+export interface QueuedEvent {
+  id: string;
+  type: string;
+  lane: Lane;
+  /** Ordering/grouping key; absent means no ordering promise. */
+  key?: string;
+  data: Record<string, unknown>;
+  receivedAt: string;
+}
+
+/**
+ * What a worker gets: one broker message, carrying one or more events. The driver retries the
+ * whole delivery when the handler throws; effect-once per event is the worker's ledger's job.
+ */
+export interface Delivery {
+  lane: Lane;
+  events: QueuedEvent[];
+  /** 1 on first delivery. */
+  attempt: number;
+  maxAttempts: number;
+}
+
+export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
+
+export interface DeadLetter {
+  id: string;
+  lane: Lane;
+  events: QueuedEvent[];
+  attempts: number;
+  lastError: string;
+  failedAt: string;
+}
+
+export interface LaneDepth {
+  /** Ready to be taken now. */
+  waiting: number;
+  /** Waiting for a retry backoff or a delay. */
+  delayed: number;
+  /** Leased to a worker right now. */
+  active: number;
+  deadLettered: number;
+}
+
+/**
+ * What a broker cannot do is stated here rather than hidden: callers and the contract tests
+ * branch on these flags, never on the driver's name.
+ */
+export interface QueueCapabilities {
+  /** Deliveries sharing a `key` are handed out one at a time, in order. */
+  orderedByKey: boolean;
+  /** Longest single delay the broker takes natively (seconds); longer ones need hops. */
+  maxNativeDelaySeconds: number;
+  /** Largest message the broker takes, in bytes. */
+  maxMessageBytes: number;
+  /** The broker moves a message to its dead-letter queue by itself after N receives. */
+  nativeDeadLetter: boolean;
+}
+
+export interface ConsumeOptions {
+  concurrency: number;
+}
+
+export interface Consumer {
+  /** Stop fetching, wait for in-flight deliveries to finish (or return them), then disconnect. */
+  close(): Promise<void>;
+}
+
+/** The port: apps import this interface, never a broker library. */
+export interface QueueDriver {
+  readonly name: string;
+  readonly capabilities: QueueCapabilities;
+  /** Resolves only once the broker has durably accepted every event. */
+  enqueue(lane: Lane, events: QueuedEvent[]): Promise<void>;
+  consume(lane: Lane, handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer>;
+  depth(lane: Lane): Promise<LaneDepth>;
+  deadLetters(lane: Lane, limit: number): Promise<DeadLetter[]>;
+  /** Moves dead letters back to their lane; returns how many moved. */
+  redrive(lane: Lane): Promise<number>;
+  /** Throws when the broker is unreachable; fast, for readiness and load shedding. */
+  ping(): Promise<void>;
+  /** True when the producer connection is up right now (no I/O). */
+  isConnected(): boolean;
+  close(): Promise<void>;
+}
+
+export const QUEUE_DRIVER = Symbol('QUEUE_DRIVER');
+
+export class BrokerUnavailableError extends Error {
+  constructor(message: string, readonly cause?: unknown) {
+    super(message);
+    this.name = 'BrokerUnavailableError';
+  }
+}
