@@ -27,7 +27,18 @@ export class QueueModule {
   static forRoot(config: SpillwayConfig): DynamicModule {
     return {
       module: QueueModule,
-      providers: [{ provide: QUEUE_DRIVER, useFactory: () => createQueueDriver(config) }, DriverCloser],
+      providers: [
+        {
+          provide: QUEUE_DRIVER,
+          useFactory: async () => {
+            const driver = createQueueDriver(config);
+            // Start even if the broker is down (readiness says so), but give it a moment first.
+            await driver.waitUntilConnected(5000);
+            return driver;
+          },
+        },
+        DriverCloser,
+      ],
       exports: [QUEUE_DRIVER],
     };
   }

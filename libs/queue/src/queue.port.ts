@@ -83,6 +83,8 @@ export interface QueueDriver {
   ping(): Promise<void>;
   /** True when the producer connection is up right now (no I/O). */
   isConnected(): boolean;
+  /** Waits (bounded) for the first connection, so a fresh process does not refuse its first requests. */
+  waitUntilConnected(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -87,6 +87,20 @@ export class BullmqDriver implements QueueDriver {
     return this.producer.status === 'ready';
   }
 
+  async waitUntilConnected(timeoutMs: number): Promise<boolean> {
+    if (this.isConnected()) return true;
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.producer.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.producer.on('ready', onReady);
+    });
+  }
+
   async enqueue(lane: Lane, events: QueuedEvent[]): Promise<void> {
     if (events.length === 0) return;
     if (!this.isConnected()) throw new BrokerUnavailableError(`redis is not connected (${this.producer.status})`);

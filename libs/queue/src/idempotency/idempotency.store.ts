@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import IORedis from 'ioredis';
 import type { Lane, SpillwayConfig } from '../../../config/src';
 import { BrokerUnavailableError } from '../queue.port';
@@ -35,8 +36,18 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     return `${this.config.queuePrefix}:idem:${scope}:${key}`;
   }
 
+  /** A fresh connection may still be handshaking; wait for it briefly, but never for a dead one. */
+  private async connected(): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    if (this.redis.status === 'connecting' || this.redis.status === 'connect') {
+      await withTimeout(once(this.redis, 'ready'), this.config.enqueueTimeoutMs, () => new BrokerUnavailableError('redis is not connected'));
+      return;
+    }
+    throw new BrokerUnavailableError('redis is not connected');
+  }
+
   async seen(scope: string, key: string): Promise<IdempotencyRecord | null> {
-    if (this.redis.status !== 'ready') throw new BrokerUnavailableError('redis is not connected');
+    await this.connected();
     const value = await withTimeout(
       this.redis.get(this.keyOf(scope, key)),
       this.config.enqueueTimeoutMs,

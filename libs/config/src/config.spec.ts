@@ -1,0 +1,59 @@
+import { ConfigError, loadConfig } from './config';
+import { LaneRouter } from './lanes';
+
+describe('loadConfig', () => {
+  it('uses the contract defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.queueDriver).toBe('bullmq');
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/test');
+    expect(config.port).toBe(8080);
+    expect(config.workerHealthPort).toBe(8081);
+    expect(config.queuePrefix).toBe('spillway');
+    expect(config.apiKeyHashes).toEqual([]);
+    expect(config.workerLanes).toEqual(['critical', 'normal', 'low']);
+  });
+
+  it('reports every bad variable, one line each', () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ QUEUE_DRIVER: 'kafka', PORT: '99999', REDIS_URL: 'http://x', WORKER_CONCURRENCY: 'critical=0', LANE_ROUTES: 'a=urgent' });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.problems).toHaveLength(5);
+    expect(error!.problems[0]).toMatch(/^QUEUE_DRIVER: must be one of bullmq, sqs/);
+    expect(error!.problems.join('\n')).toMatch(/PORT: must be an integer from 1 to 65535 \(got "99999"\)/);
+    expect(error!.problems.join('\n')).toMatch(/REDIS_URL: must use redis: or rediss:/);
+    expect(error!.problems.join('\n')).toMatch(/WORKER_CONCURRENCY: bad entry "critical=0"/);
+    expect(error!.problems.join('\n')).toMatch(/LANE_ROUTES: bad entry "a=urgent"/);
+  });
+
+  it('accepts plain API keys and sha256: digests alike', () => {
+    const digest = 'a'.repeat(64);
+    const config = loadConfig({ INGEST_API_KEYS: `secret-one, sha256:${digest}` });
+    expect(config.apiKeyHashes).toHaveLength(2);
+    expect(config.apiKeyHashes[1].toString('hex')).toBe(digest);
+    expect(() => loadConfig({ INGEST_API_KEYS: 'sha256:xyz' })).toThrow(/64 hex digits/);
+  });
+
+  it('reads per-lane concurrency as one number or lane=n pairs', () => {
+    expect(loadConfig({ WORKER_CONCURRENCY: '8' }).workerConcurrency).toEqual({ critical: 8, normal: 8, low: 8 });
+    expect(loadConfig({ WORKER_CONCURRENCY: 'critical=16,low=1' }).workerConcurrency).toEqual({ critical: 16, normal: 4, low: 1 });
+  });
+});
+
+describe('LaneRouter', () => {
+  const router = new LaneRouter(
+    loadConfig({ LANE_ROUTES: 'payment.captured=critical,analytics.*=low,analytics.alert.*=critical' }).laneRoutes,
+  );
+
+  it('prefers priority, then the exact type, then the longest prefix, then normal', () => {
+    expect(router.laneFor('payment.captured', 'low')).toBe('low');
+    expect(router.laneFor('payment.captured')).toBe('critical');
+    expect(router.laneFor('analytics.pageview')).toBe('low');
+    expect(router.laneFor('analytics.alert.fired')).toBe('critical');
+    expect(router.laneFor('order.created')).toBe('normal');
+  });
+});

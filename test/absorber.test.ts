@@ -1,0 +1,118 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { QUEUE_DRIVER, QueueDriver } from '../libs/queue/src';
+import { startAbsorber } from './support/apps';
+import { testConfig, uniquePrefix } from './support/env';
+
+const KEY = 'test-ingest-key';
+
+describe('absorber HTTP API (real Redis)', () => {
+  let app: NestFastifyApplication;
+  let driver: QueueDriver;
+  const http = () => request(app.getHttpServer());
+  const post = (path: string, body: unknown) =>
+    http().post(path).set('Authorization', `Bearer ${KEY}`).set('Content-Type', 'application/json').send(JSON.stringify(body));
+
+  beforeAll(async () => {
+    app = await startAbsorber(
+      testConfig({
+        QUEUE_PREFIX: uniquePrefix('absorber'),
+        INGEST_API_KEYS: `other-key,${KEY}`,
+        LANE_ROUTES: 'payment.captured=critical,analytics.*=low',
+        BODY_LIMIT_BYTES: '4096',
+      }),
+    );
+    driver = app.get(QUEUE_DRIVER);
+  });
+  afterAll(() => app.close());
+
+  it('accepts an event with 202 and puts it on its lane', async () => {
+    const before = await driver.depth('critical');
+    const res = await post('/v1/events', { type: 'payment.captured', data: { amount: 5 } }).expect(202);
+    expect(res.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), lane: 'critical' });
+    const after = await driver.depth('critical');
+    expect(after.waiting).toBe(before.waiting + 1);
+  });
+
+  it('routes by priority, then type, then normal', async () => {
+    expect((await post('/v1/events', { type: 'payment.captured', data: {}, priority: 'low' })).body.lane).toBe('low');
+    expect((await post('/v1/events', { type: 'analytics.click', data: {} })).body.lane).toBe('low');
+    expect((await post('/v1/events', { type: 'order.created', data: {} })).body.lane).toBe('normal');
+  });
+
+  it('returns the same id for a repeated Idempotency-Key and enqueues nothing new', async () => {
+    const body = { type: 'order.created', data: { n: 1 }, priority: 'critical' };
+    const first = await post('/v1/events', body).set('Idempotency-Key', 'order-1001').expect(202);
+    const depth = await driver.depth('critical');
+    const second = await post('/v1/events', body).set('Idempotency-Key', 'order-1001').expect(202);
+    expect(second.body).toEqual(first.body);
+    expect((await driver.depth('critical')).waiting).toBe(depth.waiting);
+  });
+
+  it('keeps idempotency keys per API key', async () => {
+    const body = { type: 'order.created', data: {} };
+    const mine = await post('/v1/events', body).set('Idempotency-Key', 'shared-key').expect(202);
+    const theirs = await http()
+      .post('/v1/events')
+      .set('Authorization', 'Bearer other-key')
+      .set('Idempotency-Key', 'shared-key')
+      .send(body)
+      .expect(202);
+    expect(theirs.body.id).not.toBe(mine.body.id);
+  });
+
+  it('accepts a batch, answering each event on its own', async () => {
+    const res = await post('/v1/events/batch', {
+      events: [{ type: 'a', data: {} }, { type: 'b' }, { type: 'payment.captured', data: {} }],
+    }).expect(202);
+    expect(res.body.results).toEqual([
+      { id: expect.any(String), lane: 'normal' },
+      { error: 'events[1].data: required, must be a JSON object' },
+      { id: expect.any(String), lane: 'critical' },
+    ]);
+  });
+
+  it('gives a retried batch with the same Idempotency-Key the same ids', async () => {
+    const body = { events: [{ type: 'a', data: {} }, { type: 'b', data: {} }] };
+    const first = await post('/v1/events/batch', body).set('Idempotency-Key', 'batch-7').expect(202);
+    const second = await post('/v1/events/batch', body).set('Idempotency-Key', 'batch-7').expect(202);
+    expect(second.body).toEqual(first.body);
+    expect(new Set(first.body.results.map((r: { id: string }) => r.id)).size).toBe(2);
+  });
+
+  describe('refuses bad input with the exact status and a message naming the problem', () => {
+    const cases: Array<[string, () => request.Test, number, RegExp]> = [
+      ['no auth', () => http().post('/v1/events').send({ type: 'a', data: {} }), 401, /missing Authorization header/],
+      ['wrong key', () => http().post('/v1/events').set('Authorization', 'Bearer nope').send({ type: 'a', data: {} }), 401, /API key not accepted/],
+      ['not bearer', () => http().post('/v1/events').set('Authorization', `Basic ${KEY}`).send({ type: 'a', data: {} }), 401, /Bearer/],
+      ['broken JSON', () => post('/v1/events', {}).send('{"type":'), 400, /not valid JSON/],
+      ['empty body', () => http().post('/v1/events').set('Authorization', `Bearer ${KEY}`).set('Content-Type', 'application/json'), 400, /body is empty/],
+      ['missing type', () => post('/v1/events', { data: {} }), 400, /^type: required/],
+      ['data not an object', () => post('/v1/events', { type: 'a', data: 3 }), 400, /^data: required, must be a JSON object/],
+      ['bad priority', () => post('/v1/events', { type: 'a', data: {}, priority: 'urgent' }), 400, /^priority: must be one of/],
+      ['unknown field', () => post('/v1/events', { type: 'a', data: {}, tenant: 'x' }), 400, /^tenant: unknown field/],
+      ['bad Idempotency-Key', () => post('/v1/events', { type: 'a', data: {} }).set('Idempotency-Key', 'a b'), 400, /^Idempotency-Key/],
+      ['text/plain', () => http().post('/v1/events').set('Authorization', `Bearer ${KEY}`).set('Content-Type', 'text/plain').send('hello'), 415, /Content-Type must be application\/json/],
+      ['xml', () => http().post('/v1/events').set('Authorization', `Bearer ${KEY}`).set('Content-Type', 'application/xml').send('<a/>'), 415, /Content-Type must be application\/json/],
+      ['over the body limit', () => post('/v1/events', { type: 'a', data: { s: 'x'.repeat(5000) } }), 413, /over the limit of 4096 bytes/],
+      ['batch not an array', () => post('/v1/events/batch', { events: {} }), 400, /^events: required, must be an array/],
+      ['empty batch', () => post('/v1/events/batch', { events: [] }), 400, /at least one event/],
+      ['batch over 500', () => post('/v1/events/batch', { events: Array.from({ length: 501 }, () => ({})) }), 400, /holds 501 events; the limit is 500/],
+      ['unknown route', () => post('/v1/nothing', {}), 404, /Cannot POST \/v1\/nothing/],
+    ];
+    it.each(cases)('%s', async (_name, send, status, message) => {
+      const res = await send();
+      expect(res.status).toBe(status);
+      expect(res.body.message).toMatch(message);
+    });
+  });
+
+  it('serves liveness, readiness and metrics', async () => {
+    await http().get('/health/live').expect(200, { status: 'ok' });
+    const ready = await http().get('/health/ready').expect(200);
+    expect(ready.body.info).toMatchObject({ broker: { status: 'up' }, database: { status: 'up' }, shutdown: { status: 'up' } });
+    const metrics = await http().get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/spillway_events_accepted_total\{lane="critical"\} [1-9]/);
+    expect(metrics.text).toMatch(/spillway_queue_depth\{lane="critical",state="waiting"\} [1-9]/);
+  });
+});

@@ -1,0 +1,116 @@
+import { Injectable } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import type { EntityManager } from 'typeorm';
+import { EventHandler, HandlesEvents } from '../apps/worker/src/handlers/event-handler';
+import { LANES } from '../libs/config/src';
+import { QUEUE_DRIVER, QueueDriver, QueuedEvent } from '../libs/queue/src';
+import { startAbsorber, startWorker } from './support/apps';
+import { testConfig, uniquePrefix, waitFor } from './support/env';
+import { Ledger } from './support/ledger';
+
+/** Fails while `broken` is set, to stand in for a bug that a later deploy fixes. */
+@Injectable()
+@HandlesEvents('test.flaky')
+class FlakyHandler implements EventHandler {
+  static broken = true;
+  static calls = 0;
+  async handle(events: QueuedEvent[], tx: EntityManager): Promise<void> {
+    FlakyHandler.calls++;
+    if (FlakyHandler.broken) throw new Error('flaky handler is broken');
+    await tx.query('INSERT INTO events (id, type, lane, data, received_at) SELECT id, $2, $3, $4, now() FROM unnest($1::text[]) AS id', [
+      events.map((e) => e.id),
+      'test.flaky',
+      events[0].lane,
+      '{}',
+    ]);
+  }
+}
+
+describe('ingest -> BullMQ -> worker -> Postgres (real Redis and Postgres)', () => {
+  const config = testConfig({ QUEUE_PREFIX: uniquePrefix('pipeline'), MAX_ATTEMPTS: '3', RETRY_BASE_MS: '50' });
+  let absorber: NestFastifyApplication;
+  let worker: NestFastifyApplication;
+  let driver: QueueDriver;
+  const ledger = new Ledger();
+  const post = (body: unknown, idempotencyKey?: string) => {
+    const req = request(absorber.getHttpServer()).post('/v1/events').send(body as object);
+    return idempotencyKey ? req.set('Idempotency-Key', idempotencyKey) : req;
+  };
+
+  beforeAll(async () => {
+    absorber = await startAbsorber(config);
+    worker = await startWorker(config, [FlakyHandler]);
+    driver = absorber.get(QUEUE_DRIVER);
+  });
+  afterAll(async () => {
+    await worker.close();
+    await absorber.close();
+    await ledger.close();
+  });
+
+  it('turns an event on each lane into one processed_events row and one stored effect', async () => {
+    const ids: string[] = [];
+    for (const lane of LANES) {
+      const res = await post({ type: 'order.created', data: { lane }, priority: lane }).expect(202);
+      expect(res.body.lane).toBe(lane);
+      ids.push(res.body.id);
+    }
+    await waitFor('all lanes processed', () => ledger.allProcessed(ids));
+    const rows = await ledger.rows(ids);
+    expect(rows.map((r) => r.lane).sort()).toEqual([...LANES].sort());
+    expect(rows.every((r) => r.attempts === 1 && r.type === 'order.created')).toBe(true);
+    expect(await ledger.storedCount(ids)).toBe(3);
+  });
+
+  it('processes an idempotent repeat once', async () => {
+    const key = `repeat-${Date.now()}`;
+    const first = await post({ type: 'order.paid', data: {} }, key).expect(202);
+    const second = await post({ type: 'order.paid', data: {} }, key).expect(202);
+    expect(second.body.id).toBe(first.body.id);
+    await waitFor('the event processed', () => ledger.allProcessed([first.body.id]));
+    expect((await ledger.counts([first.body.id])).get(first.body.id)).toBe(1);
+    expect(await ledger.storedCount([first.body.id])).toBe(1);
+  });
+
+  it('has no second effect when the same event is delivered twice', async () => {
+    const res = await post({ type: 'order.shipped', data: {} }).expect(202);
+    await waitFor('first delivery processed', () => ledger.allProcessed([res.body.id]));
+    const [row] = await ledger.rows([res.body.id]);
+    const again: QueuedEvent = { id: res.body.id, type: 'order.shipped', lane: row.lane as QueuedEvent['lane'], data: {}, receivedAt: new Date().toISOString() };
+    await driver.enqueue('normal', [again, again]);
+    await waitFor('the redelivery consumed', async () => (await driver.depth('normal')).waiting + (await driver.depth('normal')).active === 0);
+    expect((await ledger.counts([res.body.id])).get(res.body.id)).toBe(1);
+    expect(await ledger.storedCount([res.body.id])).toBe(1);
+  });
+
+  it('retries a failing handler, dead-letters it after MAX_ATTEMPTS with its error, and redrives it once fixed', async () => {
+    FlakyHandler.broken = true;
+    FlakyHandler.calls = 0;
+    const good = await post({ type: 'order.created', data: {}, priority: 'low' }).expect(202);
+    const bad = await post({ type: 'test.flaky', data: {}, priority: 'low' }).expect(202);
+    const dead = await waitFor('a dead letter', async () => {
+      const letters = await driver.deadLetters('low', 10);
+      return letters.find((l) => l.events.some((e) => e.id === bad.body.id));
+    });
+    expect(dead.attempts).toBe(3);
+    expect(dead.lastError).toContain('flaky handler is broken');
+    expect(FlakyHandler.calls).toBeGreaterThanOrEqual(3);
+    expect(await ledger.allProcessed([bad.body.id])).toBe(false);
+    // Its batch-mate (if the two shared a delivery) was not held back.
+    await waitFor('the good event processed', () => ledger.allProcessed([good.body.id]));
+    expect((await driver.depth('low')).deadLettered).toBeGreaterThanOrEqual(1);
+
+    FlakyHandler.broken = false;
+    expect(await driver.redrive('low')).toBeGreaterThanOrEqual(1);
+    await waitFor('the redriven event processed', () => ledger.allProcessed([bad.body.id]));
+    expect((await ledger.counts([bad.body.id, good.body.id])).get(good.body.id)).toBe(1);
+    expect(await ledger.storedCount([bad.body.id])).toBe(1);
+    expect(await driver.deadLetters('low', 10)).toEqual([]);
+  });
+
+  it('reports the worker ready on its health endpoint', async () => {
+    const res = await request(worker.getHttpServer()).get('/health/ready').expect(200);
+    expect(res.body.info.broker.status).toBe('up');
+  });
+});

@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig, SpillwayConfig } from '../../libs/config/src';
+
+/** A queue prefix of its own per suite, so suites never see each other's jobs. */
+export function uniquePrefix(name: string): string {
+  return `t-${name}-${randomBytes(3).toString('hex')}`;
+}
+
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const base: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
+  return { ...base, LOG_LEVEL: 'warn', RUN_MIGRATIONS: 'false', ...overrides };
+}
+
+export function testConfig(overrides: Record<string, string> = {}): SpillwayConfig {
+  return loadConfig(testEnv(overrides));
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

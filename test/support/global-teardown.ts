@@ -1,0 +1,7 @@
+import { loadConfig } from '../../libs/config/src';
+import { dropKeys } from './redis-server';
+
+/** Every suite's queue prefix starts with `t-` (see uniquePrefix): clear them all from the shared Redis. */
+export default async function globalTeardown(): Promise<void> {
+  await dropKeys(loadConfig().redisUrl, 't-*');
+}

@@ -1,0 +1,76 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import IORedis from 'ioredis';
+import { waitFor } from './env';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** A redis-server of the test's own, on a spare port, that the test may kill and restart. */
+export class RedisServer {
+  private process?: ChildProcess;
+  readonly dir = mkdtempSync(join(tmpdir(), 'spillway-redis-'));
+
+  private constructor(readonly port: number, private readonly aof: boolean) {}
+
+  static async start(options: { aof?: boolean } = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), options.aof ?? true);
+    await server.restart();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async restart(): Promise<void> {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', ''];
+    args.push('--appendonly', this.aof ? 'yes' : 'no', '--appendfsync', 'always');
+    this.process = spawn('redis-server', args, { stdio: 'ignore' });
+    await waitFor('redis-server to answer', async () => {
+      const client = new IORedis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        return (await client.ping()) === 'PONG';
+      } finally {
+        client.disconnect();
+      }
+    });
+  }
+
+  /** SIGKILL: no chance to flush anything but what AOF already has. */
+  async kill(): Promise<void> {
+    const proc = this.process;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** Removes a suite's keys from the shared Redis, so runs do not pile up there. */
+export async function dropKeys(url: string, prefix: string): Promise<void> {
+  const client = new IORedis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await client.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}

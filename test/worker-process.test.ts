@@ -1,0 +1,84 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { startAbsorber } from './support/apps';
+import { testConfig, testEnv, uniquePrefix, waitFor } from './support/env';
+import { Ledger } from './support/ledger';
+import { AppProcess } from './support/processes';
+import { freePort } from './support/redis-server';
+
+describe('worker as a real process', () => {
+  const prefix = uniquePrefix('workerproc');
+  // A short lease so a killed worker's delivery is taken over within seconds.
+  const env = { QUEUE_PREFIX: prefix, LEASE_MS: '1500', RETRY_BASE_MS: '100' };
+  let absorber: NestFastifyApplication;
+  const ledger = new Ledger();
+  const running: AppProcess[] = [];
+  const worker = async () => {
+    const proc = AppProcess.start('test/fixtures/slow-worker.js', testEnv({ ...env, WORKER_HEALTH_PORT: String(await freePort()) }));
+    running.push(proc);
+    return proc;
+  };
+  const postSlow = async (sleepMs: number) =>
+    (await request(absorber.getHttpServer()).post('/v1/events').send({ type: 'test.slow', data: { sleepMs } }).expect(202)).body.id as string;
+
+  beforeAll(async () => {
+    absorber = await startAbsorber(testConfig(env));
+  });
+  afterAll(async () => {
+    await Promise.all(running.map((p) => p.stop('SIGKILL')));
+    await absorber.close();
+    await ledger.close();
+  });
+
+  it('leaves a job whose worker was SIGKILLed mid-job to be retried, not lost, and applied once', async () => {
+    const first = await worker();
+    const id = await postSlow(3000);
+    await waitFor('the handler to start', async () => first.output.includes(`started ${id}`));
+    await first.stop('SIGKILL');
+    expect(first.output).not.toContain(`finished ${id}`);
+    expect(await ledger.allProcessed([id])).toBe(false);
+
+    const second = await worker();
+    await waitFor('the job to be taken over and processed', () => ledger.allProcessed([id]), 30_000);
+    expect(second.output).toContain(`finished ${id}`);
+    expect((await ledger.counts([id])).get(id)).toBe(1);
+    expect(await ledger.storedCount([id])).toBe(1);
+    await second.stop('SIGKILL');
+  });
+
+  it('on SIGTERM stops fetching, finishes the in-flight job, then exits 0', async () => {
+    const proc = await worker();
+    const id = await postSlow(1500);
+    await waitFor('the handler to start', async () => proc.output.includes(`started ${id}`));
+    const later = await postSlow(0);
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+    expect(proc.output).toContain(`finished ${id}`);
+    expect(await ledger.allProcessed([id])).toBe(true);
+    // Posted while draining: may have been taken before the stop or left for the next worker, never lost.
+    if (!(await ledger.allProcessed([later]))) {
+      const next = await worker();
+      await waitFor('the next worker to take what was left', () => ledger.allProcessed([later]));
+      await next.stop();
+    }
+  });
+});
+
+describe('start-up checks', () => {
+  it('refuses a bad configuration with one line per problem and exit code 78', async () => {
+    const proc = AppProcess.absorber(testEnv({ QUEUE_DRIVER: 'kafka', PORT: 'eighty', WORKER_LANES: 'urgent' }));
+    expect(await proc.exited).toBe(78);
+    const lines = proc.output.trim().split('\n');
+    expect(lines[0]).toBe('spillway: invalid configuration:');
+    expect(lines.slice(1).map((l) => l.trim().split(':')[0]).sort()).toEqual(['PORT', 'QUEUE_DRIVER', 'WORKER_LANES']);
+  });
+
+  it('refuses to start a worker whose event type has two handlers, saying which', async () => {
+    const proc = AppProcess.start(
+      'test/fixtures/slow-worker.js',
+      testEnv({ QUEUE_PREFIX: uniquePrefix('conflict'), FIXTURE_CONFLICT: '1', WORKER_HEALTH_PORT: String(await freePort()) }),
+    );
+    expect(await proc.exited).toBe(1);
+    expect(proc.output).toContain('event type "*" is handled by both StoreEventHandler and SecondCatchAll; keep one');
+  });
+});
