@@ -1,0 +1,29 @@
+# One image for both roles; the command picks the role:
+#   docker run spillway node dist/apps/absorber/src/main.js
+#   docker run spillway node dist/apps/worker/src/main.js
+# syntax=docker/dockerfile:1
+
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY apps ./apps
+COPY libs ./libs
+RUN npm run build
+
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:24-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+# The node image's unprivileged user; nothing in /app is writable by it.
+USER node
+EXPOSE 8080 8081
+CMD ["node", "dist/apps/absorber/src/main.js"]
