@@ -14,7 +14,7 @@ describe('worker as a real process', () => {
   const ledger = new Ledger();
   const running: AppProcess[] = [];
   const worker = async () => {
-    const proc = AppProcess.start('test/fixtures/slow-worker.js', testEnv({ ...env, WORKER_HEALTH_PORT: String(await freePort()) }));
+    const proc = AppProcess.start('test/fixtures/test-worker.js', testEnv({ ...env, WORKER_HEALTH_PORT: String(await freePort()) }));
     running.push(proc);
     return proc;
   };
@@ -75,7 +75,7 @@ describe('start-up checks', () => {
 
   it('refuses to start a worker whose event type has two handlers, saying which', async () => {
     const proc = AppProcess.start(
-      'test/fixtures/slow-worker.js',
+      'test/fixtures/test-worker.js',
       testEnv({ QUEUE_PREFIX: uniquePrefix('conflict'), FIXTURE_CONFLICT: '1', WORKER_HEALTH_PORT: String(await freePort()) }),
     );
     expect(await proc.exited).toBe(1);

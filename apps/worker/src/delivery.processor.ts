@@ -1,7 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Metrics } from '../../../libs/health/src';
-import type { Delivery, QueuedEvent } from '../../../libs/queue/src';
+import { Delivery, DependencyDownError, QueuedEvent } from '../../../libs/queue/src';
+
+/** How long a lane pauses while Postgres is unreachable before trying again. */
+const DATABASE_RETRY_MS = 1000;
 import { EventHandler } from './handlers/event-handler';
 import { HandlerRegistry } from './handlers/handler.registry';
 
@@ -32,11 +35,19 @@ export class DeliveryProcessor {
     try {
       await this.processAll(delivery);
     } catch (err) {
-      this.metrics.failedDeliveries.inc({ lane: delivery.lane });
+      if (!(err instanceof DependencyDownError)) this.metrics.failedDeliveries.inc({ lane: delivery.lane });
       throw err;
     } finally {
       timer();
     }
+  }
+
+  /** A failed delivery is only the handler's fault if the database still answers. */
+  private async databaseIsUp(): Promise<boolean> {
+    return this.dataSource.query('SELECT 1').then(
+      () => true,
+      () => false,
+    );
   }
 
   private async processAll(delivery: Delivery): Promise<void> {
@@ -44,11 +55,10 @@ export class DeliveryProcessor {
       await this.dataSource.transaction((tx) => this.apply(tx, delivery.events, delivery));
       return;
     } catch (err) {
+      if (!(await this.databaseIsUp())) {
+        throw new DependencyDownError(`database unavailable: ${(err as Error).message}`, DATABASE_RETRY_MS);
+      }
       if (delivery.events.length === 1) throw err;
-      // Postgres down: trying event by event would only wait out N timeouts.
-      await this.dataSource.query('SELECT 1').catch(() => {
-        throw err;
-      });
     }
     // One bad event must not hold its batch-mates back: commit each good one on its own, then
     // fail the delivery so the broker retries (the committed ones are skipped by their claims).

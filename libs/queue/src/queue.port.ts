@@ -90,6 +90,18 @@ export interface QueueDriver {
 
 export const QUEUE_DRIVER = Symbol('QUEUE_DRIVER');
 
+/**
+ * Thrown by a delivery handler when it could not run at all because a dependency (the database)
+ * is down. The driver returns the delivery without spending one of its attempts and pauses the
+ * lane for `retryAfterMs`, so an outage does not push healthy events into the dead-letter queue.
+ */
+export class DependencyDownError extends Error {
+  constructor(message: string, readonly retryAfterMs: number) {
+    super(message);
+    this.name = 'DependencyDownError';
+  }
+}
+
 export class BrokerUnavailableError extends Error {
   constructor(message: string, readonly cause?: unknown) {
     super(message);

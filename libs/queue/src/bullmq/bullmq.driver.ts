@@ -7,6 +7,7 @@ import {
   Consumer,
   DeadLetter,
   DeliveryHandler,
+  DependencyDownError,
   LaneDepth,
   QueueCapabilities,
   QueueDriver,
@@ -130,6 +131,11 @@ export class BullmqDriver implements QueueDriver {
         try {
           await handler({ lane, events: job.data.events, attempt, maxAttempts });
         } catch (err) {
+          if (err instanceof DependencyDownError) {
+            // BullMQ's manual rate limit: the job goes back to waiting with its attempts untouched.
+            await worker.rateLimit(err.retryAfterMs);
+            throw Worker.RateLimitError();
+          }
           if (attempt < maxAttempts) throw err;
           const dead: DeadJob = {
             events: job.data.events,

@@ -1,0 +1,103 @@
+import { loadConfig } from '../../libs/config/src';
+import { waitFor } from '../support/env';
+import { FaultLedger } from './support/fault-ledger';
+import { Load } from './support/load';
+import { report } from './support/report';
+import { Stack } from './support/stack';
+import { TcpProxy } from './support/tcp-proxy';
+
+const ledger = new FaultLedger();
+beforeAll(() => ledger.setup());
+afterAll(() => ledger.close());
+
+async function settle(ids: string[]) {
+  await waitFor('every acknowledged event processed', async () => (await ledger.audit(ids)).lost === 0, 60_000, 250);
+  return ledger.audit(ids);
+}
+
+const ready = async (url: string) => (await fetch(`${url}/health/ready`)).status;
+
+describe('outages: refused clearly while down, recovered by itself, nothing lost', () => {
+  let stack: Stack;
+  afterEach(() => stack.stop());
+
+  it('Postgres unreachable for a while: workers back off without dead-lettering, then resume', async () => {
+    const pg = new URL(loadConfig().databaseUrl);
+    const proxy = await TcpProxy.start({ host: pg.hostname, port: Number(pg.port || 5432) });
+    pg.port = String(proxy.port);
+    // Few, fast attempts: a worker that spent attempts on the outage would dead-letter within it.
+    stack = await Stack.start({ MAX_ATTEMPTS: '2', RETRY_BASE_MS: '100' });
+    await stack.addAbsorber();
+    const worker = await stack.addWorker({ DATABASE_URL: pg.toString() });
+    const load = new Load(() => stack.liveAbsorberUrls(), { concurrency: 8, maxEvents: 3000, maxMs: 12_000 }).start();
+    await load.untilAcknowledged(300);
+    await proxy.cut();
+    await waitFor('the worker to report the database down', async () => (await ready(worker.url)) === 503, 10_000);
+    await new Promise((r) => setTimeout(r, 4000));
+    await proxy.restore();
+    await waitFor('the worker to be ready again', async () => (await ready(worker.url)) === 200, 20_000);
+    const result = await load.finished();
+    const audit = await settle(result.acknowledged);
+    const dead = await fetch(`${stack.absorbers[0].url}/metrics`).then((r) => r.text());
+    const deadLettered = [...dead.matchAll(/spillway_queue_depth\{lane="\w+",state="deadLettered"\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    report('Postgres unreachable for 4 s (worker side)', 'workers paused the lane without spending attempts; resumed on their own', audit);
+    expect(deadLettered).toBe(0);
+    expect(audit).toMatchObject({ lost: 0, doubled: 0 });
+    await proxy.cut();
+  });
+
+  it('Redis unavailable: 503 with Retry-After within 100 ms, readiness false, both recover', async () => {
+    stack = await Stack.start();
+    const absorber = await stack.addAbsorber();
+    await stack.addWorker();
+    const load = new Load(() => stack.liveAbsorberUrls(), { concurrency: 8, maxEvents: 100_000, maxMs: 30_000 }).start();
+    await load.untilAcknowledged(200);
+    await stack.redis.kill();
+    await waitFor('readiness to turn false', async () => (await ready(absorber.url)) === 503, 5000, 20);
+    const probe = Array.from({ length: 50 }, async () => {
+      const started = Date.now();
+      const res = await fetch(`${absorber.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"fault.count","data":{}}' });
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), ms: Date.now() - started };
+    });
+    const answers = await Promise.all(probe);
+    expect(answers.every((a) => a.status === 503 && a.retryAfter === '1')).toBe(true);
+    const slowest = Math.max(...answers.map((a) => a.ms));
+    expect(slowest).toBeLessThan(100);
+    await stack.redis.restart();
+    await waitFor('readiness to recover', async () => (await ready(absorber.url)) === 200, 15_000);
+    const before = load.result.acknowledged.length;
+    await waitFor('ingest to resume', async () => load.result.acknowledged.length > before + 100, 15_000);
+    const result = await load.stop();
+    const audit = await settle(result.acknowledged);
+    report('Redis unreachable', `503 + Retry-After (slowest ${slowest} ms of 50), readiness false, recovered on restart`, audit);
+    expect(audit).toMatchObject({ lost: 0, doubled: 0 });
+  });
+
+  it('SIGTERM under load, as Kubernetes does it: 0 failed requests, in-flight work finished', async () => {
+    stack = await Stack.start({ SHUTDOWN_DELAY_MS: '1500' });
+    const leaving = await stack.addAbsorber();
+    await stack.addAbsorber();
+    const oldWorker = await stack.addWorker({ FAULT_HANDLER_DELAY_MS: '100' });
+    await stack.addWorker();
+    // The load balancer: sends only to absorbers whose readiness said 200 at the last poll.
+    const routable = new Set(stack.absorbers.map((a) => a.url));
+    const poll = setInterval(() => {
+      for (const a of stack.absorbers) ready(a.url).then((s) => (s === 200 ? routable.add(a.url) : routable.delete(a.url)), () => routable.delete(a.url));
+    }, 100);
+    try {
+      const load = new Load(() => [...routable], { concurrency: 16, maxEvents: 5000, maxMs: 15_000 }).start();
+      await load.untilAcknowledged(500);
+      leaving.proc.child.kill('SIGTERM');
+      oldWorker.proc.child.kill('SIGTERM');
+      expect(await leaving.proc.exited).toBe(0);
+      expect(await oldWorker.proc.exited).toBe(0);
+      const result = await load.finished();
+      const audit = await settle(result.acknowledged);
+      report('SIGTERM to an absorber and a worker under load', 'readiness off, 1.5 s pause, drain; a readiness-polling balancer in front', audit);
+      expect(result.refused).toEqual({});
+      expect(audit).toMatchObject({ lost: 0, doubled: 0 });
+    } finally {
+      clearInterval(poll);
+    }
+  });
+});

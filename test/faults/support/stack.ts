@@ -1,0 +1,73 @@
+import { testEnv, uniquePrefix, waitFor } from '../../support/env';
+import { AppProcess } from '../../support/processes';
+import { freePort, RedisServer } from '../../support/redis-server';
+
+export interface Member {
+  proc: AppProcess;
+  port: number;
+  url: string;
+}
+
+/**
+ * Real processes for one fault case: a Redis of its own (AOF, fsync on every write, so what was
+ * acknowledged survives kill -9), absorbers and workers from the build, the shared Postgres.
+ */
+export class Stack {
+  readonly prefix = uniquePrefix('fault');
+  readonly absorbers: Member[] = [];
+  readonly workers: Member[] = [];
+
+  private constructor(readonly redis: RedisServer, private readonly base: Record<string, string>) {}
+
+  static async start(env: Record<string, string> = {}): Promise<Stack> {
+    const redis = await RedisServer.start({ aof: true });
+    return new Stack(redis, env);
+  }
+
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return testEnv({
+      REDIS_URL: this.redis.url,
+      QUEUE_PREFIX: this.prefix,
+      LEASE_MS: '2000',
+      RETRY_BASE_MS: '200',
+      ...this.base,
+      ...extra,
+    });
+  }
+
+  private async member(kind: 'absorber' | 'worker', extra: Record<string, string>): Promise<Member> {
+    const port = await freePort();
+    const proc =
+      kind === 'absorber'
+        ? AppProcess.absorber(this.env({ PORT: String(port), ...extra }))
+        : AppProcess.start('test/fixtures/test-worker.js', this.env({ WORKER_HEALTH_PORT: String(port), ...extra }));
+    const member = { proc, port, url: `http://127.0.0.1:${port}` };
+    await waitFor(`${kind} on :${port} to be ready`, async () => {
+      if (!proc.running) throw new Error(`${kind} exited: ${proc.output.slice(-2000)}`);
+      return (await fetch(`${member.url}/health/ready`)).status === 200;
+    }, 30_000);
+    return member;
+  }
+
+  async addAbsorber(extra: Record<string, string> = {}): Promise<Member> {
+    const m = await this.member('absorber', extra);
+    this.absorbers.push(m);
+    return m;
+  }
+
+  async addWorker(extra: Record<string, string> = {}): Promise<Member> {
+    const m = await this.member('worker', extra);
+    this.workers.push(m);
+    return m;
+  }
+
+  /** Absorbers still running, for a load generator to target. */
+  liveAbsorberUrls(): string[] {
+    return this.absorbers.filter((m) => m.proc.running).map((m) => m.url);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.absorbers, ...this.workers].map((m) => m.proc.stop('SIGKILL')));
+    await this.redis.kill();
+  }
+}
