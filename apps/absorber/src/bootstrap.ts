@@ -20,6 +20,8 @@ export async function createAbsorber(config: SpillwayConfig): Promise<NestFastif
   });
   const app = await NestFactory.create<NestFastifyApplication>(AbsorberModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),
+    // The raw bytes are kept only when signatures must be checked against them.
+    rawBody: config.hmacSecrets.length > 0,
   });
   app.useGlobalFilters(new BodyErrorsFilter(config.bodyLimitBytes, app.get(HttpAdapterHost).httpAdapter));
   if (config.runMigrations) {

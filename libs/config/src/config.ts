@@ -18,6 +18,12 @@ export interface SpillwayConfig {
   workerHealthPort: number;
   /** sha256 digests of accepted API keys; empty means auth is off. */
   apiKeyHashes: Buffer[];
+  /** HMAC secrets for `X-Signature-256`; empty means signatures are not required. */
+  hmacSecrets: string[];
+  /** Events per second per tenant (API key) and absorber replica; 0 is off. */
+  tenantRateLimit: number;
+  /** Broker messages waiting in a lane at which new events for it are refused (503); 0 is off. */
+  laneHighWater: Record<Lane, number>;
   logLevel: (typeof LOG_LEVELS)[number];
   laneRoutes: LaneRoute[];
   workerLanes: Lane[];
@@ -77,6 +83,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
     port: r.int('PORT', 8080, 1, 65535),
     workerHealthPort: r.int('WORKER_HEALTH_PORT', 8081, 1, 65535),
     apiKeyHashes: parseApiKeys(r),
+    hmacSecrets: (r.optional('INGEST_HMAC_SECRETS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    tenantRateLimit: r.int('TENANT_RATE_LIMIT', 0, 0, 10_000_000),
+    laneHighWater: r.perLane('LANE_HIGH_WATER', { critical: 100_000, normal: 50_000, low: 20_000 }, 0, 100_000_000),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     laneRoutes: r.routes('LANE_ROUTES'),
     workerLanes: r.lanes('WORKER_LANES', LANES),

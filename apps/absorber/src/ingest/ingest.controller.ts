@@ -1,10 +1,16 @@
 import { BadRequestException, Body, Controller, Headers, HttpCode, Post, Req, UnsupportedMediaTypeException, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiKeyGuard } from './api-key.guard';
-import { BrokerUnavailableFilter } from './broker-unavailable.filter';
 import { checkEvent, checkIdempotencyKey, EventInput } from './event-validator';
 import { Accepted, IngestService } from './ingest.service';
+import { RetryLaterFilter } from './retry-later.filter';
 
 export const MAX_BATCH = 500;
+
+interface IngestRequest {
+  tenant: string;
+  rawBody?: Buffer;
+  headers: Record<string, string | undefined>;
+}
 
 function requireJson(contentType: string | undefined): void {
   if (!contentType || !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
@@ -22,7 +28,7 @@ function idempotencyKeyOf(value: string | undefined): string | undefined {
 
 @Controller('v1/events')
 @UseGuards(ApiKeyGuard)
-@UseFilters(BrokerUnavailableFilter)
+@UseFilters(RetryLaterFilter)
 export class IngestController {
   constructor(private readonly ingest: IngestService) {}
 
@@ -30,11 +36,12 @@ export class IngestController {
   @HttpCode(202)
   async one(
     @Body() body: unknown,
-    @Req() req: { tenant: string },
+    @Req() req: IngestRequest,
     @Headers('content-type') contentType?: string,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<Accepted> {
     requireJson(contentType);
+    this.ingest.checkSignature(req.rawBody, req.headers['x-signature-256']);
     const key = idempotencyKeyOf(idempotencyKey);
     const checked = checkEvent(body);
     if (!checked.ok) throw new BadRequestException(checked.error);
@@ -46,11 +53,12 @@ export class IngestController {
   @HttpCode(202)
   async batch(
     @Body() body: unknown,
-    @Req() req: { tenant: string },
+    @Req() req: IngestRequest,
     @Headers('content-type') contentType?: string,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<{ results: Array<Accepted | { error: string }> }> {
     requireJson(contentType);
+    this.ingest.checkSignature(req.rawBody, req.headers['x-signature-256']);
     const key = idempotencyKeyOf(idempotencyKey);
     const events = (body as { events?: unknown } | null)?.events;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestException('body must be a JSON object with an "events" array');

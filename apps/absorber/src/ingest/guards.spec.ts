@@ -1,0 +1,59 @@
+import { LaneShedder } from './lane-shedder';
+import { sign, SignatureVerifier } from './signature';
+import { TenantRateLimiter } from './tenant-rate-limiter';
+
+describe('TenantRateLimiter', () => {
+  it('allows a burst of two seconds, then refuses with the wait in whole seconds', () => {
+    const limiter = new TenantRateLimiter(10);
+    expect(limiter.take('a', 20, 0)).toEqual({ ok: true });
+    expect(limiter.take('a', 1, 0)).toEqual({ ok: false, retryAfterSeconds: 1 });
+    expect(limiter.take('b', 5, 0)).toEqual({ ok: true }); // tenants do not share a bucket
+    expect(limiter.take('a', 5, 500)).toEqual({ ok: true }); // 0.5 s refilled 5 tokens
+    expect(limiter.take('a', 15, 500)).toEqual({ ok: false, retryAfterSeconds: 2 });
+  });
+
+  it('is off at rate 0', () => {
+    const limiter = new TenantRateLimiter(0);
+    expect(limiter.enabled).toBe(false);
+    expect(limiter.take('a', 1e9)).toEqual({ ok: true });
+  });
+});
+
+describe('LaneShedder', () => {
+  it('sheds a lane only at or over its mark, and never a lane without one', async () => {
+    const depths = { critical: 5, normal: 100, low: 100 };
+    const shedder = new LaneShedder({ critical: 0, normal: 200, low: 100 }, async (lane) => ({
+      waiting: depths[lane],
+      delayed: 0,
+      active: 0,
+      deadLettered: 0,
+    }));
+    await shedder.sample();
+    expect(shedder.over('low')).toEqual({ backlog: 100, mark: 100 });
+    expect(shedder.over('normal')).toBeUndefined();
+    depths.critical = 1e9;
+    await shedder.sample();
+    expect(shedder.over('critical')).toBeUndefined();
+  });
+});
+
+describe('SignatureVerifier', () => {
+  const verifier = new SignatureVerifier(['old-secret', 'new-secret']);
+  const body = Buffer.from('{"type":"a","data":{}}');
+
+  it('accepts a signature by any active secret', () => {
+    expect(verifier.problem(body, sign('new-secret', body))).toBeUndefined();
+    expect(verifier.problem(body, sign('old-secret', body))).toBeUndefined();
+  });
+
+  it('names what is wrong otherwise', () => {
+    expect(verifier.problem(body, undefined)).toMatch(/missing X-Signature-256/);
+    expect(verifier.problem(body, 'md5=abc')).toMatch(/must be sha256=/);
+    expect(verifier.problem(body, sign('other', body))).toBe('X-Signature-256 does not match the body');
+    expect(verifier.problem(Buffer.from('{}'), sign('new-secret', body))).toBe('X-Signature-256 does not match the body');
+  });
+
+  it('is off without secrets', () => {
+    expect(new SignatureVerifier([]).problem(body, undefined)).toBeUndefined();
+  });
+});

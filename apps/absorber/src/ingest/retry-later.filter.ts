@@ -1,0 +1,31 @@
+import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { BrokerUnavailableError } from '../../../../libs/queue/src';
+import { Metrics } from '../../../../libs/health/src';
+
+/** A refusal the sender should retry: 429 (tenant over its rate) or 503 (lane over its mark). */
+export class RetryLaterError extends Error {
+  constructor(readonly status: 429 | 503, message: string, readonly retryAfterSeconds: number) {
+    super(message);
+  }
+}
+
+/** Nothing was accepted; the answer says when to come back. */
+@Catch(BrokerUnavailableError, RetryLaterError)
+export class RetryLaterFilter implements ExceptionFilter {
+  constructor(private readonly metrics: Metrics) {}
+
+  catch(err: BrokerUnavailableError | RetryLaterError, host: ArgumentsHost): void {
+    const [status, retryAfter, message] =
+      err instanceof RetryLaterError
+        ? [err.status, err.retryAfterSeconds, err.message]
+        : [503, 1, `queue unavailable, nothing was accepted; retry later (${err.message})`];
+    this.metrics.rejected.inc({ status: String(status) });
+    host
+      .switchToHttp()
+      .getResponse<FastifyReply>()
+      .status(status)
+      .header('Retry-After', String(retryAfter))
+      .send({ statusCode: status, error: status === 429 ? 'Too Many Requests' : 'Service Unavailable', message });
+  }
+}
