@@ -1,4 +1,3 @@
-import { waitFor } from '../support/env';
 import { FaultLedger } from './support/fault-ledger';
 import { Load } from './support/load';
 import { report } from './support/report';
@@ -7,11 +6,6 @@ import { Stack } from './support/stack';
 const ledger = new FaultLedger();
 beforeAll(() => ledger.setup());
 afterAll(() => ledger.close());
-
-async function settle(ids: string[]) {
-  await waitFor('every acknowledged event processed', async () => (await ledger.audit(ids)).lost === 0, 60_000, 250);
-  return ledger.audit(ids);
-}
 
 describe('crashes under load: every acknowledged event applied exactly once', () => {
   let stack: Stack;
@@ -27,7 +21,7 @@ describe('crashes under load: every acknowledged event applied exactly once', ()
     await stack.addAbsorber();
     const result = await load.finished();
     expect(result.acknowledged.length).toBeGreaterThan(500);
-    const audit = await settle(result.acknowledged);
+    const audit = await ledger.settle(result.acknowledged);
     report('absorber killed (SIGKILL) mid-load', 'restarted a new absorber; in-flight requests failed unacknowledged', audit);
     expect(audit).toMatchObject({ lost: 0, doubled: 0 });
   });
@@ -42,7 +36,7 @@ describe('crashes under load: every acknowledged event applied exactly once', ()
     await doomed.proc.stop('SIGKILL');
     await stack.addWorker();
     const result = await load.finished();
-    const audit = await settle(result.acknowledged);
+    const audit = await ledger.settle(result.acknowledged);
     report('worker killed (SIGKILL) mid-batch', 'new worker took the expired leases over', audit);
     expect(audit).toMatchObject({ lost: 0, doubled: 0 });
   });
@@ -58,7 +52,7 @@ describe('crashes under load: every acknowledged event applied exactly once', ()
     await stack.redis.restart();
     const result = await load.finished();
     expect(result.refused['503']).toBeGreaterThan(0); // the outage was seen, and refused, not swallowed
-    const audit = await settle(result.acknowledged);
+    const audit = await ledger.settle(result.acknowledged);
     report('Redis killed (SIGKILL) mid-load', 'restarted from AOF (appendfsync always) after 1 s; absorber answered 503 meanwhile', audit);
     expect(audit).toMatchObject({ lost: 0, doubled: 0 });
   });

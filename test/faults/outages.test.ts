@@ -10,11 +10,6 @@ const ledger = new FaultLedger();
 beforeAll(() => ledger.setup());
 afterAll(() => ledger.close());
 
-async function settle(ids: string[]) {
-  await waitFor('every acknowledged event processed', async () => (await ledger.audit(ids)).lost === 0, 60_000, 250);
-  return ledger.audit(ids);
-}
-
 const ready = async (url: string) => (await fetch(`${url}/health/ready`)).status;
 
 describe('outages: refused clearly while down, recovered by itself, nothing lost', () => {
@@ -37,7 +32,7 @@ describe('outages: refused clearly while down, recovered by itself, nothing lost
     await proxy.restore();
     await waitFor('the worker to be ready again', async () => (await ready(worker.url)) === 200, 20_000);
     const result = await load.finished();
-    const audit = await settle(result.acknowledged);
+    const audit = await ledger.settle(result.acknowledged);
     const dead = await fetch(`${stack.absorbers[0].url}/metrics`).then((r) => r.text());
     const deadLettered = [...dead.matchAll(/spillway_queue_depth\{lane="\w+",state="deadLettered"\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
     report('Postgres unreachable for 4 s (worker side)', 'workers paused the lane without spending attempts; resumed on their own', audit);
@@ -68,7 +63,7 @@ describe('outages: refused clearly while down, recovered by itself, nothing lost
     const before = load.result.acknowledged.length;
     await waitFor('ingest to resume', async () => load.result.acknowledged.length > before + 100, 15_000);
     const result = await load.stop();
-    const audit = await settle(result.acknowledged);
+    const audit = await ledger.settle(result.acknowledged);
     report('Redis unreachable', `503 + Retry-After (slowest ${slowest} ms of 50), readiness false, recovered on restart`, audit);
     expect(audit).toMatchObject({ lost: 0, doubled: 0 });
   });
@@ -92,7 +87,7 @@ describe('outages: refused clearly while down, recovered by itself, nothing lost
       expect(await leaving.proc.exited).toBe(0);
       expect(await oldWorker.proc.exited).toBe(0);
       const result = await load.finished();
-      const audit = await settle(result.acknowledged);
+      const audit = await ledger.settle(result.acknowledged);
       report('SIGTERM to an absorber and a worker under load', 'readiness off, 1.5 s pause, drain; a readiness-polling balancer in front', audit);
       expect(result.refused).toEqual({});
       expect(audit).toMatchObject({ lost: 0, doubled: 0 });

@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 import { loadConfig } from '../../../libs/config/src';
+import { waitFor } from '../../support/env';
 
 /**
  * The fault fixture's handler bumps a counter per event id with an upsert that is NOT idempotent
@@ -19,6 +20,12 @@ export class FaultLedger {
     const effects = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM fault_effects WHERE event_id = ANY($1::text[])', [ids]);
     const p = Number(processed.rows[0].n);
     return { acknowledged: ids.length, processed: Math.min(p, Number(effects.rows[0].n)), lost: ids.length - p, doubled: Number(doubled.rows[0].n) };
+  }
+
+  /** Waits until every acknowledged id is in the ledger (or a minute passed), then audits. */
+  async settle(ids: string[]) {
+    await waitFor('every acknowledged event processed', async () => (await this.audit(ids)).lost === 0, 60_000, 250);
+    return this.audit(ids);
   }
 
   close(): Promise<void> {
