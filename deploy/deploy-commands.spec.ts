@@ -26,7 +26,7 @@ describe('deploy:eks', () => {
     const { run, calls } = fakeRunner({ 'kubectl config current-context': { stdout: 'arn:aws:eks:x:1:cluster/spillway-prod\n' } });
     const out = capture();
     expect(deployEks(['--dry-run'], run, out.log, noSynth)).toBe(0);
-    expect(out.lines).toContain('  Deployment spillway/absorber');
+    expect(out.lines).toContain('  Deployment spillway/absorber-blue');
     expect(out.lines).toContain('  ScaledObject spillway/worker');
     expect(calls).toEqual(['kubectl config current-context']);
   });

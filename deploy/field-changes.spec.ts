@@ -29,8 +29,8 @@ describe('one field, both targets', () => {
     expect(absorber.environment.PORT).toBe('9090');
     expect(absorber.healthcheck.test.join(' ')).toContain('http://127.0.0.1:9090/health/ready');
     expect(compose(def).caddy.command).toContain('absorber:9090');
-    expect(container(def, 'absorber').ports).toEqual([{ name: 'http', containerPort: 9090, protocol: 'TCP' }]);
-    expect(k8s(def, 'ConfigMap', 'absorber-env').data.PORT).toBe('9090');
+    expect(container(def, 'absorber-blue').ports).toEqual([{ name: 'http', containerPort: 9090, protocol: 'TCP' }]);
+    expect(k8s(def, 'ConfigMap', 'absorber-blue-env').data.PORT).toBe('9090');
     expect(k8s(def, 'NetworkPolicy', 'absorber').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 9090 }]);
   });
 
@@ -41,7 +41,7 @@ describe('one field, both targets', () => {
     });
     expect(compose(def).absorber.labels['kompose.hpa.replicas.max']).toBe('80');
     expect(compose(def).worker.labels['kompose.hpa.replicas.min']).toBe('3');
-    expect(k8s(def, 'HorizontalPodAutoscaler', 'absorber').spec.maxReplicas).toBe(80);
+    expect(k8s(def, 'HorizontalPodAutoscaler', 'absorber-blue').spec.maxReplicas).toBe(80);
     expect(k8s(def, 'ScaledObject', 'worker').spec.minReplicaCount).toBe(3);
   });
 
@@ -49,7 +49,7 @@ describe('one field, both targets', () => {
     const def = changed((d) => (d.env.LOG_LEVEL = 'debug'));
     expect(compose(def).absorber.environment.LOG_LEVEL).toBe('debug');
     expect(compose(def).worker.environment.LOG_LEVEL).toBe('debug');
-    expect(k8s(def, 'ConfigMap', 'absorber-env').data.LOG_LEVEL).toBe('debug');
+    expect(k8s(def, 'ConfigMap', 'absorber-blue-env').data.LOG_LEVEL).toBe('debug');
     expect(k8s(def, 'ConfigMap', 'worker-env').data.LOG_LEVEL).toBe('debug');
     // The pod template changes too, so the rollout picks the new ConfigMap up.
     const hash = (d: SpillwayDefinition) => k8s(d, 'Deployment', 'worker').spec.template.metadata.annotations;
@@ -85,7 +85,7 @@ describe('one field, both targets', () => {
     expect(services['worker-critical'].environment).toMatchObject({ WORKER_LANES: 'critical', WORKER_HEALTH_PORT: '8082' });
     expect(services.worker.environment.WORKER_LANES).toBe('normal,low');
     expect(services.absorber.environment.LANE_ROUTES).toBe('payment.captured=critical,analytics.*=low,billing.*=critical');
-    expect(k8s(def, 'ConfigMap', 'absorber-env').data.LANE_ROUTES).toContain('billing.*=critical');
+    expect(k8s(def, 'ConfigMap', 'absorber-blue-env').data.LANE_ROUTES).toContain('billing.*=critical');
     expect(container(def, 'worker-critical').command).toEqual(['node', 'dist/apps/worker/src/main.js']);
     const triggers = k8s(def, 'ScaledObject', 'worker-critical').spec.triggers;
     expect(triggers.map((t: Any) => t.metadata.queueURL)).toEqual([
@@ -94,5 +94,15 @@ describe('one field, both targets', () => {
     expect(k8s(def, 'PodDisruptionBudget', 'worker-critical').spec.selector.matchLabels['app.kubernetes.io/component']).toBe(
       'worker-critical',
     );
+  });
+});
+
+describe('blue/green slot', () => {
+  it('a green rollout renders beside, not over, the blue one', () => {
+    const def = changed((d) => (d.targets.eks.slot = 'green'));
+    const names = manifestObjects(def).map((o: Any) => `${o.kind}/${o.metadata.name}`);
+    expect(names).toEqual(expect.arrayContaining(['Deployment/absorber-green', 'ConfigMap/absorber-green-env', 'PodDisruptionBudget/absorber-green']));
+    expect(names).not.toContain('Deployment/absorber-blue');
+    expect(k8s(def, 'HorizontalPodAutoscaler', 'absorber-green').spec.scaleTargetRef.name).toBe('absorber-green');
   });
 });

@@ -47,7 +47,8 @@ describe('Kubernetes schema validation', () => {
 });
 
 describe('EKS workloads', () => {
-  it.each(['absorber', 'worker'])('%s: sized, probed, draining, locked down', (name) => {
+  // The public service's rollout objects carry its slot (blue/green).
+  it.each(['absorber-blue', 'worker'])('%s: sized, probed, draining, locked down', (name) => {
     const pod = find('Deployment', name).spec.template.spec;
     const c = pod.containers[0];
     expect(c.resources).toEqual({ requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
@@ -82,7 +83,7 @@ describe('EKS workloads', () => {
   });
 
   it('absorber HPA: 5 to 50 at 70% CPU', () => {
-    const spec = find('HorizontalPodAutoscaler', 'absorber').spec;
+    const spec = find('HorizontalPodAutoscaler', 'absorber-blue').spec;
     expect([spec.minReplicas, spec.maxReplicas, spec.metrics[0].resource.target.averageUtilization]).toEqual([5, 50, 70]);
   });
 
@@ -97,6 +98,16 @@ describe('EKS workloads', () => {
     expect(groups.map((g: Any) => [g.serviceName, g.weight])).toEqual([['absorber-blue', 100], ['absorber-green', 0]]);
     for (const g of groups) expect(find('Service', g.serviceName)).toBeDefined();
     expect(ing.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'absorber-weighted', port: { name: 'use-annotation' } });
+  });
+
+  it('blue/green: the slot Services select the slot the rollout labels its pods with', () => {
+    const pods = find('Deployment', 'absorber-blue').spec;
+    expect(pods.selector.matchLabels['spillway.dev/slot']).toBe('blue');
+    expect(pods.template.metadata.labels['spillway.dev/slot']).toBe('blue');
+    expect(find('Service', 'absorber-blue').spec.selector['spillway.dev/slot']).toBe('blue');
+    expect(find('Service', 'absorber-green').spec.selector['spillway.dev/slot']).toBe('green');
+    expect(find('HorizontalPodAutoscaler', 'absorber-blue').spec.scaleTargetRef.name).toBe('absorber-blue');
+    expect(find('Service', 'absorber').spec.selector['spillway.dev/slot']).toBeUndefined();
   });
 
   it('NetworkPolicies: default deny, DNS, and per-service allows', () => {

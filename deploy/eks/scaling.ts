@@ -3,15 +3,15 @@ import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/ked
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { ServiceSpec, SpillwayDefinition } from '../model/definition';
 import { queueName } from '../model/queues';
-import { meta, triggerAuthName } from './names';
+import { meta, triggerAuthName, workloadName } from './names';
 
 export function cpuAutoscaler(def: SpillwayDefinition, svc: ServiceSpec): HorizontalPodAutoscaler | undefined {
   const a = svc.autoscaling;
   if (!('cpuPercent' in a)) return undefined;
   return new HorizontalPodAutoscaler({
-    metadata: meta(def, svc.name, svc),
+    metadata: meta(def, workloadName(def, svc), svc),
     spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: svc.name },
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: workloadName(def, svc) },
       minReplicas: a.min,
       maxReplicas: a.max,
       metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.cpuPercent } } }],
@@ -37,9 +37,9 @@ export function queueScaler(def: SpillwayDefinition, svc: ServiceSpec): ScaledOb
   const a = svc.autoscaling;
   if (!('queueDepthPerReplica' in a)) return undefined;
   return new ScaledObject({
-    metadata: meta(def, svc.name, svc),
+    metadata: meta(def, workloadName(def, svc), svc),
     spec: {
-      scaleTargetRef: { name: svc.name },
+      scaleTargetRef: { name: workloadName(def, svc) },
       minReplicaCount: a.min,
       maxReplicaCount: a.max,
       pollingInterval: 15,

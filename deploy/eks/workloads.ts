@@ -5,7 +5,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, ServiceAccount } from 'kubernetes-models/v1';
 import { ENTRYPOINTS, HEALTH, ServiceSpec, SpillwayDefinition } from '../model/definition';
 import { plainEnv, secretNames } from '../model/env';
-import { commonLabels, envConfigMapName, gracePeriodSeconds, meta, roleArn, secretName, selectorLabels, SLOT_LABEL } from './names';
+import { commonLabels, envConfigMapName, gracePeriodSeconds, meta, podSelector, roleArn, secretName, workloadName } from './names';
 
 /** The node image's `node` user; numeric so the kubelet can prove runAsNonRoot. */
 const NODE_UID = 1000;
@@ -27,7 +27,7 @@ export function serviceAccount(def: SpillwayDefinition): ServiceAccount {
 }
 
 export function envConfigMap(def: SpillwayDefinition, svc: ServiceSpec): ConfigMap {
-  return new ConfigMap({ metadata: meta(def, envConfigMapName(svc), svc), data: plainEnv(def, svc, 'eks') });
+  return new ConfigMap({ metadata: meta(def, envConfigMapName(def, svc), svc), data: plainEnv(def, svc, 'eks') });
 }
 
 const cpu = (m: number) => `${m}m`;
@@ -35,17 +35,16 @@ const mem = (mib: number) => `${mib}Mi`;
 
 export function deployment(def: SpillwayDefinition, svc: ServiceSpec): Deployment {
   const eks = def.targets.eks;
-  const podLabels: Record<string, string> = { ...commonLabels(def), ...selectorLabels(def, svc) };
-  if (svc.public) podLabels[SLOT_LABEL] = eks.slot;
+  const podLabels = { ...commonLabels(def), ...podSelector(def, svc) };
   // A changed ConfigMap does not restart pods by itself; a changed hash in the template does.
   const envHash = createHash('sha256').update(JSON.stringify(plainEnv(def, svc, 'eks'))).digest('hex').slice(0, 16);
   const probe = (path: string) => ({ httpGet: { path, port: 'http' }, timeoutSeconds: 3 });
   return new Deployment({
-    metadata: meta(def, svc.name, svc),
+    metadata: meta(def, workloadName(def, svc), svc),
     spec: {
       // No `replicas`: the HPA or KEDA owns it, and a server-side apply must not fight them.
       revisionHistoryLimit: 5,
-      selector: { matchLabels: selectorLabels(def, svc) },
+      selector: { matchLabels: podSelector(def, svc) },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
       template: {
         metadata: { labels: podLabels, annotations: { 'spillway.dev/env-hash': envHash } },
@@ -64,7 +63,7 @@ export function deployment(def: SpillwayDefinition, svc: ServiceSpec): Deploymen
               image: eks.image,
               command: ENTRYPOINTS[svc.role],
               ports: [{ name: 'http', containerPort: svc.port, protocol: 'TCP' }],
-              envFrom: [{ configMapRef: { name: envConfigMapName(svc) } }],
+              envFrom: [{ configMapRef: { name: envConfigMapName(def, svc) } }],
               env: secretNames(svc).map((name) => ({
                 name,
                 valueFrom: { secretKeyRef: { name: secretName(def), key: name } },
@@ -98,7 +97,7 @@ export function deployment(def: SpillwayDefinition, svc: ServiceSpec): Deploymen
 
 export function disruptionBudget(def: SpillwayDefinition, svc: ServiceSpec): PodDisruptionBudget {
   return new PodDisruptionBudget({
-    metadata: meta(def, svc.name, svc),
-    spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(def, svc) } },
+    metadata: meta(def, workloadName(def, svc), svc),
+    spec: { maxUnavailable: 1, selector: { matchLabels: podSelector(def, svc) } },
   });
 }
