@@ -25,13 +25,21 @@ describe('Kubernetes schema validation', () => {
     ]);
   });
 
+  it('validates external-secrets v1 objects with the v1beta1 schema, and still catches errors', () => {
+    const es = structuredClone(find('ExternalSecret', 'spillway-secrets'));
+    expect(es.apiVersion).toBe('external-secrets.io/v1');
+    expect(kubernetesSchemaProblems(es)).toEqual([]);
+    es.spec.data[0].remoteRef = { property: 'DATABASE_URL' };
+    expect(kubernetesSchemaProblems(es).join()).toMatch(/remoteRef must have required property key/);
+  });
+
   it('renders every object kind the EKS target needs', () => {
     const kinds = [...new Set(docs.map((d) => `${d.apiVersion} ${d.kind}`))].sort();
     expect(kinds).toEqual([
       'apps/v1 Deployment',
       'autoscaling/v2 HorizontalPodAutoscaler',
-      'external-secrets.io/v1beta1 ExternalSecret',
-      'external-secrets.io/v1beta1 SecretStore',
+      'external-secrets.io/v1 ExternalSecret',
+      'external-secrets.io/v1 SecretStore',
       'keda.sh/v1alpha1 ScaledObject',
       'keda.sh/v1alpha1 TriggerAuthentication',
       'networking.k8s.io/v1 Ingress',

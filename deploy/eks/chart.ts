@@ -4,6 +4,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { SpillwayDefinition } from '../model/definition';
+import { RENDERED_API_VERSION } from './schemas';
 import { cpuAutoscaler, queueScaler, triggerAuthentication } from './scaling';
 import { externalSecret, secretStore } from './secrets';
 import { baselinePolicies, ingress, servicePolicy, services } from './traffic';
@@ -39,7 +40,8 @@ export class SpillwayChart extends Chart {
       } catch (err) {
         throw new Error(`${id} does not match the Kubernetes schema: ${(err as Error).message}`);
       }
-      new ApiObject(this, id, model.toJSON() as never);
+      const json = model.toJSON();
+      new ApiObject(this, id, { ...json, apiVersion: RENDERED_API_VERSION[model.apiVersion] ?? model.apiVersion } as never);
     }
   }
 }
