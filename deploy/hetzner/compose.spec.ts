@@ -57,7 +57,7 @@ describe('rendered docker-compose.yml', () => {
     const s = file.services;
     expect(s.absorber.deploy.resources).toEqual({
       limits: { cpus: '0.5', memory: '512M' },
-      reservations: { cpus: '0.2', memory: '256M' },
+      reservations: { memory: '256M' },
     });
     expect(s.absorber.labels).toEqual({
       'kompose.hpa.cpu': '70',

@@ -23,7 +23,8 @@ function resources(svc: ServiceSpec): Obj {
   const mem = (mib: number) => `${mib}M`;
   return {
     limits: { cpus: cpus(svc.resources.limits.cpuMillis), memory: mem(svc.resources.limits.memoryMiB) },
-    reservations: { cpus: cpus(svc.resources.requests.cpuMillis), memory: mem(svc.resources.requests.memoryMiB) },
+    // No CPU reservation: one box has nothing to schedule, and docker-compose 1.29 warns on it.
+    reservations: { memory: mem(svc.resources.requests.memoryMiB) },
   };
 }
 
