@@ -63,6 +63,7 @@ export const spillway: SpillwayDefinition = {
       image: 'spillway:local',
       envFile: 'deploy/hetzner/.env',
       domain: 'ingest.example.com',
+      tlsProxyImage: 'caddy:2',
       env: { QUEUE_DRIVER: 'bullmq', REDIS_URL: 'redis://redis:6379' },
     },
     eks: {

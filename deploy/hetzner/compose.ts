@@ -93,7 +93,7 @@ function proxyService(def: SpillwayDefinition): Obj {
   if (!pub) return {};
   return {
     caddy: {
-      image: 'caddy:2',
+      image: def.targets.hetzner.tlsProxyImage,
       profiles: ['tls'],
       command: ['caddy', 'reverse-proxy', '--from', def.targets.hetzner.domain, '--to', `${pub.name}:${pub.port}`],
       ports: ['80:80', '443:443'],

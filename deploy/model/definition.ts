@@ -60,6 +60,8 @@ export interface HetznerTarget {
   envFile: string;
   /** Served by the optional Caddy proxy (compose profile `tls`). */
   domain: string;
+  /** Caddy image of that proxy. */
+  tlsProxyImage: string;
   env: Record<string, string>;
 }
 
