@@ -1,0 +1,85 @@
+// `npm run deploy:eks [-- --dry-run]`: synth, validate, server-side apply to the current context.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { Runner, spawnRunner } from './command-runner';
+import { OUTPUT_PATHS, ROOT } from './outputs';
+import { spillway } from './spillway';
+import { synth } from './synth';
+
+const { cluster, region } = spillway.targets.eks;
+
+const HELP = `Usage: npm run deploy:eks [-- --dry-run]
+
+Renders and validates everything (npm run synth), then applies
+${OUTPUT_PATHS.manifests} with
+  kubectl apply --server-side --field-manager=spillway -f <that file>
+to the CURRENT kubectl context (cluster ${cluster} in the definition).
+
+Before the first deploy: terraform apply in deploy/eks/terraform (queues, IAM role), and in the
+cluster the AWS Load Balancer Controller, KEDA and External Secrets Operator (their CRDs).
+Point kubectl at the cluster with: aws eks update-kubeconfig --name ${cluster} --region ${region}
+
+  --dry-run   print the plan (context, objects in apply order, command) and apply nothing
+  --help      this text`;
+
+function plan(file: string): string[] {
+  return parseAllDocuments(readFileSync(file, 'utf8')).map((d) => {
+    const o = d.toJS() as { kind: string; metadata: { name: string; namespace?: string } };
+    return `  ${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+  });
+}
+
+export function deployEks(
+  args: string[],
+  run: Runner = spawnRunner,
+  log: (l: string) => void = console.log,
+  // Tests pass a no-op so they never rewrite the committed outputs.
+  render: (log: (l: string) => void) => number = (l) => synth([], l),
+): number {
+  if (args.includes('--help') || args.includes('-h')) {
+    log(HELP);
+    return 0;
+  }
+  const unknown = args.filter((a) => a !== '--dry-run');
+  if (unknown.length) {
+    log(`deploy:eks: unknown option ${unknown.join(' ')}; see --help`);
+    return 2;
+  }
+  const dryRun = args.includes('--dry-run');
+  const synthStatus = render(log);
+  if (synthStatus !== 0) return synthStatus;
+
+  const file = join(ROOT, OUTPUT_PATHS.manifests);
+  const ctx = run('kubectl', ['config', 'current-context']);
+  const context = ctx.status === 0 ? ctx.stdout.trim() : '';
+  const apply = ['apply', '--server-side', '--field-manager=spillway', '-f', OUTPUT_PATHS.manifests];
+  if (dryRun) {
+    log(`deploy:eks --dry-run: would apply to context ${context || '(none set)'}:`);
+    plan(file).forEach((line) => log(line));
+    log(`command: kubectl ${apply.join(' ')}`);
+    return 0;
+  }
+  if (ctx.error) {
+    log('deploy:eks: kubectl not found; install it, then run again');
+    return 1;
+  }
+  if (!context) {
+    log(`deploy:eks: no kubectl context is set; run \`aws eks update-kubeconfig --name ${cluster} --region ${region}\` first`);
+    return 1;
+  }
+  // EKS contexts are ARNs ending in cluster/<name>; another name is worth a warning, not a stop.
+  if (!context.includes(cluster)) log(`deploy:eks: warning: context "${context}" does not mention cluster ${cluster}`);
+  // The API server checks against the cluster's own schemas and CRDs first; all or nothing.
+  log(`deploy:eks: server-side dry run on ${context}`);
+  const check = run('kubectl', [...apply, '--dry-run=server'], { inherit: true });
+  if (check.status !== 0) {
+    log('deploy:eks: the cluster rejected the manifests (above); nothing was applied');
+    return check.status ?? 1;
+  }
+  log(`deploy:eks: applying to ${context}`);
+  const result = run('kubectl', apply, { inherit: true });
+  return result.status ?? 1;
+}
+
+if (require.main === module) process.exitCode = deployEks(process.argv.slice(2));

@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { OUTPUT_PATHS, ROOT } from '../outputs';
+import { spillway } from '../spillway';
+import { manifestObjects } from './chart';
+import { kubernetesSchemaProblems } from './schemas';
+
+type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const docs = parseAllDocuments(readFileSync(join(ROOT, OUTPUT_PATHS.manifests), 'utf8')).map((d) => d.toJS() as Any);
+const find = (kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata.name === name) as Any;
+
+describe('Kubernetes schema validation', () => {
+  it.each(docs.map((d) => [`${d.kind} ${d.metadata.name}`, d]))('%s matches its schema', (_id, doc) => {
+    expect(kubernetesSchemaProblems(doc as Any)).toEqual([]);
+  });
+
+  it('catches a wrongly typed field and an unknown kind', () => {
+    const broken = structuredClone(find('Deployment', 'worker'));
+    broken.spec.template.spec.containers[0].ports[0].containerPort = 'eighty';
+    expect(kubernetesSchemaProblems(broken).join()).toMatch(/containerPort must be integer/);
+    expect(kubernetesSchemaProblems({ apiVersion: 'x/v1', kind: 'Thing', metadata: { name: 't' } })).toEqual([
+      'x/v1/Thing t: no schema known for this kind',
+    ]);
+  });
+
+  it('validates external-secrets v1 objects with the v1beta1 schema, and still catches errors', () => {
+    const es = structuredClone(find('ExternalSecret', 'spillway-secrets'));
+    expect(es.apiVersion).toBe('external-secrets.io/v1');
+    expect(kubernetesSchemaProblems(es)).toEqual([]);
+    es.spec.data[0].remoteRef = { property: 'DATABASE_URL' };
+    expect(kubernetesSchemaProblems(es).join()).toMatch(/remoteRef must have required property key/);
+  });
+
+  it('renders every object kind the EKS target needs', () => {
+    const kinds = [...new Set(docs.map((d) => `${d.apiVersion} ${d.kind}`))].sort();
+    expect(kinds).toEqual([
+      'apps/v1 Deployment',
+      'autoscaling/v2 HorizontalPodAutoscaler',
+      'external-secrets.io/v1 ExternalSecret',
+      'external-secrets.io/v1 SecretStore',
+      'keda.sh/v1alpha1 ScaledObject',
+      'keda.sh/v1alpha1 TriggerAuthentication',
+      'networking.k8s.io/v1 Ingress',
+      'networking.k8s.io/v1 NetworkPolicy',
+      'policy/v1 PodDisruptionBudget',
+      'v1 ConfigMap',
+      'v1 Namespace',
+      'v1 Service',
+      'v1 ServiceAccount',
+    ]);
+    expect(manifestObjects(spillway)).toHaveLength(docs.length);
+  });
+});
+
+describe('EKS workloads', () => {
+  // The public service's rollout objects carry its slot (blue/green).
+  it.each(['absorber-blue', 'worker'])('%s: sized, probed, draining, locked down', (name) => {
+    const pod = find('Deployment', name).spec.template.spec;
+    const c = pod.containers[0];
+    expect(c.resources).toEqual({ requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
+    expect(c.livenessProbe.httpGet.path).toBe('/health/live');
+    expect(c.readinessProbe.httpGet.path).toBe('/health/ready');
+    expect(c.startupProbe.httpGet.path).toBe('/health/live');
+    expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '10']);
+    // preStop 10 s + SHUTDOWN_TIMEOUT_MS 25 s + 5 s margin.
+    expect(pod.terminationGracePeriodSeconds).toBe(40);
+    expect(c.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(pod.serviceAccountName).toBe('spillway');
+    // Secrets only by reference; plain env only through the ConfigMap.
+    for (const e of c.env) expect(Object.keys(e.valueFrom)).toEqual(['secretKeyRef']);
+    expect(c.env.some((e: Any) => 'value' in e)).toBe(false);
+    expect(find('ConfigMap', `${name}-env`).data.SHUTDOWN_TIMEOUT_MS).toBe('25000');
+  });
+
+  it('worker env turns migrations off and names its lanes', () => {
+    expect(find('ConfigMap', 'worker-env').data).toMatchObject({ RUN_MIGRATIONS: 'false', WORKER_LANES: 'critical,normal,low', QUEUE_DRIVER: 'sqs' });
+  });
+
+  it('IRSA role on the ServiceAccount', () => {
+    expect(find('ServiceAccount', 'spillway').metadata.annotations).toEqual({
+      'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/spillway-workload',
+    });
+  });
+
+  it('absorber HPA: 5 to 50 at 70% CPU', () => {
+    const spec = find('HorizontalPodAutoscaler', 'absorber-blue').spec;
+    expect([spec.minReplicas, spec.maxReplicas, spec.metrics[0].resource.target.averageUtilization]).toEqual([5, 50, 70]);
+  });
+
+  it('ALB Ingress: internet-facing, ip targets, ready check, TLS, weighted blue/green', () => {
+    const ing = find('Ingress', 'absorber');
+    const a = ing.metadata.annotations;
+    expect(a['alb.ingress.kubernetes.io/scheme']).toBe('internet-facing');
+    expect(a['alb.ingress.kubernetes.io/target-type']).toBe('ip');
+    expect(a['alb.ingress.kubernetes.io/healthcheck-path']).toBe('/health/ready');
+    expect(ing.spec.tls).toEqual([{ hosts: ['ingest.example.com'] }]);
+    const groups = JSON.parse(a['alb.ingress.kubernetes.io/actions.absorber-weighted']).forwardConfig.targetGroups;
+    expect(groups.map((g: Any) => [g.serviceName, g.weight])).toEqual([['absorber-blue', 100], ['absorber-green', 0]]);
+    for (const g of groups) expect(find('Service', g.serviceName)).toBeDefined();
+    expect(ing.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'absorber-weighted', port: { name: 'use-annotation' } });
+  });
+
+  it('blue/green: the slot Services select the slot the rollout labels its pods with', () => {
+    const pods = find('Deployment', 'absorber-blue').spec;
+    expect(pods.selector.matchLabels['spillway.dev/slot']).toBe('blue');
+    expect(pods.template.metadata.labels['spillway.dev/slot']).toBe('blue');
+    expect(find('Service', 'absorber-blue').spec.selector['spillway.dev/slot']).toBe('blue');
+    expect(find('Service', 'absorber-green').spec.selector['spillway.dev/slot']).toBe('green');
+    expect(find('HorizontalPodAutoscaler', 'absorber-blue').spec.scaleTargetRef.name).toBe('absorber-blue');
+    expect(find('Service', 'absorber').spec.selector['spillway.dev/slot']).toBeUndefined();
+  });
+
+  it('NetworkPolicies: default deny, DNS, and per-service allows', () => {
+    expect(find('NetworkPolicy', 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    const worker = find('NetworkPolicy', 'worker').spec;
+    expect(worker.egress.map((e: Any) => e.ports[0].port)).toEqual([5432, 443]);
+  });
+});

@@ -1,0 +1,58 @@
+// The cdk8s chart: every Kubernetes object of the definition, each built as a typed
+// kubernetes-models object and validated against its schema before it joins the chart.
+import { ApiObject, App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import { SpillwayDefinition } from '../model/definition';
+import { RENDERED_API_VERSION } from './schemas';
+import { cpuAutoscaler, queueScaler, triggerAuthentication } from './scaling';
+import { externalSecret, secretStore } from './secrets';
+import { baselinePolicies, ingress, servicePolicy, services } from './traffic';
+import { deployment, disruptionBudget, envConfigMap, namespace, serviceAccount } from './workloads';
+
+interface Model {
+  apiVersion: string;
+  kind: string;
+  metadata?: { name?: string };
+  validate(): void;
+  toJSON(): Record<string, unknown>;
+}
+
+/** In apply order: the namespace and what pods mount or reference come before the pods. */
+export function manifestModels(def: SpillwayDefinition): Model[] {
+  const models: Array<Model | undefined> = [namespace(def), serviceAccount(def), secretStore(def), externalSecret(def)];
+  models.push(triggerAuthentication(def), ...baselinePolicies(def));
+  for (const svc of def.services) {
+    models.push(envConfigMap(def, svc), deployment(def, svc), ...services(def, svc), disruptionBudget(def, svc));
+    models.push(servicePolicy(def, svc), cpuAutoscaler(def, svc), queueScaler(def, svc));
+    if (svc.public) models.push(ingress(def, svc));
+  }
+  return models.filter((m): m is Model => m !== undefined);
+}
+
+export class SpillwayChart extends Chart {
+  constructor(scope: Construct, def: SpillwayDefinition) {
+    super(scope, def.name, { disableResourceNameHashes: true });
+    for (const model of manifestModels(def)) {
+      const id = `${model.kind}-${model.metadata?.name}`;
+      try {
+        model.validate();
+      } catch (err) {
+        throw new Error(`${id} does not match the Kubernetes schema: ${(err as Error).message}`);
+      }
+      const json = model.toJSON();
+      new ApiObject(this, id, { ...json, apiVersion: RENDERED_API_VERSION[model.apiVersion] ?? model.apiVersion } as never);
+    }
+  }
+}
+
+/** The chart as plain objects (cdk8s resolves them; nothing is written to disk). */
+export function manifestObjects(def: SpillwayDefinition): Record<string, unknown>[] {
+  return new SpillwayChart(new App(), def).toJson();
+}
+
+export function renderManifests(def: SpillwayDefinition): string {
+  const header = '# Rendered by `npm run synth` from deploy/spillway.ts: edit the definition, not this file.\n';
+  const docs = manifestObjects(def).map((o) => stringify(o, { sortMapEntries: true, lineWidth: 0 }));
+  return header + docs.map((d) => `---\n${d}`).join('');
+}

@@ -1,0 +1,48 @@
+// Names and labels the EKS objects refer to each other by; one place so a selector cannot miss.
+import { ServiceSpec, SpillwayDefinition } from '../model/definition';
+
+export const SLOT_LABEL = 'spillway.dev/slot';
+
+export function selectorLabels(def: SpillwayDefinition, svc: ServiceSpec): Record<string, string> {
+  return { 'app.kubernetes.io/name': def.name, 'app.kubernetes.io/component': svc.name };
+}
+
+/**
+ * Name of a service's Deployment and what belongs to one rollout of it (ConfigMap, HPA, PDB). The
+ * public service carries its slot, so a green rollout sits beside the blue one until the weights
+ * move and the old slot is deleted.
+ */
+export function workloadName(def: SpillwayDefinition, svc: ServiceSpec): string {
+  return svc.public ? `${svc.name}-${def.targets.eks.slot}` : svc.name;
+}
+
+/** Selects the pods of one rollout: the component, plus the slot for the public service. */
+export function podSelector(def: SpillwayDefinition, svc: ServiceSpec): Record<string, string> {
+  const labels = selectorLabels(def, svc);
+  return svc.public ? { ...labels, [SLOT_LABEL]: def.targets.eks.slot } : labels;
+}
+
+export function commonLabels(def: SpillwayDefinition): Record<string, string> {
+  return { 'app.kubernetes.io/part-of': def.name, 'app.kubernetes.io/managed-by': 'cdk8s' };
+}
+
+export function meta(def: SpillwayDefinition, name: string, svc?: ServiceSpec) {
+  const labels = { ...commonLabels(def), ...(svc ? selectorLabels(def, svc) : {}) };
+  return { name, namespace: def.targets.eks.namespace, labels };
+}
+
+export const secretName = (def: SpillwayDefinition) => `${def.name}-secrets`;
+export const envConfigMapName = (def: SpillwayDefinition, svc: ServiceSpec) => `${workloadName(def, svc)}-env`;
+export const secretStoreName = (def: SpillwayDefinition) => `${def.name}-aws`;
+export const triggerAuthName = (def: SpillwayDefinition) => `${def.name}-aws`;
+export const slotServiceName = (svc: ServiceSpec, slot: string) => `${svc.name}-${slot}`;
+
+export function roleArn(def: SpillwayDefinition): string {
+  const eks = def.targets.eks;
+  return `arn:aws:iam::${eks.accountId}:role/${eks.roleName}`;
+}
+
+/** Seconds Kubernetes waits after the preStop pause for the app's own drain, plus a margin. */
+export function gracePeriodSeconds(def: SpillwayDefinition): number {
+  return def.targets.eks.preStopSeconds + Math.ceil(def.shutdownTimeoutMs / 1000) + 5;
+}

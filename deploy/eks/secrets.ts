@@ -1,0 +1,41 @@
+// Secrets come from AWS Secrets Manager through External Secrets Operator: the cluster holds a
+// reference (ExternalSecret) and ESO writes the Secret; no value is ever rendered.
+import { ExternalSecret, SecretStore } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1';
+import { SpillwayDefinition } from '../model/definition';
+import { meta, secretName, secretStoreName } from './names';
+
+/** Secrets some service on EKS reads (POSTGRES_PASSWORD, say, only matters to the Hetzner box). */
+export function usedSecrets(def: SpillwayDefinition): string[] {
+  return [...new Set(def.services.flatMap((s) => s.secrets))].sort();
+}
+
+export function secretStore(def: SpillwayDefinition): SecretStore {
+  return new SecretStore({
+    metadata: meta(def, secretStoreName(def)),
+    spec: {
+      provider: {
+        aws: {
+          service: 'SecretsManager',
+          region: def.targets.eks.region,
+          // ESO assumes the same IRSA role as the pods, through their ServiceAccount's token.
+          auth: { jwt: { serviceAccountRef: { name: def.name } } },
+        },
+      },
+    },
+  });
+}
+
+export function externalSecret(def: SpillwayDefinition): ExternalSecret {
+  return new ExternalSecret({
+    metadata: meta(def, secretName(def)),
+    spec: {
+      refreshInterval: '1h',
+      secretStoreRef: { kind: 'SecretStore', name: secretStoreName(def) },
+      target: { name: secretName(def), creationPolicy: 'Owner' },
+      data: usedSecrets(def).map((name) => ({
+        secretKey: name,
+        remoteRef: { key: def.secrets[name].remoteKey, property: def.secrets[name].property },
+      })),
+    },
+  });
+}

@@ -1,0 +1,123 @@
+// Services, the ALB Ingress (blue/green weighted) and NetworkPolicies (default deny, then what the
+// definition allows).
+import { INetworkPolicyPeer, INetworkPolicyPort, Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { Service } from 'kubernetes-models/v1';
+import { HEALTH, ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { commonLabels, meta, selectorLabels, SLOT_LABEL, slotServiceName } from './names';
+
+const SERVICE_PORT = 80;
+const SLOTS = ['blue', 'green'] as const;
+
+export function services(def: SpillwayDefinition, svc: ServiceSpec): Service[] {
+  const port = { name: 'http', port: SERVICE_PORT, targetPort: 'http', protocol: 'TCP' as const };
+  const main = new Service({
+    metadata: meta(def, svc.name, svc),
+    spec: { type: 'ClusterIP', selector: selectorLabels(def, svc), ports: [port] },
+  });
+  if (!svc.public) return [main];
+  // One Service per slot: the ALB forwards to both by weight, so a cutover is a weight change.
+  const slots = SLOTS.map(
+    (slot) =>
+      new Service({
+        metadata: meta(def, slotServiceName(svc, slot), svc),
+        spec: { type: 'ClusterIP', selector: { ...selectorLabels(def, svc), [SLOT_LABEL]: slot }, ports: [port] },
+      }),
+  );
+  return [main, ...slots];
+}
+
+export function ingress(def: SpillwayDefinition, svc: ServiceSpec): Ingress {
+  const eks = def.targets.eks;
+  const action = `${svc.name}-weighted`;
+  const forward = {
+    type: 'forward',
+    forwardConfig: {
+      targetGroups: SLOTS.map((slot) => ({
+        serviceName: slotServiceName(svc, slot),
+        servicePort: String(SERVICE_PORT),
+        weight: eks.weights[slot],
+      })),
+    },
+  };
+  return new Ingress({
+    metadata: {
+      ...meta(def, svc.name, svc),
+      annotations: {
+        'alb.ingress.kubernetes.io/scheme': 'internet-facing',
+        'alb.ingress.kubernetes.io/target-type': 'ip',
+        'alb.ingress.kubernetes.io/healthcheck-path': HEALTH.ready,
+        'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP":80},{"HTTPS":443}]',
+        'alb.ingress.kubernetes.io/ssl-redirect': '443',
+        'alb.ingress.kubernetes.io/certificate-arn': eks.certificateArn,
+        // Deregistration ends within the preStop pause, so no request reaches a closed listener.
+        'alb.ingress.kubernetes.io/target-group-attributes': `deregistration_delay.timeout_seconds=${eks.preStopSeconds}`,
+        [`alb.ingress.kubernetes.io/actions.${action}`]: JSON.stringify(forward),
+      },
+    },
+    spec: {
+      ingressClassName: 'alb',
+      tls: [{ hosts: [eks.domain] }],
+      rules: [
+        {
+          host: eks.domain,
+          http: {
+            paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: action, port: { name: 'use-annotation' } } } }],
+          },
+        },
+      ],
+    },
+  });
+}
+
+export function baselinePolicies(def: SpillwayDefinition): NetworkPolicy[] {
+  const metadata = (name: string) => ({ name, namespace: def.targets.eks.namespace, labels: commonLabels(def) });
+  return [
+    new NetworkPolicy({
+      metadata: metadata('default-deny'),
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    }),
+    new NetworkPolicy({
+      metadata: metadata('allow-dns'),
+      spec: {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [
+          {
+            to: [
+              {
+                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+                podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+              },
+            ],
+            ports: [
+              { protocol: 'UDP', port: 53 },
+              { protocol: 'TCP', port: 53 },
+            ],
+          },
+        ],
+      },
+    }),
+  ];
+}
+
+const POSTGRES_PORT = 5432;
+
+/** What one service may receive and reach: its port from the VPC, its dependencies out. */
+export function servicePolicy(def: SpillwayDefinition, svc: ServiceSpec): NetworkPolicy {
+  const vpc: INetworkPolicyPeer[] = [{ ipBlock: { cidr: def.targets.eks.vpcCidr } }];
+  const egress: Array<{ to: INetworkPolicyPeer[]; ports: INetworkPolicyPort[] }> = [];
+  // RDS lives in the VPC.
+  if (svc.dependsOn.includes('postgres')) egress.push({ to: vpc, ports: [{ protocol: 'TCP', port: POSTGRES_PORT }] });
+  // SQS and STS (IRSA) are public AWS endpoints on 443; VPC endpoints would narrow this.
+  egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] });
+  return new NetworkPolicy({
+    metadata: meta(def, svc.name, svc),
+    spec: {
+      podSelector: { matchLabels: selectorLabels(def, svc) },
+      policyTypes: ['Ingress', 'Egress'],
+      // From the VPC: the ALB (ip targets) for the public service, kubelet probes and scrapers for all.
+      ingress: [{ from: vpc, ports: [{ protocol: 'TCP', port: svc.port }] }],
+      egress,
+    },
+  });
+}

@@ -1,0 +1,103 @@
+// Namespace, ServiceAccount, per-service ConfigMap, Deployment and PodDisruptionBudget.
+import { createHash } from 'node:crypto';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { ConfigMap, Namespace, ServiceAccount } from 'kubernetes-models/v1';
+import { ENTRYPOINTS, HEALTH, ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { plainEnv, secretNames } from '../model/env';
+import { commonLabels, envConfigMapName, gracePeriodSeconds, meta, podSelector, roleArn, secretName, workloadName } from './names';
+
+/** The node image's `node` user; numeric so the kubelet can prove runAsNonRoot. */
+const NODE_UID = 1000;
+
+export function namespace(def: SpillwayDefinition): Namespace {
+  return new Namespace({
+    metadata: {
+      name: def.targets.eks.namespace,
+      // The pods below meet the restricted Pod Security Standard; enforce it so none slips.
+      labels: { ...commonLabels(def), 'pod-security.kubernetes.io/enforce': 'restricted' },
+    },
+  });
+}
+
+export function serviceAccount(def: SpillwayDefinition): ServiceAccount {
+  return new ServiceAccount({
+    metadata: { ...meta(def, def.name), annotations: { 'eks.amazonaws.com/role-arn': roleArn(def) } },
+  });
+}
+
+export function envConfigMap(def: SpillwayDefinition, svc: ServiceSpec): ConfigMap {
+  return new ConfigMap({ metadata: meta(def, envConfigMapName(def, svc), svc), data: plainEnv(def, svc, 'eks') });
+}
+
+const cpu = (m: number) => `${m}m`;
+const mem = (mib: number) => `${mib}Mi`;
+
+export function deployment(def: SpillwayDefinition, svc: ServiceSpec): Deployment {
+  const eks = def.targets.eks;
+  const podLabels = { ...commonLabels(def), ...podSelector(def, svc) };
+  // A changed ConfigMap does not restart pods by itself; a changed hash in the template does.
+  const envHash = createHash('sha256').update(JSON.stringify(plainEnv(def, svc, 'eks'))).digest('hex').slice(0, 16);
+  const probe = (path: string) => ({ httpGet: { path, port: 'http' }, timeoutSeconds: 3 });
+  return new Deployment({
+    metadata: meta(def, workloadName(def, svc), svc),
+    spec: {
+      // No `replicas`: the HPA or KEDA owns it, and a server-side apply must not fight them.
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: podSelector(def, svc) },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
+      template: {
+        metadata: { labels: podLabels, annotations: { 'spillway.dev/env-hash': envHash } },
+        spec: {
+          serviceAccountName: def.name,
+          terminationGracePeriodSeconds: gracePeriodSeconds(def),
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: NODE_UID,
+            runAsGroup: NODE_UID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: svc.name,
+              image: eks.image,
+              command: ENTRYPOINTS[svc.role],
+              ports: [{ name: 'http', containerPort: svc.port, protocol: 'TCP' }],
+              envFrom: [{ configMapRef: { name: envConfigMapName(def, svc) } }],
+              env: secretNames(svc).map((name) => ({
+                name,
+                valueFrom: { secretKeyRef: { name: secretName(def), key: name } },
+              })),
+              resources: {
+                requests: { cpu: cpu(svc.resources.requests.cpuMillis), memory: mem(svc.resources.requests.memoryMiB) },
+                limits: { cpu: cpu(svc.resources.limits.cpuMillis), memory: mem(svc.resources.limits.memoryMiB) },
+              },
+              // Up to a minute for the first start (migrations run in the absorber's start).
+              startupProbe: { ...probe(HEALTH.live), periodSeconds: 2, failureThreshold: 30 },
+              livenessProbe: { ...probe(HEALTH.live), periodSeconds: 10, failureThreshold: 3 },
+              readinessProbe: { ...probe(HEALTH.ready), periodSeconds: 5, failureThreshold: 2 },
+              // Endpoints and the ALB take a few seconds to stop sending; keep serving meanwhile.
+              lifecycle: { preStop: { exec: { command: ['sleep', String(eks.preStopSeconds)] } } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ['ALL'] },
+              },
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            },
+          ],
+          // The root filesystem is read-only; Node and pino may still want a scratch /tmp.
+          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
+        },
+      },
+    },
+  });
+}
+
+export function disruptionBudget(def: SpillwayDefinition, svc: ServiceSpec): PodDisruptionBudget {
+  return new PodDisruptionBudget({
+    metadata: meta(def, workloadName(def, svc), svc),
+    spec: { maxUnavailable: 1, selector: { matchLabels: podSelector(def, svc) } },
+  });
+}

@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { spillway } from '../spillway';
+import { composeObject } from './compose';
+import { composeSchemaProblems } from './schema';
+
+type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+// Parsed as YAML 1.1, the way docker-compose 1.29 (PyYAML) reads it.
+const file = parse(readFileSync(join(__dirname, '..', '..', 'docker-compose.yml'), 'utf8'), { version: '1.1' }) as Any;
+
+describe('rendered docker-compose.yml', () => {
+  it('matches the compose-spec schema', () => {
+    expect(composeSchemaProblems(file)).toEqual([]);
+  });
+
+  it('the schema check can fail', () => {
+    const broken = structuredClone(file);
+    broken.services.worker.depends_on.absorber.condition = 'healthy';
+    broken.services.worker.stop_grace_period = 'thirty seconds';
+    expect(composeSchemaProblems(broken)).toEqual(
+      expect.arrayContaining(['/services/worker/stop_grace_period: must match format "duration"']),
+    );
+    expect(composeSchemaProblems(broken).some((p) => p.startsWith('/services/worker/depends_on'))).toBe(true);
+  });
+
+  it('reads back as the object it was rendered from (no YAML 1.1 surprises like yes -> true)', () => {
+    expect(file).toEqual(composeObject(spillway));
+    expect(file.services.redis.command).toEqual(['redis-server', '--appendonly', 'yes', '--appendfsync', 'always']);
+  });
+
+  it('runs the existing image: commands, worker without migrations, node fetch healthchecks', () => {
+    const s = file.services;
+    expect(s.absorber.command).toEqual(['node', 'dist/apps/absorber/src/main.js']);
+    expect(s.worker.command).toEqual(['node', 'dist/apps/worker/src/main.js']);
+    expect(s.worker.environment.RUN_MIGRATIONS).toBe('false');
+    expect(s.absorber.build).toBe('.');
+    expect(s.worker.healthcheck.test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+    expect(s.worker.healthcheck.test[3]).toContain('http://127.0.0.1:8081/health/ready');
+    expect([s.redis.image, s.postgres.image]).toEqual(['redis:7-bookworm', 'postgres:16-bookworm']);
+  });
+
+  it('starts in order and keeps data', () => {
+    const s = file.services;
+    expect(s.worker.depends_on).toEqual({
+      absorber: { condition: 'service_healthy' },
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
+    expect(s.redis.volumes).toEqual(['redis-data:/data']);
+    expect(s.postgres.volumes).toEqual(['postgres-data:/var/lib/postgresql/data']);
+    for (const name of ['redis', 'postgres', 'absorber', 'worker']) expect(s[name].restart).toBe('unless-stopped');
+  });
+
+  it('limits resources, carries kompose autoscaling labels, keeps TLS behind a profile', () => {
+    const s = file.services;
+    expect(s.absorber.deploy.resources).toEqual({
+      limits: { cpus: '0.5', memory: '512M' },
+      reservations: { memory: '256M' },
+    });
+    expect(s.absorber.labels).toEqual({
+      'kompose.hpa.cpu': '70',
+      'kompose.hpa.replicas.max': '50',
+      'kompose.hpa.replicas.min': '5',
+      'kompose.service.type': 'loadbalancer',
+    });
+    expect(s.caddy.profiles).toEqual(['tls']);
+  });
+
+  it('takes secrets only from the env_file', () => {
+    for (const name of ['absorber', 'worker', 'postgres']) expect(file.services[name].env_file).toEqual(['deploy/hetzner/.env']);
+    expect(file.services.absorber['x-secrets']).toEqual(['DATABASE_URL', 'INGEST_API_KEYS']);
+    expect(file.services.absorber.environment.DATABASE_URL).toBeUndefined();
+  });
+});
+
+describe('rendered app services', () => {
+  it('run with a read-only root fs, no capabilities and no privilege escalation', () => {
+    const services = composeObject(spillway).services as Record<string, Record<string, unknown>>;
+    for (const name of ['absorber', 'worker']) {
+      expect(services[name]).toMatchObject({ read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'] });
+    }
+  });
+});

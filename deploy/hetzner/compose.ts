@@ -1,0 +1,131 @@
+// Renders the Hetzner stack (the root docker-compose.yml) from the definition: one box, Redis with
+// AOF, Postgres, the absorber and workers, secrets from a git-ignored env_file, optional Caddy TLS.
+import { stringify } from 'yaml';
+import { ENTRYPOINTS, HEALTH, ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { plainEnv, secretNames } from '../model/env';
+
+type Obj = Record<string, unknown>;
+
+const CHECK_TIMING = { interval: '5s', timeout: '3s', retries: 10 };
+
+/** The image has no curl; Node 24's fetch does the probe. Ready, so dependants wait for migrations. */
+function httpCheck(port: number): Obj {
+  const probe = `fetch('http://127.0.0.1:${port}${HEALTH.ready}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+  return { test: ['CMD', 'node', '-e', probe], ...CHECK_TIMING, start_period: '30s' };
+}
+
+function dependsOn(names: string[]): Obj {
+  return Object.fromEntries(names.map((n) => [n, { condition: 'service_healthy' }]));
+}
+
+function resources(svc: ServiceSpec): Obj {
+  const cpus = (m: number) => String(m / 1000);
+  const mem = (mib: number) => `${mib}M`;
+  return {
+    limits: { cpus: cpus(svc.resources.limits.cpuMillis), memory: mem(svc.resources.limits.memoryMiB) },
+    // No CPU reservation: one box has nothing to schedule, and docker-compose 1.29 warns on it.
+    reservations: { memory: mem(svc.resources.requests.memoryMiB) },
+  };
+}
+
+/** kompose turns these into a HorizontalPodAutoscaler and a Service type of the same shape. */
+function komposeLabels(svc: ServiceSpec): Record<string, string> {
+  const a = svc.autoscaling;
+  const labels: Record<string, string> = {
+    'kompose.hpa.replicas.min': String(Math.max(a.min, 1)),
+    'kompose.hpa.replicas.max': String(a.max),
+  };
+  if ('cpuPercent' in a) labels['kompose.hpa.cpu'] = String(a.cpuPercent);
+  if (svc.public) labels['kompose.service.type'] = 'loadbalancer';
+  return labels;
+}
+
+function appService(def: SpillwayDefinition, svc: ServiceSpec): Obj {
+  const het = def.targets.hetzner;
+  const service: Obj = {
+    image: het.image,
+    command: ENTRYPOINTS[svc.role],
+    environment: plainEnv(def, svc, 'hetzner'),
+    env_file: [het.envFile],
+    // Names the env_file must hold for this service; compose ignores x- keys.
+    'x-secrets': secretNames(svc),
+    healthcheck: httpCheck(svc.port),
+    depends_on: dependsOn(svc.dependsOn),
+    restart: 'unless-stopped',
+    // Drain time plus a margin before Docker sends SIGKILL.
+    stop_grace_period: `${Math.ceil(def.shutdownTimeoutMs / 1000) + 5}s`,
+    deploy: { replicas: svc.hetznerReplicas, resources: resources(svc) },
+    labels: komposeLabels(svc),
+    // The same hardening as the EKS pods: nothing in the image is written at run time.
+    read_only: true,
+    cap_drop: ['ALL'],
+    security_opt: ['no-new-privileges:true'],
+  };
+  if (svc.role === 'absorber') service.build = '.';
+  if (svc.public) service.ports = [`${svc.port}:${svc.port}`];
+  return service;
+}
+
+function dependencyServices(def: SpillwayDefinition): Obj {
+  const { redis, postgres } = def.dependencies;
+  const redisCommand = ['redis-server'];
+  // fsync before every reply: a 202 then means the event survives kill -9 of Redis (test/faults).
+  if (redis.appendOnly) redisCommand.push('--appendonly', 'yes', '--appendfsync', 'always');
+  return {
+    redis: {
+      image: redis.image,
+      command: redisCommand,
+      volumes: ['redis-data:/data'],
+      healthcheck: { test: ['CMD', 'redis-cli', 'ping'], ...CHECK_TIMING },
+      restart: 'unless-stopped',
+    },
+    postgres: {
+      image: postgres.image,
+      environment: { POSTGRES_DB: postgres.database, POSTGRES_USER: postgres.user },
+      // POSTGRES_PASSWORD comes from the env_file, like every secret.
+      env_file: [def.targets.hetzner.envFile],
+      'x-secrets': [postgres.passwordSecret],
+      volumes: ['postgres-data:/var/lib/postgresql/data'],
+      healthcheck: { test: ['CMD', 'pg_isready', '-U', postgres.user, '-d', postgres.database], ...CHECK_TIMING },
+      restart: 'unless-stopped',
+    },
+  };
+}
+
+/** TLS in front of the public service, only with `--profile tls` (Caddy gets the certificate). */
+function proxyService(def: SpillwayDefinition): Obj {
+  const pub = def.services.find((s) => s.public);
+  if (!pub) return {};
+  return {
+    caddy: {
+      image: def.targets.hetzner.tlsProxyImage,
+      profiles: ['tls'],
+      command: ['caddy', 'reverse-proxy', '--from', def.targets.hetzner.domain, '--to', `${pub.name}:${pub.port}`],
+      ports: ['80:80', '443:443'],
+      volumes: ['caddy-data:/data', 'caddy-config:/config'],
+      depends_on: dependsOn([pub.name]),
+      restart: 'unless-stopped',
+    },
+  };
+}
+
+/** The compose file as an object (validated against the compose-spec schema by the caller). */
+export function composeObject(def: SpillwayDefinition): Obj {
+  const services: Obj = { ...dependencyServices(def), ...proxyService(def) };
+  for (const svc of def.services) services[svc.name] = appService(def, svc);
+  const volumes: Obj = { 'redis-data': {}, 'postgres-data': {} };
+  if (services.caddy) Object.assign(volumes, { 'caddy-data': {}, 'caddy-config': {} });
+  return { services, volumes };
+}
+
+const HEADER = [
+  ' Rendered by `npm run synth` from deploy/spillway.ts: edit the definition, not this file.',
+  ' Secrets come from the env_file (copy deploy/hetzner/.env.example to deploy/hetzner/.env).',
+  ' TLS proxy: docker compose --profile tls up -d',
+].join('\n');
+
+export function renderCompose(def: SpillwayDefinition): string {
+  // YAML 1.1 quoting: docker-compose 1.29 (PyYAML) would read `yes` as true and `22:22` as a number.
+  const body = stringify(composeObject(def), { sortMapEntries: true, lineWidth: 0, version: '1.1' });
+  return `#${HEADER.replace(/\n/g, '\n#')}\n${body}`;
+}

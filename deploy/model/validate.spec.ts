@@ -1,0 +1,51 @@
+import { SpillwayDefinition } from './definition';
+import { definitionProblems, DefinitionError, validateDefinition } from './validate';
+import { spillway } from '../spillway';
+
+function changed(edit: (d: SpillwayDefinition) => void): SpillwayDefinition {
+  const def = structuredClone(spillway);
+  edit(def);
+  return def;
+}
+
+describe('definition validation', () => {
+  it('accepts the reference definition', () => {
+    expect(definitionProblems(spillway)).toEqual([]);
+  });
+
+  it.each<[string, (d: SpillwayDefinition) => void, string]>([
+    ['a port out of range', (d) => (d.services[0].port = 70000), 'services[0].port: must be 1-65535'],
+    ['an unknown lane', (d) => (d.services[1].lanes = ['urgent' as never]), 'services[1].lanes: unknown lane "urgent"'],
+    ['an undeclared secret', (d) => d.services[1].secrets.push('NOPE'), 'services[1].secrets[1]: "NOPE" is not declared'],
+    ['a plain value for a secret', (d) => (d.env.DATABASE_URL = 'postgres://x'), 'env.DATABASE_URL: declared in secrets'],
+    ['a derived variable set by hand', (d) => (d.services[0].env = { PORT: '1' }), 'services[0].env.PORT: computed from'],
+    ['a lane nobody consumes', (d) => (d.services[1].lanes = ['critical', 'normal']), 'services: no worker consumes lane "low"'],
+    ['two replicas of a published port', (d) => (d.services[0].hetznerReplicas = 2), 'services[0].hetznerReplicas: a public service'],
+    ['min above max', (d) => (d.services[0].autoscaling.min = 60), 'services[0].autoscaling.max: must be >= min'],
+    ['limits below requests', (d) => (d.services[0].resources.limits.cpuMillis = 100), 'services[0].resources.limits.cpuMillis'],
+    ['weights not summing to 100', (d) => (d.targets.eks.weights.green = 10), 'targets.eks.weights: blue + green must be 100'],
+    ['a route to an unknown lane', (d) => (d.routes['x.y'] = 'fast' as never), 'routes.x.y: unknown lane "fast"'],
+    ['an unknown dependency', (d) => d.services[0].dependsOn.push('kafka'), 'services[0].dependsOn[2]: "kafka"'],
+    ['a worker scaling on CPU', (d) => (d.services[1].autoscaling = { min: 1, max: 2, cpuPercent: 50 }), 'services[1].autoscaling: a worker scales on queueDepthPerReplica'],
+  ])('names the field for %s', (_what, edit, message) => {
+    const problems = definitionProblems(changed(edit));
+    expect(problems.some((p) => p.includes(message))).toBe(true);
+  });
+
+  it("runs each service's env through the apps' config loader, per target", () => {
+    const problems = definitionProblems(changed((d) => (d.targets.eks.env.LOG_LEVEL = 'loud')));
+    expect(problems).toEqual([
+      'services[0] (absorber) on eks: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+      'services[1] (worker) on eks: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    ]);
+  });
+
+  it('throws one error listing every problem', () => {
+    const bad = changed((d) => {
+      d.name = 'Bad_Name';
+      d.maxAttempts = 0;
+    });
+    expect(() => validateDefinition(bad)).toThrow(DefinitionError);
+    expect(() => validateDefinition(bad)).toThrow(/name: "Bad_Name"[\s\S]*maxAttempts: must be 1-100/);
+  });
+});

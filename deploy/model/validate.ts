@@ -1,0 +1,137 @@
+// Checks the definition before anything is rendered. Every problem names the field it is about,
+// and the env each service would get is run through the apps' own config loader, so a definition
+// that renders is one the processes will accept at start.
+import { ConfigError, loadConfig } from '../../libs/config/src/config';
+import { isLane, LANES } from '../../libs/config/src/lanes';
+import { ServiceSpec, SpillwayDefinition, TargetName } from './definition';
+import { DERIVED_ENV, plainEnv } from './env';
+
+export class DefinitionError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid deploy definition:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+const DNS_LABEL = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const DEPENDENCIES = ['redis', 'postgres'];
+
+function checkEnv(p: string[], field: string, env: Record<string, string>, secrets: string[]): void {
+  for (const name of Object.keys(env)) {
+    if (!ENV_NAME.test(name)) p.push(`${field}.${name}: not a valid env name (A-Z, 0-9, _)`);
+    if ((DERIVED_ENV as readonly string[]).includes(name)) {
+      p.push(`${field}.${name}: computed from the definition's typed fields; set those instead`);
+    }
+    if (secrets.includes(name)) p.push(`${field}.${name}: declared in secrets; a secret never has a plain value`);
+  }
+}
+
+function checkService(p: string[], def: SpillwayDefinition, svc: ServiceSpec, i: number): void {
+  const f = `services[${i}]`;
+  if (!DNS_LABEL.test(svc.name)) p.push(`${f}.name: "${svc.name}" must be a DNS label (a-z, 0-9, -)`);
+  if (!Number.isInteger(svc.port) || svc.port < 1 || svc.port > 65535) p.push(`${f}.port: must be 1-65535`);
+  if (svc.role === 'worker') {
+    if (!svc.lanes?.length) p.push(`${f}.lanes: a worker consumes at least one lane`);
+    for (const lane of svc.lanes ?? []) {
+      if (!isLane(lane)) p.push(`${f}.lanes: unknown lane "${lane}"; lanes are ${LANES.join(', ')}`);
+    }
+    if (!('queueDepthPerReplica' in svc.autoscaling)) p.push(`${f}.autoscaling: a worker scales on queueDepthPerReplica`);
+  } else {
+    if (svc.lanes) p.push(`${f}.lanes: only workers consume lanes`);
+    if (!('cpuPercent' in svc.autoscaling)) p.push(`${f}.autoscaling: the absorber scales on cpuPercent`);
+  }
+  const a = svc.autoscaling;
+  const minFloor = svc.role === 'absorber' ? 1 : 0;
+  if (!Number.isInteger(a.min) || a.min < minFloor) p.push(`${f}.autoscaling.min: must be an integer >= ${minFloor}`);
+  if (!Number.isInteger(a.max) || a.max < Math.max(a.min, 1)) p.push(`${f}.autoscaling.max: must be >= min and >= 1`);
+  if ('cpuPercent' in a && (a.cpuPercent < 1 || a.cpuPercent > 100)) p.push(`${f}.autoscaling.cpuPercent: must be 1-100`);
+  if ('queueDepthPerReplica' in a && a.queueDepthPerReplica < 1) p.push(`${f}.autoscaling.queueDepthPerReplica: must be >= 1`);
+  for (const kind of ['cpuMillis', 'memoryMiB'] as const) {
+    const req = svc.resources.requests[kind];
+    const lim = svc.resources.limits[kind];
+    if (!(req > 0)) p.push(`${f}.resources.requests.${kind}: must be > 0`);
+    if (!(lim >= req)) p.push(`${f}.resources.limits.${kind}: must be >= requests.${kind}`);
+  }
+  if (!Number.isInteger(svc.hetznerReplicas) || svc.hetznerReplicas < 1) p.push(`${f}.hetznerReplicas: must be >= 1`);
+  if (svc.public && svc.hetznerReplicas !== 1) {
+    p.push(`${f}.hetznerReplicas: a public service publishes its port on the box, so only 1 fits`);
+  }
+  svc.secrets.forEach((name, j) => {
+    if (!def.secrets[name]) p.push(`${f}.secrets[${j}]: "${name}" is not declared in secrets`);
+  });
+  svc.dependsOn.forEach((dep, j) => {
+    const known = DEPENDENCIES.includes(dep) || def.services.some((s) => s.name === dep);
+    if (!known || dep === svc.name) p.push(`${f}.dependsOn[${j}]: "${dep}" is not another service, redis or postgres`);
+  });
+  checkEnv(p, `${f}.env`, svc.env ?? {}, Object.keys(def.secrets));
+}
+
+function checkTargets(p: string[], def: SpillwayDefinition): void {
+  const eks = def.targets.eks;
+  if (!DNS_LABEL.test(eks.namespace)) p.push(`targets.eks.namespace: must be a DNS label`);
+  if (!/^\d{12}$/.test(eks.accountId)) p.push(`targets.eks.accountId: must be 12 digits`);
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(eks.region)) p.push(`targets.eks.region: "${eks.region}" is not an AWS region`);
+  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(eks.vpcCidr)) p.push(`targets.eks.vpcCidr: must be a CIDR like 10.0.0.0/16`);
+  if (eks.weights.blue + eks.weights.green !== 100) p.push(`targets.eks.weights: blue + green must be 100`);
+  if (!(eks.preStopSeconds >= 0)) p.push(`targets.eks.preStopSeconds: must be >= 0`);
+  if (!eks.certificateArn.startsWith('arn:aws:acm:')) p.push(`targets.eks.certificateArn: must be an ACM certificate ARN`);
+  if (!/^[a-zA-Z0-9+=,.@_-]{1,64}$/.test(eks.roleName)) p.push(`targets.eks.roleName: not a valid IAM role name`);
+  const het = def.targets.hetzner;
+  if (!het.envFile || het.envFile.startsWith('/')) p.push(`targets.hetzner.envFile: a path relative to the repository root`);
+  for (const target of ['hetzner', 'eks'] as const) {
+    checkEnv(p, `targets.${target}.env`, def.targets[target].env, Object.keys(def.secrets));
+  }
+}
+
+/** Each service's env on each target must pass the apps' own validation (libs/config). */
+function checkAppConfig(p: string[], def: SpillwayDefinition): void {
+  def.services.forEach((svc, i) => {
+    for (const target of ['hetzner', 'eks'] as TargetName[]) {
+      try {
+        loadConfig(plainEnv(def, svc, target));
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        for (const problem of err.problems) p.push(`services[${i}] (${svc.name}) on ${target}: ${problem}`);
+      }
+    }
+  });
+}
+
+export function definitionProblems(def: SpillwayDefinition): string[] {
+  const p: string[] = [];
+  if (!DNS_LABEL.test(def.name)) p.push(`name: "${def.name}" must be a DNS label`);
+  if (!Number.isInteger(def.maxAttempts) || def.maxAttempts < 1 || def.maxAttempts > 100) {
+    p.push('maxAttempts: must be 1-100 (it is also the SQS maxReceiveCount)');
+  }
+  if (def.leaseMs % 1000 !== 0) p.push('leaseMs: whole seconds (it becomes the SQS visibility timeout)');
+  for (const [pattern, lane] of Object.entries(def.routes)) {
+    if (!/^[A-Za-z0-9_.:-]+(\.\*)?$/.test(pattern)) p.push(`routes.${pattern}: an event type, or a prefix ending in .*`);
+    if (!isLane(lane)) p.push(`routes.${pattern}: unknown lane "${lane}"; lanes are ${LANES.join(', ')}`);
+  }
+  for (const [name, ref] of Object.entries(def.secrets)) {
+    if (!ENV_NAME.test(name)) p.push(`secrets.${name}: not a valid env name`);
+    if (!ref.remoteKey || !ref.property) p.push(`secrets.${name}: remoteKey and property are both required`);
+  }
+  checkEnv(p, 'env', def.env, Object.keys(def.secrets));
+  if (!def.services.length) p.push('services: at least one');
+  const names = def.services.map((s) => s.name);
+  names.forEach((n, i) => names.indexOf(n) !== i && p.push(`services[${i}].name: "${n}" is used twice`));
+  if (def.services.filter((s) => s.role === 'absorber').length !== 1) p.push('services: exactly one absorber');
+  def.services.forEach((svc, i) => checkService(p, def, svc, i));
+  for (const lane of LANES) {
+    if (!def.services.some((s) => s.lanes?.includes(lane))) p.push(`services: no worker consumes lane "${lane}"`);
+  }
+  if (!def.secrets[def.dependencies.postgres.passwordSecret]) {
+    p.push(`dependencies.postgres.passwordSecret: "${def.dependencies.postgres.passwordSecret}" is not declared in secrets`);
+  }
+  checkTargets(p, def);
+  if (!p.length) checkAppConfig(p, def);
+  return p;
+}
+
+/** Throws one error listing every problem, so a user fixes them in one pass. */
+export function validateDefinition(def: SpillwayDefinition): SpillwayDefinition {
+  const problems = definitionProblems(def);
+  if (problems.length) throw new DefinitionError(problems);
+  return def;
+}

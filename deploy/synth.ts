@@ -1,0 +1,68 @@
+// `npm run synth [-- --check]`: render the definition into every target's files.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DefinitionError } from './model/validate';
+import { RenderError, renderAll, ROOT } from './outputs';
+import { spillway } from './spillway';
+
+const HELP = `Usage: npm run synth [-- --check]
+
+Renders deploy/spillway.ts into:
+  docker-compose.yml                            the Hetzner stack
+  deploy/eks/rendered/spillway.k8s.yaml         Kubernetes objects (cdk8s chart)
+  deploy/eks/terraform/spillway-queues.tf.json  SQS queues, DLQs, IAM role (Terraform JSON)
+
+Validates the definition and every output first; nothing is written if anything fails.
+
+  --check   write nothing; exit 1 when a committed output differs from a fresh render (CI)
+  --help    this text
+Exit codes: 0 ok, 1 stale outputs (--check), 2 invalid definition or output.`;
+
+/** Returns the paths whose content on disk differs from `outputs`. */
+export function staleOutputs(outputs: Record<string, string>, root = ROOT): string[] {
+  return Object.entries(outputs)
+    .filter(([path, content]) => {
+      const file = join(root, path);
+      return !existsSync(file) || readFileSync(file, 'utf8') !== content;
+    })
+    .map(([path]) => path);
+}
+
+export function synth(args: string[], log: (line: string) => void = console.log): number {
+  if (args.includes('--help') || args.includes('-h')) {
+    log(HELP);
+    return 0;
+  }
+  const unknown = args.filter((a) => a !== '--check');
+  if (unknown.length) {
+    log(`synth: unknown option ${unknown.join(' ')}; see --help`);
+    return 2;
+  }
+  let outputs: Record<string, string>;
+  try {
+    outputs = renderAll(spillway);
+  } catch (err) {
+    if (err instanceof DefinitionError || err instanceof RenderError) {
+      log(`synth: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const stale = staleOutputs(outputs);
+  if (args.includes('--check')) {
+    if (!stale.length) {
+      log(`synth --check: ${Object.keys(outputs).length} outputs up to date`);
+      return 0;
+    }
+    log(`synth --check: stale (run \`npm run synth\` and commit): ${stale.join(', ')}`);
+    return 1;
+  }
+  for (const path of stale) {
+    mkdirSync(dirname(join(ROOT, path)), { recursive: true });
+    writeFileSync(join(ROOT, path), outputs[path]);
+  }
+  for (const path of Object.keys(outputs)) log(`${stale.includes(path) ? 'wrote    ' : 'unchanged'} ${path}`);
+  return 0;
+}
+
+if (require.main === module) process.exitCode = synth(process.argv.slice(2));
