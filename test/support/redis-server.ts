@@ -53,7 +53,7 @@ export class RedisServer {
   /** SIGKILL: no chance to flush anything but what AOF already has. */
   async kill(): Promise<void> {
     const proc = this.process;
-    if (!proc || proc.exitCode !== null) return;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((r) => proc.once('exit', r));
     proc.kill('SIGKILL');
     await exited;

@@ -7,6 +7,8 @@ export interface LoadResult {
   refused: Record<string, number>;
   /** Worst latency of a 503 answer, ms. */
   slowest503Ms: number;
+  /** The first message seen per refused status, for the failure report. */
+  messages: Record<string, string>;
 }
 
 /**
@@ -15,7 +17,7 @@ export interface LoadResult {
  */
 export class Load {
   private stopped = false;
-  readonly result: LoadResult = { sent: 0, acknowledged: [], refused: {}, slowest503Ms: 0 };
+  readonly result: LoadResult = { sent: 0, acknowledged: [], refused: {}, slowest503Ms: 0, messages: {} };
   private running?: Promise<void>;
 
   constructor(
@@ -54,10 +56,14 @@ export class Load {
       });
       const text = await res.text();
       if (res.status === 202) this.result.acknowledged.push(JSON.parse(text).id);
-      else this.count(String(res.status));
+      else {
+        this.count(String(res.status));
+        this.result.messages[res.status] ??= text.slice(0, 300);
+      }
       if (res.status === 503) this.result.slowest503Ms = Math.max(this.result.slowest503Ms, Date.now() - started);
-    } catch {
+    } catch (err) {
       this.count('network');
+      this.result.messages.network ??= String(err);
     }
   }
 
