@@ -10,16 +10,19 @@ export interface BenchArgs {
   /** Interleaved rounds (a, b, c, a, b, c...): the median round per server is reported. */
   rounds: number;
   aof: boolean;
-  /** e2e: events to post, worker processes, deliveries in flight per lane and worker. */
+  /** e2e: events to post, events per request (1: the single route), worker processes, deliveries in flight per lane and worker. */
   events: number;
+  batch: number;
   workers: number;
   concurrency: number;
   outDir: string;
+  /** Another build of the absorber (a copy of an earlier dist/) to measure beside this one. */
+  baselineDist?: string;
 }
 
 const USAGE = `usage: npm run bench -- [--e2e | --profile] [--driver bullmq|sqs] [--duration S] [--warmup S]
        [--connections N] [--servers absorber,fastify,naive] [--rounds N] [--no-aof]
-       [--events N] [--workers N] [--concurrency N] [--out DIR]`;
+       [--events N] [--batch N] [--workers N] [--concurrency N] [--out DIR] [--baseline DIST_DIR]`;
 
 function positiveInt(flag: string, value: string | undefined, max: number): number {
   const n = Number(value);
@@ -38,6 +41,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     rounds: 1,
     aof: true,
     events: 100_000,
+    batch: 100,
     workers: 2,
     concurrency: 8,
     outDir: 'bench/results',
@@ -80,6 +84,9 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--events':
         args.events = positiveInt(flag, value(), 5_000_000);
         break;
+      case '--batch':
+        args.batch = positiveInt(flag, value(), 500);
+        break;
       case '--workers':
         args.workers = positiveInt(flag, value(), 16);
         break;
@@ -88,6 +95,9 @@ export function parseArgs(argv: string[]): BenchArgs {
         break;
       case '--out':
         args.outDir = value();
+        break;
+      case '--baseline':
+        args.baselineDist = value();
         break;
       case '--help':
       case '-h':

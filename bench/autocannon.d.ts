@@ -34,7 +34,7 @@ declare module 'autocannon' {
     }
     interface Instance {
       stop(): void;
-      on(event: 'response', listener: (...args: unknown[]) => void): this;
+      on(event: 'response' | 'tick', listener: (...args: unknown[]) => void): this;
     }
   }
   function autocannon(options: autocannon.Options, done: (err: Error | null, result: autocannon.Result) => void): autocannon.Instance;

@@ -29,16 +29,24 @@ export function eventBody(type: string): string {
  * 2 to critical and 2 to low (by LANE_ROUTES), and 1 in 10 carries an Idempotency-Key. Keys are
  * unique, so every 2xx is one new event and the loss check can demand equality.
  */
-export function requestMix(runId: string, types: (i: number) => string = defaultType): Request[] {
+export function requestMix(runId: string, types: (i: number) => string = defaultType, batch = 1): Request[] {
   let next = 0;
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` };
   return Array.from({ length: 10 }, (_, i) => {
-    const request: Request = { method: 'POST', path: '/v1/events', headers, body: eventBody(types(i)) };
+    const request: Request =
+      batch === 1
+        ? { method: 'POST', path: '/v1/events', headers, body: eventBody(types(i)) }
+        : { method: 'POST', path: '/v1/events/batch', headers, body: batchBody(batch, (j) => types((i + j) % 10)) };
     if (i === 9) {
       request.setupRequest = (req) => ({ ...req, headers: { ...headers, 'idempotency-key': `${runId}-${++next}` } });
     }
     return request;
   });
+}
+
+/** `{"events": [...]}` with `size` events, their types cycling like the single requests'. */
+export function batchBody(size: number, types: (j: number) => string): string {
+  return `{"events":[${Array.from({ length: size }, (_, j) => eventBody(types(j))).join(',')}]}`;
 }
 
 function defaultType(i: number): string {
@@ -69,6 +77,14 @@ export interface LoadFigures {
   errors: number;
   /** True when the run hit `maxSeconds` and was stopped before `amount` answers. */
   cutShort: boolean;
+  /** Answers per second after the first second (the JIT ramp), for sizing the next window. */
+  warmRps: number;
+}
+
+/** Mean of the per-second counts, the first second and the empty tick at stop left out. */
+function warmRate(perSecond: number[]): number | undefined {
+  const full = perSecond.slice(1).filter((n) => n > 0);
+  return full.length ? full.reduce((a, b) => a + b, 0) / full.length : undefined;
 }
 
 export function runLoad(options: LoadOptions): Promise<LoadFigures> {
@@ -78,6 +94,7 @@ export function runLoad(options: LoadOptions): Promise<LoadFigures> {
     // window by up to a second; the window here ends at the last answer instead.
     const started = performance.now();
     let lastAnswer = started;
+    const perSecond: number[] = [];
     const instance = autocannon(
       {
         url: options.url,
@@ -101,10 +118,12 @@ export function runLoad(options: LoadOptions): Promise<LoadFigures> {
           p99: result.latency.p99,
           errors,
           cutShort,
+          warmRps: warmRate(perSecond) ?? result['2xx'] / Math.max(seconds, 1e-3),
         });
       },
     );
     instance.on('response', () => (lastAnswer = performance.now()));
+    instance.on('tick', (tick) => perSecond.push((tick as { counter: number }).counter));
     const guard = setTimeout(() => {
       cutShort = true;
       instance.stop();

@@ -5,8 +5,8 @@ interface Bar {
   p99: number;
 }
 
-const COLORS: Record<string, string> = { absorber: '#2f6fdf', fastify: '#8a8a8a', naive: '#d9822b' };
-const NAMES: Record<string, string> = { absorber: 'absorber', fastify: 'bare Fastify', naive: 'naive peer' };
+const COLORS: Record<string, string> = { absorber: '#2f6fdf', baseline: '#9bb8ec', fastify: '#8a8a8a', naive: '#d9822b' };
+const NAMES: Record<string, string> = { absorber: 'absorber', baseline: 'absorber, earlier build', fastify: 'bare Fastify', naive: 'naive peer' };
 
 function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

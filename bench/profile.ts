@@ -7,6 +7,7 @@ interface ProfileNode {
 }
 interface CpuProfile {
   nodes: ProfileNode[];
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -38,7 +39,7 @@ function top(map: Map<string, number>, total: number, n: number): string[] {
  * Self time by owner and by function, plus the share of samples that have a given owner anywhere
  * on the stack ("inclusive": what that layer costs, callees included).
  */
-export function summarizeProfile(path: string, topN = 25): string {
+export function summarizeProfile(path: string, window: [number, number], topN = 25): string {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -48,10 +49,13 @@ export function summarizeProfile(path: string, topN = 25): string {
   const inclusiveByOwner = new Map<string, number>();
   let total = 0;
   let busy = 0;
+  // Only the measured window: start-up (module loading, Nest's scan) is not the hot path.
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const us = profile.timeDeltas[i] ?? 0;
+    at += us;
     const node = byId.get(id);
-    if (!node) return;
+    if (!node || at < window[0] || at > window[1]) return;
     total += us;
     const who = owner(node.callFrame);
     selfByOwner.set(who, (selfByOwner.get(who) ?? 0) + us);
@@ -60,11 +64,11 @@ export function summarizeProfile(path: string, topN = 25): string {
     const where = location(node.callFrame);
     selfByFunction.set(where, (selfByFunction.get(where) ?? 0) + us);
     const seen = new Set<string>();
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) seen.add(owner(byId.get(at)!.callFrame));
+    for (let up: number | undefined = id; up !== undefined; up = parent.get(up)) seen.add(owner(byId.get(up)!.callFrame));
     for (const s of seen) inclusiveByOwner.set(s, (inclusiveByOwner.get(s) ?? 0) + us);
   });
   return [
-    `Profile ${path}: ${(total / 1e6).toFixed(1)} s sampled, ${((busy / total) * 100).toFixed(0)}% busy (not idle).`,
+    `Profile ${path}, measured window only: ${(total / 1e6).toFixed(1)} s sampled, ${((busy / total) * 100).toFixed(0)}% busy (not idle).`,
     '',
     '| self time by owner | share of all samples |',
     '|---|---:|',

@@ -14,6 +14,7 @@ const fmt = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.to
 export interface Ratios {
   absorberVsFastify?: number;
   absorberVsNaive?: number;
+  absorberVsBaseline?: number;
 }
 
 export function ratios(summary: ServerFigures[]): Ratios {
@@ -21,7 +22,9 @@ export function ratios(summary: ServerFigures[]): Ratios {
   const a = rps('absorber');
   const f = rps('fastify');
   const n = rps('naive');
+  const b = rps('baseline');
   return {
+    absorberVsBaseline: a !== undefined && b ? a / b : undefined,
     absorberVsFastify: a !== undefined && f ? a / f : undefined,
     absorberVsNaive: a !== undefined && n ? a / n : undefined,
   };
@@ -30,7 +33,7 @@ export function ratios(summary: ServerFigures[]): Ratios {
 function lossCell(s: ServerFigures & { lostAllRounds?: number }): string {
   if (!s.loss) return 'n/a (stores nothing)';
   const exact = s.loss.measuredExact ? 'exact' : 'NOT exact';
-  return `${s.loss.acked} / ${s.loss.stored} / ${s.lostAllRounds ?? s.loss.lost} (${exact})`;
+  return `${s.loss.acked} / ${s.loss.stored} in ${s.loss.jobs} jobs / ${s.lostAllRounds ?? s.loss.lost} (${exact})`;
 }
 
 export function markdown(result: HttpBenchResult, args: BenchArgs, at: string, m: ReturnType<typeof machine>): string {
@@ -50,6 +53,7 @@ export function markdown(result: HttpBenchResult, args: BenchArgs, at: string, m
     `- absorber / bare Fastify: **${fmt(r.absorberVsFastify, 2)}x** (goal >= 0.5)`,
     `- absorber / naive peer: **${fmt(r.absorberVsNaive, 2)}x** (goal >= 4)`,
   ];
+  if (r.absorberVsBaseline !== undefined) lines.push(`- absorber / its earlier build: **${fmt(r.absorberVsBaseline, 2)}x**`);
   if (absorber) {
     lines.push(`- absorber p99: **${fmt(absorber.p99, 1)} ms** (goal <= 20), RSS peak **${fmt(absorber.rssPeakMb)} MB** (goal <= 150)`);
   }

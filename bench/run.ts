@@ -18,7 +18,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function http(args: BenchArgs, redisUrl: string): Promise<void> {
   const m = machine();
-  const specs = serverSpecs(args.driver).filter((s) => args.servers.includes(s.key));
+  const specs = serverSpecs(args.driver, args.baselineDist).filter((s) => s.key === 'baseline' || args.servers.includes(s.key));
   const result = await runHttpBench(args, specs, redisUrl, log);
   const files = writeHttpResults(result, args, m);
   log('');
@@ -38,6 +38,7 @@ async function http(args: BenchArgs, redisUrl: string): Promise<void> {
   const r = ratios(result.summary);
   if (r.absorberVsFastify !== undefined) log(`absorber / bare Fastify: ${r.absorberVsFastify.toFixed(2)}x (goal >= 0.5)`);
   if (r.absorberVsNaive !== undefined) log(`absorber / naive peer:   ${r.absorberVsNaive.toFixed(2)}x (goal >= 4)`);
+  if (r.absorberVsBaseline !== undefined) log(`absorber / earlier build: ${r.absorberVsBaseline.toFixed(2)}x`);
   log(`written: ${files.join(', ')}`);
   const lost = result.summary.reduce((n, s) => n + (s.lostAllRounds ?? 0), 0);
   if (lost > 0) {
@@ -49,13 +50,13 @@ async function http(args: BenchArgs, redisUrl: string): Promise<void> {
 async function profile(args: BenchArgs, redisUrl: string): Promise<void> {
   const dir = join(ROOT, 'bench', 'results', 'tmp', `profile-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
-  const [absorber] = serverSpecs(args.driver);
+  const absorber = serverSpecs(args.driver).find((s) => s.key === 'absorber')!;
   log(`profiling ${absorber.label} (${args.warmup} s warm-up + ~${args.duration} s; profiling slows it, figures are not comparable)`);
   const figures = await measureServer(absorber, args, redisUrl, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   log(`  ${Math.round(figures.rps)} rps under the profiler, p99 ${figures.p99} ms, lost ${figures.loss?.lost}`);
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no .cpuprofile written in ${dir}`);
-  const summary = summarizeProfile(join(dir, file));
+  const summary = summarizeProfile(join(dir, file), figures.windowUs);
   mkdirSync(args.outDir, { recursive: true });
   const out = join(args.outDir, `profile-absorber-${args.driver}.md`);
   writeFileSync(out, `# Absorber CPU profile, ${new Date().toISOString()}\n\n${Math.round(figures.rps)} rps under the profiler.\n\n${summary}`);

@@ -1,8 +1,9 @@
+import { join } from 'node:path';
 import { API_KEY, LANE_ROUTES } from './load';
 
 /** One server under test: how to start it, and what its broker should hold afterwards. */
 export interface ServerSpec {
-  key: 'absorber' | 'fastify' | 'naive';
+  key: 'absorber' | 'baseline' | 'fastify' | 'naive';
   label: string;
   script: string;
   env(redisUrl: string, port: number): Record<string, string>;
@@ -29,8 +30,20 @@ export function absorberEnv(driver: string, redisUrl: string, port: number): Rec
   };
 }
 
-export function serverSpecs(driver: string): ServerSpec[] {
+export function serverSpecs(driver: string, baselineDist?: string): ServerSpec[] {
+  const baseline: ServerSpec[] = baselineDist
+    ? [
+        {
+          key: 'baseline',
+          label: `absorber, earlier build (${baselineDist})`,
+          script: join(baselineDist, 'apps/absorber/src/main.js'),
+          env: (redisUrl, port) => absorberEnv(driver, redisUrl, port),
+          stores: 'events',
+        },
+      ]
+    : [];
   return [
+    ...baseline,
     {
       key: 'absorber',
       label: `Spillway absorber (Nest + Fastify, ${driver})`,

@@ -8,8 +8,9 @@ import { ABSORBER_PREFIX, ServerSpec } from './servers';
 export interface LossCheck {
   /** 2xx answers over warm-up and measured window. */
   acked: number;
-  /** Events found in the broker afterwards (read from Redis). */
+  /** Events found in the broker afterwards (read from Redis), and the jobs that carry them. */
   stored: number;
+  jobs: number;
   /** Acknowledged but not in the broker: must be 0. */
   lost: number;
   /** Stored but never answered: requests in flight when the warm-up's clock cut them off. */
@@ -24,12 +25,17 @@ export interface ServerFigures extends LoadFigures {
   warmupRps: number;
   rssPeakMb?: number;
   loss?: LossCheck;
+  /** The measured window on the monotonic clock (µs), which V8's CPU profiles also use. */
+  windowUs: [number, number];
 }
 
-async function stored(spec: ServerSpec, redisUrl: string): Promise<number> {
-  if (spec.stores === 'events') return (await countAbsorberEvents(redisUrl, ABSORBER_PREFIX)).events;
-  if (spec.stores === 'jobs') return countPeerJobs(redisUrl);
-  return 0;
+async function stored(spec: ServerSpec, redisUrl: string): Promise<{ events: number; jobs: number }> {
+  if (spec.stores === 'events') return countAbsorberEvents(redisUrl, ABSORBER_PREFIX);
+  if (spec.stores === 'jobs') {
+    const jobs = await countPeerJobs(redisUrl);
+    return { events: jobs, jobs };
+  }
+  return { events: 0, jobs: 0 };
 }
 
 /**
@@ -48,21 +54,24 @@ export async function measureServer(spec: ServerSpec, args: BenchArgs, redisUrl:
     const warm = await runLoad({ url, connections: args.connections, requests, duration: args.warmup });
     await sleep(500);
     const before = await stored(spec, redisUrl);
-    const amount = Math.max(args.connections * 10, Math.round(warm.rps * args.duration));
+    const amount = Math.max(args.connections * 10, Math.round(warm.warmRps * args.duration));
     const rss = sampleRss(child);
+    const windowStart = Number(process.hrtime.bigint() / 1000n);
     const measured = await runLoad({ url, connections: args.connections, requests, amount, maxSeconds: args.duration * 3 + 10 });
+    const windowUs: [number, number] = [windowStart, Number(process.hrtime.bigint() / 1000n)];
     const rssPeakMb = rss.stop();
     await sleep(200);
     const after = await stored(spec, redisUrl);
-    const figures: ServerFigures = { key: spec.key, label: spec.label, ...measured, warmupRps: warm.rps, rssPeakMb };
+    const figures: ServerFigures = { key: spec.key, label: spec.label, ...measured, warmupRps: warm.rps, rssPeakMb, windowUs };
     if (spec.stores !== 'nothing') {
       const acked = warm.ok2xx + measured.ok2xx;
       figures.loss = {
         acked,
-        stored: after,
-        lost: Math.max(0, acked - after),
-        unansweredAtCutoff: Math.max(0, after - acked),
-        measuredExact: !measured.cutShort && after - before === measured.ok2xx,
+        stored: after.events,
+        jobs: after.jobs,
+        lost: Math.max(0, acked - after.events),
+        unansweredAtCutoff: Math.max(0, after.events - acked),
+        measuredExact: !measured.cutShort && after.events - before.events === measured.ok2xx,
       };
     }
     return figures;
@@ -87,7 +96,10 @@ export async function runHttpBench(args: BenchArgs, specs: ServerSpec[], redisUr
       log(
         `  ${Math.round(figures.rps)} rps, p50 ${figures.p50} ms, p99 ${figures.p99} ms, ${figures.errors} errors` +
           (figures.rssPeakMb ? `, RSS peak ${Math.round(figures.rssPeakMb)} MB` : '') +
-          (figures.loss ? `; acked ${figures.loss.acked}, in broker ${figures.loss.stored}, lost ${figures.loss.lost}` : ''),
+          (figures.loss
+            ? `; acked ${figures.loss.acked}, in broker ${figures.loss.stored} (${figures.loss.jobs} jobs), lost ${figures.loss.lost}` +
+              (figures.loss.measuredExact ? ', measured window exact' : ', measured window NOT exact')
+            : ''),
       );
       (rounds[spec.key] ??= []).push(figures);
     }

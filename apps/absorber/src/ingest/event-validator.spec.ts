@@ -64,6 +64,12 @@ describe('event ids', () => {
     expect(newEventId()).not.toBe(newEventId());
   });
 
+  it('stay unique and well-formed across refills of the entropy pool (256 ids per refill)', () => {
+    const ids = Array.from({ length: 2000 }, () => newEventId(1_700_000_000_000));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^018bcfe5-6800-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
   it('derive the same id from the same tenant and key, and differ otherwise', () => {
     expect(idempotentEventId('t1', 'k')).toBe(idempotentEventId('t1', 'k'));
     expect(idempotentEventId('t1', 'k')).not.toBe(idempotentEventId('t2', 'k'));

@@ -1,46 +1,18 @@
-import { BadRequestException, Body, Controller, Headers, HttpCode, Post, Req, UnsupportedMediaTypeException, UseFilters, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Headers, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiKeyGuard } from './api-key.guard';
 import { BrokerUnavailableFilter } from './broker-unavailable.filter';
-import { checkEvent, checkIdempotencyKey, EventInput } from './event-validator';
+import { checkEvent, EventInput } from './event-validator';
 import { Accepted, IngestService } from './ingest.service';
+import { idempotencyKeyOf, requireJson } from './request-checks';
 
 export const MAX_BATCH = 500;
 
-function requireJson(contentType: string | undefined): void {
-  if (!contentType || !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
-    throw new UnsupportedMediaTypeException(`Content-Type must be application/json (got ${contentType ?? 'none'})`);
-  }
-}
-
-function idempotencyKeyOf(value: string | undefined): string | undefined {
-  try {
-    return checkIdempotencyKey(value);
-  } catch (err) {
-    throw new BadRequestException((err as Error).message);
-  }
-}
-
+/** `POST /v1/events/batch`; the single-event route lives in ingest.route.ts (the hot path). */
 @Controller('v1/events')
 @UseGuards(ApiKeyGuard)
 @UseFilters(BrokerUnavailableFilter)
 export class IngestController {
   constructor(private readonly ingest: IngestService) {}
-
-  @Post()
-  @HttpCode(202)
-  async one(
-    @Body() body: unknown,
-    @Req() req: { tenant: string },
-    @Headers('content-type') contentType?: string,
-    @Headers('idempotency-key') idempotencyKey?: string,
-  ): Promise<Accepted> {
-    requireJson(contentType);
-    const key = idempotencyKeyOf(idempotencyKey);
-    const checked = checkEvent(body);
-    if (!checked.ok) throw new BadRequestException(checked.error);
-    const [accepted] = await this.ingest.accept([checked.event], req.tenant, key);
-    return accepted;
-  }
 
   @Post('batch')
   @HttpCode(202)

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Lane, LaneRouter, SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
+import { Counter } from 'prom-client';
+import { Lane, LaneRouter, LANES, SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
 import { IDEMPOTENCY_STORE, IdempotencyStore, QueuedEvent } from '../../../../libs/queue/src';
 import { Metrics } from '../../../../libs/health/src';
 import { EnqueueBatcher } from './enqueue-batcher';
@@ -15,20 +16,35 @@ export interface Accepted {
 @Injectable()
 export class IngestService {
   private readonly router: LaneRouter;
+  /** Per-lane counter children, so the hot path does not hash a label object per request. */
+  private readonly acceptedBy = {} as Record<Lane, Counter.Internal>;
 
   constructor(
     @Inject(SPILLWAY_CONFIG) config: SpillwayConfig,
     @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
     private readonly batcher: EnqueueBatcher,
-    private readonly metrics: Metrics,
+    metrics: Metrics,
   ) {
     this.router = new LaneRouter(config.laneRoutes);
+    for (const lane of LANES) this.acceptedBy[lane] = metrics.accepted.labels({ lane });
   }
 
   private toQueued(input: EventInput, id: string, receivedAt: string): QueuedEvent {
     const event: QueuedEvent = { id, type: input.type, lane: this.router.laneFor(input.type, input.priority), data: input.data, receivedAt };
     if (input.key !== undefined) event.key = input.key;
     return event;
+  }
+
+  /** One event: the single-event route's call, without the batch path's grouping by lane. */
+  async acceptOne(input: EventInput, tenant: string, idempotencyKey?: string): Promise<Accepted> {
+    const id = idempotencyKey ? idempotentEventId(tenant, idempotencyKey) : newEventId();
+    const event = this.toQueued(input, id, new Date().toISOString());
+    const accepted: Accepted = { id, lane: event.lane };
+    if (idempotencyKey && (await this.idempotency.seen(tenant, idempotencyKey))) return accepted;
+    await this.batcher.enqueueOne(event);
+    this.acceptedBy[event.lane].inc();
+    if (idempotencyKey) await this.remember(tenant, idempotencyKey, accepted);
+    return accepted;
   }
 
   /**
@@ -50,12 +66,16 @@ export class IngestService {
       else byLane.set(e.lane, [e]);
     }
     await Promise.all([...byLane].map(([lane, list]) => this.batcher.enqueue(lane, list)));
-    for (const [lane, list] of byLane) this.metrics.accepted.inc({ lane }, list.length);
-    if (idempotencyKey) {
-      // After the broker ack: if this write is lost, a retry enqueues the same ids again and
-      // the worker's ledger turns the second copy into a no-op.
-      await this.idempotency.remember(tenant, idempotencyKey, { id: events[0].id, lane: events[0].lane }).catch(() => undefined);
-    }
+    for (const [lane, list] of byLane) this.acceptedBy[lane].inc(list.length);
+    if (idempotencyKey) await this.remember(tenant, idempotencyKey, { id: events[0].id, lane: events[0].lane });
     return events.map((e) => ({ id: e.id, lane: e.lane }));
+  }
+
+  /**
+   * After the broker ack: if this write is lost, a retry enqueues the same ids again and the
+   * worker's ledger turns the second copy into a no-op.
+   */
+  private remember(tenant: string, idempotencyKey: string, first: Accepted): Promise<void> {
+    return this.idempotency.remember(tenant, idempotencyKey, first).catch(() => undefined);
   }
 }

@@ -1,0 +1,58 @@
+import { BadRequestException, Injectable, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Metrics } from '../../../../libs/health/src';
+import { BrokerUnavailableError } from '../../../../libs/queue/src';
+import { ApiKeyGuard } from './api-key.guard';
+import { replyBrokerUnavailable } from './broker-unavailable.filter';
+import { checkEvent } from './event-validator';
+import { IngestService } from './ingest.service';
+import { idempotencyKeyOf, requireJson } from './request-checks';
+
+export const SINGLE_EVENT_PATH = '/v1/events';
+
+/**
+ * `POST /v1/events`, the hot route, registered on the Fastify instance from inside the Nest
+ * module rather than as a controller method: under load the profile showed Nest's per-request
+ * pipeline (execution context, guard and pipe consumers, param factories, response handling)
+ * costing more than the ingest work itself. Semantics are the controller's, in the same order:
+ * 401 from the same ApiKeyGuard check, 415, 400 naming the field, 503 with Retry-After when the
+ * broker does not acknowledge, 202 only after it did. Other errors thrown here reach Fastify's
+ * error handler, which Nest owns, so they get the same global filters and body shape as every
+ * other route; body errors (400/413/415 from the parser) never reach the handler at all.
+ */
+@Injectable()
+export class IngestRoute implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly guard: ApiKeyGuard,
+    private readonly ingest: IngestService,
+    private readonly metrics: Metrics,
+  ) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.post(SINGLE_EVENT_PATH, (request, reply) => this.handle(request, reply));
+  }
+
+  private async handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const headers = request.headers;
+    const tenant = this.guard.authenticate(headers.authorization);
+    requireJson(headers['content-type']);
+    const key = idempotencyKeyOf(headers['idempotency-key'] as string | undefined);
+    const checked = checkEvent(request.body);
+    if (!checked.ok) throw new BadRequestException(checked.error);
+    let accepted;
+    try {
+      accepted = await this.ingest.acceptOne(checked.event, tenant, key);
+    } catch (err) {
+      if (err instanceof BrokerUnavailableError) return replyBrokerUnavailable(reply, err, this.metrics);
+      throw err;
+    }
+    // Built by hand: an id is hex and dashes and a lane one of three words, nothing to escape.
+    return reply
+      .code(202)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(`{"id":"${accepted.id}","lane":"${accepted.lane}"}`);
+  }
+}
