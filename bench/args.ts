@@ -18,11 +18,13 @@ export interface BenchArgs {
   outDir: string;
   /** Another build of the absorber (a copy of an earlier dist/) to measure beside this one. */
   baselineDist?: string;
+  /** Extra node flags for the absorber process (V8 heap experiments), e.g. "--max-semi-space-size=8". */
+  nodeArgs: string[];
 }
 
 const USAGE = `usage: npm run bench -- [--e2e | --profile] [--driver bullmq|sqs] [--duration S] [--warmup S]
        [--connections N] [--servers absorber,fastify,naive] [--rounds N] [--no-aof]
-       [--events N] [--batch N] [--workers N] [--concurrency N] [--out DIR] [--baseline DIST_DIR]`;
+       [--events N] [--batch N] [--workers N] [--concurrency N] [--out DIR] [--baseline DIST_DIR] [--node-args "FLAGS"]`;
 
 function positiveInt(flag: string, value: string | undefined, max: number): number {
   const n = Number(value);
@@ -34,17 +36,18 @@ export function parseArgs(argv: string[]): BenchArgs {
   const args: BenchArgs = {
     mode: 'http',
     driver: 'bullmq',
-    duration: 10,
+    duration: 8,
     warmup: 3,
     connections: 100,
     servers: ['absorber', 'fastify', 'naive'],
-    rounds: 1,
+    rounds: 3,
     aof: true,
     events: 100_000,
     batch: 100,
     workers: 2,
     concurrency: 8,
     outDir: 'bench/results',
+    nodeArgs: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -95,6 +98,9 @@ export function parseArgs(argv: string[]): BenchArgs {
         break;
       case '--out':
         args.outDir = value();
+        break;
+      case '--node-args':
+        args.nodeArgs = value().split(' ').filter(Boolean);
         break;
       case '--baseline':
         args.baselineDist = value();

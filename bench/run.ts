@@ -18,7 +18,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function http(args: BenchArgs, redisUrl: string): Promise<void> {
   const m = machine();
-  const specs = serverSpecs(args.driver, args.baselineDist).filter((s) => s.key === 'baseline' || args.servers.includes(s.key));
+  const specs = serverSpecs(args.driver, args.baselineDist, args.nodeArgs).filter((s) => s.key === 'baseline' || args.servers.includes(s.key));
   const result = await runHttpBench(args, specs, redisUrl, log);
   const files = writeHttpResults(result, args, m);
   log('');
@@ -50,7 +50,7 @@ async function http(args: BenchArgs, redisUrl: string): Promise<void> {
 async function profile(args: BenchArgs, redisUrl: string): Promise<void> {
   const dir = join(ROOT, 'bench', 'results', 'tmp', `profile-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
-  const absorber = serverSpecs(args.driver).find((s) => s.key === 'absorber')!;
+  const absorber = serverSpecs(args.driver, undefined, args.nodeArgs).find((s) => s.key === 'absorber')!;
   log(`profiling ${absorber.label} (${args.warmup} s warm-up + ~${args.duration} s; profiling slows it, figures are not comparable)`);
   const figures = await measureServer(absorber, args, redisUrl, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   log(`  ${Math.round(figures.rps)} rps under the profiler, p99 ${figures.p99} ms, lost ${figures.loss?.lost}`);

@@ -9,6 +9,7 @@ export interface ServerSpec {
   env(redisUrl: string, port: number): Record<string, string>;
   /** What the loss check counts in Redis: events inside jobs, one job per event, or nothing. */
   stores: 'events' | 'jobs' | 'nothing';
+  nodeArgs?: string[];
 }
 
 export const ABSORBER_PREFIX = 'bench';
@@ -30,7 +31,7 @@ export function absorberEnv(driver: string, redisUrl: string, port: number): Rec
   };
 }
 
-export function serverSpecs(driver: string, baselineDist?: string): ServerSpec[] {
+export function serverSpecs(driver: string, baselineDist?: string, absorberNodeArgs: string[] = []): ServerSpec[] {
   const baseline: ServerSpec[] = baselineDist
     ? [
         {
@@ -50,6 +51,7 @@ export function serverSpecs(driver: string, baselineDist?: string): ServerSpec[]
       script: 'dist/apps/absorber/src/main.js',
       env: (redisUrl, port) => absorberEnv(driver, redisUrl, port),
       stores: 'events',
+      nodeArgs: absorberNodeArgs,
     },
     {
       key: 'fastify',

@@ -46,7 +46,7 @@ async function stored(spec: ServerSpec, redisUrl: string): Promise<{ events: num
 export async function measureServer(spec: ServerSpec, args: BenchArgs, redisUrl: string, nodeArgs: string[] = []): Promise<ServerFigures> {
   await flushOwnRedis(redisUrl);
   const port = await freePort();
-  const child = startNode(spec.key, spec.script, spec.env(redisUrl, port), nodeArgs);
+  const child = startNode(spec.key, spec.script, spec.env(redisUrl, port), [...(spec.nodeArgs ?? []), ...nodeArgs]);
   try {
     await child.waitForPort(port);
     const url = `http://127.0.0.1:${port}`;
