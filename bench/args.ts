@@ -12,7 +12,8 @@ export interface BenchArgs {
   aof: boolean;
   /** e2e: events to post, events per request (1: the single route), worker processes, deliveries in flight per lane and worker. */
   events: number;
-  batch: number;
+  /** Events per request: 1 (the single route) unless given; --e2e defaults to 100. */
+  batch?: number;
   workers: number;
   concurrency: number;
   outDir: string;
@@ -43,7 +44,6 @@ export function parseArgs(argv: string[]): BenchArgs {
     rounds: 3,
     aof: true,
     events: 100_000,
-    batch: 100,
     workers: 2,
     concurrency: 8,
     outDir: 'bench/results',

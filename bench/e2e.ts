@@ -57,7 +57,8 @@ async function startWorkers(args: BenchArgs, redisUrl: string): Promise<Child[]>
  * HTTP request rate does not cap what the workers are shown.
  * Rows are counted in Postgres at the end (each run's event types are unique), then removed.
  */
-export async function runE2e(args: BenchArgs, redisUrl: string, log: (line: string) => void): Promise<void> {
+export async function runE2e(options: BenchArgs, redisUrl: string, log: (line: string) => void): Promise<void> {
+  const args = { ...options, batch: options.batch ?? 100 };
   const run = randomBytes(3).toString('hex');
   const types = (i: number) => (i === 3 || i === 7 ? `payment.e2e${run}` : i === 5 || i === 8 ? `analytics.e2e${run}` : `order.e2e${run}`);
   const allTypes = [`payment.e2e${run}`, `analytics.e2e${run}`, `order.e2e${run}`];

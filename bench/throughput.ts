@@ -50,7 +50,7 @@ export async function measureServer(spec: ServerSpec, args: BenchArgs, redisUrl:
   try {
     await child.waitForPort(port);
     const url = `http://127.0.0.1:${port}`;
-    const requests = requestMix(randomBytes(4).toString('hex'));
+    const requests = requestMix(randomBytes(4).toString('hex'), undefined, args.batch ?? 1);
     const warm = await runLoad({ url, connections: args.connections, requests, duration: args.warmup });
     await sleep(500);
     const before = await stored(spec, redisUrl);

@@ -40,6 +40,13 @@ describe('checkEvent', () => {
     expect(checkEvent({ type: 'x', data: nested(MAX_DATA_DEPTH) }).ok).toBe(true);
   });
 
+  it('counts arrays as levels too', () => {
+    const arrays = (depth: number): unknown => (depth === 0 ? [] : [1, arrays(depth - 1)]);
+    expect(checkEvent({ type: 'x', data: { a: arrays(MAX_DATA_DEPTH - 1) } }).ok).toBe(true);
+    const deep = checkEvent({ type: 'x', data: { a: 'flat', b: arrays(MAX_DATA_DEPTH) } });
+    expect(!deep.ok && deep.error).toBe('data: nested deeper than 32 levels');
+  });
+
   it('prefixes errors with the position in a batch', () => {
     const checked = checkEvent({ type: 'x' }, 'events[3].');
     expect(!checked.ok && checked.error).toBe('events[3].data: required, must be a JSON object');
