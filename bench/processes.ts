@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
+// getconf CLK_TCK: 100 on every Linux this runs on (it is fixed by the kernel ABI for /proc).
+const CLOCK_TICKS = 100;
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function freePort(): Promise<number> {
@@ -63,6 +65,18 @@ export class Child {
       const status = readFileSync(`/proc/${this.proc.pid}/status`, 'utf8');
       const kb = /VmRSS:\s+(\d+) kB/.exec(status);
       return kb ? Number(kb[1]) / 1024 : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** CPU time (user + system) this process has used so far, in seconds, from /proc (Linux). */
+  cpuSeconds(): number | undefined {
+    try {
+      // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
+      const stat = readFileSync(`/proc/${this.proc.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
     } catch {
       return undefined;
     }

@@ -15,6 +15,8 @@ export interface Ratios {
   absorberVsFastify?: number;
   absorberVsNaive?: number;
   absorberVsBaseline?: number;
+  /** Requests per CPU-second (server + its redis-server), absorber over each other server. */
+  cpuEfficiency: Record<string, number>;
 }
 
 export function ratios(summary: ServerFigures[]): Ratios {
@@ -23,7 +25,18 @@ export function ratios(summary: ServerFigures[]): Ratios {
   const f = rps('fastify');
   const n = rps('naive');
   const b = rps('baseline');
+  const cpu = (key: string) => {
+    const c = summary.find((s) => s.key === key)?.cpuMsPer1k;
+    return c && Number.isFinite(c.server + c.redis) ? c.server + c.redis : undefined;
+  };
+  const cpuEfficiency: Record<string, number> = {};
+  const mine = cpu('absorber');
+  for (const other of ['fastify', 'naive', 'baseline']) {
+    const theirs = cpu(other);
+    if (mine && theirs) cpuEfficiency[`absorber / ${other}, requests per CPU-second`] = theirs / mine;
+  }
   return {
+    cpuEfficiency,
     absorberVsBaseline: a !== undefined && b ? a / b : undefined,
     absorberVsFastify: a !== undefined && f ? a / f : undefined,
     absorberVsNaive: a !== undefined && n ? a / n : undefined,
@@ -46,14 +59,19 @@ export function markdown(result: HttpBenchResult, args: BenchArgs, at: string, m
     `autocannon, ${args.connections} connections, ~300-byte event, ${args.warmup} s warm-up, then ~${args.duration} s measured` +
       ` (an exact request count), ${args.rounds} round(s), median round shown; driver ${args.driver}; Redis AOF ${args.aof ? 'on' : 'off'}.`,
     '',
-    '| server | rps | p50 ms | p99 ms | errors | RSS peak MB | 2xx / in broker / lost |',
-    '|---|---:|---:|---:|---:|---:|---|',
-    ...result.summary.map((s) => `| ${s.label} | ${fmt(s.rps)} | ${fmt(s.p50, 1)} | ${fmt(s.p99, 1)} | ${s.errors} | ${fmt(s.rssPeakMb)} | ${lossCell(s)} |`),
+    '| server | rps | p50 ms | p99 ms | errors | RSS peak MB | CPU ms per 1k requests (server + redis) | 2xx / in broker / lost |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+    ...result.summary.map(
+      (s) =>
+        `| ${s.label} | ${fmt(s.rps)} | ${fmt(s.p50, 1)} | ${fmt(s.p99, 1)} | ${s.errors} | ${fmt(s.rssPeakMb)} | ` +
+        `${s.cpuMsPer1k ? `${fmt(s.cpuMsPer1k.server)} + ${fmt(s.cpuMsPer1k.redis)}` : '-'} | ${lossCell(s)} |`,
+    ),
     '',
     `- absorber / bare Fastify: **${fmt(r.absorberVsFastify, 2)}x** (goal >= 0.5)`,
     `- absorber / naive peer: **${fmt(r.absorberVsNaive, 2)}x** (goal >= 4)`,
   ];
   if (r.absorberVsBaseline !== undefined) lines.push(`- absorber / its earlier build: **${fmt(r.absorberVsBaseline, 2)}x**`);
+  for (const [name, value] of Object.entries(r.cpuEfficiency)) lines.push(`- ${name}: **${fmt(value, 2)}x**`);
   if (absorber) {
     lines.push(`- absorber p99: **${fmt(absorber.p99, 1)} ms** (goal <= 20), RSS peak **${fmt(absorber.rssPeakMb)} MB** (goal <= 150)`);
   }
@@ -61,7 +79,10 @@ export function markdown(result: HttpBenchResult, args: BenchArgs, at: string, m
     '',
     '"2xx / in broker / lost": answers over warm-up and measured window, events counted inside the jobs in Redis',
     'afterwards, and acknowledged events missing from Redis. "exact": the measured window alone added exactly as many',
-    'events to Redis as it got 2xx answers. Figures are from one run on a shared machine: compare ratios, not absolutes.',
+    'events to Redis as it got 2xx answers. "CPU ms per 1k requests": CPU time the server process and the redis-server',
+    'used in the measured window per 1000 answers (from /proc); when the load generator, not the server, sets the pace',
+    '(the fast servers on a busy 2-CPU box), this is the fairer comparison. Figures are from one run on a shared',
+    'machine: compare within it, not across runs.',
     '',
   );
   return lines.join('\n');

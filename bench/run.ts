@@ -9,17 +9,17 @@ import { join } from 'node:path';
 import { BenchArgs, parseArgs } from './args';
 import { runE2e } from './e2e';
 import { summarizeProfile } from './profile';
-import { killChildren, ROOT, startRedis } from './processes';
+import { Child, killChildren, ROOT, startRedis } from './processes';
 import { machine, ratios, writeHttpResults } from './report';
 import { serverSpecs } from './servers';
 import { measureServer, runHttpBench } from './throughput';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-async function http(args: BenchArgs, redisUrl: string): Promise<void> {
+async function http(args: BenchArgs, redis: { url: string; child: Child }): Promise<void> {
   const m = machine();
   const specs = serverSpecs(args.driver, args.baselineDist, args.nodeArgs).filter((s) => s.key === 'baseline' || args.servers.includes(s.key));
-  const result = await runHttpBench(args, specs, redisUrl, log);
+  const result = await runHttpBench(args, specs, redis, log);
   const files = writeHttpResults(result, args, m);
   log('');
   console.table(
@@ -30,6 +30,8 @@ async function http(args: BenchArgs, redisUrl: string): Promise<void> {
       'p99 ms': s.p99,
       errors: s.errors,
       'RSS MB': s.rssPeakMb === undefined ? '-' : Math.round(s.rssPeakMb),
+      'CPU ms/1k req': s.cpuMsPer1k ? Math.round(s.cpuMsPer1k.server) : '-',
+      '+redis': s.cpuMsPer1k ? Math.round(s.cpuMsPer1k.redis) : '-',
       '2xx': s.loss?.acked ?? s.ok2xx,
       'in broker': s.loss?.stored ?? '-',
       lost: s.lostAllRounds ?? '-',
@@ -39,6 +41,7 @@ async function http(args: BenchArgs, redisUrl: string): Promise<void> {
   if (r.absorberVsFastify !== undefined) log(`absorber / bare Fastify: ${r.absorberVsFastify.toFixed(2)}x (goal >= 0.5)`);
   if (r.absorberVsNaive !== undefined) log(`absorber / naive peer:   ${r.absorberVsNaive.toFixed(2)}x (goal >= 4)`);
   if (r.absorberVsBaseline !== undefined) log(`absorber / earlier build: ${r.absorberVsBaseline.toFixed(2)}x`);
+  for (const [name, value] of Object.entries(r.cpuEfficiency)) log(`${name}: ${value.toFixed(2)}x`);
   log(`written: ${files.join(', ')}`);
   const lost = result.summary.reduce((n, s) => n + (s.lostAllRounds ?? 0), 0);
   if (lost > 0) {
@@ -47,12 +50,12 @@ async function http(args: BenchArgs, redisUrl: string): Promise<void> {
   }
 }
 
-async function profile(args: BenchArgs, redisUrl: string): Promise<void> {
+async function profile(args: BenchArgs, redis: { url: string; child: Child }): Promise<void> {
   const dir = join(ROOT, 'bench', 'results', 'tmp', `profile-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   const absorber = serverSpecs(args.driver, undefined, args.nodeArgs).find((s) => s.key === 'absorber')!;
   log(`profiling ${absorber.label} (${args.warmup} s warm-up + ~${args.duration} s; profiling slows it, figures are not comparable)`);
-  const figures = await measureServer(absorber, args, redisUrl, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const figures = await measureServer(absorber, args, redis, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   log(`  ${Math.round(figures.rps)} rps under the profiler, p99 ${figures.p99} ms, lost ${figures.loss?.lost}`);
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no .cpuprofile written in ${dir}`);
@@ -79,8 +82,8 @@ async function main(): Promise<void> {
   const redis = await startRedis(args.aof);
   log(`own redis-server on ${redis.url} (AOF ${args.aof ? 'everysec' : 'off'}); 2 CPUs shared, compare within this run only`);
   try {
-    if (args.mode === 'http') await http(args, redis.url);
-    else if (args.mode === 'profile') await profile(args, redis.url);
+    if (args.mode === 'http') await http(args, redis);
+    else if (args.mode === 'profile') await profile(args, redis);
     else await runE2e(args, redis.url, log);
   } finally {
     await redis.stop();

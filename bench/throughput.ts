@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BenchArgs } from './args';
 import { countAbsorberEvents, countPeerJobs, flushOwnRedis } from './broker-count';
 import { LoadFigures, requestMix, runLoad } from './load';
-import { freePort, sampleRss, sleep, startNode } from './processes';
+import { Child, freePort, sampleRss, sleep, startNode } from './processes';
 import { ABSORBER_PREFIX, ServerSpec } from './servers';
 
 export interface LossCheck {
@@ -25,6 +25,12 @@ export interface ServerFigures extends LoadFigures {
   warmupRps: number;
   rssPeakMb?: number;
   loss?: LossCheck;
+  /**
+   * CPU time per 1000 answered requests in the measured window: the server process, and the
+   * redis-server. Unlike rps this barely depends on how much CPU the load generator and other
+   * work on the machine leave over, so it compares servers fairly on a busy machine.
+   */
+  cpuMsPer1k?: { server: number; redis: number };
   /** The measured window on the monotonic clock (µs), which V8's CPU profiles also use. */
   windowUs: [number, number];
 }
@@ -43,7 +49,13 @@ async function stored(spec: ServerSpec, redisUrl: string): Promise<{ events: num
  * requests as the warm-up rate fills `duration` seconds with (so every answer is counted and the
  * broker must hold exactly that many more events), sampling its RSS meanwhile.
  */
-export async function measureServer(spec: ServerSpec, args: BenchArgs, redisUrl: string, nodeArgs: string[] = []): Promise<ServerFigures> {
+export async function measureServer(
+  spec: ServerSpec,
+  args: BenchArgs,
+  redis: { url: string; child: Child },
+  nodeArgs: string[] = [],
+): Promise<ServerFigures> {
+  const redisUrl = redis.url;
   await flushOwnRedis(redisUrl);
   const port = await freePort();
   const child = startNode(spec.key, spec.script, spec.env(redisUrl, port), [...(spec.nodeArgs ?? []), ...nodeArgs]);
@@ -56,13 +68,17 @@ export async function measureServer(spec: ServerSpec, args: BenchArgs, redisUrl:
     const before = await stored(spec, redisUrl);
     const amount = Math.max(args.connections * 10, Math.round(warm.warmRps * args.duration));
     const rss = sampleRss(child);
+    const cpuBefore = [child.cpuSeconds(), redis.child.cpuSeconds()];
     const windowStart = Number(process.hrtime.bigint() / 1000n);
     const measured = await runLoad({ url, connections: args.connections, requests, amount, maxSeconds: args.duration * 3 + 10 });
     const windowUs: [number, number] = [windowStart, Number(process.hrtime.bigint() / 1000n)];
+    const cpuAfter = [child.cpuSeconds(), redis.child.cpuSeconds()];
     const rssPeakMb = rss.stop();
+    const perK = (i: number) => (((cpuAfter[i] ?? NaN) - (cpuBefore[i] ?? NaN)) * 1e6) / Math.max(measured.requests, 1);
+    const cpuMsPer1k = { server: perK(0), redis: perK(1) };
     await sleep(200);
     const after = await stored(spec, redisUrl);
-    const figures: ServerFigures = { key: spec.key, label: spec.label, ...measured, warmupRps: warm.rps, rssPeakMb, windowUs };
+    const figures: ServerFigures = { key: spec.key, label: spec.label, ...measured, warmupRps: warm.rps, rssPeakMb, cpuMsPer1k, windowUs };
     if (spec.stores !== 'nothing') {
       const acked = warm.ok2xx + measured.ok2xx;
       figures.loss = {
@@ -87,15 +103,21 @@ export interface HttpBenchResult {
 }
 
 /** Interleaves rounds so a burst of outside load hurts every server alike; keeps each server's median. */
-export async function runHttpBench(args: BenchArgs, specs: ServerSpec[], redisUrl: string, log: (line: string) => void): Promise<HttpBenchResult> {
+export async function runHttpBench(
+  args: BenchArgs,
+  specs: ServerSpec[],
+  redis: { url: string; child: Child },
+  log: (line: string) => void,
+): Promise<HttpBenchResult> {
   const rounds: Record<string, ServerFigures[]> = {};
   for (let round = 1; round <= args.rounds; round++) {
     for (const spec of specs) {
       log(`round ${round}/${args.rounds}: ${spec.label} ...`);
-      const figures = await measureServer(spec, args, redisUrl);
+      const figures = await measureServer(spec, args, redis);
       log(
         `  ${Math.round(figures.rps)} rps, p50 ${figures.p50} ms, p99 ${figures.p99} ms, ${figures.errors} errors` +
           (figures.rssPeakMb ? `, RSS peak ${Math.round(figures.rssPeakMb)} MB` : '') +
+          (figures.cpuMsPer1k ? `, CPU per 1k requests ${Math.round(figures.cpuMsPer1k.server)} ms + redis ${Math.round(figures.cpuMsPer1k.redis)} ms` : '') +
           (figures.loss
             ? `; acked ${figures.loss.acked}, in broker ${figures.loss.stored} (${figures.loss.jobs} jobs), lost ${figures.loss.lost}` +
               (figures.loss.measuredExact ? ', measured window exact' : ', measured window NOT exact')
