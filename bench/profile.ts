@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 
 interface ProfileNode {
   id: number;
@@ -68,7 +69,7 @@ export function summarizeProfile(path: string, window: [number, number], topN = 
     for (const s of seen) inclusiveByOwner.set(s, (inclusiveByOwner.get(s) ?? 0) + us);
   });
   return [
-    `Profile ${path}, measured window only: ${(total / 1e6).toFixed(1)} s sampled, ${((busy / total) * 100).toFixed(0)}% busy (not idle).`,
+    `Profile ${basename(path)}, measured window only: ${(total / 1e6).toFixed(1)} s sampled, ${((busy / total) * 100).toFixed(0)}% busy (not idle).`,
     '',
     '| self time by owner | share of all samples |',
     '|---|---:|',

@@ -67,10 +67,10 @@ export function markdown(result: HttpBenchResult, args: BenchArgs, at: string, m
         `${s.cpuMsPer1k ? `${fmt(s.cpuMsPer1k.server)} + ${fmt(s.cpuMsPer1k.redis)}` : '-'} | ${lossCell(s)} |`,
     ),
     '',
-    `- absorber / bare Fastify: **${fmt(r.absorberVsFastify, 2)}x** (goal >= 0.5)`,
-    `- absorber / naive peer: **${fmt(r.absorberVsNaive, 2)}x** (goal >= 4)`,
   ];
-  if (r.absorberVsBaseline !== undefined) lines.push(`- absorber / its earlier build: **${fmt(r.absorberVsBaseline, 2)}x**`);
+  if (r.absorberVsFastify !== undefined) lines.push(`- absorber / bare Fastify, rps: **${fmt(r.absorberVsFastify, 2)}x** (goal >= 0.5)`);
+  if (r.absorberVsNaive !== undefined) lines.push(`- absorber / naive peer, rps: **${fmt(r.absorberVsNaive, 2)}x** (goal >= 4)`);
+  if (r.absorberVsBaseline !== undefined) lines.push(`- absorber / its earlier build, rps: **${fmt(r.absorberVsBaseline, 2)}x**`);
   for (const [name, value] of Object.entries(r.cpuEfficiency)) lines.push(`- ${name}: **${fmt(value, 2)}x**`);
   if (absorber) {
     lines.push(`- absorber p99: **${fmt(absorber.p99, 1)} ms** (goal <= 20), RSS peak **${fmt(absorber.rssPeakMb)} MB** (goal <= 150)`);
