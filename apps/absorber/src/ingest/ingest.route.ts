@@ -13,9 +13,10 @@ export const SINGLE_EVENT_PATH = '/v1/events';
 
 /**
  * `POST /v1/events`, the hot route, registered on the Fastify instance from inside the Nest
- * module rather than as a controller method: under load the profile showed Nest's per-request
- * pipeline (execution context, guard and pipe consumers, param factories, response handling)
- * costing more than the ingest work itself. Semantics are the controller's, in the same order:
+ * module rather than as a controller method: under load, Nest's per-request pipeline (router
+ * proxy, execution context, guard and pipe consumers, param factories, response handling) was on
+ * the stack of a quarter of the busy CPU samples, around a handler that does little itself (see
+ * bench/results/). Semantics are the controller's, in the same order:
  * 401 from the same ApiKeyGuard check, 415, 400 naming the field, 503 with Retry-After when the
  * broker does not acknowledge, 202 only after it did. Other errors thrown here reach Fastify's
  * error handler, which Nest owns, so they get the same global filters and body shape as every
