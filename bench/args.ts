@@ -10,7 +10,10 @@ export interface BenchArgs {
   /** Interleaved rounds (a, b, c, a, b, c...): the median round per server is reported. */
   rounds: number;
   aof: boolean;
-  /** e2e: events to post, events per request (1: the single route), worker processes, deliveries in flight per lane and worker. */
+  /**
+   * e2e: events to post, worker processes (one by default: on 2 CPUs beside the absorber a second
+   * process measured no faster), deliveries in flight per lane and worker.
+   */
   events: number;
   /** Events per request: 1 (the single route) unless given; --e2e defaults to 100. */
   batch?: number;
@@ -44,8 +47,8 @@ export function parseArgs(argv: string[]): BenchArgs {
     rounds: 3,
     aof: true,
     events: 100_000,
-    workers: 2,
-    concurrency: 8,
+    workers: 1,
+    concurrency: 16,
     outDir: 'bench/results',
     nodeArgs: [],
   };
