@@ -30,6 +30,7 @@ describe('absorber HTTP API (real Redis)', () => {
     const before = await driver.depth('critical');
     const res = await post('/v1/events', { type: 'payment.captured', data: { amount: 5 } }).expect(202);
     expect(res.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), lane: 'critical' });
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
     const after = await driver.depth('critical');
     expect(after.waiting).toBe(before.waiting + 1);
   });

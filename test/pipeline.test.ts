@@ -63,6 +63,18 @@ describe('ingest -> BullMQ -> worker -> Postgres (real Redis and Postgres)', () 
     expect(await ledger.storedCount(ids)).toBe(3);
   });
 
+  it('stores the payload, key and receipt time exactly as sent', async () => {
+    const data = { text: 'quote " backslash \\ newline \n unicode é ✓', nested: { list: [1, null, true, { deep: 'x' }] } };
+    const withKey = await post({ type: 'order.noted', data, key: 'customer-7' }).expect(202);
+    const withoutKey = await post({ type: 'order.noted', data: {} }).expect(202);
+    const ids = [withKey.body.id, withoutKey.body.id];
+    await waitFor('both stored', async () => (await ledger.storedCount(ids)) === 2);
+    const rows = new Map((await ledger.stored(ids)).map((r) => [r.id, r]));
+    expect(rows.get(withKey.body.id)).toMatchObject({ type: 'order.noted', lane: 'normal', event_key: 'customer-7', data });
+    expect(rows.get(withoutKey.body.id)).toMatchObject({ event_key: null, data: {} });
+    expect(Math.abs(rows.get(withKey.body.id)!.received_at.getTime() - Date.now())).toBeLessThan(60_000);
+  });
+
   it('processes an idempotent repeat once', async () => {
     const key = `repeat-${Date.now()}`;
     const first = await post({ type: 'order.paid', data: {} }, key).expect(202);

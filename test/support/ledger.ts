@@ -24,6 +24,12 @@ export class Ledger {
     return Number(rows[0].n);
   }
 
+  /** The reference handler's rows as stored: payload, key and receipt time. */
+  async stored(ids: string[]): Promise<Array<{ id: string; type: string; lane: string; event_key: string | null; data: unknown; received_at: Date }>> {
+    const { rows } = await this.pool.query('SELECT id, type, lane, event_key, data, received_at FROM events WHERE id = ANY($1::text[])', [ids]);
+    return rows;
+  }
+
   async allProcessed(ids: string[]): Promise<boolean> {
     return (await this.counts(ids)).size === ids.length;
   }

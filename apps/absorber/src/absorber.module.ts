@@ -6,6 +6,7 @@ import { createIdempotencyStore, IDEMPOTENCY_STORE, IdempotencyStore, QueueModul
 import { ApiKeyGuard } from './ingest/api-key.guard';
 import { EnqueueBatcher } from './ingest/enqueue-batcher';
 import { IngestController } from './ingest/ingest.controller';
+import { IngestRoute } from './ingest/ingest.route';
 import { IngestService } from './ingest/ingest.service';
 
 @Module({})
@@ -17,6 +18,7 @@ export class AbsorberModule {
       controllers: [IngestController],
       providers: [
         IngestService,
+        IngestRoute,
         EnqueueBatcher,
         ApiKeyGuard,
         {

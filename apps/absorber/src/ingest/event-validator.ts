@@ -18,16 +18,19 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Depth of nested objects/arrays, stopping as soon as the limit is passed. */
+/**
+ * True when an object or array sits deeper than `limit` levels below `value` (which is level 0).
+ * Depth-first and allocation-free: a per-level array of children showed in the batch route's
+ * profile (it runs for every event). Recursion is bounded by `limit` + 1 frames.
+ */
 function nestedDeeperThan(value: unknown, limit: number): boolean {
-  let level: unknown[] = [value];
-  for (let depth = 0; level.length; depth++) {
-    if (depth > limit) return true;
-    const next: unknown[] = [];
-    for (const v of level) {
-      if (typeof v === 'object' && v !== null) for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) next.push(child);
-    }
-    level = next;
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit < 0) return true;
+  if (Array.isArray(value)) {
+    for (const child of value) if (nestedDeeperThan(child, limit - 1)) return true;
+  } else {
+    const record = value as Record<string, unknown>;
+    for (const key in record) if (nestedDeeperThan(record[key], limit - 1)) return true;
   }
   return false;
 }

@@ -1,64 +1,30 @@
-import { BadRequestException, Body, Controller, Headers, HttpCode, Post, Req, UnsupportedMediaTypeException, UseFilters, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Headers, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiKeyGuard } from './api-key.guard';
-import { checkEvent, checkIdempotencyKey, EventInput } from './event-validator';
+import { checkEvent, EventInput } from './event-validator';
 import { Accepted, IngestService } from './ingest.service';
+import { idempotencyKeyOf, requireJson } from './request-checks';
 import { RetryLaterFilter } from './retry-later.filter';
 
 export const MAX_BATCH = 500;
 
-interface IngestRequest {
-  tenant: string;
-  rawBody?: Buffer;
-  headers: Record<string, string | undefined>;
-}
-
-function requireJson(contentType: string | undefined): void {
-  if (!contentType || !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
-    throw new UnsupportedMediaTypeException(`Content-Type must be application/json (got ${contentType ?? 'none'})`);
-  }
-}
-
-function idempotencyKeyOf(value: string | undefined): string | undefined {
-  try {
-    return checkIdempotencyKey(value);
-  } catch (err) {
-    throw new BadRequestException((err as Error).message);
-  }
-}
-
+/** `POST /v1/events/batch`; the single-event route lives in ingest.route.ts (the hot path). */
 @Controller('v1/events')
 @UseGuards(ApiKeyGuard)
 @UseFilters(RetryLaterFilter)
 export class IngestController {
   constructor(private readonly ingest: IngestService) {}
 
-  @Post()
-  @HttpCode(202)
-  async one(
-    @Body() body: unknown,
-    @Req() req: IngestRequest,
-    @Headers('content-type') contentType?: string,
-    @Headers('idempotency-key') idempotencyKey?: string,
-  ): Promise<Accepted> {
-    requireJson(contentType);
-    this.ingest.checkSignature(req.rawBody, req.headers['x-signature-256']);
-    const key = idempotencyKeyOf(idempotencyKey);
-    const checked = checkEvent(body);
-    if (!checked.ok) throw new BadRequestException(checked.error);
-    const [accepted] = await this.ingest.accept([checked.event], req.tenant, key);
-    return accepted;
-  }
-
   @Post('batch')
   @HttpCode(202)
   async batch(
     @Body() body: unknown,
-    @Req() req: IngestRequest,
+    @Req() req: { tenant: string; rawBody?: Buffer },
     @Headers('content-type') contentType?: string,
     @Headers('idempotency-key') idempotencyKey?: string,
+    @Headers('x-signature-256') signature?: string,
   ): Promise<{ results: Array<Accepted | { error: string }> }> {
     requireJson(contentType);
-    this.ingest.checkSignature(req.rawBody, req.headers['x-signature-256']);
+    this.ingest.checkSignature(req.rawBody, signature);
     const key = idempotencyKeyOf(idempotencyKey);
     const events = (body as { events?: unknown } | null)?.events;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestException('body must be a JSON object with an "events" array');

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit, UnauthorizedException } from '@nestjs/common';
-import { Lane, LaneRouter, SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
+import { Counter } from 'prom-client';
+import { Lane, LaneRouter, LANES, SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
 import { IDEMPOTENCY_STORE, IdempotencyStore, QUEUE_DRIVER, QueueDriver, QueuedEvent } from '../../../../libs/queue/src';
 import { Metrics } from '../../../../libs/health/src';
 import { EnqueueBatcher } from './enqueue-batcher';
@@ -27,15 +28,21 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private readonly limiter: TenantRateLimiter;
   private readonly shedder: LaneShedder;
   private readonly signatures: SignatureVerifier;
+  /** Per-lane counter children, so the hot path does not hash a label object per request. */
+  private readonly acceptedBy = {} as Record<Lane, Counter.Internal>;
+  /** `receivedAt` of the current millisecond: thousands of requests a second share a handful of them. */
+  private isoMs = -1;
+  private iso = '';
 
   constructor(
     @Inject(SPILLWAY_CONFIG) config: SpillwayConfig,
     @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
     @Inject(QUEUE_DRIVER) driver: QueueDriver,
     private readonly batcher: EnqueueBatcher,
-    private readonly metrics: Metrics,
+    metrics: Metrics,
   ) {
     this.router = new LaneRouter(config.laneRoutes);
+    for (const lane of LANES) this.acceptedBy[lane] = metrics.accepted.labels({ lane });
     this.limiter = new TenantRateLimiter(config.tenantRateLimit);
     this.shedder = new LaneShedder(config.laneHighWater, (lane) => driver.depth(lane));
     this.signatures = new SignatureVerifier(config.hmacSecrets);
@@ -54,10 +61,46 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     if (problem) throw new UnauthorizedException(problem);
   }
 
+  /** Tenant rate first (429), then the lanes' high-water marks (503): both refuse before any write. */
+  private admit(tenant: string, count: number, lanes: Iterable<Lane>): void {
+    const allowed = this.limiter.take(tenant, count);
+    if (!allowed.ok) {
+      throw new RetryLaterError(429, `tenant over its rate of ${this.limiter.ratePerSecond} events/s; retry in ${allowed.retryAfterSeconds} s`, allowed.retryAfterSeconds);
+    }
+    for (const lane of lanes) {
+      const over = this.shedder.over(lane);
+      if (over) {
+        throw new RetryLaterError(503, `lane ${lane} is over its high-water mark (${over.backlog} >= ${over.mark} waiting); nothing was accepted, retry later`, SHED_RETRY_AFTER_S);
+      }
+    }
+  }
+
   private toQueued(input: EventInput, id: string, receivedAt: string): QueuedEvent {
     const event: QueuedEvent = { id, type: input.type, lane: this.router.laneFor(input.type, input.priority), data: input.data, receivedAt };
     if (input.key !== undefined) event.key = input.key;
     return event;
+  }
+
+  private receivedAt(now: number): string {
+    if (now !== this.isoMs) {
+      this.isoMs = now;
+      this.iso = new Date(now).toISOString();
+    }
+    return this.iso;
+  }
+
+  /** One event: the single-event route's call, without the batch path's grouping by lane. */
+  async acceptOne(input: EventInput, tenant: string, idempotencyKey?: string): Promise<Accepted> {
+    const now = Date.now();
+    const id = idempotencyKey ? idempotentEventId(tenant, idempotencyKey) : newEventId(now);
+    const event = this.toQueued(input, id, this.receivedAt(now));
+    const accepted: Accepted = { id, lane: event.lane };
+    this.admit(tenant, 1, [event.lane]);
+    if (idempotencyKey && (await this.idempotency.seen(tenant, idempotencyKey))) return accepted;
+    await this.batcher.enqueueOne(event);
+    this.acceptedBy[event.lane].inc();
+    if (idempotencyKey) await this.remember(tenant, idempotencyKey, accepted);
+    return accepted;
   }
 
   /**
@@ -65,36 +108,32 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
    * in the last 24 h returns those ids and enqueues nothing. Resolves after the broker has them.
    */
   async accept(inputs: EventInput[], tenant: string, idempotencyKey?: string, indexed = false): Promise<Accepted[]> {
-    const allowed = this.limiter.take(tenant, inputs.length);
-    if (!allowed.ok) {
-      throw new RetryLaterError(429, `tenant over its rate of ${this.limiter.ratePerSecond} events/s; retry in ${allowed.retryAfterSeconds} s`, allowed.retryAfterSeconds);
-    }
-    const receivedAt = new Date().toISOString();
+    const now = Date.now();
+    const receivedAt = this.receivedAt(now);
     const events = inputs.map((input, i) =>
-      this.toQueued(input, idempotencyKey ? idempotentEventId(tenant, idempotencyKey, indexed ? i : undefined) : newEventId(), receivedAt),
+      this.toQueued(input, idempotencyKey ? idempotentEventId(tenant, idempotencyKey, indexed ? i : undefined) : newEventId(now), receivedAt),
     );
-    if (idempotencyKey && (await this.idempotency.seen(tenant, idempotencyKey))) {
-      return events.map((e) => ({ id: e.id, lane: e.lane }));
-    }
     const byLane = new Map<Lane, QueuedEvent[]>();
     for (const e of events) {
       const list = byLane.get(e.lane);
       if (list) list.push(e);
       else byLane.set(e.lane, [e]);
     }
-    for (const lane of byLane.keys()) {
-      const over = this.shedder.over(lane);
-      if (over) {
-        throw new RetryLaterError(503, `lane ${lane} is over its high-water mark (${over.backlog} >= ${over.mark} waiting); nothing was accepted, retry later`, SHED_RETRY_AFTER_S);
-      }
+    this.admit(tenant, events.length, byLane.keys());
+    if (idempotencyKey && (await this.idempotency.seen(tenant, idempotencyKey))) {
+      return events.map((e) => ({ id: e.id, lane: e.lane }));
     }
     await Promise.all([...byLane].map(([lane, list]) => this.batcher.enqueue(lane, list)));
-    for (const [lane, list] of byLane) this.metrics.accepted.inc({ lane }, list.length);
-    if (idempotencyKey) {
-      // After the broker ack: if this write is lost, a retry enqueues the same ids again and
-      // the worker's ledger turns the second copy into a no-op.
-      await this.idempotency.remember(tenant, idempotencyKey, { id: events[0].id, lane: events[0].lane }).catch(() => undefined);
-    }
+    for (const [lane, list] of byLane) this.acceptedBy[lane].inc(list.length);
+    if (idempotencyKey) await this.remember(tenant, idempotencyKey, { id: events[0].id, lane: events[0].lane });
     return events.map((e) => ({ id: e.id, lane: e.lane }));
+  }
+
+  /**
+   * After the broker ack: if this write is lost, a retry enqueues the same ids again and the
+   * worker's ledger turns the second copy into a no-op.
+   */
+  private remember(tenant: string, idempotencyKey: string, first: Accepted): Promise<void> {
+    return this.idempotency.remember(tenant, idempotencyKey, first).catch(() => undefined);
   }
 }

@@ -10,22 +10,28 @@ export class RetryLaterError extends Error {
   }
 }
 
+export function isRetryLater(err: unknown): err is BrokerUnavailableError | RetryLaterError {
+  return err instanceof BrokerUnavailableError || err instanceof RetryLaterError;
+}
+
 /** Nothing was accepted; the answer says when to come back. */
+export function replyRetryLater(reply: FastifyReply, err: BrokerUnavailableError | RetryLaterError, metrics: Metrics): FastifyReply {
+  const [status, retryAfter, message] =
+    err instanceof RetryLaterError
+      ? [err.status, err.retryAfterSeconds, err.message]
+      : [503, 1, `queue unavailable, nothing was accepted; retry later (${err.message})`];
+  metrics.rejected.inc({ status: String(status) });
+  return reply
+    .status(status)
+    .header('Retry-After', String(retryAfter))
+    .send({ statusCode: status, error: status === 429 ? 'Too Many Requests' : 'Service Unavailable', message });
+}
+
 @Catch(BrokerUnavailableError, RetryLaterError)
 export class RetryLaterFilter implements ExceptionFilter {
   constructor(private readonly metrics: Metrics) {}
 
   catch(err: BrokerUnavailableError | RetryLaterError, host: ArgumentsHost): void {
-    const [status, retryAfter, message] =
-      err instanceof RetryLaterError
-        ? [err.status, err.retryAfterSeconds, err.message]
-        : [503, 1, `queue unavailable, nothing was accepted; retry later (${err.message})`];
-    this.metrics.rejected.inc({ status: String(status) });
-    host
-      .switchToHttp()
-      .getResponse<FastifyReply>()
-      .status(status)
-      .header('Retry-After', String(retryAfter))
-      .send({ statusCode: status, error: status === 429 ? 'Too Many Requests' : 'Service Unavailable', message });
+    replyRetryLater(host.switchToHttp().getResponse<FastifyReply>(), err, this.metrics);
   }
 }

@@ -24,6 +24,9 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   constructor(private readonly config: SpillwayConfig) {
     this.redis = new IORedis(config.redisUrl, {
+      // Lookups of concurrent requests go out in one write per event-loop turn instead of one
+      // write each (a socket write per command showed in the absorber's profile).
+      enableAutoPipelining: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,

@@ -1,0 +1,120 @@
+/** `npm run bench -- [flags]`; every figure the bench prints comes from the run these flags describe. */
+export interface BenchArgs {
+  mode: 'http' | 'e2e' | 'profile';
+  driver: 'bullmq' | 'sqs';
+  /** Measured window per server, seconds. */
+  duration: number;
+  warmup: number;
+  connections: number;
+  servers: string[];
+  /** Interleaved rounds (a, b, c, a, b, c...): the median round per server is reported. */
+  rounds: number;
+  aof: boolean;
+  /**
+   * e2e: events to post, worker processes (one by default: on 2 CPUs beside the absorber a second
+   * process measured no faster), deliveries in flight per lane and worker.
+   */
+  events: number;
+  /** Events per request: 1 (the single route) unless given; --e2e defaults to 100. */
+  batch?: number;
+  workers: number;
+  concurrency: number;
+  outDir: string;
+  /** Another build of the absorber (a copy of an earlier dist/) to measure beside this one. */
+  baselineDist?: string;
+  /** Extra node flags for the absorber process (V8 heap experiments), e.g. "--max-semi-space-size=8". */
+  nodeArgs: string[];
+}
+
+const USAGE = `usage: npm run bench -- [--e2e | --profile] [--driver bullmq|sqs] [--duration S] [--warmup S]
+       [--connections N] [--servers absorber,fastify,naive] [--rounds N] [--no-aof]
+       [--events N] [--batch N] [--workers N] [--concurrency N] [--out DIR] [--baseline DIST_DIR] [--node-args "FLAGS"]`;
+
+function positiveInt(flag: string, value: string | undefined, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`${flag}: an integer from 1 to ${max} (got ${value})\n${USAGE}`);
+  return n;
+}
+
+export function parseArgs(argv: string[]): BenchArgs {
+  const args: BenchArgs = {
+    mode: 'http',
+    driver: 'bullmq',
+    duration: 8,
+    warmup: 3,
+    connections: 100,
+    servers: ['absorber', 'fastify', 'naive'],
+    rounds: 3,
+    aof: true,
+    events: 100_000,
+    workers: 1,
+    concurrency: 16,
+    outDir: 'bench/results',
+    nodeArgs: [],
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => argv[++i];
+    switch (flag) {
+      case '--e2e':
+        args.mode = 'e2e';
+        break;
+      case '--profile':
+        args.mode = 'profile';
+        break;
+      case '--driver': {
+        const driver = value();
+        if (driver !== 'bullmq' && driver !== 'sqs') throw new Error(`--driver: bullmq or sqs (got ${driver})`);
+        args.driver = driver;
+        break;
+      }
+      case '--duration':
+        args.duration = positiveInt(flag, value(), 300);
+        break;
+      case '--warmup':
+        args.warmup = positiveInt(flag, value(), 60);
+        break;
+      case '--connections':
+        args.connections = positiveInt(flag, value(), 1000);
+        break;
+      case '--servers':
+        args.servers = value().split(',');
+        for (const s of args.servers) if (!['absorber', 'fastify', 'naive'].includes(s)) throw new Error(`--servers: unknown server ${s}`);
+        break;
+      case '--rounds':
+        args.rounds = positiveInt(flag, value(), 5);
+        break;
+      case '--no-aof':
+        args.aof = false;
+        break;
+      case '--events':
+        args.events = positiveInt(flag, value(), 5_000_000);
+        break;
+      case '--batch':
+        args.batch = positiveInt(flag, value(), 500);
+        break;
+      case '--workers':
+        args.workers = positiveInt(flag, value(), 16);
+        break;
+      case '--concurrency':
+        args.concurrency = positiveInt(flag, value(), 256);
+        break;
+      case '--out':
+        args.outDir = value();
+        break;
+      case '--node-args':
+        args.nodeArgs = value().split(' ').filter(Boolean);
+        break;
+      case '--baseline':
+        args.baselineDist = value();
+        break;
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        process.exit(0);
+      default:
+        throw new Error(`unknown flag ${flag}\n${USAGE}`);
+    }
+  }
+  return args;
+}

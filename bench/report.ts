@@ -1,0 +1,100 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { BenchArgs } from './args';
+import { renderPlot } from './plot';
+import { HttpBenchResult, ServerFigures } from './throughput';
+
+export function machine() {
+  return { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, loadavg1m: Number(loadavg()[0].toFixed(2)) };
+}
+
+const fmt = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits));
+
+export interface Ratios {
+  absorberVsFastify?: number;
+  absorberVsNaive?: number;
+  absorberVsBaseline?: number;
+  /** Requests per CPU-second (server + its redis-server), absorber over each other server. */
+  cpuEfficiency: Record<string, number>;
+}
+
+export function ratios(summary: ServerFigures[]): Ratios {
+  const rps = (key: string) => summary.find((s) => s.key === key)?.rps;
+  const a = rps('absorber');
+  const f = rps('fastify');
+  const n = rps('naive');
+  const b = rps('baseline');
+  const cpu = (key: string) => {
+    const c = summary.find((s) => s.key === key)?.cpuMsPer1k;
+    return c && Number.isFinite(c.server + c.redis) ? c.server + c.redis : undefined;
+  };
+  const cpuEfficiency: Record<string, number> = {};
+  const mine = cpu('absorber');
+  for (const other of ['fastify', 'naive', 'baseline']) {
+    const theirs = cpu(other);
+    if (mine && theirs) cpuEfficiency[`absorber / ${other}, requests per CPU-second`] = theirs / mine;
+  }
+  return {
+    cpuEfficiency,
+    absorberVsBaseline: a !== undefined && b ? a / b : undefined,
+    absorberVsFastify: a !== undefined && f ? a / f : undefined,
+    absorberVsNaive: a !== undefined && n ? a / n : undefined,
+  };
+}
+
+function lossCell(s: ServerFigures & { lostAllRounds?: number }): string {
+  if (!s.loss) return 'n/a (stores nothing)';
+  const exact = s.loss.measuredExact ? 'exact' : 'NOT exact';
+  return `${s.loss.acked} / ${s.loss.stored} in ${s.loss.jobs} jobs / ${s.lostAllRounds ?? s.loss.lost} (${exact})`;
+}
+
+export function markdown(result: HttpBenchResult, args: BenchArgs, at: string, m: ReturnType<typeof machine>): string {
+  const r = ratios(result.summary);
+  const absorber = result.summary.find((s) => s.key === 'absorber');
+  const lines = [
+    `# Ingest benchmark, ${at}`,
+    '',
+    `${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}, 1-min load average ${m.loadavg1m} before the run (the machine is shared).`,
+    `autocannon, ${args.connections} connections, ~300-byte event, ${args.warmup} s warm-up, then ~${args.duration} s measured` +
+      ` (an exact request count), ${args.rounds} round(s), median round shown; driver ${args.driver}; Redis AOF ${args.aof ? 'on' : 'off'}.`,
+    '',
+    '| server | rps | p50 ms | p99 ms | errors | RSS peak MB | CPU ms per 1k requests (server + redis) | 2xx / in broker / lost |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+    ...result.summary.map(
+      (s) =>
+        `| ${s.label} | ${fmt(s.rps)} | ${fmt(s.p50, 1)} | ${fmt(s.p99, 1)} | ${s.errors} | ${fmt(s.rssPeakMb)} | ` +
+        `${s.cpuMsPer1k ? `${fmt(s.cpuMsPer1k.server)} + ${fmt(s.cpuMsPer1k.redis)}` : '-'} | ${lossCell(s)} |`,
+    ),
+    '',
+  ];
+  if (r.absorberVsFastify !== undefined) lines.push(`- absorber / bare Fastify, rps: **${fmt(r.absorberVsFastify, 2)}x** (goal >= 0.5)`);
+  if (r.absorberVsNaive !== undefined) lines.push(`- absorber / naive peer, rps: **${fmt(r.absorberVsNaive, 2)}x** (goal >= 4)`);
+  if (r.absorberVsBaseline !== undefined) lines.push(`- absorber / its earlier build, rps: **${fmt(r.absorberVsBaseline, 2)}x**`);
+  for (const [name, value] of Object.entries(r.cpuEfficiency)) lines.push(`- ${name}: **${fmt(value, 2)}x**`);
+  if (absorber) {
+    lines.push(`- absorber p99: **${fmt(absorber.p99, 1)} ms** (goal <= 20), RSS peak **${fmt(absorber.rssPeakMb)} MB** (goal <= 150)`);
+  }
+  lines.push(
+    '',
+    '"2xx / in broker / lost": answers over warm-up and measured window, events counted inside the jobs in Redis',
+    'afterwards, and acknowledged events missing from Redis. "exact": the measured window alone added exactly as many',
+    'events to Redis as it got 2xx answers. "CPU ms per 1k requests": CPU time the server process and the redis-server',
+    'used in the measured window per 1000 answers (from /proc); when the load generator, not the server, sets the pace',
+    '(the fast servers on a busy 2-CPU box), this is the fairer comparison. Figures are from one run on a shared',
+    'machine: compare within it, not across runs.',
+    '',
+  );
+  return lines.join('\n');
+}
+
+export function writeHttpResults(result: HttpBenchResult, args: BenchArgs, m: ReturnType<typeof machine>): string[] {
+  const at = new Date().toISOString();
+  mkdirSync(args.outDir, { recursive: true });
+  const base = join(args.outDir, `http-${args.driver}`);
+  const json = { at, machine: m, options: args, ratios: ratios(result.summary), ...result };
+  writeFileSync(`${base}.json`, `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(`${base}.md`, markdown(result, args, at, m));
+  writeFileSync(`${base}.svg`, renderPlot(result.summary, `Ingest, ${args.connections} connections, ${at.slice(0, 16)}Z`));
+  return [`${base}.json`, `${base}.md`, `${base}.svg`];
+}

@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import { API_KEY, LANE_ROUTES } from './load';
+
+/** One server under test: how to start it, and what its broker should hold afterwards. */
+export interface ServerSpec {
+  key: 'absorber' | 'baseline' | 'fastify' | 'naive';
+  label: string;
+  script: string;
+  env(redisUrl: string, port: number): Record<string, string>;
+  /** What the loss check counts in Redis: events inside jobs, one job per event, or nothing. */
+  stores: 'events' | 'jobs' | 'nothing';
+  nodeArgs?: string[];
+}
+
+export const ABSORBER_PREFIX = 'bench';
+
+/** Production settings: auth on (two accepted keys), validation, lane routes, metrics, AOF Redis. */
+export function absorberEnv(driver: string, redisUrl: string, port: number): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    QUEUE_DRIVER: driver,
+    REDIS_URL: redisUrl,
+    PORT: String(port),
+    QUEUE_PREFIX: ABSORBER_PREFIX,
+    INGEST_API_KEYS: `another-tenant-key,${API_KEY}`,
+    LANE_ROUTES,
+    LOG_LEVEL: 'info',
+    // The migrations are already applied in the shared database; this takes the advisory lock and
+    // finds nothing to do, exactly as a production start does.
+    RUN_MIGRATIONS: 'true',
+  };
+}
+
+export function serverSpecs(driver: string, baselineDist?: string, absorberNodeArgs: string[] = []): ServerSpec[] {
+  const baseline: ServerSpec[] = baselineDist
+    ? [
+        {
+          key: 'baseline',
+          label: `absorber, earlier build (${baselineDist})`,
+          script: join(baselineDist, 'apps/absorber/src/main.js'),
+          env: (redisUrl, port) => absorberEnv(driver, redisUrl, port),
+          stores: 'events',
+        },
+      ]
+    : [];
+  return [
+    ...baseline,
+    {
+      key: 'absorber',
+      label: `Spillway absorber (Nest + Fastify, ${driver})`,
+      script: 'dist/apps/absorber/src/main.js',
+      env: (redisUrl, port) => absorberEnv(driver, redisUrl, port),
+      stores: 'events',
+      nodeArgs: absorberNodeArgs,
+    },
+    {
+      key: 'fastify',
+      label: 'bare Fastify, 202 without enqueue (ceiling)',
+      script: 'dist/bench/peers/bare-fastify.js',
+      env: (_redisUrl, port) => ({ NODE_ENV: 'production', PORT: String(port) }),
+      stores: 'nothing',
+    },
+    {
+      key: 'naive',
+      label: 'naive peer: Nest + Express, @nestjs/bullmq add per request',
+      script: 'dist/bench/peers/naive-nest-express.js',
+      env: (redisUrl, port) => ({ NODE_ENV: 'production', PORT: String(port), REDIS_URL: redisUrl }),
+      stores: 'jobs',
+    },
+  ];
+}
