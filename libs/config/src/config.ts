@@ -13,6 +13,10 @@ export interface SpillwayConfig {
   databaseUrl: string;
   awsRegion: string;
   sqsEndpoint?: string;
+  /** SQS: how long a busy lane's next send waits to gather more events (0 = group commit only). */
+  sqsSendLingerMs: number;
+  /** SQS: pause after a receive that came back short, so the next one is fuller. */
+  sqsReceiveLingerMs: number;
   /** S3 bucket for SQS payloads over the message size limit (claim check). */
   payloadBucket: string;
   queuePrefix: string;
@@ -81,6 +85,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
     awsRegion: r.string('AWS_REGION', 'us-east-1'),
     sqsEndpoint,
     payloadBucket,
+    sqsSendLingerMs: r.int('SQS_SEND_LINGER_MS', 10, 0, 1000),
+    sqsReceiveLingerMs: r.int('SQS_RECEIVE_LINGER_MS', 100, 0, 10_000),
     queuePrefix,
     port: r.int('PORT', 8080, 1, 65535),
     workerHealthPort: r.int('WORKER_HEALTH_PORT', 8081, 1, 65535),

@@ -20,6 +20,8 @@ export interface LaneConsumerOptions {
   maxAttempts: number;
   retryBaseMs: number;
   leaseMs: number;
+  /** Pause after a receive that came back short, so the next one finds a fuller batch. */
+  receiveLingerMs: number;
 }
 
 interface InFlight {
@@ -93,6 +95,9 @@ export class LaneConsumer implements Consumer {
         this.reserved -= want;
       }
       this.dispatch(received);
+      if (received.length > 0 && received.length < want && !this.stopping) {
+        await new Promise((r) => setTimeout(r, this.options.receiveLingerMs));
+      }
     }
   }
 
@@ -217,13 +222,13 @@ export class LaneConsumer implements Consumer {
   }
 
   /**
-   * Deletes wait a few milliseconds to share a DeleteMessageBatch call. A crash before the call
+   * Deletes wait up to 50 ms to share a DeleteMessageBatch call. A crash before the call
    * only means a redelivery, which the worker's ledger turns into a no-op.
    */
   private queueDelete(receipt: string): void {
     this.deletes.push(receipt);
     if (this.deletes.length >= 10) this.flushDeletes();
-    else if (!this.deleteTimer) this.deleteTimer = setTimeout(() => this.flushDeletes(), 20);
+    else if (!this.deleteTimer) this.deleteTimer = setTimeout(() => this.flushDeletes(), 50);
   }
 
   private flushDeletes(): void {

@@ -22,6 +22,12 @@ import { isFifoLane } from './sqs-names';
 import { ensureQueues, EnsureResult, QueueUrls } from './sqs-queues';
 import { dedupeIdOf, Envelope, packEvents, SQS_MAX_BYTES, toSeconds } from './sqs-packing';
 
+interface LaneWriter {
+  busy: boolean;
+  lastSendAt: number;
+  waiting: Array<{ events: QueuedEvent[]; resolve: () => void; reject: (err: unknown) => void }>;
+}
+
 export interface SqsDriverOptions {
   /** Longest delay per hop; SQS allows 900 s. Tests lower it to watch hops happen. */
   maxDelaySecondsPerHop?: number;
@@ -54,6 +60,7 @@ export class SqsDriver implements QueueDriver {
   private readonly urls: QueueUrls;
   private readonly messages: SqsMessages;
   private readonly consumers = new Set<LaneConsumer>();
+  private readonly writers = new Map<Lane, LaneWriter>();
   private connected = false;
 
   constructor(private readonly config: SpillwayConfig, options: SqsDriverOptions = {}) {
@@ -82,17 +89,49 @@ export class SqsDriver implements QueueDriver {
     return false;
   }
 
-  async enqueue(lane: Lane, events: QueuedEvent[], options: EnqueueOptions = {}): Promise<void> {
-    if (events.length === 0) return;
+  /**
+   * Group commit: while one write to a lane is in flight (or one went out less than
+   * SQS_SEND_LINGER_MS ago), later enqueues wait and then go out together. Idle, nothing waits;
+   * busy, each SendMessageBatch carries many more events.
+   */
+  enqueue(lane: Lane, events: QueuedEvent[], options: EnqueueOptions = {}): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    if (options.delayMs) return this.send(lane, events, options.delayMs);
+    return new Promise((resolve, reject) => {
+      let writer = this.writers.get(lane);
+      if (!writer) this.writers.set(lane, (writer = { busy: false, lastSendAt: 0, waiting: [] }));
+      writer.waiting.push({ events, resolve, reject });
+      if (!writer.busy) void this.drain(lane, writer);
+    });
+  }
+
+  private async drain(lane: Lane, writer: LaneWriter): Promise<void> {
+    writer.busy = true;
+    while (writer.waiting.length) {
+      // Busy lane (a send moments ago): linger briefly so this call carries more events.
+      const since = Date.now() - writer.lastSendAt;
+      if (since < this.config.sqsSendLingerMs) await new Promise((r) => setTimeout(r, this.config.sqsSendLingerMs - since));
+      writer.lastSendAt = Date.now();
+      const group = writer.waiting.splice(0);
+      try {
+        await this.send(lane, group.flatMap((w) => w.events));
+        group.forEach((w) => w.resolve());
+      } catch (err) {
+        group.forEach((w) => w.reject(err));
+      }
+    }
+    writer.busy = false;
+  }
+
+  private async send(lane: Lane, events: QueuedEvent[], delayMs?: number): Promise<void> {
     const fifo = isFifoLane(lane);
-    const notBefore = options.delayMs ? Date.now() + options.delayMs : undefined;
-    const delaySeconds = options.delayMs ? toSeconds(options.delayMs, this.messages.maxDelaySeconds) : undefined;
+    const hops = Boolean(delayMs && (fifo || delayMs > this.messages.maxDelaySeconds * 1000));
     const outgoing = packEvents(events, fifo).map((pack) => ({
       // Only delays beyond one hop need the timestamp; shorter ones SQS does natively (Standard).
-      envelope: { events: pack.events, ...(notBefore && (fifo || options.delayMs! > this.messages.maxDelaySeconds * 1000) ? { notBefore } : {}) },
+      envelope: { events: pack.events, ...(hops ? { notBefore: Date.now() + delayMs! } : {}) },
       groupId: pack.groupId,
       dedupeId: dedupeIdOf(pack.events),
-      delaySeconds,
+      delaySeconds: delayMs ? toSeconds(delayMs, this.messages.maxDelaySeconds) : undefined,
     }));
     try {
       const url = await this.urls.get(lane);
@@ -104,10 +143,10 @@ export class SqsDriver implements QueueDriver {
   }
 
   async consume(lane: Lane, handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer> {
-    const { maxAttempts, retryBaseMs, leaseMs } = this.config;
+    const { maxAttempts, retryBaseMs, leaseMs, sqsReceiveLingerMs } = this.config;
     const url = await this.urls.get(lane);
     const consumer = new LaneConsumer(this.consumerClient, this.messages, handler, {
-      lane, url, fifo: isFifoLane(lane), concurrency: options.concurrency, maxAttempts, retryBaseMs, leaseMs,
+      lane, url, fifo: isFifoLane(lane), concurrency: options.concurrency, maxAttempts, retryBaseMs, leaseMs, receiveLingerMs: sqsReceiveLingerMs,
     });
     consumer.start();
     this.consumers.add(consumer);
