@@ -74,7 +74,10 @@ export async function ensureQueues(config: SpillwayConfig, sqs: SQSClient, s3: S
   const results: EnsureResult[] = [];
   for (const lane of LANES) {
     const fifo = isFifoLane(lane);
-    const fifoAttributes: Record<string, string> = fifo ? { ContentBasedDeduplication: 'false' } : {};
+    // High-throughput FIFO: the ordering promise is per key, so the limit should be too.
+    const fifoAttributes: Record<string, string> = fifo
+      ? { ContentBasedDeduplication: 'false', DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' }
+      : {};
     const dlq = await ensureQueue(sqs, queueName(config.queuePrefix, lane, true), fifo, {
       MessageRetentionPeriod: String(FOURTEEN_DAYS),
       MaximumMessageSize: String(SQS_MAX_BYTES),
