@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const driver = new SqsDriver(config);
   try {
-    for (const r of await driver.ensureQueues()) process.stdout.write(`${r.action.padEnd(8)} ${r.name}\n`);
+    for (const r of await driver.ensureQueues()) process.stdout.write(`${r.action.padEnd(9)} ${r.name}\n`);
   } finally {
     await driver.close();
   }

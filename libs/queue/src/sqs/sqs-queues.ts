@@ -13,7 +13,7 @@ import { SQS_MAX_BYTES, toSeconds } from './sqs-packing';
 
 export interface EnsureResult {
   name: string;
-  action: 'created' | 'updated';
+  action: 'created' | 'updated' | 'unchanged';
 }
 
 const FOURTEEN_DAYS = 14 * 24 * 3600;
@@ -53,11 +53,26 @@ async function existingUrl(client: SQSClient, name: string): Promise<string | un
   }
 }
 
-/** Creates the queue, or brings an existing one's attributes to what this config wants. */
+function sameValue(name: string, current: string | undefined, wanted: string): boolean {
+  if (current === undefined) return false;
+  if (name === 'RedrivePolicy') {
+    const [a, b] = [JSON.parse(current), JSON.parse(wanted)];
+    return a.deadLetterTargetArn === b.deadLetterTargetArn && Number(a.maxReceiveCount) === Number(b.maxReceiveCount);
+  }
+  return current === wanted;
+}
+
+/**
+ * Creates the queue, or sets on an existing one only the attributes that differ from this
+ * config (a re-run changes nothing, and an emulator that cannot set some attribute is not asked to).
+ */
 async function ensureQueue(client: SQSClient, name: string, fifo: boolean, attributes: Record<string, string>): Promise<{ url: string; result: EnsureResult }> {
   const url = await existingUrl(client, name);
   if (url) {
-    await client.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: attributes }));
+    const current = (await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
+    const changed = Object.fromEntries(Object.entries(attributes).filter(([k, v]) => !sameValue(k, current[k], v)));
+    if (Object.keys(changed).length === 0) return { url, result: { name, action: 'unchanged' } };
+    await client.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: changed }));
     return { url, result: { name, action: 'updated' } };
   }
   const created = await client.send(
@@ -67,7 +82,7 @@ async function ensureQueue(client: SQSClient, name: string, fifo: boolean, attri
 }
 
 /**
- * Idempotent: every lane gets its queue and a `-dlq` twin with a RedrivePolicy of
+ * Idempotent (a second run reports `unchanged`): every lane gets its queue and a `-dlq` twin with a RedrivePolicy of
  * maxReceiveCount = MAX_ATTEMPTS, so SQS itself dead-letters what a dying worker never finished.
  */
 export async function ensureQueues(config: SpillwayConfig, sqs: SQSClient, s3: S3Client): Promise<EnsureResult[]> {
@@ -102,7 +117,7 @@ export async function ensureQueues(config: SpillwayConfig, sqs: SQSClient, s3: S
 async function ensureBucket(s3: S3Client, bucket: string): Promise<EnsureResult> {
   try {
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
-    return { name: `s3://${bucket}`, action: 'updated' };
+    return { name: `s3://${bucket}`, action: 'unchanged' };
   } catch {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     return { name: `s3://${bucket}`, action: 'created' };
