@@ -69,7 +69,7 @@ function sameValue(name: string, current: string | undefined, wanted: string): b
 async function ensureQueue(client: SQSClient, name: string, fifo: boolean, attributes: Record<string, string>): Promise<{ url: string; result: EnsureResult }> {
   const url = await existingUrl(client, name);
   if (url) {
-    const current = (await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
+    const current: Record<string, string> = (await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
     const changed = Object.fromEntries(Object.entries(attributes).filter(([k, v]) => !sameValue(k, current[k], v)));
     if (Object.keys(changed).length === 0) return { url, result: { name, action: 'unchanged' } };
     await client.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: changed }));
