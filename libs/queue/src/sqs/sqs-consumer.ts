@@ -84,7 +84,7 @@ export class LaneConsumer implements Consumer {
             MaxNumberOfMessages: want,
             WaitTimeSeconds: 20,
             VisibilityTimeout: toSeconds(this.options.leaseMs, MAX_VISIBILITY_SECONDS),
-            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'ApproximateFirstReceiveTimestamp', 'MessageGroupId'],
           }),
           { abortSignal: this.abort.signal },
         );
@@ -154,8 +154,10 @@ export class LaneConsumer implements Consumer {
     let envelope: Envelope | undefined;
     try {
       envelope = JSON.parse(message.Body ?? '') as Envelope;
-      if (this.options.fifo && envelope.notBefore && attempt > 1) {
-        // Back from a FIFO hold: sent again without the delay, so the hold costs no attempt.
+      const firstReceive = Number(message.Attributes?.ApproximateFirstReceiveTimestamp ?? Date.now());
+      if (this.options.fifo && envelope.notBefore && attempt > 1 && firstReceive < envelope.notBefore - 200) {
+        // Back from a FIFO hold (first received before it was due): sent again without the
+        // delay, so the hold costs no attempt.
         const { notBefore, ...rest } = envelope;
         void notBefore;
         await this.messages.send(this.options.url, true, [{ envelope: rest, groupId: message.Attributes?.MessageGroupId, dedupeId: `${message.MessageId}-due` }]);
