@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -24,6 +24,7 @@ describe('npm run dev (the newcomer’s first command)', () => {
   afterAll(() => {
     // Only if the test failed half-way: never leave a stack behind.
     if (dev && alive(dev.pid!)) process.kill(-dev.pid!, 'SIGKILL');
+    rmSync(join(dataDir, '..'), { recursive: true, force: true });
   });
 
   it('runs absorber + worker on fauxqs and embedded Postgres, and Ctrl-C leaves nothing running', async () => {
