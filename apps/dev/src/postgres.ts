@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { importEsm } from './esm-import';
 
 /**
@@ -9,7 +10,19 @@ import { importEsm } from './esm-import';
  * apps have drained. It also stops when the launcher dies (the IPC channel closes).
  */
 interface EmbeddedPostgresCtor {
-  new (options: Record<string, unknown>): { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void>; createDatabase(name: string): Promise<void> };
+  new (options: Record<string, unknown>): { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void> };
+}
+
+/** Every start, not only the first: a first run stopped between initdb and here still heals. */
+async function ensureDatabase(port: number, name: string): Promise<void> {
+  const client = new Client({ host: '127.0.0.1', port, user: 'postgres', password: 'postgres', database: 'postgres' });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
 }
 
 async function main(): Promise<void> {
@@ -34,7 +47,7 @@ async function main(): Promise<void> {
     await pg.initialise();
   }
   await pg.start();
-  if (fresh) await pg.createDatabase('spillway');
+  await ensureDatabase(port, 'spillway');
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
