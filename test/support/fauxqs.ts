@@ -10,8 +10,8 @@ const CLI = join(process.cwd(), 'node_modules', 'fauxqs', 'dist', 'cli.js');
 export class FauxqsServer {
   private constructor(readonly port: number, readonly process: ChildProcess) {}
 
-  static async start(): Promise<FauxqsServer> {
-    const port = await freePort();
+  static async start(port?: number): Promise<FauxqsServer> {
+    port ??= await freePort();
     const child = spawn(process.execPath, [CLI], {
       env: { ...process.env, FAUXQS_PORT: String(port), FAUXQS_HOST: '127.0.0.1', FAUXQS_LOGGER: 'false' },
       stdio: 'ignore',
