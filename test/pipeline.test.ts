@@ -6,6 +6,7 @@ import { EventHandler, HandlesEvents } from '../apps/worker/src/handlers/event-h
 import { LANES } from '../libs/config/src';
 import { QUEUE_DRIVER, QueueDriver, QueuedEvent } from '../libs/queue/src';
 import { startAbsorber, startWorker } from './support/apps';
+import { DRIVERS, ensureSqsQueues } from './support/drivers';
 import { testConfig, uniquePrefix, waitFor } from './support/env';
 import { Ledger } from './support/ledger';
 
@@ -27,8 +28,9 @@ class FlakyHandler implements EventHandler {
   }
 }
 
-describe('ingest -> BullMQ -> worker -> Postgres (real Redis and Postgres)', () => {
-  const config = testConfig({ QUEUE_PREFIX: uniquePrefix('pipeline'), MAX_ATTEMPTS: '3', RETRY_BASE_MS: '50' });
+describe.each(DRIVERS)('ingest -> %s -> worker -> Postgres (real broker and Postgres)', (driverName) => {
+  const env = { QUEUE_DRIVER: driverName, QUEUE_PREFIX: uniquePrefix('pipeline'), MAX_ATTEMPTS: '3', RETRY_BASE_MS: '50' };
+  const config = testConfig(env);
   let absorber: NestFastifyApplication;
   let worker: NestFastifyApplication;
   let driver: QueueDriver;
@@ -39,6 +41,7 @@ describe('ingest -> BullMQ -> worker -> Postgres (real Redis and Postgres)', () 
   };
 
   beforeAll(async () => {
+    if (driverName === 'sqs') await ensureSqsQueues(env);
     absorber = await startAbsorber(config);
     worker = await startWorker(config, [FlakyHandler]);
     driver = absorber.get(QUEUE_DRIVER);
@@ -121,8 +124,11 @@ describe('ingest -> BullMQ -> worker -> Postgres (real Redis and Postgres)', () 
     expect(await driver.deadLetters('low', 10)).toEqual([]);
   });
 
-  it('reports the worker ready on its health endpoint', async () => {
+  it('reports the worker ready and its metrics on its health endpoint', async () => {
     const res = await request(worker.getHttpServer()).get('/health/ready').expect(200);
-    expect(res.body.info.broker.status).toBe('up');
+    expect(res.body.info.broker).toEqual({ status: 'up', driver: driverName });
+    const metrics = await request(worker.getHttpServer()).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/spillway_events_processed_total\{lane="low"\} [1-9]/);
+    expect(metrics.text).toMatch(/spillway_queue_depth\{lane="critical",state="waiting"\} 0/);
   });
 });

@@ -1,15 +1,16 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { startAbsorber } from './support/apps';
+import { DRIVERS, ensureSqsQueues } from './support/drivers';
 import { testConfig, testEnv, uniquePrefix, waitFor } from './support/env';
 import { Ledger } from './support/ledger';
 import { AppProcess } from './support/processes';
 import { freePort } from './support/redis-server';
 
-describe('worker as a real process', () => {
+describe.each(DRIVERS)('worker as a real process on %s', (driverName) => {
   const prefix = uniquePrefix('workerproc');
   // A short lease so a killed worker's delivery is taken over within seconds.
-  const env = { QUEUE_PREFIX: prefix, LEASE_MS: '1500', RETRY_BASE_MS: '100' };
+  const env = { QUEUE_DRIVER: driverName, QUEUE_PREFIX: prefix, LEASE_MS: '1500', RETRY_BASE_MS: '100' };
   let absorber: NestFastifyApplication;
   const ledger = new Ledger();
   const running: AppProcess[] = [];
@@ -22,6 +23,7 @@ describe('worker as a real process', () => {
     (await request(absorber.getHttpServer()).post('/v1/events').send({ type: 'test.slow', data: { sleepMs } }).expect(202)).body.id as string;
 
   beforeAll(async () => {
+    if (driverName === 'sqs') await ensureSqsQueues(env);
     absorber = await startAbsorber(testConfig(env));
   });
   afterAll(async () => {

@@ -1,10 +1,12 @@
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../libs/config/src';
 import { dataSourceOptions, runMigrationsLocked } from '../../libs/db/src';
+import { FauxqsServer } from './fauxqs';
 
 /**
  * Refuses to touch a database whose name does not say `test` (the suites write and truncate),
- * then applies the migrations once, the same way the absorber does in production.
+ * then applies the migrations once, the same way the absorber does in production. Starts the SQS
+ * emulator for the run; workers inherit SQS_ENDPOINT (they are forked after this).
  */
 export default async function globalSetup(): Promise<void> {
   const config = loadConfig();
@@ -19,4 +21,7 @@ export default async function globalSetup(): Promise<void> {
   } finally {
     await dataSource.destroy();
   }
+  const fauxqs = await FauxqsServer.start();
+  process.env.SQS_ENDPOINT = fauxqs.url;
+  (globalThis as { fauxqs?: FauxqsServer }).fauxqs = fauxqs;
 }

@@ -14,8 +14,8 @@ export class AppProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  static start(script: string, env: Record<string, string>): AppProcess {
-    const child = spawn(process.execPath, [join(ROOT, script)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  static start(script: string, env: Record<string, string>, args: string[] = []): AppProcess {
+    const child = spawn(process.execPath, [join(ROOT, script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     return new AppProcess(child);
   }
 

@@ -12,6 +12,12 @@ describe('loadConfig', () => {
     expect(config.queuePrefix).toBe('spillway');
     expect(config.apiKeyHashes).toEqual([]);
     expect(config.workerLanes).toEqual(['critical', 'normal', 'low']);
+    expect(config.payloadBucket).toBe('spillway-payloads');
+  });
+
+  it('derives a legal S3 bucket from the queue prefix, and refuses an illegal one', () => {
+    expect(loadConfig({ QUEUE_PREFIX: 'Shop_EU' }).payloadBucket).toBe('shop-eu-payloads');
+    expect(() => loadConfig({ SQS_PAYLOAD_BUCKET: 'Bad_Bucket' })).toThrow(/SQS_PAYLOAD_BUCKET: not a valid S3 bucket name/);
   });
 
   it('reports every bad variable, one line each', () => {

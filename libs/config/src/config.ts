@@ -13,6 +13,12 @@ export interface SpillwayConfig {
   databaseUrl: string;
   awsRegion: string;
   sqsEndpoint?: string;
+  /** SQS: how long a busy lane's next send waits to gather more events (0 = group commit only). */
+  sqsSendLingerMs: number;
+  /** SQS: pause after a receive that came back short, so the next one is fuller. */
+  sqsReceiveLingerMs: number;
+  /** S3 bucket for SQS payloads over the message size limit (claim check). */
+  payloadBucket: string;
   queuePrefix: string;
   port: number;
   workerHealthPort: number;
@@ -73,12 +79,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
   if (!/^[a-zA-Z0-9_-]{1,40}$/.test(queuePrefix)) {
     r.problems.push('QUEUE_PREFIX: 1-40 letters, digits, - or _ (it becomes part of queue names)');
   }
+  // S3 bucket names are lower case, no underscores; queue prefixes may have both.
+  const payloadBucket = r.string('SQS_PAYLOAD_BUCKET', `${queuePrefix.toLowerCase().replace(/_/g, '-')}-payloads`);
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(payloadBucket)) {
+    r.problems.push(`SQS_PAYLOAD_BUCKET: not a valid S3 bucket name (got "${payloadBucket}")`);
+  }
   const config: SpillwayConfig = {
     queueDriver: r.oneOf('QUEUE_DRIVER', QUEUE_DRIVERS, 'bullmq'),
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     databaseUrl: r.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/test', ['postgres:', 'postgresql:']),
     awsRegion: r.string('AWS_REGION', 'us-east-1'),
     sqsEndpoint,
+    payloadBucket,
+    sqsSendLingerMs: r.int('SQS_SEND_LINGER_MS', 10, 0, 1000),
+    sqsReceiveLingerMs: r.int('SQS_RECEIVE_LINGER_MS', 100, 0, 10_000),
     queuePrefix,
     port: r.int('PORT', 8080, 1, 65535),
     workerHealthPort: r.int('WORKER_HEALTH_PORT', 8081, 1, 65535),

@@ -2,6 +2,7 @@ import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@n
 import type { SpillwayConfig } from '../../config/src';
 import { BullmqDriver } from './bullmq/bullmq.driver';
 import { QUEUE_DRIVER, QueueDriver } from './queue.port';
+import { SqsDriver } from './sqs/sqs.driver';
 
 /** Picks the driver from `QUEUE_DRIVER` alone; nothing else in the apps knows which one runs. */
 export function createQueueDriver(config: SpillwayConfig): QueueDriver {
@@ -9,7 +10,7 @@ export function createQueueDriver(config: SpillwayConfig): QueueDriver {
     case 'bullmq':
       return new BullmqDriver(config);
     case 'sqs':
-      throw new Error('QUEUE_DRIVER=sqs: the SQS driver is not part of this build yet');
+      return new SqsDriver(config);
   }
 }
 

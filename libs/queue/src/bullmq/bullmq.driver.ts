@@ -8,6 +8,7 @@ import {
   DeadLetter,
   DeliveryHandler,
   DependencyDownError,
+  EnqueueOptions,
   LaneDepth,
   QueueCapabilities,
   QueueDriver,
@@ -37,10 +38,16 @@ export class BullmqDriver implements QueueDriver {
   readonly name = 'bullmq';
   readonly capabilities: QueueCapabilities = {
     // BullMQ OSS has no per-key groups: concurrency > 1 may reorder events of one key.
-    orderedByKey: false,
+    orderedLanes: [],
+    // No job ids are set: every enqueue is a new job; the worker's ledger drops repeats.
+    dedupeLanes: [],
+    dedupeWindowSeconds: 0,
     maxNativeDelaySeconds: Number.MAX_SAFE_INTEGER / 1000,
     maxMessageBytes: 512 * 1024 * 1024,
     nativeDeadLetter: false,
+    stallsCountAsAttempts: false,
+    delayGranularityMs: 1,
+    exactDepth: true,
   };
 
   private readonly producer: IORedis;
@@ -102,13 +109,13 @@ export class BullmqDriver implements QueueDriver {
     });
   }
 
-  async enqueue(lane: Lane, events: QueuedEvent[]): Promise<void> {
+  async enqueue(lane: Lane, events: QueuedEvent[], options: EnqueueOptions = {}): Promise<void> {
     if (events.length === 0) return;
     if (!this.isConnected()) throw new BrokerUnavailableError(`redis is not connected (${this.producer.status})`);
     const jobs = chunk(events, EVENTS_PER_JOB).map((part) => ({
       name: 'events',
       data: { events: part } satisfies EventsJob,
-      opts: this.jobOptions(),
+      opts: { ...this.jobOptions(), ...(options.delayMs ? { delay: options.delayMs } : {}) },
     }));
     const write = this.queue(lane).addBulk(jobs);
     try {

@@ -3,6 +3,7 @@ import IORedis from 'ioredis';
 import type { Lane, SpillwayConfig } from '../../../config/src';
 import { BrokerUnavailableError } from '../queue.port';
 import { withTimeout } from '../timeout';
+import { PostgresIdempotencyStore } from './postgres-idempotency.store';
 
 export interface IdempotencyRecord {
   id: string;
@@ -68,7 +69,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 }
 
+/** Keys live beside the broker's own state: Redis with BullMQ; Postgres with SQS, where no Redis need exist. */
 export function createIdempotencyStore(config: SpillwayConfig): IdempotencyStore {
-  // Both drivers keep keys in Redis for now; the SQS target will get a store of its own.
-  return new RedisIdempotencyStore(config);
+  return config.queueDriver === 'sqs' ? new PostgresIdempotencyStore(config) : new RedisIdempotencyStore(config);
 }

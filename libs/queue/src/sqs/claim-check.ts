@@ -1,0 +1,23 @@
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
+import type { QueuedEvent } from '../queue.port';
+
+/**
+ * Payloads over the SQS limit go to S3 and the message carries only where they are. Objects are
+ * not deleted after handling (a redelivery may still need them); expire them with a bucket
+ * lifecycle rule longer than the queues' 14-day retention.
+ */
+export class ClaimCheck {
+  constructor(private readonly s3: S3Client, private readonly bucket: string) {}
+
+  async put(events: QueuedEvent[]): Promise<{ bucket: string; key: string }> {
+    const key = `events/${new Date().toISOString().slice(0, 10)}/${randomUUID()}.json`;
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(events), ContentType: 'application/json' }));
+    return { bucket: this.bucket, key };
+  }
+
+  async get(claim: { bucket: string; key: string }): Promise<QueuedEvent[]> {
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: claim.bucket, Key: claim.key }));
+    return JSON.parse(await object.Body!.transformToString()) as QueuedEvent[];
+  }
+}

@@ -1,0 +1,56 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@aws-sdk/types';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { SpillwayConfig } from '../../../config/src';
+
+/** Counts API calls by command name, so the calls-per-event cost can be measured, not guessed. */
+export class ApiCallCounter {
+  readonly calls: Record<string, number> = {};
+
+  total(...names: string[]): number {
+    return names.reduce((sum, n) => sum + (this.calls[n] ?? 0), 0);
+  }
+
+  attach(client: SQSClient | S3Client): void {
+    const middleware: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
+      const name = context.commandName ?? 'unknown';
+      this.calls[name] = (this.calls[name] ?? 0) + 1;
+      return next(args);
+    };
+    (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(middleware, { step: 'initialize', name: 'spillwayApiCallCounter' });
+  }
+}
+
+function common(config: SpillwayConfig) {
+  const endpoint = config.sqsEndpoint;
+  // An emulator accepts any credentials; real AWS goes through the SDK's default chain.
+  const credentials = endpoint && !process.env.AWS_ACCESS_KEY_ID ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined;
+  return { region: config.awsRegion, endpoint, credentials };
+}
+
+/**
+ * `sockets` bounds parallel requests; consumers hold one socket per long poll, so they get a
+ * client of their own and never starve the producer.
+ */
+export function createSqsClient(config: SpillwayConfig, counter: ApiCallCounter, sockets: number): SQSClient {
+  const client = new SQSClient({
+    ...common(config),
+    maxAttempts: 3,
+    requestHandler: {
+      connectionTimeout: 2000,
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: sockets }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: sockets }),
+    },
+  });
+  counter.attach(client);
+  return client;
+}
+
+export function createS3Client(config: SpillwayConfig, counter: ApiCallCounter): S3Client {
+  // Emulators serve S3 on the same endpoint, path-style (no `<bucket>.host` DNS needed).
+  const client = new S3Client({ ...common(config), forcePathStyle: Boolean(config.sqsEndpoint) });
+  counter.attach(client);
+  return client;
+}

@@ -1,0 +1,261 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  ChangeMessageVisibilityCommand,
+  DeleteMessageBatchCommand,
+  Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Lane } from '../../../config/src';
+import type { Consumer, DeliveryHandler } from '../queue.port';
+import { chunk } from '../timeout';
+import type { SqsMessages } from './sqs-messages';
+import { backoffMs, Envelope, toSeconds } from './sqs-packing';
+
+export interface LaneConsumerOptions {
+  lane: Lane;
+  url: string;
+  fifo: boolean;
+  concurrency: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  leaseMs: number;
+  /** Pause after a receive that came back short, so the next one finds a fuller batch. */
+  receiveLingerMs: number;
+}
+
+interface InFlight {
+  receipt: string;
+  extendedAt: number;
+}
+
+const MAX_VISIBILITY_SECONDS = 43_200;
+
+/**
+ * One lane's consumption: ceil(concurrency / 10) long-polling loops (ReceiveMessage takes at most
+ * 10), a heartbeat that extends the visibility of deliveries still running, and deletes gathered
+ * into DeleteMessageBatch calls. Failures are retried by ChangeMessageVisibility (backoff), so the
+ * receive count keeps growing and SQS's own redrive policy still applies.
+ */
+export class LaneConsumer implements Consumer {
+  private readonly abort = new AbortController();
+  private readonly inFlight = new Set<InFlight>();
+  private reserved = 0;
+  private stopping = false;
+  private loops: Promise<void>[] = [];
+  private heartbeat?: NodeJS.Timeout;
+  private waiting: Array<() => void> = [];
+  private deletes: string[] = [];
+  private deleteTimer?: NodeJS.Timeout;
+  private pendingDeletes = new Set<Promise<void>>();
+
+  constructor(
+    private readonly client: SQSClient,
+    private readonly messages: SqsMessages,
+    private readonly handler: DeliveryHandler,
+    private readonly options: LaneConsumerOptions,
+  ) {}
+
+  start(): void {
+    const pollers = Math.ceil(this.options.concurrency / 10);
+    for (let i = 0; i < pollers; i++) this.loops.push(this.poll());
+    // Extend well before the lease runs out; a worker that dies stops extending and loses it.
+    const every = Math.max(500, Math.floor(this.options.leaseMs / 3));
+    this.heartbeat = setInterval(() => void this.extend(every), every);
+  }
+
+  private get free(): number {
+    return this.options.concurrency - this.inFlight.size - this.reserved;
+  }
+
+  private async poll(): Promise<void> {
+    while (!this.stopping) {
+      if (this.free <= 0) {
+        await new Promise<void>((resolve) => this.waiting.push(resolve));
+        continue;
+      }
+      const want = Math.min(10, this.free);
+      this.reserved += want;
+      let received: Message[] = [];
+      try {
+        const res = await this.client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.options.url,
+            MaxNumberOfMessages: want,
+            WaitTimeSeconds: 20,
+            VisibilityTimeout: toSeconds(this.options.leaseMs, MAX_VISIBILITY_SECONDS),
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'ApproximateFirstReceiveTimestamp', 'MessageGroupId'],
+          }),
+          { abortSignal: this.abort.signal },
+        );
+        received = res.Messages ?? [];
+      } catch {
+        if (!this.stopping) await new Promise((r) => setTimeout(r, 1000)); // broker down: do not spin
+      } finally {
+        this.reserved -= want;
+      }
+      this.dispatch(received);
+      if (received.length > 0 && received.length < want && !this.stopping) {
+        await new Promise((r) => setTimeout(r, this.options.receiveLingerMs));
+      }
+    }
+  }
+
+  /** On FIFO, messages of one group in one receive run one after another, in order. */
+  private dispatch(received: Message[]): void {
+    const chains = new Map<string, Message[]>();
+    received.forEach((m, i) => {
+      const key = this.options.fifo ? (m.Attributes?.MessageGroupId ?? String(i)) : String(i);
+      chains.set(key, [...(chains.get(key) ?? []), m]);
+    });
+    for (const chain of chains.values()) {
+      const slots = chain.map((m) => ({ receipt: m.ReceiptHandle!, extendedAt: Date.now() }));
+      slots.forEach((s) => this.inFlight.add(s));
+      void this.runChain(chain, slots);
+    }
+  }
+
+  private async runChain(chain: Message[], slots: InFlight[]): Promise<void> {
+    for (let i = 0; i < chain.length; i++) {
+      const outcome = await this.handle(chain[i]).catch(() => 'failed' as const);
+      this.release(slots[i]);
+      if (outcome === 'failed' && i + 1 < chain.length) {
+        // Order within a group: the rest wait as long as the failed one, then come back after it.
+        const rest = chain.slice(i + 1);
+        await this.setVisibility(rest, this.retryDelaySeconds(chain[i]));
+        slots.slice(i + 1).forEach((s) => this.release(s));
+        return;
+      }
+    }
+  }
+
+  private release(slot: InFlight): void {
+    this.inFlight.delete(slot);
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    waiting.forEach((resolve) => resolve());
+  }
+
+  private attemptOf(message: Message): number {
+    return Number(message.Attributes?.ApproximateReceiveCount ?? '1');
+  }
+
+  private retryDelaySeconds(message: Message): number {
+    return toSeconds(backoffMs(this.options.retryBaseMs, this.attemptOf(message)), MAX_VISIBILITY_SECONDS);
+  }
+
+  private async handle(message: Message): Promise<'done' | 'failed'> {
+    const attempt = this.attemptOf(message);
+    const { lane, maxAttempts } = this.options;
+    let envelope: Envelope | undefined;
+    try {
+      envelope = JSON.parse(message.Body ?? '') as Envelope;
+      const firstReceive = Number(message.Attributes?.ApproximateFirstReceiveTimestamp ?? Date.now());
+      if (this.options.fifo && envelope.notBefore && attempt > 1 && firstReceive < envelope.notBefore - 200) {
+        // Back from a FIFO hold (first received before it was due): sent again without the
+        // delay, so the hold costs no attempt.
+        const { notBefore, ...rest } = envelope;
+        void notBefore;
+        await this.messages.send(this.options.url, true, [{ envelope: rest, groupId: message.Attributes?.MessageGroupId, dedupeId: `${message.MessageId}-due` }]);
+        this.queueDelete(message.ReceiptHandle!);
+        return 'done';
+      }
+      if (envelope.notBefore && envelope.notBefore > Date.now() + 200) {
+        const hop = await this.messages.hop(lane, this.options.url, message, envelope, attempt);
+        if (hop === 'held') await this.setVisibility([message], toSeconds(envelope.notBefore - Date.now(), MAX_VISIBILITY_SECONDS));
+        else this.queueDelete(message.ReceiptHandle!);
+        return 'done';
+      }
+      const events = await this.messages.eventsOf(envelope);
+      await this.handler({ lane, events, attempt, maxAttempts });
+      this.queueDelete(message.ReceiptHandle!);
+      return 'done';
+    } catch (err) {
+      if (attempt >= maxAttempts) {
+        await this.messages.deadLetter(lane, message, envelope, attempt, err);
+        this.queueDelete(message.ReceiptHandle!);
+      } else {
+        await this.setVisibility([message], this.retryDelaySeconds(message));
+      }
+      return 'failed';
+    }
+  }
+
+  private async setVisibility(messages: Message[], seconds: number): Promise<void> {
+    // Best effort: if this fails the lease simply runs out and the message comes back anyway.
+    if (messages.length === 1) {
+      await this.client
+        .send(new ChangeMessageVisibilityCommand({ QueueUrl: this.options.url, ReceiptHandle: messages[0].ReceiptHandle!, VisibilityTimeout: seconds }))
+        .catch(() => undefined);
+      return;
+    }
+    for (const part of chunk(messages, 10)) {
+      await this.client
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.options.url,
+            Entries: part.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: seconds })),
+          }),
+        )
+        .catch(() => undefined);
+    }
+  }
+
+  /** Heartbeat: one batch call per 10 long-running deliveries, nothing for quick ones. */
+  private async extend(every: number): Promise<void> {
+    const due = [...this.inFlight].filter((s) => Date.now() - s.extendedAt >= every);
+    if (!due.length) return;
+    const seconds = toSeconds(this.options.leaseMs, MAX_VISIBILITY_SECONDS);
+    for (const part of chunk(due, 10)) {
+      part.forEach((s) => (s.extendedAt = Date.now()));
+      await this.client
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.options.url,
+            Entries: part.map((s, i) => ({ Id: String(i), ReceiptHandle: s.receipt, VisibilityTimeout: seconds })),
+          }),
+        )
+        .catch(() => undefined);
+    }
+  }
+
+  /**
+   * Deletes wait up to 50 ms to share a DeleteMessageBatch call. A crash before the call
+   * only means a redelivery, which the worker's ledger turns into a no-op.
+   */
+  private queueDelete(receipt: string): void {
+    this.deletes.push(receipt);
+    if (this.deletes.length >= 10) this.flushDeletes();
+    else if (!this.deleteTimer) this.deleteTimer = setTimeout(() => this.flushDeletes(), 50);
+  }
+
+  private flushDeletes(): void {
+    clearTimeout(this.deleteTimer);
+    this.deleteTimer = undefined;
+    const receipts = this.deletes;
+    this.deletes = [];
+    for (const part of chunk(receipts, 10)) {
+      const call = this.client
+        .send(new DeleteMessageBatchCommand({ QueueUrl: this.options.url, Entries: part.map((r, i) => ({ Id: String(i), ReceiptHandle: r })) }))
+        .then(() => undefined, () => undefined)
+        .finally(() => this.pendingDeletes.delete(call));
+      this.pendingDeletes.add(call);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    // An aborted long poll may have taken messages we never see: they return after the lease.
+    this.abort.abort();
+    this.wake();
+    await Promise.all(this.loops);
+    while (this.inFlight.size) await new Promise((r) => setTimeout(r, 20));
+    clearInterval(this.heartbeat);
+    this.flushDeletes();
+    await Promise.all([...this.pendingDeletes]);
+  }
+}

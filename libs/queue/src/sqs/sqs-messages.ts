@@ -1,0 +1,97 @@
+import { Message, SendMessageBatchCommand, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import type { Lane } from '../../../config/src';
+import type { QueuedEvent } from '../queue.port';
+import { errorText } from '../timeout';
+import type { ClaimCheck } from './claim-check';
+import { isFifoLane } from './sqs-names';
+import type { QueueUrls } from './sqs-queues';
+import { batchEntries, Envelope, SQS_MAX_BYTES, toSeconds } from './sqs-packing';
+
+/** One message to send. `dedupeId` and `groupId` matter on FIFO queues only. */
+export interface Outgoing {
+  envelope: Envelope;
+  groupId?: string;
+  dedupeId?: string;
+  delaySeconds?: number;
+}
+
+const MAX_NATIVE_DELAY_SECONDS = 900;
+const LAST_ERROR_CHARS = 8000;
+
+/** Writing messages: sends (with claim check), delay hops, dead-letter copies. */
+export class SqsMessages {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly urls: QueueUrls,
+    private readonly claims: ClaimCheck,
+    /** Per hop; tests lower it to see hops happen within seconds. */
+    readonly maxDelaySeconds = MAX_NATIVE_DELAY_SECONDS,
+  ) {}
+
+  async eventsOf(envelope: Envelope): Promise<QueuedEvent[]> {
+    if (envelope.events) return envelope.events;
+    if (envelope.claim) return this.claims.get(envelope.claim);
+    throw new Error('message holds neither events nor a claim check');
+  }
+
+  /** Sends the messages in SendMessageBatch calls; resolves only when SQS accepted every one. */
+  async send(url: string, fifo: boolean, outgoing: Outgoing[]): Promise<void> {
+    const entries = await Promise.all(outgoing.map((o, i) => this.entry(String(i), fifo, o)));
+    await Promise.all(batchEntries(entries).map((batch) => this.sendBatch(url, batch.map((e) => e.entry))));
+  }
+
+  private async entry(id: string, fifo: boolean, o: Outgoing): Promise<{ entry: SendMessageBatchRequestEntry; bytes: number }> {
+    let body = JSON.stringify(o.envelope);
+    if (Buffer.byteLength(body) > SQS_MAX_BYTES - 1024 && o.envelope.events) {
+      const { events, ...rest } = o.envelope;
+      body = JSON.stringify({ ...rest, claim: await this.claims.put(events) });
+    }
+    const entry: SendMessageBatchRequestEntry = { Id: id, MessageBody: body };
+    if (fifo) {
+      entry.MessageGroupId = o.groupId;
+      entry.MessageDeduplicationId = o.dedupeId;
+    } else if (o.delaySeconds) {
+      entry.DelaySeconds = o.delaySeconds; // FIFO queues take no per-message delay: those hold on receive
+    }
+    return { entry, bytes: Buffer.byteLength(body) + 200 };
+  }
+
+  private async sendBatch(url: string, entries: SendMessageBatchRequestEntry[]): Promise<void> {
+    let pending = entries;
+    for (let round = 0; round < 2 && pending.length; round++) {
+      const res = await this.client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: pending }));
+      const failed = new Set((res.Failed ?? []).map((f) => f.Id));
+      const reasons = (res.Failed ?? []).map((f) => `${f.Code}: ${f.Message}`);
+      pending = pending.filter((e) => failed.has(e.Id));
+      if (pending.length && round === 1) throw new Error(`SQS refused ${pending.length} message(s): ${reasons.join('; ')}`);
+    }
+  }
+
+  /**
+   * A message whose `notBefore` is still ahead. Standard: sent again with the longest delay SQS
+   * allows (the caller deletes this one). FIFO takes no per-message delay: the first receive holds
+   * the message invisible for the rest of the wait (up to 12 h); after a hold it is sent again
+   * fresh, so holds never use up the receive count that drives the dead-letter policy.
+   */
+  async hop(lane: Lane, url: string, message: Message, envelope: Envelope, receiveCount: number): Promise<'resent' | 'held'> {
+    const remainingMs = envelope.notBefore! - Date.now();
+    if (isFifoLane(lane) && receiveCount === 1) return 'held';
+    const groupId = message.Attributes?.MessageGroupId;
+    const delaySeconds = isFifoLane(lane) ? undefined : toSeconds(remainingMs, this.maxDelaySeconds);
+    await this.send(url, isFifoLane(lane), [{ envelope, groupId, dedupeId: `${message.MessageId}-hop`, delaySeconds }]);
+    return 'resent';
+  }
+
+  /** The driver's own dead-letter copy, carrying the last error SQS's redrive could not record. */
+  async deadLetter(lane: Lane, message: Message, envelope: Envelope | undefined, attempts: number, err: unknown): Promise<void> {
+    const copy: Envelope = {
+      ...(envelope ?? { events: [] }),
+      lastError: (envelope ? errorText(err) : `unreadable message body: ${errorText(err)}\n${message.Body}`).slice(0, LAST_ERROR_CHARS),
+      attempts,
+      failedAt: new Date().toISOString(),
+    };
+    delete copy.notBefore;
+    const groupId = message.Attributes?.MessageGroupId;
+    await this.send(await this.urls.get(lane, true), isFifoLane(lane), [{ envelope: copy, groupId, dedupeId: `${message.MessageId}-dead` }]);
+  }
+}

@@ -1,0 +1,53 @@
+import type { QueuedEvent } from '../queue.port';
+import { backoffMs, batchEntries, dedupeIdOf, groupIdOf, packEvents, toSeconds } from './sqs-packing';
+
+const event = (id: string, key?: string, size = 10): QueuedEvent => ({
+  id,
+  type: 't',
+  lane: 'critical',
+  ...(key ? { key } : {}),
+  data: { s: 'x'.repeat(size) },
+  receivedAt: '2026-01-01T00:00:00.000Z',
+});
+
+describe('SQS packing', () => {
+  it('on FIFO puts only events of one group in a message, keeping send order', () => {
+    const packs = packEvents([event('1', 'a'), event('2', 'b'), event('3', 'a'), event('4')], true);
+    expect(packs.map((p) => [p.groupId, p.events.map((e) => e.id)])).toEqual([
+      ['a', ['1', '3']],
+      ['b', ['2']],
+      ['4', ['4']], // no key: its own id, never one global group
+    ]);
+  });
+
+  it('on Standard packs by count and size only', () => {
+    const many = Array.from({ length: 250 }, (_, i) => event(String(i)));
+    expect(packEvents(many, false).map((p) => p.events.length)).toEqual([100, 100, 50]);
+    const big = Array.from({ length: 5 }, (_, i) => event(String(i), undefined, 300_000));
+    expect(packEvents(big, false).map((p) => p.events.length)).toEqual([3, 2]);
+    expect(packEvents([event('huge', undefined, 2_000_000)], false)).toHaveLength(1); // alone, for the claim check
+  });
+
+  it('splits send batches at 10 entries or 1 MiB', () => {
+    const small = Array.from({ length: 25 }, () => ({ bytes: 100 }));
+    expect(batchEntries(small).map((b) => b.length)).toEqual([10, 10, 5]);
+    const large = Array.from({ length: 5 }, () => ({ bytes: 400_000 }));
+    expect(batchEntries(large).map((b) => b.length)).toEqual([2, 2, 1]);
+  });
+
+  it('makes SQS-legal group and dedupe ids', () => {
+    expect(groupIdOf(event('1', 'order-42'))).toBe('order-42');
+    expect(groupIdOf(event('1', 'key with spaces'))).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(groupIdOf(event('1', 'é'))).not.toBe(groupIdOf(event('1', 'è')));
+    expect(dedupeIdOf([event('abc')])).toBe('abc');
+    expect(dedupeIdOf([event('a'), event('b')])).toMatch(/^[0-9a-f]{64}$/);
+    expect(dedupeIdOf([event('a'), event('b')])).not.toBe(dedupeIdOf([event('b'), event('a')]));
+  });
+
+  it('rounds delays up to whole seconds within the cap, and doubles backoff per attempt', () => {
+    expect(toSeconds(50, 900)).toBe(1);
+    expect(toSeconds(3_600_000, 900)).toBe(900);
+    expect(toSeconds(-5, 900)).toBe(0);
+    expect([1, 2, 3].map((a) => backoffMs(1000, a))).toEqual([1000, 2000, 4000]);
+  });
+});

@@ -1,0 +1,272 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Lane, SpillwayConfig } from '../../../config/src';
+import {
+  BrokerUnavailableError,
+  ConsumeOptions,
+  Consumer,
+  DeadLetter,
+  DeliveryHandler,
+  EnqueueOptions,
+  LaneDepth,
+  QueueCapabilities,
+  QueueDriver,
+  QueuedEvent,
+} from '../queue.port';
+import { withTimeout } from '../timeout';
+import { ClaimCheck } from './claim-check';
+import { ApiCallCounter, createS3Client, createSqsClient } from './sqs-clients';
+import { LaneConsumer } from './sqs-consumer';
+import { SqsMessages } from './sqs-messages';
+import { isFifoLane } from './sqs-names';
+import { ensureQueues, EnsureResult, QueueUrls } from './sqs-queues';
+import { dedupeIdOf, Envelope, packEvents, SQS_MAX_BYTES, toSeconds } from './sqs-packing';
+
+interface LaneWriter {
+  busy: boolean;
+  lastSendAt: number;
+  waiting: Array<{ events: QueuedEvent[]; resolve: () => void; reject: (err: unknown) => void }>;
+}
+
+export interface SqsDriverOptions {
+  /** Longest delay per hop; SQS allows 900 s. Tests lower it to watch hops happen. */
+  maxDelaySecondsPerHop?: number;
+}
+
+/**
+ * SQS: `<prefix>-critical.fifo` (ordered per key) and Standard `<prefix>-normal`, `<prefix>-low`,
+ * each with a `-dlq` twin. A message carries many events (packed per FIFO group), sends and deletes
+ * go in batches of 10, so a busy lane costs well under one API call per event.
+ */
+export class SqsDriver implements QueueDriver {
+  readonly name = 'sqs';
+  readonly capabilities: QueueCapabilities = {
+    orderedLanes: ['critical'],
+    dedupeLanes: ['critical'],
+    dedupeWindowSeconds: 300,
+    maxNativeDelaySeconds: 900,
+    maxMessageBytes: SQS_MAX_BYTES,
+    nativeDeadLetter: true,
+    // Every receive counts towards maxReceiveCount, a dead worker's included.
+    stallsCountAsAttempts: true,
+    delayGranularityMs: 1000,
+    exactDepth: false,
+  };
+
+  readonly apiCalls = new ApiCallCounter();
+  private readonly producer: SQSClient;
+  private readonly consumerClient: SQSClient;
+  private readonly s3: S3Client;
+  private readonly urls: QueueUrls;
+  private readonly messages: SqsMessages;
+  private readonly consumers = new Set<LaneConsumer>();
+  private readonly writers = new Map<Lane, LaneWriter>();
+  private connected = false;
+
+  constructor(private readonly config: SpillwayConfig, options: SqsDriverOptions = {}) {
+    this.producer = createSqsClient(config, this.apiCalls, 64);
+    this.consumerClient = createSqsClient(config, this.apiCalls, 256);
+    this.s3 = createS3Client(config, this.apiCalls);
+    this.urls = new QueueUrls(this.producer, config.queuePrefix);
+    this.messages = new SqsMessages(this.producer, this.urls, new ClaimCheck(this.s3, config.payloadBucket), options.maxDelaySecondsPerHop);
+  }
+
+  /** Creates or updates the queues, DLQs and payload bucket (`npm run queues:ensure`). */
+  ensureQueues(): Promise<EnsureResult[]> {
+    return ensureQueues(this.config, this.producer, this.s3);
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  async waitUntilConnected(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await this.ping().then(() => true, () => false)) return true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return false;
+  }
+
+  /**
+   * Group commit: while one write to a lane is in flight (or one went out less than
+   * SQS_SEND_LINGER_MS ago), later enqueues wait and then go out together. Idle, nothing waits;
+   * busy, each SendMessageBatch carries many more events.
+   */
+  enqueue(lane: Lane, events: QueuedEvent[], options: EnqueueOptions = {}): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    if (options.delayMs) return this.send(lane, events, options.delayMs);
+    return new Promise((resolve, reject) => {
+      let writer = this.writers.get(lane);
+      if (!writer) this.writers.set(lane, (writer = { busy: false, lastSendAt: 0, waiting: [] }));
+      writer.waiting.push({ events, resolve, reject });
+      if (!writer.busy) void this.drain(lane, writer);
+    });
+  }
+
+  private async drain(lane: Lane, writer: LaneWriter): Promise<void> {
+    writer.busy = true;
+    while (writer.waiting.length) {
+      // Busy lane (a send moments ago): linger briefly so this call carries more events.
+      const since = Date.now() - writer.lastSendAt;
+      if (since < this.config.sqsSendLingerMs) await new Promise((r) => setTimeout(r, this.config.sqsSendLingerMs - since));
+      writer.lastSendAt = Date.now();
+      const group = writer.waiting.splice(0);
+      try {
+        await this.send(lane, group.flatMap((w) => w.events));
+        group.forEach((w) => w.resolve());
+      } catch (err) {
+        group.forEach((w) => w.reject(err));
+      }
+    }
+    writer.busy = false;
+  }
+
+  private async send(lane: Lane, events: QueuedEvent[], delayMs?: number): Promise<void> {
+    const fifo = isFifoLane(lane);
+    const hops = Boolean(delayMs && (fifo || delayMs > this.messages.maxDelaySeconds * 1000));
+    const outgoing = packEvents(events, fifo).map((pack) => ({
+      // Only delays beyond one hop need the timestamp; shorter ones SQS does natively (Standard).
+      envelope: { events: pack.events, ...(hops ? { notBefore: Date.now() + delayMs! } : {}) },
+      groupId: pack.groupId,
+      dedupeId: dedupeIdOf(pack.events),
+      delaySeconds: delayMs ? toSeconds(delayMs, this.messages.maxDelaySeconds) : undefined,
+    }));
+    try {
+      const url = await this.urls.get(lane);
+      await withTimeout(this.messages.send(url, fifo, outgoing), this.config.enqueueTimeoutMs, () => new Error('SQS did not answer in time'));
+      this.connected = true;
+    } catch (err) {
+      throw new BrokerUnavailableError(`enqueue to ${lane} failed: ${(err as Error).message}`, err);
+    }
+  }
+
+  async consume(lane: Lane, handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer> {
+    const { maxAttempts, retryBaseMs, leaseMs, sqsReceiveLingerMs } = this.config;
+    const url = await this.urls.get(lane);
+    const consumer = new LaneConsumer(this.consumerClient, this.messages, handler, {
+      lane, url, fifo: isFifoLane(lane), concurrency: options.concurrency, maxAttempts, retryBaseMs, leaseMs, receiveLingerMs: sqsReceiveLingerMs,
+    });
+    consumer.start();
+    this.consumers.add(consumer);
+    return {
+      close: async () => {
+        await consumer.close();
+        this.consumers.delete(consumer);
+      },
+    };
+  }
+
+  private async attributes(lane: Lane, dlq: boolean): Promise<Record<string, string>> {
+    const res = await this.producer.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: await this.urls.get(lane, dlq),
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      }),
+    );
+    return res.Attributes ?? {};
+  }
+
+  /** Approximate, as SQS counts; messages in a retry backoff are invisible, so they show as active. */
+  async depth(lane: Lane): Promise<LaneDepth> {
+    const [main, dead] = await Promise.all([this.attributes(lane, false), this.attributes(lane, true)]);
+    const n = (attrs: Record<string, string>, name: string) => Number(attrs[name] ?? 0);
+    return {
+      waiting: n(main, 'ApproximateNumberOfMessages'),
+      delayed: n(main, 'ApproximateNumberOfMessagesDelayed'),
+      active: n(main, 'ApproximateNumberOfMessagesNotVisible'),
+      deadLettered: n(dead, 'ApproximateNumberOfMessages') + n(dead, 'ApproximateNumberOfMessagesNotVisible'),
+    };
+  }
+
+  private receiveDead(url: string, max: number, visibilitySeconds: number): Promise<Message[]> {
+    return this.producer
+      .send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: Math.min(10, max),
+          WaitTimeSeconds: 1,
+          VisibilityTimeout: visibilitySeconds,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
+        }),
+      )
+      .then((r) => r.Messages ?? []);
+  }
+
+  private async toDeadLetter(lane: Lane, m: Message): Promise<DeadLetter> {
+    const envelope = JSON.parse(m.Body ?? '{}') as Envelope;
+    return {
+      id: m.MessageId!,
+      lane,
+      events: await this.messages.eventsOf(envelope).catch(() => []),
+      attempts: envelope.attempts ?? this.config.maxAttempts,
+      // No recorded error: SQS moved it itself, after receives that never finished (worker died).
+      lastError: envelope.lastError ?? `moved by the SQS redrive policy after ${this.config.maxAttempts} receives without a recorded failure (worker stopped or timed out)`,
+      failedAt: envelope.failedAt ?? new Date(0).toISOString(),
+    };
+  }
+
+  /**
+   * Peeks with a zero visibility timeout, so the letters stay where they are. SQS has no real
+   * peek: on the FIFO DLQ only the first messages of each group show.
+   */
+  async deadLetters(lane: Lane, limit: number): Promise<DeadLetter[]> {
+    const url = await this.urls.get(lane, true);
+    const seen = new Map<string, Message>();
+    for (let round = 0; round < 5 && seen.size < limit; round++) {
+      const got = await this.receiveDead(url, limit - seen.size, 0);
+      const fresh = got.filter((m) => !seen.has(m.MessageId!));
+      fresh.forEach((m) => seen.set(m.MessageId!, m));
+      if (!fresh.length) break;
+    }
+    return Promise.all([...seen.values()].slice(0, limit).map((m) => this.toDeadLetter(lane, m)));
+  }
+
+  /** Sends dead letters back to their lane, then deletes them (a crash in between only duplicates). */
+  async redrive(lane: Lane): Promise<number> {
+    const dlqUrl = await this.urls.get(lane, true);
+    const url = await this.urls.get(lane);
+    const fifo = isFifoLane(lane);
+    let moved = 0;
+    for (;;) {
+      const letters = await this.receiveDead(dlqUrl, 10, 30);
+      if (!letters.length) return moved;
+      await this.messages.send(
+        url,
+        fifo,
+        letters.map((m) => {
+          const { events, claim } = JSON.parse(m.Body ?? '{}') as Envelope;
+          // A fresh dedupe id: the original's may still be inside FIFO's 5-minute window.
+          return { envelope: events ? { events } : { claim }, groupId: m.Attributes?.MessageGroupId, dedupeId: `${m.MessageId}-redrive` };
+        }),
+      );
+      await this.producer.send(
+        new DeleteMessageBatchCommand({ QueueUrl: dlqUrl, Entries: letters.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
+      );
+      moved += letters.length;
+    }
+  }
+
+  async ping(): Promise<void> {
+    try {
+      const url = await withTimeout(this.urls.get('critical'), 1000, () => new Error('SQS did not answer in time'));
+      await withTimeout(
+        this.producer.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })),
+        1000,
+        () => new Error('SQS did not answer in time'),
+      );
+      this.connected = true;
+    } catch (err) {
+      this.connected = false;
+      throw new BrokerUnavailableError(`SQS unreachable: ${(err as Error).message}`, err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.close()));
+    this.producer.destroy();
+    this.consumerClient.destroy();
+    this.s3.destroy();
+  }
+}

@@ -1,0 +1,3 @@
+import { queueDriverContract } from './queue-driver.contract';
+
+queueDriverContract('bullmq');

@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import { Lane, LANES, QueueDriverName } from '../../libs/config/src';
+import { Consumer, Delivery, QueueDriver, QueuedEvent } from '../../libs/queue/src';
+import { freshDriver } from '../support/drivers';
+import { sleep, testEnv, waitFor } from '../support/env';
+import { AppProcess } from '../support/processes';
+
+const ENV = { MAX_ATTEMPTS: '3', RETRY_BASE_MS: '300', LEASE_MS: '2000' };
+
+export function event(lane: Lane, extra: Partial<QueuedEvent> = {}): QueuedEvent {
+  return { id: randomUUID(), type: 'contract.test', lane, data: {}, receivedAt: new Date().toISOString(), ...extra };
+}
+
+/** Records deliveries; `behave` decides per delivery (throw to fail it). */
+class Recorder {
+  readonly deliveries: Array<Delivery & { at: number }> = [];
+  constructor(readonly behave: (d: Delivery) => Promise<void> | void = () => undefined) {}
+  readonly handler = async (d: Delivery) => {
+    this.deliveries.push({ ...d, at: Date.now() });
+    await this.behave(d);
+  };
+  ids(): string[] {
+    return this.deliveries.flatMap((d) => d.events.map((e) => e.id));
+  }
+  of(id: string) {
+    return this.deliveries.filter((d) => d.events.some((e) => e.id === id));
+  }
+}
+
+/**
+ * The queue port's promises, run unchanged against every driver. Where brokers differ the test
+ * reads the driver's capability flags, never its name.
+ */
+export function queueDriverContract(name: QueueDriverName): void {
+  describe(`queue driver contract: ${name}`, () => {
+    let driver: QueueDriver;
+    const consumers: Consumer[] = [];
+    const consume = async (lane: Lane, rec: Recorder, concurrency = 4) => {
+      const c = await driver.consume(lane, rec.handler, { concurrency });
+      consumers.push(c);
+      return c;
+    };
+
+    beforeEach(async () => {
+      driver = await freshDriver(name, ENV);
+    });
+    afterEach(async () => {
+      await Promise.all(consumers.splice(0).map((c) => c.close()));
+      await driver.close();
+    });
+
+    it('delivers every event of a big enqueue, packed into fewer deliveries, on the first attempt', async () => {
+      const events = Array.from({ length: 250 }, () => event('normal'));
+      await driver.enqueue('normal', events);
+      const rec = new Recorder();
+      await consume('normal', rec);
+      await waitFor('all events delivered', async () => rec.ids().length >= events.length);
+      expect(new Set(rec.ids())).toEqual(new Set(events.map((e) => e.id)));
+      expect(rec.deliveries.length).toBeLessThan(events.length);
+      expect(rec.deliveries.every((d) => d.attempt === 1 && d.maxAttempts === 3 && d.lane === 'normal')).toBe(true);
+    });
+
+    it('states its capabilities', () => {
+      const caps = driver.capabilities;
+      for (const lane of [...caps.orderedLanes, ...caps.dedupeLanes]) expect(LANES).toContain(lane);
+      expect(caps.maxMessageBytes).toBeGreaterThan(0);
+      expect(caps.delayGranularityMs).toBeGreaterThanOrEqual(1);
+      expect(caps.dedupeLanes.length === 0 || caps.dedupeWindowSeconds > 0).toBe(true);
+    });
+
+    // Only where the capability flag promises it: generated per ordered lane.
+    it('hands out one key at a time, in send order, on its ordered lanes', async () => {
+      for (const lane of driver.capabilities.orderedLanes) {
+        const keys = ['k1', 'k2', 'k3'];
+        const sent: QueuedEvent[] = [];
+        for (let i = 0; i < 24; i++) {
+          const e = event(lane, { key: keys[i % 3], data: { i } });
+          sent.push(e);
+          await driver.enqueue(lane, [e]);
+        }
+        await driver.enqueue(lane, [event(lane, { key: 'k1' }), event(lane, { key: 'k2' })]); // one call, two keys
+        const active = new Map<string, number>();
+        let overlap = false;
+        const rec = new Recorder(async (d) => {
+          const key = d.events[0].key!;
+          if (d.events.some((e) => e.key !== key)) throw new Error('a delivery mixed keys');
+          if (active.get(key)) overlap = true;
+          active.set(key, 1);
+          await sleep(15);
+          active.set(key, 0);
+        });
+        await consume(lane, rec, 8);
+        await waitFor('all delivered', async () => rec.ids().length >= sent.length + 2);
+        expect(overlap).toBe(false);
+        expect(rec.deliveries.every((d) => d.attempt === 1)).toBe(true);
+        for (const key of keys) {
+          const sentIds = new Set(sent.map((e) => e.id));
+          const order = rec.deliveries.flatMap((d) => d.events).filter((e) => e.key === key && sentIds.has(e.id)).map((e) => e.data.i);
+          expect(order).toEqual(sent.filter((e) => e.key === key).map((e) => e.data.i));
+        }
+      }
+    });
+
+    it('runs deliveries in parallel up to the concurrency', async () => {
+      let now = 0;
+      let max = 0;
+      const rec = new Recorder(async () => {
+        max = Math.max(max, ++now);
+        await sleep(300);
+        now--;
+      });
+      for (let i = 0; i < 6; i++) await driver.enqueue('normal', [event('normal')]);
+      await consume('normal', rec, 3);
+      await waitFor('all delivered', async () => rec.deliveries.length >= 6);
+      expect(max).toBeGreaterThan(1);
+      expect(max).toBeLessThanOrEqual(3);
+    });
+
+    it('retries a failing delivery with backoff and a growing attempt number', async () => {
+      const e = event('low');
+      const rec = new Recorder((d) => {
+        if (d.attempt < 3) throw new Error(`fail ${d.attempt}`);
+      });
+      await driver.enqueue('low', [e]);
+      await consume('low', rec);
+      await waitFor('the third attempt', async () => rec.of(e.id).length >= 3);
+      const tries = rec.of(e.id);
+      expect(tries.map((d) => d.attempt)).toEqual([1, 2, 3]);
+      expect(tries[1].at - tries[0].at).toBeGreaterThanOrEqual(250); // RETRY_BASE_MS, loosely
+      await sleep(1500);
+      expect(rec.of(e.id)).toHaveLength(3);
+      expect(await driver.deadLetters('low', 10)).toEqual([]);
+    });
+
+    it('dead-letters after maxAttempts with the last error, and redrives it back', async () => {
+      for (const lane of ['normal', 'critical'] as const) {
+        let fixed = false;
+        const e = event(lane, { key: 'dl' });
+        const rec = new Recorder((d) => {
+          if (!fixed) throw new Error(`boom on attempt ${d.attempt}`);
+        });
+        await driver.enqueue(lane, [e]);
+        const consumer = await consume(lane, rec);
+        const dead = await waitFor('a dead letter', async () => (await driver.deadLetters(lane, 10)).find((l) => l.events.some((x) => x.id === e.id)), 30_000);
+        expect(dead.attempts).toBe(3);
+        expect(dead.lastError).toContain('boom on attempt 3');
+        expect(rec.of(e.id).map((d) => d.attempt)).toEqual([1, 2, 3]);
+        expect((await driver.depth(lane)).deadLettered).toBe(1);
+
+        fixed = true;
+        expect(await driver.redrive(lane)).toBe(1);
+        await waitFor('the redriven delivery', async () => rec.of(e.id).length === 4);
+        expect(rec.of(e.id)[3].attempt).toBe(1);
+        await waitFor('an empty dead-letter queue', async () => (await driver.depth(lane)).deadLettered === 0);
+        expect(await driver.deadLetters(lane, 10)).toEqual([]);
+        await consumer.close();
+      }
+    });
+
+    it('drops a repeated send only on its dedupe lanes, and never loses one elsewhere', async () => {
+      for (const lane of LANES) {
+        const e = event(lane);
+        await driver.enqueue(lane, [e]);
+        await driver.enqueue(lane, [e]);
+        const rec = new Recorder();
+        const consumer = await consume(lane, rec);
+        const expected = driver.capabilities.dedupeLanes.includes(lane) ? 1 : 2;
+        await waitFor('deliveries', async () => rec.of(e.id).length >= expected);
+        await sleep(1000);
+        expect(rec.of(e.id)).toHaveLength(expected);
+        await consumer.close();
+      }
+    });
+
+    it('holds a delayed enqueue back, also past the broker-native delay (hops)', async () => {
+      const rec = new Recorder();
+      await consume('normal', rec);
+      await consume('critical', rec);
+      const started = Date.now();
+      const later = [event('normal'), event('critical')];
+      await driver.enqueue('normal', [later[0]], { delayMs: 2500 });
+      await driver.enqueue('critical', [later[1]], { delayMs: 2500 });
+      await waitFor('delayed deliveries', async () => rec.deliveries.length >= 2, 20_000);
+      for (const d of rec.deliveries) {
+        expect(d.at - started).toBeGreaterThanOrEqual(2400);
+        expect(d.attempt).toBe(1);
+      }
+    });
+
+    it('gives a killed consumer’s delivery to another after the lease', async () => {
+      const e = event('normal');
+      await driver.enqueue('normal', [e]);
+      const env = testEnv({ QUEUE_DRIVER: name, QUEUE_PREFIX: (driver as unknown as { config: { queuePrefix: string } }).config.queuePrefix, ...ENV });
+      const doomed = AppProcess.start('test/fixtures/stalling-consumer.js', env);
+      await waitFor('the doomed consumer to take it', async () => doomed.output.includes(`got ${e.id}`));
+      await doomed.stop('SIGKILL');
+      const rec = new Recorder();
+      await consume('normal', rec);
+      await waitFor('the delivery taken over', async () => rec.of(e.id).length === 1, 20_000);
+      expect(rec.of(e.id)[0].attempt).toBe(driver.capabilities.stallsCountAsAttempts ? 2 : 1);
+    });
+
+    it('counts depth per lane', async () => {
+      for (let i = 0; i < 3; i++) await driver.enqueue('low', [event('low')]);
+      await waitFor('3 waiting', async () => (await driver.depth('low')).waiting === 3, 5000);
+      expect(await driver.depth('low')).toMatchObject({ delayed: 0, active: 0, deadLettered: 0 });
+      await consume('low', new Recorder());
+      await waitFor('an empty lane', async () => Object.values(await driver.depth('low')).every((n) => n === 0));
+    });
+
+    it('on close finishes the in-flight delivery, acknowledges it, and takes nothing more', async () => {
+      const e = event('normal');
+      let finished = 0;
+      const rec = new Recorder(async () => {
+        await sleep(1000);
+        finished = Date.now();
+      });
+      await driver.enqueue('normal', [e]);
+      const consumer = await consume('normal', rec);
+      await waitFor('the delivery to start', async () => rec.deliveries.length === 1);
+      await consumer.close();
+      expect(finished).toBeGreaterThan(0);
+      expect(finished).toBeLessThanOrEqual(Date.now());
+      await driver.enqueue('normal', [event('normal')]);
+      await sleep(1500);
+      expect(rec.deliveries).toHaveLength(1);
+      const later = new Recorder();
+      await consume('normal', later);
+      await waitFor('the later event for a new consumer', async () => later.deliveries.length >= 1, 15_000);
+      expect(later.of(e.id)).toEqual([]);
+    });
+
+    it('carries an event bigger than the broker message limit intact', async () => {
+      const big = 'x'.repeat(Math.min(driver.capabilities.maxMessageBytes, 1_500_000) + 1000);
+      const e = event('normal', { data: { big } });
+      await driver.enqueue('normal', [e, event('normal')]);
+      const rec = new Recorder();
+      await consume('normal', rec);
+      await waitFor('the big event', async () => rec.of(e.id).length === 1);
+      expect(rec.of(e.id)[0].events.find((x) => x.id === e.id)!.data.big).toBe(big);
+    });
+  });
+}

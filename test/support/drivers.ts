@@ -1,0 +1,31 @@
+import { QueueDriverName } from '../../libs/config/src';
+import { BullmqDriver, QueueDriver, SqsDriver } from '../../libs/queue/src';
+import { testConfig, uniquePrefix } from './env';
+
+export const DRIVERS: QueueDriverName[] = ['bullmq', 'sqs'];
+
+/**
+ * A driver on a fresh queue prefix, its queues in place (SQS: `queues:ensure` does this in real
+ * life). SQS delay hops are cut to 1 s so a test sees several hops within seconds.
+ */
+export async function freshDriver(name: QueueDriverName, env: Record<string, string> = {}): Promise<QueueDriver> {
+  const config = testConfig({ QUEUE_DRIVER: name, QUEUE_PREFIX: uniquePrefix(`c${name}`), ...env });
+  if (name === 'bullmq') {
+    const driver = new BullmqDriver(config);
+    await driver.waitUntilConnected(5000);
+    return driver;
+  }
+  const driver = new SqsDriver(config, { maxDelaySecondsPerHop: 1 });
+  await driver.ensureQueues();
+  return driver;
+}
+
+/** Creates the SQS queues for a config the apps will use (the apps never create queues themselves). */
+export async function ensureSqsQueues(env: Record<string, string>): Promise<void> {
+  const driver = new SqsDriver(testConfig(env));
+  try {
+    await driver.ensureQueues();
+  } finally {
+    await driver.close();
+  }
+}
