@@ -1,3 +1,4 @@
+import { DRIVERS } from '../support/drivers';
 import { FaultLedger } from './support/fault-ledger';
 import { Load } from './support/load';
 import { report } from './support/report';
@@ -26,8 +27,8 @@ describe('crashes under load: every acknowledged event applied exactly once', ()
     expect(audit).toMatchObject({ lost: 0, doubled: 0 });
   });
 
-  it('kill -9 of a worker mid-batch', async () => {
-    stack = await Stack.start();
+  it.each(DRIVERS)('kill -9 of a worker mid-batch (%s: the lease or visibility expires, another worker takes over)', async (driver) => {
+    stack = await Stack.start({}, driver);
     await stack.addAbsorber();
     // Slow handler: deliveries are in flight when the kill lands.
     const doomed = await stack.addWorker({ FAULT_HANDLER_DELAY_MS: '150' });
@@ -37,7 +38,7 @@ describe('crashes under load: every acknowledged event applied exactly once', ()
     await stack.addWorker();
     const result = await load.finished();
     const audit = await ledger.settle(result.acknowledged);
-    report('worker killed (SIGKILL) mid-batch', 'new worker took the expired leases over', audit);
+    report(`worker killed (SIGKILL) mid-batch [${driver}]`, 'new worker took the expired leases (visibility) over', audit);
     expect(audit).toMatchObject({ lost: 0, doubled: 0 });
   });
 

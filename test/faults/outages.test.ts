@@ -1,4 +1,5 @@
 import { loadConfig } from '../../libs/config/src';
+import { DRIVERS } from '../support/drivers';
 import { waitFor } from '../support/env';
 import { FaultLedger } from './support/fault-ledger';
 import { Load } from './support/load';
@@ -16,12 +17,12 @@ describe('outages: refused clearly while down, recovered by itself, nothing lost
   let stack: Stack;
   afterEach(() => stack.stop());
 
-  it('Postgres unreachable for a while: workers back off without dead-lettering, then resume', async () => {
+  it.each(DRIVERS)('Postgres unreachable for a while (%s): workers back off without dead-lettering, then resume', async (driver) => {
     const pg = new URL(loadConfig().databaseUrl);
     const proxy = await TcpProxy.start({ host: pg.hostname, port: Number(pg.port || 5432) });
     pg.port = String(proxy.port);
     // Few, fast attempts: a worker that spent attempts on the outage would dead-letter within it.
-    stack = await Stack.start({ MAX_ATTEMPTS: '2', RETRY_BASE_MS: '100' });
+    stack = await Stack.start({ MAX_ATTEMPTS: '2', RETRY_BASE_MS: '100' }, driver);
     await stack.addAbsorber();
     const worker = await stack.addWorker({ DATABASE_URL: pg.toString() });
     const load = new Load(() => stack.liveAbsorberUrls(), { concurrency: 8, maxEvents: 3000, maxMs: 12_000 }).start();
@@ -35,7 +36,7 @@ describe('outages: refused clearly while down, recovered by itself, nothing lost
     const audit = await ledger.settle(result.acknowledged);
     const dead = await fetch(`${stack.absorbers[0].url}/metrics`).then((r) => r.text());
     const deadLettered = [...dead.matchAll(/spillway_queue_depth\{lane="\w+",state="deadLettered"\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
-    report('Postgres unreachable for 4 s (worker side)', 'workers paused the lane without spending attempts; resumed on their own', audit);
+    report(`Postgres unreachable for 4 s (worker side) [${driver}]`, 'workers paused the lane without spending attempts; resumed on their own', audit);
     expect(deadLettered).toBe(0);
     expect(audit).toMatchObject({ lost: 0, doubled: 0 });
     await proxy.cut();

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { DRIVERS } from '../support/drivers';
 import { waitFor } from '../support/env';
 import { FaultLedger } from './support/fault-ledger';
 import { report } from './support/report';
@@ -17,10 +18,10 @@ describe('poison event', () => {
   let stack: Stack;
   afterEach(() => stack.stop());
 
-  it('is dead-lettered after MAX_ATTEMPTS with its last error, and succeeds once after a fix and a redrive', async () => {
+  it.each(DRIVERS)('%s: is dead-lettered after MAX_ATTEMPTS with its last error, and succeeds once after a fix and a redrive', async (driver) => {
     const poisonFile = join(mkdtempSync(join(tmpdir(), 'spillway-poison-')), 'broken');
     writeFileSync(poisonFile, 'the handler bug is deployed');
-    stack = await Stack.start({ MAX_ATTEMPTS: '3', RETRY_BASE_MS: '100', FAULT_POISON_FILE: poisonFile });
+    stack = await Stack.start({ MAX_ATTEMPTS: '3', RETRY_BASE_MS: '100', FAULT_POISON_FILE: poisonFile }, driver);
     const absorber = await stack.addAbsorber();
     await stack.addWorker();
     const post = async (data: object) => {
@@ -49,7 +50,7 @@ describe('poison event', () => {
     expect(stdout).toMatch(/low: moved [1-9]\d* dead-lettered deliveries back/);
     await waitFor('the redriven event processed', async () => (await ledger.audit([poison])).lost === 0);
     const audit = await ledger.audit([poison, ...healthy]);
-    report('poison event (handler throws)', 'dead-lettered after 3 attempts with its error; fixed, then `npm run queue:redrive`', audit);
+    report(`poison event (handler throws) [${driver}]`, 'dead-lettered after 3 attempts with its error; fixed, then `npm run queue:redrive`', audit);
     expect(audit).toMatchObject({ lost: 0, doubled: 0 });
     expect((await cli('--lane', 'low', '--list')).stdout).toContain('0 dead letter(s) listed');
   });

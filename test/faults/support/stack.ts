@@ -1,3 +1,5 @@
+import type { QueueDriverName } from '../../../libs/config/src';
+import { ensureSqsQueues } from '../../support/drivers';
 import { testEnv, uniquePrefix, waitFor } from '../../support/env';
 import { AppProcess } from '../../support/processes';
 import { freePort, RedisServer } from '../../support/redis-server';
@@ -9,24 +11,34 @@ export interface Member {
 }
 
 /**
- * Real processes for one fault case: a Redis of its own (AOF, fsync on every write, so what was
- * acknowledged survives kill -9), absorbers and workers from the build, the shared Postgres.
+ * Real processes for one fault case: absorbers and workers from the build, the shared Postgres,
+ * and the broker: on bullmq a Redis of its own (AOF, fsync on every write, so what was
+ * acknowledged survives kill -9); on sqs the run's fauxqs with queues of the case's own prefix.
  */
 export class Stack {
   readonly prefix = uniquePrefix('fault');
   readonly absorbers: Member[] = [];
   readonly workers: Member[] = [];
 
-  private constructor(readonly redis: RedisServer, private readonly base: Record<string, string>) {}
+  private constructor(private readonly redisServer: RedisServer | undefined, private readonly base: Record<string, string>) {}
 
-  static async start(env: Record<string, string> = {}): Promise<Stack> {
-    const redis = await RedisServer.start({ aof: true });
-    return new Stack(redis, env);
+  static async start(env: Record<string, string> = {}, driver: QueueDriverName = 'bullmq'): Promise<Stack> {
+    if (driver === 'sqs') {
+      const stack = new Stack(undefined, { ...env, QUEUE_DRIVER: 'sqs' });
+      await ensureSqsQueues(stack.env());
+      return stack;
+    }
+    return new Stack(await RedisServer.start({ aof: true }), env);
+  }
+
+  get redis(): RedisServer {
+    if (!this.redisServer) throw new Error('this stack runs on SQS: it has no Redis');
+    return this.redisServer;
   }
 
   env(extra: Record<string, string> = {}): Record<string, string> {
     return testEnv({
-      REDIS_URL: this.redis.url,
+      ...(this.redisServer ? { REDIS_URL: this.redisServer.url } : {}),
       QUEUE_PREFIX: this.prefix,
       LEASE_MS: '2000',
       RETRY_BASE_MS: '200',
@@ -68,6 +80,6 @@ export class Stack {
 
   async stop(): Promise<void> {
     await Promise.all([...this.absorbers, ...this.workers].map((m) => m.proc.stop('SIGKILL')));
-    await this.redis.kill();
+    await this.redisServer?.kill();
   }
 }

@@ -7,7 +7,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Lane } from '../../../config/src';
-import type { Consumer, DeliveryHandler } from '../queue.port';
+import { Consumer, DeliveryHandler, DependencyDownError } from '../queue.port';
 import { chunk } from '../timeout';
 import type { SqsMessages } from './sqs-messages';
 import { backoffMs, Envelope, toSeconds } from './sqs-packing';
@@ -42,6 +42,8 @@ export class LaneConsumer implements Consumer {
   private readonly inFlight = new Set<InFlight>();
   private reserved = 0;
   private stopping = false;
+  /** No receives before this time: a dependency of the handler is down. */
+  private pausedUntil = 0;
   private loops: Promise<void>[] = [];
   private heartbeat?: NodeJS.Timeout;
   private waiting: Array<() => void> = [];
@@ -70,6 +72,11 @@ export class LaneConsumer implements Consumer {
 
   private async poll(): Promise<void> {
     while (!this.stopping) {
+      const pause = this.pausedUntil - Date.now();
+      if (pause > 0) {
+        await new Promise((r) => setTimeout(r, pause));
+        continue;
+      }
       if (this.free <= 0) {
         await new Promise<void>((resolve) => this.waiting.push(resolve));
         continue;
@@ -171,10 +178,15 @@ export class LaneConsumer implements Consumer {
         return 'done';
       }
       const events = await this.messages.eventsOf(envelope);
-      await this.handler({ lane, events, attempt, maxAttempts });
+      await this.runWhileDependenciesDown(() => this.handler({ lane, events, attempt, maxAttempts }));
       this.queueDelete(message.ReceiptHandle!);
       return 'done';
     } catch (err) {
+      if (err instanceof DependencyDownError) {
+        // Closing while the database is down: give the message back now, spending nothing more.
+        await this.setVisibility([message], 0);
+        return 'failed';
+      }
       if (attempt >= maxAttempts) {
         await this.messages.deadLetter(lane, message, envelope, attempt, err);
         this.queueDelete(message.ReceiptHandle!);
@@ -182,6 +194,24 @@ export class LaneConsumer implements Consumer {
         await this.setVisibility([message], this.retryDelaySeconds(message));
       }
       return 'failed';
+    }
+  }
+
+  /**
+   * SQS counts every receive as an attempt, so a delivery that failed only because the database
+   * is down is not handed back: it stays in flight (the heartbeat keeps it invisible), the lane
+   * stops receiving, and the handler runs again after the pause. An outage then costs no receive
+   * and cannot push healthy events into the dead-letter queue.
+   */
+  private async runWhileDependenciesDown(run: () => Promise<void>): Promise<void> {
+    for (;;) {
+      try {
+        return await run();
+      } catch (err) {
+        if (!(err instanceof DependencyDownError) || this.stopping) throw err;
+        this.pausedUntil = Math.max(this.pausedUntil, Date.now() + err.retryAfterMs);
+        await new Promise((r) => setTimeout(r, err.retryAfterMs));
+      }
     }
   }
 
