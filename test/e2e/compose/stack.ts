@@ -68,14 +68,17 @@ export async function containers(): Promise<Map<string, Container>> {
   return out;
 }
 
-/** Waits until every container is healthy (or running, without a healthcheck); a dead one fails at once. */
+/**
+ * Waits until every container is healthy (or running, without a healthcheck). One that exited, or
+ * that Docker already calls unhealthy (its healthcheck's retries spent), fails at once.
+ */
 export async function waitHealthy(services: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let pending: string[] = services;
   while (Date.now() < deadline) {
     const now = await containers();
-    const dead = services.filter((s) => !now.has(s) || ['exited', 'dead'].includes(now.get(s)!.status));
-    if (dead.length) throw new Error(`containers stopped: ${dead.join(', ')}\n${await logs()}`);
+    const dead = services.filter((s) => !now.has(s) || ['exited', 'dead'].includes(now.get(s)!.status) || now.get(s)!.health === 'unhealthy');
+    if (dead.length) throw new Error(`stopped or unhealthy: ${dead.join(', ')}\n${await logs()}`);
     pending = services.filter((s) => (now.get(s)!.health ?? (now.get(s)!.status === 'running' ? 'healthy' : 'no')) !== 'healthy');
     if (!pending.length) return;
     await sleep(1000);
