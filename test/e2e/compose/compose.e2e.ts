@@ -1,0 +1,147 @@
+import { Load } from '../../faults/support/load';
+import { waitFor } from '../../support/env';
+import { ABSORBER_PORT, compose, Container, containers, lines, PROJECT, run, waitHealthy, waitPortFree } from './stack';
+
+/**
+ * `docker compose up` for real: the image built from the Dockerfile, the repository's
+ * docker-compose.yml brought up unchanged, events through the published port into Postgres, a
+ * worker restart under load, and a clean `down -v`. Needs a Docker engine (CI installs one with
+ * ci-setup.sh); without one it fails, it does not skip.
+ */
+const BASE = `http://127.0.0.1:${ABSORBER_PORT}`;
+const LANES = ['critical', 'normal', 'low'] as const;
+const MINUTE = 60_000;
+
+let stack: Map<string, Container> | undefined;
+let workers: string[] = [];
+
+/** Later steps need the stack of the earlier ones: fail at once, not after their timeouts. */
+function upStack(): Map<string, Container> {
+  if (!stack) throw new Error('the stack did not come up (see the step before)');
+  return stack;
+}
+
+/** psql inside the postgres service, as its own superuser: no host port needed. */
+async function sql(query: string): Promise<string[][]> {
+  const [service, pg] = [...upStack()].find(([, c]) => c.image.startsWith('postgres:'))!;
+  const user = pg.env.POSTGRES_USER ?? 'postgres';
+  const db = pg.env.POSTGRES_DB ?? user;
+  const out = await compose(['exec', '-T', service, 'psql', '-U', user, '-d', db, '-v', 'ON_ERROR_STOP=1', '-tA', '-F', ',', '-c', query]);
+  return lines(out).map((l) => l.split(','));
+}
+
+/**
+ * Every id's lane in the ledger, and the ids not exactly once in both the ledger and the reference
+ * handler's `events` table (which commits in the same transaction).
+ */
+async function ledger(): Promise<{ lanes: Map<string, string>; notOnce: string[] }> {
+  const rows = await sql('SELECT id, lane FROM processed_events');
+  const notOnce = await sql(
+    `SELECT id FROM (SELECT id FROM processed_events UNION ALL SELECT id FROM events) t
+      GROUP BY id HAVING count(*) <> 2`,
+  );
+  return { lanes: new Map(rows.map(([id, lane]) => [id, lane])), notOnce: notOnce.map(([id]) => id) };
+}
+
+async function post(lane: string): Promise<{ id: string; lane: string }> {
+  const res = await fetch(`${BASE}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'e2e.compose', data: { lane }, priority: lane }),
+  });
+  expect(res.status).toBe(202);
+  return (await res.json()) as { id: string; lane: string };
+}
+
+describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
+  beforeAll(async () => {
+    await run('docker', ['info']).catch((err: Error) => {
+      throw new Error(`no Docker engine: ${err.message}\nCI installs one with test/e2e/compose/ci-setup.sh`);
+    });
+    await compose(['down', '-v', '--remove-orphans']); // what a crashed run left behind
+    await waitPortFree(ABSORBER_PORT, 5 * MINUTE);
+  }, 6 * MINUTE);
+
+  afterAll(async () => {
+    await compose(['down', '-v', '--remove-orphans']).catch((err) => console.error(err));
+  }, 2 * MINUTE);
+
+  it('builds the project image from the Dockerfile', async () => {
+    await compose(['build'], 15 * MINUTE);
+  }, 16 * MINUTE);
+
+  it('comes up healthy: redis, postgres, absorber and every worker service', async () => {
+    // --no-build: the image above; nothing else may be built, and the base images are local.
+    await compose(['up', '-d', '--no-build'], 5 * MINUTE);
+    await waitHealthy(lines(await compose(['config', '--services'])), 3 * MINUTE);
+    stack = await containers();
+    // Worker services by what they run, not by name: the file may be generated with several.
+    workers = [...stack].filter(([, c]) => c.cmd.join(' ').includes('dist/apps/worker/')).map(([s]) => s);
+    expect(workers.length).toBeGreaterThan(0);
+    expect([...stack.values()].filter((c) => c.cmd.join(' ').includes('dist/apps/absorber/'))).toHaveLength(1);
+    const ready = await fetch(`${BASE}/health/ready`);
+    expect(ready.status).toBe(200);
+  }, 9 * MINUTE);
+
+  it('takes an event on every lane through the published port and records it in processed_events', async () => {
+    upStack();
+    const sent = await Promise.all(LANES.flatMap((lane) => Array.from({ length: 5 }, () => post(lane))));
+    for (const [i, r] of sent.entries()) expect(r.lane).toBe(LANES[Math.floor(i / 5)]);
+    const recorded = await waitFor('the events in processed_events', async () => {
+      const { lanes } = await ledger();
+      return sent.every((s) => lanes.has(s.id)) && lanes;
+    }, MINUTE, 500);
+    for (const s of sent) expect(recorded.get(s.id)).toBe(s.lane);
+  }, 2 * MINUTE);
+
+  it('restarts the workers mid-load and loses nothing acknowledged', async () => {
+    upStack();
+    const before = await containers();
+    // Unpaced load per lane, capped well above what the restart window needs; stopped once the
+    // restarted workers are healthy again.
+    const loads = LANES.map((priority) =>
+      new Load(() => [BASE], { concurrency: 2, maxEvents: 4000, maxMs: 3 * MINUTE, type: 'e2e.compose', priority }).start(),
+    );
+    const ackedSoFar = () => loads.reduce((n, l) => n + l.result.acknowledged.length, 0);
+    await loads[0].untilAcknowledged(100);
+    const atRestart = ackedSoFar();
+    await compose(['restart', '-t', '30', ...workers], 2 * MINUTE);
+    await waitHealthy(workers, 2 * MINUTE);
+    const afterRestart = ackedSoFar();
+    const results = await Promise.all(loads.map((l) => l.stop()));
+    const after = await containers();
+    for (const w of workers) expect(after.get(w)!.startedAt).not.toBe(before.get(w)!.startedAt);
+    // Events kept arriving while the workers were down, or this proves nothing.
+    expect(afterRestart).toBeGreaterThan(atRestart);
+    expect(results.every((r) => r.sent < 4000)).toBe(true);
+
+    // The absorber stayed up, so every request must have been acknowledged.
+    for (const r of results) expect(r.refused).toEqual({});
+    const acked = results.flatMap((r, i) => r.acknowledged.map((id) => ({ id, lane: LANES[i] })));
+
+    let last = await ledger();
+    await waitFor('every acknowledged id in processed_events', async () => {
+      last = await ledger();
+      return acked.every((a) => last.lanes.has(a.id));
+    }, 2 * MINUTE, 1000).catch(async (err) => {
+      const lost = acked.filter((a) => !last.lanes.has(a.id));
+      throw new Error(`${err.message}: ${lost.length} of ${acked.length} missing, e.g. ${lost.slice(0, 3).map((a) => a.id)}`);
+    });
+    expect(acked.filter((a) => last.lanes.get(a.id) !== a.lane)).toEqual([]);
+    expect(last.notOnce).toEqual([]);
+    console.log(`compose e2e: ${acked.length} acknowledged (${afterRestart - atRestart} while ${workers.join(', ')} restarted), all in processed_events once`);
+  }, 6 * MINUTE);
+
+  it('down -v leaves no container, network or volume behind', async () => {
+    const mounted = [...(await containers()).values()].flatMap((c) => c.volumes);
+    expect(mounted.length).toBeGreaterThan(0);
+    await compose(['down', '-v', '--remove-orphans'], 2 * MINUTE);
+    const label = `label=com.docker.compose.project=${PROJECT}`;
+    expect(lines(await run('docker', ['ps', '-a', '-q', '--filter', label]))).toEqual([]);
+    expect(lines(await run('docker', ['network', 'ls', '-q', '--filter', label]))).toEqual([]);
+    expect(lines(await run('docker', ['volume', 'ls', '-q', '--filter', label]))).toEqual([]);
+    // Anonymous volumes carry no project label: check the ones the containers actually mounted.
+    const volumes = new Set(lines(await run('docker', ['volume', 'ls', '-q'])));
+    expect(mounted.filter((v) => volumes.has(v))).toEqual([]);
+  }, 3 * MINUTE);
+});
