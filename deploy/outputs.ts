@@ -7,6 +7,7 @@ import { manifestObjects, renderManifests } from './eks/chart';
 import { kubernetesSchemaProblems } from './eks/schemas';
 import { renderTerraform, terraformObject } from './eks/terraform';
 import { danglingReferences } from './eks/terraform-references';
+import { renderDns } from './dns/route53';
 import { composeObject, renderCompose } from './hetzner/compose';
 import { composeSchemaProblems } from './hetzner/schema';
 import { SpillwayDefinition } from './model/definition';
@@ -18,6 +19,7 @@ export const OUTPUT_PATHS = {
   compose: 'docker-compose.yml',
   manifests: 'deploy/eks/rendered/spillway.k8s.yaml',
   terraform: 'deploy/eks/terraform/spillway-queues.tf.json',
+  dns: 'deploy/dns/route53.tf.json',
 } as const;
 
 export class RenderError extends Error {
@@ -60,5 +62,6 @@ export function renderAll(def: SpillwayDefinition, root = ROOT): Record<string, 
     [OUTPUT_PATHS.compose]: renderCompose(def),
     [OUTPUT_PATHS.manifests]: manifests,
     [OUTPUT_PATHS.terraform]: renderTerraform(def),
+    [OUTPUT_PATHS.dns]: renderDns(def),
   };
 }

@@ -1,7 +1,9 @@
 // THE deployment definition of Spillway. `npm run synth` renders it into docker-compose.yml
 // (Hetzner), deploy/eks/rendered/ (Kubernetes) and deploy/eks/terraform/ (SQS + IAM).
 // Change things here, never in the rendered files: `npm run synth -- --check` fails on drift.
-import { Resources, SpillwayDefinition } from './model/definition';
+import { Resources, SpillwayDefinition, TrafficWeights } from './model/definition';
+// Written by `npm run cutover`; everything else about traffic is here.
+import traffic from './traffic.json';
 
 // The seed's sizing for every pod: requests 200m/256Mi, limits 500m/512Mi.
 const resources: Resources = {
@@ -81,5 +83,13 @@ export const spillway: SpillwayDefinition = {
       preStopSeconds: 10,
       env: { QUEUE_DRIVER: 'sqs' },
     },
+  },
+  dns: {
+    zoneId: 'Z0123456789ABCDEFGHIJ',
+    name: 'ingest.example.com',
+    ttl: 60,
+    hetznerTarget: 'spillway-1.example.com',
+    eksTarget: 'k8s-spillway-absorber-0123456789.eu-central-1.elb.amazonaws.com',
+    weights: traffic as TrafficWeights,
   },
 };

@@ -11,6 +11,7 @@ Renders deploy/spillway.ts into:
   docker-compose.yml                            the Hetzner stack
   deploy/eks/rendered/spillway.k8s.yaml         Kubernetes objects (cdk8s chart)
   deploy/eks/terraform/spillway-queues.tf.json  SQS queues, DLQs, IAM role (Terraform JSON)
+  deploy/dns/route53.tf.json                    weighted DNS records, Hetzner vs EKS (deploy/traffic.json)
 
 Validates the definition and every output first; nothing is written if anything fails.
 

@@ -87,6 +87,26 @@ export interface EksTarget {
   env: Record<string, string>;
 }
 
+/**
+ * The public host's split between the two targets, as Route 53 weighted records. The weights live
+ * in deploy/traffic.json so `npm run cutover` can change them as a reviewable one-line diff.
+ */
+export interface DnsSettings {
+  zoneId: string;
+  /** The public host clients send events to. */
+  name: string;
+  ttl: number;
+  /** What each weighted record points at: the Hetzner box and the EKS ALB. */
+  hetznerTarget: string;
+  eksTarget: string;
+  weights: TrafficWeights;
+}
+
+export interface TrafficWeights {
+  hetzner: number;
+  eks: number;
+}
+
 export interface SpillwayDefinition {
   name: string;
   /** Prefix of every queue name (QUEUE_PREFIX). */
@@ -102,6 +122,7 @@ export interface SpillwayDefinition {
   services: ServiceSpec[];
   dependencies: Dependencies;
   targets: { hetzner: HetznerTarget; eks: EksTarget };
+  dns: DnsSettings;
 }
 
 export type TargetName = keyof SpillwayDefinition['targets'];

@@ -76,6 +76,14 @@ function checkTargets(p: string[], def: SpillwayDefinition): void {
   if (!(eks.preStopSeconds >= 0)) p.push(`targets.eks.preStopSeconds: must be >= 0`);
   if (!eks.certificateArn.startsWith('arn:aws:acm:')) p.push(`targets.eks.certificateArn: must be an ACM certificate ARN`);
   if (!/^[a-zA-Z0-9+=,.@_-]{1,64}$/.test(eks.roleName)) p.push(`targets.eks.roleName: not a valid IAM role name`);
+  const dns = def.dns;
+  for (const side of ['hetzner', 'eks'] as const) {
+    const w = dns.weights[side];
+    if (!Number.isInteger(w) || w < 0 || w > 100) p.push(`dns.weights.${side}: an integer from 0 to 100 (deploy/traffic.json)`);
+  }
+  if (dns.weights.hetzner + dns.weights.eks !== 100) p.push(`dns.weights: hetzner + eks must be 100 (deploy/traffic.json)`);
+  if (!/^Z[A-Z0-9]{1,31}$/.test(dns.zoneId)) p.push(`dns.zoneId: not a Route 53 hosted zone id`);
+  if (!(dns.ttl >= 1 && dns.ttl <= 300)) p.push(`dns.ttl: 1 to 300 seconds (a cutover moves no faster than the TTL)`);
   const het = def.targets.hetzner;
   if (!het.envFile || het.envFile.startsWith('/')) p.push(`targets.hetzner.envFile: a path relative to the repository root`);
   for (const target of ['hetzner', 'eks'] as const) {
