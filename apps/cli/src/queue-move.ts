@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { isLane, Lane, LANES, loadConfigOrExit, QUEUE_DRIVERS, QueueDriverName, SpillwayConfig } from '../../../libs/config/src';
-import { createQueueDriver, DependencyDownError, LaneDepth, QueueDriver } from '../../../libs/queue/src';
+import { createQueueDriver, moveLane } from '../../../libs/queue/src';
 
 const HELP = `usage: npm run queue:move -- --from <bullmq|sqs> --to <bullmq|sqs> --lane <critical|normal|low|all>
                           [--from-prefix P] [--to-prefix P] [--concurrency N] [--timeout S] [--dry-run]
@@ -61,40 +61,6 @@ export function parseMoveArgs(argv: string[]): Options {
   return options;
 }
 
-const pending = (d: LaneDepth) => d.waiting + d.delayed + d.active;
-
-async function moveLane(lane: Lane, source: QueueDriver, target: QueueDriver, o: Options): Promise<number> {
-  let moved = 0;
-  let events = 0;
-  const consumer = await source.consume(
-    lane,
-    async (delivery) => {
-      try {
-        await target.enqueue(lane, delivery.events);
-      } catch (err) {
-        // The target is down, not the delivery bad: hand it back without spending an attempt.
-        throw new DependencyDownError(`target ${target.name} unavailable: ${(err as Error).message}`, 1000);
-      }
-      moved++;
-      events += delivery.events.length;
-    },
-    { concurrency: o.concurrency },
-  );
-  const deadline = Date.now() + o.timeoutS * 1000;
-  try {
-    for (;;) {
-      const left = await source.depth(lane);
-      process.stdout.write(`${lane}: moved ${moved} deliveries (${events} events); left ${left.waiting} waiting, ${left.delayed} delayed, ${left.active} in flight\n`);
-      if (pending(left) === 0) break;
-      if (Date.now() > deadline) throw new Error(`${lane}: timed out with ${pending(left)} deliveries left; run again to continue`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  } finally {
-    await consumer.close();
-  }
-  return events;
-}
-
 async function main(): Promise<void> {
   const o = parseMoveArgs(process.argv.slice(2));
   const config = loadConfigOrExit();
@@ -112,7 +78,7 @@ async function main(): Promise<void> {
         process.stdout.write(`${lane}: would move ${d.waiting} waiting and ${d.delayed} delayed deliveries from ${o.from} to ${o.to}\n`);
         continue;
       }
-      total += await moveLane(lane, source, target, o);
+      total += await moveLane(lane, source, target, { concurrency: o.concurrency, timeoutS: o.timeoutS, log: (line) => process.stdout.write(`${line}\n`) });
     }
     if (!o.dryRun) process.stdout.write(`queue:move done: ${total} events moved from ${o.from} to ${o.to}\n`);
   } finally {

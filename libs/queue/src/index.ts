@@ -5,3 +5,4 @@ export { SqsDriver } from './sqs/sqs.driver';
 export { queueName } from './sqs/sqs-names';
 export { withTimeout, chunk, errorText } from './timeout';
 export * from './idempotency/idempotency.store';
+export { moveLane, pendingDeliveries, MoveOptions } from './move';

@@ -1,0 +1,58 @@
+// Pure parts of `npm run cutover`: arguments and the weight steps, so they can be unit-tested.
+import { TrafficWeights } from './model/definition';
+
+export type Side = keyof TrafficWeights;
+
+export interface CutoverOptions {
+  to: Side;
+  steps: number[];
+  holdS: number;
+  dryRun: boolean;
+  root?: string;
+  apply?: string;
+  scaleDown?: string;
+  urls: Record<Side, string | undefined>;
+  drainTimeoutS: number;
+}
+
+export const other = (side: Side): Side => (side === 'eks' ? 'hetzner' : 'eks');
+
+export function parseCutoverArgs(argv: string[], env: NodeJS.ProcessEnv): CutoverOptions {
+  const value = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const to = value('--to');
+  if (to !== 'eks' && to !== 'hetzner') throw new Error('--to must be eks or hetzner');
+  const steps = (value('--steps') ?? '10,50,100').split(',').map((s) => Number(s.trim()));
+  if (steps.some((w) => !Number.isInteger(w) || w < 0 || w > 100)) throw new Error('--steps: integers from 0 to 100, e.g. 10,50,100');
+  if (steps.some((w, i) => i > 0 && w <= steps[i - 1])) throw new Error('--steps must rise, e.g. 10,50,100');
+  if (steps[steps.length - 1] !== 100) throw new Error('--steps must end at 100: a cutover ends with all traffic on one side');
+  const number = (flag: string, fallback: number) => {
+    const n = Number(value(flag) ?? fallback);
+    if (!(n >= 0)) throw new Error(`${flag} must be a number of seconds`);
+    return n;
+  };
+  return {
+    to,
+    steps,
+    holdS: number('--hold', 60),
+    drainTimeoutS: number('--drain-timeout', 300),
+    dryRun: argv.includes('--dry-run'),
+    root: value('--root'),
+    apply: value('--apply'),
+    scaleDown: value('--scale-down'),
+    urls: { hetzner: value('--hetzner-url') ?? env.CUTOVER_HETZNER_URL, eks: value('--eks-url') ?? env.CUTOVER_EKS_URL },
+  };
+}
+
+/**
+ * The weights to apply, in order, skipping steps already behind the current split: re-running an
+ * interrupted cutover picks up where it stopped (the step it stopped on is applied again).
+ */
+export function plannedWeights(current: TrafficWeights, to: Side, steps: number[]): TrafficWeights[] {
+  const from = other(to);
+  return steps
+    .filter((w) => w >= current[to])
+    .map((w) => ({ [to]: w, [from]: 100 - w }) as unknown as TrafficWeights);
+}

@@ -1,0 +1,170 @@
+// `npm run cutover -- --to eks|hetzner`: move the public traffic between the two targets by
+// changing the definition's weights, step by step, then empty the old side's queues and scale its
+// workers down. Every step is logged and safe to re-run.
+import { execSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { LANES, loadConfig, QueueDriverName, SpillwayConfig } from '../libs/config/src';
+import { dataSourceOptions, schemaIsCurrent } from '../libs/db/src';
+import { createQueueDriver, moveLane, pendingDeliveries, QueueDriver } from '../libs/queue/src';
+import { CutoverOptions, other, parseCutoverArgs, plannedWeights, Side } from './cutover-plan';
+import { renderDns } from './dns/route53';
+import { TrafficWeights } from './model/definition';
+import { plainEnv } from './model/env';
+import { validateDefinition } from './model/validate';
+import { OUTPUT_PATHS, ROOT } from './outputs';
+import { spillway } from './spillway';
+
+const HELP = `Usage: npm run cutover -- --to <eks|hetzner> [options]
+
+Shifts the public host's traffic to one target in steps (Route 53 weights in deploy/traffic.json,
+re-rendered into deploy/dns/route53.tf.json: each step is a diff a reviewer can read), then waits
+for the old side's queues to empty (moving what is left with queue:move), then scales its
+workers down. Re-running after an interruption continues from the current weights.
+
+  --to eks|hetzner       the side that gets the traffic
+  --steps 10,50,100      the destination's weight at each step (rising, ending at 100)
+  --hold S               seconds to watch both sides' readiness after each step (60)
+  --apply CMD            run after each step to publish it (default: terraform -chdir=deploy/dns apply -auto-approve);
+                         gets SPILLWAY_WEIGHT_HETZNER and SPILLWAY_WEIGHT_EKS in its environment
+  --scale-down CMD       run at the end to stop the old side's workers (default: print what to do)
+  --hetzner-url URL      the Hetzner absorber's base URL, for readiness (or CUTOVER_HETZNER_URL)
+  --eks-url URL          the EKS absorber's base URL, for readiness (or CUTOVER_EKS_URL)
+  --drain-timeout S      how long to wait for the old queues to empty before moving the rest (300)
+  --root DIR             where deploy/traffic.json and the rendered DNS file live (the repository)
+  --dry-run              run the preflight and print the plan; change nothing
+
+Queues of both sides are reached with the apps' environment: REDIS_URL (hetzner, bullmq) and
+AWS_REGION / SQS_ENDPOINT (eks, sqs), QUEUE_PREFIX, DATABASE_URL (the one Postgres both use).`;
+
+const DRIVER: Record<Side, QueueDriverName> = { hetzner: 'bullmq', eks: 'sqs' };
+/** Env that legitimately differs between the targets; everything else must agree. */
+const TARGET_SPECIFIC = new Set(['QUEUE_DRIVER', 'REDIS_URL', 'SQS_ENDPOINT', 'AWS_REGION', 'SQS_PAYLOAD_BUCKET']);
+
+const log = (line: string): void => {
+  process.stdout.write(`${new Date().toISOString()} cutover: ${line}\n`);
+};
+
+async function readiness(url: string | undefined): Promise<number | string> {
+  if (!url) return 'no URL given';
+  try {
+    return (await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(3000) })).status;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+async function preflight(o: CutoverOptions, drivers: Record<Side, QueueDriver>, config: SpillwayConfig): Promise<void> {
+  const problems: string[] = [];
+  for (const side of ['hetzner', 'eks'] as const) {
+    const status = await readiness(o.urls[side]);
+    if (status !== 200) problems.push(`${side} is not ready (${o.urls[side] ?? '?'}/health/ready: ${status})`);
+    for (const lane of LANES) {
+      await drivers[side].depth(lane).catch((err) => problems.push(`${side} queue for lane ${lane} is missing or unreachable: ${(err as Error).message}`));
+    }
+  }
+  const dataSource = new DataSource(dataSourceOptions(config));
+  try {
+    await dataSource.initialize();
+    if (!(await schemaIsCurrent(dataSource))) problems.push('the database has migrations this build would apply: deploy the same build on both sides first');
+  } catch (err) {
+    problems.push(`database unreachable: ${(err as Error).message}`);
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+  }
+  for (const svc of spillway.services) {
+    const [h, e] = [plainEnv(spillway, svc, 'hetzner'), plainEnv(spillway, svc, 'eks')];
+    for (const name of new Set([...Object.keys(h), ...Object.keys(e)])) {
+      if (!TARGET_SPECIFIC.has(name) && h[name] !== e[name]) problems.push(`${svc.name}: ${name} differs between targets (${h[name]} vs ${e[name]})`);
+    }
+  }
+  if (problems.length) throw new Error(`preflight failed:\n  ${problems.join('\n  ')}`);
+  log('preflight ok: both sides ready, queues in place, schema current, routes and env contract agree');
+}
+
+function writeWeights(root: string, weights: TrafficWeights): void {
+  const def = { ...spillway, dns: { ...spillway.dns, weights } };
+  validateDefinition(def);
+  writeFileSync(join(root, 'deploy/traffic.json'), `${JSON.stringify({ hetzner: weights.hetzner, eks: weights.eks }, null, 2)}\n`);
+  const dnsFile = join(root, OUTPUT_PATHS.dns);
+  mkdirSync(dirname(dnsFile), { recursive: true });
+  writeFileSync(dnsFile, renderDns(def));
+}
+
+async function hold(o: CutoverOptions, step: TrafficWeights): Promise<void> {
+  const until = Date.now() + o.holdS * 1000;
+  do {
+    const status = await readiness(o.urls[o.to]);
+    if (status !== 200) {
+      throw new Error(`${o.to} turned unready at hetzner ${step.hetzner} / eks ${step.eks} (${status}); roll back with --to ${other(o.to)}`);
+    }
+    await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, until - Date.now()))));
+  } while (Date.now() < until);
+}
+
+async function drainOldSide(o: CutoverOptions, drivers: Record<Side, QueueDriver>): Promise<void> {
+  const old = other(o.to);
+  const deadline = Date.now() + o.drainTimeoutS * 1000;
+  for (;;) {
+    const depths = await Promise.all(LANES.map((lane) => drivers[old].depth(lane)));
+    const left = depths.reduce((n, d) => n + pendingDeliveries(d), 0);
+    log(`${old} queues: ${left} deliveries left`);
+    if (left === 0) return;
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  log(`${old} queues did not empty in ${o.drainTimeoutS} s: moving the rest to ${o.to}`);
+  for (const lane of LANES) await moveLane(lane, drivers[old], drivers[o.to], { concurrency: 8, timeoutS: o.drainTimeoutS, log });
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  let o: CutoverOptions;
+  try {
+    o = parseCutoverArgs(argv, process.env);
+  } catch (err) {
+    process.stderr.write(`cutover: ${(err as Error).message}\n\n${HELP}\n`);
+    process.exit(2);
+  }
+  const root = o.root ?? ROOT;
+  const current = JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8')) as TrafficWeights;
+  const config = loadConfig();
+  const drivers = { hetzner: createQueueDriver({ ...config, queueDriver: DRIVER.hetzner }), eks: createQueueDriver({ ...config, queueDriver: DRIVER.eks }) };
+  try {
+    await Promise.all(Object.values(drivers).map((d) => d.waitUntilConnected(5000)));
+    await preflight(o, drivers, config);
+    const plan = plannedWeights(current, o.to, o.steps);
+    log(`now hetzner ${current.hetzner} / eks ${current.eks}; plan: ${plan.map((w) => `hetzner ${w.hetzner} / eks ${w.eks}`).join(' -> ')}`);
+    if (o.dryRun) {
+      log('dry run: nothing changed');
+      return;
+    }
+    for (const step of plan) {
+      writeWeights(root, step);
+      const apply = o.apply ?? 'terraform -chdir=deploy/dns apply -auto-approve';
+      execSync(apply, { cwd: root, stdio: 'inherit', env: { ...process.env, SPILLWAY_WEIGHT_HETZNER: String(step.hetzner), SPILLWAY_WEIGHT_EKS: String(step.eks) } });
+      log(`applied hetzner ${step.hetzner} / eks ${step.eks}; holding ${o.holdS} s`);
+      await hold(o, step);
+    }
+    await drainOldSide(o, drivers);
+    if (o.scaleDown) {
+      execSync(o.scaleDown, { cwd: root, stdio: 'inherit' });
+      log(`${other(o.to)} workers scaled down`);
+    } else {
+      log(`now scale ${other(o.to)}'s workers down (e.g. docker compose stop worker, or set the KEDA ScaledObject's paused-replicas to 0)`);
+    }
+    log(`done: all traffic on ${o.to}, ${other(o.to)} queues empty`);
+  } finally {
+    await Promise.all(Object.values(drivers).map((d) => d.close()));
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`cutover: ${(err as Error).message}\n`);
+  process.exit(1);
+});
