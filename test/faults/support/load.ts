@@ -22,7 +22,7 @@ export class Load {
 
   constructor(
     private readonly targets: () => string[],
-    private readonly options: { concurrency: number; maxEvents: number; maxMs: number; type?: string; priority?: string },
+    private readonly options: { concurrency: number; maxEvents: number; maxMs: number; type?: string; priority?: string; headers?: Record<string, string> },
   ) {}
 
   start(): this {
@@ -50,7 +50,7 @@ export class Load {
       if (this.options.priority) body.priority = this.options.priority;
       const res = await fetch(`${base}/v1/events`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...this.options.headers },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(5000),
       });
