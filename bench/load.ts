@@ -49,7 +49,7 @@ export function batchBody(size: number, types: (j: number) => string): string {
   return `{"events":[${Array.from({ length: size }, (_, j) => eventBody(types(j))).join(',')}]}`;
 }
 
-function defaultType(i: number): string {
+export function defaultType(i: number): string {
   if (i === 3 || i === 7) return 'payment.captured';
   if (i === 5 || i === 8) return 'analytics.page_viewed';
   return 'order.created';

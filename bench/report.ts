@@ -46,6 +46,7 @@ export function ratios(summary: ServerFigures[]): Ratios {
 function lossCell(s: ServerFigures & { lostAllRounds?: number }): string {
   if (!s.loss) return 'n/a (stores nothing)';
   const exact = s.loss.measuredExact ? 'exact' : 'NOT exact';
+  if (s.sqs) return `${s.loss.acked} / ${s.loss.stored} rows / ${s.lostAllRounds ?? s.loss.lost} (${exact})`;
   return `${s.loss.acked} / ${s.loss.stored} in ${s.loss.jobs} jobs / ${s.lostAllRounds ?? s.loss.lost} (${exact})`;
 }
 
@@ -59,7 +60,7 @@ export function markdown(result: HttpBenchResult, args: BenchArgs, at: string, m
     `autocannon, ${args.connections} connections, ~300-byte event, ${args.warmup} s warm-up, then ~${args.duration} s measured` +
       ` (an exact request count), ${args.rounds} round(s), median round shown; driver ${args.driver}; Redis AOF ${args.aof ? 'on' : 'off'}.`,
     '',
-    '| server | rps | p50 ms | p99 ms | errors | RSS peak MB | CPU ms per 1k requests (server + redis) | 2xx / in broker / lost |',
+    `| server | rps | p50 ms | p99 ms | errors | RSS peak MB | CPU ms per 1k requests (server + ${args.driver === 'sqs' ? 'its broker: fauxqs or redis' : 'redis'}) | 2xx / in broker / lost |`,
     '|---|---:|---:|---:|---:|---:|---:|---|',
     ...result.summary.map(
       (s) =>
@@ -75,6 +76,7 @@ export function markdown(result: HttpBenchResult, args: BenchArgs, at: string, m
   if (absorber) {
     lines.push(`- absorber p99: **${fmt(absorber.p99, 1)} ms** (goal <= 20), RSS peak **${fmt(absorber.rssPeakMb)} MB** (goal <= 150)`);
   }
+  if (absorber?.sqs) lines.push('', ...sqsLines(absorber.sqs));
   lines.push(
     '',
     '"2xx / in broker / lost": answers over warm-up and measured window, events counted inside the jobs in Redis',
@@ -86,6 +88,27 @@ export function markdown(result: HttpBenchResult, args: BenchArgs, at: string, m
     '',
   );
   return lines.join('\n');
+}
+
+/** SQS API calls of the absorber's median round, counted by the emulator (bench/sqs/emulator.ts). */
+function sqsLines(sqs: NonNullable<ServerFigures['sqs']>): string[] {
+  return [
+    `SQS API calls, absorber (median round), counted by the emulator from absorber start until one worker (WORKER_CONCURRENCY`,
+    `per lane as --concurrency) had drained every event into Postgres (${sqs.drainSeconds.toFixed(1)} s after the load stopped):`,
+    '',
+    `- send + receive + delete: **${sqs.corePerEvent.toFixed(3)} calls per event** (one call per step per event would be 3.0)`,
+    `- every SQS/S3 call (startup, readiness, heartbeats included): ${sqs.allPerEvent.toFixed(3)} per event; duplicate effects: ${sqs.duplicates}`,
+    '',
+    '| call | count |',
+    '|---|---:|',
+    ...Object.entries(sqs.calls)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `| ${k} | ${v} |`),
+    '',
+    'With SQS, "in broker" is processed_events rows of the run\'s own event types after the drain (a queue cannot be',
+    'read without consuming it); "exact": the measured window\'s own types have exactly as many rows as it got 2xx answers.',
+    'The naive peer is the BullMQ one the issue names, on the bench\'s redis-server, in the same run.',
+  ];
 }
 
 export function writeHttpResults(result: HttpBenchResult, args: BenchArgs, m: ReturnType<typeof machine>): string[] {

@@ -7,8 +7,11 @@ export interface ServerSpec {
   label: string;
   script: string;
   env(redisUrl: string, port: number): Record<string, string>;
-  /** What the loss check counts in Redis: events inside jobs, one job per event, or nothing. */
-  stores: 'events' | 'jobs' | 'nothing';
+  /**
+   * What the loss check counts: events inside jobs in Redis, one job per event, nothing, or (SQS)
+   * the processed_events rows a worker commits after draining the queues.
+   */
+  stores: 'events' | 'jobs' | 'nothing' | 'ledger';
   nodeArgs?: string[];
 }
 
@@ -39,7 +42,7 @@ export function serverSpecs(driver: string, baselineDist?: string, absorberNodeA
           label: `absorber, earlier build (${baselineDist})`,
           script: join(baselineDist, 'apps/absorber/src/main.js'),
           env: (redisUrl, port) => absorberEnv(driver, redisUrl, port),
-          stores: 'events',
+          stores: driver === 'sqs' ? 'ledger' : 'events',
         },
       ]
     : [];
@@ -50,7 +53,7 @@ export function serverSpecs(driver: string, baselineDist?: string, absorberNodeA
       label: `Spillway absorber (Nest + Fastify, ${driver})`,
       script: 'dist/apps/absorber/src/main.js',
       env: (redisUrl, port) => absorberEnv(driver, redisUrl, port),
-      stores: 'events',
+      stores: driver === 'sqs' ? 'ledger' : 'events',
       nodeArgs: absorberNodeArgs,
     },
     {
@@ -62,6 +65,7 @@ export function serverSpecs(driver: string, baselineDist?: string, absorberNodeA
     },
     {
       key: 'naive',
+      // With --driver sqs too: it is the peer the issue names, and it stays on BullMQ/Redis.
       label: 'naive peer: Nest + Express, @nestjs/bullmq add per request',
       script: 'dist/bench/peers/naive-nest-express.js',
       env: (redisUrl, port) => ({ NODE_ENV: 'production', PORT: String(port), REDIS_URL: redisUrl }),

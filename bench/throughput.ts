@@ -1,14 +1,32 @@
 import { randomBytes } from 'node:crypto';
 import { BenchArgs } from './args';
 import { countAbsorberEvents, countPeerJobs, flushOwnRedis } from './broker-count';
-import { LoadFigures, requestMix, runLoad } from './load';
+import { defaultType, LoadFigures, requestMix, runLoad } from './load';
 import { Child, freePort, sampleRss, sleep, startNode } from './processes';
 import { ABSORBER_PREFIX, ServerSpec } from './servers';
+import { callDelta, CallCounts, ensureQueues, SqsEmulator } from './sqs/fauxqs';
+import { BenchLedger, startWorker, waitForLedger } from './sqs/ledger';
+
+/** What the servers of one run talk to: always a redis-server of the bench's own; with `--driver sqs` also fauxqs and the ledger. */
+export interface Brokers {
+  redis: { url: string; child: Child };
+  sqs?: { emulator: SqsEmulator; ledger: BenchLedger };
+}
+
+/** SQS API calls of one absorber measurement, from absorber start to the worker having drained it. */
+export interface SqsCalls {
+  calls: CallCounts;
+  /** SendMessage(Batch) + ReceiveMessage + DeleteMessage(Batch), per event that went through the queues. */
+  corePerEvent: number;
+  allPerEvent: number;
+  drainSeconds: number;
+  duplicates: number;
+}
 
 export interface LossCheck {
   /** 2xx answers over warm-up and measured window. */
   acked: number;
-  /** Events found in the broker afterwards (read from Redis), and the jobs that carry them. */
+  /** Events found in the broker afterwards (read from Redis; with SQS: processed_events rows after a worker drained the queues), and the jobs that carry them (SQS: 0, not counted). */
   stored: number;
   jobs: number;
   /** Acknowledged but not in the broker: must be 0. */
@@ -33,6 +51,7 @@ export interface ServerFigures extends LoadFigures {
   cpuMsPer1k?: { server: number; redis: number };
   /** The measured window on the monotonic clock (µs), which V8's CPU profiles also use. */
   windowUs: [number, number];
+  sqs?: SqsCalls;
 }
 
 async function stored(spec: ServerSpec, redisUrl: string): Promise<{ events: number; jobs: number }> {
@@ -48,39 +67,76 @@ async function stored(spec: ServerSpec, redisUrl: string): Promise<{ events: num
  * One server, one process: start it, warm up for `warmup` seconds, then send exactly as many
  * requests as the warm-up rate fills `duration` seconds with (so every answer is counted and the
  * broker must hold exactly that many more events), sampling its RSS meanwhile.
+ * SQS (`stores: 'ledger'`): fresh queues per measurement; warm-up and measured window use event
+ * types of their own; after the window the absorber stops and one worker drains the queues into
+ * Postgres, where the rows of each type are counted. The emulator counts every API call meanwhile.
  */
-export async function measureServer(
-  spec: ServerSpec,
-  args: BenchArgs,
-  redis: { url: string; child: Child },
-  nodeArgs: string[] = [],
-): Promise<ServerFigures> {
-  const redisUrl = redis.url;
+export async function measureServer(spec: ServerSpec, args: BenchArgs, brokers: Brokers, nodeArgs: string[] = []): Promise<ServerFigures> {
+  const redisUrl = brokers.redis.url;
+  const sqs = spec.stores === 'ledger' ? brokers.sqs : undefined;
+  if (spec.stores === 'ledger' && !sqs) throw new Error(`${spec.key} needs the SQS emulator`);
   await flushOwnRedis(redisUrl);
+  const run = randomBytes(4).toString('hex');
   const port = await freePort();
-  const child = startNode(spec.key, spec.script, spec.env(redisUrl, port), [...(spec.nodeArgs ?? []), ...nodeArgs]);
+  const sqsEnv: Record<string, string> = sqs ? { SQS_ENDPOINT: sqs.emulator.url, QUEUE_PREFIX: `bench-${run}` } : {};
+  if (sqs) await ensureQueues(sqsEnv);
+  const env = { ...spec.env(redisUrl, port), ...sqsEnv };
+  const brokerChild = sqs ? sqs.emulator.child : brokers.redis.child;
+  const callsAtStart = sqs ? await sqs.emulator.counts() : {};
+  const child = startNode(spec.key, spec.script, env, [...(spec.nodeArgs ?? []), ...nodeArgs]);
+  // Event types per phase (SQS only; the suffix keeps LANE_ROUTES' `payment.*` and `analytics.*` matching).
+  const phaseTypes = (phase: string) => (i: number) => (sqs ? `${defaultType(i)}.${phase}${run}` : defaultType(i));
+  const typesOf = (phase: string) => [...new Set(Array.from({ length: 10 }, (_, i) => phaseTypes(phase)(i)))];
+  let worker: Child | undefined;
   try {
     await child.waitForPort(port);
     const url = `http://127.0.0.1:${port}`;
-    const requests = requestMix(randomBytes(4).toString('hex'), undefined, args.batch ?? 1);
-    const warm = await runLoad({ url, connections: args.connections, requests, duration: args.warmup });
+    const warm = await runLoad({ url, connections: args.connections, requests: requestMix(`${run}w`, phaseTypes('w'), args.batch ?? 1), duration: args.warmup });
     await sleep(500);
     const before = await stored(spec, redisUrl);
     const amount = Math.max(args.connections * 10, Math.round(warm.warmRps * args.duration));
     const rss = sampleRss(child);
-    const cpuBefore = [child.cpuSeconds(), redis.child.cpuSeconds()];
+    const cpuBefore = [child.cpuSeconds(), brokerChild.cpuSeconds()];
     const windowStart = Number(process.hrtime.bigint() / 1000n);
+    const requests = requestMix(`${run}m`, phaseTypes('m'), args.batch ?? 1);
     const measured = await runLoad({ url, connections: args.connections, requests, amount, maxSeconds: args.duration * 3 + 10 });
     const windowUs: [number, number] = [windowStart, Number(process.hrtime.bigint() / 1000n)];
-    const cpuAfter = [child.cpuSeconds(), redis.child.cpuSeconds()];
+    const cpuAfter = [child.cpuSeconds(), brokerChild.cpuSeconds()];
     const rssPeakMb = rss.stop();
     const perK = (i: number) => (((cpuAfter[i] ?? NaN) - (cpuBefore[i] ?? NaN)) * 1e6) / Math.max(measured.requests, 1);
     const cpuMsPer1k = { server: perK(0), redis: perK(1) };
     await sleep(200);
-    const after = await stored(spec, redisUrl);
     const figures: ServerFigures = { key: spec.key, label: spec.label, ...measured, warmupRps: warm.rps, rssPeakMb, cpuMsPer1k, windowUs };
-    if (spec.stores !== 'nothing') {
-      const acked = warm.ok2xx + measured.ok2xx;
+    const acked = warm.ok2xx + measured.ok2xx;
+    if (sqs) {
+      // Stop the absorber first (its last group-commit sends finish in the graceful drain), then drain.
+      await child.stop();
+      const drainStart = performance.now();
+      worker = await startWorker(env, args.concurrency);
+      await waitForLedger(sqs.ledger, [...typesOf('w'), ...typesOf('m')], acked);
+      const drainSeconds = (performance.now() - drainStart) / 1000;
+      await worker.stop();
+      const calls = callDelta(await sqs.emulator.counts(), callsAtStart);
+      const n = (...names: string[]) => names.reduce((sum, k) => sum + (calls[k] ?? 0), 0);
+      const core = n('SendMessage', 'SendMessageBatch', 'ReceiveMessage', 'DeleteMessage', 'DeleteMessageBatch');
+      const all = Object.values(calls).reduce((a, b) => a + b, 0);
+      const w = await sqs.ledger.counts(typesOf('w'));
+      const m = await sqs.ledger.counts(typesOf('m'));
+      const processed = w.processed + m.processed;
+      // Per event that went through the queues: answered ones, plus the few whose answer the warm-up's clock cut off.
+      const events = Math.max(acked, processed, 1);
+      figures.sqs = { calls, corePerEvent: core / events, allPerEvent: all / events, drainSeconds, duplicates: w.duplicates + m.duplicates };
+      figures.loss = {
+        acked,
+        stored: processed,
+        jobs: 0,
+        lost: Math.max(0, acked - processed),
+        unansweredAtCutoff: Math.max(0, processed - acked),
+        measuredExact: !measured.cutShort && m.processed === measured.ok2xx && m.stored === m.processed && m.duplicates === 0,
+      };
+      await sqs.ledger.cleanUp([...typesOf('w'), ...typesOf('m')], run);
+    } else if (spec.stores !== 'nothing') {
+      const after = await stored(spec, redisUrl);
       figures.loss = {
         acked,
         stored: after.events,
@@ -92,6 +148,7 @@ export async function measureServer(
     }
     return figures;
   } finally {
+    await worker?.stop();
     await child.stop();
   }
 }
@@ -106,18 +163,19 @@ export interface HttpBenchResult {
 export async function runHttpBench(
   args: BenchArgs,
   specs: ServerSpec[],
-  redis: { url: string; child: Child },
+  brokers: Brokers,
   log: (line: string) => void,
 ): Promise<HttpBenchResult> {
   const rounds: Record<string, ServerFigures[]> = {};
   for (let round = 1; round <= args.rounds; round++) {
     for (const spec of specs) {
       log(`round ${round}/${args.rounds}: ${spec.label} ...`);
-      const figures = await measureServer(spec, args, redis);
+      const figures = await measureServer(spec, args, brokers);
       log(
         `  ${Math.round(figures.rps)} rps, p50 ${figures.p50} ms, p99 ${figures.p99} ms, ${figures.errors} errors` +
           (figures.rssPeakMb ? `, RSS peak ${Math.round(figures.rssPeakMb)} MB` : '') +
-          (figures.cpuMsPer1k ? `, CPU per 1k requests ${Math.round(figures.cpuMsPer1k.server)} ms + redis ${Math.round(figures.cpuMsPer1k.redis)} ms` : '') +
+          (figures.cpuMsPer1k ? `, CPU per 1k requests ${Math.round(figures.cpuMsPer1k.server)} ms + broker ${Math.round(figures.cpuMsPer1k.redis)} ms` : '') +
+          (figures.sqs ? `, SQS calls per event ${figures.sqs.corePerEvent.toFixed(3)} (drained in ${figures.sqs.drainSeconds.toFixed(1)} s)` : '') +
           (figures.loss
             ? `; acked ${figures.loss.acked}, in broker ${figures.loss.stored} (${figures.loss.jobs} jobs), lost ${figures.loss.lost}` +
               (figures.loss.measuredExact ? ', measured window exact' : ', measured window NOT exact')

@@ -1,13 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
-import { Lane } from '../libs/config/src';
-import { QUEUE_DRIVER, SqsDriver } from '../libs/queue/src';
-import { startAbsorber, startWorker } from '../test/support/apps';
-import { ensureSqsQueues } from '../test/support/drivers';
-import { testConfig, uniquePrefix, waitFor } from '../test/support/env';
-import { Ledger } from '../test/support/ledger';
-import { freePort } from '../test/support/redis-server';
+import { Lane } from '../../libs/config/src';
+import { QUEUE_DRIVER, SqsDriver } from '../../libs/queue/src';
+import { startAbsorber, startWorker } from '../../test/support/apps';
+import { ensureSqsQueues } from '../../test/support/drivers';
+import { testConfig, uniquePrefix, waitFor } from '../../test/support/env';
+import { Ledger } from '../../test/support/ledger';
+import { freePort } from '../../test/support/redis-server';
 
 /**
  * SQS API calls per event, end to end (send + receive + delete, and everything else counted
@@ -78,7 +78,7 @@ it(`measures SQS API calls per event for ${EVENTS} events`, async () => {
     const all = Object.values(calls).reduce((a, b) => a + b, 0);
     const perEvent = core / EVENTS;
     const report = [
-      `# SQS API calls per event (fauxqs ${JSON.parse(readFileSync(join(__dirname, '..', 'node_modules', 'fauxqs', 'package.json'), 'utf8')).version})`,
+      `# SQS API calls per event (fauxqs ${JSON.parse(readFileSync(join(__dirname, '..', '..', 'node_modules', 'fauxqs', 'package.json'), 'utf8')).version})`,
       '',
       `Measured ${new Date().toISOString()} by \`npm run bench:sqs-calls\` (EVENTS=${EVENTS}, CONCURRENCY=${CONCURRENCY}).`,
       `${EVENTS} single-event POSTs (10% critical FIFO over 200 keys, 60% normal, 30% low) from ${CONCURRENCY} concurrent`,
