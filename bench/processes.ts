@@ -128,13 +128,13 @@ export function sampleRss(child: Child, everyMs = 250): { stop(): number | undef
 
 /**
  * A redis-server of the bench's own on a free port (the shared one on 6379 is never flushed),
- * with AOF as the production compose file sets it (appendfsync everysec) unless `aof` is false.
+ * with AOF as the production compose file sets it (appendfsync always) unless `aof` is false.
  */
 export async function startRedis(aof: boolean): Promise<{ child: Child; url: string; port: number; stop(): Promise<void> }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'spillway-bench-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
-  args.push('--appendonly', aof ? 'yes' : 'no', '--appendfsync', 'everysec');
+  args.push('--appendonly', aof ? 'yes' : 'no', '--appendfsync', 'always');
   const child = new Child('redis-server', spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   await child.waitForPort(port, 10_000);
   return {

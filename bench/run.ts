@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     process.exit(130);
   });
   const redis = await startRedis(args.aof);
-  log(`own redis-server on ${redis.url} (AOF ${args.aof ? 'everysec' : 'off'}); 2 CPUs shared, compare within this run only`);
+  log(`own redis-server on ${redis.url} (AOF ${args.aof ? 'appendfsync always' : 'off'}); 2 CPUs shared, compare within this run only`);
   // The naive peer stays on BullMQ, so Redis runs with either driver.
   const brokers: Brokers = { redis };
   try {
