@@ -45,7 +45,11 @@ describe('npm run dev (the newcomer’s first command)', () => {
     dev.stderr!.on('data', (d) => (output += d));
 
     const base = `http://127.0.0.1:${port}`;
-    await waitFor('the stack to be ready', async () => (await fetch(`${base}/health/ready`)).ok, 150_000, 500);
+    // If the launcher gives up, say so at once with what it printed, rather than after the timeout.
+    const exited = new Promise<never>((_, reject) => dev.on('exit', (code) => reject(new Error(`npm run dev exited (${code})`))));
+    await Promise.race([waitFor('the stack to be ready', async () => (await fetch(`${base}/health/ready`)).ok, 150_000, 500), exited]).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- npm run dev printed (last 4 KB):\n${output.slice(-4096)}`);
+    });
     const ids: string[] = [];
     for (const lane of LANES) {
       const res = await fetch(`${base}/v1/events`, {
