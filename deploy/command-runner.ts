@@ -15,3 +15,28 @@ export const spawnRunner: Runner = (cmd, args, opts = {}) => {
   const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: opts.inherit ? 'inherit' : 'pipe' });
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
 };
+
+/**
+ * The start both deploy commands share: --help, unknown flags (exit 2), then re-render the outputs so
+ * what is applied is what the definition says. Returns an exit code to stop with, or undefined to go on.
+ */
+export function startDeploy(
+  command: string,
+  help: string,
+  args: string[],
+  flags: string[],
+  log: (l: string) => void,
+  render: (log: (l: string) => void) => number,
+): number | undefined {
+  if (args.includes('--help') || args.includes('-h')) {
+    log(help);
+    return 0;
+  }
+  const unknown = args.filter((a) => !flags.includes(a));
+  if (unknown.length) {
+    log(`${command}: unknown option ${unknown.join(' ')}; see --help`);
+    return 2;
+  }
+  const status = render(log);
+  return status === 0 ? undefined : status;
+}

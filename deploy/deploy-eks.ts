@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { Runner, spawnRunner } from './command-runner';
+import { Runner, spawnRunner, startDeploy } from './command-runner';
 import { OUTPUT_PATHS, ROOT } from './outputs';
 import { spillway } from './spillway';
 import { synth } from './synth';
@@ -37,18 +37,9 @@ export function deployEks(
   // Tests pass a no-op so they never rewrite the committed outputs.
   render: (log: (l: string) => void) => number = (l) => synth([], l),
 ): number {
-  if (args.includes('--help') || args.includes('-h')) {
-    log(HELP);
-    return 0;
-  }
-  const unknown = args.filter((a) => a !== '--dry-run');
-  if (unknown.length) {
-    log(`deploy:eks: unknown option ${unknown.join(' ')}; see --help`);
-    return 2;
-  }
+  const stop = startDeploy('deploy:eks', HELP, args, ['--dry-run'], log, render);
+  if (stop !== undefined) return stop;
   const dryRun = args.includes('--dry-run');
-  const synthStatus = render(log);
-  if (synthStatus !== 0) return synthStatus;
 
   const file = join(ROOT, OUTPUT_PATHS.manifests);
   const ctx = run('kubectl', ['config', 'current-context']);

@@ -2,7 +2,7 @@
 // against DOCKER_HOST (the local engine when unset).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Runner, spawnRunner } from './command-runner';
+import { Runner, spawnRunner, startDeploy } from './command-runner';
 import { envFileNames, hetznerSecretNames, OUTPUT_PATHS, ROOT } from './outputs';
 import { spillway } from './spillway';
 import { synth } from './synth';
@@ -47,17 +47,8 @@ export function deployHetzner(
   // Tests pass a no-op so they never rewrite the committed outputs.
   render: (log: (l: string) => void) => number = (l) => synth([], l),
 ): number {
-  if (args.includes('--help') || args.includes('-h')) {
-    log(HELP);
-    return 0;
-  }
-  const unknown = args.filter((a) => a !== '--dry-run' && a !== '--tls');
-  if (unknown.length) {
-    log(`deploy:hetzner: unknown option ${unknown.join(' ')}; see --help`);
-    return 2;
-  }
-  const synthStatus = render(log);
-  if (synthStatus !== 0) return synthStatus;
+  const stop = startDeploy('deploy:hetzner', HELP, args, ['--dry-run', '--tls'], log, render);
+  if (stop !== undefined) return stop;
 
   const target = process.env.DOCKER_HOST || 'the local Docker engine';
   const profile = args.includes('--tls') ? ['--profile', 'tls'] : [];
