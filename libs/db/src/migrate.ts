@@ -22,10 +22,19 @@ export async function runMigrationsLocked(dataSource: DataSource): Promise<strin
   }
 }
 
-/** True once every known migration is applied; workers wait for this instead of migrating. */
+/**
+ * True once every known migration is applied; workers wait for this instead of migrating. Read-only
+ * on purpose: TypeORM's showMigrations() creates the migrations table, and a worker doing that while
+ * the absorber migrates a fresh database under the lock breaks the absorber's CREATE TABLE.
+ */
 export async function schemaIsCurrent(dataSource: DataSource): Promise<boolean> {
+  const table = dataSource.options.migrationsTableName ?? 'migrations';
   try {
-    return !(await dataSource.showMigrations());
+    const [{ present }] = await dataSource.query('SELECT to_regclass($1) IS NOT NULL AS present', [table]);
+    if (!present) return false;
+    const rows: { name: string }[] = await dataSource.query(`SELECT name FROM "${table}"`);
+    const applied = new Set(rows.map((r) => r.name));
+    return dataSource.migrations.every((m) => applied.has(m.name ?? m.constructor.name));
   } catch {
     return false;
   }
