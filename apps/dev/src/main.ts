@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { ChildProcess, fork } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../../libs/config/src';
 import { SqsDriver } from '../../../libs/queue/src';
 import { importEsm } from './esm-import';
+import { postgresUser, reachable } from './run-as-root';
 
 /**
  * `npm run dev`: the whole stack in one terminal, nothing installed: fauxqs (SQS + S3) inside this
@@ -15,9 +17,19 @@ import { importEsm } from './esm-import';
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
 const DIST = join(ROOT, 'dist');
 const env = process.env;
-const dataDir = resolve(ROOT, env.DEV_DATA_DIR ?? '.dev-data');
+const dataDir = chooseDataDir();
 const pgPort = Number(env.DEV_PG_PORT ?? 54329);
 const sqsPort = Number(env.DEV_SQS_PORT ?? 4566);
+
+/**
+ * `.dev-data` in the checkout, unless DEV_DATA_DIR says otherwise. As root, Postgres runs as the
+ * postgres user; a checkout it cannot reach (under /root, say) gets its data under /var/tmp instead.
+ */
+function chooseDataDir(): string {
+  if (env.DEV_DATA_DIR) return resolve(ROOT, env.DEV_DATA_DIR);
+  if (process.getuid?.() !== 0 || reachable(ROOT, postgresUser())) return join(ROOT, '.dev-data');
+  return join('/var/tmp', `spillway-dev-data-${createHash('sha256').update(ROOT).digest('hex').slice(0, 8)}`);
+}
 
 const children = new Map<string, ChildProcess>();
 let stopping = false;

