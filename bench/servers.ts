@@ -28,9 +28,6 @@ export function absorberEnv(driver: string, redisUrl: string, port: number): Rec
     INGEST_API_KEYS: `another-tenant-key,${API_KEY}`,
     LANE_ROUTES,
     LOG_LEVEL: 'info',
-    // The migrations are already applied in the shared database; this takes the advisory lock and
-    // finds nothing to do, exactly as a production start does.
-    RUN_MIGRATIONS: 'true',
   };
 }
 

@@ -80,8 +80,9 @@ describe('EKS workloads', () => {
     expect(find('ConfigMap', `${name}-env`).data.SHUTDOWN_TIMEOUT_MS).toBe('25000');
   });
 
-  it('worker env turns migrations off and names its lanes', () => {
-    expect(find('ConfigMap', 'worker-env').data).toMatchObject({ RUN_MIGRATIONS: 'false', WORKER_LANES: 'critical,normal,low', QUEUE_DRIVER: 'sqs' });
+  it('worker env names its lanes (no app migrates, so no RUN_MIGRATIONS)', () => {
+    expect(find('ConfigMap', 'worker-env').data).toMatchObject({ WORKER_LANES: 'critical,normal,low', QUEUE_DRIVER: 'sqs' });
+    expect(find('ConfigMap', 'worker-env').data.RUN_MIGRATIONS).toBeUndefined();
   });
 
   it('IRSA role on the ServiceAccount', () => {

@@ -34,7 +34,7 @@ describe('rendered docker-compose.yml', () => {
     const s = file.services;
     expect(s.absorber.command).toEqual(['node', 'dist/apps/absorber/src/main.js']);
     expect(s.worker.command).toEqual(['node', 'dist/apps/worker/src/main.js']);
-    expect(s.worker.environment.RUN_MIGRATIONS).toBe('false');
+    expect(s.worker.environment.RUN_MIGRATIONS).toBeUndefined();
     expect(s.absorber.build).toBe('.');
     expect(s.worker.healthcheck.test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
     expect(s.worker.healthcheck.test[3]).toContain('http://127.0.0.1:8081/health/ready');

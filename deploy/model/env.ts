@@ -14,7 +14,6 @@ export const DERIVED_ENV = [
   'PORT',
   'WORKER_HEALTH_PORT',
   'WORKER_LANES',
-  'RUN_MIGRATIONS',
   'QUEUE_PREFIX',
   'LANE_ROUTES',
   'MAX_ATTEMPTS',
@@ -38,8 +37,6 @@ function derivedEnv(def: SpillwayDefinition, svc: ServiceSpec, target: TargetNam
   } else {
     env.WORKER_HEALTH_PORT = String(svc.port);
     env.WORKER_LANES = (svc.lanes ?? []).join(',');
-    // Migrations belong to the absorber (under an advisory lock); workers wait for them.
-    env.RUN_MIGRATIONS = 'false';
   }
   return env;
 }

@@ -9,7 +9,7 @@ export function uniquePrefix(name: string): string {
 export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
-  return { ...base, LOG_LEVEL: 'warn', RUN_MIGRATIONS: 'false', ...overrides };
+  return { ...base, LOG_LEVEL: 'warn', ...overrides };
 }
 
 export function testConfig(overrides: Record<string, string> = {}): SpillwayConfig {

@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, SpillwayConfig } from '../../../libs/config/src';
-import { DbModule } from '../../../libs/db/src';
 import { HealthModule } from '../../../libs/health/src';
 import { createIdempotencyStore, IDEMPOTENCY_STORE, IdempotencyStore, QueueModule } from '../../../libs/queue/src';
 import { ApiKeyGuard } from './ingest/api-key.guard';
@@ -14,7 +13,9 @@ export class AbsorberModule {
   static forRoot(config: SpillwayConfig): DynamicModule {
     return {
       module: AbsorberModule,
-      imports: [ConfigModule.forRoot(config), QueueModule.forRoot(config), DbModule.forRoot(config), HealthModule],
+      // No database module: the absorber holds events in the broker only, so it starts, stays ready
+      // and answers 202 while Postgres is down (migrations are their own step: npm run migrate).
+      imports: [ConfigModule.forRoot(config), QueueModule.forRoot(config), HealthModule.forApp('absorber')],
       controllers: [IngestController],
       providers: [
         IngestService,

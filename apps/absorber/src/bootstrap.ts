@@ -1,8 +1,6 @@
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DataSource } from 'typeorm';
 import { SpillwayConfig } from '../../../libs/config/src';
-import { runMigrationsLocked } from '../../../libs/db/src';
 import { createLogger, PinoNestLogger } from '../../../libs/health/src';
 import { AbsorberModule } from './absorber.module';
 import { BodyErrorsFilter } from './ingest/body-errors.filter';
@@ -24,9 +22,5 @@ export async function createAbsorber(config: SpillwayConfig): Promise<NestFastif
     rawBody: config.hmacSecrets.length > 0,
   });
   app.useGlobalFilters(new BodyErrorsFilter(config.bodyLimitBytes, app.get(HttpAdapterHost).httpAdapter));
-  if (config.runMigrations) {
-    const applied = await runMigrationsLocked(app.get(DataSource));
-    if (applied.length) logger.info({ applied }, 'migrations applied');
-  }
   return app;
 }

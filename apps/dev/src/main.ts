@@ -40,7 +40,7 @@ function say(line: string): void {
 }
 
 /** Children run detached (own process group): Ctrl-C reaches only this launcher, which stops them in order. */
-function start(name: string, script: string, extraEnv: Record<string, string>, preload: string[] = []): ChildProcess {
+function start(name: string, script: string, extraEnv: Record<string, string>, preload: string[] = [], oneShot = false): ChildProcess {
   const child = fork(script, [], {
     env: { ...env, ...extraEnv },
     execArgv: preload.flatMap((p) => ['-r', p]),
@@ -52,7 +52,7 @@ function start(name: string, script: string, extraEnv: Record<string, string>, p
   child.stderr!.on('data', (c: Buffer) => process.stderr.write(prefix(c)));
   child.on('exit', (code, signal) => {
     children.delete(name);
-    if (!stopping) {
+    if (!stopping && !oneShot) {
       say(`${name} exited unexpectedly (${signal ?? code}); stopping everything`);
       void stop(1);
     }
@@ -82,6 +82,13 @@ async function stop(code: number): Promise<void> {
   process.exit(code);
 }
 
+/** `npm run migrate` from the build, against the embedded Postgres; its output is shown as [migrate]. */
+async function migrate(appEnv: Record<string, string>): Promise<void> {
+  const child = start('migrate', join(DIST, 'libs/db/src/migrate.js'), appEnv, [], true);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`npm run migrate failed (exit ${code}); see its output above`);
+}
+
 async function main(): Promise<void> {
   process.on('SIGINT', () => (stopping ? process.exit(1) : void stop(0)));
   process.on('SIGTERM', () => void stop(0));
@@ -109,6 +116,10 @@ async function main(): Promise<void> {
   await driver.ensureQueues();
   await driver.close();
   say(`queues ready: ${appEnv.QUEUE_PREFIX}-critical.fifo, -normal, -low (+ -dlq twins)`);
+
+  // The apps never migrate themselves: the schema is its own step, as on both deploy targets.
+  await migrate(appEnv);
+  say('schema up to date (npm run migrate)');
 
   const guard = [join(__dirname, 'exit-with-parent.js')];
   const absorber = start('absorber', join(DIST, 'apps/absorber/src/main.js'), appEnv, guard);

@@ -17,7 +17,7 @@ export class WorkerModule {
   static forRoot(config: SpillwayConfig, handlers: Type[] = HANDLERS): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), QueueModule.forRoot(config), DbModule.forRoot(config), HealthModule, DiscoveryModule],
+      imports: [ConfigModule.forRoot(config), QueueModule.forRoot(config), DbModule.forRoot(config), HealthModule.forApp('worker'), DiscoveryModule],
       providers: [...handlers, HandlerRegistry, DeliveryProcessor, LaneConsumers],
     };
   }

@@ -44,6 +44,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ INGEST_API_KEYS: 'sha256:xyz' })).toThrow(/64 hex digits/);
   });
 
+  it('refuses RUN_MIGRATIONS=true: the apps no longer migrate, npm run migrate does', () => {
+    expect(() => loadConfig({ RUN_MIGRATIONS: 'true' })).toThrow(/RUN_MIGRATIONS: the apps no longer migrate at start; run `npm run migrate`/);
+    expect(() => loadConfig({ RUN_MIGRATIONS: 'false' })).not.toThrow();
+  });
+
   it('reads per-lane concurrency as one number or lane=n pairs', () => {
     expect(loadConfig({ WORKER_CONCURRENCY: '8' }).workerConcurrency).toEqual({ critical: 8, normal: 8, low: 8 });
     expect(loadConfig({ WORKER_CONCURRENCY: 'critical=16,low=1' }).workerConcurrency).toEqual({ critical: 16, normal: 4, low: 1 });

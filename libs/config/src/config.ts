@@ -40,7 +40,6 @@ export interface SpillwayConfig {
   leaseMs: number;
   enqueueTimeoutMs: number;
   bodyLimitBytes: number;
-  runMigrations: boolean;
   /** Pause between readiness turning false and the listener closing (Kubernetes endpoint removal). */
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
@@ -109,10 +108,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
     leaseMs: r.int('LEASE_MS', 30_000, 1000, 43_200_000),
     enqueueTimeoutMs: r.int('ENQUEUE_TIMEOUT_MS', 1000, 10, 60_000),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
-    runMigrations: r.bool('RUN_MIGRATIONS', true),
     shutdownDelayMs: r.int('SHUTDOWN_DELAY_MS', 0, 0, 600_000),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 25_000, 1000, 3_600_000),
   };
+  // The apps used to migrate at start when this was true; now `npm run migrate` is its own step,
+  // and a deployment that still counts on the old behaviour must hear so rather than run unmigrated.
+  if (r.bool('RUN_MIGRATIONS', false)) {
+    r.problems.push('RUN_MIGRATIONS: the apps no longer migrate at start; run `npm run migrate` before them and unset RUN_MIGRATIONS');
+  }
   if (r.problems.length) throw new ConfigError(r.problems);
   return config;
 }

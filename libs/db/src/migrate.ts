@@ -40,7 +40,18 @@ export async function schemaIsCurrent(dataSource: DataSource): Promise<boolean> 
   }
 }
 
+const HELP = `Usage: npm run migrate
+
+Applies pending database migrations to DATABASE_URL under an advisory lock, then exits. A one-shot
+step that runs before the apps on every target: the compose service \`migrate\`, the Kubernetes Job
+\`<name>-migrate-<image hash>\`, and \`npm run dev\`. Neither app migrates by itself.
+Exit codes: 0 schema up to date, 1 failed (one line says why), 78 invalid configuration.`;
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
   const config = loadConfigOrExit();
   const dataSource = createDataSource(config);
   await dataSource.initialize();
@@ -54,7 +65,9 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err) => {
-    process.stderr.write(`migrate: ${(err as Error).message}\n`);
+    const code = (err as { code?: string }).code;
+    const hint = code === 'ECONNREFUSED' ? ' (is Postgres running at DATABASE_URL?)' : '';
+    process.stderr.write(`migrate: ${(err as Error).message}${hint}\n`);
     process.exit(1);
   });
 }
