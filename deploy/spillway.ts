@@ -37,7 +37,8 @@ export const spillway: SpillwayDefinition = {
       autoscaling: { min: 5, max: 50, cpuPercent: 70 },
       hetznerReplicas: 1,
       public: true,
-      dependsOn: ['redis', 'postgres'],
+      // The broker only: the absorber starts and answers 202 while Postgres is down or migrating.
+      dependsOn: ['redis'],
     },
     {
       name: 'worker',
@@ -50,8 +51,8 @@ export const spillway: SpillwayDefinition = {
       autoscaling: { min: 1, max: 20, queueDepthPerReplica: 100 },
       hetznerReplicas: 1,
       public: false,
-      // The absorber runs the migrations; workers start once it is healthy.
-      dependsOn: ['redis', 'postgres', 'absorber'],
+      // Workers start once `npm run migrate` has completed (they also wait for the schema themselves).
+      dependsOn: ['redis', 'postgres', 'migrate'],
     },
   ],
   dependencies: {

@@ -38,6 +38,7 @@ describe('Kubernetes schema validation', () => {
     expect(kinds).toEqual([
       'apps/v1 Deployment',
       'autoscaling/v2 HorizontalPodAutoscaler',
+      'batch/v1 Job',
       'external-secrets.io/v1 ExternalSecret',
       'external-secrets.io/v1 SecretStore',
       'keda.sh/v1alpha1 ScaledObject',
@@ -83,6 +84,31 @@ describe('EKS workloads', () => {
   it('worker env names its lanes (no app migrates, so no RUN_MIGRATIONS)', () => {
     expect(find('ConfigMap', 'worker-env').data).toMatchObject({ WORKER_LANES: 'critical,normal,low', QUEUE_DRIVER: 'sqs' });
     expect(find('ConfigMap', 'worker-env').data.RUN_MIGRATIONS).toBeUndefined();
+  });
+
+  it('migrations: a Job per image, locked down, before the workloads, reaching Postgres only', () => {
+    const jobs = docs.filter((d) => d.kind === 'Job');
+    expect(jobs).toHaveLength(1);
+    const job = jobs[0];
+    expect(job.metadata.name).toMatch(/^spillway-migrate-[0-9a-f]{10}$/);
+    const pod = job.spec.template.spec;
+    const c = pod.containers[0];
+    expect(c.command).toEqual(['node', 'dist/libs/db/src/migrate.js']);
+    expect(c.image).toBe(find('Deployment', 'worker').spec.template.spec.containers[0].image);
+    expect(c.env).toEqual([{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'spillway-secrets', key: 'DATABASE_URL' } } }]);
+    expect(c.securityContext).toEqual(find('Deployment', 'worker').spec.template.spec.containers[0].securityContext);
+    expect(pod.restartPolicy).toBe('OnFailure');
+    expect(docs.indexOf(job)).toBeLessThan(docs.findIndex((d) => d.kind === 'Deployment'));
+    const policy = find('NetworkPolicy', 'spillway-migrate').spec;
+    expect(policy.podSelector.matchLabels['app.kubernetes.io/component']).toBe('migrate');
+    expect(policy.ingress).toBeUndefined();
+    expect(policy.egress.map((e: Any) => e.ports[0].port)).toEqual([5432]);
+    // A new image is a new Job (Jobs are immutable); the same image renders the same name.
+    const next = structuredClone(spillway);
+    next.targets.eks.image = `${next.targets.eks.image}-next`;
+    const names = (d: typeof spillway) => manifestObjects(d).filter((o) => o.kind === 'Job').map((o) => (o.metadata as Any).name);
+    expect(names(next)).not.toEqual([job.metadata.name]);
+    expect(names(spillway)).toEqual([job.metadata.name]);
   });
 
   it('IRSA role on the ServiceAccount', () => {

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { SpillwayDefinition } from '../model/definition';
 import { RENDERED_API_VERSION } from './schemas';
+import { migrateConfigMap, migrateJob, migratePolicy } from './migrate-job';
 import { cpuAutoscaler, queueScaler, triggerAuthentication } from './scaling';
 import { externalSecret, secretStore } from './secrets';
 import { baselinePolicies, ingress, servicePolicy, services } from './traffic';
@@ -22,6 +23,8 @@ interface Model {
 export function manifestModels(def: SpillwayDefinition): Model[] {
   const models: Array<Model | undefined> = [namespace(def), serviceAccount(def), secretStore(def), externalSecret(def)];
   models.push(triggerAuthentication(def), ...baselinePolicies(def));
+  // Before the workloads: workers wait for the schema this Job applies.
+  models.push(migrateConfigMap(def), migratePolicy(def), migrateJob(def));
   for (const svc of def.services) {
     models.push(envConfigMap(def, svc), deployment(def, svc), ...services(def, svc), disruptionBudget(def, svc));
     models.push(servicePolicy(def, svc), cpuAutoscaler(def, svc), queueScaler(def, svc));

@@ -3,6 +3,7 @@
 import { ExternalSecret, SecretStore } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1';
 import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { Deployment } from 'kubernetes-models/apps/v1';
+import { Job } from 'kubernetes-models/batch/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
@@ -24,7 +25,7 @@ type ModelClass = new (data: never) => { validate(): void };
 const MODELS: Record<string, ModelClass> = {};
 for (const cls of [
   Namespace, ConfigMap, Service, ServiceAccount, Deployment, HorizontalPodAutoscaler, Ingress, NetworkPolicy,
-  PodDisruptionBudget, ScaledObject, TriggerAuthentication, ExternalSecret, SecretStore,
+  PodDisruptionBudget, Job, ScaledObject, TriggerAuthentication, ExternalSecret, SecretStore,
 ] as unknown as Array<ModelClass & { apiVersion: string; kind: string }>) {
   MODELS[`${cls.apiVersion}/${cls.kind}`] = cls;
 }

@@ -106,8 +106,9 @@ const POSTGRES_PORT = 5432;
 export function servicePolicy(def: SpillwayDefinition, svc: ServiceSpec): NetworkPolicy {
   const vpc: INetworkPolicyPeer[] = [{ ipBlock: { cidr: def.targets.eks.vpcCidr } }];
   const egress: Array<{ to: INetworkPolicyPeer[]; ports: INetworkPolicyPort[] }> = [];
-  // RDS lives in the VPC.
-  if (svc.dependsOn.includes('postgres')) egress.push({ to: vpc, ports: [{ protocol: 'TCP', port: POSTGRES_PORT }] });
+  // RDS lives in the VPC; whoever holds DATABASE_URL may reach it (the absorber does so for SQS's
+  // idempotency keys without waiting for Postgres at start).
+  if (svc.dependsOn.includes('postgres') || svc.secrets.includes('DATABASE_URL')) egress.push({ to: vpc, ports: [{ protocol: 'TCP', port: POSTGRES_PORT }] });
   // SQS and STS (IRSA) are public AWS endpoints on 443; VPC endpoints would narrow this.
   egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] });
   return new NetworkPolicy({

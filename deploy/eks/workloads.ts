@@ -10,6 +10,21 @@ import { commonLabels, envConfigMapName, gracePeriodSeconds, meta, podSelector, 
 /** The node image's `node` user; numeric so the kubelet can prove runAsNonRoot. */
 const NODE_UID = 1000;
 
+/** Every pod (Deployments and the migration Job) meets the restricted Pod Security Standard. */
+export const podSecurity = () => ({
+  runAsNonRoot: true,
+  runAsUser: NODE_UID,
+  runAsGroup: NODE_UID,
+  seccompProfile: { type: 'RuntimeDefault' as const },
+});
+
+export const containerSecurity = () => ({
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+});
+
 export function namespace(def: SpillwayDefinition): Namespace {
   return new Namespace({
     metadata: {
@@ -51,12 +66,7 @@ export function deployment(def: SpillwayDefinition, svc: ServiceSpec): Deploymen
         spec: {
           serviceAccountName: def.name,
           terminationGracePeriodSeconds: gracePeriodSeconds(def),
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: NODE_UID,
-            runAsGroup: NODE_UID,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
+          securityContext: podSecurity(),
           containers: [
             {
               name: svc.name,
@@ -72,18 +82,13 @@ export function deployment(def: SpillwayDefinition, svc: ServiceSpec): Deploymen
                 requests: { cpu: cpu(svc.resources.requests.cpuMillis), memory: mem(svc.resources.requests.memoryMiB) },
                 limits: { cpu: cpu(svc.resources.limits.cpuMillis), memory: mem(svc.resources.limits.memoryMiB) },
               },
-              // Up to a minute for the first start (migrations run in the absorber's start).
+              // Up to a minute for the first start.
               startupProbe: { ...probe(HEALTH.live), periodSeconds: 2, failureThreshold: 30 },
               livenessProbe: { ...probe(HEALTH.live), periodSeconds: 10, failureThreshold: 3 },
               readinessProbe: { ...probe(HEALTH.ready), periodSeconds: 5, failureThreshold: 2 },
               // Endpoints and the ALB take a few seconds to stop sending; keep serving meanwhile.
               lifecycle: { preStop: { exec: { command: ['sleep', String(eks.preStopSeconds)] } } },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                capabilities: { drop: ['ALL'] },
-              },
+              securityContext: containerSecurity(),
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             },
           ],

@@ -17,7 +17,7 @@ describe('rendered docker-compose.yml', () => {
 
   it('the schema check can fail', () => {
     const broken = structuredClone(file);
-    broken.services.worker.depends_on.absorber.condition = 'healthy';
+    broken.services.worker.depends_on.migrate.condition = 'healthy';
     broken.services.worker.stop_grace_period = 'thirty seconds';
     expect(composeSchemaProblems(broken)).toEqual(
       expect.arrayContaining(['/services/worker/stop_grace_period: must match format "duration"']),
@@ -44,13 +44,26 @@ describe('rendered docker-compose.yml', () => {
   it('starts in order and keeps data', () => {
     const s = file.services;
     expect(s.worker.depends_on).toEqual({
-      absorber: { condition: 'service_healthy' },
+      migrate: { condition: 'service_completed_successfully' },
       postgres: { condition: 'service_healthy' },
       redis: { condition: 'service_healthy' },
     });
+    // The absorber waits for the broker only: it answers 202 while Postgres is down or migrating.
+    expect(s.absorber.depends_on).toEqual({ redis: { condition: 'service_healthy' } });
     expect(s.redis.volumes).toEqual(['redis-data:/data']);
     expect(s.postgres.volumes).toEqual(['postgres-data:/var/lib/postgresql/data']);
     for (const name of ['redis', 'postgres', 'absorber', 'worker']) expect(s[name].restart).toBe('unless-stopped');
+  });
+
+  it('migrates once, as its own step, after Postgres is healthy', () => {
+    const m = file.services.migrate;
+    expect(m.command).toEqual(['node', 'dist/libs/db/src/migrate.js']);
+    expect(m.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    expect(m.restart).toBe('no');
+    expect(m.env_file).toEqual(['deploy/hetzner/.env']);
+    expect(m['x-secrets']).toEqual(['DATABASE_URL']);
+    expect(m.ports).toBeUndefined();
+    expect(m).toMatchObject({ read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'] });
   });
 
   it('limits resources, carries kompose autoscaling labels, keeps TLS behind a profile', () => {

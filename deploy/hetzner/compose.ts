@@ -1,8 +1,8 @@
 // Renders the Hetzner stack (the root docker-compose.yml) from the definition: one box, Redis with
 // AOF, Postgres, the absorber and workers, secrets from a git-ignored env_file, optional Caddy TLS.
 import { stringify } from 'yaml';
-import { ENTRYPOINTS, HEALTH, ServiceSpec, SpillwayDefinition } from '../model/definition';
-import { plainEnv, secretNames } from '../model/env';
+import { ENTRYPOINTS, HEALTH, MIGRATE_STEP, ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { migrateEnv, plainEnv, secretNames } from '../model/env';
 
 type Obj = Record<string, unknown>;
 
@@ -14,8 +14,33 @@ function httpCheck(port: number): Obj {
   return { test: ['CMD', 'node', '-e', probe], ...CHECK_TIMING, start_period: '30s' };
 }
 
+/** The migration step runs once and exits, so what waits for it waits for its success. */
 function dependsOn(names: string[]): Obj {
-  return Object.fromEntries(names.map((n) => [n, { condition: 'service_healthy' }]));
+  const condition = (n: string) => (n === MIGRATE_STEP.name ? 'service_completed_successfully' : 'service_healthy');
+  return Object.fromEntries(names.map((n) => [n, { condition: condition(n) }]));
+}
+
+/**
+ * The same hardening as the EKS pods: nothing in the image is written at run time. A fresh object
+ * each call: YAML would write a shared array once with an anchor, which compose cannot read.
+ */
+const hardening = () => ({ read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'] });
+
+/** `npm run migrate` once per `up`, after Postgres is healthy; no restart, no healthcheck. */
+function migrateService(def: SpillwayDefinition): Obj {
+  const het = def.targets.hetzner;
+  return {
+    [MIGRATE_STEP.name]: {
+      image: het.image,
+      command: [...MIGRATE_STEP.command],
+      environment: migrateEnv(def, 'hetzner'),
+      env_file: [het.envFile],
+      'x-secrets': [...MIGRATE_STEP.secrets],
+      depends_on: dependsOn(['postgres']),
+      restart: 'no',
+      ...hardening(),
+    },
+  };
 }
 
 function resources(svc: ServiceSpec): Obj {
@@ -56,10 +81,7 @@ function appService(def: SpillwayDefinition, svc: ServiceSpec): Obj {
     stop_grace_period: `${Math.ceil(def.shutdownTimeoutMs / 1000) + 5}s`,
     deploy: { replicas: svc.hetznerReplicas, resources: resources(svc) },
     labels: komposeLabels(svc),
-    // The same hardening as the EKS pods: nothing in the image is written at run time.
-    read_only: true,
-    cap_drop: ['ALL'],
-    security_opt: ['no-new-privileges:true'],
+    ...hardening(),
   };
   if (svc.role === 'absorber') service.build = '.';
   if (svc.public) service.ports = [`${svc.port}:${svc.port}`];
@@ -111,7 +133,7 @@ function proxyService(def: SpillwayDefinition): Obj {
 
 /** The compose file as an object (validated against the compose-spec schema by the caller). */
 export function composeObject(def: SpillwayDefinition): Obj {
-  const services: Obj = { ...dependencyServices(def), ...proxyService(def) };
+  const services: Obj = { ...dependencyServices(def), ...migrateService(def), ...proxyService(def) };
   for (const svc of def.services) services[svc.name] = appService(def, svc);
   const volumes: Obj = { 'redis-data': {}, 'postgres-data': {} };
   if (services.caddy) Object.assign(volumes, { 'caddy-data': {}, 'caddy-config': {} });

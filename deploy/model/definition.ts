@@ -39,7 +39,10 @@ export interface ServiceSpec {
   hetznerReplicas: number;
   /** Reached from outside the cluster/box (absorber): Ingress on EKS, a published port on Hetzner. */
   public: boolean;
-  /** Other services or dependencies that must be healthy first. */
+  /**
+   * What must be up first on Hetzner (compose depends_on): other services or dependencies healthy,
+   * or `migrate` (the one-shot migration step) completed.
+   */
   dependsOn: string[];
 }
 
@@ -133,3 +136,13 @@ export const ENTRYPOINTS: Record<Role, string[]> = {
   absorber: ['node', 'dist/apps/absorber/src/main.js'],
   worker: ['node', 'dist/apps/worker/src/main.js'],
 };
+
+/**
+ * The one-shot migration step (`npm run migrate`): a compose service the workers wait for on
+ * Hetzner, a Job per image on EKS. Neither app migrates; it reads only DATABASE_URL.
+ */
+export const MIGRATE_STEP = {
+  name: 'migrate',
+  command: ['node', 'dist/libs/db/src/migrate.js'],
+  secrets: ['DATABASE_URL'],
+} as const;

@@ -47,6 +47,12 @@ export function plainEnv(def: SpillwayDefinition, svc: ServiceSpec, target: Targ
   return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** Plain env of the migration step: the shared env only (it reads DATABASE_URL, a secret). */
+export function migrateEnv(def: SpillwayDefinition, target: TargetName): Record<string, string> {
+  const merged = { ...def.env, ...def.targets[target].env, QUEUE_PREFIX: def.queuePrefix };
+  return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** Secret env names of one service, sorted. */
 export function secretNames(svc: ServiceSpec): string[] {
   return [...svc.secrets].sort();

@@ -3,7 +3,7 @@
 // that renders is one the processes will accept at start.
 import { ConfigError, loadConfig } from '../../libs/config/src/config';
 import { isLane, LANES } from '../../libs/config/src/lanes';
-import { ServiceSpec, SpillwayDefinition, TargetName } from './definition';
+import { MIGRATE_STEP, ServiceSpec, SpillwayDefinition, TargetName } from './definition';
 import { DERIVED_ENV, plainEnv } from './env';
 
 export class DefinitionError extends Error {
@@ -14,7 +14,7 @@ export class DefinitionError extends Error {
 
 const DNS_LABEL = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
-const DEPENDENCIES = ['redis', 'postgres'];
+const DEPENDENCIES = ['redis', 'postgres', MIGRATE_STEP.name];
 
 function checkEnv(p: string[], field: string, env: Record<string, string>, secrets: string[]): void {
   for (const name of Object.keys(env)) {
@@ -61,7 +61,7 @@ function checkService(p: string[], def: SpillwayDefinition, svc: ServiceSpec, i:
   });
   svc.dependsOn.forEach((dep, j) => {
     const known = DEPENDENCIES.includes(dep) || def.services.some((s) => s.name === dep);
-    if (!known || dep === svc.name) p.push(`${f}.dependsOn[${j}]: "${dep}" is not another service, redis or postgres`);
+    if (!known || dep === svc.name) p.push(`${f}.dependsOn[${j}]: "${dep}" is not another service, redis, postgres or ${MIGRATE_STEP.name}`);
   });
   checkEnv(p, `${f}.env`, svc.env ?? {}, Object.keys(def.secrets));
 }
@@ -129,6 +129,10 @@ export function definitionProblems(def: SpillwayDefinition): string[] {
   for (const lane of LANES) {
     if (!def.services.some((s) => s.lanes?.includes(lane))) p.push(`services: no worker consumes lane "${lane}"`);
   }
+  for (const name of MIGRATE_STEP.secrets) {
+    if (!def.secrets[name]) p.push(`secrets.${name}: required by the ${MIGRATE_STEP.name} step (npm run migrate)`);
+  }
+  if (def.services.some((s) => s.name === MIGRATE_STEP.name)) p.push(`services: "${MIGRATE_STEP.name}" is the migration step's name`);
   if (!def.secrets[def.dependencies.postgres.passwordSecret]) {
     p.push(`dependencies.postgres.passwordSecret: "${def.dependencies.postgres.passwordSecret}" is not declared in secrets`);
   }

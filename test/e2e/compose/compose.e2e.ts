@@ -23,13 +23,20 @@ if (createdEnvFile) copyFileSync(`${ENV_FILE}.example`, ENV_FILE);
 const apiKey = /^INGEST_API_KEYS=([^,\n]+)/m.exec(readFileSync(ENV_FILE, 'utf8'))?.[1];
 const AUTH: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey.trim()}` } : {};
 
-/** Services a plain `up` starts: those behind a profile (the optional TLS proxy) are not. */
+type ComposeServices = Record<string, { profiles?: string[]; restart?: string }>;
+const composeServices = () => (parse(readFileSync(join(__dirname, '../../../docker-compose.yml'), 'utf8')) as { services: ComposeServices }).services;
+
+/**
+ * Services a plain `up` starts and keeps running: those behind a profile (the optional TLS proxy)
+ * are not started, and one-shot steps (`restart: "no"`, the migrations) run and exit.
+ */
 function defaultServices(): string[] {
-  const file = parse(readFileSync(join(__dirname, '../../../docker-compose.yml'), 'utf8')) as { services: Record<string, { profiles?: string[] }> };
-  return Object.entries(file.services)
-    .filter(([, svc]) => !svc.profiles?.length)
+  return Object.entries(composeServices())
+    .filter(([, svc]) => !svc.profiles?.length && svc.restart !== 'no')
     .map(([name]) => name);
 }
+
+const oneShotServices = () => Object.entries(composeServices()).filter(([, svc]) => svc.restart === 'no').map(([name]) => name);
 
 let stack: Map<string, Container> | undefined;
 let workers: string[] = [];
@@ -95,6 +102,8 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
     await compose(['up', '-d', '--no-build'], 5 * MINUTE);
     await waitHealthy(defaultServices(), 3 * MINUTE);
     stack = await containers();
+    // The migration step ran before the workers and succeeded.
+    for (const name of oneShotServices()) expect([name, stack.get(name)?.status, stack.get(name)?.exitCode]).toEqual([name, 'exited', 0]);
     // Worker services by what they run, not by name: the file may be generated with several.
     workers = [...stack].filter(([, c]) => c.cmd.join(' ').includes('dist/apps/worker/')).map(([s]) => s);
     expect(workers.length).toBeGreaterThan(0);

@@ -38,6 +38,7 @@ export interface Container {
   cmd: string[];
   env: Record<string, string>;
   status: string;
+  exitCode: number;
   health?: string;
   startedAt: string;
   volumes: string[];
@@ -52,6 +53,7 @@ export async function inspect(id: string): Promise<Container> {
     cmd: c.Config.Cmd ?? [],
     env: Object.fromEntries((c.Config.Env ?? []).map((e: string) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
     status: c.State.Status,
+    exitCode: c.State.ExitCode,
     health: c.State.Health?.Status,
     startedAt: c.State.StartedAt,
     volumes: (c.Mounts ?? []).filter((m: { Type: string }) => m.Type === 'volume').map((m: { Name: string }) => m.Name),

@@ -1,0 +1,74 @@
+// The migration step on EKS: a Job per image, applied with the rest. Jobs are immutable, so the
+// name carries a hash of the image: a new release is a new Job (it runs `npm run migrate` once),
+// while re-applying the same release finds its Job already there and changes nothing.
+import { createHash } from 'node:crypto';
+import { Job } from 'kubernetes-models/batch/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { ConfigMap } from 'kubernetes-models/v1';
+import { MIGRATE_STEP, SpillwayDefinition } from '../model/definition';
+import { migrateEnv } from '../model/env';
+import { commonLabels, secretName } from './names';
+import { containerSecurity, podSecurity } from './workloads';
+
+const POSTGRES_PORT = 5432;
+
+function labels(def: SpillwayDefinition): Record<string, string> {
+  return { 'app.kubernetes.io/name': def.name, 'app.kubernetes.io/component': MIGRATE_STEP.name };
+}
+
+function metadata(def: SpillwayDefinition, name: string) {
+  return { name, namespace: def.targets.eks.namespace, labels: { ...commonLabels(def), ...labels(def) } };
+}
+
+export const migrateEnvName = (def: SpillwayDefinition) => `${def.name}-${MIGRATE_STEP.name}-env`;
+
+export function migrateJobName(def: SpillwayDefinition): string {
+  const hash = createHash('sha256').update(def.targets.eks.image).digest('hex').slice(0, 10);
+  return `${def.name}-${MIGRATE_STEP.name}-${hash}`;
+}
+
+export function migrateConfigMap(def: SpillwayDefinition): ConfigMap {
+  return new ConfigMap({ metadata: metadata(def, migrateEnvName(def)), data: migrateEnv(def, 'eks') });
+}
+
+export function migrateJob(def: SpillwayDefinition): Job {
+  return new Job({
+    metadata: metadata(def, migrateJobName(def)),
+    spec: {
+      // A few tries while RDS comes up; the advisory lock makes a retry harmless.
+      backoffLimit: 6,
+      activeDeadlineSeconds: 600,
+      template: {
+        metadata: { labels: { ...commonLabels(def), ...labels(def) } },
+        spec: {
+          restartPolicy: 'OnFailure',
+          serviceAccountName: def.name,
+          securityContext: podSecurity(),
+          containers: [
+            {
+              name: MIGRATE_STEP.name,
+              image: def.targets.eks.image,
+              command: [...MIGRATE_STEP.command],
+              envFrom: [{ configMapRef: { name: migrateEnvName(def) } }],
+              env: MIGRATE_STEP.secrets.map((name) => ({ name, valueFrom: { secretKeyRef: { name: secretName(def), key: name } } })),
+              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+              securityContext: containerSecurity(),
+            },
+          ],
+        },
+      },
+    },
+  });
+}
+
+/** The Job's pods reach Postgres (RDS, in the VPC) and nothing else; they receive nothing. */
+export function migratePolicy(def: SpillwayDefinition): NetworkPolicy {
+  return new NetworkPolicy({
+    metadata: metadata(def, `${def.name}-${MIGRATE_STEP.name}`),
+    spec: {
+      podSelector: { matchLabels: labels(def) },
+      policyTypes: ['Ingress', 'Egress'],
+      egress: [{ to: [{ ipBlock: { cidr: def.targets.eks.vpcCidr } }], ports: [{ protocol: 'TCP', port: POSTGRES_PORT }] }],
+    },
+  });
+}
