@@ -26,6 +26,7 @@ describe('definition validation', () => {
     ['weights not summing to 100', (d) => (d.targets.eks.weights.green = 10), 'targets.eks.weights: blue + green must be 100'],
     ['a route to an unknown lane', (d) => (d.routes['x.y'] = 'fast' as never), 'routes.x.y: unknown lane "fast"'],
     ['an unknown dependency', (d) => d.services[0].dependsOn.push('kafka'), 'services[0].dependsOn[1]: "kafka"'],
+    ['an absorber without API keys (it would refuse to start)', (d) => (d.services[0].secrets = ['DATABASE_URL']), 'services[0] (absorber) on hetzner: INGEST_API_KEYS: not set, and NODE_ENV=production requires it'],
     ['a worker scaling on CPU', (d) => (d.services[1].autoscaling = { min: 1, max: 2, cpuPercent: 50 }), 'services[1].autoscaling: a worker scales on queueDepthPerReplica'],
   ])('names the field for %s', (_what, edit, message) => {
     const problems = definitionProblems(changed(edit));

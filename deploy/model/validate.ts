@@ -1,7 +1,7 @@
 // Checks the definition before anything is rendered. Every problem names the field it is about,
 // and the env each service would get is run through the apps' own config loader, so a definition
 // that renders is one the processes will accept at start.
-import { ConfigError, loadConfig } from '../../libs/config/src/config';
+import { ConfigError, ingestAuthProblem, loadConfig } from '../../libs/config/src/config';
 import { isLane, LANES } from '../../libs/config/src/lanes';
 import { MIGRATE_STEP, ServiceSpec, SpillwayDefinition, TargetName } from './definition';
 import { DERIVED_ENV, plainEnv } from './env';
@@ -97,6 +97,13 @@ function checkAppConfig(p: string[], def: SpillwayDefinition): void {
     for (const target of ['hetzner', 'eks'] as TargetName[]) {
       try {
         loadConfig(plainEnv(def, svc, target));
+        // The image runs with NODE_ENV=production, where the absorber refuses to start without keys
+        // (unless INGEST_AUTH=off): a key held by the secret store counts, its value is not known here.
+        if (svc.role === 'absorber') {
+          const held = svc.secrets.includes('INGEST_API_KEYS') ? { INGEST_API_KEYS: 'held-by-the-secret-store' } : {};
+          const problem = ingestAuthProblem(loadConfig({ ...plainEnv(def, svc, target), ...held, NODE_ENV: 'production' }));
+          if (problem) p.push(`services[${i}] (${svc.name}) on ${target}: ${problem} (list INGEST_API_KEYS in its secrets)`);
+        }
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         for (const problem of err.problems) p.push(`services[${i}] (${svc.name}) on ${target}: ${problem}`);

@@ -69,7 +69,9 @@ describe('bad input: each refused with its exact status and a message naming the
     ['wrong key', { headers: { authorization: 'Bearer wrong' }, body: json(ok) }, 401, /API key not accepted/],
     ['basic auth', { headers: { authorization: `Basic ${KEY}` }, body: json(ok) }, 401, /must be "Bearer <api key>"/],
     ['missing signature', { signed: false, body: json(ok) }, 401, /missing X-Signature-256/],
-    ['malformed signature', { headers: { 'x-signature-256': 'sha1=abc' }, body: json(ok) }, 401, /must be sha256=<64 hex digits>/],
+    ['malformed signature', { headers: { 'x-signature-256': 'sha1=abc' }, body: json(ok) }, 401, /must be t=<unix seconds>,v1=/],
+    ['untimed sha256= signature', { headers: { 'x-signature-256': `sha256=${'a'.repeat(64)}` }, body: json(ok) }, 401, /untimed sha256=<hex> form is no longer accepted/],
+    ['replayed signature (10 minutes old)', { headers: { 'x-signature-256': sign(SECRET, json(ok), Math.floor(Date.now() / 1000) - 600) }, body: json(ok) }, 401, /timestamp is 60\d s away from the server's clock; the tolerance is 300 s/],
     ['signature of another body', { headers: { 'x-signature-256': sign(SECRET, '{}') }, body: json(ok) }, 401, /does not match the body/],
     ['signature with another secret', { headers: { 'x-signature-256': sign('nope', json(ok)) }, body: json(ok) }, 401, /does not match the body/],
     ['Idempotency-Key with spaces', { headers: { 'idempotency-key': 'a b' }, body: json(ok) }, 400, /^Idempotency-Key: must be 1-255/],
@@ -92,6 +94,11 @@ describe('bad input: each refused with its exact status and a message naming the
 
   it('accepts the same request when it is well-formed and signed (the corpus is not refusing everything)', async () => {
     const res = await send({ body: json(ok) });
+    expect(res.statusCode).toBe(202);
+  });
+
+  it.each(['bearer', 'BEARER'])('takes the auth scheme in any case (%s <key>), as RFC 7235 says', async (scheme) => {
+    const res = await send({ headers: { authorization: `${scheme} ${KEY}` }, body: json(ok) });
     expect(res.statusCode).toBe(202);
   });
 

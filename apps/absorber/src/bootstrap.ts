@@ -1,12 +1,14 @@
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { SpillwayConfig } from '../../../libs/config/src';
+import { checkAbsorberConfig, SpillwayConfig } from '../../../libs/config/src';
 import { createLogger, PinoNestLogger } from '../../../libs/health/src';
 import { AbsorberModule } from './absorber.module';
 import { BodyErrorsFilter } from './ingest/body-errors.filter';
 
 /** Builds the absorber (not listening yet); tests and `main.ts` share it. */
 export async function createAbsorber(config: SpillwayConfig): Promise<NestFastifyApplication> {
+  // Fails closed whoever builds the app (main.ts has already said so in one line and exited).
+  checkAbsorberConfig(config);
   const logger = createLogger(config.logLevel, 'absorber');
   if (config.apiKeyHashes.length === 0) logger.warn('INGEST_API_KEYS is not set: ingest is open to anyone who can reach it');
   const adapter = new FastifyAdapter({

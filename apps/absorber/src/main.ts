@@ -4,7 +4,7 @@ import { DrainState, installShutdown } from '../../../libs/health/src';
 import { createAbsorber } from './bootstrap';
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
+  const config = loadConfigOrExit(process.env, 'absorber');
   const app = await createAbsorber(config);
   installShutdown(app, app.get(DrainState), config, 'absorber');
   await app.listen(config.port, '0.0.0.0');

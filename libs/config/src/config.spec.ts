@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config';
+import { checkAbsorberConfig, ConfigError, ingestAuthProblem, loadConfig } from './config';
 import { LaneRouter } from './lanes';
 
 describe('loadConfig', () => {
@@ -66,5 +66,28 @@ describe('LaneRouter', () => {
     expect(router.laneFor('analytics.pageview')).toBe('low');
     expect(router.laneFor('analytics.alert.fired')).toBe('critical');
     expect(router.laneFor('order.created')).toBe('normal');
+  });
+});
+
+describe('ingestAuthProblem (the absorber fails closed)', () => {
+  const problem = (env: Record<string, string>) => ingestAuthProblem(loadConfig(env));
+
+  it('refuses no keys in production, or with INGEST_AUTH=on, naming the way out', () => {
+    expect(problem({ NODE_ENV: 'production' })).toBe(
+      'INGEST_API_KEYS: not set, and NODE_ENV=production requires it; set keys, or INGEST_AUTH=off to accept events from anyone',
+    );
+    expect(problem({ INGEST_AUTH: 'on' })).toMatch(/^INGEST_API_KEYS: not set, and INGEST_AUTH=on requires it/);
+    expect(() => checkAbsorberConfig(loadConfig({ NODE_ENV: 'production' }))).toThrow(ConfigError);
+  });
+
+  it('accepts keys, an explicit INGEST_AUTH=off, or no keys outside production', () => {
+    expect(problem({ NODE_ENV: 'production', INGEST_API_KEYS: 'k' })).toBeUndefined();
+    expect(problem({ NODE_ENV: 'production', INGEST_AUTH: 'off' })).toBeUndefined();
+    expect(problem({ NODE_ENV: 'development' })).toBeUndefined();
+  });
+
+  it('refuses INGEST_AUTH=off together with keys, and an unknown INGEST_AUTH value', () => {
+    expect(problem({ INGEST_AUTH: 'off', INGEST_API_KEYS: 'k' })).toBe('INGEST_AUTH: is off but INGEST_API_KEYS is set; unset one of them');
+    expect(() => loadConfig({ INGEST_AUTH: 'maybe' })).toThrow(/INGEST_AUTH: must be one of on, off \(got "maybe"\)/);
   });
 });

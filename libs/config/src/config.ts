@@ -22,10 +22,20 @@ export interface SpillwayConfig {
   queuePrefix: string;
   port: number;
   workerHealthPort: number;
-  /** sha256 digests of accepted API keys; empty means auth is off. */
+  /** sha256 digests of accepted API keys; empty means auth is off (see `ingestAuthProblem`). */
   apiKeyHashes: Buffer[];
+  /** INGEST_AUTH: `on` requires keys, `off` runs open on purpose; unset = `on` when NODE_ENV=production. */
+  ingestAuth: 'on' | 'off' | undefined;
+  /** NODE_ENV=production (the image sets it), where the absorber fails closed. */
+  production: boolean;
   /** HMAC secrets for `X-Signature-256`; empty means signatures are not required. */
   hmacSecrets: string[];
+  /** How far a signature's timestamp may be from the server's clock, in seconds. */
+  signatureToleranceS: number;
+  /** Port of the absorber's own `/metrics` listener (never the public one); 0 picks a free one. */
+  metricsPort: number;
+  /** Address that listener binds. */
+  metricsHost: string;
   /** Events per second per tenant (API key) and absorber replica; 0 is off. */
   tenantRateLimit: number;
   /** Broker messages waiting in a lane at which new events for it are refused (503); 0 is off. */
@@ -96,7 +106,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
     port: r.int('PORT', 8080, 1, 65535),
     workerHealthPort: r.int('WORKER_HEALTH_PORT', 8081, 1, 65535),
     apiKeyHashes: parseApiKeys(r),
+    ingestAuth: r.optional('INGEST_AUTH') === undefined ? undefined : r.oneOf('INGEST_AUTH', ['on', 'off'] as const, 'on'),
+    production: r.optional('NODE_ENV') === 'production',
     hmacSecrets: (r.optional('INGEST_HMAC_SECRETS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    signatureToleranceS: r.int('SIGNATURE_TOLERANCE_S', 300, 1, 86_400),
+    metricsPort: r.int('METRICS_PORT', 9464, 0, 65535),
+    metricsHost: r.string('METRICS_HOST', '0.0.0.0'),
     tenantRateLimit: r.int('TENANT_RATE_LIMIT', 0, 0, 10_000_000),
     laneHighWater: r.perLane('LANE_HIGH_WATER', { critical: 100_000, normal: 50_000, low: 20_000 }, 0, 100_000_000),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
@@ -121,12 +136,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
 }
 
 /**
+ * The absorber fails closed: with no API keys it refuses to start when INGEST_AUTH=on, or in
+ * production (NODE_ENV=production, which the image sets) unless INGEST_AUTH=off says an open
+ * ingest is meant. Off together with keys is a contradiction, refused too. One line, or undefined.
+ */
+export function ingestAuthProblem(config: SpillwayConfig): string | undefined {
+  const keys = config.apiKeyHashes.length > 0;
+  if (config.ingestAuth === 'off') {
+    return keys ? 'INGEST_AUTH: is off but INGEST_API_KEYS is set; unset one of them' : undefined;
+  }
+  if (keys || (config.ingestAuth === undefined && !config.production)) return undefined;
+  const why = config.ingestAuth === 'on' ? 'INGEST_AUTH=on' : 'NODE_ENV=production';
+  return `INGEST_API_KEYS: not set, and ${why} requires it; set keys, or INGEST_AUTH=off to accept events from anyone`;
+}
+
+/** Checks only the absorber makes at start, on top of `loadConfig`. */
+export function checkAbsorberConfig(config: SpillwayConfig): SpillwayConfig {
+  const problem = ingestAuthProblem(config);
+  if (problem) throw new ConfigError([problem]);
+  return config;
+}
+
+/**
  * For `main.ts`: validate before Nest boots; a bad value prints one line per problem and exits,
  * so nothing starts half-configured.
  */
-export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): SpillwayConfig {
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env, role?: 'absorber'): SpillwayConfig {
   try {
-    return loadConfig(env);
+    const config = loadConfig(env);
+    return role === 'absorber' ? checkAbsorberConfig(config) : config;
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`spillway: ${err.message}\n`);

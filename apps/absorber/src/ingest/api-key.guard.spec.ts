@@ -17,6 +17,12 @@ describe('ApiKeyGuard.authenticate', () => {
     expect(guard.authenticate('Bearer key-b')).not.toBe(a);
   });
 
+  it('takes the Bearer scheme in any case (RFC 7235), and one or more spaces after it', () => {
+    const guard = guardFor('key-a');
+    const tenant = guard.authenticate('Bearer key-a');
+    for (const header of ['bearer key-a', 'BEARER key-a', 'bEaReR key-a', 'Bearer  key-a']) expect(guard.authenticate(header)).toBe(tenant);
+  });
+
   it('still refuses wrong, missing and malformed credentials after a good key was seen', () => {
     const guard = guardFor('key-a');
     guard.authenticate('Bearer key-a');

@@ -3,7 +3,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
 
 export const ANONYMOUS_TENANT = 'anonymous';
-const BEARER = /^Bearer (\S+)$/;
+// RFC 7235: the scheme is case-insensitive (`bearer`, `BEARER`), followed by one or more spaces.
+const BEARER = /^Bearer +(\S+)$/i;
 
 /**
  * Bearer API keys, compared as sha256 digests in constant time against every accepted digest

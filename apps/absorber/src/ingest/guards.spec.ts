@@ -37,23 +37,43 @@ describe('LaneShedder', () => {
   });
 });
 
-describe('SignatureVerifier', () => {
-  const verifier = new SignatureVerifier(['old-secret', 'new-secret']);
+describe('SignatureVerifier (X-Signature-256: t=<unix>,v1=<hmac of "<t>.<body>">)', () => {
+  const NOW = 1_767_225_600;
+  const verifier = new SignatureVerifier(['old-secret', 'new-secret'], 300, () => NOW);
   const body = Buffer.from('{"type":"a","data":{}}');
 
-  it('accepts a signature by any active secret', () => {
-    expect(verifier.problem(body, sign('new-secret', body))).toBeUndefined();
-    expect(verifier.problem(body, sign('old-secret', body))).toBeUndefined();
+  it('accepts a fresh signature by any active secret, and one good v1 among several', () => {
+    expect(verifier.problem(body, sign('new-secret', body, NOW))).toBeUndefined();
+    expect(verifier.problem(body, sign('old-secret', body, NOW - 300))).toBeUndefined();
+    expect(verifier.problem(body, sign('old-secret', body, NOW + 300))).toBeUndefined();
+    const other = sign('retired', body, NOW).split(',')[1];
+    expect(verifier.problem(body, `${sign('new-secret', body, NOW)},${other},v0=legacy`)).toBeUndefined();
+  });
+
+  it('signs the timestamp with the body: the same HMAC under another t does not match', () => {
+    const v1 = sign('new-secret', body, NOW).split(',')[1];
+    expect(verifier.problem(body, `t=${NOW - 1},${v1}`)).toBe('X-Signature-256 does not match the body');
+  });
+
+  it('refuses a replay outside the tolerance, naming the skew', () => {
+    expect(verifier.problem(body, sign('new-secret', body, NOW - 301))).toBe(
+      "X-Signature-256 timestamp is 301 s away from the server's clock; the tolerance is 300 s (sign each request when it is sent)",
+    );
+    expect(verifier.problem(body, sign('new-secret', body, NOW + 3600))).toMatch(/is 3600 s away/);
   });
 
   it('names what is wrong otherwise', () => {
-    expect(verifier.problem(body, undefined)).toMatch(/missing X-Signature-256/);
-    expect(verifier.problem(body, 'md5=abc')).toMatch(/must be sha256=/);
-    expect(verifier.problem(body, sign('other', body))).toBe('X-Signature-256 does not match the body');
-    expect(verifier.problem(Buffer.from('{}'), sign('new-secret', body))).toBe('X-Signature-256 does not match the body');
+    expect(verifier.problem(body, undefined)).toMatch(/^missing X-Signature-256 header: send t=<unix seconds>,v1=/);
+    expect(verifier.problem(body, 'md5=abc')).toMatch(/^X-Signature-256 must be t=<unix seconds>,v1=/);
+    expect(verifier.problem(body, `t=${NOW}`)).toMatch(/^X-Signature-256 must be t=<unix seconds>,v1=/);
+    expect(verifier.problem(body, `t=soon,v1=${'a'.repeat(64)}`)).toMatch(/\(bad "t" entry\)$/);
+    expect(verifier.problem(body, `t=${NOW},v1=abc`)).toMatch(/\(bad "v1" entry\)$/);
+    expect(verifier.problem(body, `sha256=${'a'.repeat(64)}`)).toMatch(/the untimed sha256=<hex> form is no longer accepted \(it can be replayed\)/);
+    expect(verifier.problem(body, sign('other', body, NOW))).toBe('X-Signature-256 does not match the body');
+    expect(verifier.problem(Buffer.from('{}'), sign('new-secret', body, NOW))).toBe('X-Signature-256 does not match the body');
   });
 
   it('is off without secrets', () => {
-    expect(new SignatureVerifier([]).problem(body, undefined)).toBeUndefined();
+    expect(new SignatureVerifier([], 300).problem(body, undefined)).toBeUndefined();
   });
 });

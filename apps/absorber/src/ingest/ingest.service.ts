@@ -45,7 +45,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     for (const lane of LANES) this.acceptedBy[lane] = metrics.accepted.labels({ lane });
     this.limiter = new TenantRateLimiter(config.tenantRateLimit);
     this.shedder = new LaneShedder(config.laneHighWater, (lane) => driver.depth(lane));
-    this.signatures = new SignatureVerifier(config.hmacSecrets);
+    this.signatures = new SignatureVerifier(config.hmacSecrets, config.signatureToleranceS);
   }
 
   onModuleInit(): void {
