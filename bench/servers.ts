@@ -28,6 +28,8 @@ export function absorberEnv(driver: string, redisUrl: string, port: number): Rec
     INGEST_API_KEYS: `another-tenant-key,${API_KEY}`,
     LANE_ROUTES,
     LOG_LEVEL: 'info',
+    // Its own metrics listener runs as in production, on a free port (nothing here scrapes it).
+    METRICS_PORT: '0',
   };
 }
 

@@ -1,5 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
+import { MetricsListener } from '../apps/absorber/src/metrics-listener';
 import { QUEUE_DRIVER, QueueDriver } from '../libs/queue/src';
 import { startAbsorber } from './support/apps';
 import { DRIVERS, ensureSqsQueues } from './support/drivers';
@@ -116,7 +117,12 @@ describe.each(DRIVERS)('absorber HTTP API on %s', (driverName) => {
     const ready = await http().get('/health/ready').expect(200);
     // Broker and drain only: the absorber never checks (or needs) the database.
     expect(ready.body.info).toEqual({ broker: { status: 'up', driver: driverName }, shutdown: { status: 'up' } });
-    const metrics = await http().get('/metrics').expect(200);
+    // Never on the public listener; on the absorber's own metrics port instead.
+    await http().get('/metrics').expect(404);
+    const port = await app.get(MetricsListener).listen(0, '127.0.0.1');
+    const metrics = await request(`http://127.0.0.1:${port}`).get('/metrics').expect(200);
+    expect(metrics.headers['content-type']).toBe('text/plain; version=0.0.4');
+    await request(`http://127.0.0.1:${port}`).post('/v1/events').expect(404);
     expect(metrics.text).toMatch(/spillway_events_accepted_total\{lane="critical"\} [1-9]/);
     expect(metrics.text).toMatch(/spillway_queue_depth\{lane="critical",state="waiting"\} [1-9]/);
   });

@@ -29,7 +29,7 @@ describe('npm run dev (the newcomer’s first command)', () => {
 
   it('runs absorber + worker on fauxqs and embedded Postgres, and Ctrl-C leaves nothing running', async () => {
     chmodSync(join(dataDir, '..'), 0o755); // Postgres runs as its own user when the tests run as root
-    const [port, healthPort, pgPort, sqsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [port, healthPort, pgPort, sqsPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     const env = {
       ...process.env,
       DEV_DATA_DIR: dataDir,
@@ -37,6 +37,7 @@ describe('npm run dev (the newcomer’s first command)', () => {
       DEV_SQS_PORT: String(sqsPort),
       PORT: String(port),
       WORKER_HEALTH_PORT: String(healthPort),
+      METRICS_PORT: String(metricsPort),
       LOG_LEVEL: 'warn',
     };
     // Its own process group, so the SIGINT below reaches npm and the launcher as a terminal's Ctrl-C would.

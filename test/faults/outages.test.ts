@@ -34,7 +34,7 @@ describe('outages: refused clearly while down, recovered by itself, nothing lost
     await waitFor('the worker to be ready again', async () => (await ready(worker.url)) === 200, 20_000);
     const result = await load.finished();
     const audit = await ledger.settle(result.acknowledged);
-    const dead = await fetch(`${stack.absorbers[0].url}/metrics`).then((r) => r.text());
+    const dead = await fetch(`${stack.absorbers[0].metricsUrl}/metrics`).then((r) => r.text());
     const deadLettered = [...dead.matchAll(/spillway_queue_depth\{lane="\w+",state="deadLettered"\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
     report(`Postgres unreachable for 4 s (worker side) [${driver}]`, 'workers paused the lane without spending attempts; resumed on their own', audit);
     expect(deadLettered).toBe(0);

@@ -9,7 +9,8 @@ export function uniquePrefix(name: string): string {
 export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
-  return { ...base, LOG_LEVEL: 'warn', ...overrides };
+  // METRICS_PORT 0: absorbers started side by side must not all claim 9464.
+  return { ...base, LOG_LEVEL: 'warn', METRICS_PORT: '0', ...overrides };
 }
 
 export function testConfig(overrides: Record<string, string> = {}): SpillwayConfig {

@@ -7,6 +7,7 @@ import { EnqueueBatcher } from './ingest/enqueue-batcher';
 import { IngestController } from './ingest/ingest.controller';
 import { IngestRoute } from './ingest/ingest.route';
 import { IngestService } from './ingest/ingest.service';
+import { MetricsListener } from './metrics-listener';
 
 @Module({})
 export class AbsorberModule {
@@ -22,6 +23,7 @@ export class AbsorberModule {
         IngestRoute,
         EnqueueBatcher,
         ApiKeyGuard,
+        MetricsListener,
         {
           provide: IDEMPOTENCY_STORE,
           useFactory: () => createIdempotencyStore(config),

@@ -2,11 +2,14 @@ import 'reflect-metadata';
 import { loadConfigOrExit } from '../../../libs/config/src';
 import { DrainState, installShutdown } from '../../../libs/health/src';
 import { createAbsorber } from './bootstrap';
+import { MetricsListener } from './metrics-listener';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env, 'absorber');
   const app = await createAbsorber(config);
   installShutdown(app, app.get(DrainState), config, 'absorber');
+  // Metrics first: a port clash stops the start before any traffic is taken.
+  await app.get(MetricsListener).listen(config.metricsPort, config.metricsHost);
   await app.listen(config.port, '0.0.0.0');
 }
 

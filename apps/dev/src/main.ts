@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   const worker = start('worker', join(DIST, 'apps/worker/src/main.js'), appEnv, guard);
   // postmaster's pid is in its data dir; the apps' are here, for whoever checks nothing is left.
   say(`pids: launcher=${process.pid} absorber=${absorber.pid} worker=${worker.pid} postgres-runner=${postgres.pid}`);
-  say(`absorber on http://127.0.0.1:${env.PORT ?? 8080}, worker health on :${env.WORKER_HEALTH_PORT ?? 8081}; Ctrl-C stops everything`);
+  say(`absorber on http://127.0.0.1:${env.PORT ?? 8080} (metrics on :${env.METRICS_PORT ?? 9464}), worker health on :${env.WORKER_HEALTH_PORT ?? 8081}; Ctrl-C stops everything`);
 }
 
 main().catch((err) => {

@@ -8,6 +8,8 @@ export interface Member {
   proc: AppProcess;
   port: number;
   url: string;
+  /** Where `/metrics` is: the absorber's own metrics port, the worker's health port. */
+  metricsUrl: string;
 }
 
 /**
@@ -49,11 +51,12 @@ export class Stack {
 
   private async member(kind: 'absorber' | 'worker', extra: Record<string, string>): Promise<Member> {
     const port = await freePort();
+    const metricsPort = kind === 'absorber' ? await freePort() : port;
     const proc =
       kind === 'absorber'
-        ? AppProcess.absorber(this.env({ PORT: String(port), ...extra }))
+        ? AppProcess.absorber(this.env({ PORT: String(port), METRICS_PORT: String(metricsPort), ...extra }))
         : AppProcess.start('test/fixtures/test-worker.js', this.env({ WORKER_HEALTH_PORT: String(port), ...extra }));
-    const member = { proc, port, url: `http://127.0.0.1:${port}` };
+    const member = { proc, port, url: `http://127.0.0.1:${port}`, metricsUrl: `http://127.0.0.1:${metricsPort}` };
     await waitFor(`${kind} on :${port} to be ready`, async () => {
       if (!proc.running) throw new Error(`${kind} exited: ${proc.output.slice(-2000)}`);
       return (await fetch(`${member.url}/health/ready`)).status === 200;
