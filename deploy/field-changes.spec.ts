@@ -29,9 +29,36 @@ describe('one field, both targets', () => {
     expect(absorber.environment.PORT).toBe('9090');
     expect(absorber.healthcheck.test.join(' ')).toContain('http://127.0.0.1:9090/health/ready');
     expect(compose(def).caddy.command).toContain('absorber:9090');
-    expect(container(def, 'absorber-blue').ports).toEqual([{ name: 'http', containerPort: 9090, protocol: 'TCP' }]);
+    expect(container(def, 'absorber-blue').ports).toEqual([
+      { name: 'http', containerPort: 9090, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9464, protocol: 'TCP' },
+    ]);
     expect(k8s(def, 'ConfigMap', 'absorber-blue-env').data.PORT).toBe('9090');
-    expect(k8s(def, 'NetworkPolicy', 'absorber').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 9090 }]);
+    expect(k8s(def, 'NetworkPolicy', 'absorber').spec.ingress[0].ports).toEqual([
+      { protocol: 'TCP', port: 9090 },
+      { protocol: 'TCP', port: 9464 },
+    ]);
+  });
+
+  it('metrics port: METRICS_PORT, never published on Hetzner, scraped through the in-cluster Service on EKS', () => {
+    const def = changed((d) => (d.services[0].metricsPort = 9100));
+    const absorber = compose(def).absorber;
+    expect(absorber.environment.METRICS_PORT).toBe('9100');
+    expect(absorber.ports).toEqual(['8080:8080']);
+    expect(container(def, 'absorber-blue').ports).toContainEqual({ name: 'metrics', containerPort: 9100, protocol: 'TCP' });
+    expect(k8s(def, 'Deployment', 'absorber-blue').spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9100',
+      'prometheus.io/path': '/metrics',
+    });
+    expect(k8s(def, 'Service', 'absorber').spec.ports).toContainEqual({ name: 'metrics', port: 9100, targetPort: 'metrics', protocol: 'TCP' });
+    // The ALB forwards to the slot Services: they carry the API port only.
+    for (const slot of ['absorber-blue', 'absorber-green']) {
+      expect(k8s(def, 'Service', slot).spec.ports.map((p: Any) => p.targetPort)).toEqual(['http']);
+    }
+    expect(k8s(def, 'NetworkPolicy', 'absorber').spec.ingress[0].ports).toContainEqual({ protocol: 'TCP', port: 9100 });
+    // The worker's metrics stay on its health port.
+    expect(k8s(def, 'Deployment', 'worker').spec.template.metadata.annotations['prometheus.io/port']).toBe('8081');
   });
 
   it('replicas (autoscaling range)', () => {

@@ -32,6 +32,7 @@ export const spillway: SpillwayDefinition = {
       name: 'absorber',
       role: 'absorber',
       port: 8080,
+      metricsPort: 9464,
       secrets: ['DATABASE_URL', 'INGEST_API_KEYS'],
       resources,
       autoscaling: { min: 5, max: 50, cpuPercent: 70 },

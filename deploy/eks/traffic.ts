@@ -10,9 +10,12 @@ const SLOTS = ['blue', 'green'] as const;
 
 export function services(def: SpillwayDefinition, svc: ServiceSpec): Service[] {
   const port = { name: 'http', port: SERVICE_PORT, targetPort: 'http', protocol: 'TCP' as const };
+  // Scrapers reach the absorber's metrics through the in-cluster Service; the slot Services (the
+  // ALB's targets) carry only the API port, so /metrics is never behind the public listener.
+  const scrape = svc.metricsPort ? [{ name: 'metrics', port: svc.metricsPort, targetPort: 'metrics', protocol: 'TCP' as const }] : [];
   const main = new Service({
     metadata: meta(def, svc.name, svc),
-    spec: { type: 'ClusterIP', selector: selectorLabels(def, svc), ports: [port] },
+    spec: { type: 'ClusterIP', selector: selectorLabels(def, svc), ports: [port, ...scrape] },
   });
   if (!svc.public) return [main];
   // One Service per slot: the ALB forwards to both by weight, so a cutover is a weight change.
@@ -116,8 +119,9 @@ export function servicePolicy(def: SpillwayDefinition, svc: ServiceSpec): Networ
     spec: {
       podSelector: { matchLabels: selectorLabels(def, svc) },
       policyTypes: ['Ingress', 'Egress'],
-      // From the VPC: the ALB (ip targets) for the public service, kubelet probes and scrapers for all.
-      ingress: [{ from: vpc, ports: [{ protocol: 'TCP', port: svc.port }] }],
+      // From the VPC: the ALB (ip targets) for the public service, kubelet probes and scrapers for all
+      // (the absorber's scrapers on its metrics port).
+      ingress: [{ from: vpc, ports: [svc.port, ...(svc.metricsPort ? [svc.metricsPort] : [])].map((port) => ({ protocol: 'TCP', port })) }],
       egress,
     },
   });

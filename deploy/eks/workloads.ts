@@ -48,6 +48,19 @@ export function envConfigMap(def: SpillwayDefinition, svc: ServiceSpec): ConfigM
 const cpu = (m: number) => `${m}m`;
 const mem = (mib: number) => `${mib}Mi`;
 
+/** `http` (API or health), and the absorber's separate `metrics` port. */
+function containerPorts(svc: ServiceSpec) {
+  const ports = [{ name: 'http', containerPort: svc.port, protocol: 'TCP' as const }];
+  if (svc.metricsPort) ports.push({ name: 'metrics', containerPort: svc.metricsPort, protocol: 'TCP' });
+  return ports;
+}
+
+/** Where a Prometheus using the common pod annotations scrapes: never the absorber's API port. */
+function scrapeAnnotations(svc: ServiceSpec): Record<string, string> {
+  const port = svc.metricsPort ?? svc.port;
+  return { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' };
+}
+
 export function deployment(def: SpillwayDefinition, svc: ServiceSpec): Deployment {
   const eks = def.targets.eks;
   const podLabels = { ...commonLabels(def), ...podSelector(def, svc) };
@@ -62,7 +75,7 @@ export function deployment(def: SpillwayDefinition, svc: ServiceSpec): Deploymen
       selector: { matchLabels: podSelector(def, svc) },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
       template: {
-        metadata: { labels: podLabels, annotations: { 'spillway.dev/env-hash': envHash } },
+        metadata: { labels: podLabels, annotations: { 'spillway.dev/env-hash': envHash, ...scrapeAnnotations(svc) } },
         spec: {
           serviceAccountName: def.name,
           terminationGracePeriodSeconds: gracePeriodSeconds(def),
@@ -72,7 +85,7 @@ export function deployment(def: SpillwayDefinition, svc: ServiceSpec): Deploymen
               name: svc.name,
               image: eks.image,
               command: ENTRYPOINTS[svc.role],
-              ports: [{ name: 'http', containerPort: svc.port, protocol: 'TCP' }],
+              ports: containerPorts(svc),
               envFrom: [{ configMapRef: { name: envConfigMapName(def, svc) } }],
               env: secretNames(svc).map((name) => ({
                 name,

@@ -81,6 +81,12 @@ describe('rendered docker-compose.yml', () => {
     expect(s.caddy.profiles).toEqual(['tls']);
   });
 
+  it('publishes the API port only: /metrics stays on METRICS_PORT inside the box', () => {
+    expect(file.services.absorber.ports).toEqual(['8080:8080']);
+    expect(file.services.absorber.environment.METRICS_PORT).toBe('9464');
+    expect(file.services.worker.ports).toBeUndefined();
+  });
+
   it('takes secrets only from the env_file', () => {
     for (const name of ['absorber', 'worker', 'postgres']) expect(file.services[name].env_file).toEqual(['deploy/hetzner/.env']);
     expect(file.services.absorber['x-secrets']).toEqual(['DATABASE_URL', 'INGEST_API_KEYS']);

@@ -27,6 +27,11 @@ export interface ServiceSpec {
   role: Role;
   /** HTTP port: the API for the absorber, health and metrics for a worker. */
   port: number;
+  /**
+   * The absorber's `/metrics` port (METRICS_PORT), apart from its public API port: never published
+   * on Hetzner, a `metrics` port of the in-cluster Service on EKS. Workers serve metrics on `port`.
+   */
+  metricsPort?: number;
   /** Lanes a worker consumes (becomes WORKER_LANES); absent for the absorber. */
   lanes?: Lane[];
   /** Plain env for this service only, on top of the definition's `env`. */

@@ -12,6 +12,7 @@ export function laneRoutesEnv(def: SpillwayDefinition): string {
 /** Variables computed from typed fields; setting them by hand in `env` would fork the truth. */
 export const DERIVED_ENV = [
   'PORT',
+  'METRICS_PORT',
   'WORKER_HEALTH_PORT',
   'WORKER_LANES',
   'QUEUE_PREFIX',
@@ -34,6 +35,7 @@ function derivedEnv(def: SpillwayDefinition, svc: ServiceSpec, target: TargetNam
   if (target === 'eks') env.AWS_REGION = def.targets.eks.region;
   if (svc.role === 'absorber') {
     env.PORT = String(svc.port);
+    if (svc.metricsPort) env.METRICS_PORT = String(svc.metricsPort);
   } else {
     env.WORKER_HEALTH_PORT = String(svc.port);
     env.WORKER_LANES = (svc.lanes ?? []).join(',');

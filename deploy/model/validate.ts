@@ -30,6 +30,13 @@ function checkService(p: string[], def: SpillwayDefinition, svc: ServiceSpec, i:
   const f = `services[${i}]`;
   if (!DNS_LABEL.test(svc.name)) p.push(`${f}.name: "${svc.name}" must be a DNS label (a-z, 0-9, -)`);
   if (!Number.isInteger(svc.port) || svc.port < 1 || svc.port > 65535) p.push(`${f}.port: must be 1-65535`);
+  if (svc.role === 'absorber') {
+    const m = svc.metricsPort;
+    if (!Number.isInteger(m) || m! < 1 || m! > 65535) p.push(`${f}.metricsPort: the absorber serves /metrics on a port of its own, 1-65535`);
+    else if (m === svc.port) p.push(`${f}.metricsPort: must differ from port (the public API never serves /metrics)`);
+  } else if (svc.metricsPort !== undefined) {
+    p.push(`${f}.metricsPort: a worker serves /metrics on its port`);
+  }
   if (svc.role === 'worker') {
     if (!svc.lanes?.length) p.push(`${f}.lanes: a worker consumes at least one lane`);
     for (const lane of svc.lanes ?? []) {
