@@ -117,7 +117,17 @@ export class BullmqDriver implements QueueDriver {
   async enqueue(lane: Lane, events: QueuedEvent[], options: EnqueueOptions = {}): Promise<void> {
     if (events.length === 0) return;
     if (!this.isConnected()) throw new BrokerUnavailableError(`redis is not connected (${this.producer.status})`);
-    await addEventJobs(this.queue(lane), lane, events, { ...this.jobOptions(), ...(options.delayMs ? { delay: options.delayMs } : {}) });
+    const queue = this.queue(lane);
+    try {
+      await queue.waitUntilReady();
+    } catch (err) {
+      // BullMQ keeps a Queue whose first handshake failed (a slow or lost Redis) failed for good:
+      // drop it so the next enqueue starts afresh. Nothing of this one was written.
+      this.queues.delete(lane);
+      void queue.close().catch(() => undefined);
+      throw new BrokerUnavailableError(`enqueue to ${lane} failed: redis handshake: ${(err as Error).message}`, err);
+    }
+    await addEventJobs(queue, lane, events, { ...this.jobOptions(), ...(options.delayMs ? { delay: options.delayMs } : {}) });
   }
 
   async consume(lane: Lane, handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer> {
