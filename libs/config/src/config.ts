@@ -49,6 +49,12 @@ export interface SpillwayConfig {
   /** How long a delivery is leased to one worker before another may take it. */
   leaseMs: number;
   enqueueTimeoutMs: number;
+  /** Events the absorber may have awaiting the broker's answer at once; over it, 503 before writing. */
+  enqueueMaxInFlight: number;
+  /** How long an Idempotency-Key holds its events' ids (ms). */
+  idempotencyWindowMs: number;
+  /** How long an Idempotency-Key record is kept (ms, at least the window). */
+  idempotencyRetentionMs: number;
   bodyLimitBytes: number;
   /** Pause between readiness turning false and the listener closing (Kubernetes endpoint removal). */
   shutdownDelayMs: number;
@@ -122,6 +128,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
     retryBaseMs: r.int('RETRY_BASE_MS', 1000, 1, 3_600_000),
     leaseMs: r.int('LEASE_MS', 30_000, 1000, 43_200_000),
     enqueueTimeoutMs: r.int('ENQUEUE_TIMEOUT_MS', 1000, 10, 60_000),
+    enqueueMaxInFlight: r.int('ENQUEUE_MAX_IN_FLIGHT', 20_000, 1, 10_000_000),
+    idempotencyWindowMs: r.int('IDEMPOTENCY_WINDOW_SECONDS', 86_400, 1, 30 * 86_400) * 1000,
+    idempotencyRetentionMs: r.int('IDEMPOTENCY_RETENTION_SECONDS', 172_800, 1, 365 * 86_400) * 1000,
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     shutdownDelayMs: r.int('SHUTDOWN_DELAY_MS', 0, 0, 600_000),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 25_000, 1000, 3_600_000),
@@ -130,6 +139,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
   // and a deployment that still counts on the old behaviour must hear so rather than run unmigrated.
   if (r.bool('RUN_MIGRATIONS', false)) {
     r.problems.push('RUN_MIGRATIONS: the apps no longer migrate at start; run `npm run migrate` before them and unset RUN_MIGRATIONS');
+  }
+  if (config.idempotencyRetentionMs < config.idempotencyWindowMs) {
+    r.problems.push('IDEMPOTENCY_RETENTION_SECONDS: must be at least IDEMPOTENCY_WINDOW_SECONDS (a record must outlive its window)');
   }
   if (r.problems.length) throw new ConfigError(r.problems);
   return config;

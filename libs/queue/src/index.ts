@@ -6,3 +6,4 @@ export { queueName } from './sqs/sqs-names';
 export { withTimeout, chunk, errorText } from './timeout';
 export * from './idempotency/idempotency.store';
 export { moveLane, pendingDeliveries, MoveOptions } from './move';
+export * from './enqueue-outcome';

@@ -1,35 +1,59 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Lane } from '../../../../libs/config/src';
-import { QUEUE_DRIVER, QueueDriver, QueuedEvent } from '../../../../libs/queue/src';
+import { Lane, SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
+import { BrokerUnavailableError, EnqueueError, QUEUE_DRIVER, QueueDriver, QueuedEvent, withTimeout } from '../../../../libs/queue/src';
 
-/** One lane's events of this turn, and the one promise every request in it waits on. */
+/**
+ * One lane's events of this turn, and the one promise every request in it waits on. It never
+ * rejects: it resolves with the write's error (undefined when every event is held), and each
+ * request reads the fate of its own events from it with `outcomeOf`.
+ */
 class Pending {
   readonly events: QueuedEvent[] = [];
-  readonly written: Promise<void>;
-  resolve!: () => void;
-  reject!: (err: unknown) => void;
+  readonly settled: Promise<unknown>;
+  settle!: (error?: unknown) => void;
 
   constructor() {
-    this.written = new Promise<void>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+    this.settled = new Promise<unknown>((resolve) => (this.settle = resolve));
   }
 }
 
 /**
  * Micro-batches enqueues across concurrent requests: everything that arrives in one turn of the
- * event loop goes to the broker in one write per lane. The wait is bounded by that turn (no
- * timer), and each request still resolves only after the broker acknowledged its events.
- * Requests of one batch share one promise, so a request costs an array push, not a promise and
- * a waiter of its own.
+ * event loop goes to the broker in one write per lane. Requests of one batch share one promise.
+ *
+ * Two bounds keep every answer true while the broker is slow:
+ * - the answer waits at most ENQUEUE_TIMEOUT_MS; a write still unanswered then makes its events'
+ *   outcome "unknown" (the write may still land), never "refused";
+ * - at most ENQUEUE_MAX_IN_FLIGHT events may be awaiting the broker, counting writes whose
+ *   answer already went out as unknown but which have not settled; over it, a request is
+ *   refused before anything of it is written.
  */
 @Injectable()
 export class EnqueueBatcher {
   private pending = new Map<Lane, Pending>();
   private scheduled = false;
+  private inFlight = 0;
+  private readonly timeoutMs: number;
+  private readonly maxInFlight: number;
 
-  constructor(@Inject(QUEUE_DRIVER) private readonly driver: QueueDriver) {}
+  constructor(@Inject(QUEUE_DRIVER) private readonly driver: QueueDriver, @Inject(SPILLWAY_CONFIG) config: SpillwayConfig) {
+    this.timeoutMs = config.enqueueTimeoutMs;
+    this.maxInFlight = config.enqueueMaxInFlight;
+  }
+
+  /** Events awaiting the broker right now (queued for this turn's write, or written and unanswered). */
+  get eventsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** Throws BrokerUnavailableError (nothing written) when `count` more events would pass the bound. */
+  admit(count: number): void {
+    if (this.inFlight + count > this.maxInFlight) {
+      throw new BrokerUnavailableError(
+        `the broker is slow: ${this.inFlight} events already await its answer (limit ENQUEUE_MAX_IN_FLIGHT=${this.maxInFlight})`,
+      );
+    }
+  }
 
   private batchFor(lane: Lane): Pending {
     let batch = this.pending.get(lane);
@@ -44,22 +68,36 @@ export class EnqueueBatcher {
     return batch;
   }
 
-  enqueueOne(event: QueuedEvent): Promise<void> {
+  /** Call `admit` first. Resolves with the write's error, or undefined when all are held. */
+  enqueueOne(event: QueuedEvent): Promise<unknown> {
     const batch = this.batchFor(event.lane);
     batch.events.push(event);
-    return batch.written;
+    this.inFlight++;
+    return batch.settled;
   }
 
-  enqueue(lane: Lane, events: QueuedEvent[]): Promise<void> {
+  /** Call `admit` first. Resolves with the write's error, or undefined when all are held. */
+  enqueue(lane: Lane, events: QueuedEvent[]): Promise<unknown> {
     const batch = this.batchFor(lane);
     for (const e of events) batch.events.push(e);
-    return batch.written;
+    this.inFlight += events.length;
+    return batch.settled;
   }
 
   private flush(): void {
     const batches = this.pending;
     this.pending = new Map();
     this.scheduled = false;
-    for (const [lane, batch] of batches) this.driver.enqueue(lane, batch.events).then(batch.resolve, batch.reject);
+    for (const [lane, batch] of batches) {
+      const count = batch.events.length;
+      const write = this.driver.enqueue(lane, batch.events);
+      void write.then(
+        () => (this.inFlight -= count),
+        () => (this.inFlight -= count),
+      );
+      withTimeout(write, this.timeoutMs, () =>
+        EnqueueError.allUnknown(`the broker did not answer within ${this.timeoutMs} ms (the write may still land)`, batch.events),
+      ).then(() => batch.settle(undefined), (err) => batch.settle(err));
+    }
   }
 }

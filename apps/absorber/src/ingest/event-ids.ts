@@ -40,11 +40,15 @@ export function newEventId(now = Date.now()): string {
 }
 
 /**
- * UUIDv8 derived from (tenant, Idempotency-Key[, index]): a retried request gets the same id even
- * when the first attempt's dedupe record was never written, so the ledger still stops a double effect.
+ * UUIDv8 derived from (tenant, Idempotency-Key, generation[, index]): a retried request within the
+ * key's window gets the same ids, so even when the broker got the first attempt the ledger stops a
+ * double effect. `generation` changes when the key is reused after its window, so a reused key
+ * makes new events rather than ids the ledger would drop as already applied. Without a
+ * generation (records written before generations existed) the ids are the original derivation.
  */
-export function idempotentEventId(scope: string, key: string, index?: number): string {
-  const bytes = createHash('sha256').update(`${scope}\0${key}\0${index ?? ''}`).digest().subarray(0, 16);
+export function idempotentEventId(scope: string, key: string, index?: number, generation?: number): string {
+  const input = generation === undefined ? `${scope}\0${key}\0${index ?? ''}` : `${scope}\0${key}\0${index ?? ''}\0g${generation}`;
+  const bytes = createHash('sha256').update(input).digest().subarray(0, 16);
   bytes[6] = (bytes[6] & 0x0f) | 0x80;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   return format(bytes);

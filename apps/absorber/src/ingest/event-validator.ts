@@ -1,4 +1,5 @@
 import { isLane, Lane, LANES } from '../../../../libs/config/src';
+import { firstUnstorable, unstorable } from './storable-strings';
 
 export interface EventInput {
   type: string;
@@ -57,6 +58,10 @@ export function checkEvent(body: unknown, where = ''): Checked {
   if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH)) {
     return { ok: false, error: `${where}key: must be a string of 1-${MAX_KEY_LENGTH} characters` };
   }
+  const keyProblem = key === undefined ? undefined : unstorable(key as string);
+  if (keyProblem) return { ok: false, error: `${where}key: ${keyProblem}` };
+  const dataProblem = firstUnstorable(data, `${where}data`);
+  if (dataProblem) return { ok: false, error: dataProblem };
   return { ok: true, event: { type, data, priority: priority as Lane | undefined, key: key as string | undefined } };
 }
 

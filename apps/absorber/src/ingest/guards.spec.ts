@@ -77,3 +77,11 @@ describe('SignatureVerifier (X-Signature-256: t=<unix>,v1=<hmac of "<t>.<body>">
     expect(new SignatureVerifier([], 300).problem(body, undefined)).toBeUndefined();
   });
 });
+
+describe('TenantRateLimiter over its burst', () => {
+  it('says a request larger than the whole burst can never be admitted, instead of a retry time', () => {
+    const limiter = new TenantRateLimiter(10);
+    expect(limiter.take('a', 21, 0)).toEqual({ ok: false, retryAfterSeconds: 0, overBurst: true, burst: 20 });
+    expect(limiter.take('a', 20, 0)).toEqual({ ok: true }); // nothing was taken by the refusal
+  });
+});

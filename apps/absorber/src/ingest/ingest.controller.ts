@@ -1,7 +1,10 @@
-import { BadRequestException, Body, Controller, Headers, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Headers, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { Metrics } from '../../../../libs/health/src';
 import { ApiKeyGuard } from './api-key.guard';
 import { checkEvent, EventInput } from './event-validator';
-import { Accepted, IngestService } from './ingest.service';
+import { Accepted, EventResult, IngestService } from './ingest.service';
+import { UNKNOWN_RETRY_AFTER_S, unknownAdvice } from './outcome-unknown';
 import { idempotencyKeyOf, requireJson } from './request-checks';
 import { RetryLaterFilter } from './retry-later.filter';
 
@@ -12,17 +15,24 @@ export const MAX_BATCH = 500;
 @UseGuards(ApiKeyGuard)
 @UseFilters(RetryLaterFilter)
 export class IngestController {
-  constructor(private readonly ingest: IngestService) {}
+  constructor(private readonly ingest: IngestService, private readonly metrics: Metrics) {}
 
+  /**
+   * Each event is judged alone and answered with its own fate: `{id, lane}` held, `{error}`
+   * invalid, `{error, status: 503}` refused (nothing held), `{id, lane, outcome:
+   * "unknown", status: 504, error}` the broker did not answer. The request's status is 202 when at
+   * least one event is held or every event is invalid, else 504 when any outcome is unknown, else
+   * 503 (nothing held).
+   */
   @Post('batch')
-  @HttpCode(202)
   async batch(
     @Body() body: unknown,
     @Req() req: { tenant: string; rawBody?: Buffer },
+    @Res({ passthrough: true }) reply: FastifyReply,
     @Headers('content-type') contentType?: string,
     @Headers('idempotency-key') idempotencyKey?: string,
     @Headers('x-signature-256') signature?: string,
-  ): Promise<{ results: Array<Accepted | { error: string }> }> {
+  ): Promise<{ results: BatchResult[] }> {
     requireJson(contentType);
     this.ingest.checkSignature(req.rawBody, signature);
     const key = idempotencyKeyOf(idempotencyKey);
@@ -32,13 +42,32 @@ export class IngestController {
     if (!Array.isArray(events)) throw new BadRequestException('events: required, must be an array');
     if (events.length === 0) throw new BadRequestException('events: must hold at least one event');
     if (events.length > MAX_BATCH) throw new BadRequestException(`events: holds ${events.length} events; the limit is ${MAX_BATCH}`);
-    // Each event is judged alone: the good ones are accepted, the bad ones answered with their error.
     const checked = events.map((e, i) => checkEvent(e, `events[${i}].`));
     const valid: EventInput[] = [];
     for (const c of checked) if (c.ok) valid.push(c.event);
     // Ids derive from the key and the index among valid events, so a retried batch maps to the same ids.
-    const accepted = valid.length ? await this.ingest.accept(valid, req.tenant, key, true) : [];
+    const outcomes = valid.length ? await this.ingest.accept(valid, req.tenant, key, true) : [];
     let next = 0;
-    return { results: checked.map((c) => (c.ok ? accepted[next++] : { error: c.error })) };
+    const results = checked.map((c): BatchResult => (c.ok ? answerOf(outcomes[next++], key) : { error: c.error }));
+    const status = statusOf(outcomes);
+    reply.status(status);
+    if (status !== 202) {
+      reply.header('Retry-After', String(UNKNOWN_RETRY_AFTER_S));
+      this.metrics.rejected.inc({ status: String(status) });
+    }
+    return { results };
   }
+}
+
+type BatchResult = Accepted | { error: string; status?: 503 } | (Accepted & { outcome: 'unknown'; status: 504; error: string });
+
+function answerOf(result: EventResult, key: string | undefined): BatchResult {
+  if (result.outcome === 'held') return { id: result.id, lane: result.lane };
+  if (result.outcome === 'refused') return { error: `not accepted, nothing was held: ${result.reason}; retry this event`, status: 503 };
+  return { id: result.id, lane: result.lane, outcome: 'unknown', status: 504, error: `outcome unknown: ${result.reason}; ${unknownAdvice(key)}` };
+}
+
+function statusOf(outcomes: EventResult[]): 202 | 503 | 504 {
+  if (outcomes.length === 0 || outcomes.some((o) => o.outcome === 'held')) return 202;
+  return outcomes.some((o) => o.outcome === 'unknown') ? 504 : 503;
 }

@@ -5,6 +5,7 @@ import { Metrics } from '../../../../libs/health/src';
 import { ApiKeyGuard } from './api-key.guard';
 import { isRetryLater, replyRetryLater } from './retry-later.filter';
 import { checkEvent } from './event-validator';
+import { OutcomeUnknownError, replyOutcomeUnknown } from './outcome-unknown';
 import { IngestService } from './ingest.service';
 import { idempotencyKeyOf, requireJson } from './request-checks';
 
@@ -16,8 +17,9 @@ export const SINGLE_EVENT_PATH = '/v1/events';
  * proxy, execution context, guard and pipe consumers, param factories, response handling) was on
  * the stack of a quarter of the busy CPU samples, around a handler that does little itself (see
  * bench/results/). Semantics are the controller's, in the same order:
- * 401 from the same ApiKeyGuard check (and the signature check), 415, 400 naming the field, 429/503
- * with Retry-After (tenant rate, lane high-water mark, broker unreachable), 202 only after the
+ * 401 from the same ApiKeyGuard check (and the signature check), 415, 400 naming the field,
+ * 409/429/503 with Retry-After (key in flight, tenant rate, lane high-water mark, broker refused:
+ * nothing held), 504 when the broker did not answer in time (outcome unknown), 202 only after the
  * broker acknowledged. Other errors thrown here reach Fastify's
  * error handler, which Nest owns, so they get the same global filters and body shape as every
  * other route; body errors (400/413/415 from the parser) never reach the handler at all.
@@ -49,6 +51,7 @@ export class IngestRoute implements OnModuleInit {
       accepted = await this.ingest.acceptOne(checked.event, tenant, key);
     } catch (err) {
       if (isRetryLater(err)) return replyRetryLater(reply, err, this.metrics);
+      if (err instanceof OutcomeUnknownError) return replyOutcomeUnknown(reply, err, this.metrics);
       throw err;
     }
     // Built by hand: an id is hex and dashes and a lane one of three words, nothing to escape.

@@ -1,12 +1,13 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit, UnauthorizedException } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, UnauthorizedException } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { Lane, LaneRouter, LANES, SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
-import { IDEMPOTENCY_STORE, IdempotencyStore, QUEUE_DRIVER, QueueDriver, QueuedEvent } from '../../../../libs/queue/src';
+import { BrokerUnavailableError, IDEMPOTENCY_STORE, IdempotencyReservation, IdempotencyStore, outcomeOf, QUEUE_DRIVER, QueueDriver, QueuedEvent } from '../../../../libs/queue/src';
 import { Metrics } from '../../../../libs/health/src';
 import { EnqueueBatcher } from './enqueue-batcher';
 import { idempotentEventId, newEventId } from './event-ids';
 import { EventInput } from './event-validator';
 import { LaneShedder } from './lane-shedder';
+import { OutcomeUnknownError } from './outcome-unknown';
 import { RetryLaterError } from './retry-later.filter';
 import { SignatureVerifier } from './signature';
 import { TenantRateLimiter } from './tenant-rate-limiter';
@@ -15,11 +16,16 @@ import { TenantRateLimiter } from './tenant-rate-limiter';
 const SHEDDER_SAMPLE_MS = 250;
 /** What a shed request is told: long enough for workers to make headway. */
 const SHED_RETRY_AFTER_S = 5;
+/** How often idempotency records past their retention are deleted. */
+const IDEMPOTENCY_SWEEP_MS = 60_000;
 
 export interface Accepted {
   id: string;
   lane: Lane;
 }
+
+/** One event's answer: held (202), refused (nothing held) or unknown (the broker did not say). */
+export type EventResult = Accepted & ({ outcome: 'held' } | { outcome: 'refused' | 'unknown'; reason: string });
 
 /** Turns validated input into queued events: lane, id, dedupe, then the broker. */
 @Injectable()
@@ -33,6 +39,11 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   /** `receivedAt` of the current millisecond: thousands of requests a second share a handful of them. */
   private isoMs = -1;
   private iso = '';
+  private sweepTimer?: NodeJS.Timeout;
+  private readonly logger = new Logger('IngestService');
+  private readonly windowMs: number;
+  /** A pending record younger than this belongs to a request still awaiting the broker. */
+  private readonly pendingMs: number;
 
   constructor(
     @Inject(SPILLWAY_CONFIG) config: SpillwayConfig,
@@ -46,14 +57,19 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.limiter = new TenantRateLimiter(config.tenantRateLimit);
     this.shedder = new LaneShedder(config.laneHighWater, (lane) => driver.depth(lane));
     this.signatures = new SignatureVerifier(config.hmacSecrets, config.signatureToleranceS);
+    this.windowMs = config.idempotencyWindowMs;
+    this.pendingMs = config.enqueueTimeoutMs + 250;
   }
 
   onModuleInit(): void {
     this.shedder.start(SHEDDER_SAMPLE_MS);
+    this.sweepTimer = setInterval(() => void this.idempotency.sweep().catch(() => undefined), IDEMPOTENCY_SWEEP_MS);
+    this.sweepTimer.unref();
   }
 
   onModuleDestroy(): void {
     this.shedder.stop();
+    clearInterval(this.sweepTimer);
   }
 
   checkSignature(rawBody: Buffer | undefined, header: string | undefined): void {
@@ -61,10 +77,24 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     if (problem) throw new UnauthorizedException(problem);
   }
 
-  /** Tenant rate first (429), then the lanes' high-water marks (503): both refuse before any write. */
+  /**
+   * Tenant rate (429, or 413 for a request larger than the tenant's whole burst), the lanes'
+   * high-water marks (503) and the bound on events awaiting the broker (503): all refuse before
+   * any write.
+   */
   private admit(tenant: string, count: number, lanes: Iterable<Lane>): void {
     const allowed = this.limiter.take(tenant, count);
     if (!allowed.ok) {
+      if (allowed.overBurst) {
+        throw new HttpException(
+          {
+            statusCode: 413,
+            error: 'Payload Too Large',
+            message: `request holds ${count} events, more than this tenant's burst of ${allowed.burst} (2 s of TENANT_RATE_LIMIT=${this.limiter.ratePerSecond}); it can never be admitted: send at most ${allowed.burst} events per request`,
+          },
+          413,
+        );
+      }
       throw new RetryLaterError(429, `tenant over its rate of ${this.limiter.ratePerSecond} events/s; retry in ${allowed.retryAfterSeconds} s`, allowed.retryAfterSeconds);
     }
     for (const lane of lanes) {
@@ -73,10 +103,15 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
         throw new RetryLaterError(503, `lane ${lane} is over its high-water mark (${over.backlog} >= ${over.mark} waiting); nothing was accepted, retry later`, SHED_RETRY_AFTER_S);
       }
     }
+    this.batcher.admit(count);
   }
 
-  private toQueued(input: EventInput, id: string, receivedAt: string): QueuedEvent {
-    const event: QueuedEvent = { id, type: input.type, lane: this.router.laneFor(input.type, input.priority), data: input.data, receivedAt };
+  private laneOf(input: EventInput): Lane {
+    return this.router.laneFor(input.type, input.priority);
+  }
+
+  private toQueued(input: EventInput, lane: Lane, id: string, receivedAt: string): QueuedEvent {
+    const event: QueuedEvent = { id, type: input.type, lane, data: input.data, receivedAt };
     if (input.key !== undefined) event.key = input.key;
     return event;
   }
@@ -89,51 +124,96 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     return this.iso;
   }
 
-  /** One event: the single-event route's call, without the batch path's grouping by lane. */
+  /**
+   * Reserves the Idempotency-Key before anything is written. Returns the reservation (its
+   * generation gives the ids), or throws 409 while an earlier request with the key still awaits
+   * the broker. A store that cannot be reached does not refuse ingest: the generation is then the
+   * current window's number, so retries within one window still map to the same ids.
+   */
+  private async reserve(tenant: string, key: string, now: number): Promise<IdempotencyReservation | undefined> {
+    const proposed = Math.floor(now / this.windowMs);
+    let reservation: IdempotencyReservation;
+    try {
+      reservation = await this.idempotency.reserve(tenant, key, proposed);
+    } catch (err) {
+      this.logger.warn(`idempotency store unreachable, ingesting without a record: ${(err as Error).message}`);
+      return undefined;
+    }
+    if (!reservation.fresh && !reservation.held && reservation.ageMs < this.pendingMs) {
+      throw new RetryLaterError(409, 'a request with this Idempotency-Key is still awaiting the broker; retry with the same key', 1);
+    }
+    return reservation;
+  }
+
+  /** After the broker's answer: a held request closes its record, a wholly refused one frees it. */
+  private settleRecord(tenant: string, key: string, generation: number | undefined, results: EventResult[]): void {
+    if (results.every((r) => r.outcome === 'held')) void this.idempotency.markHeld(tenant, key, generation).catch(() => undefined);
+    else if (results.every((r) => r.outcome === 'refused')) void this.idempotency.release(tenant, key, generation).catch(() => undefined);
+    // Anything else stays pending: a retry after pendingMs enqueues the same ids again, which the ledger makes harmless.
+  }
+
+  /** One event: the single-event route's call. 202 only when held; else 503 (refused) or 504 (unknown). */
   async acceptOne(input: EventInput, tenant: string, idempotencyKey?: string): Promise<Accepted> {
-    const now = Date.now();
-    const id = idempotencyKey ? idempotentEventId(tenant, idempotencyKey) : newEventId(now);
-    const event = this.toQueued(input, id, this.receivedAt(now));
-    const accepted: Accepted = { id, lane: event.lane };
-    this.admit(tenant, 1, [event.lane]);
-    if (idempotencyKey && (await this.idempotency.seen(tenant, idempotencyKey))) return accepted;
-    await this.batcher.enqueueOne(event);
-    this.acceptedBy[event.lane].inc();
-    if (idempotencyKey) await this.remember(tenant, idempotencyKey, accepted);
-    return accepted;
+    const [result] = await this.accept([input], tenant, idempotencyKey, false);
+    if (result.outcome === 'held') return { id: result.id, lane: result.lane };
+    if (result.outcome === 'refused') throw new BrokerUnavailableError(result.reason);
+    throw new OutcomeUnknownError(result.id, result.lane, idempotencyKey, result.reason);
   }
 
   /**
-   * Accepts events (one request's worth). With an Idempotency-Key, ids derive from it; a key seen
-   * in the last 24 h returns those ids and enqueues nothing. Resolves after the broker has them.
+   * Accepts one request's events and says, per event, whether the broker holds it. With an
+   * Idempotency-Key, ids derive from it and its generation; a key whose request was held within
+   * the window returns those ids and enqueues nothing.
    */
-  async accept(inputs: EventInput[], tenant: string, idempotencyKey?: string, indexed = false): Promise<Accepted[]> {
+  async accept(inputs: EventInput[], tenant: string, idempotencyKey?: string, indexed = false): Promise<EventResult[]> {
     const now = Date.now();
-    const receivedAt = this.receivedAt(now);
-    const events = inputs.map((input, i) =>
-      this.toQueued(input, idempotencyKey ? idempotentEventId(tenant, idempotencyKey, indexed ? i : undefined) : newEventId(now), receivedAt),
-    );
-    const byLane = new Map<Lane, QueuedEvent[]>();
-    for (const e of events) {
-      const list = byLane.get(e.lane);
-      if (list) list.push(e);
-      else byLane.set(e.lane, [e]);
+    const lanes = inputs.map((input) => this.laneOf(input));
+    this.admit(tenant, inputs.length, new Set(lanes));
+    let generation: number | undefined;
+    let reservation: IdempotencyReservation | undefined;
+    if (idempotencyKey) {
+      reservation = await this.reserve(tenant, idempotencyKey, now);
+      generation = reservation ? reservation.generation : Math.floor(now / this.windowMs);
     }
-    this.admit(tenant, events.length, byLane.keys());
-    if (idempotencyKey && (await this.idempotency.seen(tenant, idempotencyKey))) {
-      return events.map((e) => ({ id: e.id, lane: e.lane }));
+    const idOf = (i: number) =>
+      idempotencyKey ? idempotentEventId(tenant, idempotencyKey, indexed ? i : undefined, generation) : newEventId(now);
+    const events = inputs.map((input, i) => this.toQueued(input, lanes[i], idOf(i), this.receivedAt(now)));
+    if (reservation?.held) return events.map((e) => ({ id: e.id, lane: e.lane, outcome: 'held' }));
+    if (reservation) {
+      // Checked again: the reservation took a round trip, in which others may have filled the bound.
+      try {
+        this.batcher.admit(events.length);
+      } catch (err) {
+        void this.idempotency.release(tenant, idempotencyKey!, generation).catch(() => undefined);
+        throw err;
+      }
     }
-    await Promise.all([...byLane].map(([lane, list]) => this.batcher.enqueue(lane, list)));
-    for (const [lane, list] of byLane) this.acceptedBy[lane].inc(list.length);
-    if (idempotencyKey) await this.remember(tenant, idempotencyKey, { id: events[0].id, lane: events[0].lane });
-    return events.map((e) => ({ id: e.id, lane: e.lane }));
+    const results = await this.write(events);
+    if (reservation) this.settleRecord(tenant, idempotencyKey!, generation, results);
+    return results;
   }
 
-  /**
-   * After the broker ack: if this write is lost, a retry enqueues the same ids again and the
-   * worker's ledger turns the second copy into a no-op.
-   */
-  private remember(tenant: string, idempotencyKey: string, first: Accepted): Promise<void> {
-    return this.idempotency.remember(tenant, idempotencyKey, first).catch(() => undefined);
+  /** One write per lane (shared with other requests of this turn); each event's own fate. */
+  private async write(events: QueuedEvent[]): Promise<EventResult[]> {
+    const errorOf = new Map<Lane, unknown>();
+    if (events.length === 1) errorOf.set(events[0].lane, await this.batcher.enqueueOne(events[0]));
+    else {
+      const byLane = new Map<Lane, QueuedEvent[]>();
+      for (const e of events) {
+        const list = byLane.get(e.lane);
+        if (list) list.push(e);
+        else byLane.set(e.lane, [e]);
+      }
+      await Promise.all([...byLane].map(async ([lane, list]) => errorOf.set(lane, await this.batcher.enqueue(lane, list))));
+    }
+    return events.map((e): EventResult => {
+      const error = errorOf.get(e.lane);
+      const outcome = outcomeOf(error, e.id);
+      if (outcome === 'held') {
+        this.acceptedBy[e.lane].inc();
+        return { id: e.id, lane: e.lane, outcome };
+      }
+      return { id: e.id, lane: e.lane, outcome, reason: (error as Error)?.message ?? String(error) };
+    });
   }
 }

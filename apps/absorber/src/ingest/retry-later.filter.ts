@@ -3,9 +3,12 @@ import type { FastifyReply } from 'fastify';
 import { BrokerUnavailableError } from '../../../../libs/queue/src';
 import { Metrics } from '../../../../libs/health/src';
 
-/** A refusal the sender should retry: 429 (tenant over its rate) or 503 (lane over its mark). */
+/**
+ * A refusal the sender should retry: 409 (a request with the same Idempotency-Key is in flight),
+ * 429 (tenant over its rate) or 503 (lane over its mark).
+ */
 export class RetryLaterError extends Error {
-  constructor(readonly status: 429 | 503, message: string, readonly retryAfterSeconds: number) {
+  constructor(readonly status: 409 | 429 | 503, message: string, readonly retryAfterSeconds: number) {
     super(message);
   }
 }
@@ -13,6 +16,8 @@ export class RetryLaterError extends Error {
 export function isRetryLater(err: unknown): err is BrokerUnavailableError | RetryLaterError {
   return err instanceof BrokerUnavailableError || err instanceof RetryLaterError;
 }
+
+const REASON = { 409: 'Conflict', 429: 'Too Many Requests', 503: 'Service Unavailable' } as const;
 
 /** Nothing was accepted; the answer says when to come back. */
 export function replyRetryLater(reply: FastifyReply, err: BrokerUnavailableError | RetryLaterError, metrics: Metrics): FastifyReply {
@@ -24,7 +29,7 @@ export function replyRetryLater(reply: FastifyReply, err: BrokerUnavailableError
   return reply
     .status(status)
     .header('Retry-After', String(retryAfter))
-    .send({ statusCode: status, error: status === 429 ? 'Too Many Requests' : 'Service Unavailable', message });
+    .send({ statusCode: status, error: REASON[status as 409 | 429 | 503], message });
 }
 
 @Catch(BrokerUnavailableError, RetryLaterError)

@@ -15,9 +15,13 @@ export class TenantRateLimiter {
     return this.ratePerSecond > 0;
   }
 
-  /** Takes `n` tokens, or says how many whole seconds until they would be there. */
-  take(tenant: string, n: number, now = Date.now()): { ok: true } | { ok: false; retryAfterSeconds: number } {
+  /**
+   * Takes `n` tokens, or says how many whole seconds until they would be there. More than the
+   * whole burst can never be there: that answer says so (`overBurst`) instead of a retry time.
+   */
+  take(tenant: string, n: number, now = Date.now()): { ok: true } | { ok: false; retryAfterSeconds: number; overBurst?: boolean; burst?: number } {
     if (!this.enabled) return { ok: true };
+    if (n > this.burst) return { ok: false, retryAfterSeconds: 0, overBurst: true, burst: this.burst };
     let bucket = this.buckets.get(tenant);
     if (!bucket) {
       if (this.buckets.size >= this.maxTenants) this.buckets.clear(); // bounded memory beats perfect fairness
@@ -30,7 +34,7 @@ export class TenantRateLimiter {
       bucket.tokens -= n;
       return { ok: true };
     }
-    const missing = Math.min(n, this.burst) - bucket.tokens;
+    const missing = n - bucket.tokens;
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(missing / this.ratePerSecond)) };
   }
 }

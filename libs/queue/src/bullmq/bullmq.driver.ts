@@ -14,7 +14,8 @@ import {
   QueueDriver,
   QueuedEvent,
 } from '../queue.port';
-import { chunk, errorText, withTimeout } from '../timeout';
+import { errorText, withTimeout } from '../timeout';
+import { addEventJobs } from './bullmq-enqueue';
 
 interface EventsJob {
   events: QueuedEvent[];
@@ -24,9 +25,6 @@ interface DeadJob extends EventsJob {
   lastError: string;
   failedAt: string;
 }
-
-/** Events per BullMQ job: each job costs one Lua script in Redis, so fewer, fuller jobs go faster. */
-const EVENTS_PER_JOB = 100;
 
 /**
  * BullMQ on Redis: one queue per lane (`<prefix>:<lane>`) and a `<lane>-dlq` twin.
@@ -61,6 +59,9 @@ export class BullmqDriver implements QueueDriver {
       ...this.baseOptions(),
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
+      // A write Redis does not answer in time is given up on (its outcome unknown), so writes
+      // cannot pile up behind a slow Redis.
+      commandTimeout: config.enqueueTimeoutMs,
     });
     this.producer.on('error', () => undefined); // state is read via isConnected(); avoid log floods
   }
@@ -109,20 +110,24 @@ export class BullmqDriver implements QueueDriver {
     });
   }
 
+  /**
+   * No answer deadline here: the producer connection's commandTimeout (ENQUEUE_TIMEOUT_MS) bounds
+   * each write, and a write that times out is reported as unknown, never as refused.
+   */
   async enqueue(lane: Lane, events: QueuedEvent[], options: EnqueueOptions = {}): Promise<void> {
     if (events.length === 0) return;
     if (!this.isConnected()) throw new BrokerUnavailableError(`redis is not connected (${this.producer.status})`);
-    const jobs = chunk(events, EVENTS_PER_JOB).map((part) => ({
-      name: 'events',
-      data: { events: part } satisfies EventsJob,
-      opts: { ...this.jobOptions(), ...(options.delayMs ? { delay: options.delayMs } : {}) },
-    }));
-    const write = this.queue(lane).addBulk(jobs);
+    const queue = this.queue(lane);
     try {
-      await withTimeout(write, this.config.enqueueTimeoutMs, () => new Error('redis did not answer in time'));
+      await queue.waitUntilReady();
     } catch (err) {
-      throw new BrokerUnavailableError(`enqueue to ${lane} failed: ${(err as Error).message}`, err);
+      // BullMQ keeps a Queue whose first handshake failed (a slow or lost Redis) failed for good:
+      // drop it so the next enqueue starts afresh. Nothing of this one was written.
+      this.queues.delete(lane);
+      void queue.close().catch(() => undefined);
+      throw new BrokerUnavailableError(`enqueue to ${lane} failed: redis handshake: ${(err as Error).message}`, err);
     }
+    await addEventJobs(queue, lane, events, { ...this.jobOptions(), ...(options.delayMs ? { delay: options.delayMs } : {}) });
   }
 
   async consume(lane: Lane, handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer> {

@@ -1,25 +1,78 @@
-import { once } from 'node:events';
 import IORedis from 'ioredis';
-import type { Lane, SpillwayConfig } from '../../../config/src';
-import { BrokerUnavailableError } from '../queue.port';
-import { withTimeout } from '../timeout';
+import type { SpillwayConfig } from '../../../config/src';
 import { PostgresIdempotencyStore } from './postgres-idempotency.store';
 
-export interface IdempotencyRecord {
-  id: string;
-  lane: Lane;
+/**
+ * The record of one Idempotency-Key. Event ids derive from (tenant, key, generation), so a retry
+ * within the window gets the same ids; a key reused after the window gets a new generation, hence
+ * new events. `generation` is undefined only for records written before generations existed.
+ */
+export interface IdempotencyReservation {
+  generation?: number;
+  /** An earlier request with this key had every event held: answer its ids, enqueue nothing. */
+  held: boolean;
+  /** This call created the record (the first request of the key in this window). */
+  fresh: boolean;
+  /** Milliseconds since the record was reserved. */
+  ageMs: number;
 }
 
-/** Remembers `Idempotency-Key`s for 24 h so a retried request enqueues nothing new. */
+/**
+ * Idempotency-Key records, reserved atomically BEFORE the broker write: of two concurrent requests
+ * with one key exactly one creates the record. A record is live for the window
+ * (IDEMPOTENCY_WINDOW_SECONDS) and kept for the retention (IDEMPOTENCY_RETENTION_SECONDS).
+ */
 export interface IdempotencyStore {
-  seen(scope: string, key: string): Promise<IdempotencyRecord | null>;
-  remember(scope: string, key: string, record: IdempotencyRecord): Promise<void>;
+  /** Creates the record (generation `proposed` or later) unless a live one exists; returns it. */
+  reserve(scope: string, key: string, proposed: number): Promise<IdempotencyReservation>;
+  /** Every event of the request is held: later requests with the key enqueue nothing. */
+  markHeld(scope: string, key: string, generation: number | undefined): Promise<void>;
+  /** Nothing of the request was held: forget the record so a retry starts afresh. */
+  release(scope: string, key: string, generation: number | undefined): Promise<void>;
+  /** Deletes records past their retention; returns how many. */
+  sweep(): Promise<number>;
   close(): Promise<void>;
 }
 
 export const IDEMPOTENCY_STORE = Symbol('IDEMPOTENCY_STORE');
-const TTL_SECONDS = 24 * 60 * 60;
 
+// Redis server time, so every absorber replica judges the window by one clock.
+const RESERVE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local v = redis.call('GET', KEYS[1])
+local old
+if v then
+  old = cjson.decode(v)
+  if old.at and now - old.at < tonumber(ARGV[2]) then
+    return {tostring(old.g or ''), old.held and 1 or 0, 0, now - old.at}
+  end
+  if not old.at then return {'', 1, 0, 0} end
+end
+local g = tonumber(ARGV[1])
+if old and old.g and g <= old.g then g = old.g + 1 end
+redis.call('SET', KEYS[1], cjson.encode({g = g, at = now, held = false}), 'PX', ARGV[3])
+return {tostring(g), 0, 1, 0}
+`;
+const MARK_HELD = `
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+local r = cjson.decode(v)
+if tostring(r.g) ~= ARGV[1] then return 0 end
+r.held = true
+redis.call('SET', KEYS[1], cjson.encode(r), 'KEEPTTL')
+return 1
+`;
+const RELEASE = `
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+local r = cjson.decode(v)
+if tostring(r.g) ~= ARGV[1] or r.held then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+`;
+
+/** Records in Redis (with BullMQ); Redis expires them itself at the retention (PX). */
 export class RedisIdempotencyStore implements IdempotencyStore {
   private readonly redis: IORedis;
 
@@ -31,6 +84,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
+      commandTimeout: config.enqueueTimeoutMs,
       retryStrategy: (times) => Math.min(times * 100, 1000),
     });
     this.redis.on('error', () => undefined);
@@ -40,28 +94,28 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     return `${this.config.queuePrefix}:idem:${scope}:${key}`;
   }
 
-  /** A fresh connection may still be handshaking; wait for it briefly, but never for a dead one. */
-  private async connected(): Promise<void> {
-    if (this.redis.status === 'ready') return;
-    if (this.redis.status === 'connecting' || this.redis.status === 'connect') {
-      await withTimeout(once(this.redis, 'ready'), this.config.enqueueTimeoutMs, () => new BrokerUnavailableError('redis is not connected'));
-      return;
-    }
-    throw new BrokerUnavailableError('redis is not connected');
+  async reserve(scope: string, key: string, proposed: number): Promise<IdempotencyReservation> {
+    const [g, held, fresh, age] = (await this.redis.eval(
+      RESERVE,
+      1,
+      this.keyOf(scope, key),
+      proposed,
+      this.config.idempotencyWindowMs,
+      this.config.idempotencyRetentionMs,
+    )) as [string, number, number, number];
+    return { generation: g === '' ? undefined : Number(g), held: held === 1, fresh: fresh === 1, ageMs: age };
   }
 
-  async seen(scope: string, key: string): Promise<IdempotencyRecord | null> {
-    await this.connected();
-    const value = await withTimeout(
-      this.redis.get(this.keyOf(scope, key)),
-      this.config.enqueueTimeoutMs,
-      () => new BrokerUnavailableError('redis did not answer in time'),
-    );
-    return value ? (JSON.parse(value) as IdempotencyRecord) : null;
+  async markHeld(scope: string, key: string, generation: number | undefined): Promise<void> {
+    if (generation !== undefined) await this.redis.eval(MARK_HELD, 1, this.keyOf(scope, key), String(generation));
   }
 
-  async remember(scope: string, key: string, record: IdempotencyRecord): Promise<void> {
-    await this.redis.set(this.keyOf(scope, key), JSON.stringify(record), 'EX', TTL_SECONDS, 'NX');
+  async release(scope: string, key: string, generation: number | undefined): Promise<void> {
+    if (generation !== undefined) await this.redis.eval(RELEASE, 1, this.keyOf(scope, key), String(generation));
+  }
+
+  async sweep(): Promise<number> {
+    return 0; // every key carries its retention as a Redis TTL
   }
 
   async close(): Promise<void> {

@@ -1,48 +1,78 @@
 import { Pool } from 'pg';
 import type { SpillwayConfig } from '../../../config/src';
-import { BrokerUnavailableError } from '../queue.port';
-import { withTimeout } from '../timeout';
-import type { IdempotencyRecord, IdempotencyStore } from './idempotency.store';
+import type { IdempotencyReservation, IdempotencyStore } from './idempotency.store';
+
+// Creates the record, or takes over one whose window has passed (with a later generation);
+// a live record is left alone and read back by the second half.
+const RESERVE = `
+WITH ins AS (
+  INSERT INTO idempotency_keys AS k (scope, key, event_id, lane, generation, held, reserved_at, expires_at)
+  VALUES ($1, $2, '', '', $3, false, now(), now() + $4 * interval '1 millisecond')
+  ON CONFLICT (scope, key) DO UPDATE
+    SET generation = GREATEST(excluded.generation, COALESCE(k.generation, -1) + 1), held = false,
+        reserved_at = now(), expires_at = excluded.expires_at, event_id = '', lane = ''
+    WHERE k.expires_at <= now()
+  RETURNING k.generation, k.held, 0::float8 AS age_ms, true AS fresh
+)
+SELECT * FROM ins
+UNION ALL
+SELECT generation, held, extract(epoch FROM now() - reserved_at) * 1000, false
+  FROM idempotency_keys WHERE scope = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM ins)`;
 
 /**
  * Idempotency-Key records in Postgres (table `idempotency_keys`), for QUEUE_DRIVER=sqs where no
- * Redis need exist. An expired row counts as absent and is overwritten; old rows are swept now
- * and then by the writes themselves, so no scheduler is needed.
+ * Redis need exist. A row is live until `expires_at` (reserved + window); `sweep` deletes rows
+ * older than the retention, and the absorber runs it on a timer.
  */
 export class PostgresIdempotencyStore implements IdempotencyStore {
   private readonly pool: Pool;
-  private writes = 0;
 
   constructor(private readonly config: SpillwayConfig) {
-    this.pool = new Pool({ connectionString: config.databaseUrl, max: 4, connectionTimeoutMillis: config.enqueueTimeoutMs });
+    this.pool = new Pool({
+      connectionString: config.databaseUrl,
+      max: 4,
+      connectionTimeoutMillis: config.enqueueTimeoutMs,
+      query_timeout: config.enqueueTimeoutMs,
+    });
     this.pool.on('error', () => undefined); // an idle client dropped by the server; the next query reconnects
   }
 
-  async seen(scope: string, key: string): Promise<IdempotencyRecord | null> {
-    const query = this.pool.query<{ event_id: string; lane: IdempotencyRecord['lane'] }>(
-      'SELECT event_id, lane FROM idempotency_keys WHERE scope = $1 AND key = $2 AND expires_at > now()',
-      [scope, key],
-    );
-    try {
-      const { rows } = await withTimeout(query, this.config.enqueueTimeoutMs, () => new Error('postgres did not answer in time'));
-      return rows[0] ? { id: rows[0].event_id, lane: rows[0].lane } : null;
-    } catch (err) {
-      throw new BrokerUnavailableError(`idempotency store unavailable: ${(err as Error).message}`, err);
+  async reserve(scope: string, key: string, proposed: number): Promise<IdempotencyReservation> {
+    // A concurrent insert of the same key that committed after this statement's snapshot is
+    // invisible to the read half: the statement then returns nothing, and a second one sees it.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { rows } = await this.pool.query<{ generation: string | null; held: boolean; age_ms: number; fresh: boolean }>(RESERVE, [
+        scope,
+        key,
+        proposed,
+        this.config.idempotencyWindowMs,
+      ]);
+      const row = rows[0];
+      if (row) {
+        return { generation: row.generation === null ? undefined : Number(row.generation), held: row.held, fresh: row.fresh, ageMs: Number(row.age_ms) };
+      }
     }
+    throw new Error(`idempotency record for the key could not be reserved or read`);
   }
 
-  async remember(scope: string, key: string, record: IdempotencyRecord): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO idempotency_keys (scope, key, event_id, lane, expires_at) VALUES ($1, $2, $3, $4, now() + interval '24 hours')
-       ON CONFLICT (scope, key) DO UPDATE SET event_id = excluded.event_id, lane = excluded.lane, expires_at = excluded.expires_at
-       WHERE idempotency_keys.expires_at <= now()`,
-      [scope, key, record.id, record.lane],
+  async markHeld(scope: string, key: string, generation: number | undefined): Promise<void> {
+    if (generation === undefined) return;
+    await this.pool.query('UPDATE idempotency_keys SET held = true WHERE scope = $1 AND key = $2 AND generation = $3', [scope, key, generation]);
+  }
+
+  async release(scope: string, key: string, generation: number | undefined): Promise<void> {
+    if (generation === undefined) return;
+    await this.pool.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND generation = $3 AND NOT held', [scope, key, generation]);
+  }
+
+  async sweep(): Promise<number> {
+    const keepMs = this.config.idempotencyRetentionMs - this.config.idempotencyWindowMs;
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM idempotency_keys WHERE ctid IN (
+         SELECT ctid FROM idempotency_keys WHERE expires_at < now() - $1 * interval '1 millisecond' LIMIT 10000)`,
+      [keepMs],
     );
-    if (++this.writes % 500 === 0) {
-      await this.pool
-        .query('DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE expires_at < now() LIMIT 1000)')
-        .catch(() => undefined);
-    }
+    return rowCount ?? 0;
   }
 
   close(): Promise<void> {

@@ -30,16 +30,26 @@ function common(config: SpillwayConfig) {
   return { region: config.awsRegion, endpoint, credentials };
 }
 
+/** Per-client limits: a request that outlives `requestTimeoutMs` is abandoned (an error, not a hang). */
+export interface SqsClientLimits {
+  sockets: number;
+  requestTimeoutMs: number;
+  maxAttempts: number;
+}
+
 /**
  * `sockets` bounds parallel requests; consumers hold one socket per long poll, so they get a
  * client of their own and never starve the producer.
  */
-export function createSqsClient(config: SpillwayConfig, counter: ApiCallCounter, sockets: number): SQSClient {
+export function createSqsClient(config: SpillwayConfig, counter: ApiCallCounter, limits: SqsClientLimits): SQSClient {
+  const { sockets, requestTimeoutMs, maxAttempts } = limits;
   const client = new SQSClient({
     ...common(config),
-    maxAttempts: 3,
+    maxAttempts,
     requestHandler: {
-      connectionTimeout: 2000,
+      connectionTimeout: Math.min(2000, requestTimeoutMs),
+      requestTimeout: requestTimeoutMs,
+      throwOnRequestTimeout: true,
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets: sockets }),
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: sockets }),
     },

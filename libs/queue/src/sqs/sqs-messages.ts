@@ -1,11 +1,12 @@
-import { Message, SendMessageBatchCommand, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import { Message, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import type { Lane } from '../../../config/src';
 import type { QueuedEvent } from '../queue.port';
 import { errorText } from '../timeout';
 import type { ClaimCheck } from './claim-check';
 import { isFifoLane } from './sqs-names';
 import type { QueueUrls } from './sqs-queues';
-import { batchEntries, Envelope, SQS_MAX_BYTES, toSeconds } from './sqs-packing';
+import { Envelope, SQS_MAX_BYTES, toSeconds } from './sqs-packing';
+import { SentReport, sendEntries } from './sqs-send';
 
 /** One message to send. `dedupeId` and `groupId` matter on FIFO queues only. */
 export interface Outgoing {
@@ -36,8 +37,22 @@ export class SqsMessages {
 
   /** Sends the messages in SendMessageBatch calls; resolves only when SQS accepted every one. */
   async send(url: string, fifo: boolean, outgoing: Outgoing[]): Promise<void> {
-    const entries = await Promise.all(outgoing.map((o, i) => this.entry(String(i), fifo, o)));
-    await Promise.all(batchEntries(entries).map((batch) => this.sendBatch(url, batch.map((e) => e.entry))));
+    const reports = await this.sendReporting(url, fifo, outgoing);
+    const failed = reports.filter((r) => r.outcome !== 'held');
+    if (failed.length) throw new Error(`SQS did not take ${failed.length} message(s): ${[...new Set(failed.map((r) => r.reason))].join('; ')}`);
+  }
+
+  /** Sends the messages and reports each one's fate (held, refused, unknown); never throws. */
+  async sendReporting(url: string, fifo: boolean, outgoing: Outgoing[]): Promise<SentReport[]> {
+    const built = await Promise.allSettled(outgoing.map((o, i) => this.entry(String(i), fifo, o)));
+    const ready = built.flatMap((b, i) => (b.status === 'fulfilled' ? [{ i, ...b.value }] : []));
+    const sent = await sendEntries(this.client, url, ready);
+    // A message whose claim-check object could not be stored was never sent.
+    const reports: SentReport[] = built.map((b) =>
+      b.status === 'rejected' ? { outcome: 'refused', reason: `claim check not stored: ${(b.reason as Error).message}` } : { outcome: 'unknown' },
+    );
+    ready.forEach((r, k) => (reports[r.i] = sent[k]));
+    return reports;
   }
 
   private async entry(id: string, fifo: boolean, o: Outgoing): Promise<{ entry: SendMessageBatchRequestEntry; bytes: number }> {
@@ -54,17 +69,6 @@ export class SqsMessages {
       entry.DelaySeconds = o.delaySeconds; // FIFO queues take no per-message delay: those hold on receive
     }
     return { entry, bytes: Buffer.byteLength(body) + 200 };
-  }
-
-  private async sendBatch(url: string, entries: SendMessageBatchRequestEntry[]): Promise<void> {
-    let pending = entries;
-    for (let round = 0; round < 2 && pending.length; round++) {
-      const res = await this.client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: pending }));
-      const failed = new Set((res.Failed ?? []).map((f) => f.Id));
-      const reasons = (res.Failed ?? []).map((f) => `${f.Code}: ${f.Message}`);
-      pending = pending.filter((e) => failed.has(e.Id));
-      if (pending.length && round === 1) throw new Error(`SQS refused ${pending.length} message(s): ${reasons.join('; ')}`);
-    }
   }
 
   /**

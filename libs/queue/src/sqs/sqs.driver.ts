@@ -14,6 +14,7 @@ import {
   QueuedEvent,
 } from '../queue.port';
 import { withTimeout } from '../timeout';
+import { joinOutcomes, outcomeOf } from '../enqueue-outcome';
 import { ClaimCheck } from './claim-check';
 import { ApiCallCounter, createS3Client, createSqsClient } from './sqs-clients';
 import { LaneConsumer } from './sqs-consumer';
@@ -25,7 +26,7 @@ import { dedupeIdOf, Envelope, packEvents, SQS_MAX_BYTES, toSeconds } from './sq
 interface LaneWriter {
   busy: boolean;
   lastSendAt: number;
-  waiting: Array<{ events: QueuedEvent[]; resolve: () => void; reject: (err: unknown) => void }>;
+  waiting: Array<{ events: QueuedEvent[]; since: number; resolve: () => void; reject: (err: unknown) => void }>;
 }
 
 export interface SqsDriverOptions {
@@ -55,6 +56,7 @@ export class SqsDriver implements QueueDriver {
 
   readonly apiCalls = new ApiCallCounter();
   private readonly producer: SQSClient;
+  private readonly sender: SQSClient;
   private readonly consumerClient: SQSClient;
   private readonly s3: S3Client;
   private readonly urls: QueueUrls;
@@ -64,11 +66,16 @@ export class SqsDriver implements QueueDriver {
   private connected = false;
 
   constructor(private readonly config: SpillwayConfig, options: SqsDriverOptions = {}) {
-    this.producer = createSqsClient(config, this.apiCalls, 64);
-    this.consumerClient = createSqsClient(config, this.apiCalls, 256);
+    this.producer = createSqsClient(config, this.apiCalls, { sockets: 64, requestTimeoutMs: 10_000, maxAttempts: 3 });
+    // Sends get a client of their own whose requests end at ENQUEUE_TIMEOUT_MS, so a slow SQS
+    // cannot pile writes up, and that never retries by itself: after one attempt a failed send's
+    // fate is known (refused) or honestly unknown; the sender retries with its Idempotency-Key.
+    this.sender = createSqsClient(config, this.apiCalls, { sockets: 64, requestTimeoutMs: config.enqueueTimeoutMs, maxAttempts: 1 });
+    // Long polls wait up to 20 s for messages.
+    this.consumerClient = createSqsClient(config, this.apiCalls, { sockets: 256, requestTimeoutMs: 30_000, maxAttempts: 3 });
     this.s3 = createS3Client(config, this.apiCalls);
     this.urls = new QueueUrls(this.producer, config.queuePrefix);
-    this.messages = new SqsMessages(this.producer, this.urls, new ClaimCheck(this.s3, config.payloadBucket), options.maxDelaySecondsPerHop);
+    this.messages = new SqsMessages(this.sender, this.urls, new ClaimCheck(this.s3, config.payloadBucket), options.maxDelaySecondsPerHop);
   }
 
   /** Creates or updates the queues, DLQs and payload bucket (`npm run queues:ensure`). */
@@ -100,11 +107,16 @@ export class SqsDriver implements QueueDriver {
     return new Promise((resolve, reject) => {
       let writer = this.writers.get(lane);
       if (!writer) this.writers.set(lane, (writer = { busy: false, lastSendAt: 0, waiting: [] }));
-      writer.waiting.push({ events, resolve, reject });
+      writer.waiting.push({ events, since: Date.now(), resolve, reject });
       if (!writer.busy) void this.drain(lane, writer);
     });
   }
 
+  /**
+   * One send per lane at a time, until it settles (bounded by the sender's request timeout).
+   * Enqueues that waited longer than ENQUEUE_TIMEOUT_MS behind a slow send are refused before
+   * anything of theirs is written; each other caller learns the fate of its own events.
+   */
   private async drain(lane: Lane, writer: LaneWriter): Promise<void> {
     writer.busy = true;
     while (writer.waiting.length) {
@@ -112,34 +124,48 @@ export class SqsDriver implements QueueDriver {
       const since = Date.now() - writer.lastSendAt;
       if (since < this.config.sqsSendLingerMs) await new Promise((r) => setTimeout(r, this.config.sqsSendLingerMs - since));
       writer.lastSendAt = Date.now();
-      const group = writer.waiting.splice(0);
+      const stale = writer.lastSendAt - this.config.enqueueTimeoutMs;
+      const group = writer.waiting.splice(0).filter((w) => {
+        if (w.since >= stale) return true;
+        w.reject(new BrokerUnavailableError(`enqueue to ${lane} waited over ${this.config.enqueueTimeoutMs} ms behind a slow SQS send; nothing was sent`));
+        return false;
+      });
+      if (!group.length) continue;
       try {
         await this.send(lane, group.flatMap((w) => w.events));
         group.forEach((w) => w.resolve());
       } catch (err) {
-        group.forEach((w) => w.reject(err));
+        group.forEach((w) => (w.events.every((e) => outcomeOf(err, e.id) === 'held') ? w.resolve() : w.reject(err)));
       }
     }
     writer.busy = false;
   }
 
+  /** Resolves when every event is held; otherwise an EnqueueError says which are held or unknown. */
   private async send(lane: Lane, events: QueuedEvent[], delayMs?: number): Promise<void> {
     const fifo = isFifoLane(lane);
     const hops = Boolean(delayMs && (fifo || delayMs > this.messages.maxDelaySeconds * 1000));
-    const outgoing = packEvents(events, fifo).map((pack) => ({
+    const packs = packEvents(events, fifo);
+    const outgoing = packs.map((pack) => ({
       // Only delays beyond one hop need the timestamp; shorter ones SQS does natively (Standard).
       envelope: { events: pack.events, ...(hops ? { notBefore: Date.now() + delayMs! } : {}) },
       groupId: pack.groupId,
       dedupeId: dedupeIdOf(pack.events),
       delaySeconds: delayMs ? toSeconds(delayMs, this.messages.maxDelaySeconds) : undefined,
     }));
+    let url: string;
     try {
-      const url = await this.urls.get(lane);
-      await withTimeout(this.messages.send(url, fifo, outgoing), this.config.enqueueTimeoutMs, () => new Error('SQS did not answer in time'));
-      this.connected = true;
+      url = await this.urls.get(lane);
     } catch (err) {
       throw new BrokerUnavailableError(`enqueue to ${lane} failed: ${(err as Error).message}`, err);
     }
+    const reports = await this.messages.sendReporting(url, fifo, outgoing);
+    if (reports.some((r) => r.outcome === 'held')) this.connected = true;
+    const error = joinOutcomes(
+      lane,
+      reports.map((r, i) => (r.outcome === 'held' ? { events: packs[i].events } : { events: packs[i].events, error: new Error(r.reason), unknown: r.outcome === 'unknown' })),
+    );
+    if (error) throw error;
   }
 
   async consume(lane: Lane, handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer> {
@@ -266,6 +292,7 @@ export class SqsDriver implements QueueDriver {
   async close(): Promise<void> {
     await Promise.all([...this.consumers].map((c) => c.close()));
     this.producer.destroy();
+    this.sender.destroy();
     this.consumerClient.destroy();
     this.s3.destroy();
   }

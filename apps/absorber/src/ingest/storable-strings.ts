@@ -1,0 +1,45 @@
+/**
+ * Postgres cannot store every string JSON can carry: `text` and `jsonb` hold no NUL (\u0000), and
+ * jsonb refuses an unpaired UTF-16 surrogate (JSON.stringify writes one as "\udc00", which
+ * Postgres rejects). An event holding either would be acknowledged and then fail in the worker
+ * on every attempt, so ingest refuses it and names where it is.
+ */
+export function unstorable(s: string): string | undefined {
+  if (s.includes('\u0000')) return 'holds NUL (\\u0000), which Postgres cannot store';
+  if (!(s as string & { isWellFormed(): boolean }).isWellFormed()) return 'holds an unpaired UTF-16 surrogate, which Postgres cannot store';
+  return undefined;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+function child(path: string, key: string): string {
+  return IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * The first string (value or object key) at any depth of `value` that Postgres could not store,
+ * as `path: problem`, or undefined. Recursion depth is bounded by the caller's depth check.
+ */
+export function firstUnstorable(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') {
+    const problem = unstorable(value);
+    return problem && `${path}: ${problem}`;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = firstUnstorable(value[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    const problem = unstorable(key);
+    // A bad key cannot be printed faithfully; its escaped form names it.
+    if (problem) return `${path}: an object key (${JSON.stringify(key)}) ${problem}`;
+    const found = firstUnstorable(record[key], child(path, key));
+    if (found) return found;
+  }
+  return undefined;
+}

@@ -1,0 +1,68 @@
+import { DeleteQueueCommand, GetQueueUrlCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { QUEUE_DRIVER, QueueDriver, queueName } from '../libs/queue/src';
+import { startAbsorber } from './support/apps';
+import { ensureSqsQueues } from './support/drivers';
+import { testConfig, uniquePrefix } from './support/env';
+
+/**
+ * One refused broker write fails only the requests whose events it holds (SQS, fauxqs):
+ * - one entry of a SendMessageBatch refused by SQS (its message over the queue's
+ *   MaximumMessageSize, lowered for the test) while the other entries of the same call are held;
+ * - a batch request spread over three lanes, one of whose queues is gone.
+ */
+describe('a refused entry fails only its own requests (SQS)', () => {
+  const prefix = uniquePrefix('partial');
+  // A long linger makes concurrent requests share one SendMessageBatch call.
+  const env = { QUEUE_DRIVER: 'sqs', QUEUE_PREFIX: prefix, SQS_SEND_LINGER_MS: '300', LANE_HIGH_WATER: '0' };
+  const sqs = new SQSClient({ region: 'us-east-1', endpoint: process.env.SQS_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  let app: NestFastifyApplication;
+  let driver: QueueDriver;
+  const url = async (lane: 'critical' | 'normal' | 'low') => (await sqs.send(new GetQueueUrlCommand({ QueueName: queueName(prefix, lane) }))).QueueUrl!;
+  const post = (path: string, body: unknown) => request(app.getHttpServer()).post(path).send(body as object);
+
+  beforeAll(async () => {
+    await ensureSqsQueues(env);
+    app = await startAbsorber(testConfig(env));
+    driver = app.get(QUEUE_DRIVER);
+  });
+  afterAll(async () => {
+    await app.close();
+    sqs.destroy();
+  });
+
+  it('one message over the size limit in a shared SendMessageBatch: its request 503, the others 202', async () => {
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: await url('critical'), Attributes: { MaximumMessageSize: '1024' } }));
+    await post('/v1/events', { type: 'warm', data: {}, priority: 'critical', key: 'warm' }).expect(202); // the lane is now busy: the next sends linger
+    const before = (await driver.depth('critical')).waiting;
+    const answers = await Promise.all(
+      ['k1', 'k2', 'big', 'k3', 'k4'].map((key) =>
+        post('/v1/events', { type: 'shared.batch', priority: 'critical', key, data: { pad: key === 'big' ? 'x'.repeat(2000) : key } }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 503, 202, 202]);
+    expect(answers[2].body.message).toMatch(/nothing was accepted.*SQS refused the message/);
+    expect((await driver.depth('critical')).waiting).toBe(before + 4);
+  });
+
+  it('a batch over three lanes, one lane gone: the other lanes held, that lane refused, each said so', async () => {
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: await url('low') }));
+    const critical = (await driver.depth('critical')).waiting;
+    const normal = (await driver.depth('normal')).waiting;
+    const res = await post('/v1/events/batch', {
+      events: [
+        { type: 'spread', data: { i: 0 }, priority: 'critical', key: 'spread' },
+        { type: 'spread', data: { i: 1 }, priority: 'low' },
+        { type: 'spread', data: { i: 2 }, priority: 'normal' },
+      ],
+    }).expect(202);
+    expect(res.body.results).toEqual([
+      { id: expect.any(String), lane: 'critical' },
+      { error: expect.stringMatching(/^not accepted, nothing was held: .*; retry this event$/), status: 503 },
+      { id: expect.any(String), lane: 'normal' },
+    ]);
+    expect((await driver.depth('critical')).waiting).toBe(critical + 1);
+    expect((await driver.depth('normal')).waiting).toBe(normal + 1);
+  });
+});
