@@ -4,9 +4,10 @@ import { ProcessedEvent } from './entities/processed-event.entity';
 import { StoredEvent } from './entities/stored-event.entity';
 import { Init1764230400000 } from './migrations/1764230400000-Init';
 import { IdempotencyKeys1764316800000 } from './migrations/1764316800000-IdempotencyKeys';
+import { KeyFences1764403200000 } from './migrations/1764403200000-KeyFences';
 
 export const ENTITIES = [ProcessedEvent, StoredEvent];
-export const MIGRATIONS = [Init1764230400000, IdempotencyKeys1764316800000];
+export const MIGRATIONS = [Init1764230400000, IdempotencyKeys1764316800000, KeyFences1764403200000];
 
 /** The only place database options are built; the apps and the migration CLI all come through here. */
 export function dataSourceOptions(config: SpillwayConfig): DataSourceOptions {
