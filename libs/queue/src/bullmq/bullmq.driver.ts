@@ -185,28 +185,46 @@ export class BullmqDriver implements QueueDriver {
     };
   }
 
+  /**
+   * Dead letters are the DLQ's jobs and the lane's failed set: jobs that ended there without a DLQ
+   * copy (the copy itself failed, or the job stalled more than maxStalledCount times). Both are
+   * listed, counted in depth().deadLettered, and redriven.
+   */
   async deadLetters(lane: Lane, limit: number): Promise<DeadLetter[]> {
-    const jobs = (await this.queue(`${lane}-dlq`).getWaiting(0, limit - 1)) as Job<DeadJob>[];
-    return jobs.map((job) => ({
-      id: String(job.id),
-      lane,
-      events: job.data.events,
-      attempts: job.data.attempts,
-      lastError: job.data.lastError,
-      failedAt: job.data.failedAt,
-    }));
+    const copies = (await this.queue(`${lane}-dlq`).getWaiting(0, limit - 1)) as Job<DeadJob>[];
+    const failed = copies.length < limit ? ((await this.queue(lane).getFailed(0, limit - copies.length - 1)) as Job<EventsJob>[]) : [];
+    return [
+      ...copies.map((job) => ({
+        id: String(job.id),
+        lane,
+        events: job.data.events,
+        attempts: job.data.attempts,
+        lastError: job.data.lastError,
+        failedAt: job.data.failedAt,
+      })),
+      ...failed.map((job) => ({
+        id: `failed:${job.id}`,
+        lane,
+        events: job.data.events ?? [],
+        attempts: job.attemptsMade,
+        lastError: `ended in the BullMQ failed set: ${job.failedReason ?? 'no reason recorded'}`,
+        failedAt: new Date(job.finishedOn ?? job.processedOn ?? job.timestamp).toISOString(),
+      })),
+    ];
   }
 
   async redrive(lane: Lane): Promise<number> {
     const dlq = this.queue(`${lane}-dlq`);
     let moved = 0;
     for (;;) {
-      const jobs = (await dlq.getWaiting(0, 99)) as Job<DeadJob>[];
+      const copies = (await dlq.getWaiting(0, 99)) as Job<DeadJob>[];
+      const failed = copies.length ? [] : ((await this.queue(lane).getFailed(0, 99)) as Job<EventsJob>[]);
+      const jobs: Job<EventsJob>[] = [...copies, ...failed];
       if (jobs.length === 0) return moved;
       // Add first, then remove: a crash in between redelivers, and the worker's ledger makes
       // that second delivery a no-op, whereas the other order could lose it.
       await this.queue(lane).addBulk(
-        jobs.map((job) => ({ name: 'events', data: { events: job.data.events }, opts: this.jobOptions() })),
+        jobs.map((job) => ({ name: 'events', data: { events: job.data.events ?? [] }, opts: this.jobOptions() })),
       );
       for (const job of jobs) await job.remove();
       moved += jobs.length;

@@ -1,5 +1,12 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Lane, SpillwayConfig } from '../../../config/src';
 import {
   BrokerUnavailableError,
@@ -13,7 +20,7 @@ import {
   QueueDriver,
   QueuedEvent,
 } from '../queue.port';
-import { withTimeout } from '../timeout';
+import { chunk, withTimeout } from '../timeout';
 import { ClaimCheck } from './claim-check';
 import { ApiCallCounter, createS3Client, createSqsClient } from './sqs-clients';
 import { LaneConsumer } from './sqs-consumer';
@@ -208,17 +215,27 @@ export class SqsDriver implements QueueDriver {
   }
 
   /**
-   * Peeks with a zero visibility timeout, so the letters stay where they are. SQS has no real
-   * peek: on the FIFO DLQ only the first messages of each group show.
+   * SQS has no peek: receives with a short visibility until the DLQ answers empty (so each round
+   * sees new letters), then makes every one visible again. On the FIFO DLQ a group's later
+   * letters stay hidden behind the ones received (SQS holds a group while any is in flight); the
+   * broker's count in depth() still includes them.
    */
   async deadLetters(lane: Lane, limit: number): Promise<DeadLetter[]> {
     const url = await this.urls.get(lane, true);
     const seen = new Map<string, Message>();
-    for (let round = 0; round < 5 && seen.size < limit; round++) {
-      const got = await this.receiveDead(url, limit - seen.size, 0);
-      const fresh = got.filter((m) => !seen.has(m.MessageId!));
-      fresh.forEach((m) => seen.set(m.MessageId!, m));
-      if (!fresh.length) break;
+    try {
+      while (seen.size < limit) {
+        const got = await this.receiveDead(url, limit - seen.size, 30);
+        const fresh = got.filter((m) => !seen.has(m.MessageId!));
+        fresh.forEach((m) => seen.set(m.MessageId!, m));
+        if (!fresh.length) break;
+      }
+    } finally {
+      for (const part of chunk([...seen.values()], 10)) {
+        await this.producer
+          .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: part.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })) }))
+          .catch(() => undefined); // they come back visible after 30 s anyway
+      }
     }
     return Promise.all([...seen.values()].slice(0, limit).map((m) => this.toDeadLetter(lane, m)));
   }
