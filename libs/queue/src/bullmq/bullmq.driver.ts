@@ -8,7 +8,6 @@ import {
   DeadLetter,
   DeliveryHandler,
   DependencyDownError,
-  EnqueueOptions,
   LaneDepth,
   QueueCapabilities,
   QueueDriver,
@@ -42,11 +41,9 @@ export class BullmqDriver implements QueueDriver {
     // No job ids are set: every enqueue is a new job; the worker's ledger drops repeats.
     dedupeLanes: [],
     dedupeWindowSeconds: 0,
-    maxNativeDelaySeconds: Number.MAX_SAFE_INTEGER / 1000,
     maxMessageBytes: 512 * 1024 * 1024,
     nativeDeadLetter: false,
     stallsCountAsAttempts: false,
-    delayGranularityMs: 1,
     exactDepth: true,
   };
 
@@ -109,13 +106,13 @@ export class BullmqDriver implements QueueDriver {
     });
   }
 
-  async enqueue(lane: Lane, events: QueuedEvent[], options: EnqueueOptions = {}): Promise<void> {
+  async enqueue(lane: Lane, events: QueuedEvent[]): Promise<void> {
     if (events.length === 0) return;
     if (!this.isConnected()) throw new BrokerUnavailableError(`redis is not connected (${this.producer.status})`);
     const jobs = chunk(events, EVENTS_PER_JOB).map((part) => ({
       name: 'events',
       data: { events: part } satisfies EventsJob,
-      opts: { ...this.jobOptions(), ...(options.delayMs ? { delay: options.delayMs } : {}) },
+      opts: this.jobOptions(),
     }));
     const write = this.queue(lane).addBulk(jobs);
     try {

@@ -97,7 +97,7 @@ export class LaneConsumer implements Consumer {
             MaxNumberOfMessages: want,
             WaitTimeSeconds: 20,
             VisibilityTimeout: toSeconds(this.options.leaseMs, MAX_VISIBILITY_SECONDS),
-            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'ApproximateFirstReceiveTimestamp', 'MessageGroupId'],
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
           }),
           { abortSignal: this.abort.signal },
         );
@@ -190,22 +190,6 @@ export class LaneConsumer implements Consumer {
     let envelope: Envelope | undefined;
     try {
       envelope = JSON.parse(message.Body ?? '') as Envelope;
-      const firstReceive = Number(message.Attributes?.ApproximateFirstReceiveTimestamp ?? Date.now());
-      if (this.options.fifo && envelope.notBefore && attempt > 1 && firstReceive < envelope.notBefore - 200) {
-        // Back from a FIFO hold (first received before it was due): sent again without the
-        // delay, so the hold costs no attempt.
-        const { notBefore, ...rest } = envelope;
-        void notBefore;
-        await this.messages.send(this.options.url, true, [{ envelope: rest, groupId: message.Attributes?.MessageGroupId, dedupeId: `${message.MessageId}-due` }]);
-        this.queueDelete(message.ReceiptHandle!);
-        return 'done';
-      }
-      if (envelope.notBefore && envelope.notBefore > Date.now() + 200) {
-        const hop = await this.messages.hop(lane, this.options.url, message, envelope, attempt);
-        if (hop === 'held') await this.setVisibility([message], toSeconds(envelope.notBefore - Date.now(), MAX_VISIBILITY_SECONDS));
-        else this.queueDelete(message.ReceiptHandle!);
-        return 'done';
-      }
       const events = await this.messages.eventsOf(envelope);
       await this.runWhileDependenciesDown(() => this.handler({ lane, events, attempt, maxAttempts }));
       this.queueDelete(message.ReceiptHandle!);

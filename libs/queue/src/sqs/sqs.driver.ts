@@ -14,7 +14,6 @@ import {
   Consumer,
   DeadLetter,
   DeliveryHandler,
-  EnqueueOptions,
   LaneDepth,
   QueueCapabilities,
   QueueDriver,
@@ -27,17 +26,12 @@ import { LaneConsumer } from './sqs-consumer';
 import { SqsMessages } from './sqs-messages';
 import { isFifoLane } from './sqs-names';
 import { ensureQueues, EnsureResult, QueueUrls } from './sqs-queues';
-import { dedupeIdOf, Envelope, packEvents, SQS_MAX_BYTES, toSeconds } from './sqs-packing';
+import { dedupeIdOf, Envelope, packEvents, SQS_MAX_BYTES } from './sqs-packing';
 
 interface LaneWriter {
   busy: boolean;
   lastSendAt: number;
   waiting: Array<{ events: QueuedEvent[]; resolve: () => void; reject: (err: unknown) => void }>;
-}
-
-export interface SqsDriverOptions {
-  /** Longest delay per hop; SQS allows 900 s. Tests lower it to watch hops happen. */
-  maxDelaySecondsPerHop?: number;
 }
 
 /**
@@ -51,12 +45,10 @@ export class SqsDriver implements QueueDriver {
     orderedLanes: ['critical'],
     dedupeLanes: ['critical'],
     dedupeWindowSeconds: 300,
-    maxNativeDelaySeconds: 900,
     maxMessageBytes: SQS_MAX_BYTES,
     nativeDeadLetter: true,
     // Every receive counts towards maxReceiveCount, a dead worker's included.
     stallsCountAsAttempts: true,
-    delayGranularityMs: 1000,
     exactDepth: false,
   };
 
@@ -70,12 +62,12 @@ export class SqsDriver implements QueueDriver {
   private readonly writers = new Map<Lane, LaneWriter>();
   private connected = false;
 
-  constructor(private readonly config: SpillwayConfig, options: SqsDriverOptions = {}) {
+  constructor(private readonly config: SpillwayConfig) {
     this.producer = createSqsClient(config, this.apiCalls, 64);
     this.consumerClient = createSqsClient(config, this.apiCalls, 256);
     this.s3 = createS3Client(config, this.apiCalls);
     this.urls = new QueueUrls(this.producer, config.queuePrefix);
-    this.messages = new SqsMessages(this.producer, this.urls, new ClaimCheck(this.s3, config.payloadBucket), options.maxDelaySecondsPerHop);
+    this.messages = new SqsMessages(this.producer, this.urls, new ClaimCheck(this.s3, config.payloadBucket));
   }
 
   /** Creates or updates the queues, DLQs and payload bucket (`npm run queues:ensure`). */
@@ -101,9 +93,8 @@ export class SqsDriver implements QueueDriver {
    * SQS_SEND_LINGER_MS ago), later enqueues wait and then go out together. Idle, nothing waits;
    * busy, each SendMessageBatch carries many more events.
    */
-  enqueue(lane: Lane, events: QueuedEvent[], options: EnqueueOptions = {}): Promise<void> {
+  enqueue(lane: Lane, events: QueuedEvent[]): Promise<void> {
     if (events.length === 0) return Promise.resolve();
-    if (options.delayMs) return this.send(lane, events, options.delayMs);
     return new Promise((resolve, reject) => {
       let writer = this.writers.get(lane);
       if (!writer) this.writers.set(lane, (writer = { busy: false, lastSendAt: 0, waiting: [] }));
@@ -130,15 +121,12 @@ export class SqsDriver implements QueueDriver {
     writer.busy = false;
   }
 
-  private async send(lane: Lane, events: QueuedEvent[], delayMs?: number): Promise<void> {
+  private async send(lane: Lane, events: QueuedEvent[]): Promise<void> {
     const fifo = isFifoLane(lane);
-    const hops = Boolean(delayMs && (fifo || delayMs > this.messages.maxDelaySeconds * 1000));
     const outgoing = packEvents(events, fifo).map((pack) => ({
-      // Only delays beyond one hop need the timestamp; shorter ones SQS does natively (Standard).
-      envelope: { events: pack.events, ...(hops ? { notBefore: Date.now() + delayMs! } : {}) },
+      envelope: { events: pack.events },
       groupId: pack.groupId,
       dedupeId: dedupeIdOf(pack.events),
-      delaySeconds: delayMs ? toSeconds(delayMs, this.messages.maxDelaySeconds) : undefined,
     }));
     try {
       const url = await this.urls.get(lane);
