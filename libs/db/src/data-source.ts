@@ -1,12 +1,9 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import type { SpillwayConfig } from '../../config/src';
-import { ProcessedEvent } from './entities/processed-event.entity';
-import { StoredEvent } from './entities/stored-event.entity';
 import { Init1764230400000 } from './migrations/1764230400000-Init';
 import { IdempotencyKeys1764316800000 } from './migrations/1764316800000-IdempotencyKeys';
 import { KeyFences1764403200000 } from './migrations/1764403200000-KeyFences';
 
-export const ENTITIES = [ProcessedEvent, StoredEvent];
 export const MIGRATIONS = [Init1764230400000, IdempotencyKeys1764316800000, KeyFences1764403200000];
 
 /** The only place database options are built; the apps and the migration CLI all come through here. */
@@ -14,7 +11,8 @@ export function dataSourceOptions(config: SpillwayConfig): DataSourceOptions {
   return {
     type: 'postgres',
     url: config.databaseUrl,
-    entities: ENTITIES,
+    // No entities: the worker and the stores write with SQL; the schema is the migrations'.
+    entities: [],
     migrations: MIGRATIONS,
     migrationsTableName: 'spillway_migrations',
     synchronize: false,
