@@ -54,7 +54,7 @@ export interface QueueCapabilities {
   /** Lanes where the broker drops a repeat of the same events sent within `dedupeWindowSeconds`. */
   dedupeLanes: readonly Lane[];
   dedupeWindowSeconds: number;
-  /** Largest broker message, in bytes; bigger payloads travel by claim check when > this. */
+  /** Largest broker message, in bytes. The SQS driver sends bigger payloads by claim check (S3). */
   maxMessageBytes: number;
   /** The broker moves a message to its dead-letter queue by itself after N receives. */
   nativeDeadLetter: boolean;

@@ -35,17 +35,20 @@ const EVENTS_PER_JOB = 100;
  */
 export class BullmqDriver implements QueueDriver {
   readonly name = 'bullmq';
-  readonly capabilities: QueueCapabilities = {
+  /** Static so the contract tests can decide what applies before a driver connects. */
+  static readonly CAPABILITIES: QueueCapabilities = {
     // BullMQ OSS has no per-key groups: concurrency > 1 may reorder events of one key.
     orderedLanes: [],
     // No job ids are set: every enqueue is a new job; the worker's ledger drops repeats.
     dedupeLanes: [],
     dedupeWindowSeconds: 0,
+    // Redis's limit for one value; no claim check (nothing near it gets past the body limit).
     maxMessageBytes: 512 * 1024 * 1024,
     nativeDeadLetter: false,
     stallsCountAsAttempts: false,
     exactDepth: true,
   };
+  readonly capabilities = BullmqDriver.CAPABILITIES;
 
   private readonly producer: IORedis;
   private readonly queues = new Map<string, Queue>();

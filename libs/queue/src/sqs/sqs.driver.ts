@@ -41,7 +41,8 @@ interface LaneWriter {
  */
 export class SqsDriver implements QueueDriver {
   readonly name = 'sqs';
-  readonly capabilities: QueueCapabilities = {
+  /** Static so the contract tests can decide what applies before a driver connects. */
+  static readonly CAPABILITIES: QueueCapabilities = {
     orderedLanes: ['critical'],
     dedupeLanes: ['critical'],
     dedupeWindowSeconds: 300,
@@ -51,6 +52,7 @@ export class SqsDriver implements QueueDriver {
     stallsCountAsAttempts: true,
     exactDepth: false,
   };
+  readonly capabilities = SqsDriver.CAPABILITIES;
 
   readonly apiCalls = new ApiCallCounter();
   private readonly producer: SQSClient;
