@@ -4,10 +4,7 @@ import { testConfig, uniquePrefix } from './env';
 
 export const DRIVERS: QueueDriverName[] = ['bullmq', 'sqs'];
 
-/**
- * A driver on a fresh queue prefix, its queues in place (SQS: `queues:ensure` does this in real
- * life). SQS delay hops are cut to 1 s so a test sees several hops within seconds.
- */
+/** A driver on a fresh queue prefix, its queues in place (SQS: `queues:ensure` does this in real life). */
 export async function freshDriver(name: QueueDriverName, env: Record<string, string> = {}): Promise<QueueDriver> {
   const config = testConfig({ QUEUE_DRIVER: name, QUEUE_PREFIX: uniquePrefix(`c${name}`), ...env });
   if (name === 'bullmq') {
@@ -15,7 +12,7 @@ export async function freshDriver(name: QueueDriverName, env: Record<string, str
     await driver.waitUntilConnected(5000);
     return driver;
   }
-  const driver = new SqsDriver(config, { maxDelaySecondsPerHop: 1 });
+  const driver = new SqsDriver(config);
   await driver.ensureQueues();
   return driver;
 }

@@ -1,12 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { Metrics } from '../../../libs/health/src';
 import { Delivery, DependencyDownError, QueuedEvent } from '../../../libs/queue/src';
 
-/** How long a lane pauses while Postgres is unreachable before trying again. */
-const DATABASE_RETRY_MS = 1000;
 import { EventHandler } from './handlers/event-handler';
 import { HandlerRegistry } from './handlers/handler.registry';
+import { KeyFences } from './key-fences';
+
+/** How long a lane pauses while Postgres is unreachable before trying again. */
+const DATABASE_RETRY_MS = 1000;
 
 export class EventsFailedError extends Error {
   constructor(readonly failures: Array<{ id: string; type: string; error: string }>) {
@@ -51,26 +53,84 @@ export class DeliveryProcessor {
   }
 
   private async processAll(delivery: Delivery): Promise<void> {
+    const keys = [...new Set(delivery.events.flatMap((e) => (e.key === undefined ? [] : [e.key])))].sort();
+    const runner = this.dataSource.createQueryRunner();
+    let fences: KeyFences | undefined;
     try {
-      await this.dataSource.transaction((tx) => this.apply(tx, delivery.events, delivery));
-      return;
+      await runner.connect();
+      fences = await KeyFences.open(runner, delivery.lane, keys);
+      if (!fences.any) {
+        const failure = await this.inTransaction(runner, (tx) => this.apply(tx, delivery.events, delivery));
+        if (!failure) return;
+        if (delivery.events.length === 1) {
+          await this.recordFailure(fences, delivery.events[0], delivery);
+          throw failure;
+        }
+      }
+      await this.oneByOne(runner, fences, delivery);
     } catch (err) {
+      if (err instanceof DependencyDownError || err instanceof EventsFailedError) throw err;
       if (!(await this.databaseIsUp())) {
         throw new DependencyDownError(`database unavailable: ${(err as Error).message}`, DATABASE_RETRY_MS);
       }
-      if (delivery.events.length === 1) throw err;
+      throw err;
+    } finally {
+      await fences?.close().catch(() => undefined);
+      await runner.release();
     }
-    // One bad event must not hold its batch-mates back: commit each good one on its own, then
-    // fail the delivery so the broker retries (the committed ones are skipped by their claims).
+  }
+
+  /** Runs `work` in a transaction on the runner; returns the handler's error, or throws if Postgres is down. */
+  private async inTransaction(runner: QueryRunner, work: (tx: EntityManager) => Promise<void>): Promise<Error | undefined> {
+    await runner.startTransaction();
+    try {
+      await work(runner.manager);
+      await runner.commitTransaction();
+      return undefined;
+    } catch (err) {
+      await runner.rollbackTransaction().catch(() => undefined);
+      if (!(await this.databaseIsUp())) throw new DependencyDownError(`database unavailable: ${(err as Error).message}`, DATABASE_RETRY_MS);
+      return err as Error;
+    }
+  }
+
+  /**
+   * One bad event must not hold its batch-mates back: each event commits on its own, in delivery
+   * order, then the delivery fails so the broker retries the rest (committed ones are skipped by
+   * their claims). An event of a key whose earlier event failed (here, or in another delivery:
+   * the key's fence) is not run at all, so no later event of a key commits after an earlier one
+   * failed.
+   */
+  private async oneByOne(runner: QueryRunner, fences: KeyFences, delivery: Delivery): Promise<void> {
     const failures: Array<{ id: string; type: string; error: string }> = [];
+    const failedKeys = new Map<string, string>();
     for (const event of delivery.events) {
-      try {
-        await this.dataSource.transaction((tx) => this.apply(tx, [event], delivery));
-      } catch (err) {
-        failures.push({ id: event.id, type: event.type, error: (err as Error).message });
+      const blocker = (event.key !== undefined && failedKeys.get(event.key)) || fences.heldBy(event.key, event.id);
+      if (blocker) {
+        failures.push({ id: event.id, type: event.type, error: `not run: earlier event ${blocker} of key "${event.key}" has failed` });
+        if (event.key !== undefined && !failedKeys.has(event.key)) failedKeys.set(event.key, blocker);
+        continue;
       }
+      const failure = await this.inTransaction(runner, async (tx) => {
+        await this.apply(tx, [event], delivery);
+        if (fences.holds(event.key, event.id)) await fences.liftIn(tx, event.key!);
+      });
+      if (!failure) continue;
+      failures.push({ id: event.id, type: event.type, error: failure.message });
+      if (event.key !== undefined) failedKeys.set(event.key, event.id);
+      await this.recordFailure(fences, event, delivery);
     }
     if (failures.length) throw new EventsFailedError(failures);
+  }
+
+  /** A failed keyed event fences its key; on the delivery's last attempt (dead-lettered next) the fence goes. */
+  private async recordFailure(fences: KeyFences, event: QueuedEvent, delivery: Delivery): Promise<void> {
+    if (event.key === undefined) return;
+    if (delivery.attempt >= delivery.maxAttempts) {
+      if (fences.holds(event.key, event.id)) await fences.lift(event.key);
+      return;
+    }
+    await fences.fence(event.key, event.id);
   }
 
   private async apply(tx: EntityManager, events: QueuedEvent[], delivery: Delivery): Promise<void> {

@@ -1,20 +1,19 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import type { SpillwayConfig } from '../../config/src';
-import { ProcessedEvent } from './entities/processed-event.entity';
-import { StoredEvent } from './entities/stored-event.entity';
 import { Init1764230400000 } from './migrations/1764230400000-Init';
 import { IdempotencyKeys1764316800000 } from './migrations/1764316800000-IdempotencyKeys';
 import { IdempotencyGenerations1764403200000 } from './migrations/1764403200000-IdempotencyGenerations';
+import { KeyFences1764489600000 } from './migrations/1764489600000-KeyFences';
 
-export const ENTITIES = [ProcessedEvent, StoredEvent];
-export const MIGRATIONS = [Init1764230400000, IdempotencyKeys1764316800000, IdempotencyGenerations1764403200000];
+export const MIGRATIONS = [Init1764230400000, IdempotencyKeys1764316800000, IdempotencyGenerations1764403200000, KeyFences1764489600000];
 
 /** The only place database options are built; the apps and the migration CLI all come through here. */
 export function dataSourceOptions(config: SpillwayConfig): DataSourceOptions {
   return {
     type: 'postgres',
     url: config.databaseUrl,
-    entities: ENTITIES,
+    // No entities: the worker and the stores write with SQL; the schema is the migrations'.
+    entities: [],
     migrations: MIGRATIONS,
     migrationsTableName: 'spillway_migrations',
     synchronize: false,

@@ -37,7 +37,7 @@ export interface DeadLetter {
 export interface LaneDepth {
   /** Ready to be taken now. */
   waiting: number;
-  /** Waiting for a retry backoff or a delay. */
+  /** Waiting for a retry backoff (BullMQ; SQS shows those as active: they are invisible). */
   delayed: number;
   /** Leased to a worker right now. */
   active: number;
@@ -54,23 +54,14 @@ export interface QueueCapabilities {
   /** Lanes where the broker drops a repeat of the same events sent within `dedupeWindowSeconds`. */
   dedupeLanes: readonly Lane[];
   dedupeWindowSeconds: number;
-  /** Longest single delay the broker takes natively (seconds); the driver hops longer ones. */
-  maxNativeDelaySeconds: number;
-  /** Largest broker message, in bytes; bigger payloads travel by claim check when > this. */
+  /** Largest broker message, in bytes. The SQS driver sends bigger payloads by claim check (S3). */
   maxMessageBytes: number;
   /** The broker moves a message to its dead-letter queue by itself after N receives. */
   nativeDeadLetter: boolean;
   /** A delivery whose worker died (lease expired) counts as an attempt. */
   stallsCountAsAttempts: boolean;
-  /** Retry backoff and delays are rounded up to this (SQS counts in whole seconds). */
-  delayGranularityMs: number;
   /** `depth()` is exact (false: the broker only gives approximate counts). */
   exactDepth: boolean;
-}
-
-export interface EnqueueOptions {
-  /** Hold the events back this long before the first delivery. */
-  delayMs?: number;
 }
 
 export interface ConsumeOptions {
@@ -87,7 +78,7 @@ export interface QueueDriver {
   readonly name: string;
   readonly capabilities: QueueCapabilities;
   /** Resolves only once the broker has durably accepted every event. */
-  enqueue(lane: Lane, events: QueuedEvent[], options?: EnqueueOptions): Promise<void>;
+  enqueue(lane: Lane, events: QueuedEvent[]): Promise<void>;
   consume(lane: Lane, handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer>;
   depth(lane: Lane): Promise<LaneDepth>;
   deadLetters(lane: Lane, limit: number): Promise<DeadLetter[]>;

@@ -8,7 +8,6 @@ import {
   DeadLetter,
   DeliveryHandler,
   DependencyDownError,
-  EnqueueOptions,
   LaneDepth,
   QueueCapabilities,
   QueueDriver,
@@ -34,19 +33,20 @@ interface DeadJob extends EventsJob {
  */
 export class BullmqDriver implements QueueDriver {
   readonly name = 'bullmq';
-  readonly capabilities: QueueCapabilities = {
+  /** Static so the contract tests can decide what applies before a driver connects. */
+  static readonly CAPABILITIES: QueueCapabilities = {
     // BullMQ OSS has no per-key groups: concurrency > 1 may reorder events of one key.
     orderedLanes: [],
     // No job ids are set: every enqueue is a new job; the worker's ledger drops repeats.
     dedupeLanes: [],
     dedupeWindowSeconds: 0,
-    maxNativeDelaySeconds: Number.MAX_SAFE_INTEGER / 1000,
+    // Redis's limit for one value; no claim check (nothing near it gets past the body limit).
     maxMessageBytes: 512 * 1024 * 1024,
     nativeDeadLetter: false,
     stallsCountAsAttempts: false,
-    delayGranularityMs: 1,
     exactDepth: true,
   };
+  readonly capabilities = BullmqDriver.CAPABILITIES;
 
   private readonly producer: IORedis;
   private readonly queues = new Map<string, Queue>();
@@ -114,7 +114,7 @@ export class BullmqDriver implements QueueDriver {
    * No answer deadline here: the producer connection's commandTimeout (ENQUEUE_TIMEOUT_MS) bounds
    * each write, and a write that times out is reported as unknown, never as refused.
    */
-  async enqueue(lane: Lane, events: QueuedEvent[], options: EnqueueOptions = {}): Promise<void> {
+  async enqueue(lane: Lane, events: QueuedEvent[]): Promise<void> {
     if (events.length === 0) return;
     if (!this.isConnected()) throw new BrokerUnavailableError(`redis is not connected (${this.producer.status})`);
     const queue = this.queue(lane);
@@ -127,7 +127,7 @@ export class BullmqDriver implements QueueDriver {
       void queue.close().catch(() => undefined);
       throw new BrokerUnavailableError(`enqueue to ${lane} failed: redis handshake: ${(err as Error).message}`, err);
     }
-    await addEventJobs(queue, lane, events, { ...this.jobOptions(), ...(options.delayMs ? { delay: options.delayMs } : {}) });
+    await addEventJobs(queue, lane, events, this.jobOptions());
   }
 
   async consume(lane: Lane, handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer> {
@@ -190,28 +190,46 @@ export class BullmqDriver implements QueueDriver {
     };
   }
 
+  /**
+   * Dead letters are the DLQ's jobs and the lane's failed set: jobs that ended there without a DLQ
+   * copy (the copy itself failed, or the job stalled more than maxStalledCount times). Both are
+   * listed, counted in depth().deadLettered, and redriven.
+   */
   async deadLetters(lane: Lane, limit: number): Promise<DeadLetter[]> {
-    const jobs = (await this.queue(`${lane}-dlq`).getWaiting(0, limit - 1)) as Job<DeadJob>[];
-    return jobs.map((job) => ({
-      id: String(job.id),
-      lane,
-      events: job.data.events,
-      attempts: job.data.attempts,
-      lastError: job.data.lastError,
-      failedAt: job.data.failedAt,
-    }));
+    const copies = (await this.queue(`${lane}-dlq`).getWaiting(0, limit - 1)) as Job<DeadJob>[];
+    const failed = copies.length < limit ? ((await this.queue(lane).getFailed(0, limit - copies.length - 1)) as Job<EventsJob>[]) : [];
+    return [
+      ...copies.map((job) => ({
+        id: String(job.id),
+        lane,
+        events: job.data.events,
+        attempts: job.data.attempts,
+        lastError: job.data.lastError,
+        failedAt: job.data.failedAt,
+      })),
+      ...failed.map((job) => ({
+        id: `failed:${job.id}`,
+        lane,
+        events: job.data.events ?? [],
+        attempts: job.attemptsMade,
+        lastError: `ended in the BullMQ failed set: ${job.failedReason ?? 'no reason recorded'}`,
+        failedAt: new Date(job.finishedOn ?? job.processedOn ?? job.timestamp).toISOString(),
+      })),
+    ];
   }
 
   async redrive(lane: Lane): Promise<number> {
     const dlq = this.queue(`${lane}-dlq`);
     let moved = 0;
     for (;;) {
-      const jobs = (await dlq.getWaiting(0, 99)) as Job<DeadJob>[];
+      const copies = (await dlq.getWaiting(0, 99)) as Job<DeadJob>[];
+      const failed = copies.length ? [] : ((await this.queue(lane).getFailed(0, 99)) as Job<EventsJob>[]);
+      const jobs: Job<EventsJob>[] = [...copies, ...failed];
       if (jobs.length === 0) return moved;
       // Add first, then remove: a crash in between redelivers, and the worker's ledger makes
       // that second delivery a no-op, whereas the other order could lose it.
       await this.queue(lane).addBulk(
-        jobs.map((job) => ({ name: 'events', data: { events: job.data.events }, opts: this.jobOptions() })),
+        jobs.map((job) => ({ name: 'events', data: { events: job.data.events ?? [] }, opts: this.jobOptions() })),
       );
       for (const job of jobs) await job.remove();
       moved += jobs.length;

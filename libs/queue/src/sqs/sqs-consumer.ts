@@ -24,6 +24,12 @@ export interface LaneConsumerOptions {
   receiveLingerMs: number;
 }
 
+/**
+ * done: deleted or dead-lettered; retry-here: failed, to be retried by the chain without a new
+ * receive; given-back: visible again (or soon), the rest of its chain must not run before it.
+ */
+type Outcome = 'done' | 'retry-here' | 'given-back';
+
 interface InFlight {
   receipt: string;
   extendedAt: number;
@@ -91,7 +97,7 @@ export class LaneConsumer implements Consumer {
             MaxNumberOfMessages: want,
             WaitTimeSeconds: 20,
             VisibilityTimeout: toSeconds(this.options.leaseMs, MAX_VISIBILITY_SECONDS),
-            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'ApproximateFirstReceiveTimestamp', 'MessageGroupId'],
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
           }),
           { abortSignal: this.abort.signal },
         );
@@ -122,18 +128,41 @@ export class LaneConsumer implements Consumer {
     }
   }
 
+  /**
+   * A FIFO receive can return several messages of one group; SQS has already counted a receive
+   * for each. Handing the followers back when the head fails would charge them a receive they
+   * never ran (and after MAX_ATTEMPTS such receives SQS's redrive policy would move them to the
+   * DLQ unrun). So the chain keeps them in flight (the heartbeat extends them) and retries the head
+   * here after its backoff, counting those local tries in its attempt number, until it succeeds or
+   * is dead-lettered; then the followers run on the receive they were charged for.
+   */
   private async runChain(chain: Message[], slots: InFlight[]): Promise<void> {
     for (let i = 0; i < chain.length; i++) {
-      const outcome = await this.handle(chain[i]).catch(() => 'failed' as const);
+      const hasFollowers = i + 1 < chain.length;
+      let outcome: Outcome;
+      for (let localTries = 0; ; localTries++) {
+        outcome = await this.handle(chain[i], localTries, hasFollowers).catch(() => 'given-back' as const);
+        if (outcome !== 'retry-here') break;
+        await this.sleepUnlessStopping(backoffMs(this.options.retryBaseMs, this.attemptOf(chain[i]) + localTries));
+        if (this.stopping) {
+          // Closing mid-wait: give the rest of the chain back now; the head's next receive is its next attempt.
+          outcome = 'given-back';
+          await this.setVisibility([chain[i]], 0);
+          break;
+        }
+      }
       this.release(slots[i]);
-      if (outcome === 'failed' && i + 1 < chain.length) {
-        // Order within a group: the rest wait as long as the failed one, then come back after it.
-        const rest = chain.slice(i + 1);
-        await this.setVisibility(rest, this.retryDelaySeconds(chain[i]));
+      if (outcome === 'given-back' && hasFollowers) {
+        await this.setVisibility(chain.slice(i + 1), 0);
         slots.slice(i + 1).forEach((s) => this.release(s));
         return;
       }
     }
+  }
+
+  private async sleepUnlessStopping(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (!this.stopping && Date.now() < until) await new Promise((r) => setTimeout(r, Math.min(100, until - Date.now())));
   }
 
   private release(slot: InFlight): void {
@@ -151,32 +180,16 @@ export class LaneConsumer implements Consumer {
     return Number(message.Attributes?.ApproximateReceiveCount ?? '1');
   }
 
-  private retryDelaySeconds(message: Message): number {
-    return toSeconds(backoffMs(this.options.retryBaseMs, this.attemptOf(message)), MAX_VISIBILITY_SECONDS);
+  private retryDelaySeconds(attempt: number): number {
+    return toSeconds(backoffMs(this.options.retryBaseMs, attempt), MAX_VISIBILITY_SECONDS);
   }
 
-  private async handle(message: Message): Promise<'done' | 'failed'> {
-    const attempt = this.attemptOf(message);
+  private async handle(message: Message, localTries: number, hasFollowers: boolean): Promise<Outcome> {
+    const attempt = this.attemptOf(message) + localTries;
     const { lane, maxAttempts } = this.options;
     let envelope: Envelope | undefined;
     try {
       envelope = JSON.parse(message.Body ?? '') as Envelope;
-      const firstReceive = Number(message.Attributes?.ApproximateFirstReceiveTimestamp ?? Date.now());
-      if (this.options.fifo && envelope.notBefore && attempt > 1 && firstReceive < envelope.notBefore - 200) {
-        // Back from a FIFO hold (first received before it was due): sent again without the
-        // delay, so the hold costs no attempt.
-        const { notBefore, ...rest } = envelope;
-        void notBefore;
-        await this.messages.send(this.options.url, true, [{ envelope: rest, groupId: message.Attributes?.MessageGroupId, dedupeId: `${message.MessageId}-due` }]);
-        this.queueDelete(message.ReceiptHandle!);
-        return 'done';
-      }
-      if (envelope.notBefore && envelope.notBefore > Date.now() + 200) {
-        const hop = await this.messages.hop(lane, this.options.url, message, envelope, attempt);
-        if (hop === 'held') await this.setVisibility([message], toSeconds(envelope.notBefore - Date.now(), MAX_VISIBILITY_SECONDS));
-        else this.queueDelete(message.ReceiptHandle!);
-        return 'done';
-      }
       const events = await this.messages.eventsOf(envelope);
       await this.runWhileDependenciesDown(() => this.handler({ lane, events, attempt, maxAttempts }));
       this.queueDelete(message.ReceiptHandle!);
@@ -185,15 +198,16 @@ export class LaneConsumer implements Consumer {
       if (err instanceof DependencyDownError) {
         // Closing while the database is down: give the message back now, spending nothing more.
         await this.setVisibility([message], 0);
-        return 'failed';
+        return 'given-back';
       }
       if (attempt >= maxAttempts) {
         await this.messages.deadLetter(lane, message, envelope, attempt, err);
         this.queueDelete(message.ReceiptHandle!);
-      } else {
-        await this.setVisibility([message], this.retryDelaySeconds(message));
+        return 'done';
       }
-      return 'failed';
+      if (hasFollowers && !this.stopping) return 'retry-here';
+      await this.setVisibility([message], this.retryDelaySeconds(attempt));
+      return 'given-back';
     }
   }
 

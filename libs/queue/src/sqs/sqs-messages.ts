@@ -5,7 +5,7 @@ import { errorText } from '../timeout';
 import type { ClaimCheck } from './claim-check';
 import { isFifoLane } from './sqs-names';
 import type { QueueUrls } from './sqs-queues';
-import { Envelope, SQS_MAX_BYTES, toSeconds } from './sqs-packing';
+import { Envelope, SQS_MAX_BYTES } from './sqs-packing';
 import { SentReport, sendEntries } from './sqs-send';
 
 /** One message to send. `dedupeId` and `groupId` matter on FIFO queues only. */
@@ -13,20 +13,16 @@ export interface Outgoing {
   envelope: Envelope;
   groupId?: string;
   dedupeId?: string;
-  delaySeconds?: number;
 }
 
-const MAX_NATIVE_DELAY_SECONDS = 900;
 const LAST_ERROR_CHARS = 8000;
 
-/** Writing messages: sends (with claim check), delay hops, dead-letter copies. */
+/** Writing messages: sends (with claim check) and dead-letter copies. */
 export class SqsMessages {
   constructor(
     private readonly client: SQSClient,
     private readonly urls: QueueUrls,
     private readonly claims: ClaimCheck,
-    /** Per hop; tests lower it to see hops happen within seconds. */
-    readonly maxDelaySeconds = MAX_NATIVE_DELAY_SECONDS,
   ) {}
 
   async eventsOf(envelope: Envelope): Promise<QueuedEvent[]> {
@@ -65,25 +61,8 @@ export class SqsMessages {
     if (fifo) {
       entry.MessageGroupId = o.groupId;
       entry.MessageDeduplicationId = o.dedupeId;
-    } else if (o.delaySeconds) {
-      entry.DelaySeconds = o.delaySeconds; // FIFO queues take no per-message delay: those hold on receive
     }
     return { entry, bytes: Buffer.byteLength(body) + 200 };
-  }
-
-  /**
-   * A message whose `notBefore` is still ahead. Standard: sent again with the longest delay SQS
-   * allows (the caller deletes this one). FIFO takes no per-message delay: the first receive holds
-   * the message invisible for the rest of the wait (up to 12 h); after a hold it is sent again
-   * fresh, so holds never use up the receive count that drives the dead-letter policy.
-   */
-  async hop(lane: Lane, url: string, message: Message, envelope: Envelope, receiveCount: number): Promise<'resent' | 'held'> {
-    const remainingMs = envelope.notBefore! - Date.now();
-    if (isFifoLane(lane) && receiveCount === 1) return 'held';
-    const groupId = message.Attributes?.MessageGroupId;
-    const delaySeconds = isFifoLane(lane) ? undefined : toSeconds(remainingMs, this.maxDelaySeconds);
-    await this.send(url, isFifoLane(lane), [{ envelope, groupId, dedupeId: `${message.MessageId}-hop`, delaySeconds }]);
-    return 'resent';
   }
 
   /** The driver's own dead-letter copy, carrying the last error SQS's redrive could not record. */
@@ -94,7 +73,6 @@ export class SqsMessages {
       attempts,
       failedAt: new Date().toISOString(),
     };
-    delete copy.notBefore;
     const groupId = message.Attributes?.MessageGroupId;
     await this.send(await this.urls.get(lane, true), isFifoLane(lane), [{ envelope: copy, groupId, dedupeId: `${message.MessageId}-dead` }]);
   }

@@ -12,8 +12,6 @@ const ENVELOPE_BYTES = 1024;
 export interface Envelope {
   events?: QueuedEvent[];
   claim?: { bucket: string; key: string };
-  /** Epoch ms before which the events must not be handled (delays longer than SQS allows). */
-  notBefore?: number;
   /** Only in dead-letter copies written by the driver. */
   lastError?: string;
   attempts?: number;

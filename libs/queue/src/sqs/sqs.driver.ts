@@ -1,5 +1,12 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Lane, SpillwayConfig } from '../../../config/src';
 import {
   BrokerUnavailableError,
@@ -7,13 +14,12 @@ import {
   Consumer,
   DeadLetter,
   DeliveryHandler,
-  EnqueueOptions,
   LaneDepth,
   QueueCapabilities,
   QueueDriver,
   QueuedEvent,
 } from '../queue.port';
-import { withTimeout } from '../timeout';
+import { chunk, withTimeout } from '../timeout';
 import { joinOutcomes, outcomeOf } from '../enqueue-outcome';
 import { ClaimCheck } from './claim-check';
 import { ApiCallCounter, createS3Client, createSqsClient } from './sqs-clients';
@@ -21,17 +27,12 @@ import { LaneConsumer } from './sqs-consumer';
 import { SqsMessages } from './sqs-messages';
 import { isFifoLane } from './sqs-names';
 import { ensureQueues, EnsureResult, QueueUrls } from './sqs-queues';
-import { dedupeIdOf, Envelope, packEvents, SQS_MAX_BYTES, toSeconds } from './sqs-packing';
+import { dedupeIdOf, Envelope, packEvents, SQS_MAX_BYTES } from './sqs-packing';
 
 interface LaneWriter {
   busy: boolean;
   lastSendAt: number;
   waiting: Array<{ events: QueuedEvent[]; since: number; resolve: () => void; reject: (err: unknown) => void }>;
-}
-
-export interface SqsDriverOptions {
-  /** Longest delay per hop; SQS allows 900 s. Tests lower it to watch hops happen. */
-  maxDelaySecondsPerHop?: number;
 }
 
 /**
@@ -41,18 +42,18 @@ export interface SqsDriverOptions {
  */
 export class SqsDriver implements QueueDriver {
   readonly name = 'sqs';
-  readonly capabilities: QueueCapabilities = {
+  /** Static so the contract tests can decide what applies before a driver connects. */
+  static readonly CAPABILITIES: QueueCapabilities = {
     orderedLanes: ['critical'],
     dedupeLanes: ['critical'],
     dedupeWindowSeconds: 300,
-    maxNativeDelaySeconds: 900,
     maxMessageBytes: SQS_MAX_BYTES,
     nativeDeadLetter: true,
     // Every receive counts towards maxReceiveCount, a dead worker's included.
     stallsCountAsAttempts: true,
-    delayGranularityMs: 1000,
     exactDepth: false,
   };
+  readonly capabilities = SqsDriver.CAPABILITIES;
 
   readonly apiCalls = new ApiCallCounter();
   private readonly producer: SQSClient;
@@ -65,7 +66,7 @@ export class SqsDriver implements QueueDriver {
   private readonly writers = new Map<Lane, LaneWriter>();
   private connected = false;
 
-  constructor(private readonly config: SpillwayConfig, options: SqsDriverOptions = {}) {
+  constructor(private readonly config: SpillwayConfig) {
     this.producer = createSqsClient(config, this.apiCalls, { sockets: 64, requestTimeoutMs: 10_000, maxAttempts: 3 });
     // Sends get a client of their own whose requests end at ENQUEUE_TIMEOUT_MS, so a slow SQS
     // cannot pile writes up, and that never retries by itself: after one attempt a failed send's
@@ -75,7 +76,7 @@ export class SqsDriver implements QueueDriver {
     this.consumerClient = createSqsClient(config, this.apiCalls, { sockets: 256, requestTimeoutMs: 30_000, maxAttempts: 3 });
     this.s3 = createS3Client(config, this.apiCalls);
     this.urls = new QueueUrls(this.producer, config.queuePrefix);
-    this.messages = new SqsMessages(this.sender, this.urls, new ClaimCheck(this.s3, config.payloadBucket), options.maxDelaySecondsPerHop);
+    this.messages = new SqsMessages(this.sender, this.urls, new ClaimCheck(this.s3, config.payloadBucket));
   }
 
   /** Creates or updates the queues, DLQs and payload bucket (`npm run queues:ensure`). */
@@ -101,9 +102,8 @@ export class SqsDriver implements QueueDriver {
    * SQS_SEND_LINGER_MS ago), later enqueues wait and then go out together. Idle, nothing waits;
    * busy, each SendMessageBatch carries many more events.
    */
-  enqueue(lane: Lane, events: QueuedEvent[], options: EnqueueOptions = {}): Promise<void> {
+  enqueue(lane: Lane, events: QueuedEvent[]): Promise<void> {
     if (events.length === 0) return Promise.resolve();
-    if (options.delayMs) return this.send(lane, events, options.delayMs);
     return new Promise((resolve, reject) => {
       let writer = this.writers.get(lane);
       if (!writer) this.writers.set(lane, (writer = { busy: false, lastSendAt: 0, waiting: [] }));
@@ -142,16 +142,13 @@ export class SqsDriver implements QueueDriver {
   }
 
   /** Resolves when every event is held; otherwise an EnqueueError says which are held or unknown. */
-  private async send(lane: Lane, events: QueuedEvent[], delayMs?: number): Promise<void> {
+  private async send(lane: Lane, events: QueuedEvent[]): Promise<void> {
     const fifo = isFifoLane(lane);
-    const hops = Boolean(delayMs && (fifo || delayMs > this.messages.maxDelaySeconds * 1000));
     const packs = packEvents(events, fifo);
     const outgoing = packs.map((pack) => ({
-      // Only delays beyond one hop need the timestamp; shorter ones SQS does natively (Standard).
-      envelope: { events: pack.events, ...(hops ? { notBefore: Date.now() + delayMs! } : {}) },
+      envelope: { events: pack.events },
       groupId: pack.groupId,
       dedupeId: dedupeIdOf(pack.events),
-      delaySeconds: delayMs ? toSeconds(delayMs, this.messages.maxDelaySeconds) : undefined,
     }));
     let url: string;
     try {
@@ -234,17 +231,27 @@ export class SqsDriver implements QueueDriver {
   }
 
   /**
-   * Peeks with a zero visibility timeout, so the letters stay where they are. SQS has no real
-   * peek: on the FIFO DLQ only the first messages of each group show.
+   * SQS has no peek: receives with a short visibility until the DLQ answers empty (so each round
+   * sees new letters), then makes every one visible again. On the FIFO DLQ a group's later
+   * letters stay hidden behind the ones received (SQS holds a group while any is in flight); the
+   * broker's count in depth() still includes them.
    */
   async deadLetters(lane: Lane, limit: number): Promise<DeadLetter[]> {
     const url = await this.urls.get(lane, true);
     const seen = new Map<string, Message>();
-    for (let round = 0; round < 5 && seen.size < limit; round++) {
-      const got = await this.receiveDead(url, limit - seen.size, 0);
-      const fresh = got.filter((m) => !seen.has(m.MessageId!));
-      fresh.forEach((m) => seen.set(m.MessageId!, m));
-      if (!fresh.length) break;
+    try {
+      while (seen.size < limit) {
+        const got = await this.receiveDead(url, limit - seen.size, 30);
+        const fresh = got.filter((m) => !seen.has(m.MessageId!));
+        fresh.forEach((m) => seen.set(m.MessageId!, m));
+        if (!fresh.length) break;
+      }
+    } finally {
+      for (const part of chunk([...seen.values()], 10)) {
+        await this.producer
+          .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: part.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })) }))
+          .catch(() => undefined); // they come back visible after 30 s anyway
+      }
     }
     return Promise.all([...seen.values()].slice(0, limit).map((m) => this.toDeadLetter(lane, m)));
   }

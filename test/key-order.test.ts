@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { EventHandler, HandlesEvents } from '../apps/worker/src/handlers/event-handler';
+import { QUEUE_DRIVER, QueueDriver, QueuedEvent } from '../libs/queue/src';
+import { startWorker } from './support/apps';
+import { DRIVERS, ensureSqsQueues } from './support/drivers';
+import { sleep, testConfig, uniquePrefix, waitFor } from './support/env';
+import { Ledger } from './support/ledger';
+
+/** Stores `order.step` events; throws for ids in `poison`; logs every outcome with its time. */
+@Injectable()
+@HandlesEvents('order.step')
+class StepHandler implements EventHandler {
+  static poison = new Set<string>();
+  static log: Array<{ id: string; ok: boolean; at: number }> = [];
+  async handle(events: QueuedEvent[], tx: EntityManager): Promise<void> {
+    const bad = events.find((e) => StepHandler.poison.has(e.id));
+    if (bad) {
+      events.forEach((e) => StepHandler.log.push({ id: e.id, ok: false, at: Date.now() }));
+      throw new Error(`step ${bad.id} refused`);
+    }
+    await tx.query(`INSERT INTO events (id, type, lane, event_key, data, received_at) SELECT id, 'order.step', 'normal', $2, '{}', now() FROM unnest($1::text[]) AS id`, [
+      events.map((e) => e.id),
+      events[0].key ?? null,
+    ]);
+    events.forEach((e) => StepHandler.log.push({ id: e.id, ok: true, at: Date.now() }));
+  }
+}
+
+const step = (key?: string): QueuedEvent => ({ id: randomUUID(), type: 'order.step', lane: 'normal', key, data: {}, receivedAt: new Date().toISOString() });
+
+describe.each(DRIVERS)('per-key order when an event fails (%s, lane normal)', (driverName) => {
+  const env = { QUEUE_DRIVER: driverName, QUEUE_PREFIX: uniquePrefix('keyorder'), MAX_ATTEMPTS: '3', RETRY_BASE_MS: '300', WORKER_LANES: 'normal' };
+  let worker: NestFastifyApplication;
+  let driver: QueueDriver;
+  const ledger = new Ledger();
+  const applied = async (id: string) => (await ledger.storedCount([id])) === 1;
+  const deadIds = async () => (await driver.deadLetters('normal', 100)).flatMap((l) => l.events.map((e) => e.id));
+
+  beforeAll(async () => {
+    if (driverName === 'sqs') await ensureSqsQueues(env);
+    worker = await startWorker(testConfig(env), [StepHandler]);
+    driver = worker.get(QUEUE_DRIVER);
+  });
+  afterAll(async () => {
+    await worker.close();
+    await ledger.close();
+  });
+
+  it('inside one delivery: a later event of the failed key is not committed, other keys are', async () => {
+    const [first, second, other, free] = [step('k-in'), step('k-in'), step('k-other'), step()];
+    StepHandler.poison.add(first.id);
+    await driver.enqueue('normal', [first, second, other, free]);
+    await waitFor('the delivery to be dead-lettered', async () => (await deadIds()).includes(first.id), 30_000);
+    expect(await applied(other.id)).toBe(true);
+    expect(await applied(free.id)).toBe(true);
+    expect(await applied(second.id)).toBe(false);
+    expect(StepHandler.log.filter((l) => l.id === second.id && l.ok)).toEqual([]);
+    // Fixed and redriven: the held-back event is applied after its predecessor.
+    StepHandler.poison.delete(first.id);
+    await driver.redrive('normal');
+    await waitFor('both applied after the redrive', async () => (await applied(first.id)) && (await applied(second.id)));
+  });
+
+  it('across deliveries: no later event of a key commits while an earlier one has failed and is not yet dead-lettered', async () => {
+    const head = step('k-across');
+    const later = step('k-across');
+    StepHandler.poison.add(head.id);
+    await driver.enqueue('normal', [head]);
+    await waitFor('the head to fail once', async () => StepHandler.log.some((l) => l.id === head.id && !l.ok));
+    await driver.enqueue('normal', [later]);
+    await waitFor('the head dead-lettered', async () => (await deadIds()).includes(head.id), 30_000);
+    const headFinalFailure = Math.max(...StepHandler.log.filter((l) => l.id === head.id).map((l) => l.at));
+    // The later event ends applied (after the head's last failure) or dead-lettered itself; never applied before.
+    await waitFor('the later event settled', async () => (await applied(later.id)) || (await deadIds()).includes(later.id), 30_000);
+    const laterCommits = StepHandler.log.filter((l) => l.id === later.id && l.ok);
+    for (const c of laterCommits) expect(c.at).toBeGreaterThanOrEqual(headFinalFailure);
+    expect(StepHandler.log.filter((l) => l.id === later.id).length).toBeGreaterThan(0);
+  });
+
+  it('an event of another key, or with no key, is not held back by a failed key', async () => {
+    const head = step('k-poisoned');
+    StepHandler.poison.add(head.id);
+    await driver.enqueue('normal', [head]);
+    await waitFor('the head to fail once', async () => StepHandler.log.some((l) => l.id === head.id && !l.ok));
+    const others = [step('k-healthy'), step()];
+    await driver.enqueue('normal', others);
+    await waitFor('the others applied', async () => (await applied(others[0].id)) && (await applied(others[1].id)), 10_000);
+    expect(StepHandler.log.filter((l) => others.some((o) => o.id === l.id)).every((l) => l.ok)).toBe(true);
+    await waitFor('the head dead-lettered', async () => (await deadIds()).includes(head.id), 30_000);
+    await sleep(100);
+  });
+});
