@@ -121,9 +121,12 @@ export class ClusterStack extends Stack {
       podIdentityAssociations: [{ serviceAccount: 'cloudwatch-agent', roleArn: observability.roleArn }],
     });
 
-    new eks.CfnAccessEntry(this, 'DeployRole', {
+    // Operators and CI assume this role (any principal of the account allowed to) for kubectl and helm.
+    const deployRole = new iam.Role(this, 'DeployRole', { roleName: c.deployRoleName, assumedBy: new iam.AccountRootPrincipal() });
+    deployRole.addToPolicy(new iam.PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [this.cluster.attrArn] }));
+    new eks.CfnAccessEntry(this, 'DeployAccess', {
       clusterName: this.cluster.ref,
-      principalArn: this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: c.deployRoleName }),
+      principalArn: deployRole.roleArn,
       type: 'STANDARD',
       // Installs the add-ons' Helm charts (cluster-scoped CRDs and RBAC), hence cluster admin.
       accessPolicies: [{ policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy', accessScope: { type: 'cluster' } }],
@@ -131,6 +134,7 @@ export class ClusterStack extends Stack {
 
     new CfnOutput(this, 'ClusterName', { value: this.cluster.ref });
     new CfnOutput(this, 'ClusterEndpoint', { value: this.cluster.attrEndpoint });
+    new CfnOutput(this, 'DeployRoleArn', { value: deployRole.roleArn });
     new CfnOutput(this, 'ClusterSecurityGroupId', { value: this.cluster.attrClusterSecurityGroupId });
   }
 }

@@ -9,13 +9,15 @@ import { SpillwayDefinition } from '../model/definition';
 import { ROOT } from '../outputs';
 import { spillway } from '../spillway';
 import { synth } from '../synth';
-import { AWS_RENDERED, buildAwsApp } from './app';
+import { AWS_RENDERED } from './app';
 
 /** Where `cdk deploy` writes the stacks' outputs (git-ignored); deploy:eks reads it. */
 export const STACK_OUTPUTS_FILE = 'deploy/aws/outputs.json';
 
+/** The stacks in deploy order, as buildAwsApp creates them (deploy-aws.spec.ts checks they agree). */
 export function stackNames(def: SpillwayDefinition): string[] {
-  return buildAwsApp(def).stacks.map((s) => s.stackName);
+  const stacks = ['network', 'cluster', 'data', 'queues', 'access', 'registry', 'backups', 'edge', 'billing', ...(def.aws.cache ? ['cache'] : [])];
+  return stacks.map((s) => `${def.aws.stackPrefix}-${s}`);
 }
 
 const cdk = (...args: string[]) => ['npx', 'cdk', ...args, '--app', AWS_RENDERED];

@@ -150,7 +150,7 @@ export interface AwsSettings {
     nodeGroup: { instanceType: string; min: number; max: number; desired: number; diskGiB: number };
     /** CIDRs allowed to reach the public API endpoint (never 0.0.0.0/0). */
     apiAllowedCidrs: string[];
-    /** IAM role (in this account) CI and operators deploy with; gets a cluster-admin access entry. */
+    /** Name of the IAM role the cluster stack creates for CI and operators (cluster-admin access entry). */
     deployRoleName: string;
   };
   database: {
