@@ -6,16 +6,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { SpillwayDefinition } from '../model/definition';
 import { allLanes, queueName } from '../model/queues';
+import { serviceAccountName } from '../model/service-accounts';
 import { addonAccounts } from './addons';
 import { lbControllerStatements } from './lb-controller-policy';
 import { allow } from './nag';
 import { serviceAccountRole } from './pod-identity';
 import { payloadBucketName } from './queues';
 
-/** ServiceAccount of a service's pods: `<name>-<service>`; deploy/eks renders the same names. */
-export function workloadServiceAccount(def: SpillwayDefinition, service: string): string {
-  return `${def.name}-${service}`;
-}
 
 const statement = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
   new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) });
@@ -33,13 +30,13 @@ export class AccessStack extends Stack {
     const describe = ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes'];
 
     const roles: Record<string, iam.Role> = {
-      absorber: serviceAccountRole(this, 'Absorber', cluster, { namespace: ns, serviceAccount: workloadServiceAccount(def, 'absorber') }, [
+      absorber: serviceAccountRole(this, 'Absorber', cluster, { namespace: ns, serviceAccount: serviceAccountName(def, 'absorber') }, [
         statement(['sqs:SendMessage', ...describe], lanes),
         statement(describe, dlqs),
         statement(['s3:PutObject'], [objects]),
       ]),
       // A delivery that fails is re-sent (with its delay) or moved to the DLQ by the worker itself.
-      worker: serviceAccountRole(this, 'Worker', cluster, { namespace: ns, serviceAccount: workloadServiceAccount(def, 'worker') }, [
+      worker: serviceAccountRole(this, 'Worker', cluster, { namespace: ns, serviceAccount: serviceAccountName(def, 'worker') }, [
         statement(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage', ...describe], [...lanes, ...dlqs]),
         statement(['s3:GetObject', 's3:PutObject'], [objects]),
       ]),

@@ -20,7 +20,7 @@ interface Model {
 
 /** In apply order: the namespace and what pods mount or reference come before the pods. */
 export function manifestModels(def: SpillwayDefinition): Model[] {
-  const models: Array<Model | undefined> = [namespace(def), serviceAccount(def), secretStore(def), externalSecret(def)];
+  const models: Array<Model | undefined> = [namespace(def), ...def.services.map((svc) => serviceAccount(def, svc)), secretStore(def), externalSecret(def)];
   models.push(triggerAuthentication(def), ...baselinePolicies(def));
   for (const svc of def.services) {
     models.push(envConfigMap(def, svc), deployment(def, svc), ...services(def, svc), disruptionBudget(def, svc));
