@@ -116,7 +116,7 @@ export const spillway: SpillwayDefinition = {
     },
     registry: { repository: 'spillway', keepImages: 50 },
     backups: { bucket: 'spillway-db-backups-123456789012', retainDays: 35 },
-    // docs/aws.md: what these stacks cost a month at the seed's sizes (about 470 USD).
-    budget: { monthlyUsd: 500, alertEmails: ['ops@example.com'] },
+    // docs/aws.md: what these stacks cost a month at the seed's sizes (about 510 USD).
+    budget: { monthlyUsd: 510, alertEmails: ['ops@example.com'] },
   },
 };

@@ -30,6 +30,7 @@ export function awsSettingsProblems(def: SpillwayDefinition): string[] {
   if (!(a.budget.monthlyUsd > 0)) p.push('aws.budget.monthlyUsd: a positive amount');
   if (!a.budget.alertEmails.length) p.push('aws.budget.alertEmails: at least one address gets the alerts');
   if (a.registry.keepImages < 1) p.push('aws.registry.keepImages: at least 1');
+  if (a.dr) p.push('aws.dr: a second region is not rendered yet (docs/aws.md, "Not here yet"); remove it');
   return p;
 }
 

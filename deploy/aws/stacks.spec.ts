@@ -71,7 +71,7 @@ describe('AWS stacks of the reference definition', () => {
 
   it('billing: a monthly cost budget at the estimate, alerting at 80% actual and 100% forecast', () => {
     seed.billing.hasResourceProperties('AWS::Budgets::Budget', {
-      Budget: { BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 500, Unit: 'USD' }, BudgetName: 'spillway-monthly' },
+      Budget: { BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 510, Unit: 'USD' }, BudgetName: 'spillway-monthly' },
       NotificationsWithSubscribers: [
         Match.objectLike({ Notification: Match.objectLike({ NotificationType: 'ACTUAL', Threshold: 80 }) }),
         Match.objectLike({ Notification: Match.objectLike({ NotificationType: 'FORECASTED', Threshold: 100 }) }),

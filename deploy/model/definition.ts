@@ -170,7 +170,7 @@ export interface AwsSettings {
   budget: { monthlyUsd: number; alertEmails: string[] };
   /** ElastiCache Redis (Multi-AZ) for an EKS target that keeps BullMQ; absent = none. */
   cache?: { nodeType: string };
-  /** A second region for disaster recovery (cross-region RDS replica, backup replication); absent = none. */
+  /** A second region for disaster recovery; not rendered yet, so synth refuses it (docs/aws.md). */
   dr?: { region: string };
 }
 
