@@ -9,30 +9,31 @@ import { LANES, loadConfig, QueueDriverName, SpillwayConfig } from '../libs/conf
 import { dataSourceOptions, schemaIsCurrent } from '../libs/db/src';
 import { createQueueDriver, moveLane, pendingDeliveries, QueueDriver } from '../libs/queue/src';
 import { CutoverOptions, other, parseCutoverArgs, plannedWeights, Side } from './cutover-plan';
-import { renderDns } from './dns/route53';
+import { renderAws } from './aws/app';
+import { edgeDeployCommand } from './aws/deploy-aws';
 import { TrafficWeights } from './model/definition';
 import { plainEnv } from './model/env';
 import { validateDefinition } from './model/validate';
-import { OUTPUT_PATHS, ROOT } from './outputs';
+import { ROOT } from './outputs';
 import { spillway } from './spillway';
 
 const HELP = `Usage: npm run cutover -- --to <eks|hetzner> [options]
 
 Shifts the public host's traffic to one target in steps (Route 53 weights in deploy/traffic.json,
-re-rendered into deploy/dns/route53.tf.json: each step is a diff a reviewer can read), then waits
+re-rendered into the edge stack of deploy/aws/rendered/: each step is a diff a reviewer can read), then waits
 for the old side's queues to empty (moving what is left with queue:move), then scales its
 workers down. Re-running after an interruption continues from the current weights.
 
   --to eks|hetzner       the side that gets the traffic
   --steps 10,50,100      the destination's weight at each step (rising, ending at 100)
   --hold S               seconds to watch both sides' readiness after each step (60)
-  --apply CMD            run after each step to publish it (default: terraform -chdir=deploy/dns apply -auto-approve);
+  --apply CMD            run after each step to publish it (default: ${edgeDeployCommand(spillway)});
                          gets SPILLWAY_WEIGHT_HETZNER and SPILLWAY_WEIGHT_EKS in its environment
   --scale-down CMD       run at the end to stop the old side's workers (default: print what to do)
   --hetzner-url URL      the Hetzner absorber's base URL, for readiness (or CUTOVER_HETZNER_URL)
   --eks-url URL          the EKS absorber's base URL, for readiness (or CUTOVER_EKS_URL)
   --drain-timeout S      how long to wait for the old queues to empty before moving the rest (300)
-  --root DIR             where deploy/traffic.json and the rendered DNS file live (the repository)
+  --root DIR             where deploy/traffic.json and deploy/aws/rendered/ live (the repository)
   --dry-run              run the preflight and print the plan; change nothing
 
 Queues of both sides are reached with the apps' environment: REDIS_URL (hetzner, bullmq) and
@@ -87,9 +88,11 @@ function writeWeights(root: string, weights: TrafficWeights): void {
   const def = { ...spillway, dns: { ...spillway.dns, weights } };
   validateDefinition(def);
   writeFileSync(join(root, 'deploy/traffic.json'), `${JSON.stringify({ hetzner: weights.hetzner, eks: weights.eks }, null, 2)}\n`);
-  const dnsFile = join(root, OUTPUT_PATHS.dns);
-  mkdirSync(dirname(dnsFile), { recursive: true });
-  writeFileSync(dnsFile, renderDns(def));
+  // The edge stack's template carries the weights; the rest of the assembly is rewritten unchanged.
+  for (const [path, content] of Object.entries(renderAws(def))) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
 }
 
 async function hold(o: CutoverOptions, step: TrafficWeights): Promise<void> {
@@ -146,7 +149,7 @@ async function main(): Promise<void> {
     }
     for (const step of plan) {
       writeWeights(root, step);
-      const apply = o.apply ?? 'terraform -chdir=deploy/dns apply -auto-approve';
+      const apply = o.apply ?? edgeDeployCommand(spillway);
       execSync(apply, { cwd: root, stdio: 'inherit', env: { ...process.env, SPILLWAY_WEIGHT_HETZNER: String(step.hetzner), SPILLWAY_WEIGHT_EKS: String(step.eks) } });
       log(`applied hetzner ${step.hetzner} / eks ${step.eks}; holding ${o.holdS} s`);
       await hold(o, step);

@@ -2,24 +2,28 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { bootstrapCommands } from './aws/addons';
+import { clusterAccess, readStackOutputs } from './aws/stack-outputs';
 import { Runner, spawnRunner, startDeploy } from './command-runner';
 import { OUTPUT_PATHS, ROOT } from './outputs';
 import { spillway } from './spillway';
 import { synth } from './synth';
 
-const { cluster, region } = spillway.targets.eks;
-
-const HELP = `Usage: npm run deploy:eks [-- --dry-run]
+const HELP = `Usage: npm run deploy:eks [-- --dry-run] [--bootstrap]
 
 Renders and validates everything (npm run synth), then applies
 ${OUTPUT_PATHS.manifests} with
   kubectl apply --server-side --field-manager=spillway -f <that file>
-to the CURRENT kubectl context (cluster ${cluster} in the definition).
+to the CURRENT kubectl context (cluster ${spillway.targets.eks.cluster} in the definition).
 
-Before the first deploy: terraform apply in deploy/eks/terraform (queues, IAM role), and in the
-cluster the AWS Load Balancer Controller, KEDA and External Secrets Operator (their CRDs).
-Point kubectl at the cluster with: aws eks update-kubeconfig --name ${cluster} --region ${region}
+Before the first deploy: npm run deploy:aws (the cluster, queues, roles; docs/aws.md), then once
+  npm run deploy:eks -- --bootstrap
+which installs the add-ons the manifests need (AWS Load Balancer Controller, metrics-server, KEDA,
+External Secrets Operator, Cluster Autoscaler) as pinned Helm releases (deploy/aws/addons.ts).
+Point kubectl at the cluster with the command this prints; it takes the cluster name and deploy
+role from deploy/aws/outputs.json (written by deploy:aws) when that file exists.
 
+  --bootstrap print (with --dry-run) or run the add-ons' helm commands instead of applying the manifests
   --dry-run   print the plan (context, objects in apply order, command) and apply nothing
   --help      this text`;
 
@@ -37,9 +41,12 @@ export function deployEks(
   // Tests pass a no-op so they never rewrite the committed outputs.
   render: (log: (l: string) => void) => number = (l) => synth([], l),
 ): number {
-  const stop = startDeploy('deploy:eks', HELP, args, ['--dry-run'], log, render);
+  const stop = startDeploy('deploy:eks', HELP, args, ['--dry-run', '--bootstrap'], log, render);
   if (stop !== undefined) return stop;
   const dryRun = args.includes('--dry-run');
+  const access = clusterAccess(spillway, readStackOutputs(ROOT));
+  const { cluster } = access;
+  if (args.includes('--bootstrap')) return bootstrap(run, log, dryRun);
 
   const file = join(ROOT, OUTPUT_PATHS.manifests);
   const ctx = run('kubectl', ['config', 'current-context']);
@@ -56,7 +63,7 @@ export function deployEks(
     return 1;
   }
   if (!context) {
-    log(`deploy:eks: no kubectl context is set; run \`aws eks update-kubeconfig --name ${cluster} --region ${region}\` first`);
+    log(`deploy:eks: no kubectl context is set; run \`${access.command}\` first`);
     return 1;
   }
   // EKS contexts are ARNs ending in cluster/<name>; another name is worth a warning, not a stop.
@@ -71,6 +78,26 @@ export function deployEks(
   log(`deploy:eks: applying to ${context}`);
   const result = run('kubectl', apply, { inherit: true });
   return result.status ?? 1;
+}
+
+/** The add-ons' helm commands: printed with --dry-run, else run in order, stopping at the first failure. */
+function bootstrap(run: Runner, log: (l: string) => void, dryRun: boolean): number {
+  const commands = bootstrapCommands(spillway);
+  if (dryRun) {
+    log('deploy:eks --bootstrap --dry-run: would run');
+    commands.forEach((c) => log(`  ${c.join(' ')}`));
+    return 0;
+  }
+  for (const [cmd, ...rest] of commands) {
+    log(`deploy:eks: ${cmd} ${rest.join(' ')}`);
+    const r = run(cmd, rest, { inherit: true });
+    if (r.error) {
+      log('deploy:eks: helm not found; install Helm 3, then run again');
+      return 1;
+    }
+    if (r.status !== 0) return r.status ?? 1;
+  }
+  return 0;
 }
 
 if (require.main === module) process.exitCode = deployEks(process.argv.slice(2));

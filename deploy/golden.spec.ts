@@ -2,13 +2,13 @@
 // of docker-compose.yml, the manifests and the Terraform JSON, never as a silent drift.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OUTPUT_PATHS, renderAll, ROOT } from './outputs';
+import { renderAll, ROOT } from './outputs';
 import { spillway } from './spillway';
 
 describe('rendered outputs of the reference definition', () => {
   const outputs = renderAll(spillway);
 
-  it.each(Object.values(OUTPUT_PATHS))('%s equals the committed file (run `npm run synth` after a change)', (path) => {
+  it.each(Object.keys(outputs))('%s equals the committed file (run `npm run synth` after a change)', (path) => {
     expect(outputs[path]).toBe(readFileSync(join(ROOT, path), 'utf8'));
   });
 

@@ -5,9 +5,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { manifestObjects, renderManifests } from './eks/chart';
 import { kubernetesSchemaProblems } from './eks/schemas';
-import { renderTerraform, terraformObject } from './eks/terraform';
-import { danglingReferences } from './eks/terraform-references';
-import { renderDns } from './dns/route53';
+import { AWS_RENDERED, renderAws } from './aws/app';
 import { composeObject, renderCompose } from './hetzner/compose';
 import { composeSchemaProblems } from './hetzner/schema';
 import { SpillwayDefinition } from './model/definition';
@@ -18,9 +16,10 @@ export const ROOT = join(__dirname, '..');
 export const OUTPUT_PATHS = {
   compose: 'docker-compose.yml',
   manifests: 'deploy/eks/rendered/spillway.k8s.yaml',
-  terraform: 'deploy/eks/terraform/spillway-queues.tf.json',
-  dns: 'deploy/dns/route53.tf.json',
 } as const;
+
+/** A folder every file of which `npm run synth` owns: a file there it did not render is stale. */
+export const RENDERED_DIRS = [AWS_RENDERED] as const;
 
 export class RenderError extends Error {
   constructor(readonly problems: string[]) {
@@ -55,13 +54,12 @@ export function renderAll(def: SpillwayDefinition, root = ROOT): Record<string, 
   for (const doc of parseAllDocuments(manifests)) {
     problems.push(...kubernetesSchemaProblems(doc.toJS()).map((p) => `${OUTPUT_PATHS.manifests} ${p}`));
   }
-  problems.push(...danglingReferences(terraformObject(def)).map((p) => `${OUTPUT_PATHS.terraform} ${p}`));
   if (manifestObjects(def).length === 0) problems.push(`${OUTPUT_PATHS.manifests}: no objects`);
   if (problems.length) throw new RenderError(problems);
   return {
     [OUTPUT_PATHS.compose]: renderCompose(def),
     [OUTPUT_PATHS.manifests]: manifests,
-    [OUTPUT_PATHS.terraform]: renderTerraform(def),
-    [OUTPUT_PATHS.dns]: renderDns(def),
+    // The AWS account's CloudFormation templates (CDK cloud assembly); see deploy/aws/app.ts.
+    ...renderAws(def),
   };
 }

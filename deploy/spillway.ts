@@ -1,5 +1,5 @@
 // THE deployment definition of Spillway. `npm run synth` renders it into docker-compose.yml
-// (Hetzner), deploy/eks/rendered/ (Kubernetes) and deploy/eks/terraform/ (SQS + IAM).
+// (Hetzner), deploy/eks/rendered/ (Kubernetes) and deploy/aws/rendered/ (the AWS account, CDK).
 // Change things here, never in the rendered files: `npm run synth -- --check` fails on drift.
 import { Resources, SpillwayDefinition, TrafficWeights } from './model/definition';
 // Written by `npm run cutover`; everything else about traffic is here.
@@ -93,5 +93,32 @@ export const spillway: SpillwayDefinition = {
     hetznerTarget: 'spillway-1.example.com',
     eksTarget: 'k8s-spillway-absorber-0123456789.eu-central-1.elb.amazonaws.com',
     weights: traffic as TrafficWeights,
+  },
+  aws: {
+    stackPrefix: 'spillway',
+    availabilityZones: ['eu-central-1a', 'eu-central-1b', 'eu-central-1c'],
+    network: { natGateways: 'one', vpcEndpoints: false },
+    cluster: {
+      kubernetesVersion: '1.35',
+      compute: 'managed-nodes',
+      // The seed: t3.medium, 3 to 10 nodes.
+      nodeGroup: { instanceType: 't3.medium', min: 3, max: 10, desired: 3, diskGiB: 40 },
+      apiAllowedCidrs: ['203.0.113.0/24'],
+      deployRoleName: 'spillway-deploy',
+    },
+    // The seed: db.t3.medium, Multi-AZ, 100 GB gp3, 7-day backups, one read replica.
+    database: {
+      instanceClass: 'db.t3.medium',
+      engineVersion: '16.13',
+      multiAz: true,
+      storageGiB: 100,
+      backupRetentionDays: 7,
+      deletionProtection: true,
+      readReplicas: 1,
+    },
+    registry: { repository: 'spillway', keepImages: 50 },
+    backups: { bucket: 'spillway-db-backups-123456789012', retainDays: 35 },
+    // docs/aws.md: what these stacks cost a month at the seed's sizes (about 510 USD).
+    budget: { monthlyUsd: 510, alertEmails: ['ops@example.com'] },
   },
 };

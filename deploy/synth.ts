@@ -1,8 +1,8 @@
 // `npm run synth [-- --check]`: render the definition into every target's files.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DefinitionError } from './model/validate';
-import { RenderError, renderAll, ROOT } from './outputs';
+import { RENDERED_DIRS, RenderError, renderAll, ROOT } from './outputs';
 import { spillway } from './spillway';
 
 const HELP = `Usage: npm run synth [-- --check]
@@ -10,8 +10,8 @@ const HELP = `Usage: npm run synth [-- --check]
 Renders deploy/spillway.ts into:
   docker-compose.yml                            the Hetzner stack
   deploy/eks/rendered/spillway.k8s.yaml         Kubernetes objects (cdk8s chart)
-  deploy/eks/terraform/spillway-queues.tf.json  SQS queues, DLQs, IAM role (Terraform JSON)
-  deploy/dns/route53.tf.json                    weighted DNS records, Hetzner vs EKS (deploy/traffic.json)
+  deploy/aws/rendered/                          the AWS account as CloudFormation (CDK cloud assembly):
+                                                VPC, EKS, RDS, SQS, pod roles, ECR, Route 53 weights, budget
 
 Validates the definition and every output first; nothing is written if anything fails.
 
@@ -27,6 +27,13 @@ export function staleOutputs(outputs: Record<string, string>, root = ROOT): stri
       return !existsSync(file) || readFileSync(file, 'utf8') !== content;
     })
     .map(([path]) => path);
+}
+
+/** Files in a folder synth owns that it no longer renders (a stack that was removed, say). */
+export function leftoverFiles(outputs: Record<string, string>, root = ROOT): string[] {
+  return RENDERED_DIRS.flatMap((dir) =>
+    existsSync(join(root, dir)) ? readdirSync(join(root, dir)).map((f) => `${dir}/${f}`).filter((p) => !(p in outputs)) : [],
+  );
 }
 
 export function synth(args: string[], log: (line: string) => void = console.log): number {
@@ -50,13 +57,22 @@ export function synth(args: string[], log: (line: string) => void = console.log)
     throw err;
   }
   const stale = staleOutputs(outputs);
+  const leftover = leftoverFiles(outputs);
   if (args.includes('--check')) {
+    if (leftover.length) {
+      log(`synth --check: not rendered any more (run \`npm run synth\` and commit): ${leftover.join(', ')}`);
+      return 1;
+    }
     if (!stale.length) {
       log(`synth --check: ${Object.keys(outputs).length} outputs up to date`);
       return 0;
     }
     log(`synth --check: stale (run \`npm run synth\` and commit): ${stale.join(', ')}`);
     return 1;
+  }
+  for (const path of leftover) {
+    rmSync(join(ROOT, path));
+    log(`removed   ${path}`);
   }
   for (const path of stale) {
     mkdirSync(dirname(join(ROOT, path)), { recursive: true });

@@ -74,7 +74,7 @@ describe('EKS workloads', () => {
       capabilities: { drop: ['ALL'] },
     });
     expect(pod.securityContext.runAsNonRoot).toBe(true);
-    expect(pod.serviceAccountName).toBe('spillway');
+    expect(pod.serviceAccountName).toBe(`spillway-${name.replace('-blue', '')}`);
     // Secrets only by reference; plain env only through the ConfigMap.
     for (const e of c.env) expect(Object.keys(e.valueFrom)).toEqual(['secretKeyRef']);
     expect(c.env.some((e: Any) => 'value' in e)).toBe(false);
@@ -111,10 +111,20 @@ describe('EKS workloads', () => {
     expect(names(spillway)).toEqual([job.metadata.name]);
   });
 
-  it('IRSA role on the ServiceAccount', () => {
-    expect(find('ServiceAccount', 'spillway').metadata.annotations).toEqual({
-      'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/spillway-workload',
-    });
+  it('a ServiceAccount per service, bound to its IAM role by the access stack (no IRSA annotation)', () => {
+    for (const name of ['absorber', 'worker']) {
+      expect(find('ServiceAccount', `spillway-${name}`).metadata.annotations).toBeUndefined();
+      expect(find('Deployment', name === 'absorber' ? 'absorber-blue' : name).spec.template.spec.serviceAccountName).toBe(`spillway-${name}`);
+    }
+  });
+
+  it('the namespace asks for the ALB readiness gate; pods spread across zones', () => {
+    expect(find('Namespace', 'spillway').metadata.labels['elbv2.k8s.aws/pod-readiness-gate-inject']).toBe('enabled');
+    for (const name of ['absorber-blue', 'worker']) {
+      const [spread] = find('Deployment', name).spec.template.spec.topologySpreadConstraints;
+      expect(spread).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1 });
+      expect(spread.labelSelector.matchLabels).toEqual(find('Deployment', name).spec.selector.matchLabels);
+    }
   });
 
   it('absorber HPA: 5 to 50 at 70% CPU', () => {

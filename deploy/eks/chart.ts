@@ -21,7 +21,7 @@ interface Model {
 
 /** In apply order: the namespace and what pods mount or reference come before the pods. */
 export function manifestModels(def: SpillwayDefinition): Model[] {
-  const models: Array<Model | undefined> = [namespace(def), serviceAccount(def), secretStore(def), externalSecret(def)];
+  const models: Array<Model | undefined> = [namespace(def), ...def.services.map((svc) => serviceAccount(def, svc)), secretStore(def), externalSecret(def)];
   models.push(triggerAuthentication(def), ...baselinePolicies(def));
   // Before the workloads: workers wait for the schema this Job applies.
   models.push(migrateConfigMap(def), migratePolicy(def), migrateJob(def));

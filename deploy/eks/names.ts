@@ -37,11 +37,6 @@ export const secretStoreName = (def: SpillwayDefinition) => `${def.name}-aws`;
 export const triggerAuthName = (def: SpillwayDefinition) => `${def.name}-aws`;
 export const slotServiceName = (svc: ServiceSpec, slot: string) => `${svc.name}-${slot}`;
 
-export function roleArn(def: SpillwayDefinition): string {
-  const eks = def.targets.eks;
-  return `arn:aws:iam::${eks.accountId}:role/${eks.roleName}`;
-}
-
 /** Seconds Kubernetes waits after the preStop pause for the app's own drain, plus a margin. */
 export function gracePeriodSeconds(def: SpillwayDefinition): number {
   return def.targets.eks.preStopSeconds + Math.ceil(def.shutdownTimeoutMs / 1000) + 5;

@@ -19,12 +19,12 @@ export function cpuAutoscaler(def: SpillwayDefinition, svc: ServiceSpec): Horizo
   });
 }
 
-/** KEDA reads queue depth with the workload's own IAM role (IRSA), so no keys live in the cluster. */
+/** KEDA reads queue depth with its operator's own IAM role (EKS Pod Identity), so no keys live in the cluster. */
 export function triggerAuthentication(def: SpillwayDefinition): TriggerAuthentication {
   return new TriggerAuthentication({
     metadata: meta(def, triggerAuthName(def)),
     // `identityOwner` (KEDA >= 2.13) postdates the CommonJS model's types; its schema accepts it.
-    spec: { podIdentity: { provider: 'aws', identityOwner: 'workload' } as { provider: string } },
+    spec: { podIdentity: { provider: 'aws', identityOwner: 'keda' } as { provider: string } },
   });
 }
 

@@ -17,8 +17,7 @@ export function secretStore(def: SpillwayDefinition): SecretStore {
         aws: {
           service: 'SecretsManager',
           region: def.targets.eks.region,
-          // ESO assumes the same IRSA role as the pods, through their ServiceAccount's token.
-          auth: { jwt: { serviceAccountRef: { name: def.name } } },
+          // No `auth`: the ESO controller's own role (EKS Pod Identity, deploy/aws/access.ts) reads the secrets.
         },
       },
     },

@@ -5,7 +5,8 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, ServiceAccount } from 'kubernetes-models/v1';
 import { ENTRYPOINTS, HEALTH, ServiceSpec, SpillwayDefinition } from '../model/definition';
 import { plainEnv, secretNames } from '../model/env';
-import { commonLabels, envConfigMapName, gracePeriodSeconds, meta, podSelector, roleArn, secretName, workloadName } from './names';
+import { serviceAccountName } from '../model/service-accounts';
+import { commonLabels, envConfigMapName, gracePeriodSeconds, meta, podSelector, secretName, workloadName } from './names';
 
 /** The node image's `node` user; numeric so the kubelet can prove runAsNonRoot. */
 const NODE_UID = 1000;
@@ -30,15 +31,16 @@ export function namespace(def: SpillwayDefinition): Namespace {
     metadata: {
       name: def.targets.eks.namespace,
       // The pods below meet the restricted Pod Security Standard; enforce it so none slips.
-      labels: { ...commonLabels(def), 'pod-security.kubernetes.io/enforce': 'restricted' },
+      // The ALB registers a new pod only once it is healthy there: the Load Balancer Controller's
+      // readiness gate, injected into pods of namespaces with this label.
+      labels: { ...commonLabels(def), 'pod-security.kubernetes.io/enforce': 'restricted', 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' },
     },
   });
 }
 
-export function serviceAccount(def: SpillwayDefinition): ServiceAccount {
-  return new ServiceAccount({
-    metadata: { ...meta(def, def.name), annotations: { 'eks.amazonaws.com/role-arn': roleArn(def) } },
-  });
+/** One per service: the access stack binds each to its own IAM role (EKS Pod Identity association). */
+export function serviceAccount(def: SpillwayDefinition, svc: ServiceSpec): ServiceAccount {
+  return new ServiceAccount({ metadata: meta(def, serviceAccountName(def, svc.name), svc) });
 }
 
 export function envConfigMap(def: SpillwayDefinition, svc: ServiceSpec): ConfigMap {
@@ -77,7 +79,12 @@ export function deployment(def: SpillwayDefinition, svc: ServiceSpec): Deploymen
       template: {
         metadata: { labels: podLabels, annotations: { 'spillway.dev/env-hash': envHash, ...scrapeAnnotations(svc) } },
         spec: {
-          serviceAccountName: def.name,
+          serviceAccountName: serviceAccountName(def, svc.name),
+          // One zone going down takes a third of the pods, not all. Soft: a full zone must not
+          // stop a scale-up (the node group's Auto Scaling group cannot be told which zone to grow).
+          topologySpreadConstraints: [
+            { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: podSelector(def, svc) } },
+          ],
           terminationGracePeriodSeconds: gracePeriodSeconds(def),
           securityContext: podSecurity(),
           containers: [

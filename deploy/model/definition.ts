@@ -131,6 +131,55 @@ export interface SpillwayDefinition {
   dependencies: Dependencies;
   targets: { hetzner: HetznerTarget; eks: EksTarget };
   dns: DnsSettings;
+  /** The AWS account the EKS target runs in, as CDK stacks (deploy/aws/). */
+  aws: AwsSettings;
+}
+
+/**
+ * What `deploy/aws/` creates for the EKS target (region, account and VPC CIDR come from
+ * targets.eks). Sizes are the seed's; every option defaults to the cheaper choice.
+ */
+export interface AwsSettings {
+  /** Prefix of every stack name: `<stackPrefix>-network`, `<stackPrefix>-cluster`... */
+  stackPrefix: string;
+  /** Exactly three, in targets.eks.region: written out so synth needs no AWS lookup. */
+  availabilityZones: string[];
+  network: {
+    /** 'one' NAT gateway (the seed's cost table) or one per AZ (no cross-AZ dependency). */
+    natGateways: 'one' | 'per-az';
+    /** Interface endpoints for SQS, ECR, Secrets Manager and an S3 gateway endpoint. */
+    vpcEndpoints: boolean;
+  };
+  cluster: {
+    /** An EKS-supported Kubernetes minor version, e.g. '1.35'. */
+    kubernetesVersion: string;
+    /** A managed node group the Cluster Autoscaler sizes, or EKS Auto Mode (AWS sizes the nodes). */
+    compute: 'managed-nodes' | 'auto-mode';
+    nodeGroup: { instanceType: string; min: number; max: number; desired: number; diskGiB: number };
+    /** CIDRs allowed to reach the public API endpoint (never 0.0.0.0/0). */
+    apiAllowedCidrs: string[];
+    /** Name of the IAM role the cluster stack creates for CI and operators (cluster-admin access entry). */
+    deployRoleName: string;
+  };
+  database: {
+    instanceClass: string;
+    /** PostgreSQL major.minor on RDS; the same major as dependencies.postgres on Hetzner. */
+    engineVersion: string;
+    multiAz: boolean;
+    storageGiB: number;
+    backupRetentionDays: number;
+    deletionProtection: boolean;
+    /** 0 to 2 read replicas of the primary. */
+    readReplicas: number;
+  };
+  registry: { repository: string; keepImages: number };
+  /** Bucket for database dumps (versioned); objects kept this many days. */
+  backups: { bucket: string; retainDays: number };
+  budget: { monthlyUsd: number; alertEmails: string[] };
+  /** ElastiCache Redis (Multi-AZ) for an EKS target that keeps BullMQ; absent = none. */
+  cache?: { nodeType: string };
+  /** A second region for disaster recovery; not rendered yet, so synth refuses it (docs/aws.md). */
+  dr?: { region: string };
 }
 
 export type TargetName = keyof SpillwayDefinition['targets'];

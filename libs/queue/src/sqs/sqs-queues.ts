@@ -8,15 +8,19 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { Lane, LANES, SpillwayConfig } from '../../../config/src';
-import { isFifoLane, queueName } from './sqs-names';
-import { SQS_MAX_BYTES, toSeconds } from './sqs-packing';
+import { queueName } from './sqs-names';
+import { dlqAttributes, laneAttributes } from './queue-attributes';
 
 export interface EnsureResult {
   name: string;
   action: 'created' | 'updated' | 'unchanged';
 }
 
-const FOURTEEN_DAYS = 14 * 24 * 3600;
+/**
+ * An SQS emulator (fauxqs) neither reports nor accepts encryption settings; AWS always reports
+ * them. So one the queue does not report at all is left alone on an existing queue.
+ */
+const ENCRYPTION_ATTRIBUTES = new Set(['SqsManagedSseEnabled']);
 
 /** Resolves (and caches) queue URLs; a missing queue says which command creates it. */
 export class QueueUrls {
@@ -66,17 +70,19 @@ function sameValue(name: string, current: string | undefined, wanted: string): b
  * Creates the queue, or sets on an existing one only the attributes that differ from this
  * config (a re-run changes nothing, and an emulator that cannot set some attribute is not asked to).
  */
-async function ensureQueue(client: SQSClient, name: string, fifo: boolean, attributes: Record<string, string>): Promise<{ url: string; result: EnsureResult }> {
+async function ensureQueue(client: SQSClient, name: string, attributes: Record<string, string>): Promise<{ url: string; result: EnsureResult }> {
   const url = await existingUrl(client, name);
   if (url) {
     const current: Record<string, string> = (await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))).Attributes ?? {};
-    const changed = Object.fromEntries(Object.entries(attributes).filter(([k, v]) => !sameValue(k, current[k], v)));
+    const changed = Object.fromEntries(
+      Object.entries(attributes).filter(([k, v]) => !sameValue(k, current[k], v) && !(ENCRYPTION_ATTRIBUTES.has(k) && !(k in current))),
+    );
     if (Object.keys(changed).length === 0) return { url, result: { name, action: 'unchanged' } };
     await client.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: changed }));
     return { url, result: { name, action: 'updated' } };
   }
   const created = await client.send(
-    new CreateQueueCommand({ QueueName: name, Attributes: { ...attributes, ...(fifo ? { FifoQueue: 'true' } : {}) } }),
+    new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
   );
   return { url: created.QueueUrl!, result: { name, action: 'created' } };
 }
@@ -88,26 +94,10 @@ async function ensureQueue(client: SQSClient, name: string, fifo: boolean, attri
 export async function ensureQueues(config: SpillwayConfig, sqs: SQSClient, s3: S3Client): Promise<EnsureResult[]> {
   const results: EnsureResult[] = [];
   for (const lane of LANES) {
-    const fifo = isFifoLane(lane);
-    // High-throughput FIFO: the ordering promise is per key, so the limit should be too.
-    const fifoAttributes: Record<string, string> = fifo
-      ? { ContentBasedDeduplication: 'false', DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' }
-      : {};
-    const dlq = await ensureQueue(sqs, queueName(config.queuePrefix, lane, true), fifo, {
-      MessageRetentionPeriod: String(FOURTEEN_DAYS),
-      MaximumMessageSize: String(SQS_MAX_BYTES),
-      ...fifoAttributes,
-    });
+    const dlq = await ensureQueue(sqs, queueName(config.queuePrefix, lane, true), dlqAttributes(lane));
     results.push(dlq.result);
     const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-    const main = await ensureQueue(sqs, queueName(config.queuePrefix, lane), fifo, {
-      VisibilityTimeout: String(toSeconds(config.leaseMs, 43_200)),
-      ReceiveMessageWaitTimeSeconds: '20',
-      MaximumMessageSize: String(SQS_MAX_BYTES),
-      MessageRetentionPeriod: String(FOURTEEN_DAYS),
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: config.maxAttempts }),
-      ...fifoAttributes,
-    });
+    const main = await ensureQueue(sqs, queueName(config.queuePrefix, lane), laneAttributes(lane, config, arn));
     results.push(main.result);
   }
   results.push(await ensureBucket(s3, config.payloadBucket));

@@ -1,0 +1,83 @@
+// The CDK app: one stack per concern, all from the definition, in deploy order. Rendered by
+// `npm run synth` into deploy/aws/rendered/ (a cloud assembly `cdk deploy --app` reads as is).
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { SpillwayDefinition } from '../model/definition';
+import { AccessStack } from './access';
+import { BackupsStack } from './backups';
+import { BillingStack } from './billing';
+import { CacheStack } from './cache';
+import { ClusterStack } from './cluster';
+import { DataStack } from './data';
+import { EdgeStack } from './edge';
+import { NetworkStack } from './network';
+import { QueuesStack } from './queues';
+import { RegistryStack } from './registry';
+import { checkAwsSettings } from './settings';
+
+export const AWS_RENDERED = 'deploy/aws/rendered';
+
+export interface AwsApp {
+  app: App;
+  /** In deploy order: each stack only needs those before it. */
+  stacks: Stack[];
+}
+
+export function buildAwsApp(def: SpillwayDefinition, outdir?: string): AwsApp {
+  checkAwsSettings(def);
+  // The rendered assembly must change only when the definition does: no analytics resource, no
+  // tree.json, no stack traces (they hold checkout paths), no validation report. The templates are
+  // validated by deploy/aws/templates.spec.ts instead, in strict mode.
+  const app = new App({
+    outdir,
+    analyticsReporting: false,
+    treeMetadata: false,
+    builtinCloudFormationValidation: false,
+    context: { 'aws:cdk:disable-stack-trace': true, 'aws:cdk:disable-creation-stack-traces': true },
+  });
+  const env = { account: def.targets.eks.accountId, region: def.targets.eks.region };
+  const p = def.aws.stackPrefix;
+  const props = (description: string) => ({ env, description: `${def.name}: ${description}` });
+  const network = new NetworkStack(app, `${p}-network`, def, props('VPC over three AZs, subnets, NAT'));
+  const cluster = new ClusterStack(app, `${p}-cluster`, def, network.vpc, props('EKS cluster, nodes, managed add-ons, access'));
+  const clusterSg = cluster.cluster.attrClusterSecurityGroupId;
+  const data = new DataStack(app, `${p}-data`, def, network.vpc, clusterSg, props('RDS PostgreSQL and read replicas'));
+  const queues = new QueuesStack(app, `${p}-queues`, def, props('SQS lanes, DLQs, payload bucket'));
+  const access = new AccessStack(app, `${p}-access`, def, props('pod roles (EKS Pod Identity)'));
+  // Pod Identity associations need the cluster; the roles name the queues and bucket.
+  access.addStackDependency(cluster);
+  access.addStackDependency(queues);
+  const registry = new RegistryStack(app, `${p}-registry`, def, props('ECR repository'));
+  const backups = new BackupsStack(app, `${p}-backups`, def, props('database dump bucket'));
+  const edge = new EdgeStack(app, `${p}-edge`, def, props('Route 53 weighted records, Hetzner vs EKS'));
+  const billing = new BillingStack(app, `${p}-billing`, def, props('monthly budget and alerts'));
+  const stacks: Stack[] = [network, cluster, data, queues, access, registry, backups, edge, billing];
+  if (def.aws.cache) stacks.push(new CacheStack(app, `${p}-cache`, def, network.vpc, clusterSg, props('ElastiCache Redis for BullMQ')));
+  return { app, stacks };
+}
+
+/** Metadata `trace` entries hold this checkout's paths; the deploy does not read them. */
+function normalize(file: string, content: string): string {
+  if (!file.endsWith('.metadata.json')) return content;
+  const strip = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(strip)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'trace').map(([k, x]) => [k, strip(x)]))
+        : v;
+  return `${JSON.stringify(strip(JSON.parse(content)), null, 2)}\n`;
+}
+
+/** The cloud assembly's files (path under the repository -> content), synthesized in a scratch dir. */
+export function renderAws(def: SpillwayDefinition): Record<string, string> {
+  const outdir = mkdtempSync(join(tmpdir(), 'spillway-cdk-'));
+  try {
+    buildAwsApp(def, outdir).app.synth();
+    const files = readdirSync(outdir).sort();
+    return Object.fromEntries(files.map((f) => [`${AWS_RENDERED}/${f}`, normalize(f, readFileSync(join(outdir, f), 'utf8'))]));
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}

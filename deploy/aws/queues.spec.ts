@@ -1,0 +1,67 @@
+// The queues stack and `npm run queues:ensure` set the same attributes: both read
+// libs/queue/src/sqs/queue-attributes.ts, and this reads the template back into SQS attribute
+// terms and compares, so a property added on one side only fails here.
+import { Template } from 'aws-cdk-lib/assertions';
+import { LANES } from '../../libs/config/src/lanes';
+import { dlqAttributes, laneAttributes, PAYLOAD_EXPIRY_DAYS } from '../../libs/queue/src/sqs/queue-attributes';
+import { queueName } from '../model/queues';
+import { spillway } from '../spillway';
+import { buildAwsApp } from './app';
+
+type Props = Record<string, unknown>;
+const queuesStack = buildAwsApp(spillway).stacks.find((s) => s.stackName === 'spillway-queues')!;
+const template = Template.fromStack(queuesStack);
+const queues = template.findResources('AWS::SQS::Queue');
+const byName = (name: string) => Object.entries(queues).find(([, r]) => r.Properties.QueueName === name)!;
+
+/** A CloudFormation queue's properties as the SQS API's attributes (strings); the DLQ reference as `dlq`. */
+function asSqsAttributes(props: Props): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(props)) {
+    if (key === 'QueueName' || key === 'RedriveAllowPolicy') continue; // a name, and a permission queues:ensure leaves open
+    if (key === 'RedrivePolicy') {
+      const { deadLetterTargetArn, maxReceiveCount } = value as { deadLetterTargetArn: { 'Fn::GetAtt': [string, string] }; maxReceiveCount: number };
+      out[key] = JSON.stringify({ deadLetterTargetArn: `dlq:${deadLetterTargetArn['Fn::GetAtt'][0]}`, maxReceiveCount });
+    } else out[key] = String(value);
+  }
+  return out;
+}
+
+describe('queue attributes: the CDK queues stack and queues:ensure agree', () => {
+  it.each([...LANES])('lane %s and its DLQ', (lane) => {
+    const [dlqId, dlq] = byName(queueName(spillway.queuePrefix, lane, true));
+    const [, queue] = byName(queueName(spillway.queuePrefix, lane));
+    expect(asSqsAttributes(dlq.Properties)).toEqual(dlqAttributes(lane));
+    expect(asSqsAttributes(queue.Properties)).toEqual(laneAttributes(lane, spillway, `dlq:${dlqId}`));
+  });
+
+  it("the seed's numbers: 1 MiB messages, 14 days, a 30 s lease, dead-lettered after 5 receives, SSE", () => {
+    const [, critical] = byName('spillway-critical.fifo');
+    expect(critical.Properties).toMatchObject({
+      MaximumMessageSize: 1_048_576,
+      MessageRetentionPeriod: 1_209_600,
+      VisibilityTimeout: 30,
+      ReceiveMessageWaitTimeSeconds: 20,
+      SqsManagedSseEnabled: true,
+      FifoQueue: true,
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
+      RedrivePolicy: { maxReceiveCount: 5 },
+    });
+    expect(byName('spillway-low')[1].Properties.FifoQueue).toBeUndefined();
+  });
+
+  it('every queue refuses plain HTTP', () => {
+    expect(Object.keys(template.findResources('AWS::SQS::QueuePolicy'))).toHaveLength(Object.keys(queues).length);
+  });
+
+  it('payload bucket: the driver default name, encrypted, TLS only, private, expiring after the queues retain', () => {
+    expect(PAYLOAD_EXPIRY_DAYS).toBe(15);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'spillway-payloads',
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: { Rules: [{ Id: 'claim-check-retention', ExpirationInDays: 15, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }] },
+    });
+  });
+});

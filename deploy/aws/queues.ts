@@ -1,0 +1,76 @@
+// The lane queues, their DLQs and the claim-check payload bucket. Every queue attribute comes from
+// libs/queue/src/sqs/queue-attributes.ts, the module `npm run queues:ensure` sets them from.
+import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { Lane } from '../../libs/config/src/lanes';
+import { dlqAttributes, laneAttributes, PAYLOAD_EXPIRY_DAYS } from '../../libs/queue/src/sqs/queue-attributes';
+import { SpillwayDefinition } from '../model/definition';
+import { allLanes, queueName } from '../model/queues';
+import { allow } from './nag';
+
+/** SQS API attributes (strings) as CfnQueue props (camelCase; numbers, booleans, objects). */
+export function queueProperties(attributes: Record<string, string>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(attributes).map(([name, value]) => {
+      const prop = name[0].toLowerCase() + name.slice(1);
+      if (name === 'RedrivePolicy') return [prop, JSON.parse(value)];
+      if (value === 'true' || value === 'false') return [prop, value === 'true'];
+      return [prop, /^\d+$/.test(value) ? Number(value) : value];
+    }),
+  );
+}
+
+/** The bucket the SQS driver uses by default (SQS_PAYLOAD_BUCKET): `<queue prefix>-payloads`. */
+export function payloadBucketName(def: SpillwayDefinition): string {
+  return `${def.queuePrefix.toLowerCase().replace(/_/g, '-')}-payloads`;
+}
+
+export class QueuesStack extends Stack {
+  readonly lanes = new Map<Lane, { queue: sqs.CfnQueue; dlq: sqs.CfnQueue }>();
+  readonly payloads: s3.Bucket;
+
+  constructor(scope: Construct, id: string, def: SpillwayDefinition, props: StackProps) {
+    super(scope, id, props);
+    for (const lane of allLanes()) {
+      const sourceName = queueName(def.queuePrefix, lane);
+      const dlq = new sqs.CfnQueue(this, `${lane}-dlq`, {
+        queueName: queueName(def.queuePrefix, lane, true),
+        ...queueProperties(dlqAttributes(lane)),
+        // Only the lane's own queue may dead-letter here. Named, not referenced: a reference would be a cycle.
+        redriveAllowPolicy: { redrivePermission: 'byQueue', sourceQueueArns: [this.formatArn({ service: 'sqs', resource: sourceName })] },
+      });
+      // The DLQ's ARN is a CloudFormation reference; it survives the attributes' JSON round trip as a token.
+      const queue = new sqs.CfnQueue(this, lane, { queueName: sourceName, ...queueProperties(laneAttributes(lane, def, dlq.attrArn)) });
+      allow(queue, [['AwsSolutions-SQS3', 'The lane queue has its DLQ in redrivePolicy.']]);
+      allow(dlq, [['AwsSolutions-SQS3', 'This is a dead-letter queue.']]);
+      for (const q of [queue, dlq]) {
+        // TLS only, like every other path to the data.
+        new sqs.CfnQueuePolicy(this, `${q.node.id}-tls`, {
+          queues: [q.ref],
+          policyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Sid: 'TlsOnly', Effect: 'Deny', Principal: '*', Action: 'sqs:*', Resource: q.attrArn, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }],
+          },
+        });
+      }
+      this.lanes.set(lane, { queue, dlq });
+      new CfnOutput(this, `${lane}QueueUrl`, { value: queue.ref });
+    }
+
+    this.payloads = new s3.Bucket(this, 'Payloads', {
+      bucketName: payloadBucketName(def),
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // Claim-check objects outlive the longest message that can point at them (queue retention + 1 day).
+      lifecycleRules: [{ id: 'claim-check-retention', expiration: Duration.days(PAYLOAD_EXPIRY_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+    });
+    allow(this.payloads, [
+      ['AwsSolutions-S1', 'Short-lived claim-check objects written and read only by the workload roles; access logs would double every write. Audit with CloudTrail data events if needed.'],
+    ]);
+    new CfnOutput(this, 'PayloadBucket', { value: this.payloads.bucketName });
+  }
+}

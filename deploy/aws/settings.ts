@@ -1,0 +1,40 @@
+// Checks the definition's `aws` section before any stack is built; each problem names its field.
+import { DefinitionError } from '../model/validate';
+import { SpillwayDefinition } from '../model/definition';
+
+const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+
+export function awsSettingsProblems(def: SpillwayDefinition): string[] {
+  const a = def.aws;
+  const p: string[] = [];
+  const region = def.targets.eks.region;
+  if (a.availabilityZones.length !== 3) p.push('aws.availabilityZones: exactly three (the seed spreads over 3 AZs)');
+  for (const az of a.availabilityZones) if (!az.startsWith(region)) p.push(`aws.availabilityZones: ${az} is not in targets.eks.region ${region}`);
+  if (!/^1\.\d{2}$/.test(a.cluster.kubernetesVersion)) p.push(`aws.cluster.kubernetesVersion: a minor version like "1.35" (got "${a.cluster.kubernetesVersion}")`);
+  const ng = a.cluster.nodeGroup;
+  if (!(ng.min >= 1 && ng.min <= ng.desired && ng.desired <= ng.max)) p.push('aws.cluster.nodeGroup: needs 1 <= min <= desired <= max');
+  if (!a.cluster.apiAllowedCidrs.length) p.push('aws.cluster.apiAllowedCidrs: at least one CIDR may reach the API endpoint');
+  for (const cidr of a.cluster.apiAllowedCidrs) {
+    if (!CIDR.test(cidr)) p.push(`aws.cluster.apiAllowedCidrs: "${cidr}" is not a CIDR`);
+    if (cidr.endsWith('/0')) p.push(`aws.cluster.apiAllowedCidrs: "${cidr}" opens the API endpoint to the internet`);
+  }
+  if (!/^[\w+=,.@-]{1,64}$/.test(a.cluster.deployRoleName)) p.push('aws.cluster.deployRoleName: an IAM role name');
+  const db = a.database;
+  const hetznerMajor = def.dependencies.postgres.image.match(/postgres:(\d+)/)?.[1];
+  if (hetznerMajor && db.engineVersion.split('.')[0] !== hetznerMajor) {
+    p.push(`aws.database.engineVersion: ${db.engineVersion} is not PostgreSQL ${hetznerMajor}, the Hetzner image's major (a dump must restore both ways)`);
+  }
+  if (!Number.isInteger(db.readReplicas) || db.readReplicas < 0 || db.readReplicas > 2) p.push('aws.database.readReplicas: 0, 1 or 2');
+  if (db.backupRetentionDays < 1 || db.backupRetentionDays > 35) p.push('aws.database.backupRetentionDays: 1-35 (RDS limits)');
+  if (db.storageGiB < 20) p.push('aws.database.storageGiB: gp3 needs at least 20');
+  if (!(a.budget.monthlyUsd > 0)) p.push('aws.budget.monthlyUsd: a positive amount');
+  if (!a.budget.alertEmails.length) p.push('aws.budget.alertEmails: at least one address gets the alerts');
+  if (a.registry.keepImages < 1) p.push('aws.registry.keepImages: at least 1');
+  if (a.dr) p.push('aws.dr: a second region is not rendered yet (docs/aws.md, "Not here yet"); remove it');
+  return p;
+}
+
+export function checkAwsSettings(def: SpillwayDefinition): void {
+  const problems = awsSettingsProblems(def);
+  if (problems.length) throw new DefinitionError(problems);
+}
