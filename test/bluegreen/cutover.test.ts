@@ -78,7 +78,7 @@ describe('blue-green move Hetzner <-> EKS', () => {
     const results = await Promise.all(loads.map((l) => l.stop()));
     for (const r of results) expect({ refused: r.refused, messages: r.messages }).toEqual({ refused: {}, messages: {} });
     const acknowledged = results.flatMap((r) => r.acknowledged);
-    const audit = await ledger.settle(acknowledged);
+    const audit = await ledger.settle(acknowledged, Math.max(blue.leaseMs, green.leaseMs));
     expect(audit).toMatchObject({ lost: 0, doubled: 0 });
     const sqs = new SqsDriver(testConfig({ QUEUE_DRIVER: 'sqs', QUEUE_PREFIX: prefix }));
     try {
