@@ -42,7 +42,7 @@ describe('outages: refused clearly while down, recovered by itself, nothing lost
     expect(deadLettered).toBe(0);
     expect(audit).toMatchObject({ lost: 0, doubled: 0 });
     await proxy.cut();
-  });
+  }, 120_000);
 
   it('Redis unavailable: 503 with Retry-After within 100 ms, readiness false, both recover', async () => {
     stack = await Stack.start();
@@ -76,7 +76,7 @@ describe('outages: refused clearly while down, recovered by itself, nothing lost
     const audit = await ledger.settle(result.acknowledged, stack.leaseMs);
     report('Redis unreachable', `503 + Retry-After (median ${median} ms, slowest ${slowest} ms of 20), readiness false, recovered on restart`, audit);
     expect(audit).toMatchObject({ lost: 0, doubled: 0 });
-  });
+  }, 120_000);
 
   it('SIGTERM under load, as Kubernetes does it: 0 failed requests, in-flight work finished', async () => {
     // A generous broker timeout: this case counts failed requests, and a 503 for an fsync that
@@ -108,5 +108,5 @@ describe('outages: refused clearly while down, recovered by itself, nothing lost
     } finally {
       clearInterval(poll);
     }
-  });
+  }, 120_000);
 });
