@@ -18,12 +18,13 @@ describe('crashes under load: every acknowledged event applied exactly once', ()
     stack = await Stack.start();
     const first = await stack.addAbsorber();
     await stack.addWorker();
-    const load = new Load(() => stack.liveAbsorberUrls(), { concurrency: 16, maxEvents: 4000, maxMs: 20_000 }).start();
+    const load = new Load(() => stack.liveAbsorberUrls(), { concurrency: 16, maxEvents: 6000, maxMs: 90_000 }).start();
     await load.untilAcknowledged(500);
     const atFault = load.result.acknowledged.length;
     await first.proc.stop('SIGKILL');
     await stack.addAbsorber();
-    const result = await load.finished();
+    await load.untilAcknowledged(atFault + 200);
+    const result = await load.stop();
     expectAcknowledgedAround(atFault, result.acknowledged.length, 200);
     const audit = await ledger.settle(result.acknowledged, stack.leaseMs);
     report('absorber killed (SIGKILL) mid-load', 'restarted a new absorber; in-flight requests failed unacknowledged', audit);
@@ -35,7 +36,7 @@ describe('crashes under load: every acknowledged event applied exactly once', ()
     await stack.addAbsorber();
     // Slow handler: deliveries are in flight when the kill lands.
     const doomed = await stack.addWorker({ FAULT_HANDLER_DELAY_MS: '150', FAULT_LOG_STARTS: '1' });
-    const load = new Load(() => stack.liveAbsorberUrls(), { concurrency: 16, maxEvents: 5000, maxMs: 60_000 }).start();
+    const load = new Load(() => stack.liveAbsorberUrls(), { concurrency: 16, maxEvents: 6000, maxMs: 90_000 }).start();
     await load.untilAcknowledged(800);
     const atFault = load.result.acknowledged.length;
     await doomed.proc.stop('SIGKILL');
@@ -60,7 +61,7 @@ describe('crashes under load: every acknowledged event applied exactly once', ()
     await stack.addAbsorber();
     // No worker until Redis is back: what was acknowledged before the kill is still waiting in
     // Redis when it dies, so only the AOF can bring it back (with AOF off this case loses them).
-    const load = new Load(() => stack.liveAbsorberUrls(), { concurrency: 16, maxEvents: 6000, maxMs: 60_000 }).start();
+    const load = new Load(() => stack.liveAbsorberUrls(), { concurrency: 16, maxEvents: 6000, maxMs: 90_000 }).start();
     await load.untilAcknowledged(800);
     const waiting = await stack.waitingJobs();
     const atFault = load.result.acknowledged.length;

@@ -25,7 +25,7 @@ describe('outages: refused clearly while down, recovered by itself, nothing lost
     stack = await Stack.start({ MAX_ATTEMPTS: '2', RETRY_BASE_MS: '100' }, driver);
     await stack.addAbsorber();
     const worker = await stack.addWorker({ DATABASE_URL: pg.toString() });
-    const load = new Load(() => stack.liveAbsorberUrls(), { concurrency: 8, maxEvents: 3000, maxMs: 12_000 }).start();
+    const load = new Load(() => stack.liveAbsorberUrls(), { concurrency: 8, maxEvents: 6000, maxMs: 90_000 }).start();
     await load.untilAcknowledged(300);
     const atFault = load.result.acknowledged.length;
     await proxy.cut();
@@ -33,7 +33,8 @@ describe('outages: refused clearly while down, recovered by itself, nothing lost
     await new Promise((r) => setTimeout(r, 4000));
     await proxy.restore();
     await waitFor('the worker to be ready again', async () => (await ready(worker.url)) === 200, 20_000);
-    const result = await load.finished();
+    await load.untilAcknowledged(atFault + 100);
+    const result = await load.stop();
     expectAcknowledgedAround(atFault, result.acknowledged.length, 100);
     const audit = await ledger.settle(result.acknowledged, stack.leaseMs);
     const dead = await fetch(`${stack.absorbers[0].url}/metrics`).then((r) => r.text());
@@ -92,14 +93,15 @@ describe('outages: refused clearly while down, recovered by itself, nothing lost
       for (const a of stack.absorbers) ready(a.url).then((s) => (s === 200 ? routable.add(a.url) : routable.delete(a.url)), () => routable.delete(a.url));
     }, 100);
     try {
-      const load = new Load(() => [...routable], { concurrency: 16, maxEvents: 5000, maxMs: 15_000 }).start();
+      const load = new Load(() => [...routable], { concurrency: 16, maxEvents: 8000, maxMs: 90_000 }).start();
       await load.untilAcknowledged(500);
       const atFault = load.result.acknowledged.length;
       leaving.proc.child.kill('SIGTERM');
       oldWorker.proc.child.kill('SIGTERM');
       expect(await leaving.proc.exited).toBe(0);
       expect(await oldWorker.proc.exited).toBe(0);
-      const result = await load.finished();
+      await load.untilAcknowledged(atFault + 200);
+      const result = await load.stop();
       expectAcknowledgedAround(atFault, result.acknowledged.length, 200);
       const audit = await ledger.settle(result.acknowledged, stack.leaseMs);
       report('SIGTERM to an absorber and a worker under load', 'readiness off, 1.5 s pause, drain; a readiness-polling balancer in front', audit);
