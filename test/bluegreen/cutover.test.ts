@@ -50,7 +50,7 @@ describe('blue-green move Hetzner <-> EKS', () => {
         process.execPath,
         ['-r', '@swc-node/register', 'deploy/cutover.ts', '--to', to, '--steps', steps, '--hold', '3', '--root', root,
           '--apply', `node ${join(__dirname, 'support/apply-weights.js')} ${proxy.dir}`,
-          '--hetzner-url', blueAbsorber.url, '--eks-url', greenAbsorber.url, '--drain-timeout', '60',
+          '--hetzner-url', blueAbsorber.url, '--eks-url', greenAbsorber.url, '--drain-timeout', '60', '--drain-window', '5',
           '--scale-down', `kill -TERM ${worker.proc.child.pid}`],
         { env: testEnv({ QUEUE_PREFIX: prefix, REDIS_URL: blue.redis.url }), timeout: 120_000 },
       );
