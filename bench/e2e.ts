@@ -10,6 +10,7 @@ import { requestMix, runLoad } from './load';
 import { Child, freePort, sampleRss, sleep, startNode } from './processes';
 import { machine } from './report';
 import { ABSORBER_PREFIX, absorberEnv } from './servers';
+import { workerCounters } from './worker-metrics';
 
 const LANES = ['critical', 'normal', 'low'];
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -33,14 +34,14 @@ async function waitUntilDrained(redis: IORedis, maxSeconds: number): Promise<num
   throw new Error(`workers did not drain the queues within ${maxSeconds} s`);
 }
 
-async function startWorkers(args: BenchArgs, redisUrl: string): Promise<Child[]> {
-  const workers: Child[] = [];
+async function startWorkers(args: BenchArgs, redisUrl: string): Promise<Array<Child & { port: number }>> {
+  const workers: Array<Child & { port: number }> = [];
   for (let i = 0; i < args.workers; i++) {
     const port = await freePort();
     const env = { ...absorberEnv(args.driver, redisUrl, port), WORKER_HEALTH_PORT: String(port), WORKER_CONCURRENCY: String(args.concurrency) };
     const worker = startNode(`worker-${i}`, 'dist/apps/worker/src/main.js', env);
     await worker.waitForPort(port);
-    workers.push(worker);
+    workers.push(Object.assign(worker, { port }));
   }
   // Listening comes before the consumers start; give them the moment they need.
   await sleep(1000);
@@ -67,7 +68,7 @@ export async function runE2e(options: BenchArgs, redisUrl: string, log: (line: s
   const db = new Pool({ connectionString: DATABASE_URL, max: 2 });
   const port = await freePort();
   const absorber = startNode('absorber', 'dist/apps/absorber/src/main.js', absorberEnv(args.driver, redisUrl, port));
-  let workers: Child[] = [];
+  let workers: Array<Child & { port: number }> = [];
   const url = `http://127.0.0.1:${port}`;
   const queues = LANES.map((lane) => new Queue(lane, { connection: redis, prefix: ABSORBER_PREFIX }));
   // Idempotency keys carry the phase, so phase B's keyed requests are new events, not repeats.
@@ -108,16 +109,20 @@ export async function runE2e(options: BenchArgs, redisUrl: string, log: (line: s
     log(`  backlog of ${ingestB.events} events drained in ${secondsB.toFixed(1)} s: ${Math.round(ingestB.events / secondsB)} events/s`);
 
     const acked = ingestA.events + ingestB.events;
-    const { rows } = await db.query<{ processed: string; stored: string; duplicates: string }>(
+    const { rows } = await db.query<{ processed: string; stored: string }>(
       `SELECT (SELECT count(*) FROM processed_events WHERE type = ANY($1)) AS processed,
-              (SELECT count(*) FROM events WHERE type = ANY($1)) AS stored,
-              (SELECT count(*) - count(DISTINCT id) FROM events WHERE type = ANY($1)) AS duplicates`,
+              (SELECT count(*) FROM events WHERE type = ANY($1)) AS stored`,
       [allTypes],
     );
     const processed = Number(rows[0].processed);
     const stored = Number(rows[0].stored);
-    const duplicates = Number(rows[0].duplicates);
-    log(`  2xx answers ${acked}, processed_events rows ${processed}, events rows ${stored}, duplicate effects ${duplicates}`);
+    // Applications counted where no unique key folds a repeat into one row: the workers' counters.
+    const counters = await workerCounters(workers.map((w) => w.port));
+    const applied = counters.processed;
+    log(
+      `  2xx answers ${acked}, processed_events rows ${processed}, events rows ${stored},` +
+        ` applications counted by the workers ${applied}, failed deliveries ${counters.failedDeliveries}`,
+    );
     const result = {
       at: new Date().toISOString(),
       machine: m,
@@ -133,14 +138,19 @@ export async function runE2e(options: BenchArgs, redisUrl: string, log: (line: s
         absorberRssPeakMb: absorberRssMb,
       },
       phaseB: { events: ingestB.events, ingestRps: ingestB.rps, drainSeconds: secondsB, eventsPerSecond: ingestB.events / secondsB },
-      check: { acked, processed, stored, duplicates, lost: Math.max(0, acked - processed) },
+      check: { acked, processed, stored, applied, failedDeliveries: counters.failedDeliveries, lost: Math.max(0, acked - processed), extra: Math.max(0, processed - acked) },
     };
     mkdirSync(args.outDir, { recursive: true });
     const base = join(args.outDir, `e2e-${args.driver}`);
     writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
     writeFileSync(`${base}.md`, e2eMarkdown(result));
     log(`written: ${base}.json, ${base}.md`);
-    if (result.check.lost > 0 || duplicates > 0 || processed !== stored) process.exitCode = 1;
+    // Exact: every 2xx processed once, nothing processed without one, each applied once, no failure.
+    const exact = processed === acked && stored === acked && applied === acked && counters.failedDeliveries === 0;
+    if (!exact) {
+      log(`CHECK FAILED: want ${acked} processed, stored and applied with 0 failed deliveries`);
+      process.exitCode = 1;
+    }
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
     await absorber.stop();
@@ -159,7 +169,7 @@ function e2eMarkdown(r: {
   options: BenchArgs;
   phaseA: { events: number; ingestRps: number; ingestEventsPerSecond: number; seconds: number; eventsPerSecond: number; absorberRssPeakMb?: number };
   phaseB: { events: number; drainSeconds: number; eventsPerSecond: number };
-  check: { acked: number; processed: number; stored: number; duplicates: number; lost: number };
+  check: { acked: number; processed: number; stored: number; applied: number; failedDeliveries: number; lost: number; extra: number };
 }): string {
   const o = r.options;
   return [
@@ -175,7 +185,8 @@ function e2eMarkdown(r: {
     '',
     `Phase A ingest: ${Math.round(r.phaseA.ingestEventsPerSecond)} events/s (${Math.round(r.phaseA.ingestRps)} requests/s); absorber RSS peak ${r.phaseA.absorberRssPeakMb?.toFixed(0) ?? '-'} MB.`,
     `Check: ${r.check.acked} answered 2xx, ${r.check.processed} processed_events rows, ${r.check.stored} events rows,` +
-      ` ${r.check.duplicates} duplicate effects, ${r.check.lost} lost.`,
+      ` ${r.check.applied} applications counted by the workers (a repeat would count twice), ${r.check.failedDeliveries} failed deliveries,` +
+      ` ${r.check.lost} lost, ${r.check.extra} processed without a 2xx.`,
     '',
   ].join('\n');
 }

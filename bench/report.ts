@@ -46,8 +46,8 @@ export function ratios(summary: ServerFigures[]): Ratios {
 function lossCell(s: ServerFigures & { lostAllRounds?: number }): string {
   if (!s.loss) return 'n/a (stores nothing)';
   const exact = s.loss.measuredExact ? 'exact' : 'NOT exact';
-  if (s.sqs) return `${s.loss.acked} / ${s.loss.stored} rows / ${s.lostAllRounds ?? s.loss.lost} (${exact})`;
-  return `${s.loss.acked} / ${s.loss.stored} in ${s.loss.jobs} jobs / ${s.lostAllRounds ?? s.loss.lost} (${exact})`;
+  if (s.sqs) return `${s.loss.acked} / ${s.loss.stored} rows / ${s.lostAllRounds ?? s.loss.lost} / ${s.loss.extra} (${exact})`;
+  return `${s.loss.acked} / ${s.loss.stored} in ${s.loss.jobs} jobs / ${s.lostAllRounds ?? s.loss.lost} / ${s.loss.extra} (${exact})`;
 }
 
 export function markdown(result: HttpBenchResult, args: BenchArgs, at: string, m: ReturnType<typeof machine>): string {
@@ -60,7 +60,7 @@ export function markdown(result: HttpBenchResult, args: BenchArgs, at: string, m
     `autocannon, ${args.connections} connections, ~300-byte event, ${args.warmup} s warm-up, then ~${args.duration} s measured` +
       ` (an exact request count), ${args.rounds} round(s), median round shown; driver ${args.driver}; Redis AOF ${args.aof ? 'on' : 'off'}.`,
     '',
-    `| server | rps | p50 ms | p99 ms | errors | RSS peak MB | CPU ms per 1k requests (server + ${args.driver === 'sqs' ? 'its broker: fauxqs or redis' : 'redis'}) | 2xx / in broker / lost |`,
+    `| server | rps | p50 ms | p99 ms | errors | RSS peak MB | CPU ms per 1k requests (server + ${args.driver === 'sqs' ? 'its broker: fauxqs or redis' : 'redis'}) | measured 2xx / added / lost / extra |`,
     '|---|---:|---:|---:|---:|---:|---:|---|',
     ...result.summary.map(
       (s) =>
@@ -79,9 +79,11 @@ export function markdown(result: HttpBenchResult, args: BenchArgs, at: string, m
   if (absorber?.sqs) lines.push('', ...sqsLines(absorber.sqs));
   lines.push(
     '',
-    '"2xx / in broker / lost": answers over warm-up and measured window, events counted inside the jobs in Redis',
-    'afterwards, and acknowledged events missing from Redis. "exact": the measured window alone added exactly as many',
-    'events to Redis as it got 2xx answers. "CPU ms per 1k requests": CPU time the server process and the redis-server',
+    '"measured 2xx / added / lost / extra": the measured window\'s 2xx answers, the events it added to Redis (counted',
+    'inside the jobs), acknowledged events it did not add ("lost", summed over every round) and events added without a 2xx',
+    '("extra"). "exact": added equals 2xx, one for one; anything else fails the run (exit code 1). The warm-up is left',
+    'out: its clock cuts requests off mid-flight (stored, never answered), and each would hide one loss.',
+    '"CPU ms per 1k requests": CPU time the server process and the redis-server',
     'used in the measured window per 1000 answers (from /proc); when the load generator, not the server, sets the pace',
     '(the fast servers on a busy 2-CPU box), this is the fairer comparison. Figures are from one run on a shared',
     'machine: compare within it, not across runs.',
@@ -97,7 +99,7 @@ function sqsLines(sqs: NonNullable<ServerFigures['sqs']>): string[] {
     `per lane as --concurrency) had drained every event into Postgres (${sqs.drainSeconds.toFixed(1)} s after the load stopped):`,
     '',
     `- send + receive + delete: **${sqs.corePerEvent.toFixed(3)} calls per event** (one call per step per event would be 3.0)`,
-    `- every SQS/S3 call (startup, readiness, heartbeats included): ${sqs.allPerEvent.toFixed(3)} per event; duplicate effects: ${sqs.duplicates}`,
+    `- every SQS/S3 call (startup, readiness, heartbeats included): ${sqs.allPerEvent.toFixed(3)} per event`,
     '',
     '| call | count |',
     '|---|---:|',

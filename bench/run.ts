@@ -15,7 +15,7 @@ import { machine, ratios, writeHttpResults } from './report';
 import { serverSpecs } from './servers';
 import { startEmulator } from './sqs/fauxqs';
 import { BenchLedger } from './sqs/ledger';
-import { Brokers, measureServer, runHttpBench } from './throughput';
+import { Brokers, lossProblem, measureServer, runHttpBench } from './throughput';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -47,11 +47,8 @@ async function http(args: BenchArgs, brokers: Brokers): Promise<void> {
   if (r.absorberVsBaseline !== undefined) log(`absorber / earlier build: ${r.absorberVsBaseline.toFixed(2)}x`);
   for (const [name, value] of Object.entries(r.cpuEfficiency)) log(`${name}: ${value.toFixed(2)}x`);
   log(`written: ${files.join(', ')}`);
-  const lost = result.summary.reduce((n, s) => n + (s.lostAllRounds ?? 0), 0);
-  if (lost > 0) {
-    log(`LOSS: ${lost} acknowledged event(s) are not in the broker`);
-    process.exitCode = 1;
-  }
+  for (const problem of result.problems) log(`LOSS CHECK FAILED: ${problem}`);
+  if (result.problems.length) process.exitCode = 1;
 }
 
 async function profile(args: BenchArgs, brokers: Brokers): Promise<void> {
@@ -61,6 +58,11 @@ async function profile(args: BenchArgs, brokers: Brokers): Promise<void> {
   log(`profiling ${absorber.label} (${args.warmup} s warm-up + ~${args.duration} s; profiling slows it, figures are not comparable)`);
   const figures = await measureServer(absorber, args, brokers, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   log(`  ${Math.round(figures.rps)} rps under the profiler, p99 ${figures.p99} ms, lost ${figures.loss?.lost}`);
+  const problem = lossProblem(figures.loss);
+  if (problem) {
+    log(`LOSS CHECK FAILED: ${problem}`);
+    process.exitCode = 1;
+  }
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no .cpuprofile written in ${dir}`);
   const summary = summarizeProfile(join(dir, file), figures.windowUs);

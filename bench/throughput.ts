@@ -6,6 +6,7 @@ import { Child, freePort, sampleRss, sleep, startNode } from './processes';
 import { ABSORBER_PREFIX, ServerSpec } from './servers';
 import { callDelta, CallCounts, ensureQueues, SqsEmulator } from './sqs/fauxqs';
 import { BenchLedger, startWorker, waitForLedger } from './sqs/ledger';
+import { workerCounters } from './worker-metrics';
 
 /** What the servers of one run talk to: always a redis-server of the bench's own; with `--driver sqs` also fauxqs and the ledger. */
 export interface Brokers {
@@ -20,21 +21,59 @@ export interface SqsCalls {
   corePerEvent: number;
   allPerEvent: number;
   drainSeconds: number;
-  duplicates: number;
 }
 
+/**
+ * The loss check covers the measured window alone: it sends an exact number of requests and
+ * waits for every answer, so what it added to the broker must equal its 2xx count, one for one.
+ * The warm-up runs on a clock that cuts requests off mid-flight (stored, never answered); counting
+ * it would let each such leftover cover one lost event, so it is reported, never netted.
+ */
 export interface LossCheck {
-  /** 2xx answers over warm-up and measured window. */
+  /** 2xx answers in the measured window. */
   acked: number;
-  /** Events found in the broker afterwards (read from Redis; with SQS: processed_events rows after a worker drained the queues), and the jobs that carry them (SQS: 0, not counted). */
+  /** Events the measured window added to the broker (read from Redis; with SQS: processed_events rows of its own types after a worker drained the queues). */
   stored: number;
+  /** Jobs holding the broker's events afterwards (SQS: 0, not counted). */
   jobs: number;
-  /** Acknowledged but not in the broker: must be 0. */
+  /** Acknowledged in the window but not added: must be 0. */
   lost: number;
-  /** Stored but never answered: requests in flight when the warm-up's clock cut them off. */
-  unansweredAtCutoff: number;
-  /** The measured window sends an exact count, so there stored-delta must equal its 2xx. */
+  /** Added without a 2xx (a refusal that held its event, or an answer that timed out): must be 0. */
+  extra: number;
+  /** The window ran to its last answer and added exactly its 2xx count. */
   measuredExact: boolean;
+  /** The warm-up, for information: its 2xx and what it left in the broker (cut-off requests included). */
+  warmup: { acked: number; stored: number };
+  /** SQS only: applications the draining worker counted (no unique key: a repeat counts twice) against processed_events rows, and its failed deliveries. */
+  worker?: { applied: number; rows: number; failedDeliveries: number };
+}
+
+/** The run must fail on this: a loss, an extra, or a window that could not be counted exactly. */
+export function lossProblem(loss: LossCheck | undefined): string | undefined {
+  if (!loss) return undefined;
+  if (loss.lost > 0) return `${loss.lost} acknowledged event(s) not in the broker`;
+  if (loss.extra > 0) return `${loss.extra} event(s) in the broker without a 2xx answer`;
+  if (!loss.measuredExact) return 'the measured window was cut short, so its count is not exact';
+  if (loss.worker && (loss.worker.applied !== loss.worker.rows || loss.worker.failedDeliveries > 0)) {
+    return `the worker applied ${loss.worker.applied} event(s) for ${loss.worker.rows} processed_events rows, with ${loss.worker.failedDeliveries} failed deliveries`;
+  }
+  return undefined;
+}
+
+function lossCheck(acked: number, stored: number, jobs: number, cutShort: boolean, warmup: { acked: number; stored: number }): LossCheck {
+  return { acked, stored, jobs, lost: Math.max(0, acked - stored), extra: Math.max(0, stored - acked), measuredExact: !cutShort && stored === acked, warmup };
+}
+
+/** The broker's count once it stops moving: requests the warm-up's clock cut off may still be landing. */
+async function settledCount(count: () => Promise<{ events: number; jobs: number }>): Promise<{ events: number; jobs: number }> {
+  let last = await count();
+  for (let i = 0; i < 50; i++) {
+    await sleep(200);
+    const now = await count();
+    if (now.events === last.events) return now;
+    last = now;
+  }
+  return last;
 }
 
 export interface ServerFigures extends LoadFigures {
@@ -87,13 +126,12 @@ export async function measureServer(spec: ServerSpec, args: BenchArgs, brokers: 
   // Event types per phase (SQS only; the suffix keeps LANE_ROUTES' `payment.*` and `analytics.*` matching).
   const phaseTypes = (phase: string) => (i: number) => (sqs ? `${defaultType(i)}.${phase}${run}` : defaultType(i));
   const typesOf = (phase: string) => [...new Set(Array.from({ length: 10 }, (_, i) => phaseTypes(phase)(i)))];
-  let worker: Child | undefined;
+  let worker: (Child & { port: number }) | undefined;
   try {
     await child.waitForPort(port);
     const url = `http://127.0.0.1:${port}`;
     const warm = await runLoad({ url, connections: args.connections, requests: requestMix(`${run}w`, phaseTypes('w'), args.batch ?? 1), duration: args.warmup });
-    await sleep(500);
-    const before = await stored(spec, redisUrl);
+    const before = await settledCount(() => stored(spec, redisUrl));
     const amount = Math.max(args.connections * 10, Math.round(warm.warmRps * args.duration));
     const rss = sampleRss(child);
     const cpuBefore = [child.cpuSeconds(), brokerChild.cpuSeconds()];
@@ -115,6 +153,7 @@ export async function measureServer(spec: ServerSpec, args: BenchArgs, brokers: 
       worker = await startWorker(env, args.concurrency);
       await waitForLedger(sqs.ledger, [...typesOf('w'), ...typesOf('m')], acked);
       const drainSeconds = (performance.now() - drainStart) / 1000;
+      const counters = await workerCounters([worker.port]);
       await worker.stop();
       const calls = callDelta(await sqs.emulator.counts(), callsAtStart);
       const n = (...names: string[]) => names.reduce((sum, k) => sum + (calls[k] ?? 0), 0);
@@ -125,26 +164,13 @@ export async function measureServer(spec: ServerSpec, args: BenchArgs, brokers: 
       const processed = w.processed + m.processed;
       // Per event that went through the queues: answered ones, plus the few whose answer the warm-up's clock cut off.
       const events = Math.max(acked, processed, 1);
-      figures.sqs = { calls, corePerEvent: core / events, allPerEvent: all / events, drainSeconds, duplicates: w.duplicates + m.duplicates };
-      figures.loss = {
-        acked,
-        stored: processed,
-        jobs: 0,
-        lost: Math.max(0, acked - processed),
-        unansweredAtCutoff: Math.max(0, processed - acked),
-        measuredExact: !measured.cutShort && m.processed === measured.ok2xx && m.stored === m.processed && m.duplicates === 0,
-      };
+      figures.sqs = { calls, corePerEvent: core / events, allPerEvent: all / events, drainSeconds };
+      figures.loss = lossCheck(measured.ok2xx, m.processed, 0, measured.cutShort || m.stored !== m.processed, { acked: warm.ok2xx, stored: w.processed });
+      figures.loss.worker = { applied: counters.processed, rows: processed, failedDeliveries: counters.failedDeliveries };
       await sqs.ledger.cleanUp([...typesOf('w'), ...typesOf('m')], run);
     } else if (spec.stores !== 'nothing') {
-      const after = await stored(spec, redisUrl);
-      figures.loss = {
-        acked,
-        stored: after.events,
-        jobs: after.jobs,
-        lost: Math.max(0, acked - after.events),
-        unansweredAtCutoff: Math.max(0, after.events - acked),
-        measuredExact: !measured.cutShort && after.events - before.events === measured.ok2xx,
-      };
+      const after = await settledCount(() => stored(spec, redisUrl));
+      figures.loss = lossCheck(measured.ok2xx, after.events - before.events, after.jobs, measured.cutShort, { acked: warm.ok2xx, stored: before.events });
     }
     return figures;
   } finally {
@@ -156,6 +182,8 @@ export async function measureServer(spec: ServerSpec, args: BenchArgs, brokers: 
 export interface HttpBenchResult {
   /** Per server, its median round by rps; `lostAllRounds` sums losses over every round. */
   summary: Array<ServerFigures & { lostAllRounds?: number }>;
+  /** Every round whose loss check failed, one line each: the run must exit non-zero. */
+  problems: string[];
   rounds: Record<string, ServerFigures[]>;
 }
 
@@ -167,6 +195,7 @@ export async function runHttpBench(
   log: (line: string) => void,
 ): Promise<HttpBenchResult> {
   const rounds: Record<string, ServerFigures[]> = {};
+  const problems: string[] = [];
   for (let round = 1; round <= args.rounds; round++) {
     for (const spec of specs) {
       log(`round ${round}/${args.rounds}: ${spec.label} ...`);
@@ -177,11 +206,13 @@ export async function runHttpBench(
           (figures.cpuMsPer1k ? `, CPU per 1k requests ${Math.round(figures.cpuMsPer1k.server)} ms + broker ${Math.round(figures.cpuMsPer1k.redis)} ms` : '') +
           (figures.sqs ? `, SQS calls per event ${figures.sqs.corePerEvent.toFixed(3)} (drained in ${figures.sqs.drainSeconds.toFixed(1)} s)` : '') +
           (figures.loss
-            ? `; acked ${figures.loss.acked}, in broker ${figures.loss.stored} (${figures.loss.jobs} jobs), lost ${figures.loss.lost}` +
-              (figures.loss.measuredExact ? ', measured window exact' : ', measured window NOT exact')
+            ? `; measured window: acked ${figures.loss.acked}, added to broker ${figures.loss.stored}, lost ${figures.loss.lost}, extra ${figures.loss.extra}` +
+              (figures.loss.measuredExact ? ' (exact)' : ' (NOT exact)')
             : ''),
       );
       (rounds[spec.key] ??= []).push(figures);
+      const problem = lossProblem(figures.loss);
+      if (problem) problems.push(`round ${round}, ${spec.label}: ${problem}`);
     }
   }
   const summary = specs.map((spec) => {
@@ -189,5 +220,5 @@ export async function runHttpBench(
     const median = all[Math.floor(all.length / 2)];
     return median.loss ? { ...median, lostAllRounds: all.reduce((n, f) => n + (f.loss?.lost ?? 0), 0) } : median;
   });
-  return { summary, rounds };
+  return { summary, rounds, problems };
 }

@@ -1,4 +1,4 @@
-import { parseCutoverArgs, plannedWeights } from './cutover-plan';
+import { describePlan, parseCutoverArgs, plannedWeights } from './cutover-plan';
 
 describe('cutover plan', () => {
   it('walks the destination weight up the steps, each split summing to 100', () => {
@@ -22,5 +22,24 @@ describe('cutover plan', () => {
     expect(() => parseCutoverArgs(['--to', 'eks', '--steps', '10,50'], {})).toThrow('--steps must end at 100');
     expect(() => parseCutoverArgs(['--to', 'mars'], {})).toThrow('--to must be eks or hetzner');
     expect(parseCutoverArgs(['--to', 'hetzner'], { CUTOVER_EKS_URL: 'http://e' })).toMatchObject({ steps: [10, 50, 100], urls: { eks: 'http://e' } });
+  });
+
+  it('takes the drain window, give-up and metrics URLs from flags; the window defaults to the definition', () => {
+    const o = parseCutoverArgs(['--to', 'eks', '--drain-window', '30', '--drain-give-up', '600', '--hetzner-metrics-url', 'http://h:9/metrics'], {});
+    expect(o).toMatchObject({ drainWindowS: 30, drainGiveUpS: 600, metricsUrls: { hetzner: 'http://h:9/metrics' } });
+    expect(parseCutoverArgs(['--to', 'eks'], {})).toMatchObject({ drainWindowS: undefined, drainGiveUpS: 3600 });
+    expect(() => parseCutoverArgs(['--to', 'eks', '--drain-window', 'soon'], {})).toThrow('--drain-window must be a number of seconds');
+  });
+
+  it('prints the whole plan for --dry-run: every step with its hold, the drain condition and the scale-down', () => {
+    const o = parseCutoverArgs(['--to', 'eks', '--hold', '30', '--hetzner-url', 'http://h', '--eks-url', 'http://e', '--scale-down', 'docker compose stop worker'], {});
+    const text = describePlan({ hetzner: 100, eks: 0 }, o, 120, 60, 'cdk deploy edge').join('\n');
+    expect(text).toContain('plan: hetzner -> eks, now hetzner 100 / eks 0');
+    expect(text).toMatch(/step 1\/3: set hetzner 90 \/ eks 10[^\n]*terraform -chdir=deploy\/dns apply -auto-approve\n\s+hold 30 s: eks readiness \(http:\/\/e\/health\/ready\)/);
+    expect(text).toContain('step 3/3: set hetzner 0 / eks 100');
+    expect(text).toContain('drain hetzner: done once its absorber takes no traffic (http://h/metrics');
+    expect(text).toContain('both without a break for 120 s (DNS TTL 60 s');
+    expect(text).toContain("after 300 s, anything still in hetzner's queues is moved to eks (queue:move)");
+    expect(text).toContain("scale down hetzner's workers: docker compose stop worker");
   });
 });

@@ -12,7 +12,12 @@ export interface CutoverOptions {
   apply?: string;
   scaleDown?: string;
   urls: Record<Side, string | undefined>;
+  /** Where each absorber's /metrics is read (default: <url>/metrics). */
+  metricsUrls: Record<Side, string | undefined>;
   drainTimeoutS: number;
+  /** The quiet-and-empty window; undefined means the definition's dns.ttl + the SQS metrics lag. */
+  drainWindowS?: number;
+  drainGiveUpS: number;
 }
 
 export const other = (side: Side): Side => (side === 'eks' ? 'hetzner' : 'eks');
@@ -38,12 +43,37 @@ export function parseCutoverArgs(argv: string[], env: NodeJS.ProcessEnv): Cutove
     steps,
     holdS: number('--hold', 60),
     drainTimeoutS: number('--drain-timeout', 300),
+    drainWindowS: value('--drain-window') === undefined ? undefined : number('--drain-window', 0),
+    drainGiveUpS: number('--drain-give-up', 3600),
     dryRun: argv.includes('--dry-run'),
     root: value('--root'),
     apply: value('--apply'),
     scaleDown: value('--scale-down'),
     urls: { hetzner: value('--hetzner-url') ?? env.CUTOVER_HETZNER_URL, eks: value('--eks-url') ?? env.CUTOVER_EKS_URL },
+    metricsUrls: { hetzner: value('--hetzner-metrics-url'), eks: value('--eks-metrics-url') },
   };
+}
+
+/** The whole plan as `--dry-run` prints it: steps, holds, the drain condition and the scale-down. */
+export function describePlan(current: TrafficWeights, o: CutoverOptions, drainWindowS: number, dnsTtlS: number, defaultApply: string): string[] {
+  const from = other(o.to);
+  const steps = plannedWeights(current, o.to, o.steps);
+  const lines = [`plan: ${from} -> ${o.to}, now hetzner ${current.hetzner} / eks ${current.eks}`];
+  steps.forEach((w, i) =>
+    lines.push(
+      `  step ${i + 1}/${steps.length}: set hetzner ${w.hetzner} / eks ${w.eks} (deploy/traffic.json, the edge stack in deploy/aws/rendered/), run: ${o.apply ?? defaultApply}`,
+      `    hold ${o.holdS} s: ${o.to} readiness (${o.urls[o.to] ?? '?'}/health/ready) must stay 200, else stop and say how to roll back`,
+    ),
+  );
+  if (steps.length === 0) lines.push('  no weight step left: traffic is already on ' + o.to);
+  lines.push(
+    `  drain ${from}: done once its absorber takes no traffic (${o.metricsUrls[from] ?? `${o.urls[from] ?? '?'}/metrics`}: accepted + refused counters still)` +
+      ` AND its queues read empty, both without a break for ${drainWindowS} s (DNS TTL ${dnsTtlS} s + SQS metrics lag, or --drain-window)`,
+    `    after ${o.drainTimeoutS} s, anything still in ${from}'s queues is moved to ${o.to} (queue:move), late arrivals too; the window starts over after each move`,
+    `    no such window within ${o.drainGiveUpS} s: stop, nothing scaled down`,
+    `  scale down ${from}'s workers: ${o.scaleDown ?? 'print what to do (no --scale-down given)'}`,
+  );
+  return lines;
 }
 
 /**

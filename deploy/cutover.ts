@@ -8,7 +8,8 @@ import { DataSource } from 'typeorm';
 import { LANES, loadConfig, QueueDriverName, SpillwayConfig } from '../libs/config/src';
 import { dataSourceOptions, schemaIsCurrent } from '../libs/db/src';
 import { createQueueDriver, moveLane, pendingDeliveries, QueueDriver } from '../libs/queue/src';
-import { CutoverOptions, other, parseCutoverArgs, plannedWeights, Side } from './cutover-plan';
+import { defaultDrainWindowS, DrainRules, DrainState, drainStep, trafficFromMetrics } from './cutover-drain';
+import { CutoverOptions, describePlan, other, parseCutoverArgs, plannedWeights, Side } from './cutover-plan';
 import { renderAws } from './aws/app';
 import { edgeDeployCommand } from './aws/deploy-aws';
 import { TrafficWeights } from './model/definition';
@@ -20,9 +21,10 @@ import { spillway } from './spillway';
 const HELP = `Usage: npm run cutover -- --to <eks|hetzner> [options]
 
 Shifts the public host's traffic to one target in steps (Route 53 weights in deploy/traffic.json,
-re-rendered into the edge stack of deploy/aws/rendered/: each step is a diff a reviewer can read), then waits
-for the old side's queues to empty (moving what is left with queue:move), then scales its
-workers down. Re-running after an interruption continues from the current weights.
+re-rendered into the edge stack of deploy/aws/rendered/: each step is a diff a reviewer can read), then drains
+the old side: it is empty once its absorber takes no traffic and its queues read empty, both
+without a break for the drain window; what is left after --drain-timeout is moved with
+queue:move. Then it scales the old workers down. Re-running continues from the current weights.
 
   --to eks|hetzner       the side that gets the traffic
   --steps 10,50,100      the destination's weight at each step (rising, ending at 100)
@@ -33,8 +35,13 @@ workers down. Re-running after an interruption continues from the current weight
   --hetzner-url URL      the Hetzner absorber's base URL, for readiness (or CUTOVER_HETZNER_URL)
   --eks-url URL          the EKS absorber's base URL, for readiness (or CUTOVER_EKS_URL)
   --drain-timeout S      how long to wait for the old queues to empty before moving the rest (300)
+  --drain-window S       how long the old absorber must take no traffic and its queues read empty,
+                         without a break (default: the definition's dns.ttl + 60 s of SQS metrics lag)
+  --drain-give-up S      stop (nothing scaled down) when no such window came within this long (3600)
+  --hetzner-metrics-url URL, --eks-metrics-url URL
+                         where the absorber's counters are read (default: <its url>/metrics)
   --root DIR             where deploy/traffic.json and deploy/aws/rendered/ live (the repository)
-  --dry-run              run the preflight and print the plan; change nothing
+  --dry-run              run the preflight and print the whole plan (steps, holds, drain, scale-down); change nothing
 
 Queues of both sides are reached with the apps' environment: REDIS_URL (hetzner, bullmq) and
 AWS_REGION / SQS_ENDPOINT (eks, sqs), QUEUE_PREFIX, DATABASE_URL (the one Postgres both use).`;
@@ -106,19 +113,35 @@ async function hold(o: CutoverOptions, step: TrafficWeights): Promise<void> {
   } while (Date.now() < until);
 }
 
-async function drainOldSide(o: CutoverOptions, drivers: Record<Side, QueueDriver>): Promise<void> {
+/** The old absorber's traffic counter, or undefined when it does not answer (then it takes none). */
+async function traffic(url: string | undefined): Promise<number | undefined> {
+  if (!url) return undefined;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    return res.ok ? trafficFromMetrics(await res.text()) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function drainOldSide(o: CutoverOptions, drivers: Record<Side, QueueDriver>, rules: DrainRules): Promise<void> {
   const old = other(o.to);
-  const deadline = Date.now() + o.drainTimeoutS * 1000;
+  const metricsUrl = o.metricsUrls[old] ?? (o.urls[old] ? `${o.urls[old]}/metrics` : undefined);
+  const started = Date.now();
+  let state: DrainState = {};
   for (;;) {
     const depths = await Promise.all(LANES.map((lane) => drivers[old].depth(lane)));
-    const left = depths.reduce((n, d) => n + pendingDeliveries(d), 0);
-    log(`${old} queues: ${left} deliveries left`);
-    if (left === 0) return;
-    if (Date.now() > deadline) break;
+    const sample = { atS: Math.floor((Date.now() - started) / 1000), traffic: await traffic(metricsUrl), pending: depths.reduce((n, d) => n + pendingDeliveries(d), 0) };
+    const step = drainStep(state, sample, rules);
+    state = step.state;
+    log(`drain ${old}: ${step.verdict.action}: ${step.verdict.reason}`);
+    if (step.verdict.action === 'done') return;
+    if (step.verdict.action === 'give-up') throw new Error(`${old} not drained: ${step.verdict.reason}; nothing scaled down, re-run to continue`);
+    if (step.verdict.action === 'move') {
+      for (const lane of LANES) await moveLane(lane, drivers[old], drivers[o.to], { concurrency: 8, timeoutS: o.drainTimeoutS, log });
+    }
     await new Promise((r) => setTimeout(r, 1000));
   }
-  log(`${old} queues did not empty in ${o.drainTimeoutS} s: moving the rest to ${o.to}`);
-  for (const lane of LANES) await moveLane(lane, drivers[old], drivers[o.to], { concurrency: 8, timeoutS: o.drainTimeoutS, log });
 }
 
 async function main(): Promise<void> {
@@ -142,7 +165,8 @@ async function main(): Promise<void> {
     await Promise.all(Object.values(drivers).map((d) => d.waitUntilConnected(5000)));
     await preflight(o, drivers, config);
     const plan = plannedWeights(current, o.to, o.steps);
-    log(`now hetzner ${current.hetzner} / eks ${current.eks}; plan: ${plan.map((w) => `hetzner ${w.hetzner} / eks ${w.eks}`).join(' -> ')}`);
+    const rules: DrainRules = { windowS: o.drainWindowS ?? defaultDrainWindowS(spillway.dns.ttl), moveAfterS: o.drainTimeoutS, giveUpS: o.drainGiveUpS };
+    for (const line of describePlan(current, o, rules.windowS, spillway.dns.ttl, edgeDeployCommand(spillway))) log(line);
     if (o.dryRun) {
       log('dry run: nothing changed');
       return;
@@ -154,7 +178,7 @@ async function main(): Promise<void> {
       log(`applied hetzner ${step.hetzner} / eks ${step.eks}; holding ${o.holdS} s`);
       await hold(o, step);
     }
-    await drainOldSide(o, drivers);
+    await drainOldSide(o, drivers, rules);
     if (o.scaleDown) {
       execSync(o.scaleDown, { cwd: root, stdio: 'inherit' });
       log(`${other(o.to)} workers scaled down`);

@@ -1,8 +1,10 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { startAbsorber } from './support/apps';
+import { QUEUE_DRIVER, QueueDriver, QueuedEvent } from '../libs/queue/src';
 import { DRIVERS, ensureSqsQueues } from './support/drivers';
 import { testConfig, testEnv, uniquePrefix, waitFor } from './support/env';
+import { EffectLog } from './support/effect-log';
 import { Ledger } from './support/ledger';
 import { AppProcess } from './support/processes';
 import { freePort } from './support/redis-server';
@@ -13,6 +15,7 @@ describe.each(DRIVERS)('worker as a real process on %s', (driverName) => {
   const env = { QUEUE_DRIVER: driverName, QUEUE_PREFIX: prefix, LEASE_MS: '1500', RETRY_BASE_MS: '100' };
   let absorber: NestFastifyApplication;
   const ledger = new Ledger();
+  const effects = new EffectLog();
   const running: AppProcess[] = [];
   const worker = async () => {
     const proc = AppProcess.start('test/fixtures/test-worker.js', testEnv({ ...env, WORKER_HEALTH_PORT: String(await freePort()) }));
@@ -24,12 +27,14 @@ describe.each(DRIVERS)('worker as a real process on %s', (driverName) => {
 
   beforeAll(async () => {
     if (driverName === 'sqs') await ensureSqsQueues(env);
+    await effects.setup();
     absorber = await startAbsorber(testConfig(env));
   });
   afterAll(async () => {
     await Promise.all(running.map((p) => p.stop('SIGKILL')));
     await absorber.close();
     await ledger.close();
+    await effects.close();
   });
 
   it('leaves a job whose worker was SIGKILLed mid-job to be retried, not lost, and applied once', async () => {
@@ -43,8 +48,20 @@ describe.each(DRIVERS)('worker as a real process on %s', (driverName) => {
     const second = await worker();
     await waitFor('the job to be taken over and processed', () => ledger.allProcessed([id]), 30_000);
     expect(second.output).toContain(`finished ${id}`);
-    expect((await ledger.counts([id])).get(id)).toBe(1);
-    expect(await ledger.storedCount([id])).toBe(1);
+    const [row] = await ledger.rows([id]);
+    // SQS counts the second receive as attempt 2; BullMQ puts a stalled job back without counting
+    // an attempt (a kill is not a handler failure), so there the second worker's output above is
+    // the proof that the delivery in flight was delivered again.
+    if (driverName === 'sqs') expect(row.attempts).toBeGreaterThan(1);
+    // The broker delivers once more (as after an acknowledgement lost with the process): no second effect.
+    const driver: QueueDriver = absorber.get(QUEUE_DRIVER);
+    const again: QueuedEvent = { id, type: 'test.slow', lane: row.lane as QueuedEvent['lane'], data: { sleepMs: 0 }, receivedAt: new Date().toISOString() };
+    await driver.enqueue(again.lane, [again]);
+    await waitFor('the redelivery consumed', async () => {
+      const depth = await driver.depth(again.lane);
+      return depth.waiting + depth.active === 0;
+    });
+    expect(await effects.counts([id])).toEqual(new Map([[id, 1]]));
     await second.stop('SIGKILL');
   });
 

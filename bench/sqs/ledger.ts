@@ -12,14 +12,13 @@ const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 export class BenchLedger {
   private readonly pool = new Pool({ connectionString: DATABASE_URL, max: 2 });
 
-  async counts(types: string[]): Promise<{ processed: number; stored: number; duplicates: number }> {
-    const { rows } = await this.pool.query<{ processed: string; stored: string; duplicates: string }>(
+  async counts(types: string[]): Promise<{ processed: number; stored: number }> {
+    const { rows } = await this.pool.query<{ processed: string; stored: string }>(
       `SELECT (SELECT count(*) FROM processed_events WHERE type = ANY($1)) AS processed,
-              (SELECT count(*) FROM events WHERE type = ANY($1)) AS stored,
-              (SELECT count(*) - count(DISTINCT id) FROM events WHERE type = ANY($1)) AS duplicates`,
+              (SELECT count(*) FROM events WHERE type = ANY($1)) AS stored`,
       [types],
     );
-    return { processed: Number(rows[0].processed), stored: Number(rows[0].stored), duplicates: Number(rows[0].duplicates) };
+    return { processed: Number(rows[0].processed), stored: Number(rows[0].stored) };
   }
 
   /** Removes the run's own rows (its types and Idempotency-Keys are unique to it); shared tables stay. */
@@ -35,11 +34,11 @@ export class BenchLedger {
 }
 
 /** One worker process (production build) on the given env; resolves once its health port listens. */
-export async function startWorker(env: Record<string, string>, concurrency: number): Promise<Child> {
+export async function startWorker(env: Record<string, string>, concurrency: number): Promise<Child & { port: number }> {
   const port = await freePort();
   const worker = startNode('worker', 'dist/apps/worker/src/main.js', { ...env, PORT: String(port), WORKER_HEALTH_PORT: String(port), WORKER_CONCURRENCY: String(concurrency) });
   await worker.waitForPort(port);
-  return worker;
+  return Object.assign(worker, { port });
 }
 
 /**

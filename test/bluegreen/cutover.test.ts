@@ -50,7 +50,7 @@ describe('blue-green move Hetzner <-> EKS', () => {
         process.execPath,
         ['-r', '@swc-node/register', 'deploy/cutover.ts', '--to', to, '--steps', steps, '--hold', '3', '--root', root,
           '--apply', `node ${join(__dirname, 'support/apply-weights.js')} ${proxy.dir}`,
-          '--hetzner-url', blueAbsorber.url, '--eks-url', greenAbsorber.url, '--drain-timeout', '60',
+          '--hetzner-url', blueAbsorber.url, '--eks-url', greenAbsorber.url, '--drain-timeout', '60', '--drain-window', '5',
           '--scale-down', `kill -TERM ${worker.proc.child.pid}`],
         { env: testEnv({ QUEUE_PREFIX: prefix, REDIS_URL: blue.redis.url }), timeout: 120_000 },
       );
@@ -78,7 +78,7 @@ describe('blue-green move Hetzner <-> EKS', () => {
     const results = await Promise.all(loads.map((l) => l.stop()));
     for (const r of results) expect({ refused: r.refused, messages: r.messages }).toEqual({ refused: {}, messages: {} });
     const acknowledged = results.flatMap((r) => r.acknowledged);
-    const audit = await ledger.settle(acknowledged);
+    const audit = await ledger.settle(acknowledged, Math.max(blue.leaseMs, green.leaseMs));
     expect(audit).toMatchObject({ lost: 0, doubled: 0 });
     const sqs = new SqsDriver(testConfig({ QUEUE_DRIVER: 'sqs', QUEUE_PREFIX: prefix }));
     try {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import fc from 'fast-check';
 import { sign } from '../../apps/absorber/src/ingest/signature';
@@ -5,6 +6,9 @@ import { startAbsorber } from '../support/apps';
 import { testConfig, uniquePrefix } from '../support/env';
 
 const KEY = 'corpus-key';
+/** A second key, configured only as its sha256 digest (INGEST_API_KEYS=sha256:<hex>). */
+const HASHED_KEY = 'corpus-hashed-key';
+const HASHED_KEY_DIGEST = createHash('sha256').update(HASHED_KEY).digest('hex');
 const SECRET = 'corpus-hmac-secret';
 
 interface Req {
@@ -32,7 +36,7 @@ describe('bad input: each refused with its exact status and a message naming the
 
   beforeAll(async () => {
     app = await startAbsorber(
-      testConfig({ QUEUE_PREFIX: uniquePrefix('corpus'), INGEST_API_KEYS: KEY, INGEST_HMAC_SECRETS: SECRET, BODY_LIMIT_BYTES: '65536' }),
+      testConfig({ QUEUE_PREFIX: uniquePrefix('corpus'), INGEST_API_KEYS: `${KEY},sha256:${HASHED_KEY_DIGEST}`, INGEST_HMAC_SECRETS: SECRET, BODY_LIMIT_BYTES: '65536' }),
     );
   });
   afterAll(() => app.close());
@@ -59,7 +63,10 @@ describe('bad input: each refused with its exact status and a message naming the
     ['key empty', { body: json({ ...ok, key: '' }) }, 400, /^key: must be a string of 1-256/],
     ['key huge', { body: json({ ...ok, key: 'k'.repeat(300) }) }, 400, /^key: must be a string of 1-256/],
     ['unknown field', { body: json({ ...ok, admin: true }) }, 400, /^admin: unknown field/],
-    ['__proto__ field', { body: '{"type":"a","data":{},"__proto__":{"x":1}}' }, 400, /^(__proto__: unknown field|body is not valid JSON)/],
+    // Fastify's JSON parser refuses a __proto__ key (prototype poisoning) before the validator runs,
+    // and its error keeps no cause, so this is the one answer; it does not name the key (yet).
+    ['__proto__ field', { body: '{"type":"a","data":{},"__proto__":{"x":1}}' }, 400, /^body is not valid JSON \(Body is not valid JSON but content-type is set to 'application\/json'\)$/],
+    ['__proto__ inside data', { body: '{"type":"a","data":{"__proto__":{"x":1}}}' }, 400, /^body is not valid JSON \(Body is not valid JSON/],
     ['oversized body', { body: json({ ...ok, data: { s: 'x'.repeat(70_000) } }) }, 413, /over the limit of 65536 bytes/],
     ['text/plain', { headers: { 'content-type': 'text/plain' }, body: 'hi' }, 415, /Content-Type must be application\/json/],
     ['form encoded', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' }, 415, /Content-Type must be application\/json/],
@@ -100,6 +107,13 @@ describe('bad input: each refused with its exact status and a message naming the
   it.each(['bearer', 'BEARER'])('takes the auth scheme in any case (%s <key>), as RFC 7235 says', async (scheme) => {
     const res = await send({ headers: { authorization: `${scheme} ${KEY}` }, body: json(ok) });
     expect(res.statusCode).toBe(202);
+  });
+
+  it('authenticates a key configured as its sha256: digest, and refuses the digest itself as a key', async () => {
+    expect((await send({ headers: { authorization: `Bearer ${HASHED_KEY}` }, body: json(ok) })).statusCode).toBe(202);
+    const digestAsKey = await send({ headers: { authorization: `Bearer ${HASHED_KEY_DIGEST}` }, body: json(ok) });
+    expect(digestAsKey.statusCode).toBe(401);
+    expect(digestAsKey.json().message).toMatch(/API key not accepted/);
   });
 
   it('survives 10,000 random requests with no 5xx and a message on every 4xx', async () => {

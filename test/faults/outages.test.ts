@@ -1,7 +1,7 @@
 import { loadConfig } from '../../libs/config/src';
 import { DRIVERS } from '../support/drivers';
 import { waitFor } from '../support/env';
-import { FaultLedger } from './support/fault-ledger';
+import { expectAcknowledgedAround, FaultLedger } from './support/fault-ledger';
 import { Load } from './support/load';
 import { report } from './support/report';
 import { Stack } from './support/stack';
@@ -25,22 +25,25 @@ describe('outages: refused clearly while down, recovered by itself, nothing lost
     stack = await Stack.start({ MAX_ATTEMPTS: '2', RETRY_BASE_MS: '100' }, driver);
     await stack.addAbsorber();
     const worker = await stack.addWorker({ DATABASE_URL: pg.toString() });
-    const load = new Load(() => stack.liveAbsorberUrls(), { concurrency: 8, maxEvents: 3000, maxMs: 12_000 }).start();
+    const load = new Load(() => stack.liveAbsorberUrls(), { concurrency: 8, maxEvents: 6000, maxMs: 90_000 }).start();
     await load.untilAcknowledged(300);
+    const atFault = load.result.acknowledged.length;
     await proxy.cut();
     await waitFor('the worker to report the database down', async () => (await ready(worker.url)) === 503, 10_000);
     await new Promise((r) => setTimeout(r, 4000));
     await proxy.restore();
     await waitFor('the worker to be ready again', async () => (await ready(worker.url)) === 200, 20_000);
-    const result = await load.finished();
-    const audit = await ledger.settle(result.acknowledged);
+    await load.untilAcknowledged(atFault + 100);
+    const result = await load.stop();
+    expectAcknowledgedAround(atFault, result.acknowledged.length, 100);
+    const audit = await ledger.settle(result.acknowledged, stack.leaseMs);
     const dead = await fetch(`${stack.absorbers[0].metricsUrl}/metrics`).then((r) => r.text());
     const deadLettered = [...dead.matchAll(/spillway_queue_depth\{lane="\w+",state="deadLettered"\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
     report(`Postgres unreachable for 4 s (worker side) [${driver}]`, 'workers paused the lane without spending attempts; resumed on their own', audit);
     expect(deadLettered).toBe(0);
     expect(audit).toMatchObject({ lost: 0, doubled: 0 });
     await proxy.cut();
-  });
+  }, 120_000);
 
   it('Redis unavailable: 503 with Retry-After within 100 ms, readiness false, both recover', async () => {
     stack = await Stack.start();
@@ -48,6 +51,7 @@ describe('outages: refused clearly while down, recovered by itself, nothing lost
     await stack.addWorker();
     const load = new Load(() => stack.liveAbsorberUrls(), { concurrency: 8, maxEvents: 100_000, maxMs: 30_000 }).start();
     await load.untilAcknowledged(200);
+    const atFault = load.result.acknowledged.length;
     await stack.redis.kill();
     await waitFor('readiness to turn false', async () => (await ready(absorber.url)) === 503, 5000, 20);
     // One at a time, so the figure is the absorber's answer time, not a queue of our own making.
@@ -69,10 +73,11 @@ describe('outages: refused clearly while down, recovered by itself, nothing lost
     const before = load.result.acknowledged.length;
     await waitFor('ingest to resume', async () => load.result.acknowledged.length > before + 100, 15_000);
     const result = await load.stop();
-    const audit = await ledger.settle(result.acknowledged);
+    expectAcknowledgedAround(atFault, result.acknowledged.length, 100);
+    const audit = await ledger.settle(result.acknowledged, stack.leaseMs);
     report('Redis unreachable', `503 + Retry-After (median ${median} ms, slowest ${slowest} ms of 20), readiness false, recovered on restart`, audit);
     expect(audit).toMatchObject({ lost: 0, doubled: 0 });
-  });
+  }, 120_000);
 
   it('SIGTERM under load, as Kubernetes does it: 0 failed requests, in-flight work finished', async () => {
     // A generous broker timeout: this case counts failed requests, and a 503 for an fsync that
@@ -88,19 +93,22 @@ describe('outages: refused clearly while down, recovered by itself, nothing lost
       for (const a of stack.absorbers) ready(a.url).then((s) => (s === 200 ? routable.add(a.url) : routable.delete(a.url)), () => routable.delete(a.url));
     }, 100);
     try {
-      const load = new Load(() => [...routable], { concurrency: 16, maxEvents: 5000, maxMs: 15_000 }).start();
+      const load = new Load(() => [...routable], { concurrency: 16, maxEvents: 8000, maxMs: 90_000 }).start();
       await load.untilAcknowledged(500);
+      const atFault = load.result.acknowledged.length;
       leaving.proc.child.kill('SIGTERM');
       oldWorker.proc.child.kill('SIGTERM');
       expect(await leaving.proc.exited).toBe(0);
       expect(await oldWorker.proc.exited).toBe(0);
-      const result = await load.finished();
-      const audit = await ledger.settle(result.acknowledged);
+      await load.untilAcknowledged(atFault + 200);
+      const result = await load.stop();
+      expectAcknowledgedAround(atFault, result.acknowledged.length, 200);
+      const audit = await ledger.settle(result.acknowledged, stack.leaseMs);
       report('SIGTERM to an absorber and a worker under load', 'readiness off, 1.5 s pause, drain; a readiness-polling balancer in front', audit);
       expect({ refused: result.refused, messages: result.messages }).toEqual({ refused: {}, messages: {} });
       expect(audit).toMatchObject({ lost: 0, doubled: 0 });
     } finally {
       clearInterval(poll);
     }
-  });
+  }, 120_000);
 });

@@ -1,4 +1,5 @@
-import type { QueueDriverName } from '../../../libs/config/src';
+import IORedis from 'ioredis';
+import { LANES, QueueDriverName } from '../../../libs/config/src';
 import { ensureSqsQueues } from '../../support/drivers';
 import { testEnv, uniquePrefix, waitFor } from '../../support/env';
 import { AppProcess } from '../../support/processes';
@@ -74,6 +75,27 @@ export class Stack {
     const m = await this.member('worker', extra);
     this.workers.push(m);
     return m;
+  }
+
+  /** The lease (SQS visibility) the case's processes run with. */
+  get leaseMs(): number {
+    return Number(this.env().LEASE_MS);
+  }
+
+  /** Jobs waiting in this stack's Redis (not yet taken by a worker), read straight from Redis. */
+  async waitingJobs(): Promise<number> {
+    const redis = new IORedis(this.redis.url, { maxRetriesPerRequest: 1 });
+    try {
+      let n = 0;
+      for (const lane of LANES) {
+        const base = `${this.prefix}:${lane}`;
+        const [wait, paused, prioritized] = await Promise.all([redis.llen(`${base}:wait`), redis.llen(`${base}:paused`), redis.zcard(`${base}:prioritized`)]);
+        n += wait + paused + prioritized;
+      }
+      return n;
+    } finally {
+      redis.disconnect();
+    }
   }
 
   /** Absorbers still running, for a load generator to target. */

@@ -1,0 +1,66 @@
+import { defaultDrainWindowS, DrainRules, DrainSample, DrainState, drainStep, DrainVerdict, trafficFromMetrics } from './cutover-drain';
+
+const rules: DrainRules = { windowS: 120, moveAfterS: 300, giveUpS: 3600 };
+
+/** Runs samples through the condition, one per second by default, and returns every verdict. */
+function run(samples: Array<Partial<DrainSample> & { atS: number }>, r = rules): DrainVerdict[] {
+  let state: DrainState = {};
+  return samples.map((s) => {
+    const step = drainStep(state, { traffic: 0, pending: 0, ...s }, r);
+    state = step.state;
+    return step.verdict;
+  });
+}
+const seconds = (from: number, to: number, sample: Partial<DrainSample> = {}) => Array.from({ length: to - from + 1 }, (_, i) => ({ atS: from + i, ...sample }));
+
+describe('cutover drain condition', () => {
+  it('defaults the window to the DNS TTL plus the SQS metrics lag', () => {
+    expect(defaultDrainWindowS(60)).toBe(120);
+  });
+
+  it('is done only after the absorber is quiet and the queues empty, both for the whole window', () => {
+    const verdicts = run(seconds(0, 120));
+    expect(verdicts.slice(0, 120).every((v) => v.action === 'wait')).toBe(true);
+    expect(verdicts[120]).toMatchObject({ action: 'done' });
+  });
+
+  it('restarts the window when the old absorber takes a request, even while its queues read empty', () => {
+    // Workers keep the queues empty while clients that cached the old DNS answer still post.
+    const verdicts = run([...seconds(0, 100, { traffic: 5 }), { atS: 101, traffic: 6 }, ...seconds(102, 222, { traffic: 6 })]);
+    expect(verdicts.slice(0, 222).some((v) => v.action === 'done')).toBe(false);
+    expect(verdicts[222]).toMatchObject({ action: 'done' });
+  });
+
+  it('restarts the window on one non-empty reading (an approximate SQS count coming late)', () => {
+    const verdicts = run([...seconds(0, 110), { atS: 111, pending: 1 }, ...seconds(112, 232)]);
+    expect(verdicts.findIndex((v) => v.action === 'done')).toBe(verdicts.length - 1);
+    expect(verdicts[verdicts.length - 2].action).toBe('wait');
+  });
+
+  it('counts an unreachable absorber as taking no traffic', () => {
+    expect(run(seconds(0, 120, { traffic: undefined }))[120]).toMatchObject({ action: 'done' });
+  });
+
+  it('moves what is left after the move deadline, and moves late arrivals again', () => {
+    const verdicts = run([...seconds(0, 299, { pending: 3 }), { atS: 300, pending: 3 }, ...seconds(301, 310), { atS: 311, pending: 1 }]);
+    expect(verdicts[299].action).toBe('wait');
+    expect(verdicts[300]).toMatchObject({ action: 'move', reason: '3 still pending after 300 s' });
+    expect(verdicts[verdicts.length - 1]).toMatchObject({ action: 'move' });
+  });
+
+  it('gives up when no quiet window came in time, so nothing is scaled down', () => {
+    const verdicts = run(seconds(3590, 3600).map((s, i) => ({ ...s, traffic: i })));
+    expect(verdicts[verdicts.length - 1]).toMatchObject({ action: 'give-up' });
+  });
+
+  it('reads the absorber traffic counters from its Prometheus text', () => {
+    const text = [
+      '# HELP spillway_events_accepted_total Events acknowledged with 202, by lane',
+      'spillway_events_accepted_total{lane="normal"} 40',
+      'spillway_events_accepted_total{lane="low"} 2',
+      'spillway_requests_rejected_total{reason="shed"} 3',
+      'spillway_events_processed_total{lane="normal"} 999',
+    ].join('\n');
+    expect(trafficFromMetrics(text)).toBe(45);
+  });
+});
