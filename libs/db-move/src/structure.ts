@@ -30,6 +30,8 @@ const QUERIES: Record<keyof Structure, string> = {
                WHERE c.relkind = 'S' AND ${IN_SCOPE} AND ${NOT_EXTENSION}`,
 };
 
+const NOUN: Record<keyof Structure, string> = { tables: 'table', indexes: 'index', constraints: 'constraint', policies: 'policy', sequences: 'sequence' };
+
 export async function readStructure(client: Client, scope: Scope): Promise<Structure> {
   const out = {} as Structure;
   for (const [kind, sql] of Object.entries(QUERIES) as [keyof Structure, string][]) {
@@ -43,7 +45,7 @@ export async function readStructure(client: Client, scope: Scope): Promise<Struc
 export function compareStructure(source: Structure, target: Structure): string[] {
   const problems: string[] = [];
   for (const kind of Object.keys(QUERIES) as (keyof Structure)[]) {
-    const noun = kind.replace(/ies$/, 'y').replace(/s$/, '').replace(/ex$/, 'ex');
+    const noun = NOUN[kind];
     for (const [k, v] of source[kind]) {
       const t = target[kind].get(k);
       if (t === undefined) problems.push(`${noun} ${k}: missing on the target`);
