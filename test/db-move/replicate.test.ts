@@ -1,9 +1,11 @@
 // db:move --mode replicate from a Supabase-like PostgreSQL 15 into 18 (two private clusters with
 // wal_level=logical): the application keeps writing during the copy, then the switch catches up,
 // sets sequences, verifies and removes the publication and the slot. `npm run build` first.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { databaseAgreement } from '../../libs/db-move/src';
 import { PgCluster } from '../support/pg-cluster';
-import { waitFor } from '../support/env';
+import { testEnv, uniquePrefix, waitFor } from '../support/env';
 import { move } from './run-move';
 import { supabaseLikeSource } from './supabase-like';
 
@@ -73,4 +75,12 @@ describe('db:move --mode replicate', () => {
     expect(await databaseAgreement(from, to)).toMatch(/no db:move replication links them/);
     expect(await databaseAgreement(from, from)).toBeUndefined();
   }, 180_000);
+
+  it('the cutover refuses to move traffic while the two sides use different, unlinked databases', async () => {
+    const env = testEnv({ CUTOVER_HETZNER_DATABASE_URL: from, CUTOVER_EKS_DATABASE_URL: to, QUEUE_PREFIX: uniquePrefix('dbmove') });
+    const run = await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', 'deploy/cutover.ts', '--to', 'eks', '--dry-run'], { env })
+      .then(() => ({ code: 0, stderr: '' }), (err: { code: number; stderr: string }) => err);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/preflight failed:[\s\S]*the sides use different databases \(.*\/supa and .*\/moved\) and no db:move replication links them/);
+  }, 60_000);
 });
