@@ -35,6 +35,12 @@ describe('db:move --mode dump', () => {
     expect(run.err).toMatch(/policies name role authenticated, missing on the target/);
     const left = await target.sql('refused', `SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname NOT IN ('public', 'information_schema')`);
     expect(left).toEqual([]);
+
+    const dry = await move(['--from', from, '--to', to, ...FLAGS, '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.out).toMatch(/preflight ok: source PostgreSQL 15, target 18, pg_dump \(PostgreSQL\) 15\.\d+.*; 6 tables, 3 sequences, extensions: citext, pgcrypto/);
+    expect(dry.out).toMatch(/dry run, nothing changed/);
+    expect(await target.sql('refused', `SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname NOT IN ('public', 'information_schema')`)).toEqual([]);
   });
 
   it('copies schema and data, sets sequences, verifies, and leaves Supabase internals behind', async () => {
