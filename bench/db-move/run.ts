@@ -4,7 +4,7 @@
 // verify pass, which the plain pipe does not do. Options: --rows N (events table, default 1000000).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { PG15_BIN, PgCluster } from '../../test/support/pg-cluster';
+import { PG15_BIN, startClusters } from '../../test/support/pg-cluster';
 
 const rowsArg = process.argv.indexOf('--rows');
 const ROWS = rowsArg > 0 ? Number(process.argv[rowsArg + 1]) : 1_000_000;
@@ -29,7 +29,7 @@ const time = (fn: () => void): number => {
 };
 
 async function main(): Promise<void> {
-  const [source, target] = await Promise.all([PgCluster.start(15), PgCluster.start(18)]);
+  const [source, target] = await startClusters(15, 18);
   try {
     const from = await source.createDatabase('bench');
     process.stdout.write(`filling the source (${ROWS} events + ${Math.round(ROWS / 2)} orders + ${Math.round(ROWS / 100)} blobs + ${Math.round(ROWS / 4)} page views)...\n`);

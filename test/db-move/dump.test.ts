@@ -1,7 +1,7 @@
 // db:move in dump mode from a Supabase-like PostgreSQL 15 into PostgreSQL 18, two real private
 // clusters started here. The source database is made read-only after it is filled: any write the
 // move attempted there would fail the run. One table holds 1M rows (`npm run build` first).
-import { PgCluster } from '../support/pg-cluster';
+import { PgCluster, startClusters } from '../support/pg-cluster';
 import { waitFor } from '../support/env';
 import { move, startMove } from './run-move';
 import { supabaseLikeSource } from './supabase-like';
@@ -13,7 +13,7 @@ let target: PgCluster;
 let from: string;
 
 beforeAll(async () => {
-  [source, target] = await Promise.all([PgCluster.start(15), PgCluster.start(18)]);
+  [source, target] = await startClusters(15, 18);
   from = await supabaseLikeSource(source, 'supa', EVENTS);
   await source.sql('postgres', 'ALTER DATABASE supa SET default_transaction_read_only = on');
 }, 300_000);

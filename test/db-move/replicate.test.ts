@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { databaseAgreement } from '../../libs/db-move/src';
-import { PgCluster } from '../support/pg-cluster';
+import { PgCluster, startClusters } from '../support/pg-cluster';
 import { testEnv, uniquePrefix, waitFor } from '../support/env';
 import { move } from './run-move';
 import { supabaseLikeSource } from './supabase-like';
@@ -16,7 +16,7 @@ let to: string;
 const FLAGS = ['--with-auth-users', '--stand-ins', '--mode', 'replicate'];
 
 beforeAll(async () => {
-  [source, target] = await Promise.all([PgCluster.start(15), PgCluster.start(18)]);
+  [source, target] = await startClusters(15, 18);
   from = await supabaseLikeSource(source, 'supa', 20_000);
   to = await target.createDatabase('moved');
 }, 120_000);

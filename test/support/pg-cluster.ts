@@ -77,3 +77,12 @@ export class PgCluster {
 export function toolVersion(path: string): string {
   return execFileSync(path, ['--version'], { encoding: 'utf8' }).trim();
 }
+
+/** Starts several clusters at once; if one fails, stops those that started (none is left running). */
+export async function startClusters<V extends (15 | 18)[]>(...versions: V): Promise<PgCluster[]> {
+  const results = await Promise.allSettled(versions.map((v) => PgCluster.start(v)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failed) return results.map((r) => (r as PromiseFulfilledResult<PgCluster>).value);
+  await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+  throw failed.reason;
+}
