@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { LANES, loadConfig, QueueDriverName, SpillwayConfig } from '../libs/config/src';
 import { dataSourceOptions, schemaIsCurrent } from '../libs/db/src';
+import { databaseAgreement } from '../libs/db-move/src';
 import { createQueueDriver, moveLane, pendingDeliveries, QueueDriver } from '../libs/queue/src';
 import { defaultDrainWindowS, DrainRules, DrainState, drainStep, trafficFromMetrics } from './cutover-drain';
 import { CutoverOptions, describePlan, other, parseCutoverArgs, plannedWeights, Side } from './cutover-plan';
@@ -44,7 +45,9 @@ queue:move. Then it scales the old workers down. Re-running continues from the c
   --dry-run              run the preflight and print the whole plan (steps, holds, drain, scale-down); change nothing
 
 Queues of both sides are reached with the apps' environment: REDIS_URL (hetzner, bullmq) and
-AWS_REGION / SQS_ENDPOINT (eks, sqs), QUEUE_PREFIX, DATABASE_URL (the one Postgres both use).`;
+AWS_REGION / SQS_ENDPOINT (eks, sqs), QUEUE_PREFIX, DATABASE_URL (the one Postgres both use).
+CUTOVER_HETZNER_DATABASE_URL / CUTOVER_EKS_DATABASE_URL (default DATABASE_URL): each side's database;
+traffic moves only when they are one database, or a db:move replication between them has lag 0.`;
 
 const DRIVER: Record<Side, QueueDriverName> = { hetzner: 'bullmq', eks: 'sqs' };
 /** Env that legitimately differs between the targets; everything else must agree. */
@@ -81,6 +84,10 @@ async function preflight(o: CutoverOptions, drivers: Record<Side, QueueDriver>, 
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
   }
+  // no traffic moves while the two sides write to different databases (docs/data-move.md)
+  const db = { hetzner: process.env.CUTOVER_HETZNER_DATABASE_URL ?? config.databaseUrl, eks: process.env.CUTOVER_EKS_DATABASE_URL ?? config.databaseUrl };
+  const split = await databaseAgreement(db[other(o.to)], db[o.to]).catch((err) => `database check failed: ${(err as Error).message}`);
+  if (split) problems.push(split);
   for (const svc of spillway.services) {
     const [h, e] = [plainEnv(spillway, svc, 'hetzner'), plainEnv(spillway, svc, 'eks')];
     for (const name of new Set([...Object.keys(h), ...Object.keys(e)])) {
@@ -88,7 +95,7 @@ async function preflight(o: CutoverOptions, drivers: Record<Side, QueueDriver>, 
     }
   }
   if (problems.length) throw new Error(`preflight failed:\n  ${problems.join('\n  ')}`);
-  log('preflight ok: both sides ready, queues in place, schema current, routes and env contract agree');
+  log('preflight ok: both sides ready, queues in place, one database (or replication lag 0), schema current, routes and env contract agree');
 }
 
 function writeWeights(root: string, weights: TrafficWeights): void {
