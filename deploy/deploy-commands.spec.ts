@@ -2,6 +2,8 @@
 import { Runner, RunResult } from './command-runner';
 import { deployEks } from './deploy-eks';
 import { deployHetzner, missingSecrets } from './deploy-hetzner';
+import { migrateJobName } from './eks/migrate-job';
+import { spillway } from './spillway';
 
 function fakeRunner(answers: Record<string, Partial<RunResult>>): { run: Runner; calls: string[] } {
   const calls: string[] = [];
@@ -41,11 +43,19 @@ describe('deploy:eks', () => {
     expect(calls.some((c) => c.includes('apply'))).toBe(false);
   });
 
-  it('server-side dry run, then server-side apply of the rendered file', () => {
+  it('server-side dry run, server-side apply of the rendered file, then waits for the migration Job', () => {
     const { run, calls } = fakeRunner({ 'kubectl config current-context': { stdout: 'arn:aws:eks:x:1:cluster/spillway-prod' } });
     expect(deployEks([], run, () => undefined, noSynth)).toBe(0);
     const apply = 'kubectl apply --server-side --field-manager=spillway -f deploy/eks/rendered/spillway.k8s.yaml';
-    expect(calls.slice(1)).toEqual([`${apply} --dry-run=server`, apply]);
+    const wait = `kubectl -n spillway wait --for=condition=complete job/${migrateJobName(spillway)} --timeout=600s`;
+    expect(calls.slice(1)).toEqual([`${apply} --dry-run=server`, apply, wait]);
+  });
+
+  it('fails, naming the Job, when the migration does not complete', () => {
+    const { run } = fakeRunner({ 'kubectl config current-context': { stdout: 'spillway-prod' }, 'kubectl -n spillway wait': { status: 1 } });
+    const out = capture();
+    expect(deployEks([], run, out.log, noSynth)).toBe(1);
+    expect(out.lines.at(-1)).toMatch(/^deploy:eks: the migration Job did not complete; see `kubectl -n spillway logs job\/spillway-migrate-/);
   });
 
   it('stops when the cluster rejects the dry run', () => {

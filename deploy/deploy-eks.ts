@@ -5,16 +5,20 @@ import { parseAllDocuments } from 'yaml';
 import { bootstrapCommands } from './aws/addons';
 import { clusterAccess, readStackOutputs } from './aws/stack-outputs';
 import { Runner, spawnRunner, startDeploy } from './command-runner';
+import { migrateJobName } from './eks/migrate-job';
 import { OUTPUT_PATHS, ROOT } from './outputs';
 import { spillway } from './spillway';
 import { synth } from './synth';
+
+const { cluster, namespace } = spillway.targets.eks;
 
 const HELP = `Usage: npm run deploy:eks [-- --dry-run] [--bootstrap]
 
 Renders and validates everything (npm run synth), then applies
 ${OUTPUT_PATHS.manifests} with
   kubectl apply --server-side --field-manager=spillway -f <that file>
-to the CURRENT kubectl context (cluster ${spillway.targets.eks.cluster} in the definition).
+to the CURRENT kubectl context (cluster ${cluster} in the definition), then waits for the
+migration Job (npm run migrate, one per image) to complete.
 
 Before the first deploy: npm run deploy:aws (the cluster, queues, roles; docs/aws.md), then once
   npm run deploy:eks -- --bootstrap
@@ -77,7 +81,16 @@ export function deployEks(
   }
   log(`deploy:eks: applying to ${context}`);
   const result = run('kubectl', apply, { inherit: true });
-  return result.status ?? 1;
+  if (result.status !== 0) return result.status ?? 1;
+  // The workers turn ready only once the schema is current; say here whether the migration ran.
+  const job = migrateJobName(spillway);
+  log(`deploy:eks: waiting for the migration Job ${job} (npm run migrate, up to 10 min)`);
+  const waited = run('kubectl', ['-n', namespace, 'wait', '--for=condition=complete', `job/${job}`, '--timeout=600s'], { inherit: true });
+  if (waited.status !== 0) {
+    log(`deploy:eks: the migration Job did not complete; see \`kubectl -n ${namespace} logs job/${job}\` (workers stay unready until it does)`);
+    return waited.status ?? 1;
+  }
+  return 0;
 }
 
 /** The add-ons' helm commands: printed with --dry-run, else run in order, stopping at the first failure. */
