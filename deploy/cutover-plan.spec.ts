@@ -35,7 +35,7 @@ describe('cutover plan', () => {
     const o = parseCutoverArgs(['--to', 'eks', '--hold', '30', '--hetzner-url', 'http://h', '--eks-url', 'http://e', '--scale-down', 'docker compose stop worker'], {});
     const text = describePlan({ hetzner: 100, eks: 0 }, o, 120, 60, 'cdk deploy edge').join('\n');
     expect(text).toContain('plan: hetzner -> eks, now hetzner 100 / eks 0');
-    expect(text).toMatch(/step 1\/3: set hetzner 90 \/ eks 10[^\n]*terraform -chdir=deploy\/dns apply -auto-approve\n\s+hold 30 s: eks readiness \(http:\/\/e\/health\/ready\)/);
+    expect(text).toMatch(/step 1\/3: set hetzner 90 \/ eks 10[^\n]*run: cdk deploy edge\n\s+hold 30 s: eks readiness \(http:\/\/e\/health\/ready\)/);
     expect(text).toContain('step 3/3: set hetzner 0 / eks 100');
     expect(text).toContain('drain hetzner: done once its absorber takes no traffic (http://h/metrics');
     expect(text).toContain('both without a break for 120 s (DNS TTL 60 s');

@@ -120,15 +120,24 @@ async function hold(o: CutoverOptions, step: TrafficWeights): Promise<void> {
   } while (Date.now() < until);
 }
 
-/** The old absorber's traffic counter, or undefined when it does not answer (then it takes none). */
-async function traffic(url: string | undefined): Promise<number | undefined> {
+/**
+ * The old absorber's traffic counter, or undefined when nothing answers (then it takes none). An
+ * answer without the counters means the URL is not the absorber's metrics listener (METRICS_PORT,
+ * never the public port): the drain cannot see traffic there, so it stops rather than guess.
+ */
+async function traffic(url: string | undefined, flag: string): Promise<number | undefined> {
   if (!url) return undefined;
+  let res: Response;
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-    return res.ok ? trafficFromMetrics(await res.text()) : undefined;
+    res = await fetch(url, { signal: AbortSignal.timeout(3000) });
   } catch {
     return undefined;
   }
+  const text = res.ok ? await res.text() : '';
+  if (!/^spillway_events_accepted_total/m.test(text)) {
+    throw new Error(`${url} answered ${res.status} without the absorber's counters; give ${flag} <the absorber's METRICS_PORT listener>/metrics`);
+  }
+  return trafficFromMetrics(text);
 }
 
 async function drainOldSide(o: CutoverOptions, drivers: Record<Side, QueueDriver>, rules: DrainRules): Promise<void> {
@@ -138,7 +147,7 @@ async function drainOldSide(o: CutoverOptions, drivers: Record<Side, QueueDriver
   let state: DrainState = {};
   for (;;) {
     const depths = await Promise.all(LANES.map((lane) => drivers[old].depth(lane)));
-    const sample = { atS: Math.floor((Date.now() - started) / 1000), traffic: await traffic(metricsUrl), pending: depths.reduce((n, d) => n + pendingDeliveries(d), 0) };
+    const sample = { atS: Math.floor((Date.now() - started) / 1000), traffic: await traffic(metricsUrl, `--${old}-metrics-url`), pending: depths.reduce((n, d) => n + pendingDeliveries(d), 0) };
     const step = drainStep(state, sample, rules);
     state = step.state;
     log(`drain ${old}: ${step.verdict.action}: ${step.verdict.reason}`);

@@ -50,7 +50,8 @@ describe('blue-green move Hetzner <-> EKS', () => {
         process.execPath,
         ['-r', '@swc-node/register', 'deploy/cutover.ts', '--to', to, '--steps', steps, '--hold', '3', '--root', root,
           '--apply', `node ${join(__dirname, 'support/apply-weights.js')} ${proxy.dir}`,
-          '--hetzner-url', blueAbsorber.url, '--eks-url', greenAbsorber.url, '--drain-timeout', '60', '--drain-window', '5',
+          '--hetzner-url', blueAbsorber.url, '--eks-url', greenAbsorber.url,
+          '--hetzner-metrics-url', `${blueAbsorber.metricsUrl}/metrics`, '--eks-metrics-url', `${greenAbsorber.metricsUrl}/metrics`, '--drain-timeout', '60', '--drain-window', '5',
           '--scale-down', `kill -TERM ${worker.proc.child.pid}`],
         { env: testEnv({ QUEUE_PREFIX: prefix, REDIS_URL: blue.redis.url }), timeout: 120_000 },
       );
@@ -63,7 +64,8 @@ describe('blue-green move Hetzner <-> EKS', () => {
     expect(forward.stdout).toContain('done: all traffic on eks, hetzner queues empty');
     expect(proxy.weights()).toEqual({ hetzner: 0, eks: 100 });
     expect(JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8'))).toEqual({ hetzner: 0, eks: 100 });
-    expect(readFileSync(join(root, 'deploy/dns/route53.tf.json'), 'utf8')).toContain('"weight": 100');
+    const edge = JSON.parse(readFileSync(join(root, 'deploy/aws/rendered/spillway-edge.template.json'), 'utf8'));
+    expect([edge.Resources.hetznerRecord.Properties.Weight, edge.Resources.eksRecord.Properties.Weight]).toEqual([0, 100]);
     expect(await blueWorker.proc.exited).toBe(0); // scaled down, after draining
     const before = loads.map((l) => l.result.acknowledged.length);
     await new Promise((r) => setTimeout(r, 1500));
