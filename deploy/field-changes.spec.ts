@@ -25,7 +25,7 @@ describe('one field, both targets', () => {
   it('port', () => {
     const def = changed((d) => (d.services[0].port = 9090));
     const absorber = compose(def).absorber;
-    expect(absorber.ports).toEqual(['9090:9090']);
+    expect(absorber.ports).toEqual(['127.0.0.1:9090:9090']);
     expect(absorber.environment.PORT).toBe('9090');
     expect(absorber.healthcheck.test.join(' ')).toContain('http://127.0.0.1:9090/health/ready');
     expect(compose(def).caddy.command).toContain('absorber:9090');
@@ -71,8 +71,8 @@ describe('one field, both targets', () => {
       secretKey: 'WEBHOOK_TOKEN',
       remoteRef: { key: 'spillway/webhooks', property: 'token' },
     });
-    // The env_file example must name it before anything renders.
-    expect(() => renderAll(def)).toThrow('secrets.WEBHOOK_TOKEN: missing from deploy/hetzner/.env.example');
+    // The worker's secret file example must name it before anything renders.
+    expect(() => renderAll(def)).toThrow('deploy/hetzner/secrets/worker.env.example: WEBHOOK_TOKEN is missing or empty');
   });
 
   it('a new lane worker and a new route', () => {

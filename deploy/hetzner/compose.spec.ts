@@ -27,7 +27,9 @@ describe('rendered docker-compose.yml', () => {
 
   it('reads back as the object it was rendered from (no YAML 1.1 surprises like yes -> true)', () => {
     expect(file).toEqual(composeObject(spillway));
-    expect(file.services.redis.command).toEqual(['redis-server', '--appendonly', 'yes', '--appendfsync', 'always']);
+    expect(file.services.redis.command).toEqual([
+      'redis-server', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory', '640mb', '--maxmemory-policy', 'noeviction',
+    ]);
   });
 
   it('runs the existing image: commands, worker without migrations, node fetch healthchecks', () => {
@@ -53,12 +55,20 @@ describe('rendered docker-compose.yml', () => {
     for (const name of ['redis', 'postgres', 'absorber', 'worker']) expect(s[name].restart).toBe('unless-stopped');
   });
 
-  it('limits resources, carries kompose autoscaling labels, keeps TLS behind a profile', () => {
+  it('sizes containers from the box (not the EKS pod limits), carries kompose labels, keeps TLS behind a profile', () => {
     const s = file.services;
     expect(s.absorber.deploy.resources).toEqual({
-      limits: { cpus: '0.5', memory: '512M' },
+      limits: { cpus: '1.5', memory: '768M' },
       reservations: { memory: '256M' },
     });
+    const limitMiB = (name: string) => parseInt(s[name].deploy.resources.limits.memory, 10) * (s[name].deploy.replicas ?? 1);
+    const total = ['absorber', 'worker', 'redis', 'postgres'].map(limitMiB).reduce((a, b) => a + b, 0);
+    expect(total).toBeLessThanOrEqual(spillway.targets.hetzner.box.memoryMiB - 512);
+    for (const name of ['absorber', 'worker', 'redis', 'postgres']) {
+      expect(Number(s[name].deploy.resources.limits.cpus)).toBeLessThanOrEqual(spillway.targets.hetzner.box.vcpus);
+    }
+    // Redis's own bound sits under its container limit: a full Redis refuses writes, it is not OOM-killed.
+    expect(640).toBeLessThan(limitMiB('redis'));
     expect(s.absorber.labels).toEqual({
       'kompose.hpa.cpu': '70',
       'kompose.hpa.replicas.max': '50',
@@ -68,10 +78,17 @@ describe('rendered docker-compose.yml', () => {
     expect(s.caddy.profiles).toEqual(['tls']);
   });
 
-  it('takes secrets only from the env_file', () => {
-    for (const name of ['absorber', 'worker', 'postgres']) expect(file.services[name].env_file).toEqual(['deploy/hetzner/.env']);
+  it("takes secrets only from each service's own env file", () => {
+    for (const name of ['absorber', 'worker', 'postgres']) expect(file.services[name].env_file).toEqual([`deploy/hetzner/secrets/${name}.env`]);
     expect(file.services.absorber['x-secrets']).toEqual(['DATABASE_URL', 'INGEST_API_KEYS']);
     expect(file.services.absorber.environment.DATABASE_URL).toBeUndefined();
+  });
+
+  it('publishes the plaintext port on loopback only: the internet reaches the absorber through Caddy', () => {
+    expect(file.services.absorber.ports).toEqual(['127.0.0.1:8080:8080']);
+    expect(file.services.caddy.ports).toEqual(['80:80', '443:443']);
+    expect(file.services.caddy.command).toContain('absorber:8080');
+    for (const name of ['worker', 'redis', 'postgres']) expect(file.services[name].ports).toBeUndefined();
   });
 });
 

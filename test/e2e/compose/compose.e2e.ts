@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { Load } from '../../faults/support/load';
@@ -15,12 +15,16 @@ const BASE = `http://127.0.0.1:${ABSORBER_PORT}`;
 const LANES = ['critical', 'normal', 'low'] as const;
 const MINUTE = 60_000;
 
-// The stack's secrets, as a user sets them up (README): the example env file copied into place
-// when there is none, removed again afterwards; the absorber then wants its API key.
-const ENV_FILE = join(__dirname, '../../../deploy/hetzner/.env');
-const createdEnvFile = !existsSync(ENV_FILE);
-if (createdEnvFile) copyFileSync(`${ENV_FILE}.example`, ENV_FILE);
-const apiKey = /^INGEST_API_KEYS=([^,\n]+)/m.exec(readFileSync(ENV_FILE, 'utf8'))?.[1];
+// The stack's secrets, as a user sets them up (docs/hetzner.md): each service's example env file
+// copied into place when there is none, removed again afterwards; the absorber then wants its API key.
+const SECRETS_DIR = join(__dirname, '../../../deploy/hetzner/secrets');
+const createdEnvFiles = readdirSync(SECRETS_DIR)
+  .filter((f) => f.endsWith('.env.example'))
+  .map((f) => join(SECRETS_DIR, f.slice(0, -'.example'.length)))
+  .filter((f) => !existsSync(f));
+for (const f of createdEnvFiles) copyFileSync(`${f}.example`, f);
+const envNames = (f: string) => lines(readFileSync(f, 'utf8')).filter((l) => !l.startsWith('#')).map((l) => l.slice(0, l.indexOf('=')));
+const apiKey = /^INGEST_API_KEYS=([^,\n]+)/m.exec(readFileSync(join(SECRETS_DIR, 'absorber.env'), 'utf8'))?.[1];
 const AUTH: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey.trim()}` } : {};
 
 /** Services a plain `up` starts: those behind a profile (the optional TLS proxy) are not. */
@@ -83,7 +87,7 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
 
   afterAll(async () => {
     await compose(['down', '-v', '--remove-orphans']).catch((err) => console.error(err));
-    if (createdEnvFile) rmSync(ENV_FILE);
+    for (const f of createdEnvFiles) rmSync(f);
   }, 2 * MINUTE);
 
   it('builds the project image from the Dockerfile', async () => {
@@ -102,6 +106,16 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
     const ready = await fetch(`${BASE}/health/ready`);
     expect(ready.status).toBe(200);
   }, 9 * MINUTE);
+
+  it('gives each container exactly the secrets of its own env file, and publishes only on loopback', async () => {
+    const secretNames = new Set(readdirSync(SECRETS_DIR).filter((f) => f.endsWith('.env')).flatMap((f) => envNames(join(SECRETS_DIR, f))));
+    for (const [service, c] of upStack()) {
+      const own = existsSync(join(SECRETS_DIR, `${service}.env`)) ? envNames(join(SECRETS_DIR, `${service}.env`)) : [];
+      expect([service, Object.keys(c.env).filter((k) => secretNames.has(k)).sort()]).toEqual([service, own.sort()]);
+    }
+    const bindings = JSON.parse(await run('docker', ['inspect', '--format', '{{json .HostConfig.PortBindings}}', upStack().get('absorber')!.id]));
+    expect(Object.values(bindings).flat()).toEqual([{ HostIp: '127.0.0.1', HostPort: String(ABSORBER_PORT) }]);
+  });
 
   it('takes an event on every lane through the published port and records it in processed_events', async () => {
     upStack();
