@@ -1,8 +1,8 @@
+# No `# syntax=` directive: nothing here needs a newer frontend than the builder's own, and the
+# directive would make BuildKit pull docker/dockerfile from a registry on every build.
 # One image for both roles; the command picks the role:
 #   docker run spillway node dist/apps/absorber/src/main.js
 #   docker run spillway node dist/apps/worker/src/main.js
-# syntax=docker/dockerfile:1
-
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
