@@ -30,6 +30,8 @@ export interface SpillwayConfig {
   tenantRateLimit: number;
   /** Broker messages waiting in a lane at which new events for it are refused (503); 0 is off. */
   laneHighWater: Record<Lane, number>;
+  /** Percent of Redis `maxmemory` in use at which a lane's new events are refused (503); 0 is off. */
+  redisMemoryHighWater: Record<Lane, number>;
   logLevel: (typeof LOG_LEVELS)[number];
   laneRoutes: LaneRoute[];
   workerLanes: Lane[];
@@ -100,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
     hmacSecrets: (r.optional('INGEST_HMAC_SECRETS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     tenantRateLimit: r.int('TENANT_RATE_LIMIT', 0, 0, 10_000_000),
     laneHighWater: r.perLane('LANE_HIGH_WATER', { critical: 100_000, normal: 50_000, low: 20_000 }, 0, 100_000_000),
+    redisMemoryHighWater: r.perLane('REDIS_MEMORY_HIGH_WATER', { critical: 90, normal: 85, low: 80 }, 0, 99),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     laneRoutes: r.routes('LANE_ROUTES'),
     workerLanes: r.lanes('WORKER_LANES', LANES),
