@@ -46,6 +46,8 @@ export interface SpillwayConfig {
   /** Pause between readiness turning false and the listener closing (Kubernetes endpoint removal). */
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
+  /** The absorber's listener against slow clients; 0 connections means no cap. */
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
 }
 
 export class ConfigError extends Error {
@@ -115,7 +117,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
     runMigrations: r.bool('RUN_MIGRATIONS', true),
     shutdownDelayMs: r.int('SHUTDOWN_DELAY_MS', 0, 0, 600_000),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 25_000, 1000, 3_600_000),
+    http: {
+      requestTimeoutMs: r.int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+      headersTimeoutMs: r.int('HTTP_HEADERS_TIMEOUT_MS', 10_000, 500, 600_000),
+      // Above the idle timeout of a proxy in front (ALB 60 s), so the proxy closes first.
+      keepAliveTimeoutMs: r.int('HTTP_KEEPALIVE_TIMEOUT_MS', 72_000, 1000, 600_000),
+      maxConnections: r.int('HTTP_MAX_CONNECTIONS', 10_000, 0, 1_000_000),
+    },
   };
+  // Node refuses a server whose headers timeout outlasts its request timeout.
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    r.problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
   if (r.problems.length) throw new ConfigError(r.problems);
   return config;
 }
