@@ -40,7 +40,8 @@ describe('one field, both targets', () => {
       d.services[1].autoscaling.min = 3;
     });
     expect(compose(def).absorber.labels['kompose.hpa.replicas.max']).toBe('80');
-    expect(compose(def).worker.labels['kompose.hpa.replicas.min']).toBe('3');
+    // Queue-depth scaling is not something kompose can express: no labels, so no CPU HPA from it.
+    expect(compose(def).worker.labels).toBeUndefined();
     expect(k8s(def, 'HorizontalPodAutoscaler', 'absorber-blue').spec.maxReplicas).toBe(80);
     expect(k8s(def, 'ScaledObject', 'worker').spec.minReplicaCount).toBe(3);
   });

@@ -41,6 +41,13 @@ export const spillway: SpillwayDefinition = {
       role: 'absorber',
       port: 8080,
       secrets: ['DATABASE_URL', 'INGEST_API_KEYS'],
+      // Slow clients: a half-sent request is cut in seconds, not after Node's 300 s.
+      env: {
+        HTTP_HEADERS_TIMEOUT_MS: '10000',
+        HTTP_REQUEST_TIMEOUT_MS: '30000',
+        HTTP_KEEPALIVE_TIMEOUT_MS: '72000',
+        HTTP_MAX_CONNECTIONS: '10000',
+      },
       resources,
       autoscaling: { min: 5, max: 50, cpuPercent: 70 },
       hetznerReplicas: 1,

@@ -31,14 +31,21 @@ function resources(r: Resources): Obj {
   };
 }
 
-/** kompose turns these into a HorizontalPodAutoscaler and a Service type of the same shape. */
-function komposeLabels(svc: ServiceSpec): Record<string, string> {
+/**
+ * Labels for anyone who runs kompose on this file, limited to what kompose can express the way the
+ * EKS renderer does: the absorber's CPU-based range and its public Service. A worker gets none:
+ * it scales on queue depth (KEDA), and any kompose.hpa label would make kompose fill the rest
+ * with its defaults and build a CPU autoscaler instead. kompose also turns env files into
+ * ConfigMaps (secrets in plain text), so deploy/eks/rendered, not kompose, is the EKS output.
+ */
+function komposeLabels(svc: ServiceSpec): Record<string, string> | undefined {
   const a = svc.autoscaling;
+  if (!('cpuPercent' in a)) return undefined;
   const labels: Record<string, string> = {
     'kompose.hpa.replicas.min': String(Math.max(a.min, 1)),
     'kompose.hpa.replicas.max': String(a.max),
+    'kompose.hpa.cpu': String(a.cpuPercent),
   };
-  if ('cpuPercent' in a) labels['kompose.hpa.cpu'] = String(a.cpuPercent);
   if (svc.public) labels['kompose.service.type'] = 'loadbalancer';
   return labels;
 }
@@ -57,12 +64,13 @@ function appService(def: SpillwayDefinition, svc: ServiceSpec): Obj {
     // Drain time plus a margin before Docker sends SIGKILL.
     stop_grace_period: `${Math.ceil(def.shutdownTimeoutMs / 1000) + 5}s`,
     deploy: { replicas: svc.hetznerReplicas, resources: resources(svc.hetznerResources) },
-    labels: komposeLabels(svc),
     // The same hardening as the EKS pods: nothing in the image is written at run time.
     read_only: true,
     cap_drop: ['ALL'],
     security_opt: ['no-new-privileges:true'],
   };
+  const labels = komposeLabels(svc);
+  if (labels) service.labels = labels;
   if (svc.secrets.length) service.env_file = [secretFile(def, svc.name)];
   if (svc.role === 'absorber') service.build = '.';
   // Docker's published ports bypass the host firewall: bind to the address the definition names.
