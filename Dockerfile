@@ -17,6 +17,20 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
+# The compose `backup` service: pg_dump from the Postgres image itself (its major version matches
+# the server's), Node and the build copied in. `docker build .` still ends at `runtime` below.
+FROM postgres:16-bookworm AS backup
+COPY --from=deps /usr/local/bin/node /usr/local/bin/node
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+RUN mkdir /work && chown postgres:postgres /work
+ENV NODE_ENV=production TMPDIR=/work
+USER postgres
+ENTRYPOINT []
+CMD ["node", "dist/apps/cli/src/db-backup.js", "--help"]
+
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app

@@ -95,6 +95,7 @@ describe('deploy:hetzner', () => {
     'absorber.env': 'DATABASE_URL=postgres://u:p@h/db\nINGEST_API_KEYS=k\n',
     'worker.env': 'DATABASE_URL=postgres://u:p@h/db\n',
     'postgres.env': 'POSTGRES_PASSWORD=p\n',
+    'backup.env': 'AWS_ACCESS_KEY_ID=a\nAWS_SECRET_ACCESS_KEY=s\nBACKUP_ENCRYPTION_KEY=k\nDATABASE_URL=postgres://u:p@h/db\n',
   };
 
   it('a ready box has no problems', () => {
@@ -117,6 +118,7 @@ describe('deploy:hetzner', () => {
       'deploy/hetzner/secrets/absorber.env: INGEST_API_KEYS is missing or empty',
       'deploy/hetzner/secrets/worker.env: INGEST_API_KEYS is not a secret of worker; remove it',
       'deploy/hetzner/secrets/postgres.env is missing; copy deploy/hetzner/secrets/postgres.env.example to it and set every value',
+      'deploy/hetzner/secrets/backup.env is missing; copy deploy/hetzner/secrets/backup.env.example to it and set every value',
     ]);
   });
 

@@ -23,7 +23,11 @@ function secretsReceived(service: string): string[] {
 describe('secrets on the box', () => {
   it.each(Object.keys(file.services))('%s receives exactly the secrets the definition lists for it', (service) => {
     const svc = spillway.services.find((s) => s.name === service);
-    const listed = svc ? [...svc.secrets].sort() : service === 'postgres' ? [spillway.dependencies.postgres.passwordSecret] : [];
+    const fromDefinition: Record<string, string[]> = {
+      postgres: [spillway.dependencies.postgres.passwordSecret],
+      backup: spillway.targets.hetzner.backup.secrets,
+    };
+    const listed = [...(svc ? svc.secrets : (fromDefinition[service] ?? []))].sort();
     expect(secretsReceived(service)).toEqual(listed);
     // And none through plain environment either.
     for (const name of Object.keys(spillway.secrets)) expect(file.services[service].environment?.[name]).toBeUndefined();

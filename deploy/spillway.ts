@@ -92,6 +92,14 @@ export const spillway: SpillwayDefinition = {
       publishAddress: '127.0.0.1',
       domain: 'ingest.example.com',
       tlsProxyImage: 'caddy:2',
+      backup: {
+        everyHours: 24,
+        retentionDays: 30,
+        keepMin: 7,
+        s3: { endpoint: 'https://fsn1.your-objectstorage.com', region: 'fsn1', bucket: 'spillway-backups', prefix: 'spillway/postgres/' },
+        secrets: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'BACKUP_ENCRYPTION_KEY', 'DATABASE_URL'],
+        hetznerResources: onBox(500, 256),
+      },
       env: { QUEUE_DRIVER: 'bullmq', REDIS_URL: 'redis://redis:6379' },
     },
     eks: {

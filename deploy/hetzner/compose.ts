@@ -4,6 +4,7 @@
 import { stringify } from 'yaml';
 import { ENTRYPOINTS, HEALTH, Resources, ServiceSpec, SpillwayDefinition } from '../model/definition';
 import { plainEnv, secretNames } from '../model/env';
+import { backupService } from './backup-service';
 import { secretFile } from './secret-files';
 
 type Obj = Record<string, unknown>;
@@ -128,9 +129,9 @@ function proxyService(def: SpillwayDefinition): Obj {
 
 /** The compose file as an object (validated against the compose-spec schema by the caller). */
 export function composeObject(def: SpillwayDefinition): Obj {
-  const services: Obj = { ...dependencyServices(def), ...proxyService(def) };
+  const services: Obj = { ...dependencyServices(def), ...proxyService(def), ...backupService(def, resources) };
   for (const svc of def.services) services[svc.name] = appService(def, svc);
-  const volumes: Obj = { 'redis-data': {}, 'postgres-data': {} };
+  const volumes: Obj = { 'redis-data': {}, 'postgres-data': {}, 'backup-work': {} };
   if (services.caddy) Object.assign(volumes, { 'caddy-data': {}, 'caddy-config': {} });
   return { services, volumes };
 }

@@ -8,6 +8,7 @@ export function secretsByService(def: SpillwayDefinition): Record<string, string
   const out: Record<string, string[]> = {};
   for (const svc of def.services) if (svc.secrets.length) out[svc.name] = [...svc.secrets].sort();
   out.postgres = [def.dependencies.postgres.passwordSecret];
+  out.backup = [...def.targets.hetzner.backup.secrets].sort();
   return out;
 }
 

@@ -80,7 +80,21 @@ export interface HetznerTarget {
   domain: string;
   /** Caddy image of that proxy. */
   tlsProxyImage: string;
+  /** Scheduled, encrypted Postgres dumps to S3-compatible object storage (the compose `backup` service). */
+  backup: HetznerBackup;
   env: Record<string, string>;
+}
+
+export interface HetznerBackup {
+  everyHours: number;
+  retentionDays: number;
+  /** Dumps never deleted however old: the newest N. */
+  keepMin: number;
+  /** Hetzner Object Storage (https://<location>.your-objectstorage.com) or AWS S3 (endpoint ''). */
+  s3: { endpoint: string; region: string; bucket: string; prefix: string };
+  /** Names the backup's own env file holds (the key, storage credentials, DATABASE_URL); Hetzner only. */
+  secrets: string[];
+  hetznerResources: Resources;
 }
 
 export interface EksTarget {

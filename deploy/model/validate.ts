@@ -77,6 +77,7 @@ function checkBox(p: string[], def: SpillwayDefinition): void {
     ...def.services.map((s, i): [string, Resources, number] => [`services[${i}].hetznerResources`, s.hetznerResources, s.hetznerReplicas]),
     ['dependencies.redis.hetznerResources', deps.redis.hetznerResources, 1],
     ['dependencies.postgres.hetznerResources', deps.postgres.hetznerResources, 1],
+    ['targets.hetzner.backup.hetznerResources', def.targets.hetzner.backup.hetznerResources, 1],
   ];
   let memory = 0;
   for (const [field, r, replicas] of sized) {
@@ -114,6 +115,12 @@ function checkTargets(p: string[], def: SpillwayDefinition): void {
   if (!het.secretsDir || het.secretsDir.startsWith('/')) p.push(`targets.hetzner.secretsDir: a path relative to the repository root`);
   if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(het.publishAddress)) p.push(`targets.hetzner.publishAddress: an IPv4 address (127.0.0.1 or 0.0.0.0)`);
   checkBox(p, def);
+  const b = het.backup;
+  if (!(b.everyHours > 0)) p.push('targets.hetzner.backup.everyHours: must be > 0');
+  if (!Number.isInteger(b.retentionDays) || b.retentionDays < 1) p.push('targets.hetzner.backup.retentionDays: whole days >= 1');
+  if (!Number.isInteger(b.keepMin) || b.keepMin < 1) p.push('targets.hetzner.backup.keepMin: >= 1');
+  if (!b.s3.bucket) p.push('targets.hetzner.backup.s3.bucket: required');
+  if (!b.secrets.includes('BACKUP_ENCRYPTION_KEY')) p.push('targets.hetzner.backup.secrets: must include BACKUP_ENCRYPTION_KEY (dumps leave the box encrypted)');
   for (const target of ['hetzner', 'eks'] as const) {
     checkEnv(p, `targets.${target}.env`, def.targets[target].env, Object.keys(def.secrets));
   }

@@ -117,6 +117,15 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
     expect(Object.values(bindings).flat()).toEqual([{ HostIp: '127.0.0.1', HostPort: String(ABSORBER_PORT) }]);
   });
 
+  it("runs the scheduled backup service with a pg_dump of the server's own major version", async () => {
+    const backup = upStack().get('backup');
+    expect(backup?.status).toBe('running');
+    const dump = await compose(['exec', '-T', 'backup', 'pg_dump', '--version']);
+    const server = await compose(['exec', '-T', 'postgres', 'postgres', '--version']);
+    expect(/\d+/.exec(dump)?.[0]).toBe(/\d+/.exec(server)?.[0]);
+    expect(await compose(['exec', '-T', 'backup', 'node', 'dist/apps/cli/src/db-backup.js', '--help'])).toContain('usage: npm run db:backup');
+  });
+
   it('takes an event on every lane through the published port and records it in processed_events', async () => {
     upStack();
     const sent = await Promise.all(LANES.flatMap((lane) => Array.from({ length: 5 }, () => post(lane))));
