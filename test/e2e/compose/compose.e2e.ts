@@ -1,7 +1,9 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Load } from '../../faults/support/load';
+import { FauxqsServer } from '../../support/fauxqs';
 import { waitFor } from '../../support/env';
 import { ABSORBER_PORT, compose, Container, containers, lines, PROJECT, run, waitHealthy, waitPortFree } from './stack';
 
@@ -174,6 +176,43 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
     expect(last.notOnce).toEqual([]);
     console.log(`compose e2e: ${acked.length} acknowledged (${afterRestart - atRestart} while ${workers.join(', ')} restarted), all in processed_events once`);
   }, 6 * MINUTE);
+
+  it('backs Postgres up to object storage, survives the loss of its volume, and restores every row', async () => {
+    upStack();
+    // The S3 emulator on the host, reached from the backup container through the bridge gateway.
+    const network = lines(await run('docker', ['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`]))[0];
+    const gateway = (await run('docker', ['network', 'inspect', network, '--format', '{{(index .IPAM.Config 0).Gateway}}'])).trim();
+    const fauxqs = await FauxqsServer.start(undefined, '0.0.0.0');
+    try {
+      const s3 = new S3Client({ region: 'us-east-1', endpoint: fauxqs.url, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      await s3.send(new CreateBucketCommand({ Bucket: 'spillway-backups' }));
+      s3.destroy();
+      const viaEmulator = ['-e', `BACKUP_S3_ENDPOINT=http://${gateway}:${fauxqs.port}`, '-e', 'AWS_ACCESS_KEY_ID=local', '-e', 'AWS_SECRET_ACCESS_KEY=local'];
+      const cli = (script: string, args: string[] = []) => compose(['run', '--rm', '--no-deps', ...viaEmulator, 'backup', 'node', `dist/apps/cli/src/${script}`, ...args], 3 * MINUTE);
+
+      await compose(['stop', 'absorber', ...workers], 2 * MINUTE);
+      const before = await ledger();
+      expect(before.lanes.size).toBeGreaterThan(0);
+      expect(await cli('db-backup.js')).toMatch(/db:backup: done: .*processed_events \d+/);
+
+      // Lose the database: container and volume gone, a fresh empty one in their place.
+      await compose(['rm', '-s', '-f', 'postgres'], 2 * MINUTE);
+      const volume = lines(await run('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--filter', 'label=com.docker.compose.volume=postgres-data']));
+      expect(volume).toHaveLength(1);
+      await run('docker', ['volume', 'rm', volume[0]]);
+      await compose(['up', '-d', '--no-build', 'postgres'], 2 * MINUTE);
+      await waitHealthy(['postgres'], 2 * MINUTE);
+      stack = await containers();
+      expect(await sql(`SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'`)).toEqual([['0']]);
+
+      expect(await cli('db-restore.js', ['--pick', 'latest'])).toMatch(/db:restore: verified: .*processed_events \d+/);
+      const after = await ledger();
+      expect(after.lanes).toEqual(before.lanes);
+      expect(after.notOnce).toEqual([]);
+    } finally {
+      await fauxqs.stop();
+    }
+  }, 12 * MINUTE);
 
   it('down -v leaves no container, network or volume behind', async () => {
     const mounted = [...(await containers()).values()].flatMap((c) => c.volumes);
