@@ -1,8 +1,8 @@
+# No `# syntax=` directive: nothing here needs a newer frontend than the builder's own, and the
+# directive would make BuildKit pull docker/dockerfile from a registry on every build.
 # One image for both roles; the command picks the role:
 #   docker run spillway node dist/apps/absorber/src/main.js
 #   docker run spillway node dist/apps/worker/src/main.js
-# syntax=docker/dockerfile:1
-
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -16,6 +16,20 @@ FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# The compose `backup` service: pg_dump from the Postgres image itself (its major version matches
+# the server's), Node and the build copied in. `docker build .` still ends at `runtime` below.
+FROM postgres:16-bookworm AS backup
+COPY --from=deps /usr/local/bin/node /usr/local/bin/node
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+RUN mkdir /work && chown postgres:postgres /work
+ENV NODE_ENV=production TMPDIR=/work
+USER postgres
+ENTRYPOINT []
+CMD ["node", "dist/apps/cli/src/db-backup.js", "--help"]
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production

@@ -1,9 +1,13 @@
 // The deploy commands with a fake runner: what they would start, and how they refuse.
 import { Runner, RunResult } from './command-runner';
 import { deployEks } from './deploy-eks';
-import { deployHetzner, missingSecrets } from './deploy-hetzner';
+import { deployHetzner } from './deploy-hetzner';
+import { boxProblems } from './hetzner/preflight';
 import { migrateJobName } from './eks/migrate-job';
 import { spillway } from './spillway';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function fakeRunner(answers: Record<string, Partial<RunResult>>): { run: Runner; calls: string[] } {
   const calls: string[] = [];
@@ -83,12 +87,68 @@ describe('deploy:hetzner', () => {
     expect(calls).toEqual([]);
   });
 
-  it('names secrets the env file lacks or leaves empty', () => {
-    expect(missingSecrets('DATABASE_URL=postgres://u:p@h/db\nINGEST_API_KEYS=\n# POSTGRES_PASSWORD=x\n')).toEqual([
-      'INGEST_API_KEYS',
-      'POSTGRES_PASSWORD',
+  /** A checkout with the given secret files under deploy/hetzner/secrets/. */
+  function checkout(files: Record<string, string>): string {
+    const root = mkdtempSync(join(tmpdir(), 'spillway-preflight-'));
+    mkdirSync(join(root, 'deploy/hetzner/secrets'), { recursive: true });
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(root, 'deploy/hetzner/secrets', name), text);
+    return root;
+  }
+  const healthyBox = {
+    'docker version': { stdout: '27.3.1\n' },
+    'docker compose version': { stdout: 'v2.29.7\n' },
+    'docker info': { stdout: '/var/lib/docker\n' },
+    'df -Pk': { stdout: 'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sda1 40000000 10000000 30000000 25% /\n' },
+  };
+  const goodSecrets = {
+    'absorber.env': 'DATABASE_URL=postgres://u:p@h/db\nINGEST_API_KEYS=k\n',
+    'worker.env': 'DATABASE_URL=postgres://u:p@h/db\n',
+    'postgres.env': 'POSTGRES_PASSWORD=p\n',
+    'migrate.env': 'DATABASE_URL=postgres://u:p@h/db\n',
+    'backup.env': 'AWS_ACCESS_KEY_ID=a\nAWS_SECRET_ACCESS_KEY=s\nBACKUP_ENCRYPTION_KEY=k\nDATABASE_URL=postgres://u:p@h/db\n',
+  };
+
+  it('a ready box has no problems', () => {
+    expect(boxProblems(spillway, fakeRunner(healthyBox).run, checkout(goodSecrets), undefined)).toEqual([]);
+  });
+
+  it('names everything the box lacks: old Docker, no compose, little disk, missing or misplaced secrets', () => {
+    const { run } = fakeRunner({
+      ...healthyBox,
+      'docker version': { stdout: '19.03.2' },
+      'docker compose version': { status: 1 },
+      'docker-compose': { status: 127 },
+      'df -Pk': { stdout: 'x\n/dev/sda1 40000000 39000000 1048576 99% /\n' },
+    });
+    const root = checkout({ 'absorber.env': 'DATABASE_URL=x\nINGEST_API_KEYS=\n', 'worker.env': 'DATABASE_URL=x\nINGEST_API_KEYS=k\n' });
+    expect(boxProblems(spillway, run, root, undefined)).toEqual([
+      'Docker 19.3 at the local Docker engine is older than 20.10; upgrade it',
+      'neither `docker compose` nor `docker-compose` is installed here; install the compose plugin',
+      'only 1.0 GiB free in /var/lib/docker on the local Docker engine; 5 GiB needed',
+      'deploy/hetzner/secrets/absorber.env: INGEST_API_KEYS is missing or empty',
+      'deploy/hetzner/secrets/worker.env: INGEST_API_KEYS is not a secret of worker; remove it',
+      'deploy/hetzner/secrets/postgres.env is missing; copy deploy/hetzner/secrets/postgres.env.example to it and set every value',
+      'deploy/hetzner/secrets/migrate.env is missing; copy deploy/hetzner/secrets/migrate.env.example to it and set every value',
+      'deploy/hetzner/secrets/backup.env is missing; copy deploy/hetzner/secrets/backup.env.example to it and set every value',
     ]);
-    expect(missingSecrets('DATABASE_URL=a\nINGEST_API_KEYS=b\nPOSTGRES_PASSWORD=c\n')).toEqual([]);
+  });
+
+  it('asks the remote box for its free disk over ssh, and says when Docker does not answer', () => {
+    const { run, calls } = fakeRunner({ ...healthyBox, ssh: healthyBox['df -Pk'] });
+    expect(boxProblems(spillway, run, checkout(goodSecrets), 'ssh://deploy@box')).toEqual([]);
+    expect(calls).toContain('ssh deploy@box df -Pk /var/lib/docker');
+    const down = fakeRunner({ ...healthyBox, 'docker version': { status: 1, stderr: 'Cannot connect to the Docker daemon\n' } });
+    expect(boxProblems(spillway, down.run, checkout(goodSecrets), undefined)[0]).toBe(
+      'Docker at the local Docker engine does not answer (Cannot connect to the Docker daemon); install or start it',
+    );
+  });
+
+  it('refuses to start anything on a box that is not ready', () => {
+    const { run, calls } = fakeRunner({ 'docker version': { status: 1 } });
+    const out = capture();
+    expect(deployHetzner([], run, out.log, noSynth)).toBe(1);
+    expect(out.lines.at(-1)).toMatch(/thing\(s\) missing; nothing was started$/);
+    expect(calls.some((c) => c.includes(' up '))).toBe(false);
   });
 
   it('--help', () => {

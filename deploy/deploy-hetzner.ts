@@ -1,13 +1,12 @@
 // `npm run deploy:hetzner [-- --dry-run] [-- --tls]`: synth, then `docker compose up -d`
 // against DOCKER_HOST (the local engine when unset).
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Runner, spawnRunner, startDeploy } from './command-runner';
-import { envFileNames, hetznerSecretNames, OUTPUT_PATHS, ROOT } from './outputs';
+import { boxProblems, composeCommand } from './hetzner/preflight';
+import { OUTPUT_PATHS, ROOT } from './outputs';
 import { spillway } from './spillway';
 import { synth } from './synth';
 
-const { host, sshUser, envFile } = spillway.targets.hetzner;
+const { host, sshUser, secretsDir } = spillway.targets.hetzner;
 
 const HELP = `Usage: npm run deploy:hetzner [-- --dry-run] [--tls]
 
@@ -16,29 +15,13 @@ Renders and validates everything (npm run synth), then runs
 against DOCKER_HOST (the local engine when unset). For the box in the definition:
   DOCKER_HOST=ssh://${sshUser}@${host} npm run deploy:hetzner
 
-Secrets come from ${envFile} (git-ignored): copy ${envFile}.example and set every value.
+First it checks the box: Docker >= 20.10, compose >= 1.29, free disk where Docker keeps its data,
+and one secret file per service in ${secretsDir}/ (git-ignored; copy each <service>.env.example to
+<service>.env and set every value). It names everything missing and starts nothing until all is there.
 
   --tls       also start the Caddy TLS proxy (compose profile "tls")
   --dry-run   print the command and the target host, run nothing
   --help      this text`;
-
-/** `docker compose` (v2 plugin) when present, else the standalone docker-compose (1.29). */
-function composeCommand(run: Runner): string[] | undefined {
-  if (run('docker', ['compose', 'version']).status === 0) return ['docker', 'compose'];
-  if (run('docker-compose', ['--version']).status === 0) return ['docker-compose'];
-  return undefined;
-}
-
-/** Secrets the env_file lacks or leaves empty. */
-export function missingSecrets(text: string): string[] {
-  const set = new Set(
-    envFileNames(text).filter((name) => {
-      const line = text.split('\n').find((l) => l.trim().startsWith(`${name}=`)) ?? '';
-      return line.slice(line.indexOf('=') + 1).trim() !== '';
-    }),
-  );
-  return hetznerSecretNames(spillway).filter((n) => !set.has(n));
-}
 
 export function deployHetzner(
   args: string[],
@@ -58,23 +41,17 @@ export function deployHetzner(
     log(`  docker compose ${upArgs.join(' ')}`);
     return 0;
   }
-  const envPath = join(ROOT, envFile);
-  if (!existsSync(envPath)) {
-    log(`deploy:hetzner: ${envFile} is missing; copy ${envFile}.example to it and set every value`);
-    return 1;
-  }
-  const missing = missingSecrets(readFileSync(envPath, 'utf8'));
-  if (missing.length) {
-    log(`deploy:hetzner: ${envFile} lacks a value for ${missing.join(', ')}`);
+  log(`deploy:hetzner: checking the box (${target})`);
+  const problems = boxProblems(spillway, run, ROOT);
+  if (problems.length) {
+    for (const p of problems) log(`deploy:hetzner: ${p}`);
+    log(`deploy:hetzner: ${problems.length} thing(s) missing; nothing was started`);
     return 1;
   }
   const compose = composeCommand(run);
-  if (!compose) {
-    log('deploy:hetzner: neither `docker compose` nor `docker-compose` is installed');
-    return 1;
-  }
+  if (!compose) return 1;
   log(`deploy:hetzner: starting the stack on ${target}`);
-  const [cmd, ...pre] = compose;
+  const [cmd, ...pre] = compose.cmd;
   return run(cmd, [...pre, ...upArgs], { inherit: true }).status ?? 1;
 }
 

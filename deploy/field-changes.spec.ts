@@ -25,7 +25,7 @@ describe('one field, both targets', () => {
   it('port', () => {
     const def = changed((d) => (d.services[0].port = 9090));
     const absorber = compose(def).absorber;
-    expect(absorber.ports).toEqual(['9090:9090']);
+    expect(absorber.ports).toEqual(['127.0.0.1:9090:9090']);
     expect(absorber.environment.PORT).toBe('9090');
     expect(absorber.healthcheck.test.join(' ')).toContain('http://127.0.0.1:9090/health/ready');
     expect(compose(def).caddy.command).toContain('absorber:9090');
@@ -44,7 +44,7 @@ describe('one field, both targets', () => {
     const def = changed((d) => (d.services[0].metricsPort = 9100));
     const absorber = compose(def).absorber;
     expect(absorber.environment.METRICS_PORT).toBe('9100');
-    expect(absorber.ports).toEqual(['8080:8080']);
+    expect(absorber.ports).toEqual(['127.0.0.1:8080:8080']);
     expect(container(def, 'absorber-blue').ports).toContainEqual({ name: 'metrics', containerPort: 9100, protocol: 'TCP' });
     expect(k8s(def, 'Deployment', 'absorber-blue').spec.template.metadata.annotations).toMatchObject({
       'prometheus.io/scrape': 'true',
@@ -67,7 +67,8 @@ describe('one field, both targets', () => {
       d.services[1].autoscaling.min = 3;
     });
     expect(compose(def).absorber.labels['kompose.hpa.replicas.max']).toBe('80');
-    expect(compose(def).worker.labels['kompose.hpa.replicas.min']).toBe('3');
+    // Queue-depth scaling is not something kompose can express: no labels, so no CPU HPA from it.
+    expect(compose(def).worker.labels).toBeUndefined();
     expect(k8s(def, 'HorizontalPodAutoscaler', 'absorber-blue').spec.maxReplicas).toBe(80);
     expect(k8s(def, 'ScaledObject', 'worker').spec.minReplicaCount).toBe(3);
   });
@@ -98,8 +99,8 @@ describe('one field, both targets', () => {
       secretKey: 'WEBHOOK_TOKEN',
       remoteRef: { key: 'spillway/webhooks', property: 'token' },
     });
-    // The env_file example must name it before anything renders.
-    expect(() => renderAll(def)).toThrow('secrets.WEBHOOK_TOKEN: missing from deploy/hetzner/.env.example');
+    // The worker's secret file example must name it before anything renders.
+    expect(() => renderAll(def)).toThrow('deploy/hetzner/secrets/worker.env.example: WEBHOOK_TOKEN is missing or empty');
   });
 
   it('a new lane worker and a new route', () => {

@@ -1,6 +1,6 @@
 // Everything `npm run synth` writes, rendered and validated in memory first: nothing reaches the
 // disk unless the definition and every rendered object pass their checks.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { manifestObjects, renderManifests } from './eks/chart';
@@ -8,6 +8,7 @@ import { kubernetesSchemaProblems } from './eks/schemas';
 import { AWS_RENDERED, renderAws } from './aws/app';
 import { composeObject, renderCompose } from './hetzner/compose';
 import { composeSchemaProblems } from './hetzner/schema';
+import { secretExample, secretFileProblems, secretsByService } from './hetzner/secret-files';
 import { SpillwayDefinition } from './model/definition';
 import { validateDefinition } from './model/validate';
 
@@ -27,18 +28,20 @@ export class RenderError extends Error {
   }
 }
 
-/** Env names the Hetzner env_file must define: every secret a container there reads. */
+export { envFileNames } from './hetzner/secret-files';
+
+/** Env names the Hetzner secret files define together: every secret a container there reads. */
 export function hetznerSecretNames(def: SpillwayDefinition): string[] {
-  const names = def.services.flatMap((s) => s.secrets).concat(def.dependencies.postgres.passwordSecret);
-  return [...new Set(names)].sort();
+  return [...new Set(Object.values(secretsByService(def)).flat())].sort();
 }
 
-export function envFileNames(text: string): string[] {
-  return text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#') && line.includes('='))
-    .map((line) => line.slice(0, line.indexOf('=')).trim());
+/** Each service's committed example must name exactly that service's secrets. */
+function secretExampleProblems(def: SpillwayDefinition, root: string): string[] {
+  return Object.keys(secretsByService(def)).flatMap((service) => {
+    const path = secretExample(def, service);
+    if (!existsSync(join(root, path))) return [`${path}: missing (it names ${service}'s secrets)`];
+    return secretFileProblems(def, service, readFileSync(join(root, path), 'utf8'), path);
+  });
 }
 
 /** Renders all outputs (path -> content) after validating the definition and every output. */
@@ -46,9 +49,7 @@ export function renderAll(def: SpillwayDefinition, root = ROOT): Record<string, 
   validateDefinition(def);
   const problems: string[] = [];
   problems.push(...composeSchemaProblems(composeObject(def)).map((p) => `${OUTPUT_PATHS.compose} ${p}`));
-  const example = readFileSync(join(root, `${def.targets.hetzner.envFile}.example`), 'utf8');
-  const missing = hetznerSecretNames(def).filter((n) => !envFileNames(example).includes(n));
-  for (const name of missing) problems.push(`secrets.${name}: missing from ${def.targets.hetzner.envFile}.example`);
+  problems.push(...secretExampleProblems(def, root));
   const manifests = renderManifests(def);
   // Check what is written, not only what was built: the YAML round trip must stay valid too.
   for (const doc of parseAllDocuments(manifests)) {

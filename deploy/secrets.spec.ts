@@ -1,23 +1,65 @@
-// No secret value may reach a rendered file: only names and references are rendered.
+import { MIGRATE_STEP } from './model/definition';
+// No secret value may reach a rendered file, and on the box each container receives exactly the
+// secrets the definition lists for it (read back from the rendered docker-compose.yml).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { envFileNames, hetznerSecretNames, renderAll, ROOT } from './outputs';
+import { parse } from 'yaml';
+import { secretExample, secretsByService, envFileNames, envFileValues } from './hetzner/secret-files';
+import { hetznerSecretNames, renderAll, ROOT } from './outputs';
 import { spillway } from './spillway';
 
-const examplePath = join(ROOT, `${spillway.targets.hetzner.envFile}.example`);
-const example = readFileSync(examplePath, 'utf8');
-const values = example
-  .split('\n')
-  .filter((l) => l.includes('=') && !l.trim().startsWith('#'))
-  .map((l) => l.slice(l.indexOf('=') + 1).trim());
+type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-describe('secrets', () => {
-  it('the example env file names exactly the secrets the Hetzner stack reads', () => {
-    expect(envFileNames(example).sort()).toEqual(hetznerSecretNames(spillway));
+const services = Object.keys(secretsByService(spillway));
+const exampleText = (service: string) => readFileSync(join(ROOT, secretExample(spillway, service)), 'utf8');
+const values = [...new Set(services.flatMap((s) => Object.values(envFileValues(exampleText(s)))))];
+const file = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { version: '1.1' }) as Any;
+
+/** What a container of the rendered file gets as secrets: the names in the env files it loads. */
+function secretsReceived(service: string): string[] {
+  const files: string[] = file.services[service].env_file ?? [];
+  return files.flatMap((f) => envFileNames(readFileSync(join(ROOT, `${f}.example`), 'utf8'))).sort();
+}
+
+describe('secrets on the box', () => {
+  it.each(Object.keys(file.services))('%s receives exactly the secrets the definition lists for it', (service) => {
+    const svc = spillway.services.find((s) => s.name === service);
+    const fromDefinition: Record<string, string[]> = {
+      postgres: [spillway.dependencies.postgres.passwordSecret],
+      backup: spillway.targets.hetzner.backup.secrets,
+      [MIGRATE_STEP.name]: [...MIGRATE_STEP.secrets],
+    };
+    const listed = [...(svc ? svc.secrets : (fromDefinition[service] ?? []))].sort();
+    expect(secretsReceived(service)).toEqual(listed);
+    // And none through plain environment either.
+    for (const name of Object.keys(spillway.secrets)) expect(file.services[service].environment?.[name]).toBeUndefined();
+  });
+
+  it('the worker never gets the ingest keys, postgres never the database URL, redis and caddy nothing', () => {
+    expect(secretsReceived('worker')).not.toContain('INGEST_API_KEYS');
+    expect(secretsReceived('postgres')).not.toContain('DATABASE_URL');
+    expect(file.services.redis.env_file).toBeUndefined();
+    expect(file.services.caddy.env_file).toBeUndefined();
+  });
+
+  it('the examples name every secret the box reads, with placeholder values', () => {
+    expect([...new Set(services.flatMap((s) => envFileNames(exampleText(s))))].sort()).toEqual(hetznerSecretNames(spillway));
     expect(values.every((v) => v.length >= 8)).toBe(true);
   });
 
-  it.each(Object.entries(renderAll(spillway)))('%s contains no secret value from the example env file', (_path, content) => {
+  it('a secret added to one service reaches only that service', () => {
+    const def = structuredClone(spillway);
+    def.secrets.WEBHOOK_TOKEN = { remoteKey: 'spillway/webhooks', property: 'token' };
+    def.services.find((s) => s.name === 'worker')!.secrets.push('WEBHOOK_TOKEN');
+    expect(secretsByService(def).worker).toContain('WEBHOOK_TOKEN');
+    expect(secretsByService(def).absorber).not.toContain('WEBHOOK_TOKEN');
+    // The worker's example must name it before anything renders.
+    expect(() => renderAll(def)).toThrow('deploy/hetzner/secrets/worker.env.example: WEBHOOK_TOKEN is missing or empty');
+  });
+});
+
+describe('secret values', () => {
+  it.each(Object.entries(renderAll(spillway)))('%s contains no secret value from the example env files', (_path, content) => {
     for (const value of values) expect(content).not.toContain(value);
   });
 

@@ -11,6 +11,14 @@ const resources: Resources = {
   limits: { cpuMillis: 500, memoryMiB: 512 },
 };
 
+// The Hetzner box (CX22: 2 vCPU, 4 GiB) shared by every container. Memory limits add up to 3.25 GiB,
+// leaving the rest to the OS, Docker and Caddy. CPU limits may overlap: the absorber takes the box
+// during a spike (one Node process uses ~1 core, GC and libuv threads the rest), workers catch up after.
+const onBox = (cpuMillis: number, memoryMiB: number): Resources => ({
+  requests: { cpuMillis: Math.min(cpuMillis, 250), memoryMiB: Math.min(memoryMiB, 256) },
+  limits: { cpuMillis, memoryMiB },
+});
+
 export const spillway: SpillwayDefinition = {
   name: 'spillway',
   queuePrefix: 'spillway',
@@ -34,9 +42,17 @@ export const spillway: SpillwayDefinition = {
       port: 8080,
       metricsPort: 9464,
       secrets: ['DATABASE_URL', 'INGEST_API_KEYS'],
+      // Slow clients: a half-sent request is cut in seconds, not after Node's 300 s.
+      env: {
+        HTTP_HEADERS_TIMEOUT_MS: '10000',
+        HTTP_REQUEST_TIMEOUT_MS: '30000',
+        HTTP_KEEPALIVE_TIMEOUT_MS: '72000',
+        HTTP_MAX_CONNECTIONS: '10000',
+      },
       resources,
       autoscaling: { min: 5, max: 50, cpuPercent: 70 },
       hetznerReplicas: 1,
+      hetznerResources: onBox(1500, 768),
       public: true,
       // The broker only: the absorber starts and answers 202 while Postgres is down or migrating.
       dependsOn: ['redis'],
@@ -51,23 +67,41 @@ export const spillway: SpillwayDefinition = {
       resources,
       autoscaling: { min: 1, max: 20, queueDepthPerReplica: 100 },
       hetznerReplicas: 1,
+      hetznerResources: onBox(1000, 512),
       public: false,
       // Workers start once `npm run migrate` has completed (they also wait for the schema themselves).
       dependsOn: ['redis', 'postgres', 'migrate'],
     },
   ],
   dependencies: {
-    redis: { image: 'redis:7-bookworm', appendOnly: true },
-    postgres: { image: 'postgres:16-bookworm', database: 'spillway', user: 'spillway', passwordSecret: 'POSTGRES_PASSWORD' },
+    // maxmemory below the container limit: an AOF rewrite forks, and the copy-on-write pages need room.
+    redis: { image: 'redis:7-bookworm', appendOnly: true, maxMemoryMiB: 640, hetznerResources: onBox(1000, 1024) },
+    postgres: {
+      image: 'postgres:16-bookworm',
+      database: 'spillway',
+      user: 'spillway',
+      passwordSecret: 'POSTGRES_PASSWORD',
+      hetznerResources: onBox(1000, 1024),
+    },
   },
   targets: {
     hetzner: {
       host: 'spillway-1.example.com',
       sshUser: 'deploy',
       image: 'spillway:local',
-      envFile: 'deploy/hetzner/.env',
+      box: { type: 'CX22', vcpus: 2, memoryMiB: 4096 },
+      secretsDir: 'deploy/hetzner/secrets',
+      publishAddress: '127.0.0.1',
       domain: 'ingest.example.com',
       tlsProxyImage: 'caddy:2',
+      backup: {
+        everyHours: 24,
+        retentionDays: 30,
+        keepMin: 7,
+        s3: { endpoint: 'https://fsn1.your-objectstorage.com', region: 'fsn1', bucket: 'spillway-backups', prefix: 'spillway/postgres/' },
+        secrets: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'BACKUP_ENCRYPTION_KEY', 'DATABASE_URL'],
+        hetznerResources: onBox(500, 256),
+      },
       env: { QUEUE_DRIVER: 'bullmq', REDIS_URL: 'redis://redis:6379' },
     },
     eks: {

@@ -27,7 +27,9 @@ describe('rendered docker-compose.yml', () => {
 
   it('reads back as the object it was rendered from (no YAML 1.1 surprises like yes -> true)', () => {
     expect(file).toEqual(composeObject(spillway));
-    expect(file.services.redis.command).toEqual(['redis-server', '--appendonly', 'yes', '--appendfsync', 'always']);
+    expect(file.services.redis.command).toEqual([
+      'redis-server', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory', '640mb', '--maxmemory-policy', 'noeviction',
+    ]);
   });
 
   it('runs the existing image: commands, worker without migrations, node fetch healthchecks', () => {
@@ -60,18 +62,26 @@ describe('rendered docker-compose.yml', () => {
     expect(m.command).toEqual(['node', 'dist/libs/db/src/migrate.js']);
     expect(m.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
     expect(m.restart).toBe('no');
-    expect(m.env_file).toEqual(['deploy/hetzner/.env']);
+    expect(m.env_file).toEqual(['deploy/hetzner/secrets/migrate.env']);
     expect(m['x-secrets']).toEqual(['DATABASE_URL']);
     expect(m.ports).toBeUndefined();
     expect(m).toMatchObject({ read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'] });
   });
 
-  it('limits resources, carries kompose autoscaling labels, keeps TLS behind a profile', () => {
+  it('sizes containers from the box (not the EKS pod limits), carries kompose labels, keeps TLS behind a profile', () => {
     const s = file.services;
     expect(s.absorber.deploy.resources).toEqual({
-      limits: { cpus: '0.5', memory: '512M' },
+      limits: { cpus: '1.5', memory: '768M' },
       reservations: { memory: '256M' },
     });
+    const limitMiB = (name: string) => parseInt(s[name].deploy.resources.limits.memory, 10) * (s[name].deploy.replicas ?? 1);
+    const total = ['absorber', 'worker', 'redis', 'postgres'].map(limitMiB).reduce((a, b) => a + b, 0);
+    expect(total).toBeLessThanOrEqual(spillway.targets.hetzner.box.memoryMiB - 512);
+    for (const name of ['absorber', 'worker', 'redis', 'postgres']) {
+      expect(Number(s[name].deploy.resources.limits.cpus)).toBeLessThanOrEqual(spillway.targets.hetzner.box.vcpus);
+    }
+    // Redis's own bound sits under its container limit: a full Redis refuses writes, it is not OOM-killed.
+    expect(640).toBeLessThan(limitMiB('redis'));
     expect(s.absorber.labels).toEqual({
       'kompose.hpa.cpu': '70',
       'kompose.hpa.replicas.max': '50',
@@ -82,15 +92,22 @@ describe('rendered docker-compose.yml', () => {
   });
 
   it('publishes the API port only: /metrics stays on METRICS_PORT inside the box', () => {
-    expect(file.services.absorber.ports).toEqual(['8080:8080']);
+    expect(file.services.absorber.ports).toEqual(['127.0.0.1:8080:8080']);
     expect(file.services.absorber.environment.METRICS_PORT).toBe('9464');
     expect(file.services.worker.ports).toBeUndefined();
   });
 
-  it('takes secrets only from the env_file', () => {
-    for (const name of ['absorber', 'worker', 'postgres']) expect(file.services[name].env_file).toEqual(['deploy/hetzner/.env']);
+  it("takes secrets only from each service's own env file", () => {
+    for (const name of ['absorber', 'worker', 'postgres', 'migrate']) expect(file.services[name].env_file).toEqual([`deploy/hetzner/secrets/${name}.env`]);
     expect(file.services.absorber['x-secrets']).toEqual(['DATABASE_URL', 'INGEST_API_KEYS']);
     expect(file.services.absorber.environment.DATABASE_URL).toBeUndefined();
+  });
+
+  it('publishes the plaintext port on loopback only: the internet reaches the absorber through Caddy', () => {
+    expect(file.services.absorber.ports).toEqual(['127.0.0.1:8080:8080']);
+    expect(file.services.caddy.ports).toEqual(['80:80', '443:443']);
+    expect(file.services.caddy.command).toContain('absorber:8080');
+    for (const name of ['worker', 'redis', 'postgres']) expect(file.services[name].ports).toBeUndefined();
   });
 });
 

@@ -1,8 +1,11 @@
 // Renders the Hetzner stack (the root docker-compose.yml) from the definition: one box, Redis with
-// AOF, Postgres, the absorber and workers, secrets from a git-ignored env_file, optional Caddy TLS.
+// AOF, Postgres, the absorber and workers, secrets from one git-ignored env file per service,
+// optional Caddy TLS.
 import { stringify } from 'yaml';
-import { ENTRYPOINTS, HEALTH, MIGRATE_STEP, ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { ENTRYPOINTS, HEALTH, MIGRATE_STEP, Resources, ServiceSpec, SpillwayDefinition } from '../model/definition';
 import { migrateEnv, plainEnv, secretNames } from '../model/env';
+import { backupService } from './backup-service';
+import { secretFile } from './secret-files';
 
 type Obj = Record<string, unknown>;
 
@@ -34,7 +37,7 @@ function migrateService(def: SpillwayDefinition): Obj {
       image: het.image,
       command: [...MIGRATE_STEP.command],
       environment: migrateEnv(def, 'hetzner'),
-      env_file: [het.envFile],
+      env_file: [secretFile(def, MIGRATE_STEP.name)],
       'x-secrets': [...MIGRATE_STEP.secrets],
       depends_on: dependsOn(['postgres']),
       restart: 'no',
@@ -43,24 +46,32 @@ function migrateService(def: SpillwayDefinition): Obj {
   };
 }
 
-function resources(svc: ServiceSpec): Obj {
+/** The box's sizing (the definition's `hetznerResources`), never the EKS pod limits. */
+function resources(r: Resources): Obj {
   const cpus = (m: number) => String(m / 1000);
   const mem = (mib: number) => `${mib}M`;
   return {
-    limits: { cpus: cpus(svc.resources.limits.cpuMillis), memory: mem(svc.resources.limits.memoryMiB) },
+    limits: { cpus: cpus(r.limits.cpuMillis), memory: mem(r.limits.memoryMiB) },
     // No CPU reservation: one box has nothing to schedule, and docker-compose 1.29 warns on it.
-    reservations: { memory: mem(svc.resources.requests.memoryMiB) },
+    reservations: { memory: mem(r.requests.memoryMiB) },
   };
 }
 
-/** kompose turns these into a HorizontalPodAutoscaler and a Service type of the same shape. */
-function komposeLabels(svc: ServiceSpec): Record<string, string> {
+/**
+ * Labels for anyone who runs kompose on this file, limited to what kompose can express the way the
+ * EKS renderer does: the absorber's CPU-based range and its public Service. A worker gets none:
+ * it scales on queue depth (KEDA), and any kompose.hpa label would make kompose fill the rest
+ * with its defaults and build a CPU autoscaler instead. kompose also turns env files into
+ * ConfigMaps (secrets in plain text), so deploy/eks/rendered, not kompose, is the EKS output.
+ */
+function komposeLabels(svc: ServiceSpec): Record<string, string> | undefined {
   const a = svc.autoscaling;
+  if (!('cpuPercent' in a)) return undefined;
   const labels: Record<string, string> = {
     'kompose.hpa.replicas.min': String(Math.max(a.min, 1)),
     'kompose.hpa.replicas.max': String(a.max),
+    'kompose.hpa.cpu': String(a.cpuPercent),
   };
-  if ('cpuPercent' in a) labels['kompose.hpa.cpu'] = String(a.cpuPercent);
   if (svc.public) labels['kompose.service.type'] = 'loadbalancer';
   return labels;
 }
@@ -71,20 +82,22 @@ function appService(def: SpillwayDefinition, svc: ServiceSpec): Obj {
     image: het.image,
     command: ENTRYPOINTS[svc.role],
     environment: plainEnv(def, svc, 'hetzner'),
-    env_file: [het.envFile],
-    // Names the env_file must hold for this service; compose ignores x- keys.
+    // Names this service's env file must hold, and nothing else; compose ignores x- keys.
     'x-secrets': secretNames(svc),
     healthcheck: httpCheck(svc.port),
     depends_on: dependsOn(svc.dependsOn),
     restart: 'unless-stopped',
     // Drain time plus a margin before Docker sends SIGKILL.
     stop_grace_period: `${Math.ceil(def.shutdownTimeoutMs / 1000) + 5}s`,
-    deploy: { replicas: svc.hetznerReplicas, resources: resources(svc) },
-    labels: komposeLabels(svc),
+    deploy: { replicas: svc.hetznerReplicas, resources: resources(svc.hetznerResources) },
     ...hardening(),
   };
+  const labels = komposeLabels(svc);
+  if (labels) service.labels = labels;
+  if (svc.secrets.length) service.env_file = [secretFile(def, svc.name)];
   if (svc.role === 'absorber') service.build = '.';
-  if (svc.public) service.ports = [`${svc.port}:${svc.port}`];
+  // Docker's published ports bypass the host firewall: bind to the address the definition names.
+  if (svc.public) service.ports = [`${het.publishAddress}:${svc.port}:${svc.port}`];
   return service;
 }
 
@@ -93,22 +106,27 @@ function dependencyServices(def: SpillwayDefinition): Obj {
   const redisCommand = ['redis-server'];
   // fsync before every reply: a 202 then means the event survives kill -9 of Redis (test/faults).
   if (redis.appendOnly) redisCommand.push('--appendonly', 'yes', '--appendfsync', 'always');
+  // BullMQ requires noeviction: a full Redis refuses writes (the absorber sheds before that)
+  // instead of silently dropping queued jobs.
+  redisCommand.push('--maxmemory', `${redis.maxMemoryMiB}mb`, '--maxmemory-policy', 'noeviction');
   return {
     redis: {
       image: redis.image,
       command: redisCommand,
       volumes: ['redis-data:/data'],
       healthcheck: { test: ['CMD', 'redis-cli', 'ping'], ...CHECK_TIMING },
+      deploy: { resources: resources(redis.hetznerResources) },
       restart: 'unless-stopped',
     },
     postgres: {
       image: postgres.image,
       environment: { POSTGRES_DB: postgres.database, POSTGRES_USER: postgres.user },
-      // POSTGRES_PASSWORD comes from the env_file, like every secret.
-      env_file: [def.targets.hetzner.envFile],
+      // POSTGRES_PASSWORD comes from postgres's own env file, like every secret.
+      env_file: [secretFile(def, 'postgres')],
       'x-secrets': [postgres.passwordSecret],
       volumes: ['postgres-data:/var/lib/postgresql/data'],
       healthcheck: { test: ['CMD', 'pg_isready', '-U', postgres.user, '-d', postgres.database], ...CHECK_TIMING },
+      deploy: { resources: resources(postgres.hetznerResources) },
       restart: 'unless-stopped',
     },
   };
@@ -133,21 +151,24 @@ function proxyService(def: SpillwayDefinition): Obj {
 
 /** The compose file as an object (validated against the compose-spec schema by the caller). */
 export function composeObject(def: SpillwayDefinition): Obj {
-  const services: Obj = { ...dependencyServices(def), ...migrateService(def), ...proxyService(def) };
+  const services: Obj = { ...dependencyServices(def), ...migrateService(def), ...proxyService(def), ...backupService(def, resources) };
   for (const svc of def.services) services[svc.name] = appService(def, svc);
-  const volumes: Obj = { 'redis-data': {}, 'postgres-data': {} };
+  const volumes: Obj = { 'redis-data': {}, 'postgres-data': {}, 'backup-work': {} };
   if (services.caddy) Object.assign(volumes, { 'caddy-data': {}, 'caddy-config': {} });
   return { services, volumes };
 }
 
-const HEADER = [
-  ' Rendered by `npm run synth` from deploy/spillway.ts: edit the definition, not this file.',
-  ' Secrets come from the env_file (copy deploy/hetzner/.env.example to deploy/hetzner/.env).',
-  ' TLS proxy: docker compose --profile tls up -d',
-].join('\n');
+function header(def: SpillwayDefinition): string {
+  const het = def.targets.hetzner;
+  return [
+    ' Rendered by `npm run synth` from deploy/spillway.ts: edit the definition, not this file.',
+    ` Secrets: one env file per service, ${het.secretsDir}/<service>.env (copy each <service>.env.example).`,
+    ` The public port is published on ${het.publishAddress}; TLS proxy: docker compose --profile tls up -d`,
+  ].join('\n');
+}
 
 export function renderCompose(def: SpillwayDefinition): string {
   // YAML 1.1 quoting: docker-compose 1.29 (PyYAML) would read `yes` as true and `22:22` as a number.
   const body = stringify(composeObject(def), { sortMapEntries: true, lineWidth: 0, version: '1.1' });
-  return `#${HEADER.replace(/\n/g, '\n#')}\n${body}`;
+  return `#${header(def).replace(/\n/g, '\n#')}\n${body}`;
 }

@@ -42,6 +42,8 @@ export interface ServiceSpec {
   autoscaling: Autoscaling;
   /** Containers on the single Hetzner box (a published port allows only one). */
   hetznerReplicas: number;
+  /** Limits on the Hetzner box, sized from `targets.hetzner.box` (not the EKS pod limits above). */
+  hetznerResources: Resources;
   /** Reached from outside the cluster/box (absorber): Ingress on EKS, a published port on Hetzner. */
   public: boolean;
   /**
@@ -53,9 +55,15 @@ export interface ServiceSpec {
 
 export interface Dependencies {
   /** Redis for BullMQ: only on Hetzner; EKS uses SQS. */
-  redis: { image: string; appendOnly: boolean };
+  redis: {
+    image: string;
+    appendOnly: boolean;
+    /** Redis `maxmemory` (policy `noeviction`, as BullMQ requires): writes fail instead of jobs vanishing. */
+    maxMemoryMiB: number;
+    hetznerResources: Resources;
+  };
   /** Postgres: a container on Hetzner, RDS on EKS (reached through the VPC CIDR). */
-  postgres: { image: string; database: string; user: string; passwordSecret: string };
+  postgres: { image: string; database: string; user: string; passwordSecret: string; hetznerResources: Resources };
 }
 
 export interface HetznerTarget {
@@ -64,13 +72,37 @@ export interface HetznerTarget {
   sshUser: string;
   /** Tag built from the Dockerfile on the box. */
   image: string;
-  /** Name of the env_file that holds the secrets (git-ignored; `<envFile>.example` is committed). */
-  envFile: string;
+  /** The machine: every container's limits together must fit in it. */
+  box: { type: string; vcpus: number; memoryMiB: number };
+  /**
+   * Folder of the per-service secret files: `<secretsDir>/<service>.env` (git-ignored) holds exactly
+   * the secrets that service lists; `<service>.env.example` beside it is committed.
+   */
+  secretsDir: string;
+  /**
+   * Host address the public service's plaintext port is bound to. `127.0.0.1`: reachable from the
+   * internet only through the TLS proxy (profile `tls`); `0.0.0.0` publishes it to everyone.
+   */
+  publishAddress: string;
   /** Served by the optional Caddy proxy (compose profile `tls`). */
   domain: string;
   /** Caddy image of that proxy. */
   tlsProxyImage: string;
+  /** Scheduled, encrypted Postgres dumps to S3-compatible object storage (the compose `backup` service). */
+  backup: HetznerBackup;
   env: Record<string, string>;
+}
+
+export interface HetznerBackup {
+  everyHours: number;
+  retentionDays: number;
+  /** Dumps never deleted however old: the newest N. */
+  keepMin: number;
+  /** Hetzner Object Storage (https://<location>.your-objectstorage.com) or AWS S3 (endpoint ''). */
+  s3: { endpoint: string; region: string; bucket: string; prefix: string };
+  /** Names the backup's own env file holds (the key, storage credentials, DATABASE_URL); Hetzner only. */
+  secrets: string[];
+  hetznerResources: Resources;
 }
 
 export interface EksTarget {

@@ -3,7 +3,7 @@
 // that renders is one the processes will accept at start.
 import { ConfigError, ingestAuthProblem, loadConfig } from '../../libs/config/src/config';
 import { isLane, LANES } from '../../libs/config/src/lanes';
-import { MIGRATE_STEP, ServiceSpec, SpillwayDefinition, TargetName } from './definition';
+import { MIGRATE_STEP, Resources, ServiceSpec, SpillwayDefinition, TargetName } from './definition';
 import { DERIVED_ENV, plainEnv } from './env';
 
 export class DefinitionError extends Error {
@@ -73,6 +73,33 @@ function checkService(p: string[], def: SpillwayDefinition, svc: ServiceSpec, i:
   checkEnv(p, `${f}.env`, svc.env ?? {}, Object.keys(def.secrets));
 }
 
+/** Memory the OS, Docker and the Caddy proxy keep on the box, outside every container's limit. */
+export const BOX_RESERVE_MIB = 512;
+
+/** Every container's limits on the Hetzner box, from the definition's `hetznerResources`. */
+function checkBox(p: string[], def: SpillwayDefinition): void {
+  const box = def.targets.hetzner.box;
+  const deps = def.dependencies;
+  const sized: Array<[string, Resources, number]> = [
+    ...def.services.map((s, i): [string, Resources, number] => [`services[${i}].hetznerResources`, s.hetznerResources, s.hetznerReplicas]),
+    ['dependencies.redis.hetznerResources', deps.redis.hetznerResources, 1],
+    ['dependencies.postgres.hetznerResources', deps.postgres.hetznerResources, 1],
+    ['targets.hetzner.backup.hetznerResources', def.targets.hetzner.backup.hetznerResources, 1],
+  ];
+  let memory = 0;
+  for (const [field, r, replicas] of sized) {
+    if (r.limits.cpuMillis > box.vcpus * 1000) p.push(`${field}.limits.cpuMillis: more than the box's ${box.vcpus} vCPU`);
+    if (!(r.requests.memoryMiB > 0) || r.limits.memoryMiB < r.requests.memoryMiB) p.push(`${field}: limits must be >= requests > 0`);
+    memory += r.limits.memoryMiB * replicas;
+  }
+  if (memory > box.memoryMiB - BOX_RESERVE_MIB) {
+    p.push(`targets.hetzner.box: memory limits add up to ${memory} MiB, over the ${box.type}'s ${box.memoryMiB} MiB less ${BOX_RESERVE_MIB} for the OS`);
+  }
+  if (!(deps.redis.maxMemoryMiB > 0) || deps.redis.maxMemoryMiB >= deps.redis.hetznerResources.limits.memoryMiB) {
+    p.push('dependencies.redis.maxMemoryMiB: above 0 and below its container memory limit (an AOF rewrite forks)');
+  }
+}
+
 function checkTargets(p: string[], def: SpillwayDefinition): void {
   const eks = def.targets.eks;
   if (!DNS_LABEL.test(eks.namespace)) p.push(`targets.eks.namespace: must be a DNS label`);
@@ -92,7 +119,15 @@ function checkTargets(p: string[], def: SpillwayDefinition): void {
   if (!/^Z[A-Z0-9]{1,31}$/.test(dns.zoneId)) p.push(`dns.zoneId: not a Route 53 hosted zone id`);
   if (!(dns.ttl >= 1 && dns.ttl <= 300)) p.push(`dns.ttl: 1 to 300 seconds (a cutover moves no faster than the TTL)`);
   const het = def.targets.hetzner;
-  if (!het.envFile || het.envFile.startsWith('/')) p.push(`targets.hetzner.envFile: a path relative to the repository root`);
+  if (!het.secretsDir || het.secretsDir.startsWith('/')) p.push(`targets.hetzner.secretsDir: a path relative to the repository root`);
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(het.publishAddress)) p.push(`targets.hetzner.publishAddress: an IPv4 address (127.0.0.1 or 0.0.0.0)`);
+  checkBox(p, def);
+  const b = het.backup;
+  if (!(b.everyHours > 0)) p.push('targets.hetzner.backup.everyHours: must be > 0');
+  if (!Number.isInteger(b.retentionDays) || b.retentionDays < 1) p.push('targets.hetzner.backup.retentionDays: whole days >= 1');
+  if (!Number.isInteger(b.keepMin) || b.keepMin < 1) p.push('targets.hetzner.backup.keepMin: >= 1');
+  if (!b.s3.bucket) p.push('targets.hetzner.backup.s3.bucket: required');
+  if (!b.secrets.includes('BACKUP_ENCRYPTION_KEY')) p.push('targets.hetzner.backup.secrets: must include BACKUP_ENCRYPTION_KEY (dumps leave the box encrypted)');
   for (const target of ['hetzner', 'eks'] as const) {
     checkEnv(p, `targets.${target}.env`, def.targets[target].env, Object.keys(def.secrets));
   }

@@ -10,10 +10,11 @@ const CLI = join(process.cwd(), 'node_modules', 'fauxqs', 'dist', 'cli.js');
 export class FauxqsServer {
   private constructor(readonly port: number, readonly process: ChildProcess) {}
 
-  static async start(port?: number): Promise<FauxqsServer> {
+  /** `host`: 0.0.0.0 when containers must reach it through the Docker bridge. */
+  static async start(port?: number, host = '127.0.0.1'): Promise<FauxqsServer> {
     port ??= await freePort();
     const child = spawn(process.execPath, [CLI], {
-      env: { ...process.env, FAUXQS_PORT: String(port), FAUXQS_HOST: '127.0.0.1', FAUXQS_LOGGER: 'false' },
+      env: { ...process.env, FAUXQS_PORT: String(port), FAUXQS_HOST: host, FAUXQS_LOGGER: 'false' },
       stdio: 'ignore',
     });
     const server = new FauxqsServer(port, child);

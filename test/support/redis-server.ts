@@ -22,10 +22,11 @@ export class RedisServer {
   private process?: ChildProcess;
   readonly dir = mkdtempSync(join(tmpdir(), 'spillway-redis-'));
 
-  private constructor(readonly port: number, private readonly aof: boolean) {}
+  private constructor(readonly port: number, private readonly aof: boolean, private readonly extraArgs: string[]) {}
 
-  static async start(options: { aof?: boolean } = {}): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), options.aof ?? true);
+  /** `args`: more redis-server options, e.g. `['--maxmemory', '16mb']`. */
+  static async start(options: { aof?: boolean; args?: string[] } = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), options.aof ?? true, options.args ?? []);
     await server.restart();
     return server;
   }
@@ -36,7 +37,7 @@ export class RedisServer {
 
   async restart(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', ''];
-    args.push('--appendonly', this.aof ? 'yes' : 'no', '--appendfsync', 'always');
+    args.push('--appendonly', this.aof ? 'yes' : 'no', '--appendfsync', 'always', ...this.extraArgs);
     this.process = spawn('redis-server', args, { stdio: 'ignore' });
     await waitFor('redis-server to answer', async () => {
       const client = new IORedis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });

@@ -3,6 +3,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { checkAbsorberConfig, SpillwayConfig } from '../../../libs/config/src';
 import { createLogger, PinoNestLogger } from '../../../libs/health/src';
 import { AbsorberModule } from './absorber.module';
+import { slowClientLimits } from './http-limits';
 import { BodyErrorsFilter } from './ingest/body-errors.filter';
 
 /** Builds the absorber (not listening yet); tests and `main.ts` share it. */
@@ -17,6 +18,8 @@ export async function createAbsorber(config: SpillwayConfig): Promise<NestFastif
     logger: false,
     // Let in-flight requests finish on close, but drop idle keep-alive sockets at once.
     forceCloseConnections: 'idle',
+    // Request, header and keep-alive timeouts and the connection cap (HTTP_* env).
+    ...slowClientLimits(config),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AbsorberModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),

@@ -40,6 +40,8 @@ export interface SpillwayConfig {
   tenantRateLimit: number;
   /** Broker messages waiting in a lane at which new events for it are refused (503); 0 is off. */
   laneHighWater: Record<Lane, number>;
+  /** Percent of Redis `maxmemory` in use at which a lane's new events are refused (503); 0 is off. */
+  redisMemoryHighWater: Record<Lane, number>;
   logLevel: (typeof LOG_LEVELS)[number];
   laneRoutes: LaneRoute[];
   workerLanes: Lane[];
@@ -59,6 +61,8 @@ export interface SpillwayConfig {
   /** Pause between readiness turning false and the listener closing (Kubernetes endpoint removal). */
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
+  /** The absorber's listener against slow clients; 0 connections means no cap. */
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
 }
 
 export class ConfigError extends Error {
@@ -120,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
     metricsHost: r.string('METRICS_HOST', '0.0.0.0'),
     tenantRateLimit: r.int('TENANT_RATE_LIMIT', 0, 0, 10_000_000),
     laneHighWater: r.perLane('LANE_HIGH_WATER', { critical: 100_000, normal: 50_000, low: 20_000 }, 0, 100_000_000),
+    redisMemoryHighWater: r.perLane('REDIS_MEMORY_HIGH_WATER', { critical: 90, normal: 85, low: 80 }, 0, 99),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     laneRoutes: r.routes('LANE_ROUTES'),
     workerLanes: r.lanes('WORKER_LANES', LANES),
@@ -134,6 +139,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     shutdownDelayMs: r.int('SHUTDOWN_DELAY_MS', 0, 0, 600_000),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 25_000, 1000, 3_600_000),
+    http: {
+      requestTimeoutMs: r.int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+      headersTimeoutMs: r.int('HTTP_HEADERS_TIMEOUT_MS', 10_000, 500, 600_000),
+      // Above the idle timeout of a proxy in front (ALB 60 s), so the proxy closes first.
+      keepAliveTimeoutMs: r.int('HTTP_KEEPALIVE_TIMEOUT_MS', 72_000, 1000, 600_000),
+      maxConnections: r.int('HTTP_MAX_CONNECTIONS', 10_000, 0, 1_000_000),
+    },
   };
   // The apps used to migrate at start when this was true; now `npm run migrate` is its own step,
   // and a deployment that still counts on the old behaviour must hear so rather than run unmigrated.
@@ -142,6 +154,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
   }
   if (config.idempotencyRetentionMs < config.idempotencyWindowMs) {
     r.problems.push('IDEMPOTENCY_RETENTION_SECONDS: must be at least IDEMPOTENCY_WINDOW_SECONDS (a record must outlive its window)');
+  }
+  // Node refuses a server whose headers timeout outlasts its request timeout.
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    r.problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
   if (r.problems.length) throw new ConfigError(r.problems);
   return config;

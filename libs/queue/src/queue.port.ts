@@ -86,11 +86,21 @@ export interface QueueDriver {
   redrive(lane: Lane): Promise<number>;
   /** Throws when the broker is unreachable; fast, for readiness and load shedding. */
   ping(): Promise<void>;
+  /**
+   * How full the broker's memory is, for brokers that hold every message in a bounded memory
+   * (Redis `maxmemory`); undefined when it has no bound or the broker has no such limit (SQS).
+   */
+  memoryUse?(): Promise<BrokerMemory | undefined>;
   /** True when the producer connection is up right now (no I/O). */
   isConnected(): boolean;
   /** Waits (bounded) for the first connection, so a fresh process does not refuse its first requests. */
   waitUntilConnected(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
+}
+
+export interface BrokerMemory {
+  usedBytes: number;
+  maxBytes: number;
 }
 
 export const QUEUE_DRIVER = Symbol('QUEUE_DRIVER');

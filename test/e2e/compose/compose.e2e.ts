@@ -1,7 +1,9 @@
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Load } from '../../faults/support/load';
+import { FauxqsServer } from '../../support/fauxqs';
 import { waitFor } from '../../support/env';
 import { ABSORBER_PORT, compose, Container, containers, lines, PROJECT, run, waitHealthy, waitPortFree } from './stack';
 
@@ -15,12 +17,16 @@ const BASE = `http://127.0.0.1:${ABSORBER_PORT}`;
 const LANES = ['critical', 'normal', 'low'] as const;
 const MINUTE = 60_000;
 
-// The stack's secrets, as a user sets them up (README): the example env file copied into place
-// when there is none, removed again afterwards; the absorber then wants its API key.
-const ENV_FILE = join(__dirname, '../../../deploy/hetzner/.env');
-const createdEnvFile = !existsSync(ENV_FILE);
-if (createdEnvFile) copyFileSync(`${ENV_FILE}.example`, ENV_FILE);
-const apiKey = /^INGEST_API_KEYS=([^,\n]+)/m.exec(readFileSync(ENV_FILE, 'utf8'))?.[1];
+// The stack's secrets, as a user sets them up (docs/hetzner.md): each service's example env file
+// copied into place when there is none, removed again afterwards; the absorber then wants its API key.
+const SECRETS_DIR = join(__dirname, '../../../deploy/hetzner/secrets');
+const createdEnvFiles = readdirSync(SECRETS_DIR)
+  .filter((f) => f.endsWith('.env.example'))
+  .map((f) => join(SECRETS_DIR, f.slice(0, -'.example'.length)))
+  .filter((f) => !existsSync(f));
+for (const f of createdEnvFiles) copyFileSync(`${f}.example`, f);
+const envNames = (f: string) => lines(readFileSync(f, 'utf8')).filter((l) => !l.startsWith('#')).map((l) => l.slice(0, l.indexOf('=')));
+const apiKey = /^INGEST_API_KEYS=([^,\n]+)/m.exec(readFileSync(join(SECRETS_DIR, 'absorber.env'), 'utf8'))?.[1];
 const AUTH: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey.trim()}` } : {};
 
 type ComposeServices = Record<string, { profiles?: string[]; restart?: string }>;
@@ -90,7 +96,7 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
 
   afterAll(async () => {
     await compose(['down', '-v', '--remove-orphans']).catch((err) => console.error(err));
-    if (createdEnvFile) rmSync(ENV_FILE);
+    for (const f of createdEnvFiles) rmSync(f);
   }, 2 * MINUTE);
 
   it('builds the project image from the Dockerfile', async () => {
@@ -111,6 +117,25 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
     const ready = await fetch(`${BASE}/health/ready`);
     expect(ready.status).toBe(200);
   }, 9 * MINUTE);
+
+  it('gives each container exactly the secrets of its own env file, and publishes only on loopback', async () => {
+    const secretNames = new Set(readdirSync(SECRETS_DIR).filter((f) => f.endsWith('.env')).flatMap((f) => envNames(join(SECRETS_DIR, f))));
+    for (const [service, c] of upStack()) {
+      const own = existsSync(join(SECRETS_DIR, `${service}.env`)) ? envNames(join(SECRETS_DIR, `${service}.env`)) : [];
+      expect([service, Object.keys(c.env).filter((k) => secretNames.has(k)).sort()]).toEqual([service, own.sort()]);
+    }
+    const bindings = JSON.parse(await run('docker', ['inspect', '--format', '{{json .HostConfig.PortBindings}}', upStack().get('absorber')!.id]));
+    expect(Object.values(bindings).flat()).toEqual([{ HostIp: '127.0.0.1', HostPort: String(ABSORBER_PORT) }]);
+  });
+
+  it("runs the scheduled backup service with a pg_dump of the server's own major version", async () => {
+    const backup = upStack().get('backup');
+    expect(backup?.status).toBe('running');
+    const dump = await compose(['exec', '-T', 'backup', 'pg_dump', '--version']);
+    const server = await compose(['exec', '-T', 'postgres', 'postgres', '--version']);
+    expect(/\d+/.exec(dump)?.[0]).toBe(/\d+/.exec(server)?.[0]);
+    expect(await compose(['exec', '-T', 'backup', 'node', 'dist/apps/cli/src/db-backup.js', '--help'])).toContain('usage: npm run db:backup');
+  });
 
   it('takes an event on every lane through the published port and records it in processed_events', async () => {
     upStack();
@@ -160,6 +185,43 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
     expect(last.notOnce).toEqual([]);
     console.log(`compose e2e: ${acked.length} acknowledged (${afterRestart - atRestart} while ${workers.join(', ')} restarted), all in processed_events once`);
   }, 6 * MINUTE);
+
+  it('backs Postgres up to object storage, survives the loss of its volume, and restores every row', async () => {
+    upStack();
+    // The S3 emulator on the host, reached from the backup container through the bridge gateway.
+    const network = lines(await run('docker', ['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`]))[0];
+    const gateway = (await run('docker', ['network', 'inspect', network, '--format', '{{(index .IPAM.Config 0).Gateway}}'])).trim();
+    const fauxqs = await FauxqsServer.start(undefined, '0.0.0.0');
+    try {
+      const s3 = new S3Client({ region: 'us-east-1', endpoint: fauxqs.url, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      await s3.send(new CreateBucketCommand({ Bucket: 'spillway-backups' }));
+      s3.destroy();
+      const viaEmulator = ['-e', `BACKUP_S3_ENDPOINT=http://${gateway}:${fauxqs.port}`, '-e', 'AWS_ACCESS_KEY_ID=local', '-e', 'AWS_SECRET_ACCESS_KEY=local'];
+      const cli = (script: string, args: string[] = []) => compose(['run', '--rm', '--no-deps', ...viaEmulator, 'backup', 'node', `dist/apps/cli/src/${script}`, ...args], 3 * MINUTE);
+
+      await compose(['stop', 'absorber', ...workers], 2 * MINUTE);
+      const before = await ledger();
+      expect(before.lanes.size).toBeGreaterThan(0);
+      expect(await cli('db-backup.js')).toMatch(/db:backup: done: .*processed_events \d+/);
+
+      // Lose the database: container and volume gone, a fresh empty one in their place.
+      await compose(['rm', '-s', '-f', 'postgres'], 2 * MINUTE);
+      const volume = lines(await run('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--filter', 'label=com.docker.compose.volume=postgres-data']));
+      expect(volume).toHaveLength(1);
+      await run('docker', ['volume', 'rm', volume[0]]);
+      await compose(['up', '-d', '--no-build', 'postgres'], 2 * MINUTE);
+      await waitHealthy(['postgres'], 2 * MINUTE);
+      stack = await containers();
+      expect(await sql(`SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'`)).toEqual([['0']]);
+
+      expect(await cli('db-restore.js', ['--pick', 'latest'])).toMatch(/db:restore: verified: .*processed_events \d+/);
+      const after = await ledger();
+      expect(after.lanes).toEqual(before.lanes);
+      expect(after.notOnce).toEqual([]);
+    } finally {
+      await fauxqs.stop();
+    }
+  }, 12 * MINUTE);
 
   it('down -v leaves no container, network or volume behind', async () => {
     const mounted = [...(await containers()).values()].flatMap((c) => c.volumes);

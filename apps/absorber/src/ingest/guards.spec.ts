@@ -29,10 +29,27 @@ describe('LaneShedder', () => {
       deadLettered: 0,
     }));
     await shedder.sample();
-    expect(shedder.over('low')).toEqual({ backlog: 100, mark: 100 });
+    expect(shedder.over('low')).toEqual({ kind: 'backlog', backlog: 100, mark: 100 });
     expect(shedder.over('normal')).toBeUndefined();
     depths.critical = 1e9;
     await shedder.sample();
+    expect(shedder.over('critical')).toBeUndefined();
+  });
+
+  it('sheds by the broker memory fill, low lanes first, whatever the backlog counts say', async () => {
+    let used = 79;
+    const shedder = new LaneShedder(
+      { critical: 0, normal: 0, low: 0 },
+      async () => ({ waiting: 0, delayed: 0, active: 0, deadLettered: 0 }),
+      { critical: 90, normal: 85, low: 80 },
+      async () => ({ usedBytes: used, maxBytes: 100 }),
+    );
+    await shedder.sample();
+    expect(shedder.over('low')).toBeUndefined();
+    used = 86;
+    await shedder.sample();
+    expect(shedder.over('low')).toEqual({ kind: 'memory', percent: 86, mark: 80 });
+    expect(shedder.over('normal')).toEqual({ kind: 'memory', percent: 86, mark: 85 });
     expect(shedder.over('critical')).toBeUndefined();
   });
 });

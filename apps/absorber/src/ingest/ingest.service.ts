@@ -55,7 +55,12 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.router = new LaneRouter(config.laneRoutes);
     for (const lane of LANES) this.acceptedBy[lane] = metrics.accepted.labels({ lane });
     this.limiter = new TenantRateLimiter(config.tenantRateLimit);
-    this.shedder = new LaneShedder(config.laneHighWater, (lane) => driver.depth(lane));
+    this.shedder = new LaneShedder(
+      config.laneHighWater,
+      (lane) => driver.depth(lane),
+      config.redisMemoryHighWater,
+      driver.memoryUse ? () => driver.memoryUse!() : undefined,
+    );
     this.signatures = new SignatureVerifier(config.hmacSecrets, config.signatureToleranceS);
     this.windowMs = config.idempotencyWindowMs;
     this.pendingMs = config.enqueueTimeoutMs + 250;
@@ -99,6 +104,9 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     }
     for (const lane of lanes) {
       const over = this.shedder.over(lane);
+      if (over?.kind === 'memory') {
+        throw new RetryLaterError(503, `broker memory is ${over.percent}% full (lane ${lane} sheds at ${over.mark}%); nothing was accepted, retry later`, SHED_RETRY_AFTER_S);
+      }
       if (over) {
         throw new RetryLaterError(503, `lane ${lane} is over its high-water mark (${over.backlog} >= ${over.mark} waiting); nothing was accepted, retry later`, SHED_RETRY_AFTER_S);
       }

@@ -8,6 +8,7 @@ import {
   DeadLetter,
   DeliveryHandler,
   DependencyDownError,
+  BrokerMemory,
   LaneDepth,
   QueueCapabilities,
   QueueDriver,
@@ -239,6 +240,14 @@ export class BullmqDriver implements QueueDriver {
   async ping(): Promise<void> {
     if (!this.isConnected()) throw new BrokerUnavailableError(`redis is not connected (${this.producer.status})`);
     await withTimeout(this.producer.ping(), 500, () => new BrokerUnavailableError('redis ping timed out'));
+  }
+
+  /** Redis's INFO memory: used_memory against maxmemory (0 = unbounded, so undefined). */
+  async memoryUse(): Promise<BrokerMemory | undefined> {
+    const info = await withTimeout(this.producer.info('memory'), 500, () => new BrokerUnavailableError('redis INFO timed out'));
+    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1]);
+    const maxBytes = field('maxmemory');
+    return maxBytes > 0 ? { usedBytes: field('used_memory'), maxBytes } : undefined;
   }
 
   async close(): Promise<void> {

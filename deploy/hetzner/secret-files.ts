@@ -1,0 +1,57 @@
+// Which secrets each container on the box receives, and from which file. One env file per service,
+// holding exactly the secrets the definition lists for it: the worker never sees the ingest keys,
+// Postgres never sees the application's DATABASE_URL.
+import { MIGRATE_STEP, SpillwayDefinition } from '../model/definition';
+
+/** Service name -> the secret names it reads, sorted; services that read none are absent. */
+export function secretsByService(def: SpillwayDefinition): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const svc of def.services) if (svc.secrets.length) out[svc.name] = [...svc.secrets].sort();
+  out.postgres = [def.dependencies.postgres.passwordSecret];
+  out[MIGRATE_STEP.name] = [...MIGRATE_STEP.secrets];
+  out.backup = [...def.targets.hetzner.backup.secrets].sort();
+  return out;
+}
+
+/** The git-ignored env file of one service, relative to the repository root. */
+export function secretFile(def: SpillwayDefinition, service: string): string {
+  return `${def.targets.hetzner.secretsDir}/${service}.env`;
+}
+
+/** Its committed example, with placeholder values. */
+export function secretExample(def: SpillwayDefinition, service: string): string {
+  return `${secretFile(def, service)}.example`;
+}
+
+/** Names a KEY=value file defines (comments and blank lines skipped). */
+export function envFileNames(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#') && line.includes('='))
+    .map((line) => line.slice(0, line.indexOf('=')).trim());
+}
+
+/** Names the file defines with a non-empty value. */
+export function envFileValues(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n').map((l) => l.trim())) {
+    if (!line || line.startsWith('#') || !line.includes('=')) continue;
+    const value = line.slice(line.indexOf('=') + 1).trim();
+    if (value) out[line.slice(0, line.indexOf('=')).trim()] = value;
+  }
+  return out;
+}
+
+/**
+ * Problems of one service's env file against the definition: a missing secret, or one it must not
+ * hold (a secret of another service in the wrong file reaches the wrong container).
+ */
+export function secretFileProblems(def: SpillwayDefinition, service: string, text: string, file: string): string[] {
+  const want = secretsByService(def)[service] ?? [];
+  const values = envFileValues(text);
+  const names = envFileNames(text);
+  const problems = want.filter((n) => !values[n]).map((n) => `${file}: ${n} is missing or empty`);
+  for (const n of names.filter((n) => !want.includes(n))) problems.push(`${file}: ${n} is not a secret of ${service}; remove it`);
+  return problems;
+}

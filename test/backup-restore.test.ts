@@ -1,0 +1,141 @@
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { createDataSource, runMigrationsLocked } from '../libs/db/src';
+import { testConfig } from './support/env';
+import { FauxqsServer } from './support/fauxqs';
+
+/**
+ * `npm run db:backup` and `db:restore` for real (built CLIs, pg_dump/pg_restore, the S3 emulator):
+ * back a database up, destroy it, restore into an empty one, and find the ledger and events intact,
+ * row for row. Then the refusals: a non-empty target, a wrong key.
+ */
+const ROOT = join(__dirname, '..');
+const base = testConfig().databaseUrl;
+const suffix = randomBytes(3).toString('hex');
+const dbUrl = (name: string) => Object.assign(new URL(base), { pathname: `/${name}` }).toString();
+const SOURCE = `spillway_backup_src_${suffix}`;
+const RESTORED = `spillway_backup_restored_${suffix}`;
+const BUCKET = `backups-${suffix}`;
+const KEY = randomBytes(32).toString('base64');
+
+function cli(script: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/apps/cli/src', script), ...args], { env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, out }));
+  });
+}
+
+describe('db:backup -> destroy -> db:restore', () => {
+  let fauxqs: FauxqsServer;
+  const admin = new Client({ connectionString: base });
+  let env: Record<string, string>;
+  const snapshot = async (url: string) => {
+    const db = new Client({ connectionString: url });
+    await db.connect();
+    try {
+      const ledger = (await db.query('SELECT id, type, lane, attempts, processed_at FROM processed_events ORDER BY id')).rows;
+      const events = (await db.query('SELECT id, type, lane, event_key, data, received_at FROM events ORDER BY id')).rows;
+      return { ledger, events };
+    } finally {
+      await db.end();
+    }
+  };
+
+  beforeAll(async () => {
+    fauxqs = await FauxqsServer.start();
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: fauxqs.url, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    s3.destroy();
+    env = {
+      DATABASE_URL: dbUrl(SOURCE),
+      BACKUP_S3_ENDPOINT: fauxqs.url,
+      BACKUP_S3_BUCKET: BUCKET,
+      BACKUP_ENCRYPTION_KEY: KEY,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    };
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${SOURCE}`);
+    const source = createDataSource(testConfig({ DATABASE_URL: dbUrl(SOURCE) }));
+    await source.initialize();
+    await runMigrationsLocked(source);
+    // The ledger and the reference handler's rows, as workers write them (same ids in both).
+    await source.query(`
+      INSERT INTO events (id, type, lane, event_key, data, received_at)
+      SELECT 'ev-' || g, 'backup.test', (ARRAY['critical','normal','low'])[1 + g % 3], CASE WHEN g % 2 = 0 THEN 'k' || g END,
+             jsonb_build_object('n', g, 'text', repeat('x', g % 50)), now() - g * interval '1 second'
+        FROM generate_series(1, 5000) g`);
+    await source.query(`INSERT INTO processed_events (id, type, lane, attempts) SELECT id, type, lane, 1 FROM events`);
+    await source.destroy();
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const db of [SOURCE, RESTORED]) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await admin.end();
+    await fauxqs?.stop();
+  });
+
+  it('restores every row of the ledger and the events into an empty database, verified against the dump', async () => {
+    const before = await snapshot(dbUrl(SOURCE));
+    expect(before.ledger).toHaveLength(5000);
+
+    const backup = await cli('db-backup.js', [], env);
+    expect(backup).toMatchObject({ code: 0 });
+    expect(backup.out).toMatch(/db:backup: done: spillway\/postgres\/.+\.dump\.aes \(.*events 5000.*processed_events 5000/);
+
+    // What sits in the bucket is ciphertext: no row's content in it.
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: fauxqs.url, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const key = /done: (\S+)/.exec(backup.out)![1];
+    const stored = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray());
+    expect(stored.includes('backup.test')).toBe(false);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).Metadata?.rows).toContain('processed_events=5000');
+    s3.destroy();
+
+    // The database is gone.
+    await admin.query(`DROP DATABASE ${SOURCE} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${RESTORED}`);
+
+    const list = await cli('db-restore.js', ['--list'], env);
+    expect(list.code).toBe(0);
+    expect(list.out).toContain(key);
+    const restore = await cli('db-restore.js', ['--pick', 'latest', '--into', dbUrl(RESTORED)], env);
+    expect(restore.out).toMatch(/db:restore: verified: .*events 5000.*processed_events 5000/);
+    expect(restore.code).toBe(0);
+    expect(await snapshot(dbUrl(RESTORED))).toEqual(before);
+  }, 120_000);
+
+  it('refuses a database that is not empty, and a dump it cannot authenticate', async () => {
+    const intoFull = await cli('db-restore.js', ['--pick', 'latest', '--into', dbUrl(RESTORED)], env);
+    expect(intoFull.code).toBe(1);
+    expect(intoFull.out).toMatch(/the target database is not empty \(.*events/);
+
+    const other = `spillway_backup_other_${suffix}`;
+    await admin.query(`CREATE DATABASE ${other}`);
+    try {
+      const wrongKey = await cli('db-restore.js', ['--pick', 'latest', '--into', dbUrl(other)], { ...env, BACKUP_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+      expect(wrongKey.code).toBe(1);
+      expect(wrongKey.out).toMatch(/does not authenticate/);
+      // Nothing was restored from it.
+      const db = new Client({ connectionString: dbUrl(other) });
+      await db.connect();
+      expect((await db.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`)).rows[0].n).toBe(0);
+      await db.end();
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${other} WITH (FORCE)`);
+    }
+  }, 60_000);
+
+  it('says in one line what is missing', async () => {
+    const r = await cli('db-backup.js', [], { ...env, BACKUP_S3_BUCKET: '', BACKUP_ENCRYPTION_KEY: 'short' });
+    expect(r.code).toBe(1);
+    expect(r.out.trim()).toBe(
+      'db:backup: BACKUP_S3_BUCKET: required (the bucket that holds the dumps); BACKUP_ENCRYPTION_KEY: 32 bytes in base64 (make one with `openssl rand -base64 32`)',
+    );
+  });
+});
