@@ -3,9 +3,10 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DataSource } from 'typeorm';
 import { SpillwayConfig } from '../../../libs/config/src';
 import { runMigrationsLocked } from '../../../libs/db/src';
-import { createLogger, PinoNestLogger } from '../../../libs/health/src';
+import { createLogger, Metrics, PinoNestLogger } from '../../../libs/health/src';
 import { AbsorberModule } from './absorber.module';
 import { BodyErrorsFilter } from './ingest/body-errors.filter';
+import { observeIngest } from './observe/ingest-metrics.hook';
 
 /** Builds the absorber (not listening yet); tests and `main.ts` share it. */
 export async function createAbsorber(config: SpillwayConfig): Promise<NestFastifyApplication> {
@@ -24,6 +25,7 @@ export async function createAbsorber(config: SpillwayConfig): Promise<NestFastif
     rawBody: config.hmacSecrets.length > 0,
   });
   app.useGlobalFilters(new BodyErrorsFilter(config.bodyLimitBytes, app.get(HttpAdapterHost).httpAdapter));
+  observeIngest(adapter.getInstance(), app.get(Metrics));
   if (config.runMigrations) {
     const applied = await runMigrationsLocked(app.get(DataSource));
     if (applied.length) logger.info({ applied }, 'migrations applied');

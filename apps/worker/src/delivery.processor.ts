@@ -5,6 +5,7 @@ import { Delivery, DependencyDownError, QueuedEvent } from '../../../libs/queue/
 
 /** How long a lane pauses while Postgres is unreachable before trying again. */
 const DATABASE_RETRY_MS = 1000;
+import { deliveryFailureOutcome, deliveryLogLine } from './delivery-log';
 import { EventHandler } from './handlers/event-handler';
 import { HandlerRegistry } from './handlers/handler.registry';
 
@@ -32,10 +33,16 @@ export class DeliveryProcessor {
 
   async process(delivery: Delivery): Promise<void> {
     const timer = this.metrics.deliverySeconds.startTimer({ lane: delivery.lane });
+    const startedAt = Date.now();
     try {
       await this.processAll(delivery);
+      this.metrics.observeDelivery(delivery, 'succeeded', startedAt);
+      this.logger.debug(deliveryLogLine(delivery, 'succeeded'));
     } catch (err) {
-      if (!(err instanceof DependencyDownError)) this.metrics.failedDeliveries.inc({ lane: delivery.lane });
+      const outcome = deliveryFailureOutcome(delivery, err);
+      if (outcome !== 'deferred') this.metrics.failedDeliveries.inc({ lane: delivery.lane });
+      this.metrics.observeDelivery(delivery, outcome, startedAt);
+      this.logger.warn(deliveryLogLine(delivery, outcome, err));
       throw err;
     } finally {
       timer();

@@ -3,6 +3,7 @@ import { ApiKeyGuard } from './api-key.guard';
 import { checkEvent, EventInput } from './event-validator';
 import { Accepted, IngestService } from './ingest.service';
 import { idempotencyKeyOf, requireJson } from './request-checks';
+import { traceparentOf } from '../observe/traceparent';
 import { RetryLaterFilter } from './retry-later.filter';
 
 export const MAX_BATCH = 500;
@@ -22,6 +23,7 @@ export class IngestController {
     @Headers('content-type') contentType?: string,
     @Headers('idempotency-key') idempotencyKey?: string,
     @Headers('x-signature-256') signature?: string,
+    @Headers('traceparent') traceparent?: string,
   ): Promise<{ results: Array<Accepted | { error: string }> }> {
     requireJson(contentType);
     this.ingest.checkSignature(req.rawBody, signature);
@@ -37,7 +39,7 @@ export class IngestController {
     const valid: EventInput[] = [];
     for (const c of checked) if (c.ok) valid.push(c.event);
     // Ids derive from the key and the index among valid events, so a retried batch maps to the same ids.
-    const accepted = valid.length ? await this.ingest.accept(valid, req.tenant, key, true) : [];
+    const accepted = valid.length ? await this.ingest.accept(valid, req.tenant, key, true, traceparentOf(traceparent)) : [];
     let next = 0;
     return { results: checked.map((c) => (c.ok ? accepted[next++] : { error: c.error })) };
   }

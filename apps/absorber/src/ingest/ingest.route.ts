@@ -7,6 +7,7 @@ import { isRetryLater, replyRetryLater } from './retry-later.filter';
 import { checkEvent } from './event-validator';
 import { IngestService } from './ingest.service';
 import { idempotencyKeyOf, requireJson } from './request-checks';
+import { traceparentOf } from '../observe/traceparent';
 
 export const SINGLE_EVENT_PATH = '/v1/events';
 
@@ -46,7 +47,7 @@ export class IngestRoute implements OnModuleInit {
     if (!checked.ok) throw new BadRequestException(checked.error);
     let accepted;
     try {
-      accepted = await this.ingest.acceptOne(checked.event, tenant, key);
+      accepted = await this.ingest.acceptOne(checked.event, tenant, key, traceparentOf(headers.traceparent));
     } catch (err) {
       if (isRetryLater(err)) return replyRetryLater(reply, err, this.metrics);
       throw err;

@@ -75,9 +75,10 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private toQueued(input: EventInput, id: string, receivedAt: string): QueuedEvent {
+  private toQueued(input: EventInput, id: string, receivedAt: string, traceparent?: string): QueuedEvent {
     const event: QueuedEvent = { id, type: input.type, lane: this.router.laneFor(input.type, input.priority), data: input.data, receivedAt };
     if (input.key !== undefined) event.key = input.key;
+    if (traceparent !== undefined) event.traceparent = traceparent;
     return event;
   }
 
@@ -90,10 +91,10 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** One event: the single-event route's call, without the batch path's grouping by lane. */
-  async acceptOne(input: EventInput, tenant: string, idempotencyKey?: string): Promise<Accepted> {
+  async acceptOne(input: EventInput, tenant: string, idempotencyKey?: string, traceparent?: string): Promise<Accepted> {
     const now = Date.now();
     const id = idempotencyKey ? idempotentEventId(tenant, idempotencyKey) : newEventId(now);
-    const event = this.toQueued(input, id, this.receivedAt(now));
+    const event = this.toQueued(input, id, this.receivedAt(now), traceparent);
     const accepted: Accepted = { id, lane: event.lane };
     this.admit(tenant, 1, [event.lane]);
     if (idempotencyKey && (await this.idempotency.seen(tenant, idempotencyKey))) return accepted;
@@ -107,11 +108,11 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
    * Accepts events (one request's worth). With an Idempotency-Key, ids derive from it; a key seen
    * in the last 24 h returns those ids and enqueues nothing. Resolves after the broker has them.
    */
-  async accept(inputs: EventInput[], tenant: string, idempotencyKey?: string, indexed = false): Promise<Accepted[]> {
+  async accept(inputs: EventInput[], tenant: string, idempotencyKey?: string, indexed = false, traceparent?: string): Promise<Accepted[]> {
     const now = Date.now();
     const receivedAt = this.receivedAt(now);
     const events = inputs.map((input, i) =>
-      this.toQueued(input, idempotencyKey ? idempotentEventId(tenant, idempotencyKey, indexed ? i : undefined) : newEventId(now), receivedAt),
+      this.toQueued(input, idempotencyKey ? idempotentEventId(tenant, idempotencyKey, indexed ? i : undefined) : newEventId(now), receivedAt, traceparent),
     );
     const byLane = new Map<Lane, QueuedEvent[]>();
     for (const e of events) {
