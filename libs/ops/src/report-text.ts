@@ -18,7 +18,7 @@ export function reportText(r: Report): string {
   const lines = [`spillway status (driver ${r.driver}, ${r.at})`, ''];
   for (const row of rows) lines.push(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
   const letters = r.lanes.flatMap((l) => l.deadLetters.map((d) => ({ lane: l.lane, ...d })));
-  lines.push('', letters.length ? 'dead letters (newest listed first where the broker can tell):' : 'dead letters: none');
+  lines.push('', letters.length ? 'dead letters:' : 'dead letters: none');
   for (const d of letters) {
     lines.push(`  ${d.lane}  ${d.id}  ${d.events} event(s)  ${d.attempts} attempts  ${d.failedAt}  ${d.lastError.split('\n')[0].slice(0, 160)}`);
   }
