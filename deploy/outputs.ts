@@ -8,6 +8,7 @@ import { kubernetesSchemaProblems } from './eks/schemas';
 import { renderTerraform, terraformObject } from './eks/terraform';
 import { danglingReferences } from './eks/terraform-references';
 import { renderDns } from './dns/route53';
+import { renderAlertRules } from './monitoring/prometheus-rules';
 import { composeObject, renderCompose } from './hetzner/compose';
 import { composeSchemaProblems } from './hetzner/schema';
 import { SpillwayDefinition } from './model/definition';
@@ -20,6 +21,7 @@ export const OUTPUT_PATHS = {
   manifests: 'deploy/eks/rendered/spillway.k8s.yaml',
   terraform: 'deploy/eks/terraform/spillway-queues.tf.json',
   dns: 'deploy/dns/route53.tf.json',
+  alertRules: 'deploy/monitoring/rendered/alerts.rules.yml',
 } as const;
 
 export class RenderError extends Error {
@@ -63,5 +65,6 @@ export function renderAll(def: SpillwayDefinition, root = ROOT): Record<string, 
     [OUTPUT_PATHS.manifests]: manifests,
     [OUTPUT_PATHS.terraform]: renderTerraform(def),
     [OUTPUT_PATHS.dns]: renderDns(def),
+    [OUTPUT_PATHS.alertRules]: renderAlertRules(def),
   };
 }

@@ -100,10 +100,16 @@ export class Metrics {
       registers: [this.registry],
       collect: () => this.readBroker(),
     });
-    this.brokerGauges = { driver, depth, deadLetters, oldestAge };
+    const brokerUp = new Gauge({
+      name: 'spillway_broker_up',
+      help: "1 when the broker answered this process's ping at scrape time, else 0 (part of readiness)",
+      registers: [this.registry],
+      collect: () => this.readBroker(),
+    });
+    this.brokerGauges = { driver, depth, deadLetters, oldestAge, brokerUp };
   }
 
-  private readonly brokerGauges: { driver: QueueDriver; depth: Gauge; deadLetters: Gauge; oldestAge: Gauge };
+  private readonly brokerGauges: { driver: QueueDriver; depth: Gauge; deadLetters: Gauge; oldestAge: Gauge; brokerUp: Gauge };
   private brokerRound?: Promise<void>;
 
   /**
@@ -116,7 +122,10 @@ export class Metrics {
   }
 
   private async readBrokerOnce(): Promise<void> {
-    const { driver, depth, deadLetters, oldestAge } = this.brokerGauges;
+    const { driver, depth, deadLetters, oldestAge, brokerUp } = this.brokerGauges;
+    const up = await driver.ping().then(() => 1, () => 0);
+    brokerUp.set(up);
+    if (!up) return; // leave the last broker figures; the alert on spillway_broker_up says why
     for (const lane of LANES) {
       try {
         const d = await driver.depth(lane);
