@@ -83,6 +83,9 @@ describe.each(DRIVERS)('metrics and trace context on %s (real broker)', (driverN
       const waited = sumOf(w, 'spillway_event_wait_seconds_count', { lane: 'low' })!;
       expect(waited).toBeGreaterThanOrEqual(1);
       expect(sumOf(w, 'spillway_event_wait_seconds_bucket', { lane: 'low', le: '1' })).toBeLessThan(waited);
+      // Nothing waits on low any more: 0 on both drivers (SQS: the worker's own view).
+      expect(sumOf(w, 'spillway_queue_oldest_age_seconds', { lane: 'low' })).toBe(0);
+      expect(sumOf(w, 'spillway_broker_up')).toBe(1);
 
       const dead = await waitFor('the dead letter', async () => (await driver.deadLetters('normal', 10)).find((d) => d.events.some((e) => e.id === poison.body.id)));
       expect(dead.events[0].traceparent).toBe(TRACE);
