@@ -46,10 +46,12 @@ describe.each(DRIVERS)('metrics and trace context on %s (real broker)', (driverN
     await post({ type: 'test.metrics', data: {}, priority: 'low' }).expect(202);
     await post({ type: 'test.metrics', data: {}, priority: 'low' }, 'not-a-traceparent').expect(202); // ignored, not refused
     await post({ type: 'test.metrics' }).expect(400);
+    await request(absorber.getHttpServer()).post('/v1/events/batch').send({ events: [{ type: 'test.metrics', data: {}, priority: 'critical' }] }).expect(202);
     await sleep(1500);
     const m = await scrape(absorber);
     expect(sumOf(m, 'spillway_ingest_request_seconds_count', { lane: 'low', status: '202' })).toBe(2);
     expect(sumOf(m, 'spillway_ingest_request_seconds_count', { lane: 'none', status: '400' })).toBe(1);
+    expect(sumOf(m, 'spillway_ingest_request_seconds_count', { lane: 'batch', status: '202' })).toBe(1);
     expect(sumOf(m, 'spillway_events_accepted_total', { lane: 'low' })).toBe(2);
     expect(sumOf(m, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
     expect(sumOf(m, 'spillway_queue_depth', { lane: 'low', state: 'waiting' })).toBeGreaterThanOrEqual(1);
