@@ -6,6 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { manifestObjects, renderManifests } from './eks/chart';
 import { kubernetesSchemaProblems } from './eks/schemas';
 import { AWS_RENDERED, renderAws } from './aws/app';
+import { renderAlertRules } from './monitoring/prometheus-rules';
 import { composeObject, renderCompose } from './hetzner/compose';
 import { composeSchemaProblems } from './hetzner/schema';
 import { secretExample, secretFileProblems, secretsByService } from './hetzner/secret-files';
@@ -17,6 +18,7 @@ export const ROOT = join(__dirname, '..');
 export const OUTPUT_PATHS = {
   compose: 'docker-compose.yml',
   manifests: 'deploy/eks/rendered/spillway.k8s.yaml',
+  alertRules: 'deploy/monitoring/rendered/alerts.rules.yml',
 } as const;
 
 /** A folder every file of which `npm run synth` owns: a file there it did not render is stale. */
@@ -62,5 +64,6 @@ export function renderAll(def: SpillwayDefinition, root = ROOT): Record<string, 
     [OUTPUT_PATHS.manifests]: manifests,
     // The AWS account's CloudFormation templates (CDK cloud assembly); see deploy/aws/app.ts.
     ...renderAws(def),
+    [OUTPUT_PATHS.alertRules]: renderAlertRules(def),
   };
 }

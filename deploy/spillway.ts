@@ -35,6 +35,14 @@ export const spillway: SpillwayDefinition = {
     POSTGRES_PASSWORD: { remoteKey: 'spillway/prod', property: 'POSTGRES_PASSWORD' },
   },
   shutdownTimeoutMs: 25_000,
+  // Read by the Prometheus rules (Hetzner) and the CloudWatch alarms (AWS): set them here only.
+  alerts: {
+    oldestEventSeconds: { critical: 60, normal: 300, low: 1800 },
+    deadLetters: 0,
+    serverErrorRatio: 0.01,
+    diskFreeRatio: 0.15,
+    forMinutes: 5,
+  },
   services: [
     {
       name: 'absorber',

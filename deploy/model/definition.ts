@@ -147,6 +147,23 @@ export interface TrafficWeights {
   eks: number;
 }
 
+/**
+ * Alert thresholds, the one place both targets read them from: the Prometheus rules on Hetzner
+ * (deploy/monitoring/) and, later, the CloudWatch alarms on AWS.
+ */
+export interface AlertThresholds {
+  /** Age of the oldest waiting event (seconds) above which a lane alerts. */
+  oldestEventSeconds: Record<Lane, number>;
+  /** Dead letters in any lane above this alert (0: the first one). */
+  deadLetters: number;
+  /** Share of ingest answers that are 5xx, over 5 minutes (0.01 = 1%). */
+  serverErrorRatio: number;
+  /** Free share of a filesystem on the box below which it alerts (0.15 = 15%). */
+  diskFreeRatio: number;
+  /** How long a condition must hold before it fires (dead letters fire at once). */
+  forMinutes: number;
+}
+
 export interface SpillwayDefinition {
   name: string;
   /** Prefix of every queue name (QUEUE_PREFIX). */
@@ -163,6 +180,7 @@ export interface SpillwayDefinition {
   dependencies: Dependencies;
   targets: { hetzner: HetznerTarget; eks: EksTarget };
   dns: DnsSettings;
+  alerts: AlertThresholds;
   /** The AWS account the EKS target runs in, as CDK stacks (deploy/aws/). */
   aws: AwsSettings;
 }

@@ -154,6 +154,20 @@ function checkAppConfig(p: string[], def: SpillwayDefinition): void {
   });
 }
 
+function alertProblems(a: SpillwayDefinition['alerts']): string[] {
+  const p: string[] = [];
+  if (!a) return ['alerts: required (thresholds for the Prometheus rules and CloudWatch alarms)'];
+  for (const lane of LANES) {
+    const s = a.oldestEventSeconds?.[lane];
+    if (!(Number.isFinite(s) && s > 0)) p.push(`alerts.oldestEventSeconds.${lane}: must be a number of seconds > 0`);
+  }
+  if (!(Number.isInteger(a.deadLetters) && a.deadLetters >= 0)) p.push('alerts.deadLetters: must be a whole number >= 0');
+  if (!(a.serverErrorRatio > 0 && a.serverErrorRatio < 1)) p.push('alerts.serverErrorRatio: must be between 0 and 1 (0.01 = 1%)');
+  if (!(a.diskFreeRatio > 0 && a.diskFreeRatio < 1)) p.push('alerts.diskFreeRatio: must be between 0 and 1 (0.15 = 15%)');
+  if (!(Number.isInteger(a.forMinutes) && a.forMinutes >= 1)) p.push('alerts.forMinutes: must be a whole number of minutes >= 1');
+  return p;
+}
+
 export function definitionProblems(def: SpillwayDefinition): string[] {
   const p: string[] = [];
   if (!DNS_LABEL.test(def.name)) p.push(`name: "${def.name}" must be a DNS label`);
@@ -182,6 +196,7 @@ export function definitionProblems(def: SpillwayDefinition): string[] {
     if (!def.secrets[name]) p.push(`secrets.${name}: required by the ${MIGRATE_STEP.name} step (npm run migrate)`);
   }
   if (def.services.some((s) => s.name === MIGRATE_STEP.name)) p.push(`services: "${MIGRATE_STEP.name}" is the migration step's name`);
+  p.push(...alertProblems(def.alerts));
   if (!def.secrets[def.dependencies.postgres.passwordSecret]) {
     p.push(`dependencies.postgres.passwordSecret: "${def.dependencies.postgres.passwordSecret}" is not declared in secrets`);
   }

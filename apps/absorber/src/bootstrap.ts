@@ -1,10 +1,11 @@
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { checkAbsorberConfig, SpillwayConfig } from '../../../libs/config/src';
-import { createLogger, PinoNestLogger } from '../../../libs/health/src';
+import { createLogger, Metrics, PinoNestLogger } from '../../../libs/health/src';
 import { AbsorberModule } from './absorber.module';
 import { slowClientLimits } from './http-limits';
 import { BodyErrorsFilter } from './ingest/body-errors.filter';
+import { observeIngest } from './observe/ingest-metrics.hook';
 
 /** Builds the absorber (not listening yet); tests and `main.ts` share it. */
 export async function createAbsorber(config: SpillwayConfig): Promise<NestFastifyApplication> {
@@ -27,5 +28,6 @@ export async function createAbsorber(config: SpillwayConfig): Promise<NestFastif
     rawBody: config.hmacSecrets.length > 0,
   });
   app.useGlobalFilters(new BodyErrorsFilter(config.bodyLimitBytes, app.get(HttpAdapterHost).httpAdapter));
+  observeIngest(adapter.getInstance(), app.get(Metrics));
   return app;
 }

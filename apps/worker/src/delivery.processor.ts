@@ -3,6 +3,7 @@ import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { Metrics } from '../../../libs/health/src';
 import { Delivery, DependencyDownError, QueuedEvent } from '../../../libs/queue/src';
 
+import { deliveryFailureOutcome, deliveryLogLine } from './delivery-log';
 import { EventHandler } from './handlers/event-handler';
 import { HandlerRegistry } from './handlers/handler.registry';
 import { KeyFences } from './key-fences';
@@ -34,10 +35,16 @@ export class DeliveryProcessor {
 
   async process(delivery: Delivery): Promise<void> {
     const timer = this.metrics.deliverySeconds.startTimer({ lane: delivery.lane });
+    const startedAt = Date.now();
     try {
       await this.processAll(delivery);
+      this.metrics.observeDelivery(delivery, 'succeeded', startedAt);
+      this.logger.debug(deliveryLogLine(delivery, 'succeeded'));
     } catch (err) {
-      if (!(err instanceof DependencyDownError)) this.metrics.failedDeliveries.inc({ lane: delivery.lane });
+      const outcome = deliveryFailureOutcome(delivery, err);
+      if (outcome !== 'deferred') this.metrics.failedDeliveries.inc({ lane: delivery.lane });
+      this.metrics.observeDelivery(delivery, outcome, startedAt);
+      this.logger.warn(deliveryLogLine(delivery, outcome, err));
       throw err;
     } finally {
       timer();

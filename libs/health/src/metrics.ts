@@ -1,9 +1,16 @@
 import { Controller, Get, Header, Inject, Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { LANES } from '../../config/src';
-import { QUEUE_DRIVER, QueueDriver } from '../../queue/src';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Lane, LANES } from '../../config/src';
+import { Delivery, QUEUE_DRIVER, QueueDriver } from '../../queue/src';
 
-/** Counters both apps share; queue depth is read from the broker at scrape time, not cached. */
+/** What became of one delivery in this worker (`spillway_deliveries_total{outcome}`). */
+export type DeliveryOutcome = 'succeeded' | 'failed' | 'failed_final' | 'deferred';
+
+/**
+ * The metrics both apps serve, with the same names on both drivers (docs/operations.md has the
+ * table). Broker figures (depth, dead letters, age of the oldest event) are read at scrape time,
+ * never cached between scrapes.
+ */
 @Injectable()
 export class Metrics {
   readonly registry = new Registry();
@@ -19,6 +26,13 @@ export class Metrics {
     labelNames: ['status'],
     registers: [this.registry],
   });
+  readonly ingestSeconds = new Histogram({
+    name: 'spillway_ingest_request_seconds',
+    help: 'Ingest requests from arrival to answer, by lane (batch: "batch"; not routed: "none") and HTTP status',
+    labelNames: ['lane', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly processed = new Counter({
     name: 'spillway_events_processed_total',
     help: 'Events whose handler committed, by lane',
@@ -31,6 +45,19 @@ export class Metrics {
     labelNames: ['lane'],
     registers: [this.registry],
   });
+  readonly deliveries = new Counter({
+    name: 'spillway_deliveries_total',
+    help: 'Deliveries handled by this worker, by lane and outcome (failed_final: failed on its last attempt, so dead-lettered)',
+    labelNames: ['lane', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly deliveryAttempts = new Histogram({
+    name: 'spillway_delivery_attempt',
+    help: 'Attempt number of each delivery handled, by lane (1 = first delivery)',
+    labelNames: ['lane'],
+    buckets: [1, 2, 3, 4, 5, 7, 10],
+    registers: [this.registry],
+  });
   readonly deliverySeconds = new Histogram({
     name: 'spillway_delivery_seconds',
     help: 'Time to handle one delivery',
@@ -38,25 +65,95 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly eventWaitSeconds = new Histogram({
+    name: 'spillway_event_wait_seconds',
+    help: 'From the 202 (receivedAt) to the start of handling, for the oldest event of each delivery, by lane',
+    labelNames: ['lane'],
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+    registers: [this.registry],
+  });
+  /** This worker's view of each lane: how long the last delivery it picked up had waited. */
+  private readonly lastPickup = new Map<Lane, number>();
 
   constructor(@Inject(QUEUE_DRIVER) driver: QueueDriver) {
+    collectDefaultMetrics({ register: this.registry });
     const depth = new Gauge({
       name: 'spillway_queue_depth',
       help: 'Events-carrying messages in the broker, by lane and state',
       labelNames: ['lane', 'state'],
       registers: [this.registry],
-      async collect() {
-        for (const lane of LANES) {
-          try {
-            const d = await driver.depth(lane);
-            for (const [state, value] of Object.entries(d)) this.set({ lane, state }, value);
-          } catch {
-            // Broker down: leave the last values; readiness reports the outage.
-          }
-        }
-      },
+      collect: () => this.readBroker(),
     });
-    void depth;
+    const deadLetters = new Gauge({
+      name: 'spillway_dead_letters',
+      help: 'Dead-lettered messages, by lane (BullMQ: DLQ jobs plus failed jobs; SQS: DLQ visible + in flight)',
+      labelNames: ['lane'],
+      registers: [this.registry],
+      collect: () => this.readBroker(),
+    });
+    const oldestAge = new Gauge({
+      name: 'spillway_queue_oldest_age_seconds',
+      help:
+        'Age of the oldest waiting event, by lane. BullMQ: now minus the enqueue time of the oldest waiting job. ' +
+        'SQS: the wait of the last delivery this worker picked up on the lane (0 when nothing waits); absent where neither is known',
+      labelNames: ['lane'],
+      registers: [this.registry],
+      collect: () => this.readBroker(),
+    });
+    const brokerUp = new Gauge({
+      name: 'spillway_broker_up',
+      help: "1 when the broker answered this process's ping at scrape time, else 0 (part of readiness)",
+      registers: [this.registry],
+      collect: () => this.readBroker(),
+    });
+    this.brokerGauges = { driver, depth, deadLetters, oldestAge, brokerUp };
+  }
+
+  private readonly brokerGauges: { driver: QueueDriver; depth: Gauge; deadLetters: Gauge; oldestAge: Gauge; brokerUp: Gauge };
+  private brokerRound?: Promise<void>;
+
+  /**
+   * One broker round per scrape feeds the three broker gauges (the registry collects them in
+   * parallel, so they share the round in flight and agree with each other).
+   */
+  private readBroker(): Promise<void> {
+    this.brokerRound ??= this.readBrokerOnce().finally(() => (this.brokerRound = undefined));
+    return this.brokerRound;
+  }
+
+  private async readBrokerOnce(): Promise<void> {
+    const { driver, depth, deadLetters, oldestAge, brokerUp } = this.brokerGauges;
+    const up = await driver.ping().then(() => 1, () => 0);
+    brokerUp.set(up);
+    if (!up) return; // leave the last broker figures; the alert on spillway_broker_up says why
+    for (const lane of LANES) {
+      try {
+        const d = await driver.depth(lane);
+        for (const [state, value] of Object.entries(d)) depth.set({ lane, state }, value);
+        deadLetters.set({ lane }, d.deadLettered);
+        const age = await driver.oldestAgeSeconds(lane);
+        const seen = this.lastPickup.get(lane);
+        if (age !== undefined) oldestAge.set({ lane }, age);
+        else if (d.waiting === 0) oldestAge.set({ lane }, 0);
+        else if (seen !== undefined) oldestAge.set({ lane }, seen);
+      } catch {
+        // Broker down: leave the last values; readiness reports the outage.
+      }
+    }
+  }
+
+  /** The worker's side of a delivery: outcome, attempt number, and how long it had waited. */
+  observeDelivery(delivery: Delivery, outcome: DeliveryOutcome, startedAt = Date.now()): void {
+    const lane = delivery.lane;
+    this.deliveries.inc({ lane, outcome });
+    if (outcome === 'deferred') return;
+    this.deliveryAttempts.observe({ lane }, delivery.attempt);
+    if (delivery.attempt !== 1) return;
+    const oldest = Math.min(...delivery.events.map((e) => Date.parse(e.receivedAt)).filter((t) => !Number.isNaN(t)));
+    if (!Number.isFinite(oldest)) return;
+    const waited = Math.max(0, (startedAt - oldest) / 1000);
+    this.eventWaitSeconds.observe({ lane }, waited);
+    this.lastPickup.set(lane, waited);
   }
 }
 

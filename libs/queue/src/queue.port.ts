@@ -9,6 +9,8 @@ export interface QueuedEvent {
   key?: string;
   data: Record<string, unknown>;
   receivedAt: string;
+  /** W3C trace context from the ingest request (validated), carried to the worker's log lines. */
+  traceparent?: string;
 }
 
 /**
@@ -84,6 +86,13 @@ export interface QueueDriver {
   deadLetters(lane: Lane, limit: number): Promise<DeadLetter[]>;
   /** Moves dead letters back to their lane; returns how many moved. */
   redrive(lane: Lane): Promise<number>;
+  /** Deletes dead letters for good (all of the lane's, or those with the given ids); returns how many. */
+  discardDeadLetters(lane: Lane, ids?: readonly string[]): Promise<number>;
+  /**
+   * Seconds since the oldest waiting delivery was enqueued, 0 when none waits; undefined when the
+   * broker offers no way to read it (SQS: ApproximateAgeOfOldestMessage is a CloudWatch metric only).
+   */
+  oldestAgeSeconds(lane: Lane): Promise<number | undefined>;
   /** Throws when the broker is unreachable; fast, for readiness and load shedding. */
   ping(): Promise<void>;
   /**

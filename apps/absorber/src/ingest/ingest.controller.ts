@@ -6,6 +6,7 @@ import { checkEvent, EventInput } from './event-validator';
 import { Accepted, EventResult, IngestService } from './ingest.service';
 import { UNKNOWN_RETRY_AFTER_S, unknownAdvice } from './outcome-unknown';
 import { idempotencyKeyOf, requireJson } from './request-checks';
+import { traceparentOf } from '../observe/traceparent';
 import { RetryLaterFilter } from './retry-later.filter';
 
 export const MAX_BATCH = 500;
@@ -32,6 +33,7 @@ export class IngestController {
     @Headers('content-type') contentType?: string,
     @Headers('idempotency-key') idempotencyKey?: string,
     @Headers('x-signature-256') signature?: string,
+    @Headers('traceparent') traceparent?: string,
   ): Promise<{ results: BatchResult[] }> {
     requireJson(contentType);
     this.ingest.checkSignature(req.rawBody, signature);
@@ -46,7 +48,7 @@ export class IngestController {
     const valid: EventInput[] = [];
     for (const c of checked) if (c.ok) valid.push(c.event);
     // Ids derive from the key and the index among valid events, so a retried batch maps to the same ids.
-    const outcomes = valid.length ? await this.ingest.accept(valid, req.tenant, key, true) : [];
+    const outcomes = valid.length ? await this.ingest.accept(valid, req.tenant, key, true, traceparentOf(traceparent)) : [];
     let next = 0;
     const results = checked.map((c): BatchResult => (c.ok ? answerOf(outcomes[next++], key) : { error: c.error }));
     const status = statusOf(outcomes);

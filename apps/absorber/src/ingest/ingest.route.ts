@@ -8,6 +8,7 @@ import { checkEvent } from './event-validator';
 import { OutcomeUnknownError, replyOutcomeUnknown } from './outcome-unknown';
 import { IngestService } from './ingest.service';
 import { idempotencyKeyOf, requireJson } from './request-checks';
+import { traceparentOf } from '../observe/traceparent';
 
 export const SINGLE_EVENT_PATH = '/v1/events';
 
@@ -48,7 +49,7 @@ export class IngestRoute implements OnModuleInit {
     if (!checked.ok) throw new BadRequestException(checked.error);
     let accepted;
     try {
-      accepted = await this.ingest.acceptOne(checked.event, tenant, key);
+      accepted = await this.ingest.acceptOne(checked.event, tenant, key, traceparentOf(headers.traceparent));
     } catch (err) {
       if (isRetryLater(err)) return replyRetryLater(reply, err, this.metrics);
       if (err instanceof OutcomeUnknownError) return replyOutcomeUnknown(reply, err, this.metrics);

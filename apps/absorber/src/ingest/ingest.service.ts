@@ -118,9 +118,10 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     return this.router.laneFor(input.type, input.priority);
   }
 
-  private toQueued(input: EventInput, lane: Lane, id: string, receivedAt: string): QueuedEvent {
+  private toQueued(input: EventInput, lane: Lane, id: string, receivedAt: string, traceparent?: string): QueuedEvent {
     const event: QueuedEvent = { id, type: input.type, lane, data: input.data, receivedAt };
     if (input.key !== undefined) event.key = input.key;
+    if (traceparent !== undefined) event.traceparent = traceparent;
     return event;
   }
 
@@ -161,8 +162,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** One event: the single-event route's call. 202 only when held; else 503 (refused) or 504 (unknown). */
-  async acceptOne(input: EventInput, tenant: string, idempotencyKey?: string): Promise<Accepted> {
-    const [result] = await this.accept([input], tenant, idempotencyKey, false);
+  async acceptOne(input: EventInput, tenant: string, idempotencyKey?: string, traceparent?: string): Promise<Accepted> {
+    const [result] = await this.accept([input], tenant, idempotencyKey, false, traceparent);
     if (result.outcome === 'held') return { id: result.id, lane: result.lane };
     if (result.outcome === 'refused') throw new BrokerUnavailableError(result.reason);
     throw new OutcomeUnknownError(result.id, result.lane, idempotencyKey, result.reason);
@@ -173,7 +174,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
    * Idempotency-Key, ids derive from it and its generation; a key whose request was held within
    * the window returns those ids and enqueues nothing.
    */
-  async accept(inputs: EventInput[], tenant: string, idempotencyKey?: string, indexed = false): Promise<EventResult[]> {
+  async accept(inputs: EventInput[], tenant: string, idempotencyKey?: string, indexed = false, traceparent?: string): Promise<EventResult[]> {
     const now = Date.now();
     const lanes = inputs.map((input) => this.laneOf(input));
     this.admit(tenant, inputs.length, new Set(lanes));
@@ -185,7 +186,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     }
     const idOf = (i: number) =>
       idempotencyKey ? idempotentEventId(tenant, idempotencyKey, indexed ? i : undefined, generation) : newEventId(now);
-    const events = inputs.map((input, i) => this.toQueued(input, lanes[i], idOf(i), this.receivedAt(now)));
+    const events = inputs.map((input, i) => this.toQueued(input, lanes[i], idOf(i), this.receivedAt(now), traceparent));
     if (reservation?.held) return events.map((e) => ({ id: e.id, lane: e.lane, outcome: 'held' }));
     if (reservation) {
       // Checked again: the reservation took a round trip, in which others may have filled the bound.

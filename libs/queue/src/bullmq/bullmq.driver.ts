@@ -237,6 +237,36 @@ export class BullmqDriver implements QueueDriver {
     }
   }
 
+  async discardDeadLetters(lane: Lane, ids?: readonly string[]): Promise<number> {
+    const dlq = this.queue(`${lane}-dlq`);
+    if (ids) {
+      let removed = 0;
+      for (const id of ids) {
+        const job = await dlq.getJob(id);
+        if (job) {
+          await job.remove();
+          removed++;
+        }
+      }
+      return removed;
+    }
+    let removed = 0;
+    for (;;) {
+      const jobs = await dlq.getWaiting(0, 99);
+      if (jobs.length === 0) return removed;
+      for (const job of jobs) await job.remove();
+      removed += jobs.length;
+    }
+  }
+
+  /** From the oldest job in the lane's wait list (jobs are timestamped when added). */
+  async oldestAgeSeconds(lane: Lane): Promise<number> {
+    // One job from each list (asc: the oldest end); the earliest of those is the lane's oldest.
+    const heads = await this.queue(lane).getJobs(['wait', 'paused', 'prioritized'], 0, 0, true);
+    if (heads.length === 0) return 0;
+    return Math.max(0, (Date.now() - Math.min(...heads.map((j) => j.timestamp))) / 1000);
+  }
+
   async ping(): Promise<void> {
     if (!this.isConnected()) throw new BrokerUnavailableError(`redis is not connected (${this.producer.status})`);
     await withTimeout(this.producer.ping(), 500, () => new BrokerUnavailableError('redis ping timed out'));

@@ -281,6 +281,40 @@ export class SqsDriver implements QueueDriver {
     }
   }
 
+  /**
+   * Receives dead letters and deletes those asked for (all, or by MessageId); the others are made
+   * visible again at once. On the FIFO DLQ a letter behind others of its group shows only once
+   * those are gone, so asking by id may need a second call.
+   */
+  async discardDeadLetters(lane: Lane, ids?: readonly string[]): Promise<number> {
+    const url = await this.urls.get(lane, true);
+    const wanted = ids ? new Set(ids) : undefined;
+    let removed = 0;
+    for (let round = 0; round < 100 && (!wanted || wanted.size > 0); round++) {
+      const letters = await this.receiveDead(url, 10, 30);
+      if (!letters.length) break;
+      const drop = letters.filter((m) => !wanted || wanted.has(m.MessageId!));
+      const keep = letters.filter((m) => !drop.includes(m));
+      if (drop.length) {
+        await this.producer.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: drop.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+        drop.forEach((m) => wanted?.delete(m.MessageId!));
+        removed += drop.length;
+      }
+      if (keep.length) {
+        await this.producer.send(
+          new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: keep.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })) }),
+        );
+        if (!drop.length) break; // only letters we were not asked about came back
+      }
+    }
+    return removed;
+  }
+
+  /** SQS serves ApproximateAgeOfOldestMessage only through CloudWatch, not the queue API. */
+  async oldestAgeSeconds(): Promise<undefined> {
+    return undefined;
+  }
+
   async ping(): Promise<void> {
     try {
       const url = await withTimeout(this.urls.get('critical'), 1000, () => new Error('SQS did not answer in time'));

@@ -1,0 +1,118 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Pool } from 'pg';
+import { isLane } from '../../../libs/config/src';
+import { acceptedTotals, buildReport, inRates } from '../../../libs/ops/src';
+import { QueueDriver } from '../../../libs/queue/src';
+import { CONSOLE_PAGE } from './page';
+
+export interface ConsoleOptions {
+  driver: QueueDriver;
+  db?: Pool;
+  /** undefined: auth turned off explicitly (CONSOLE_AUTH=off). */
+  token?: string;
+  trafficFile: string;
+  hetznerUrl?: string;
+  eksUrl?: string;
+  metricsUrls: string[];
+}
+
+const MAX_BODY = 64 * 1024;
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json; charset=utf-8'): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    // The page loads nothing from elsewhere and is never framed.
+    'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'Content-Type must be application/json');
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new HttpError(413, `body over ${MAX_BODY} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('not an object');
+    return body;
+  } catch {
+    throw new HttpError(400, 'body must be a JSON object');
+  }
+}
+
+/**
+ * The operator console: one page and a small JSON API over the same report as `npm run status`,
+ * plus redrive and discard of dead letters. Every /api call needs `Authorization: Bearer <token>`;
+ * a destructive one also needs `{"confirm": "<lane>"}`, which the page sends only after the
+ * operator confirmed in a dialog.
+ */
+export function createConsoleServer(o: ConsoleOptions): Server {
+  const expected = o.token === undefined ? undefined : digest(o.token);
+  let lastTotals: Awaited<ReturnType<typeof acceptedTotals>> | undefined;
+
+  const authorize = (req: IncomingMessage) => {
+    if (!expected) return;
+    const header = req.headers.authorization ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!given || !timingSafeEqual(digest(given), expected)) {
+      throw new HttpError(401, 'missing or wrong console token: send Authorization: Bearer <CONSOLE_TOKEN>');
+    }
+  };
+
+  /** In-rate from the previous report's sample of the absorbers' counters (first call: none yet). */
+  const rates = async () => {
+    if (!o.metricsUrls.length) return {};
+    const now = await acceptedTotals(o.metricsUrls).catch(() => undefined);
+    const before = lastTotals;
+    if (now) lastTotals = now;
+    return now && before ? inRates(before, now) : {};
+  };
+
+  const laneAction = async (req: IncomingMessage, lane: string, action: string) => {
+    if (!isLane(lane)) throw new HttpError(404, `unknown lane "${lane}" (lanes: critical, normal, low)`);
+    const body = await jsonBody(req);
+    if (body.confirm !== lane) throw new HttpError(400, `confirm: must be "${lane}", the lane acted on`);
+    if (action === 'redrive') return { lane, moved: await o.driver.redrive(lane) };
+    const ids = body.ids;
+    if (ids !== undefined && (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string'))) throw new HttpError(400, 'ids: must be an array of dead-letter ids');
+    return { lane, removed: await o.driver.discardDeadLetters(lane, ids as string[] | undefined) };
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://console');
+    const path = url.pathname;
+    if (req.method === 'GET' && path === '/') return send(res, 200, CONSOLE_PAGE(expected !== undefined), 'text/html; charset=utf-8');
+    if (req.method === 'GET' && path === '/health/live') return send(res, 200, { status: 'ok' });
+    if (!path.startsWith('/api/')) throw new HttpError(404, `no route ${req.method} ${path}`);
+    authorize(req);
+    if (req.method === 'GET' && path === '/api/report') {
+      const report = await buildReport({ ...o, deadLetterLimit: 20 }, await rates());
+      return send(res, 200, report);
+    }
+    const action = /^\/api\/lanes\/([^/]+)\/(redrive|discard)$/.exec(path);
+    if (req.method === 'POST' && action) return send(res, 200, await laneAction(req, action[1], action[2]));
+    throw new HttpError(404, `no route ${req.method} ${path}`);
+  };
+
+  return createServer((req, res) => {
+    route(req, res).catch((err) => {
+      const status = err instanceof HttpError ? err.status : 502;
+      send(res, status, { statusCode: status, message: err instanceof HttpError ? err.message : `broker error: ${(err as Error).message}` });
+    });
+  });
+}

@@ -1,0 +1,4 @@
+export * from './lane-report';
+export * from './prom-text';
+export * from './report-text';
+export * from './report-sources';

@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Pool } from 'pg';
+import { Browser, chromium, Page } from 'playwright-core';
+import { createConsoleServer } from '../apps/console/src/console-server';
+import { loadConfig } from '../libs/config/src';
+import { QueueDriver } from '../libs/queue/src';
+import { DRIVERS, freshDriver } from './support/drivers';
+import { testEnv, waitFor } from './support/env';
+import { makeDeadLetter, serve } from './support/ops-fixtures';
+
+const run = promisify(execFile);
+const TOKEN = 'console-test-token-0123456789';
+// Debian's chromium, never a downloaded browser.
+const CHROMIUM = {
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+};
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await chromium.launch(CHROMIUM);
+});
+afterAll(() => browser?.close());
+
+describe.each(DRIVERS)('operator console on %s (real broker, headless Chromium)', (driverName) => {
+  let driver: QueueDriver;
+  let db: Pool;
+  let server: Server;
+  let url: string;
+  let sides: Array<{ url: string; close: () => Promise<void> }>;
+  let page: Page;
+  const dead = async (lane: 'critical' | 'low') => (await driver.deadLetters(lane, 50)).flatMap((d) => d.events.map((e) => ({ letter: d.id, event: e.id })));
+
+  beforeAll(async () => {
+    // LEASE_MS short: a message taken by a closed consumer's last long poll comes back soon; 2
+    // attempts, so that one lost receive does not send a redriven letter straight back (SQS).
+    driver = await freshDriver(driverName, { MAX_ATTEMPTS: '2', RETRY_BASE_MS: '100', LEASE_MS: '2000' });
+    db = new Pool({ connectionString: loadConfig().databaseUrl, max: 2 });
+    const trafficFile = join(mkdtempSync(join(tmpdir(), 'spillway-console-')), 'traffic.json');
+    writeFileSync(trafficFile, JSON.stringify({ hetzner: 50, eks: 50 }));
+    // Stand-ins for the two sides' /health/ready: what is under test is how the console reads them.
+    sides = [await serve(async () => ({ status: 200, body: '{"status":"ok"}' })), await serve(async () => ({ status: 503, body: '{"status":"error"}' }))];
+    server = createConsoleServer({ driver, db, token: TOKEN, trafficFile, hetznerUrl: sides[0].url, eksUrl: sides[1].url, metricsUrls: [] });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await makeDeadLetter(driver, 'critical', `redrive-me-${driverName}`, 'TypeError: cannot read properties of undefined (reading "total")');
+    await makeDeadLetter(driver, 'low', `discard-me-${driverName}`, 'handler bug: unknown currency "XXX"');
+    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    page.on('dialog', (dialog) => void dialog.accept());
+  });
+  afterAll(async () => {
+    await page?.close();
+    await new Promise((r) => server.close(r));
+    await Promise.all(sides.map((s) => s.close()));
+    await driver.close();
+    await db.end();
+  });
+
+  it('asks for the token, then shows lanes, dead letters with their error, weights and readiness', async () => {
+    await page.goto(url);
+    await page.fill('#token', 'wrong-token-wrong-token');
+    await page.click('#login button');
+    await page.waitForSelector('text=missing or wrong console token');
+    await page.fill('#token', TOKEN);
+    await page.click('#login button');
+    await page.waitForSelector('tr[data-lane="critical"]');
+    const cells = async (lane: string) => page.$$eval(`tr[data-lane="${lane}"] td`, (tds) => tds.map((td) => td.textContent));
+    expect((await cells('critical'))[7]).toBe('1');
+    expect((await cells('low'))[7]).toBe('1');
+    expect((await cells('normal'))[7]).toBe('0');
+    await page.waitForSelector('text=cannot read properties of undefined');
+    await page.waitForSelector('text=unknown currency "XXX"');
+    expect(await page.textContent('#cutover')).toContain('hetzner 50 / eks 50');
+    expect(await page.textContent('#cutover')).toMatch(/hetzner readiness\s*ready \(HTTP 200\)/);
+    expect(await page.textContent('#cutover')).toMatch(/eks readiness\s*NOT READY \(HTTP 503\)/);
+    if (driverName === 'bullmq' && process.env.CONSOLE_SCREENSHOT) await page.screenshot({ path: process.env.CONSOLE_SCREENSHOT, fullPage: true });
+  });
+
+  it('discards one dead letter after the confirmation: it is gone from the broker, not sent back', async () => {
+    const [letter] = await dead('low');
+    await page.click(`[data-test="discard-one-${letter.letter}"]`);
+    await waitFor('the discarded letter gone from the DLQ', async () => (await dead('low')).length === 0);
+    const depth = await driver.depth('low');
+    expect(depth.waiting + depth.delayed + depth.active).toBe(0);
+    await page.waitForSelector('text=low: 1 discarded');
+  });
+
+  it('redrives with a click: the dead letter really goes back to its lane and is delivered again', async () => {
+    expect(await dead('critical')).toEqual([{ letter: expect.any(String), event: `redrive-me-${driverName}` }]);
+    await page.click('[data-test="redrive-critical"]');
+    await page.waitForSelector('text=critical: 1 moved back');
+    expect(await dead('critical')).toEqual([]);
+    const delivered: string[] = [];
+    const consumer = await driver.consume('critical', async (d) => void delivered.push(...d.events.map((e) => e.id)), { concurrency: 1 });
+    try {
+      await waitFor('the redriven event delivered from its lane', async () => delivered.includes(`redrive-me-${driverName}`), 30_000);
+    } finally {
+      await consumer.close();
+    }
+  });
+
+  it('refuses the API without the token, and a destructive call without its confirmation', async () => {
+    const noToken = await fetch(`${url}/api/report`);
+    expect(noToken.status).toBe(401);
+    expect(((await noToken.json()) as { message: string }).message).toBe('missing or wrong console token: send Authorization: Bearer <CONSOLE_TOKEN>');
+    const unconfirmed = await fetch(`${url}/api/lanes/low/discard`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(unconfirmed.status).toBe(400);
+    expect(((await unconfirmed.json()) as { message: string }).message).toBe('confirm: must be "low", the lane acted on');
+  });
+});
+
+describe('npm run console: start-up', () => {
+  it('refuses to start without CONSOLE_TOKEN unless auth is turned off explicitly', async () => {
+    const env = testEnv({ CONSOLE_TOKEN: '' });
+    await expect(run(process.execPath, ['dist/apps/console/src/main.js'], { env })).rejects.toMatchObject({
+      code: 78,
+      stderr: 'console: CONSOLE_TOKEN is not set: set a token (or CONSOLE_AUTH=off on a trusted network)\n',
+    });
+  });
+});
