@@ -32,7 +32,13 @@ export function staleOutputs(outputs: Record<string, string>, root = ROOT): stri
 /** Files in a folder synth owns that it no longer renders (a stack that was removed, say). */
 export function leftoverFiles(outputs: Record<string, string>, root = ROOT): string[] {
   return RENDERED_DIRS.flatMap((dir) =>
-    existsSync(join(root, dir)) ? readdirSync(join(root, dir)).map((f) => `${dir}/${f}`).filter((p) => !(p in outputs)) : [],
+    existsSync(join(root, dir))
+      ? readdirSync(join(root, dir))
+          // The CDK CLI holds a read lock file there while it reads the assembly.
+          .filter((f) => !f.endsWith('.lock'))
+          .map((f) => `${dir}/${f}`)
+          .filter((p) => !(p in outputs))
+      : [],
   );
 }
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runner } from '../command-runner';
 import { spillway } from '../spillway';
+import { leftoverFiles } from '../synth';
 import { buildAwsApp } from './app';
 import { deployAws, edgeDeployCommand, hasAwsCredentials, stackNames } from './deploy-aws';
 
@@ -61,5 +62,14 @@ describe('deploy:aws', () => {
 
   it('cutover deploys the edge stack alone', () => {
     expect(edgeDeployCommand(spillway)).toBe('npx cdk deploy spillway-edge --exclusively --require-approval never --app deploy/aws/rendered');
+  });
+});
+
+describe('synth owns deploy/aws/rendered', () => {
+  it('a file it no longer renders is stale; the CDK CLI read lock is not', () => {
+    const root = mkdtempSync(join(tmpdir(), 'root-'));
+    mkdirSync(join(root, 'deploy/aws/rendered'), { recursive: true });
+    for (const f of ['spillway-edge.template.json', 'spillway-old.template.json', 'read.123.1.lock']) writeFileSync(join(root, 'deploy/aws/rendered', f), '{}');
+    expect(leftoverFiles({ 'deploy/aws/rendered/spillway-edge.template.json': '{}' }, root)).toEqual(['deploy/aws/rendered/spillway-old.template.json']);
   });
 });
