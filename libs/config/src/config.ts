@@ -44,6 +44,12 @@ export interface SpillwayConfig {
   /** Pause between readiness turning false and the listener closing (Kubernetes endpoint removal). */
   shutdownDelayMs: number;
   shutdownTimeoutMs: number;
+  /**
+   * Days a `processed_events` row is kept (the worker sweeps older ones) and a claim-check object
+   * lives (S3 lifecycle rule, at least 15 days: the queues keep messages 14). At least 1: the
+   * Idempotency-Key window. A delivery of an event older than this is applied again.
+   */
+  ledgerRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -112,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
     runMigrations: r.bool('RUN_MIGRATIONS', true),
     shutdownDelayMs: r.int('SHUTDOWN_DELAY_MS', 0, 0, 600_000),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 25_000, 1000, 3_600_000),
+    ledgerRetentionDays: r.int('LEDGER_RETENTION_DAYS', 30, 1, 3650),
   };
   if (r.problems.length) throw new ConfigError(r.problems);
   return config;

@@ -3,8 +3,9 @@ import type { SpillwayConfig } from '../../config/src';
 import { Init1764230400000 } from './migrations/1764230400000-Init';
 import { IdempotencyKeys1764316800000 } from './migrations/1764316800000-IdempotencyKeys';
 import { KeyFences1764403200000 } from './migrations/1764403200000-KeyFences';
+import { LedgerRetention1764489600000 } from './migrations/1764489600000-LedgerRetention';
 
-export const MIGRATIONS = [Init1764230400000, IdempotencyKeys1764316800000, KeyFences1764403200000];
+export const MIGRATIONS = [Init1764230400000, IdempotencyKeys1764316800000, KeyFences1764403200000, LedgerRetention1764489600000];
 
 /** The only place database options are built; the apps and the migration CLI all come through here. */
 export function dataSourceOptions(config: SpillwayConfig): DataSourceOptions {
