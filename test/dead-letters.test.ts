@@ -62,6 +62,8 @@ describe.each(DRIVERS)('every dead letter can be seen and redriven (%s)', (name)
     expect(out).toContain('low: 13 listed, 13 counted by the broker');
     expect(out).toContain('13 dead letter(s) listed');
 
+    await worker.close(); // only here for /metrics (see docs/delivery-worker.md, open question)
+    worker = undefined;
     expect(await cli(driver, '--lane', 'low')).toContain('low: moved 13 dead-lettered deliveries back');
     const seen: Delivery[] = [];
     consumers.push(await driver.consume('low', async (d) => void seen.push(d), { concurrency: 4 }));

@@ -8,6 +8,7 @@ import { DeliveryProcessor } from './delivery.processor';
 import { HandlerRegistry } from './handlers/handler.registry';
 import { StoreEventHandler } from './handlers/store-event.handler';
 import { LaneConsumers } from './lane-consumers.service';
+import { LedgerSweeper } from './ledger-sweeper';
 
 /** Add your handlers here (or pass them to `forRoot`, as tests do). */
 export const HANDLERS: Type[] = [StoreEventHandler];
@@ -18,7 +19,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [ConfigModule.forRoot(config), QueueModule.forRoot(config), DbModule.forRoot(config), HealthModule.forApp('worker'), DiscoveryModule],
-      providers: [...handlers, HandlerRegistry, DeliveryProcessor, LaneConsumers],
+      providers: [...handlers, HandlerRegistry, DeliveryProcessor, LaneConsumers, LedgerSweeper],
     };
   }
 }

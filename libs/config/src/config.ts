@@ -63,6 +63,12 @@ export interface SpillwayConfig {
   shutdownTimeoutMs: number;
   /** The absorber's listener against slow clients; 0 connections means no cap. */
   http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
+  /**
+   * Days a `processed_events` row is kept (the worker sweeps older ones) and a claim-check object
+   * lives (S3 lifecycle rule, at least 15 days: the queues keep messages 14). At least 1: the
+   * Idempotency-Key window. A delivery of an event older than this is applied again.
+   */
+  ledgerRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -146,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
       keepAliveTimeoutMs: r.int('HTTP_KEEPALIVE_TIMEOUT_MS', 72_000, 1000, 600_000),
       maxConnections: r.int('HTTP_MAX_CONNECTIONS', 10_000, 0, 1_000_000),
     },
+    ledgerRetentionDays: r.int('LEDGER_RETENTION_DAYS', 30, 1, 3650),
   };
   // The apps used to migrate at start when this was true; now `npm run migrate` is its own step,
   // and a deployment that still counts on the old behaviour must hear so rather than run unmigrated.

@@ -4,8 +4,15 @@ import { Init1764230400000 } from './migrations/1764230400000-Init';
 import { IdempotencyKeys1764316800000 } from './migrations/1764316800000-IdempotencyKeys';
 import { IdempotencyGenerations1764403200000 } from './migrations/1764403200000-IdempotencyGenerations';
 import { KeyFences1764489600000 } from './migrations/1764489600000-KeyFences';
+import { LedgerRetention1764576000000 } from './migrations/1764576000000-LedgerRetention';
 
-export const MIGRATIONS = [Init1764230400000, IdempotencyKeys1764316800000, IdempotencyGenerations1764403200000, KeyFences1764489600000];
+export const MIGRATIONS = [
+  Init1764230400000,
+  IdempotencyKeys1764316800000,
+  IdempotencyGenerations1764403200000,
+  KeyFences1764489600000,
+  LedgerRetention1764576000000,
+];
 
 /** The only place database options are built; the apps and the migration CLI all come through here. */
 export function dataSourceOptions(config: SpillwayConfig): DataSourceOptions {

@@ -4,8 +4,8 @@ import type { QueuedEvent } from '../queue.port';
 
 /**
  * Payloads over the SQS limit go to S3 and the message carries only where they are. Objects are
- * not deleted after handling (a redelivery may still need them); expire them with a bucket
- * lifecycle rule longer than the queues' 14-day retention.
+ * not deleted after handling (a redelivery may still need them); the bucket's lifecycle rule, set
+ * by `queues:ensure`, expires them (see claimCheckExpiryDays).
  */
 export class ClaimCheck {
   constructor(private readonly s3: S3Client, private readonly bucket: string) {}

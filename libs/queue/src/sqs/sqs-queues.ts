@@ -1,4 +1,4 @@
-import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, PutBucketLifecycleConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -100,16 +100,36 @@ export async function ensureQueues(config: SpillwayConfig, sqs: SQSClient, s3: S
     const main = await ensureQueue(sqs, queueName(config.queuePrefix, lane), laneAttributes(lane, config, arn));
     results.push(main.result);
   }
-  results.push(await ensureBucket(s3, config.payloadBucket));
+  results.push(await ensureBucket(s3, config.payloadBucket, claimCheckExpiryDays(config)));
   return results;
 }
 
-async function ensureBucket(s3: S3Client, bucket: string): Promise<EnsureResult> {
+/**
+ * Claim-check objects expire after LEDGER_RETENTION_DAYS, but never before the queues drop the
+ * messages that point at them (14 days, plus one).
+ */
+export function claimCheckExpiryDays(config: SpillwayConfig): number {
+  return Math.max(config.ledgerRetentionDays, FOURTEEN_DAYS / 86_400 + 1);
+}
+
+/**
+ * The bucket, and its lifecycle rule (expire `events/` objects after `days`), put on every run:
+ * the PUT replaces the rule as a whole, so a re-run is harmless and a changed retention applies.
+ */
+async function ensureBucket(s3: S3Client, bucket: string, days: number): Promise<EnsureResult> {
+  const name = `s3://${bucket} (claim checks expire after ${days} days)`;
+  let action: EnsureResult['action'] = 'unchanged';
   try {
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
-    return { name: `s3://${bucket}`, action: 'unchanged' };
   } catch {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    return { name: `s3://${bucket}`, action: 'created' };
+    action = 'created';
   }
+  await s3.send(
+    new PutBucketLifecycleConfigurationCommand({
+      Bucket: bucket,
+      LifecycleConfiguration: { Rules: [{ ID: 'spillway-claim-checks', Status: 'Enabled', Filter: { Prefix: 'events/' }, Expiration: { Days: days } }] },
+    }),
+  );
+  return { name, action };
 }

@@ -1,0 +1,62 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { SPILLWAY_CONFIG, SpillwayConfig } from '../../../libs/config/src';
+
+/** Rows per DELETE: small enough that one statement never holds many locks or runs for long. */
+const BATCH = 5000;
+const EVERY_MS = 15 * 60_000;
+
+/**
+ * Keeps `processed_events` to LEDGER_RETENTION_DAYS: every 15 minutes (and once shortly after
+ * start) each worker deletes older rows in batches of 5000 until none are left. Several workers
+ * sweeping at once only share the work. A redelivered event whose row was swept is applied again,
+ * so the retention must outlast any redelivery you still expect (see docs/delivery-worker.md).
+ */
+@Injectable()
+export class LedgerSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(LedgerSweeper.name);
+  private timers: NodeJS.Timeout[] = [];
+  private running?: Promise<number>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(SPILLWAY_CONFIG) private readonly config: SpillwayConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // The first sweep waits a little (jittered), so a fleet restarting at once does not sweep at once.
+    this.timers = [setTimeout(() => this.tick(), 30_000 + Math.random() * 30_000), setInterval(() => this.tick(), EVERY_MS)];
+    this.timers.forEach((t) => t.unref());
+  }
+
+  private tick(): void {
+    this.running ??= this.sweep()
+      .catch((err) => {
+        this.logger.warn(`ledger sweep failed (next try in ${EVERY_MS / 60_000} min): ${(err as Error).message}`);
+        return 0;
+      })
+      .finally(() => (this.running = undefined));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.timers.forEach((t) => clearTimeout(t));
+    await this.running;
+  }
+
+  /** Deletes rows older than the retention; returns how many. */
+  async sweep(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [, deleted] = (await this.dataSource.query(
+        `DELETE FROM processed_events WHERE id IN (
+           SELECT id FROM processed_events WHERE processed_at < now() - make_interval(days => $1) LIMIT ${BATCH}
+         )`,
+        [this.config.ledgerRetentionDays],
+      )) as [unknown, number];
+      total += deleted;
+      if (deleted < BATCH) break;
+    }
+    if (total) this.logger.log(`ledger: deleted ${total} processed_events row(s) older than ${this.config.ledgerRetentionDays} day(s)`);
+    return total;
+  }
+}
