@@ -44,7 +44,7 @@ describe('queues:ensure sets the claim-check bucket lifecycle rule from the rete
   ])('LEDGER_RETENTION_DAYS=%s: objects under events/ expire after %i days', async (days, expected) => {
     const config = testConfig({ QUEUE_DRIVER: 'sqs', QUEUE_PREFIX: uniquePrefix('retention'), LEDGER_RETENTION_DAYS: days });
     const counter = new ApiCallCounter();
-    const sqs = createSqsClient(config, counter, 4);
+    const sqs = createSqsClient(config, counter, { sockets: 4, requestTimeoutMs: 10_000, maxAttempts: 3 });
     const s3 = createS3Client(config, counter);
     const sent: PutBucketLifecycleConfigurationCommandInput[] = [];
     s3.middlewareStack.add(

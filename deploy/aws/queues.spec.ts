@@ -1,3 +1,5 @@
+import { loadConfig } from '../../libs/config/src/config';
+import { claimCheckExpiryDays } from '../../libs/queue/src/sqs/sqs-queues';
 // The queues stack and `npm run queues:ensure` set the same attributes: both read
 // libs/queue/src/sqs/queue-attributes.ts, and this reads the template back into SQS attribute
 // terms and compares, so a property added on one side only fails here.
@@ -55,13 +57,15 @@ describe('queue attributes: the CDK queues stack and queues:ensure agree', () =>
     expect(Object.keys(template.findResources('AWS::SQS::QueuePolicy'))).toHaveLength(Object.keys(queues).length);
   });
 
-  it('payload bucket: the driver default name, encrypted, TLS only, private, expiring after the queues retain', () => {
+  it('payload bucket: the driver default name, encrypted, TLS only, private, expiring as queues:ensure expires it', () => {
     expect(PAYLOAD_EXPIRY_DAYS).toBe(15);
+    // The apps' default LEDGER_RETENTION_DAYS (30) is over the queues' 15: the same days queues:ensure sets.
+    expect(claimCheckExpiryDays(loadConfig({}))).toBe(30);
     template.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: 'spillway-payloads',
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      LifecycleConfiguration: { Rules: [{ Id: 'claim-check-retention', ExpirationInDays: 15, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }] },
+      LifecycleConfiguration: { Rules: [{ Id: 'claim-check-retention', ExpirationInDays: 30, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }] },
     });
   });
 });

@@ -5,10 +5,16 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { Lane } from '../../libs/config/src/lanes';
-import { dlqAttributes, laneAttributes, PAYLOAD_EXPIRY_DAYS } from '../../libs/queue/src/sqs/queue-attributes';
+import { loadConfig } from '../../libs/config/src/config';
+import { dlqAttributes, laneAttributes, payloadExpiryDays } from '../../libs/queue/src/sqs/queue-attributes';
 import { SpillwayDefinition } from '../model/definition';
 import { allLanes, queueName } from '../model/queues';
 import { allow } from './nag';
+
+/** LEDGER_RETENTION_DAYS as the EKS apps read it (the definition's env, else the apps' default). */
+export function claimCheckDays(def: SpillwayDefinition): number {
+  return payloadExpiryDays(loadConfig({ ...def.env, ...def.targets.eks.env }).ledgerRetentionDays);
+}
 
 /** SQS API attributes (strings) as CfnQueue props (camelCase; numbers, booleans, objects). */
 export function queueProperties(attributes: Record<string, string>): Record<string, unknown> {
@@ -65,8 +71,8 @@ export class QueuesStack extends Stack {
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // Claim-check objects outlive the longest message that can point at them (queue retention + 1 day).
-      lifecycleRules: [{ id: 'claim-check-retention', expiration: Duration.days(PAYLOAD_EXPIRY_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      // The same expiry queues:ensure sets: the ledger's retention, never before the queues drop their messages.
+      lifecycleRules: [{ id: 'claim-check-retention', expiration: Duration.days(claimCheckDays(def)), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
     });
     allow(this.payloads, [
       ['AwsSolutions-S1', 'Short-lived claim-check objects written and read only by the workload roles; access logs would double every write. Audit with CloudTrail data events if needed.'],

@@ -9,6 +9,14 @@ import { SQS_MAX_BYTES, toSeconds } from './sqs-packing';
 export const RETENTION_SECONDS = 14 * 24 * 3600;
 /** Claim-check objects outlive the longest-lived message that can point at them by a day. */
 export const PAYLOAD_EXPIRY_DAYS = RETENTION_SECONDS / 86_400 + 1;
+
+/**
+ * Claim-check objects expire after the ledger's retention (LEDGER_RETENTION_DAYS), but never
+ * before the queues drop the messages that point at them: one place for queues:ensure and CDK.
+ */
+export function payloadExpiryDays(ledgerRetentionDays: number): number {
+  return Math.max(ledgerRetentionDays, PAYLOAD_EXPIRY_DAYS);
+}
 /** Long polling: a receive waits up to this for messages instead of returning empty at once. */
 export const LONG_POLL_SECONDS = 20;
 /** SQS caps a visibility timeout at 12 hours. */

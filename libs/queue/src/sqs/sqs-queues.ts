@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { Lane, LANES, SpillwayConfig } from '../../../config/src';
 import { queueName } from './sqs-names';
-import { dlqAttributes, laneAttributes } from './queue-attributes';
+import { dlqAttributes, laneAttributes, payloadExpiryDays } from './queue-attributes';
 
 export interface EnsureResult {
   name: string;
@@ -109,7 +109,7 @@ export async function ensureQueues(config: SpillwayConfig, sqs: SQSClient, s3: S
  * messages that point at them (14 days, plus one).
  */
 export function claimCheckExpiryDays(config: SpillwayConfig): number {
-  return Math.max(config.ledgerRetentionDays, FOURTEEN_DAYS / 86_400 + 1);
+  return payloadExpiryDays(config.ledgerRetentionDays);
 }
 
 /**
