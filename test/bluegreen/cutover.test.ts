@@ -87,5 +87,5 @@ describe('blue-green move Hetzner <-> EKS', () => {
       await sqs.close();
     }
     process.stdout.write(`blue-green: ${audit.acknowledged} acknowledged through nginx, ${audit.processed} processed, 0 lost, 0 doubled, 0 failed requests\n`);
-  });
+  }, 300_000);
 });
