@@ -17,8 +17,8 @@ describe.each(DRIVERS)('worker as a real process on %s', (driverName) => {
   const ledger = new Ledger();
   const effects = new EffectLog();
   const running: AppProcess[] = [];
-  const worker = async () => {
-    const proc = AppProcess.start('test/fixtures/test-worker.js', testEnv({ ...env, WORKER_HEALTH_PORT: String(await freePort()) }));
+  const worker = async (extra: Record<string, string> = {}) => {
+    const proc = AppProcess.start('test/fixtures/test-worker.js', testEnv({ ...env, WORKER_HEALTH_PORT: String(await freePort()), ...extra }));
     running.push(proc);
     return proc;
   };
@@ -80,6 +80,20 @@ describe.each(DRIVERS)('worker as a real process on %s', (driverName) => {
       await waitFor('the next worker to take what was left', () => ledger.allProcessed([later]));
       await next.stop();
     }
+  });
+
+  it('forces the exit after SHUTDOWN_TIMEOUT_MS when a delivery outlasts it, leaving that delivery uncommitted for the broker to give again', async () => {
+    const proc = await worker({ SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '1000' });
+    const id = await postSlow(20_000);
+    await waitFor('the handler to start', async () => proc.output.includes(`started ${id}`));
+    const signalled = Date.now();
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(1);
+    // Well before the 20 s handler would have finished on its own.
+    expect(Date.now() - signalled).toBeLessThan(10_000);
+    expect(proc.output).toContain('worker: shutdown took over 1000 ms, exiting');
+    expect(proc.output).not.toContain(`finished ${id}`);
+    expect(await ledger.allProcessed([id])).toBe(false);
   });
 });
 

@@ -89,6 +89,6 @@ describe('blue-green move Hetzner <-> EKS', () => {
       await sqs.close();
     }
     process.stdout.write(`blue-green: ${audit.acknowledged} acknowledged through nginx, ${audit.processed} processed, 0 lost, 0 doubled, 0 failed requests\n`);
-    // Two cutovers of up to 120 s each (each step also re-renders the AWS assembly).
-  }, 250_000);
+    // Two cutovers of up to 120 s each (each step also re-renders the AWS assembly), each drain a quiet window.
+  }, 300_000);
 });

@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ensureSqsQueues } from './support/drivers';
+import { testEnv, uniquePrefix } from './support/env';
+
+const run = promisify(execFile);
+
+/**
+ * A stand-in for an absorber's /health/ready only: the test must turn readiness false on cue in
+ * the middle of a hold, which a real absorber does only when its broker goes away.
+ */
+async function readinessStandIn(): Promise<{ url: string; set(status: number): void; server: Server }> {
+  let status = 200;
+  const server = createServer((req, res) => {
+    if (req.url === '/flip') status = 503;
+    res.statusCode = req.url === '/health/ready' ? status : 204;
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, set: (s) => (status = s), server };
+}
+
+function cutover(args: string[], env: Record<string, string>) {
+  return run(process.execPath, ['-r', '@swc-node/register', 'deploy/cutover.ts', ...args], { env: testEnv(env), timeout: 60_000 }).then(
+    (r) => ({ code: 0, ...r }),
+    (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+  );
+}
+
+function repoCopy(weights: { hetzner: number; eks: number }): string {
+  const root = mkdtempSync(join(tmpdir(), 'spillway-cutover-'));
+  mkdirSync(join(root, 'deploy'));
+  writeFileSync(join(root, 'deploy/traffic.json'), JSON.stringify(weights));
+  return root;
+}
+
+describe('npm run cutover refuses and stops where it must', () => {
+  const standIns: Array<{ server: Server }> = [];
+  afterAll(() => Promise.all(standIns.map((s) => new Promise((r) => s.server.close(r)))));
+  jest.setTimeout(90_000);
+
+  it('preflight: refuses with one line per problem (unready sides, missing queues) and changes nothing', async () => {
+    const root = repoCopy({ hetzner: 100, eks: 0 });
+    const env = { QUEUE_PREFIX: uniquePrefix('cutover-pre') }; // no SQS queues made for it
+    const res = await cutover(['--to', 'eks', '--root', root, '--hetzner-url', 'http://127.0.0.1:9', '--eks-url', 'http://127.0.0.1:9'], env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('cutover: preflight failed:');
+    expect(res.stderr).toMatch(/hetzner is not ready \(http:\/\/127\.0\.0\.1:9\/health\/ready: /);
+    expect(res.stderr).toMatch(/eks is not ready/);
+    expect(res.stderr).toMatch(/eks queue for lane critical is missing or unreachable/);
+    expect(JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8'))).toEqual({ hetzner: 100, eks: 0 });
+  });
+
+  it('hold: stops at the step where the destination turned unready, says how to roll back, goes no further', async () => {
+    const [hetzner, eks] = [await readinessStandIn(), await readinessStandIn()];
+    standIns.push(hetzner, eks);
+    const env = { QUEUE_PREFIX: uniquePrefix('cutover-hold') };
+    await ensureSqsQueues({ ...env, QUEUE_DRIVER: 'sqs' });
+    const root = repoCopy({ hetzner: 100, eks: 0 });
+    // The apply hook turns the destination unready once the first step is published.
+    const flip = `${process.execPath} -e "fetch('${eks.url}/flip')"`;
+    const res = await cutover(
+      ['--to', 'eks', '--steps', '10,50,100', '--hold', '2', '--root', root, '--hetzner-url', hetzner.url, '--eks-url', eks.url, '--apply', flip],
+      env,
+    );
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain('applied hetzner 90 / eks 10');
+    expect(res.stdout).not.toContain('applied hetzner 50 / eks 50');
+    expect(res.stderr).toContain('cutover: eks turned unready at hetzner 90 / eks 10 (503); roll back with --to hetzner');
+    // It stopped on the step it was at: nothing further was written, nothing drained or scaled.
+    expect(JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8'))).toEqual({ hetzner: 90, eks: 10 });
+    expect(res.stdout).not.toMatch(/drain hetzner: (wait|move|done): |workers scaled down/);
+  });
+});
