@@ -70,7 +70,10 @@ async function preflight(o: CutoverOptions, drivers: Record<Side, QueueDriver>, 
   const problems: string[] = [];
   for (const side of ['hetzner', 'eks'] as const) {
     const status = await readiness(o.urls[side]);
-    if (status !== 200) problems.push(`${side} is not ready (${o.urls[side] ?? '?'}/health/ready: ${status})`);
+    const unready = `${side} is not ready (${o.urls[side] ?? '?'}/health/ready: ${status})`;
+    // Traffic may always move away from a broken side (a rollback); never towards one.
+    if (status !== 200 && side === o.to) problems.push(unready);
+    else if (status !== 200) log(`warning: ${unready}; moving its traffic away`);
     for (const lane of LANES) {
       await drivers[side].depth(lane).catch((err) => problems.push(`${side} queue for lane ${lane} is missing or unreachable: ${(err as Error).message}`));
     }
@@ -95,7 +98,7 @@ async function preflight(o: CutoverOptions, drivers: Record<Side, QueueDriver>, 
     }
   }
   if (problems.length) throw new Error(`preflight failed:\n  ${problems.join('\n  ')}`);
-  log('preflight ok: both sides ready, queues in place, one database (or replication lag 0), schema current, routes and env contract agree');
+  log(`preflight ok: ${o.to} ready, queues in place, one database (or replication lag 0), schema current, routes and env contract agree`);
 }
 
 function writeWeights(root: string, weights: TrafficWeights): void {

@@ -44,14 +44,16 @@ describe('npm run cutover refuses and stops where it must', () => {
   afterAll(() => Promise.all(standIns.map((s) => new Promise((r) => s.server.close(r)))));
   jest.setTimeout(90_000);
 
-  it('preflight: refuses with one line per problem (unready sides, missing queues) and changes nothing', async () => {
+  it('preflight: refuses with one line per problem (unready destination, missing queues) and changes nothing', async () => {
     const root = repoCopy({ hetzner: 100, eks: 0 });
     const env = { QUEUE_PREFIX: uniquePrefix('cutover-pre') }; // no SQS queues made for it
     const res = await cutover(['--to', 'eks', '--root', root, '--hetzner-url', 'http://127.0.0.1:9', '--eks-url', 'http://127.0.0.1:9'], env);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('cutover: preflight failed:');
-    expect(res.stderr).toMatch(/hetzner is not ready \(http:\/\/127\.0\.0\.1:9\/health\/ready: /);
-    expect(res.stderr).toMatch(/eks is not ready/);
+    expect(res.stderr).toMatch(/eks is not ready \(http:\/\/127\.0\.0\.1:9\/health\/ready: /);
+    // The side traffic leaves may be broken (that is what a rollback is for): a warning, not a refusal.
+    expect(res.stdout).toMatch(/warning: hetzner is not ready/);
+    expect(res.stderr).not.toMatch(/hetzner is not ready/);
     expect(res.stderr).toMatch(/eks queue for lane critical is missing or unreachable/);
     expect(JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8'))).toEqual({ hetzner: 100, eks: 0 });
   });
@@ -75,5 +77,15 @@ describe('npm run cutover refuses and stops where it must', () => {
     // It stopped on the step it was at: nothing further was written, nothing drained or scaled.
     expect(JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8'))).toEqual({ hetzner: 90, eks: 10 });
     expect(res.stdout).not.toMatch(/drain hetzner: (wait|move|done): |workers scaled down/);
+
+    // The way back is not refused because EKS, the side it leaves, is the unready one.
+    const back = await cutover(
+      ['--to', 'hetzner', '--steps', '100', '--hold', '0', '--root', root, '--hetzner-url', hetzner.url, '--eks-url', eks.url,
+        '--eks-metrics-url', 'http://127.0.0.1:9/metrics', '--drain-window', '1', '--apply', 'true'],
+      env,
+    );
+    expect(back.stdout).toMatch(/warning: eks is not ready/);
+    expect(back.stdout).toContain('applied hetzner 100 / eks 0');
+    expect(JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8'))).toEqual({ hetzner: 100, eks: 0 });
   });
 });
