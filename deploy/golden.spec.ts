@@ -1,5 +1,5 @@
 // The committed outputs are the golden files: a change to a renderer shows up as a reviewed diff
-// of docker-compose.yml, the manifests and the Terraform JSON, never as a silent drift.
+// of docker-compose.yml, the manifests and the CloudFormation templates, never as a silent drift.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderAll, ROOT } from './outputs';

@@ -1,6 +1,6 @@
 // Queue names as the SQS driver builds them: `<prefix>-critical.fifo`, `<prefix>-normal`,
 // `<prefix>-low`, and `-dlq` twins (`<prefix>-critical-dlq.fifo` for the FIFO one).
-// Terraform and KEDA both take names from here, so a rename cannot reach only one of them.
+// The CDK queues stack and KEDA both take names from here, so a rename cannot reach only one of them.
 import { Lane, LANES } from '../../libs/config/src/lanes';
 
 /** Lanes that promise per-key ordering, hence SQS FIFO queues. */
