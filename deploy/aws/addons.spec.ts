@@ -33,7 +33,7 @@ describe('cluster add-ons', () => {
     expect(deployEks(['--bootstrap', '--dry-run'], run, (l) => lines.push(l), () => 0)).toBe(0);
     expect(calls).toEqual([]);
     expect(lines).toContain(
-      '  helm upgrade --install keda kedacore/keda --version 2.17.2 --namespace keda --create-namespace --wait --set serviceAccount.operator.name=keda-operator',
+      '  helm upgrade --install keda kedacore/keda --version 2.20.2 --namespace keda --create-namespace --wait --set serviceAccount.operator.name=keda-operator',
     );
     expect(lines.some((l) => l.includes('aws-load-balancer-controller') && l.includes('--set clusterName=spillway-prod'))).toBe(true);
   });

@@ -1,6 +1,11 @@
 // The cluster add-ons the manifests need that AWS does not ship as EKS add-ons, as pinned Helm
 // releases. `npm run deploy:eks -- --bootstrap` prints (and runs) exactly these commands; their
 // IAM roles are in access.ts, bound to the ServiceAccounts named here.
+//
+// Pins checked against the charts' own repositories (the newest stored snapshot of each, read with
+// git; the commit and date are on each line). The earlier pins (1.13.4, 3.12.2, 2.17.2, 0.18.2,
+// 9.46.6) all existed but predate Kubernetes 1.35; the values keys used here were checked in each
+// chart's values.yaml at the new pin. The Cluster Autoscaler chart moved to cluster-autoscaler/charts/.
 import { SpillwayDefinition } from '../model/definition';
 
 export interface ServiceAccountRef {
@@ -35,7 +40,7 @@ export function helmReleases(def: SpillwayDefinition): HelmRelease[] {
       release: 'aws-load-balancer-controller',
       repo: { name: 'eks', url: 'https://aws.github.io/eks-charts' },
       chart: 'eks/aws-load-balancer-controller',
-      version: '1.13.4',
+      version: '3.5.0', // app v3.5.0: aws/eks-charts@5239609 (2026-08-03) stable/aws-load-balancer-controller/Chart.yaml
       namespace: addonAccounts.loadBalancerController.namespace,
       values: { clusterName: cluster, region, ...sa(addonAccounts.loadBalancerController) },
       managedNodesOnly: true,
@@ -44,7 +49,7 @@ export function helmReleases(def: SpillwayDefinition): HelmRelease[] {
       release: 'metrics-server',
       repo: { name: 'metrics-server', url: 'https://kubernetes-sigs.github.io/metrics-server/' },
       chart: 'metrics-server/metrics-server',
-      version: '3.12.2',
+      version: '3.13.1', // app 0.8.1: kubernetes-sigs/metrics-server@5ed5d3a (2026-08-04) charts/metrics-server/Chart.yaml
       namespace: 'kube-system',
       values: {},
     },
@@ -53,7 +58,7 @@ export function helmReleases(def: SpillwayDefinition): HelmRelease[] {
       release: 'keda',
       repo: { name: 'kedacore', url: 'https://kedacore.github.io/charts' },
       chart: 'kedacore/keda',
-      version: '2.17.2',
+      version: '2.20.2', // app 2.20.2: kedacore/charts@1444d00 (2026-08-13) keda/Chart.yaml
       namespace: addonAccounts.keda.namespace,
       values: { 'serviceAccount.operator.name': addonAccounts.keda.serviceAccount },
     },
@@ -61,7 +66,7 @@ export function helmReleases(def: SpillwayDefinition): HelmRelease[] {
       release: 'external-secrets',
       repo: { name: 'external-secrets', url: 'https://charts.external-secrets.io' },
       chart: 'external-secrets/external-secrets',
-      version: '0.18.2',
+      version: '2.9.0', // app v2.9.0: external-secrets/external-secrets@cc5bfbc (2026-08-08) deploy/charts/external-secrets/Chart.yaml
       namespace: addonAccounts.externalSecrets.namespace,
       values: { installCRDs: 'true', ...sa(addonAccounts.externalSecrets) },
     },
@@ -69,7 +74,7 @@ export function helmReleases(def: SpillwayDefinition): HelmRelease[] {
       release: 'cluster-autoscaler',
       repo: { name: 'autoscaler', url: 'https://kubernetes.github.io/autoscaler' },
       chart: 'autoscaler/cluster-autoscaler',
-      version: '9.46.6',
+      version: '9.59.0', // app 1.35.0: kubernetes/autoscaler tag cluster-autoscaler-chart-9.59.0 (2026-07-21) cluster-autoscaler/charts/cluster-autoscaler/Chart.yaml
       namespace: addonAccounts.clusterAutoscaler.namespace,
       values: {
         'autoDiscovery.clusterName': cluster,

@@ -1,7 +1,11 @@
 // What the AWS Load Balancer Controller may do: read the network and load balancers, manage the
 // certificates/WAF/Shield links of its listeners, and create, change and delete only load
-// balancers, target groups and security groups tagged with this cluster. Kept in sync by hand
-// with the controller's documented policy when its chart version (addons.ts) changes.
+// balancers, target groups and security groups tagged with this cluster. Every action of the
+// controller's documented policy (docs/install/iam_policy.json upstream, listed in
+// fixtures/lb-controller-iam-actions.json with its commit) is granted: lb-controller-policy.spec.ts.
+// Narrower than upstream on purpose: RegisterTargets/DeregisterTargets only on target groups tagged
+// with this cluster (upstream: any target group, for TargetGroupBindings to groups made elsewhere,
+// which Spillway does not use), and tags only on resources tagged with this cluster.
 import * as iam from 'aws-cdk-lib/aws-iam';
 
 const CLUSTER_TAGS = ['elbv2.k8s.aws/cluster', 'ingress.k8s.aws/cluster', 'service.k8s.aws/cluster'];
@@ -37,6 +41,7 @@ export function lbControllerStatements(cluster: string): iam.PolicyStatement[] {
         'elasticloadbalancing:SetSubnets', 'elasticloadbalancing:DeleteLoadBalancer', 'elasticloadbalancing:ModifyTargetGroup',
         'elasticloadbalancing:ModifyTargetGroupAttributes', 'elasticloadbalancing:DeleteTargetGroup', 'elasticloadbalancing:RegisterTargets',
         'elasticloadbalancing:DeregisterTargets', 'elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags',
+        'elasticloadbalancing:ModifyListenerAttributes', 'elasticloadbalancing:ModifyCapacityReservation', 'elasticloadbalancing:ModifyIpPools',
       ],
       tagged,
     ),
@@ -44,7 +49,7 @@ export function lbControllerStatements(cluster: string): iam.PolicyStatement[] {
       'elasticloadbalancing:CreateListener', 'elasticloadbalancing:DeleteListener', 'elasticloadbalancing:CreateRule',
       'elasticloadbalancing:DeleteRule', 'elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule',
       'elasticloadbalancing:AddListenerCertificates', 'elasticloadbalancing:RemoveListenerCertificates', 'elasticloadbalancing:SetWebAcl',
-      'elasticloadbalancing:ModifyListenerAttributes',
+      'elasticloadbalancing:SetRulePriorities',
     ]),
   ];
 }
