@@ -42,6 +42,8 @@ export const spillway: SpillwayDefinition = {
     serverErrorRatio: 0.01,
     diskFreeRatio: 0.15,
     forMinutes: 5,
+    responseP99Seconds: 1,
+    database: { cpuPercent: 80, connections: 300, replicaLagSeconds: 30 },
   },
   services: [
     {

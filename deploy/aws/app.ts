@@ -11,6 +11,7 @@ import { BillingStack } from './billing';
 import { CacheStack } from './cache';
 import { ClusterStack } from './cluster';
 import { DataStack } from './data';
+import { DrCopyStack, DrRegionStack } from './dr';
 import { EdgeStack } from './edge';
 import { NetworkStack } from './network';
 import { QueuesStack } from './queues';
@@ -50,10 +51,14 @@ export function buildAwsApp(def: SpillwayDefinition, outdir?: string): AwsApp {
   access.addStackDependency(cluster);
   access.addStackDependency(queues);
   const registry = new RegistryStack(app, `${p}-registry`, def, props('ECR repository'));
+  // The DR region's vault and bucket exist before anything replicates or copies into them.
+  const dr = def.aws.dr && new DrRegionStack(app, `${p}-dr`, def, { ...props(`DR region: vault, KMS key, backups replica`), env: { ...env, region: def.aws.dr.region } });
   const backups = new BackupsStack(app, `${p}-backups`, def, props('database dump bucket'));
+  const drCopy = dr && new DrCopyStack(app, `${p}-dr-copy`, def, data.primary.instanceArn, props('daily database snapshot copied to the DR region'));
+  if (dr) [backups, drCopy!].forEach((s) => s.addStackDependency(dr));
   const edge = new EdgeStack(app, `${p}-edge`, def, props('Route 53 weighted records, Hetzner vs EKS'));
   const billing = new BillingStack(app, `${p}-billing`, def, props('monthly budget and alerts'));
-  const stacks: Stack[] = [network, cluster, data, queues, access, registry, backups, edge, billing];
+  const stacks: Stack[] = [network, cluster, data, queues, access, registry, ...(dr ? [dr] : []), backups, ...(drCopy ? [drCopy] : []), edge, billing];
   if (def.aws.cache) stacks.push(new CacheStack(app, `${p}-cache`, def, network.vpc, clusterSg, props('ElastiCache Redis for BullMQ')));
   return { app, stacks };
 }

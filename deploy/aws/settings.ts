@@ -30,7 +30,10 @@ export function awsSettingsProblems(def: SpillwayDefinition): string[] {
   if (!(a.budget.monthlyUsd > 0)) p.push('aws.budget.monthlyUsd: a positive amount');
   if (!a.budget.alertEmails.length) p.push('aws.budget.alertEmails: at least one address gets the alerts');
   if (a.registry.keepImages < 1) p.push('aws.registry.keepImages: at least 1');
-  if (a.dr) p.push('aws.dr: a second region is not rendered yet (docs/aws.md, "Not here yet"); remove it');
+  if (a.dr) {
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(a.dr.region)) p.push(`aws.dr.region: "${a.dr.region}" is not an AWS region name like eu-west-1`);
+    if (a.dr.region === region) p.push(`aws.dr.region: ${a.dr.region} is targets.eks.region; the DR copy must be in another region`);
+  }
   return p;
 }
 

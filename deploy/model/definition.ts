@@ -149,7 +149,7 @@ export interface TrafficWeights {
 
 /**
  * Alert thresholds, the one place both targets read them from: the Prometheus rules on Hetzner
- * (deploy/monitoring/) and, later, the CloudWatch alarms on AWS.
+ * (deploy/monitoring/) and the CloudWatch alarms on AWS (deploy/aws/alarms.ts).
  */
 export interface AlertThresholds {
   /** Age of the oldest waiting event (seconds) above which a lane alerts. */
@@ -162,6 +162,10 @@ export interface AlertThresholds {
   diskFreeRatio: number;
   /** How long a condition must hold before it fires (dead letters fire at once). */
   forMinutes: number;
+  /** p99 time (seconds) the absorber takes to answer; on AWS, the ALB's target response time. */
+  responseP99Seconds: number;
+  /** The database: CPU percent, open connections, read replica lag (seconds); RDS alarms on AWS (free storage uses diskFreeRatio). */
+  database: { cpuPercent: number; connections: number; replicaLagSeconds: number };
 }
 
 export interface SpillwayDefinition {
@@ -228,7 +232,11 @@ export interface AwsSettings {
   budget: { monthlyUsd: number; alertEmails: string[] };
   /** ElastiCache Redis (Multi-AZ) for an EKS target that keeps BullMQ; absent = none. */
   cache?: { nodeType: string };
-  /** A second region for disaster recovery; not rendered yet, so synth refuses it (docs/aws.md). */
+  /**
+   * A second region for disaster recovery (deploy/aws/dr.ts): daily snapshots of the primary copied
+   * there by AWS Backup into a vault under a KMS key of that region (kept database.backupRetentionDays),
+   * and the backups bucket replicated there. Absent = none.
+   */
   dr?: { region: string };
 }
 

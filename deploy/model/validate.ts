@@ -165,6 +165,11 @@ function alertProblems(a: SpillwayDefinition['alerts']): string[] {
   if (!(a.serverErrorRatio > 0 && a.serverErrorRatio < 1)) p.push('alerts.serverErrorRatio: must be between 0 and 1 (0.01 = 1%)');
   if (!(a.diskFreeRatio > 0 && a.diskFreeRatio < 1)) p.push('alerts.diskFreeRatio: must be between 0 and 1 (0.15 = 15%)');
   if (!(Number.isInteger(a.forMinutes) && a.forMinutes >= 1)) p.push('alerts.forMinutes: must be a whole number of minutes >= 1');
+  if (!(a.responseP99Seconds > 0)) p.push('alerts.responseP99Seconds: must be a number of seconds > 0');
+  if (!a.database) return [...p, 'alerts.database: required (cpuPercent, connections, replicaLagSeconds)'];
+  if (!(a.database.cpuPercent > 0 && a.database.cpuPercent <= 100)) p.push('alerts.database.cpuPercent: must be between 0 and 100');
+  if (!(Number.isInteger(a.database.connections) && a.database.connections > 0)) p.push('alerts.database.connections: must be a whole number > 0');
+  if (!(a.database.replicaLagSeconds > 0)) p.push('alerts.database.replicaLagSeconds: must be a number of seconds > 0');
   return p;
 }
 
