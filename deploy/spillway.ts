@@ -164,5 +164,7 @@ export const spillway: SpillwayDefinition = {
     backups: { bucket: 'spillway-db-backups-123456789012', retainDays: 35 },
     // docs/aws.md: what these stacks cost a month at the seed's sizes (about 510 USD).
     budget: { monthlyUsd: 510, alertEmails: ['ops@example.com'] },
+    // The ALB's id: `aws elbv2 describe-load-balancers` after deploy:eks (docs/aws.md, step 9).
+    alarms: { emails: ['ops@example.com'], loadBalancer: 'app/k8s-spillway-absorber-0123456789/0123456789abcdef' },
   },
 };

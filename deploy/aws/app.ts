@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { SpillwayDefinition } from '../model/definition';
 import { AccessStack } from './access';
+import { AlarmsStack } from './alarms';
 import { BackupsStack } from './backups';
 import { BillingStack } from './billing';
+import { ChaosStack } from './chaos';
 import { CacheStack } from './cache';
 import { ClusterStack } from './cluster';
 import { DataStack } from './data';
@@ -58,7 +60,11 @@ export function buildAwsApp(def: SpillwayDefinition, outdir?: string): AwsApp {
   if (dr) [backups, drCopy!].forEach((s) => s.addStackDependency(dr));
   const edge = new EdgeStack(app, `${p}-edge`, def, props('Route 53 weighted records, Hetzner vs EKS'));
   const billing = new BillingStack(app, `${p}-billing`, def, props('monthly budget and alerts'));
-  const stacks: Stack[] = [network, cluster, data, queues, access, registry, ...(dr ? [dr] : []), backups, ...(drCopy ? [drCopy] : []), edge, billing];
+  const alarms = new AlarmsStack(app, `${p}-alarms`, def, data, props('CloudWatch alarms, dashboard, alert topic'));
+  const chaos = new ChaosStack(app, `${p}-chaos`, def, network.vpc, data, props('FIS experiment templates for staging'));
+  // Stop conditions name the alarms; the access entry needs the cluster.
+  [alarms, cluster].forEach((s) => chaos.addStackDependency(s));
+  const stacks: Stack[] = [network, cluster, data, queues, access, registry, ...(dr ? [dr] : []), backups, ...(drCopy ? [drCopy] : []), edge, billing, alarms, chaos];
   if (def.aws.cache) stacks.push(new CacheStack(app, `${p}-cache`, def, network.vpc, clusterSg, props('ElastiCache Redis for BullMQ')));
   return { app, stacks };
 }

@@ -12,6 +12,7 @@ export const POSTGRES_PORT = 5432;
 
 export class DataStack extends Stack {
   readonly primary: rds.DatabaseInstance;
+  readonly replicas: rds.DatabaseInstanceReadReplica[] = [];
 
   constructor(scope: Construct, id: string, def: SpillwayDefinition, vpc: ec2.IVpc, clusterSecurityGroupId: string, props: StackProps) {
     super(scope, id, props);
@@ -73,6 +74,7 @@ export class DataStack extends Stack {
         ['AwsSolutions-RDS13', 'Replicas take no automated backups; the primary keeps them.'],
         ['AwsSolutions-RDS2', 'Encrypted because its source is; CloudFormation refuses StorageEncrypted on a replica (cloudformation-validate F3020).'],
       ]);
+      this.replicas.push(replica);
       new CfnOutput(this, `Replica${i}Endpoint`, { value: replica.dbInstanceEndpointAddress });
     }
 

@@ -29,6 +29,8 @@ export function awsSettingsProblems(def: SpillwayDefinition): string[] {
   if (db.storageGiB < 20) p.push('aws.database.storageGiB: gp3 needs at least 20');
   if (!(a.budget.monthlyUsd > 0)) p.push('aws.budget.monthlyUsd: a positive amount');
   if (!a.budget.alertEmails.length) p.push('aws.budget.alertEmails: at least one address gets the alerts');
+  if (!a.alarms?.emails?.length) p.push('aws.alarms.emails: at least one address gets the alarms');
+  if (!/^app\/[\w-]+\/[0-9a-f]+$/.test(a.alarms?.loadBalancer ?? '')) p.push(`aws.alarms.loadBalancer: the ALB's dimension "app/<name>/<id>" (got "${a.alarms?.loadBalancer}")`);
   if (a.registry.keepImages < 1) p.push('aws.registry.keepImages: at least 1');
   if (a.dr) {
     if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(a.dr.region)) p.push(`aws.dr.region: "${a.dr.region}" is not an AWS region name like eu-west-1`);

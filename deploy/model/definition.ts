@@ -230,6 +230,16 @@ export interface AwsSettings {
   /** Bucket for database dumps (versioned); objects kept this many days. */
   backups: { bucket: string; retainDays: number };
   budget: { monthlyUsd: number; alertEmails: string[] };
+  /** CloudWatch alarms (deploy/aws/alarms.ts); their thresholds are the definition's `alerts`. */
+  alarms: {
+    /** Subscribed by email to the alarms' SNS topic. */
+    emails: string[];
+    /**
+     * The ALB's CloudWatch `LoadBalancer` dimension, `app/<name>/<id>` (the end of its ARN): known
+     * once deploy:eks has made the ALB (like dns.eksTarget); its 5xx and response-time alarms watch it.
+     */
+    loadBalancer: string;
+  };
   /** ElastiCache Redis (Multi-AZ) for an EKS target that keeps BullMQ; absent = none. */
   cache?: { nodeType: string };
   /**

@@ -1,0 +1,124 @@
+// CloudWatch alarms and a dashboard for the EKS target, with the thresholds of the definition's
+// `alerts`: the same numbers deploy/monitoring/ renders into the Prometheus rules on Hetzner
+// (alarms.spec.ts changes one and watches both outputs move). Alarms notify an SNS topic (KMS
+// encrypted, email subscriptions from aws.alarms.emails); the FIS experiments (chaos.ts) stop on them.
+// Container Insights comes from the cluster stack's amazon-cloudwatch-observability add-on.
+import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as cw from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { Lane } from '../../libs/config/src/lanes';
+import { slotServiceName } from '../eks/names';
+import { SpillwayDefinition } from '../model/definition';
+import { allLanes, queueName } from '../model/queues';
+import { DataStack } from './data';
+
+const MINUTE = Duration.minutes(1);
+const GiB = 1024 ** 3;
+
+/** Alarm names, fixed so other stacks (FIS stop conditions) and operators can name them. */
+export const alarmName = {
+  oldestAge: (def: SpillwayDefinition, lane: Lane) => `${def.name}-${lane}-oldest-event-age`,
+  deadLetters: (def: SpillwayDefinition, lane: Lane) => `${def.name}-${lane}-dead-letters`,
+  ingest5xx: (def: SpillwayDefinition) => `${def.name}-ingest-5xx`,
+  responseTime: (def: SpillwayDefinition) => `${def.name}-ingest-p99`,
+  absorberAtMax: (def: SpillwayDefinition) => `${def.name}-absorber-at-max`,
+  database: (def: SpillwayDefinition, what: string) => `${def.name}-database-${what}`,
+};
+
+/** What says the service is hurting its clients: experiments stop when one of these fires. */
+export function serviceHealthAlarms(def: SpillwayDefinition): string[] {
+  return [alarmName.ingest5xx(def), ...allLanes().map((l) => alarmName.oldestAge(def, l))];
+}
+
+export class AlarmsStack extends Stack {
+  readonly topic: sns.Topic;
+
+  constructor(scope: Construct, id: string, def: SpillwayDefinition, data: DataStack, props: StackProps) {
+    super(scope, id, props);
+    const a = def.alerts;
+    const key = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: `${def.name}: alarm notifications` });
+    // CloudWatch publishes to the encrypted topic with this key.
+    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
+    this.topic = new sns.Topic(this, 'Alerts', { displayName: `${def.name} alarms`, enforceSSL: true, masterKey: key });
+    for (const email of def.aws.alarms.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    const notify = new actions.SnsAction(this.topic);
+
+    const alarm = (name: string, metric: cw.IMetric, threshold: number, periods: number, description: string, op = cw.ComparisonOperator.GREATER_THAN_THRESHOLD) => {
+      const al = new cw.Alarm(this, name, {
+        alarmName: name,
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods: periods,
+        comparisonOperator: op,
+        // No data means nothing waits, nothing failed, or nothing was asked: not an alert.
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      });
+      al.addAlarmAction(notify);
+      al.addOkAction(notify);
+      return al;
+    };
+
+    const sqs = (metricName: string, queue: string) =>
+      new cw.Metric({ namespace: 'AWS/SQS', metricName, dimensionsMap: { QueueName: queue }, statistic: 'Maximum', period: MINUTE });
+    const laneWidgets: cw.IWidget[] = [];
+    for (const lane of allLanes()) {
+      const age = sqs('ApproximateAgeOfOldestMessage', queueName(def.queuePrefix, lane));
+      const dead = sqs('ApproximateNumberOfMessagesVisible', queueName(def.queuePrefix, lane, true));
+      const ageAlarm = alarm(alarmName.oldestAge(def, lane), age, a.oldestEventSeconds[lane], a.forMinutes, `Lane ${lane}: the oldest waiting event is older than ${a.oldestEventSeconds[lane]} s (workers behind or stopped).`);
+      // Dead letters fire at once, as in the Prometheus rule.
+      const deadAlarm = alarm(alarmName.deadLetters(def, lane), dead, a.deadLetters, 1, `Lane ${lane}: dead letters in its DLQ; see npm run status, fix, then redrive.`);
+      laneWidgets.push(new cw.AlarmWidget({ title: `${lane}: oldest event (s)`, alarm: ageAlarm, width: 8 }), new cw.AlarmWidget({ title: `${lane}: dead letters`, alarm: deadAlarm, width: 8 }));
+    }
+
+    const alb = (metricName: string, statistic: string) =>
+      new cw.Metric({ namespace: 'AWS/ApplicationELB', metricName, dimensionsMap: { LoadBalancer: def.aws.alarms.loadBalancer }, statistic, period: MINUTE });
+    // The share of answers that were 5xx: the absorber's own and the ALB's (no healthy target).
+    const errorRatio = new cw.MathExpression({
+      expression: 'IF(req > 0, (FILL(target5xx, 0) + FILL(elb5xx, 0)) / req, 0)',
+      usingMetrics: { req: alb('RequestCount', 'Sum'), target5xx: alb('HTTPCode_Target_5XX_Count', 'Sum'), elb5xx: alb('HTTPCode_ELB_5XX_Count', 'Sum') },
+      period: MINUTE,
+      label: '5xx share',
+    });
+    const errors = alarm(alarmName.ingest5xx(def), errorRatio, a.serverErrorRatio, a.forMinutes, `More than ${a.serverErrorRatio * 100}% of ingest answers are 5xx.`);
+    const p99 = alarm(alarmName.responseTime(def), alb('TargetResponseTime', 'p99'), a.responseP99Seconds, a.forMinutes, `The absorber's p99 answer time is above ${a.responseP99Seconds} s.`);
+
+    const rds = (metricName: string, id: string, statistic = 'Average') =>
+      new cw.Metric({ namespace: 'AWS/RDS', metricName, dimensionsMap: { DBInstanceIdentifier: id }, statistic, period: MINUTE });
+    const primary = data.primary.instanceIdentifier;
+    const freeBytes = Math.round(a.diskFreeRatio * def.aws.database.storageGiB * GiB);
+    const dbAlarms = [
+      alarm(alarmName.database(def, 'cpu'), rds('CPUUtilization', primary), a.database.cpuPercent, a.forMinutes, `Database CPU above ${a.database.cpuPercent}%.`),
+      alarm(alarmName.database(def, 'free-storage'), rds('FreeStorageSpace', primary, 'Minimum'), freeBytes, a.forMinutes, `Less than ${a.diskFreeRatio * 100}% of the database's storage is free: writes stop when it is full.`, cw.ComparisonOperator.LESS_THAN_THRESHOLD),
+      alarm(alarmName.database(def, 'connections'), rds('DatabaseConnections', primary, 'Maximum'), a.database.connections, a.forMinutes, `More than ${a.database.connections} database connections.`),
+      ...data.replicas.map((r, i) =>
+        alarm(alarmName.database(def, `replica${i + 1}-lag`), rds('ReplicaLag', r.instanceIdentifier, 'Maximum'), a.database.replicaLagSeconds, a.forMinutes, `Read replica ${i + 1} is more than ${a.database.replicaLagSeconds} s behind.`),
+      ),
+    ];
+
+    // Container Insights (the cloudwatch-observability add-on): running pods behind the live slot's Service.
+    const absorber = def.services.find((s) => s.role === 'absorber')!;
+    const absorberPods = new cw.Metric({
+      namespace: 'ContainerInsights',
+      metricName: 'service_number_of_running_pods',
+      dimensionsMap: { ClusterName: def.targets.eks.cluster, Namespace: def.targets.eks.namespace, Service: slotServiceName(absorber, def.targets.eks.slot) },
+      statistic: 'Maximum',
+      period: MINUTE,
+    });
+    const atMax = alarm(alarmName.absorberAtMax(def), absorberPods, absorber.autoscaling.max, a.forMinutes, `The absorber runs its HPA maximum of ${absorber.autoscaling.max} pods: more load cannot be absorbed.`, cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
+
+    new cw.Dashboard(this, 'Dashboard', {
+      dashboardName: def.name,
+      widgets: [
+        laneWidgets,
+        [new cw.AlarmWidget({ title: 'ingest 5xx share', alarm: errors, width: 8 }), new cw.AlarmWidget({ title: 'ingest p99 (s)', alarm: p99, width: 8 }), new cw.AlarmWidget({ title: 'absorber pods', alarm: atMax, width: 8 })],
+        dbAlarms.map((al) => new cw.AlarmWidget({ title: al.node.id.replace(`${def.name}-`, ''), alarm: al, width: 6 })),
+      ],
+    });
+  }
+}
