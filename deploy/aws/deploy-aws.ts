@@ -1,5 +1,6 @@
 // `npm run deploy:aws [-- --dry-run]`: re-render, then `cdk deploy` the rendered stacks in order
-// (network, cluster, data, queues, access, registry, backups, edge, billing). The CLI reads the
+// (network, cluster, data, queues, access, registry, [dr], backups, [dr-copy], edge, billing,
+// alarms, chaos, [cache]). The CLI reads the
 // committed cloud assembly as is (`--app deploy/aws/rendered`), so what deploys is what was reviewed.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
