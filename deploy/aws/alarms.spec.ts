@@ -7,7 +7,12 @@ import { spillway } from '../spillway';
 import { alarmName } from './alarms';
 import { buildAwsApp } from './app';
 
-const alarmsOf = (def: SpillwayDefinition) => Template.fromStack(buildAwsApp(def).stacks.find((s) => s.stackName === `${def.aws.stackPrefix}-alarms`)!);
+// Synthesizing an app takes a second or two: once per definition object.
+const synthesized = new Map<SpillwayDefinition, Template>();
+const alarmsOf = (def: SpillwayDefinition) => {
+  if (!synthesized.has(def)) synthesized.set(def, Template.fromStack(buildAwsApp(def).stacks.find((s) => s.stackName === `${def.aws.stackPrefix}-alarms`)!));
+  return synthesized.get(def)!;
+};
 const alarmProps = (t: Template, name: string) => {
   const found = Object.values(t.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: name } }));
   expect(found).toHaveLength(1);
