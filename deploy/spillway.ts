@@ -163,4 +163,12 @@ export const spillway: SpillwayDefinition = {
     // docs/aws.md: what these stacks cost a month at the seed's sizes (about 510 USD).
     budget: { monthlyUsd: 510, alertEmails: ['ops@example.com'] },
   },
+  // The seed's staging test: k6 at 10K rps (deploy/k6/rendered/), also the rate docs/cost/ plans for.
+  load: {
+    rps: 10_000,
+    durationSeconds: 600,
+    laneMix: { critical: 10, normal: 70, low: 20 },
+    thresholds: { failedRatio: 0.01, p95Ms: 200, p99Ms: 500, droppedIterations: 0 },
+    vus: { preAllocated: 1000, max: 5000 },
+  },
 };
