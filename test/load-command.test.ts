@@ -116,7 +116,8 @@ describe('npm run load is an open model', () => {
     // A closed model (each connection waiting for its answer) would have sent a handful here.
     expect(s.sent).toBeGreaterThanOrEqual(70);
     expect(s.sent + s.dropped).toBe(80);
-    expect(s.latencyMs.p50).toBeGreaterThanOrEqual(1000);
+    // The server holds each request 1 s (timers may fire a millisecond early).
+    expect(s.latencyMs.p50).toBeGreaterThanOrEqual(990);
   }, 30_000);
 
   it('drops and counts arrivals that find --max-in-flight requests unanswered', async () => {

@@ -53,7 +53,9 @@ export async function runOpenLoad(opts: LoadOptions, progress?: Progress): Promi
     const now = performance.now();
     if (!firstAt) firstAt = now;
     const slot = stats.sent + stats.dropped;
-    const scheduledAt = firstAt + slot * intervalMs;
+    // loadtest's timer may fire a little ahead of this reconstruction of its schedule: never time a
+    // request from before it was sent.
+    const scheduledAt = Math.min(firstAt + slot * intervalMs, now);
     stats.maxSendLagMs = Math.max(stats.maxSendLagMs, now - scheduledAt);
     const { body } = eventBody(opts.lanes, slot);
     params.agent = agent;
