@@ -1,10 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpillwayDefinition } from '../model/definition';
 import { spillway } from '../spillway';
 import { ROOT } from '../outputs';
-import { parseCostArgs } from './cost';
+import { cost, parseCostArgs } from './cost';
 import { eksPlan } from './eks-plan';
 import { hetznerPlan } from './hetzner-plan';
 import { lambdaLaneCost } from './lambda';
@@ -104,5 +104,19 @@ describe('cost model', () => {
     expect(() => parseCostArgs(['--rps'])).toThrow('--rps needs a value');
     expect(() => parseCostArgs(['--fast'])).toThrow('unknown option --fast');
     expect(parseCostArgs(['--rps', '500', '--lambda', 'low,normal'])).toEqual({ rps: 500, lambdaLanes: ['low', 'normal'], json: false });
+  });
+});
+
+describe('npm run cost', () => {
+  it('prints the report synth commits, and each target at a rate in capacity mode', () => {
+    const lines: string[] = [];
+    expect(cost([], (l) => lines.push(l))).toBe(0);
+    expect(lines.join('\n')).toBe(readFileSync(join(ROOT, 'docs/cost/cost.md'), 'utf8'));
+    const at: string[] = [];
+    expect(cost(['--rps', '5000'], (l) => at.push(l))).toBe(0);
+    expect(at.join('\n')).toMatch(/Hetzner CX22: over capacity \(holds \d+ rps, limited by the absorber process\); EKS is needed/);
+    const bad: string[] = [];
+    expect(cost(['--rps', '-1'], (l) => bad.push(l))).toBe(2);
+    expect(bad).toEqual(['cost: --rps: "-1" is not a rate (a number >= 0)']);
   });
 });
