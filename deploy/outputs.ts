@@ -7,6 +7,8 @@ import { manifestObjects, renderManifests } from './eks/chart';
 import { kubernetesSchemaProblems } from './eks/schemas';
 import { AWS_RENDERED, renderAws } from './aws/app';
 import { renderAlertRules } from './monitoring/prometheus-rules';
+import { K6_SCRIPT_PATH, renderK6Script } from './k6/k6-script';
+import { renderCostOutputs } from './cost/render';
 import { composeObject, renderCompose } from './hetzner/compose';
 import { composeSchemaProblems } from './hetzner/schema';
 import { secretExample, secretFileProblems, secretsByService } from './hetzner/secret-files';
@@ -65,5 +67,9 @@ export function renderAll(def: SpillwayDefinition, root = ROOT): Record<string, 
     // The AWS account's CloudFormation templates (CDK cloud assembly); see deploy/aws/app.ts.
     ...renderAws(def),
     [OUTPUT_PATHS.alertRules]: renderAlertRules(def),
+    // The staging load test (k6), type-checked against @types/k6 in deploy/k6/k6-script.spec.ts.
+    ...(def.load ? { [K6_SCRIPT_PATH]: renderK6Script(def) } : {}),
+    // Capacity and monthly cost of each target (docs/cost/), from the bench results and the price table.
+    ...renderCostOutputs(def, root),
   };
 }

@@ -167,4 +167,12 @@ export const spillway: SpillwayDefinition = {
     // The ALB's id: `aws elbv2 describe-load-balancers` after deploy:eks (docs/aws.md, step 9).
     alarms: { emails: ['ops@example.com'], loadBalancer: 'app/k8s-spillway-absorber-0123456789/0123456789abcdef' },
   },
+  // The seed's staging test: k6 at 10K rps (deploy/k6/rendered/), also the rate docs/cost/ plans for.
+  load: {
+    rps: 10_000,
+    durationSeconds: 600,
+    laneMix: { critical: 10, normal: 70, low: 20 },
+    thresholds: { failedRatio: 0.01, p95Ms: 200, p99Ms: 500, droppedIterations: 0 },
+    vus: { preAllocated: 1000, max: 5000 },
+  },
 };

@@ -13,6 +13,8 @@ Renders deploy/spillway.ts into:
   deploy/aws/rendered/                          the AWS account as CloudFormation (CDK cloud assembly):
                                                 VPC, EKS, RDS, SQS, pod roles, ECR, Route 53 weights, budget,
                                                 CloudWatch alarms, FIS experiments (and the DR region with aws.dr)
+  deploy/k6/rendered/spillway-load.js           the staging load test (k6), from the definition's \`load\`
+  docs/cost/cost.md, cost.svg                   capacity and monthly cost per target (bench results + prices)
 
 Validates the definition and every output first; nothing is written if anything fails.
 

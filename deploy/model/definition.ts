@@ -1,6 +1,7 @@
 // The shape of the one service definition (`deploy/spillway.ts`). Both renderers read only this;
 // anything a target needs to know lives here, so Compose and Kubernetes cannot drift apart.
 import type { Lane } from '../../libs/config/src/lanes';
+import type { LoadPlan } from './load-plan';
 
 export type Role = 'absorber' | 'worker';
 
@@ -187,6 +188,8 @@ export interface SpillwayDefinition {
   alerts: AlertThresholds;
   /** The AWS account the EKS target runs in, as CDK stacks (deploy/aws/). */
   aws: AwsSettings;
+  /** The staging load test (deploy/k6/) and the rate the cost report plans for (deploy/cost/). */
+  load?: LoadPlan;
 }
 
 /**

@@ -5,6 +5,7 @@ import { ConfigError, ingestAuthProblem, loadConfig } from '../../libs/config/sr
 import { isLane, LANES } from '../../libs/config/src/lanes';
 import { MIGRATE_STEP, Resources, ServiceSpec, SpillwayDefinition, TargetName } from './definition';
 import { DERIVED_ENV, plainEnv } from './env';
+import { loadPlanProblems } from './load-plan';
 
 export class DefinitionError extends Error {
   constructor(readonly problems: string[]) {
@@ -202,6 +203,7 @@ export function definitionProblems(def: SpillwayDefinition): string[] {
   }
   if (def.services.some((s) => s.name === MIGRATE_STEP.name)) p.push(`services: "${MIGRATE_STEP.name}" is the migration step's name`);
   p.push(...alertProblems(def.alerts));
+  p.push(...loadPlanProblems(def.load));
   if (!def.secrets[def.dependencies.postgres.passwordSecret]) {
     p.push(`dependencies.postgres.passwordSecret: "${def.dependencies.postgres.passwordSecret}" is not declared in secrets`);
   }

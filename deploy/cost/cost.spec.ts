@@ -1,0 +1,122 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SpillwayDefinition } from '../model/definition';
+import { spillway } from '../spillway';
+import { ROOT } from '../outputs';
+import { cost, parseCostArgs } from './cost';
+import { eksPlan } from './eks-plan';
+import { hetznerPlan } from './hetzner-plan';
+import { lambdaLaneCost } from './lambda';
+import { Measured, readMeasured } from './measured';
+import { costReport, planAt } from './plan';
+import { AWS_PRICES } from './prices';
+
+// Fixed figures, close to the committed bench, so the expected numbers below are hand-computable.
+const m: Measured = {
+  sources: [],
+  machineCpus: 2,
+  absorberCpuMsPerRequest: { bullmq: 0.35, sqs: 0.33 },
+  redisCpuMsPerRequest: 0.05,
+  absorberProcessRps: 3000,
+  workerDrainEventsPerSecond: 34_000,
+  sqsCallsPerEvent: 0.25,
+};
+
+describe('cost model', () => {
+  it("sizes the seed's 10K rps inside the seed's ranges: 5-50 absorber pods, 3-10 t3.medium nodes", () => {
+    const plan = eksPlan(spillway, m, 10_000);
+    // 10 000 rps x 0.33 ms / (200m x 70%) = 23.6 -> 24; 10 000 / (34 000 x 500m / 2 cores) = 1.2 -> 2.
+    expect(plan.pods).toEqual([
+      { service: 'absorber', pods: 24, capped: false },
+      { service: 'worker', pods: 2, capped: false },
+    ]);
+    // Requests: 700m add-ons + 26 x 200m = 5900m over 1930m - 150m per node -> 4 nodes.
+    expect(plan.nodes).toBe(4);
+    expect(plan.saturated).toEqual([]);
+    const atMinimum = eksPlan(spillway, m, 0);
+    expect(atMinimum.pods.map((p) => p.pods)).toEqual([5, 1]);
+    expect(atMinimum.nodes).toBe(3);
+  });
+
+  it("recomputes the seed's table: ~EUR 12 for the box (with VAT) and ~$326 for AWS at minimum size", () => {
+    const box = hetznerPlan(spillway, m);
+    expect(box.monthlyEur).toBeCloseTo(3.79 + 0.5 + 4.99, 2);
+    expect(Math.abs(box.monthlyEurWithVat - 12) / 12).toBeLessThan(0.1);
+    const seed = costReport(spillway, m).seed;
+    expect(seed.region).toBe('us-east-1');
+    // 73 + 3 x 30.37 + 3 x 40 x 0.08 + 32.85 + (0.0225 + 0.008) x 730 + 0.072 x 2 x 730 + 100 x 0.115 x 2
+    expect(seed.monthlyUsd).toBeCloseTo(73 + 91.104 + 9.6 + 32.85 + 22.265 + 105.12 + 23, 2);
+    expect(Math.abs(seed.monthlyUsd - 326) / 326).toBeLessThan(0.1);
+  });
+
+  it('never gets cheaper or smaller as the rate grows', () => {
+    let last = eksPlan(spillway, m, 0);
+    for (let rps = 250; rps <= 60_000; rps += 250) {
+      const next = eksPlan(spillway, m, rps);
+      expect(next.monthlyUsd).toBeGreaterThanOrEqual(last.monthlyUsd);
+      expect(next.nodes).toBeGreaterThanOrEqual(last.nodes);
+      next.pods.forEach((p, i) => expect(p.pods).toBeGreaterThanOrEqual(last.pods[i].pods));
+      last = next;
+    }
+    expect(last.saturated.join()).toMatch(/absorber wants more than autoscaling.max/);
+  });
+
+  it('breaks even where the box runs out: the lower of its CPU and its one absorber process, at 70%', () => {
+    const box = hetznerPlan(spillway, m);
+    // One process: 3000 rps x 0.7 = 2100. The box: 2000 ms x 0.7 / (0.35 + 0.05 + 2000/34000) = 3051.
+    expect(box).toMatchObject({ capacityRps: 2100, limitedBy: 'absorber process' });
+    const report = costReport(spillway, m);
+    expect(report.breakEvenRps).toBe(2100);
+    expect(planAt(spillway, m, 2100).hetznerUsd).toBeCloseTo(box.monthlyUsd, 6);
+    expect(planAt(spillway, m, 2101).hetznerUsd).toBeUndefined();
+    const twoAbsorbers: SpillwayDefinition = {
+      ...spillway,
+      services: spillway.services.map((s) => (s.role === 'absorber' ? { ...s, hetznerReplicas: 2 } : s)),
+    };
+    expect(hetznerPlan(twoAbsorbers, m)).toMatchObject({ capacityRps: 3051, limitedBy: 'box CPU' });
+  });
+
+  it('prices a Lambda lane per invocation and GB-second, and takes its events off the worker pods', () => {
+    const lane = { eventsPerSecond: 100, batchSize: 10, memoryMiB: 512, invocationOverheadMs: 20, msPerEvent: 0.06 };
+    const c = lambdaLaneCost(AWS_PRICES['us-east-1'], lane);
+    expect(c.invocationsPerMonth).toBeCloseTo(26_280_000, 0);
+    expect(c.requestsUsd).toBeCloseTo(5.256, 3);
+    // 20.6 ms billed as 21 ms, 0.5 GB.
+    expect(c.gbSecondsPerMonth).toBeCloseTo(26_280_000 * 0.021 * 0.5, 0);
+    expect(c.durationUsd).toBeCloseTo(275_940 * 0.0000166667, 3);
+    const allLambda = eksPlan(spillway, m, 10_000, { lambdaLanes: ['critical', 'normal', 'low'] });
+    expect(allLambda.pods.find((p) => p.service === 'worker')!.pods).toBe(0);
+    expect(Object.keys(allLambda.lambda).sort()).toEqual(['critical', 'low', 'normal']);
+    expect(allLambda.items.filter((i) => i.item.startsWith('Lambda')).length).toBe(3);
+  });
+
+  it('reads the committed bench results, and names what is missing', () => {
+    const real = readMeasured(ROOT);
+    expect(real.absorberCpuMsPerRequest.bullmq).toBeGreaterThan(0);
+    expect(real.workerDrainEventsPerSecond).toBeGreaterThan(0);
+    expect(() => readMeasured(mkdtempSync(join(tmpdir(), 'cost-')))).toThrow(/bench\/results\/http-bullmq.json: missing; run `npm run bench`/);
+  });
+
+  it('refuses bad arguments with the reason', () => {
+    expect(() => parseCostArgs(['--rps', 'lots'])).toThrow('--rps: "lots" is not a rate');
+    expect(() => parseCostArgs(['--lambda', 'urgent'])).toThrow('--lambda: unknown lane "urgent"');
+    expect(() => parseCostArgs(['--rps'])).toThrow('--rps needs a value');
+    expect(() => parseCostArgs(['--fast'])).toThrow('unknown option --fast');
+    expect(parseCostArgs(['--rps', '500', '--lambda', 'low,normal'])).toEqual({ rps: 500, lambdaLanes: ['low', 'normal'], json: false });
+  });
+});
+
+describe('npm run cost', () => {
+  it('prints the report synth commits, and each target at a rate in capacity mode', () => {
+    const lines: string[] = [];
+    expect(cost([], (l) => lines.push(l))).toBe(0);
+    expect(lines.join('\n')).toBe(readFileSync(join(ROOT, 'docs/cost/cost.md'), 'utf8'));
+    const at: string[] = [];
+    expect(cost(['--rps', '5000'], (l) => at.push(l))).toBe(0);
+    expect(at.join('\n')).toMatch(/Hetzner CX22: over capacity \(holds \d+ rps, limited by the absorber process\); EKS is needed/);
+    const bad: string[] = [];
+    expect(cost(['--rps', '-1'], (l) => bad.push(l))).toBe(2);
+    expect(bad).toEqual(['cost: --rps: "-1" is not a rate (a number >= 0)']);
+  });
+});

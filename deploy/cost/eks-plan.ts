@@ -1,0 +1,139 @@
+// The EKS target at a given rate: pods from the measured per-process throughput and the
+// definition's requests and scaling ranges, nodes from what those pods request, then every line of
+// the AWS bill the stacks in deploy/aws/ create, priced from the dated table.
+import { Lane } from '../../libs/config/src/lanes';
+import { ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { ASSUMPTIONS, SECONDS_PER_MONTH } from './assumptions';
+import { CostItem, targetUtilization } from './hetzner-plan';
+import { LambdaCost, lambdaLaneCost } from './lambda';
+import { Measured } from './measured';
+import { AWS_PRICES, AwsRegionPrices, HOURS_PER_MONTH } from './prices';
+
+export interface EksOptions {
+  /** Price the account in this region instead of targets.eks.region. */
+  region?: string;
+  /** Lanes whose workers run as Lambda functions instead of pods (issue 20). */
+  lambdaLanes?: Lane[];
+  /** Leave out the flat estimates (logs, KMS...) and the read replicas: the seed's own line items. */
+  seedItemsOnly?: boolean;
+}
+
+export interface ServicePods {
+  service: string;
+  pods: number;
+  /** The rate wants more than autoscaling.max: the definition caps it there. */
+  capped: boolean;
+}
+
+export interface EksPlan {
+  rps: number;
+  region: string;
+  pods: ServicePods[];
+  nodes: number;
+  /** What the definition's ranges cannot hold at this rate (empty: it fits). */
+  saturated: string[];
+  lambda: Partial<Record<Lane, LambdaCost>>;
+  items: CostItem[];
+  monthlyUsd: number;
+}
+
+export function regionPrices(region: string): AwsRegionPrices {
+  const p = AWS_PRICES[region];
+  if (!p) throw new Error(`cost: no AWS prices for region "${region}" in deploy/cost/prices.ts (have: ${Object.keys(AWS_PRICES).join(', ')})`);
+  return p;
+}
+
+/** Share of all events (0-1) on the given lanes, by the definition's load plan (even if none). */
+export function laneShare(def: SpillwayDefinition, lanes: readonly Lane[]): number {
+  const mix = def.load?.laneMix ?? { critical: 100 / 3, normal: 100 / 3, low: 100 / 3 };
+  return lanes.reduce((s, l) => s + mix[l] / 100, 0);
+}
+
+function eksDriver(def: SpillwayDefinition): string {
+  return def.targets.eks.env.QUEUE_DRIVER ?? def.env.QUEUE_DRIVER ?? 'bullmq';
+}
+
+function podsFor(svc: ServiceSpec, wanted: number): ServicePods {
+  const { min, max } = svc.autoscaling;
+  const pods = Math.max(min, Math.ceil(wanted - 1e-9));
+  return { service: svc.name, pods: Math.min(pods, max), capped: pods > max };
+}
+
+export function eksPlan(def: SpillwayDefinition, m: Measured, rps: number, opts: EksOptions = {}): EksPlan {
+  const region = opts.region ?? def.targets.eks.region;
+  const prices = regionPrices(region);
+  const sqs = eksDriver(def) === 'sqs';
+  const lambdaLanes = opts.lambdaLanes ?? [];
+  const u = targetUtilization(def);
+  const absorberMs = (sqs ? m.absorberCpuMsPerRequest.sqs : undefined) ?? m.absorberCpuMsPerRequest.bullmq;
+  const pods = def.services.map((svc) => {
+    if (svc.role === 'absorber') return podsFor(svc, (rps * absorberMs) / (svc.resources.requests.cpuMillis * u));
+    const lanes = (svc.lanes ?? []).filter((l) => !lambdaLanes.includes(l));
+    if (!lanes.length) return { service: svc.name, pods: 0, capped: false };
+    // The bench's drain rate had the whole machine; a pod gets its CPU limit's share of it.
+    const perPod = (m.workerDrainEventsPerSecond * svc.resources.limits.cpuMillis) / (m.machineCpus * 1000);
+    return podsFor(svc, (rps * laneShare(def, lanes)) / perPod);
+  });
+  const saturated = pods.filter((p) => p.capped).map((p) => `${p.service} wants more than autoscaling.max pods`);
+
+  const ng = def.aws.cluster.nodeGroup;
+  const node = prices.instances[ng.instanceType];
+  if (!node) throw new Error(`cost: no price for instance type "${ng.instanceType}" in ${region}`);
+  const { nodeSystem: sys, clusterAddons: addons } = ASSUMPTIONS;
+  const sum = (f: (svc: ServiceSpec, n: number) => number) =>
+    def.services.reduce((s, svc) => s + f(svc, pods.find((p) => p.service === svc.name)!.pods), 0);
+  const cpu = addons.cpuMillis + sum((svc, n) => n * svc.resources.requests.cpuMillis);
+  const mem = addons.memoryMiB + sum((svc, n) => n * svc.resources.requests.memoryMiB);
+  const count = addons.pods + sum((_, n) => n);
+  const wantedNodes = Math.max(
+    ng.min,
+    Math.ceil(cpu / (node.allocatable.cpuMillis - sys.cpuMillis)),
+    Math.ceil(mem / (node.allocatable.memoryMiB - sys.memoryMiB)),
+    Math.ceil(count / (node.maxPods - sys.pods)),
+  );
+  if (wantedNodes > ng.max) saturated.push(`${wantedNodes} nodes wanted, nodeGroup.max is ${ng.max}`);
+  const nodes = Math.min(wantedNodes, ng.max);
+
+  const h = HOURS_PER_MONTH;
+  const eventsPerMonth = rps * SECONDS_PER_MONTH;
+  const net = def.aws.network;
+  const sqsGb = sqs ? (eventsPerMonth * ASSUMPTIONS.sqsBytesPerEventEachWay * 2) / 1e9 : 0;
+  const natCount = net.natGateways === 'one' ? 1 : def.aws.availabilityZones.length;
+  const albGbPerHour = (rps * ASSUMPTIONS.albBytesPerRequest * 3600) / 1e9;
+  const db = def.aws.database;
+  const dbHourly = prices.rdsHourly[db.instanceClass];
+  if (dbHourly === undefined) throw new Error(`cost: no RDS price for "${db.instanceClass}" in ${region}`);
+  const replicas = opts.seedItemsOnly ? 0 : db.readReplicas;
+  const items: CostItem[] = [
+    { item: 'EKS control plane', monthly: prices.eksClusterHourly * h },
+    { item: `${nodes} x ${ng.instanceType} nodes`, monthly: nodes * node.hourlyUsd * h },
+    { item: `node disks, ${nodes} x ${ng.diskGiB} GB gp3`, monthly: nodes * ng.diskGiB * prices.ebsGp3GbMonth },
+    { item: `NAT gateway x ${natCount}`, monthly: natCount * prices.natGatewayHourly * h },
+    { item: `ALB, ${Math.max(1, albGbPerHour).toFixed(1)} LCU (processed bytes)`, monthly: (prices.albHourly + Math.max(1, albGbPerHour) * prices.albLcuHourly) * h },
+    { item: `RDS ${db.instanceClass}${db.multiAz ? ' Multi-AZ' : ''}`, monthly: dbHourly * (db.multiAz ? 2 : 1) * h },
+    { item: `RDS storage ${db.storageGiB} GB gp3${db.multiAz ? ' Multi-AZ' : ''}`, monthly: db.storageGiB * prices.rdsGp3GbMonth * (db.multiAz ? 2 : 1) },
+  ];
+  if (replicas) {
+    items.push({ item: `${replicas} read replica(s)`, monthly: replicas * (dbHourly * h + db.storageGiB * prices.rdsGp3GbMonth) });
+  }
+  if (net.vpcEndpoints) {
+    const n = ASSUMPTIONS.interfaceEndpoints * def.aws.availabilityZones.length;
+    items.push({ item: `${n} interface endpoints + ${Math.round(sqsGb)} GB`, monthly: n * prices.interfaceEndpointHourly * h + sqsGb * prices.interfaceEndpointPerGb });
+  } else if (sqsGb > 0) {
+    items.push({ item: `NAT data, ${Math.round(sqsGb)} GB to and from SQS`, monthly: sqsGb * prices.natGatewayPerGb });
+  }
+  if (sqs) {
+    const calls = (eventsPerMonth * (m.sqsCallsPerEvent ?? 0.25)) / 1e6;
+    const fifo = laneShare(def, ['critical']);
+    items.push({ item: `SQS, ${calls.toFixed(1)} M requests`, monthly: calls * (fifo * prices.sqsFifoPerMillion + (1 - fifo) * prices.sqsStandardPerMillion) });
+  }
+  const lambda: EksPlan['lambda'] = {};
+  const msPerEvent = (m.machineCpus * 1000) / m.workerDrainEventsPerSecond;
+  for (const lane of lambdaLanes) {
+    lambda[lane] = lambdaLaneCost(prices, { eventsPerSecond: rps * laneShare(def, [lane]), msPerEvent, ...ASSUMPTIONS.lambda });
+    items.push({ item: `Lambda, lane ${lane}`, monthly: lambda[lane]!.monthlyUsd });
+  }
+  if (!opts.seedItemsOnly) for (const [item, monthly] of Object.entries(prices.flatMonthly)) items.push({ item, monthly });
+  return { rps, region, pods, nodes, saturated, lambda, items, monthlyUsd: items.reduce((s, i) => s + i.monthly, 0) };
+}
+

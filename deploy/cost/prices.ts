@@ -1,0 +1,125 @@
+// The dated price table `npm run cost` and docs/cost/ read. List prices, on demand, no free tier,
+// no savings plans, taxes excluded; 730 hours a month. Recorded by hand from the vendors' pricing
+// pages below (not fetched at run time: the tool must give the same answer offline and in CI).
+// Re-check them before a decision; change a price here and `npm run synth` re-renders docs/cost/.
+
+export const PRICES_AS_OF = '2025-06-01';
+export const HOURS_PER_MONTH = 730;
+
+export const PRICE_SOURCES = [
+  'https://aws.amazon.com/eks/pricing/',
+  'https://aws.amazon.com/ec2/pricing/on-demand/',
+  'https://aws.amazon.com/ebs/pricing/',
+  'https://aws.amazon.com/vpc/pricing/ (NAT gateway, interface endpoints)',
+  'https://aws.amazon.com/elasticloadbalancing/pricing/ (ALB, LCU)',
+  'https://aws.amazon.com/rds/postgresql/pricing/',
+  'https://aws.amazon.com/sqs/pricing/',
+  'https://aws.amazon.com/lambda/pricing/',
+  'https://www.hetzner.com/cloud/ (Germany; IPv4, backups, Object Storage)',
+];
+
+export interface InstanceType {
+  hourlyUsd: number;
+  vcpus: number;
+  memoryMiB: number;
+  /** What the kubelet offers pods after its own reservations (EKS AMI defaults). */
+  allocatable: { cpuMillis: number; memoryMiB: number };
+  /** Pods per node with the VPC CNI (ENIs x IPs per ENI). */
+  maxPods: number;
+}
+
+export interface AwsRegionPrices {
+  eksClusterHourly: number;
+  instances: Record<string, InstanceType>;
+  ebsGp3GbMonth: number;
+  natGatewayHourly: number;
+  natGatewayPerGb: number;
+  /** One interface endpoint in one AZ, and its data processing. */
+  interfaceEndpointHourly: number;
+  interfaceEndpointPerGb: number;
+  albHourly: number;
+  albLcuHourly: number;
+  /** RDS for PostgreSQL, per instance hour; Multi-AZ (one standby) is twice the single-AZ rate. */
+  rdsHourly: Record<string, number>;
+  /** gp3 storage per GB-month, single-AZ (Multi-AZ pays it twice). */
+  rdsGp3GbMonth: number;
+  sqsStandardPerMillion: number;
+  sqsFifoPerMillion: number;
+  lambdaPerMillionRequests: number;
+  /** x86_64; arm64 is ~20% less. */
+  lambdaPerGbSecond: number;
+  /**
+   * Not sized by this model, taken from docs/aws.md's table for these stacks: CloudWatch (control
+   * plane logs, Container Insights, flow logs) and KMS, Secrets Manager, Route 53, ECR, S3.
+   */
+  flatMonthly: Record<string, number>;
+}
+
+const T3_MEDIUM = { vcpus: 2, memoryMiB: 4096, allocatable: { cpuMillis: 1930, memoryMiB: 3380 }, maxPods: 17 };
+
+export const AWS_PRICES: Record<string, AwsRegionPrices> = {
+  'us-east-1': {
+    eksClusterHourly: 0.1,
+    instances: { 't3.medium': { hourlyUsd: 0.0416, ...T3_MEDIUM } },
+    ebsGp3GbMonth: 0.08,
+    natGatewayHourly: 0.045,
+    natGatewayPerGb: 0.045,
+    interfaceEndpointHourly: 0.01,
+    interfaceEndpointPerGb: 0.01,
+    albHourly: 0.0225,
+    albLcuHourly: 0.008,
+    rdsHourly: { 'db.t3.medium': 0.072 },
+    rdsGp3GbMonth: 0.115,
+    sqsStandardPerMillion: 0.4,
+    sqsFifoPerMillion: 0.5,
+    lambdaPerMillionRequests: 0.2,
+    lambdaPerGbSecond: 0.0000166667,
+    flatMonthly: { 'CloudWatch logs and Container Insights': 27, 'KMS, Secrets Manager, Route 53, ECR, S3': 12 },
+  },
+  'eu-central-1': {
+    eksClusterHourly: 0.1,
+    instances: { 't3.medium': { hourlyUsd: 0.048, ...T3_MEDIUM } },
+    ebsGp3GbMonth: 0.0952,
+    natGatewayHourly: 0.052,
+    natGatewayPerGb: 0.052,
+    interfaceEndpointHourly: 0.012,
+    interfaceEndpointPerGb: 0.01,
+    albHourly: 0.027,
+    albLcuHourly: 0.008,
+    rdsHourly: { 'db.t3.medium': 0.079 },
+    rdsGp3GbMonth: 0.137,
+    sqsStandardPerMillion: 0.4,
+    sqsFifoPerMillion: 0.5,
+    lambdaPerMillionRequests: 0.2,
+    lambdaPerGbSecond: 0.0000166667,
+    flatMonthly: { 'CloudWatch logs and Container Insights': 30, 'KMS, Secrets Manager, Route 53, ECR, S3': 13 },
+  },
+};
+
+export interface HetznerPrices {
+  /** Monthly cap of each server type (EUR, excl. VAT), with its size. */
+  servers: Record<string, { monthlyEur: number; vcpus: number; memoryMiB: number }>;
+  primaryIpv4MonthlyEur: number;
+  /** Automatic server backups: this share of the server's price. */
+  backupShare: number;
+  /** Object Storage base price (includes 1 TB stored and 1 TB egress): the database dumps' bucket. */
+  objectStorageMonthlyEur: number;
+  /** German VAT, for comparing with prices quoted VAT included. */
+  vat: number;
+}
+
+export const HETZNER_PRICES: HetznerPrices = {
+  servers: {
+    CX22: { monthlyEur: 3.79, vcpus: 2, memoryMiB: 4096 },
+    CX32: { monthlyEur: 6.8, vcpus: 4, memoryMiB: 8192 },
+    CX42: { monthlyEur: 16.4, vcpus: 8, memoryMiB: 16384 },
+    CX52: { monthlyEur: 32.4, vcpus: 16, memoryMiB: 32768 },
+  },
+  primaryIpv4MonthlyEur: 0.5,
+  backupShare: 0.2,
+  objectStorageMonthlyEur: 4.99,
+  vat: 0.19,
+};
+
+/** ECB reference rate, rounded, on PRICES_AS_OF. */
+export const USD_PER_EUR = 1.14;
