@@ -1,6 +1,7 @@
 // The shape of the one service definition (`deploy/spillway.ts`). Both renderers read only this;
 // anything a target needs to know lives here, so Compose and Kubernetes cannot drift apart.
 import type { Lane } from '../../libs/config/src/lanes';
+import type { WebhookProvider } from '../../libs/config/src/webhooks';
 
 export type Role = 'absorber' | 'worker';
 
@@ -183,6 +184,16 @@ export interface SpillwayDefinition {
   alerts: AlertThresholds;
   /** The AWS account the EKS target runs in, as CDK stacks (deploy/aws/). */
   aws: AwsSettings;
+  /** `POST /v1/hooks/<name>` sources (docs/webhooks.md); each needs WEBHOOK_SECRET_<NAME> in secrets. */
+  webhooks?: Record<string, WebhookSourceSpec>;
+}
+
+export interface WebhookSourceSpec {
+  provider: WebhookProvider;
+  /** Derived type (without the source prefix), `prefix.*` or `*` (the whole source) to lane. */
+  routes?: Record<string, Lane>;
+  /** Events per second per absorber replica (WEBHOOK_RATE_LIMITS); absent or 0 is off. */
+  rateLimit?: number;
 }
 
 /**
