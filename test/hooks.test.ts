@@ -8,7 +8,11 @@ import { QUEUE_DRIVER, QueueDriver, QueuedEvent } from '../libs/queue/src';
 import { startAbsorber, startWorker } from './support/apps';
 import { appendEffects, EffectLog } from './support/effect-log';
 import { testConfig, uniquePrefix, waitFor } from './support/env';
-import { Sender, SENDERS, Signed, sourcesEnv } from './support/hook-senders';
+import { githubSignatures, Sender, SENDERS, Signed, sourcesEnv, TWILIO_HOST } from './support/hook-senders';
+import { ensureSqsQueues } from './support/drivers';
+import { Metrics } from '../libs/health/src';
+import { getExpectedBodyHash, getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { createHmac } from 'node:crypto';
 import { Ledger } from './support/ledger';
 
 /** Records what a handler is handed (the worker runs in this process) and counts each application. */
@@ -132,6 +136,43 @@ describe('POST /v1/hooks/<source>: every provider, signed by the provider\'s own
     });
   });
 
+  describe('other body shapes', () => {
+    const bySource = (provider: string) => SENDERS.find((s) => s.provider === provider)!;
+
+    it('twilio: a JSON body covered by bodySHA256 in the URL; a changed body is refused', async () => {
+      const sms = bySource('twilio');
+      const body = JSON.stringify({ MessageSid: `SMjson${++n}`, MessageStatus: 'sent' });
+      const path = `/v1/hooks/sms?bodySHA256=${getExpectedBodyHash(body)}`;
+      const headers = {
+        host: TWILIO_HOST,
+        'x-forwarded-proto': 'https',
+        'content-type': 'application/json',
+        'x-twilio-signature': getExpectedTwilioSignature(sms.secrets[0], `https://${TWILIO_HOST}${path}`, {}),
+      };
+      const res = await send(sms, body, { path, headers }).expect(202);
+      expect(res.body.type).toBe('sms.message.sent');
+      const changed = await send(sms, body.replace('sent', 'sens'), { path, headers }).expect(401);
+      expect(changed.body.message).toMatch(/bodySHA256/);
+    });
+
+    it('slack: a slash command (form body) becomes command.<name> with its trigger id', async () => {
+      const slack = bySource('slack');
+      const body = new URLSearchParams({ command: '/deploy', text: 'api prod', team_id: 'T1', trigger_id: `trig-${++n}` }).toString();
+      const signed = slack.sign(body, slack.secrets[0], { id: 'x' });
+      const res = await send(slack, body, { headers: { ...signed.headers, 'content-type': 'application/x-www-form-urlencoded' } }).expect(202);
+      expect(res.body.type).toBe('slack.command.deploy');
+      await waitFor('processed', () => ledger.allProcessed([res.body.id]));
+      expect((HookHandler.seen.get(res.body.id)!.data as unknown as HookEventData).payload).toMatchObject({ command: '/deploy', text: 'api prod' });
+    });
+  });
+
+  it('counts requests per source and outcome', async () => {
+    const text = await absorber.get(Metrics).registry.metrics();
+    expect(text).toMatch(/spillway_webhook_requests_total\{source="gh",outcome="accepted"\} [1-9]/);
+    expect(text).toMatch(/spillway_webhook_requests_total\{source="pay",outcome="unauthorized"\} [1-9]/);
+    expect(text).toMatch(/spillway_webhook_requests_total\{source="wa",outcome="handshake"\} [1-9]/);
+  });
+
   it('names an unknown source (404) and a source without a GET handshake (405)', async () => {
     const res = await request(absorber.getHttpServer()).post('/v1/hooks/nope').set('content-type', 'application/json').send('{}').expect(404);
     expect(res.body.message).toBe('no webhook source "nope" (declare it in WEBHOOK_SOURCES)');
@@ -141,5 +182,40 @@ describe('POST /v1/hooks/<source>: every provider, signed by the provider\'s own
   it('leaves /v1/events parsing JSON as before', async () => {
     const res = await request(absorber.getHttpServer()).post('/v1/events').send({ type: 'order.created', data: { a: 1 } }).expect(202);
     expect(res.body.lane).toBe('normal');
+  });
+});
+
+describe('POST /v1/hooks/<source> on SQS: a delivery too big for one message goes through the claim check', () => {
+  const secret = 'gh-big-secret';
+  const env = { QUEUE_DRIVER: 'sqs', QUEUE_PREFIX: uniquePrefix('hooksqs'), BODY_LIMIT_BYTES: String(2 * 1024 * 1024), WEBHOOK_SOURCES: 'gh:github', WEBHOOK_SECRET_GH: secret };
+  const config = testConfig(env);
+  let absorber: NestFastifyApplication;
+  let worker: NestFastifyApplication;
+  const ledger = new Ledger();
+
+  beforeAll(async () => {
+    await ensureSqsQueues(env);
+    absorber = await startAbsorber(config);
+    worker = await startWorker(config, [HookHandler]);
+  });
+  afterAll(async () => {
+    await worker.close();
+    await absorber.close();
+    await ledger.close();
+  });
+
+  it('holds and applies a 600 kB GitHub push (raw + parsed: over the 1 MiB SQS limit) with its raw bytes intact', async () => {
+    const body = JSON.stringify({ ref: 'refs/heads/main', repository: { full_name: 'acme/big' }, commits: [{ message: 'x'.repeat(600 * 1024) }] });
+    const [signature] = githubSignatures([{ secret, body }]);
+    const res = await request(absorber.getHttpServer())
+      .post('/v1/hooks/gh')
+      .set({ 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': `big-${Date.now()}`, 'x-hub-signature-256': signature })
+      .send(body)
+      .expect(202);
+    expect(res.body.type).toBe('gh.push');
+    await waitFor('the big event processed', () => ledger.allProcessed([res.body.id]), 40_000);
+    const data = HookHandler.seen.get(res.body.id)!.data as unknown as HookEventData;
+    expect(data.raw).toBe(body);
+    expect(createHmac('sha256', secret).update(data.raw).digest('hex')).toBe(signature.slice('sha256='.length));
   });
 });

@@ -44,10 +44,12 @@ const now = () => Math.floor(Date.now() / 1000);
  * it runs in a child Node process (real library, one process per batch of signatures).
  */
 export function githubSignatures(items: Array<{ secret: string; body: string }>): string[] {
-  const script = `import { sign } from '@octokit/webhooks-methods';
-const items = JSON.parse(process.argv[1]);
+  // Items on stdin: a large body would overflow the argument list.
+  const script = `import { readFileSync } from 'node:fs';
+import { sign } from '@octokit/webhooks-methods';
+const items = JSON.parse(readFileSync(0, 'utf8'));
 console.log(JSON.stringify(await Promise.all(items.map((i) => sign(i.secret, i.body)))));`;
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(items)], { encoding: 'utf8' }));
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { input: JSON.stringify(items), encoding: 'utf8', maxBuffer: 1 << 20 }));
 }
 
 const stripeClient = new Stripe('sk_test_not_used');
