@@ -179,6 +179,11 @@ describe('POST /v1/hooks/<source>: every provider, signed by the provider\'s own
     await request(absorber.getHttpServer()).get('/v1/hooks/gh').expect(405);
   });
 
+  it('refuses a body over BODY_LIMIT_BYTES before reading it (413, the same answer as /v1/events)', async () => {
+    const res = await request(absorber.getHttpServer()).post('/v1/hooks/gh').set('content-type', 'application/json').send(`"${'x'.repeat(300 * 1024)}"`).expect(413);
+    expect(res.body.message).toBe(`body is over the limit of ${config.bodyLimitBytes} bytes`);
+  });
+
   it('leaves /v1/events parsing JSON as before', async () => {
     const res = await request(absorber.getHttpServer()).post('/v1/events').send({ type: 'order.created', data: { a: 1 } }).expect(202);
     expect(res.body.lane).toBe('normal');
