@@ -101,7 +101,7 @@ describe('deploy:hetzner', () => {
     'df -Pk': { stdout: 'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sda1 40000000 10000000 30000000 25% /\n' },
   };
   const goodSecrets = {
-    'absorber.env': 'DATABASE_URL=postgres://u:p@h/db\nINGEST_API_KEYS=k\n',
+    'absorber.env': 'DATABASE_URL=postgres://u:p@h/db\nINGEST_API_KEYS=k\nWEBHOOK_SECRET_GITHUB=g\n',
     'worker.env': 'DATABASE_URL=postgres://u:p@h/db\n',
     'postgres.env': 'POSTGRES_PASSWORD=p\n',
     'migrate.env': 'DATABASE_URL=postgres://u:p@h/db\n',
@@ -120,7 +120,7 @@ describe('deploy:hetzner', () => {
       'docker-compose': { status: 127 },
       'df -Pk': { stdout: 'x\n/dev/sda1 40000000 39000000 1048576 99% /\n' },
     });
-    const root = checkout({ 'absorber.env': 'DATABASE_URL=x\nINGEST_API_KEYS=\n', 'worker.env': 'DATABASE_URL=x\nINGEST_API_KEYS=k\n' });
+    const root = checkout({ 'absorber.env': 'DATABASE_URL=x\nINGEST_API_KEYS=\nWEBHOOK_SECRET_GITHUB=g\n', 'worker.env': 'DATABASE_URL=x\nINGEST_API_KEYS=k\n' });
     expect(boxProblems(spillway, run, root, undefined)).toEqual([
       'Docker 19.3 at the local Docker engine is older than 20.10; upgrade it',
       'neither `docker compose` nor `docker-compose` is installed here; install the compose plugin',

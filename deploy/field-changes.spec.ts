@@ -112,7 +112,7 @@ describe('one field, both targets', () => {
     const services = compose(def);
     expect(services['worker-critical'].environment).toMatchObject({ WORKER_LANES: 'critical', WORKER_HEALTH_PORT: '8082' });
     expect(services.worker.environment.WORKER_LANES).toBe('normal,low');
-    expect(services.absorber.environment.LANE_ROUTES).toBe('payment.captured=critical,analytics.*=low,billing.*=critical');
+    expect(services.absorber.environment.LANE_ROUTES).toBe('payment.captured=critical,analytics.*=low,billing.*=critical,github.*=low,github.push=normal');
     expect(k8s(def, 'ConfigMap', 'absorber-blue-env').data.LANE_ROUTES).toContain('billing.*=critical');
     expect(container(def, 'worker-critical').command).toEqual(['node', 'dist/apps/worker/src/main.js']);
     const triggers = k8s(def, 'ScaledObject', 'worker-critical').spec.triggers;

@@ -33,6 +33,12 @@ export const spillway: SpillwayDefinition = {
     DATABASE_URL: { remoteKey: 'spillway/prod', property: 'DATABASE_URL' },
     INGEST_API_KEYS: { remoteKey: 'spillway/prod', property: 'INGEST_API_KEYS' },
     POSTGRES_PASSWORD: { remoteKey: 'spillway/prod', property: 'POSTGRES_PASSWORD' },
+    WEBHOOK_SECRET_GITHUB: { remoteKey: 'spillway/prod', property: 'WEBHOOK_SECRET_GITHUB' },
+  },
+  // POST /v1/hooks/<name> (docs/webhooks.md). Routes match the derived type without the source
+  // prefix; `*` is the source's default lane. rateLimit: events/s per absorber replica.
+  webhooks: {
+    github: { provider: 'github', routes: { '*': 'low', 'push': 'normal' }, rateLimit: 200 },
   },
   shutdownTimeoutMs: 25_000,
   // Read by the Prometheus rules (Hetzner) and the CloudWatch alarms (AWS): set them here only.
@@ -51,7 +57,7 @@ export const spillway: SpillwayDefinition = {
       role: 'absorber',
       port: 8080,
       metricsPort: 9464,
-      secrets: ['DATABASE_URL', 'INGEST_API_KEYS'],
+      secrets: ['DATABASE_URL', 'INGEST_API_KEYS', 'WEBHOOK_SECRET_GITHUB'],
       // Slow clients: a half-sent request is cut in seconds, not after Node's 300 s.
       env: {
         HTTP_HEADERS_TIMEOUT_MS: '10000',

@@ -2,6 +2,7 @@
 // anything a target needs to know lives here, so Compose and Kubernetes cannot drift apart.
 import type { Lane } from '../../libs/config/src/lanes';
 import type { LoadPlan } from './load-plan';
+import type { WebhookProvider } from '../../libs/config/src/webhooks';
 
 export type Role = 'absorber' | 'worker';
 
@@ -190,6 +191,16 @@ export interface SpillwayDefinition {
   aws: AwsSettings;
   /** The staging load test (deploy/k6/) and the rate the cost report plans for (deploy/cost/). */
   load?: LoadPlan;
+  /** `POST /v1/hooks/<name>` sources (docs/webhooks.md); each needs WEBHOOK_SECRET_<NAME> in secrets. */
+  webhooks?: Record<string, WebhookSourceSpec>;
+}
+
+export interface WebhookSourceSpec {
+  provider: WebhookProvider;
+  /** Derived type (without the source prefix), `prefix.*` or `*` (the whole source) to lane. */
+  routes?: Record<string, Lane>;
+  /** Events per second per absorber replica (WEBHOOK_RATE_LIMITS); absent or 0 is off. */
+  rateLimit?: number;
 }
 
 /**

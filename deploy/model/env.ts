@@ -1,12 +1,11 @@
 // What each service's process sees, per target. Both renderers call this, so the env of a
 // container on Hetzner and of a pod on EKS differ only where the definition says they should.
 import { ServiceSpec, SpillwayDefinition, TargetName } from './definition';
+import { webhookEnv, webhookRoutes } from './webhooks';
 
 /** `payment.captured=critical,analytics.*=low`, in the definition's order (the router sorts). */
 export function laneRoutesEnv(def: SpillwayDefinition): string {
-  return Object.entries(def.routes)
-    .map(([pattern, lane]) => `${pattern}=${lane}`)
-    .join(',');
+  return [...Object.entries(def.routes).map(([pattern, lane]) => `${pattern}=${lane}`), ...webhookRoutes(def)].join(',');
 }
 
 /** Variables computed from typed fields; setting them by hand in `env` would fork the truth. */
@@ -21,6 +20,8 @@ export const DERIVED_ENV = [
   'LEASE_MS',
   'SHUTDOWN_TIMEOUT_MS',
   'AWS_REGION',
+  'WEBHOOK_SOURCES',
+  'WEBHOOK_RATE_LIMITS',
 ] as const;
 
 function derivedEnv(def: SpillwayDefinition, svc: ServiceSpec, target: TargetName): Record<string, string> {
@@ -36,6 +37,7 @@ function derivedEnv(def: SpillwayDefinition, svc: ServiceSpec, target: TargetNam
   if (svc.role === 'absorber') {
     env.PORT = String(svc.port);
     if (svc.metricsPort) env.METRICS_PORT = String(svc.metricsPort);
+    Object.assign(env, webhookEnv(def));
   } else {
     env.WORKER_HEALTH_PORT = String(svc.port);
     env.WORKER_LANES = (svc.lanes ?? []).join(',');

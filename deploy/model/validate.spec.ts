@@ -26,7 +26,7 @@ describe('definition validation', () => {
     ['weights not summing to 100', (d) => (d.targets.eks.weights.green = 10), 'targets.eks.weights: blue + green must be 100'],
     ['a route to an unknown lane', (d) => (d.routes['x.y'] = 'fast' as never), 'routes.x.y: unknown lane "fast"'],
     ['an unknown dependency', (d) => d.services[0].dependsOn.push('kafka'), 'services[0].dependsOn[1]: "kafka"'],
-    ['an absorber without API keys (it would refuse to start)', (d) => (d.services[0].secrets = ['DATABASE_URL']), 'services[0] (absorber) on hetzner: INGEST_API_KEYS: not set, and NODE_ENV=production requires it'],
+    ['an absorber without API keys (it would refuse to start)', (d) => (d.services[0].secrets = ['DATABASE_URL', 'WEBHOOK_SECRET_GITHUB']), 'services[0] (absorber) on hetzner: INGEST_API_KEYS: not set, and NODE_ENV=production requires it'],
     ['an absorber serving metrics on its API port', (d) => (d.services[0].metricsPort = 8080), 'services[0].metricsPort: must differ from port'],
     ['an absorber without a metrics port', (d) => delete d.services[0].metricsPort, 'services[0].metricsPort: the absorber serves /metrics on a port of its own'],
     ['a worker with a separate metrics port', (d) => (d.services[1].metricsPort = 9464), 'services[1].metricsPort: a worker serves /metrics on its port'],

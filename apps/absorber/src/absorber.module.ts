@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, SpillwayConfig } from '../../../libs/config/src';
 import { HealthModule } from '../../../libs/health/src';
 import { createIdempotencyStore, IDEMPOTENCY_STORE, IdempotencyStore, QueueModule } from '../../../libs/queue/src';
+import { HooksRoute } from './hooks/hooks.route';
 import { ApiKeyGuard } from './ingest/api-key.guard';
 import { EnqueueBatcher } from './ingest/enqueue-batcher';
 import { IngestController } from './ingest/ingest.controller';
@@ -21,6 +22,7 @@ export class AbsorberModule {
       providers: [
         IngestService,
         IngestRoute,
+        HooksRoute,
         EnqueueBatcher,
         ApiKeyGuard,
         MetricsListener,

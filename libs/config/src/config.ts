@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Lane, LANES, LaneRoute } from './lanes';
 import { EnvReader } from './parse';
+import { parseWebhookSources, WebhookSource } from './webhooks';
 
 export const QUEUE_DRIVERS = ['bullmq', 'sqs'] as const;
 export type QueueDriverName = (typeof QUEUE_DRIVERS)[number];
@@ -69,6 +70,8 @@ export interface SpillwayConfig {
    * Idempotency-Key window. A delivery of an event older than this is applied again.
    */
   ledgerRetentionDays: number;
+  /** `POST /v1/hooks/<source>`: WEBHOOK_SOURCES with each one's secrets (docs/webhooks.md). */
+  webhooks: WebhookSource[];
 }
 
 export class ConfigError extends Error {
@@ -153,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
       maxConnections: r.int('HTTP_MAX_CONNECTIONS', 10_000, 0, 1_000_000),
     },
     ledgerRetentionDays: r.int('LEDGER_RETENTION_DAYS', 30, 1, 3650),
+    webhooks: parseWebhookSources(r, env),
   };
   // The apps used to migrate at start when this was true; now `npm run migrate` is its own step,
   // and a deployment that still counts on the old behaviour must hear so rather than run unmigrated.

@@ -6,6 +6,8 @@ export interface EventInput {
   data: Record<string, unknown>;
   priority?: Lane;
   key?: string;
+  /** Set only by the hooks route (from the sender's delivery id); checkEvent never sets it. */
+  id?: string;
 }
 
 export type Checked = { ok: true; event: EventInput } | { ok: false; error: string };

@@ -186,7 +186,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     }
     const idOf = (i: number) =>
       idempotencyKey ? idempotentEventId(tenant, idempotencyKey, indexed ? i : undefined, generation) : newEventId(now);
-    const events = inputs.map((input, i) => this.toQueued(input, lanes[i], idOf(i), this.receivedAt(now), traceparent));
+    const events = inputs.map((input, i) => this.toQueued(input, lanes[i], input.id ?? idOf(i), this.receivedAt(now), traceparent));
     if (reservation?.held) return events.map((e) => ({ id: e.id, lane: e.lane, outcome: 'held' }));
     if (reservation) {
       // Checked again: the reservation took a round trip, in which others may have filled the bound.
