@@ -7,6 +7,10 @@ import { manifestObjects, renderManifests } from './eks/chart';
 import { kubernetesSchemaProblems } from './eks/schemas';
 import { AWS_RENDERED, renderAws } from './aws/app';
 import { renderAlertRules } from './monitoring/prometheus-rules';
+import { dashboards } from './monitoring/dashboards';
+import { renderDashboardProvider, renderDatasources } from './monitoring/grafana';
+import { renderPrometheusConfig } from './monitoring/prometheus-config';
+import { MONITORING_FILES } from './hetzner/monitoring-services';
 import { composeObject, renderCompose } from './hetzner/compose';
 import { composeSchemaProblems } from './hetzner/schema';
 import { secretExample, secretFileProblems, secretsByService } from './hetzner/secret-files';
@@ -19,10 +23,20 @@ export const OUTPUT_PATHS = {
   compose: 'docker-compose.yml',
   manifests: 'deploy/eks/rendered/spillway.k8s.yaml',
   alertRules: 'deploy/monitoring/rendered/alerts.rules.yml',
+  prometheusConfig: MONITORING_FILES.prometheusConfig,
+  grafanaDatasources: `${MONITORING_FILES.grafanaProvisioning}/datasources/prometheus.yml`,
+  grafanaDashboards: `${MONITORING_FILES.grafanaProvisioning}/dashboards/spillway.yml`,
 } as const;
 
 /** A folder every file of which `npm run synth` owns: a file there it did not render is stale. */
-export const RENDERED_DIRS = [AWS_RENDERED] as const;
+export const RENDERED_DIRS = [AWS_RENDERED, MONITORING_FILES.dashboards] as const;
+
+/** The Grafana dashboards, path -> JSON text (2-space indent, as Grafana exports them). */
+export function renderDashboards(def: SpillwayDefinition): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(dashboards(def)).map(([file, board]) => [`${MONITORING_FILES.dashboards}/${file}`, `${JSON.stringify(board, null, 2)}\n`]),
+  );
+}
 
 export class RenderError extends Error {
   constructor(readonly problems: string[]) {
@@ -65,5 +79,10 @@ export function renderAll(def: SpillwayDefinition, root = ROOT): Record<string, 
     // The AWS account's CloudFormation templates (CDK cloud assembly); see deploy/aws/app.ts.
     ...renderAws(def),
     [OUTPUT_PATHS.alertRules]: renderAlertRules(def),
+    // The box's monitoring profile (deploy/hetzner/monitoring-services.ts mounts these).
+    [OUTPUT_PATHS.prometheusConfig]: renderPrometheusConfig(def),
+    [OUTPUT_PATHS.grafanaDatasources]: renderDatasources(def),
+    [OUTPUT_PATHS.grafanaDashboards]: renderDashboardProvider(),
+    ...renderDashboards(def),
   };
 }
