@@ -87,6 +87,13 @@ describe('deploy:hetzner', () => {
     expect(calls).toEqual([]);
   });
 
+  it('--monitoring adds the monitoring profile', () => {
+    const { run } = fakeRunner({});
+    const out = capture();
+    expect(deployHetzner(['--dry-run', '--monitoring', '--tls'], run, out.log, noSynth)).toBe(0);
+    expect(out.lines).toContain('  docker compose -f docker-compose.yml --profile tls --profile monitoring up -d --build --remove-orphans');
+  });
+
   /** A checkout with the given secret files under deploy/hetzner/secrets/. */
   function checkout(files: Record<string, string>): string {
     const root = mkdtempSync(join(tmpdir(), 'spillway-preflight-'));
@@ -106,6 +113,9 @@ describe('deploy:hetzner', () => {
     'postgres.env': 'POSTGRES_PASSWORD=p\n',
     'migrate.env': 'DATABASE_URL=postgres://u:p@h/db\n',
     'backup.env': 'AWS_ACCESS_KEY_ID=a\nAWS_SECRET_ACCESS_KEY=s\nBACKUP_ENCRYPTION_KEY=k\nDATABASE_URL=postgres://u:p@h/db\n',
+    // docker-compose reads every service's env file, those of a profile not started included.
+    'grafana.env': 'GF_SECURITY_ADMIN_PASSWORD=g\n',
+    'postgres-exporter.env': 'DATA_SOURCE_NAME=postgresql://u:p@postgres/db\n',
   };
 
   it('a ready box has no problems', () => {
@@ -130,6 +140,8 @@ describe('deploy:hetzner', () => {
       'deploy/hetzner/secrets/postgres.env is missing; copy deploy/hetzner/secrets/postgres.env.example to it and set every value',
       'deploy/hetzner/secrets/migrate.env is missing; copy deploy/hetzner/secrets/migrate.env.example to it and set every value',
       'deploy/hetzner/secrets/backup.env is missing; copy deploy/hetzner/secrets/backup.env.example to it and set every value',
+      'deploy/hetzner/secrets/grafana.env is missing; copy deploy/hetzner/secrets/grafana.env.example to it and set every value',
+      'deploy/hetzner/secrets/postgres-exporter.env is missing; copy deploy/hetzner/secrets/postgres-exporter.env.example to it and set every value',
     ]);
   });
 

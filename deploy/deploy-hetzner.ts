@@ -8,7 +8,7 @@ import { synth } from './synth';
 
 const { host, sshUser, secretsDir } = spillway.targets.hetzner;
 
-const HELP = `Usage: npm run deploy:hetzner [-- --dry-run] [--tls]
+const HELP = `Usage: npm run deploy:hetzner [-- --dry-run] [--tls] [--monitoring]
 
 Renders and validates everything (npm run synth), then runs
   docker compose -f ${OUTPUT_PATHS.compose} up -d --build --remove-orphans
@@ -19,9 +19,11 @@ First it checks the box: Docker >= 20.10, compose >= 1.29, free disk where Docke
 and one secret file per service in ${secretsDir}/ (git-ignored; copy each <service>.env.example to
 <service>.env and set every value). It names everything missing and starts nothing until all is there.
 
-  --tls       also start the Caddy TLS proxy (compose profile "tls")
-  --dry-run   print the command and the target host, run nothing
-  --help      this text`;
+  --tls         also start the Caddy TLS proxy (compose profile "tls")
+  --monitoring  also start Prometheus, Grafana and the exporters (compose profile "monitoring";
+                docs/operations.md); give it on every deploy to keep them running
+  --dry-run     print the command and the target host, run nothing
+  --help        this text`;
 
 export function deployHetzner(
   args: string[],
@@ -30,11 +32,11 @@ export function deployHetzner(
   // Tests pass a no-op so they never rewrite the committed outputs.
   render: (log: (l: string) => void) => number = (l) => synth([], l),
 ): number {
-  const stop = startDeploy('deploy:hetzner', HELP, args, ['--dry-run', '--tls'], log, render);
+  const stop = startDeploy('deploy:hetzner', HELP, args, ['--dry-run', '--tls', '--monitoring'], log, render);
   if (stop !== undefined) return stop;
 
   const target = process.env.DOCKER_HOST || 'the local Docker engine';
-  const profile = args.includes('--tls') ? ['--profile', 'tls'] : [];
+  const profile = (['tls', 'monitoring'] as const).filter((p) => args.includes(`--${p}`)).flatMap((p) => ['--profile', p]);
   const upArgs = ['-f', OUTPUT_PATHS.compose, ...profile, 'up', '-d', '--build', '--remove-orphans'];
   if (args.includes('--dry-run')) {
     log(`deploy:hetzner --dry-run: would run against ${target}:`);

@@ -9,6 +9,10 @@ import { AWS_RENDERED, renderAws } from './aws/app';
 import { renderAlertRules } from './monitoring/prometheus-rules';
 import { K6_SCRIPT_PATH, renderK6Script } from './k6/k6-script';
 import { renderCostOutputs } from './cost/render';
+import { dashboards } from './monitoring/dashboards';
+import { renderDashboardProvider, renderDatasources } from './monitoring/grafana';
+import { renderPrometheusConfig } from './monitoring/prometheus-config';
+import { MONITORING_FILES } from './hetzner/monitoring-services';
 import { composeObject, renderCompose } from './hetzner/compose';
 import { composeSchemaProblems } from './hetzner/schema';
 import { secretExample, secretFileProblems, secretsByService } from './hetzner/secret-files';
@@ -21,10 +25,20 @@ export const OUTPUT_PATHS = {
   compose: 'docker-compose.yml',
   manifests: 'deploy/eks/rendered/spillway.k8s.yaml',
   alertRules: 'deploy/monitoring/rendered/alerts.rules.yml',
+  prometheusConfig: MONITORING_FILES.prometheusConfig,
+  grafanaDatasources: `${MONITORING_FILES.grafanaProvisioning}/datasources/prometheus.yml`,
+  grafanaDashboards: `${MONITORING_FILES.grafanaProvisioning}/dashboards/spillway.yml`,
 } as const;
 
 /** A folder every file of which `npm run synth` owns: a file there it did not render is stale. */
-export const RENDERED_DIRS = [AWS_RENDERED] as const;
+export const RENDERED_DIRS = [AWS_RENDERED, MONITORING_FILES.dashboards] as const;
+
+/** The Grafana dashboards, path -> JSON text (2-space indent, as Grafana exports them). */
+export function renderDashboards(def: SpillwayDefinition): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(dashboards(def)).map(([file, board]) => [`${MONITORING_FILES.dashboards}/${file}`, `${JSON.stringify(board, null, 2)}\n`]),
+  );
+}
 
 export class RenderError extends Error {
   constructor(readonly problems: string[]) {
@@ -71,5 +85,10 @@ export function renderAll(def: SpillwayDefinition, root = ROOT): Record<string, 
     ...(def.load ? { [K6_SCRIPT_PATH]: renderK6Script(def) } : {}),
     // Capacity and monthly cost of each target (docs/cost/), from the bench results and the price table.
     ...renderCostOutputs(def, root),
+    // The box's monitoring profile (deploy/hetzner/monitoring-services.ts mounts these).
+    [OUTPUT_PATHS.prometheusConfig]: renderPrometheusConfig(def),
+    [OUTPUT_PATHS.grafanaDatasources]: renderDatasources(def),
+    [OUTPUT_PATHS.grafanaDashboards]: renderDashboardProvider(),
+    ...renderDashboards(def),
   };
 }

@@ -28,6 +28,7 @@ describe('secrets on the box', () => {
       postgres: [spillway.dependencies.postgres.passwordSecret],
       backup: spillway.targets.hetzner.backup.secrets,
       [MIGRATE_STEP.name]: [...MIGRATE_STEP.secrets],
+      ...Object.fromEntries(Object.entries(spillway.targets.hetzner.monitoring.containers).map(([name, c]) => [name, c.secrets])),
     };
     const listed = [...(svc ? svc.secrets : (fromDefinition[service] ?? []))].sort();
     expect(secretsReceived(service)).toEqual(listed);
@@ -40,6 +41,12 @@ describe('secrets on the box', () => {
     expect(secretsReceived('postgres')).not.toContain('DATABASE_URL');
     expect(file.services.redis.env_file).toBeUndefined();
     expect(file.services.caddy.env_file).toBeUndefined();
+  });
+
+  it('the monitoring profile: Grafana gets only its admin password, the Postgres exporter only its DSN, the others nothing', () => {
+    expect(secretsReceived('grafana')).toEqual(['GF_SECURITY_ADMIN_PASSWORD']);
+    expect(secretsReceived('postgres-exporter')).toEqual(['DATA_SOURCE_NAME']);
+    for (const name of ['prometheus', 'redis-exporter', 'node-exporter']) expect(file.services[name].env_file).toBeUndefined();
   });
 
   it('the examples name every secret the box reads, with placeholder values', () => {

@@ -11,9 +11,11 @@ const resources: Resources = {
   limits: { cpuMillis: 500, memoryMiB: 512 },
 };
 
-// The Hetzner box (CX22: 2 vCPU, 4 GiB) shared by every container. Memory limits add up to 3.25 GiB,
-// leaving the rest to the OS, Docker and Caddy. CPU limits may overlap: the absorber takes the box
-// during a spike (one Node process uses ~1 core, GC and libuv threads the rest), workers catch up after.
+// The Hetzner box (CX22: 2 vCPU, 4 GiB) shared by every container. Memory limits add up to 3.5 GiB
+// with the monitoring profile, leaving 512 MiB to the OS, Docker and Caddy. CPU limits may overlap:
+// the absorber takes the box during a spike (one Node process uses ~1 core, GC and libuv threads the
+// rest), workers catch up after. The absorber's bench RSS peak is 218 MB (docs/benchmark.md), so 640
+// MiB leaves it three times that; Redis keeps 256 MiB over its maxmemory for an AOF rewrite's fork.
 const onBox = (cpuMillis: number, memoryMiB: number): Resources => ({
   requests: { cpuMillis: Math.min(cpuMillis, 250), memoryMiB: Math.min(memoryMiB, 256) },
   limits: { cpuMillis, memoryMiB },
@@ -68,7 +70,7 @@ export const spillway: SpillwayDefinition = {
       resources,
       autoscaling: { min: 5, max: 50, cpuPercent: 70 },
       hetznerReplicas: 1,
-      hetznerResources: onBox(1500, 768),
+      hetznerResources: onBox(1500, 640),
       public: true,
       // The broker only: the absorber starts and answers 202 while Postgres is down or migrating.
       dependsOn: ['redis'],
@@ -91,13 +93,13 @@ export const spillway: SpillwayDefinition = {
   ],
   dependencies: {
     // maxmemory below the container limit: an AOF rewrite forks, and the copy-on-write pages need room.
-    redis: { image: 'redis:7-bookworm', appendOnly: true, maxMemoryMiB: 640, hetznerResources: onBox(1000, 1024) },
+    redis: { image: 'redis:7-bookworm', appendOnly: true, maxMemoryMiB: 640, hetznerResources: onBox(1000, 896) },
     postgres: {
       image: 'postgres:16-bookworm',
       database: 'spillway',
       user: 'spillway',
       passwordSecret: 'POSTGRES_PASSWORD',
-      hetznerResources: onBox(1000, 1024),
+      hetznerResources: onBox(1000, 768),
     },
   },
   targets: {
@@ -117,6 +119,24 @@ export const spillway: SpillwayDefinition = {
         s3: { endpoint: 'https://fsn1.your-objectstorage.com', region: 'fsn1', bucket: 'spillway-backups', prefix: 'spillway/postgres/' },
         secrets: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'BACKUP_ENCRYPTION_KEY', 'DATABASE_URL'],
         hetznerResources: onBox(500, 256),
+      },
+      // `docker compose --profile monitoring up -d` (docs/operations.md). Prometheus at a few
+      // hundred series and 15 days needs well under its 256 MiB; the exporters use ~15 MiB each.
+      monitoring: {
+        scrapeSeconds: 15,
+        retentionDays: 15,
+        ports: { prometheus: 9090, grafana: 3000 },
+        containers: {
+          prometheus: { image: 'prom/prometheus:v3.5.0', secrets: [], hetznerResources: onBox(500, 256) },
+          grafana: { image: 'grafana/grafana:12.1.1', secrets: ['GF_SECURITY_ADMIN_PASSWORD'], hetznerResources: onBox(500, 160) },
+          'redis-exporter': { image: 'oliver006/redis_exporter:v1.91.1', secrets: [], hetznerResources: onBox(250, 32) },
+          'postgres-exporter': {
+            image: 'quay.io/prometheuscommunity/postgres-exporter:v0.17.1',
+            secrets: ['DATA_SOURCE_NAME'],
+            hetznerResources: onBox(250, 32),
+          },
+          'node-exporter': { image: 'quay.io/prometheus/node-exporter:v1.9.1', secrets: [], hetznerResources: onBox(250, 32) },
+        },
       },
       env: { QUEUE_DRIVER: 'bullmq', REDIS_URL: 'redis://redis:6379' },
     },

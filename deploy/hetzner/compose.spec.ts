@@ -71,13 +71,16 @@ describe('rendered docker-compose.yml', () => {
   it('sizes containers from the box (not the EKS pod limits), carries kompose labels, keeps TLS behind a profile', () => {
     const s = file.services;
     expect(s.absorber.deploy.resources).toEqual({
-      limits: { cpus: '1.5', memory: '768M' },
+      limits: { cpus: '1.5', memory: '640M' },
       reservations: { memory: '256M' },
     });
     const limitMiB = (name: string) => parseInt(s[name].deploy.resources.limits.memory, 10) * (s[name].deploy.replicas ?? 1);
-    const total = ['absorber', 'worker', 'redis', 'postgres'].map(limitMiB).reduce((a, b) => a + b, 0);
+    // Every container, the monitoring profile's included: all of them run on the one box.
+    const all = Object.keys(s).filter((name) => name !== 'caddy' && name !== 'migrate');
+    expect(all).toEqual(expect.arrayContaining(['absorber', 'worker', 'redis', 'postgres', 'backup', 'prometheus', 'grafana', 'node-exporter']));
+    const total = all.map(limitMiB).reduce((a, b) => a + b, 0);
     expect(total).toBeLessThanOrEqual(spillway.targets.hetzner.box.memoryMiB - 512);
-    for (const name of ['absorber', 'worker', 'redis', 'postgres']) {
+    for (const name of all) {
       expect(Number(s[name].deploy.resources.limits.cpus)).toBeLessThanOrEqual(spillway.targets.hetzner.box.vcpus);
     }
     // Redis's own bound sits under its container limit: a full Redis refuses writes, it is not OOM-killed.
@@ -117,5 +120,38 @@ describe('rendered app services', () => {
     for (const name of ['absorber', 'worker']) {
       expect(services[name]).toMatchObject({ read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'] });
     }
+  });
+});
+
+describe('the monitoring profile in docker-compose.yml', () => {
+  const s = file.services;
+  const monitoring = ['prometheus', 'grafana', 'redis-exporter', 'postgres-exporter', 'node-exporter'];
+
+  it('starts only with --profile monitoring', () => {
+    for (const name of monitoring) expect([name, s[name].profiles]).toEqual([name, ['monitoring']]);
+  });
+
+  it('mounts the rendered configuration read-only and keeps only data in volumes', () => {
+    expect(s.prometheus.volumes).toEqual(['./deploy/monitoring/rendered:/etc/prometheus:ro', 'prometheus-data:/prometheus']);
+    expect(s.prometheus.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    expect(s.grafana.volumes).toEqual([
+      './deploy/monitoring/rendered/grafana/provisioning:/etc/grafana/provisioning:ro',
+      './deploy/monitoring/rendered/dashboards:/etc/grafana/dashboards:ro',
+      'grafana-data:/var/lib/grafana',
+    ]);
+    expect(s['node-exporter'].volumes).toEqual(['/:/host:ro']);
+    expect(file.volumes).toMatchObject({ 'prometheus-data': {}, 'grafana-data': {} });
+  });
+
+  it('publishes the two UIs on loopback only, the exporters not at all', () => {
+    expect(s.prometheus.ports).toEqual(['127.0.0.1:9090:9090']);
+    expect(s.grafana.ports).toEqual(['127.0.0.1:3000:3000']);
+    for (const name of ['redis-exporter', 'postgres-exporter', 'node-exporter']) expect(s[name].ports).toBeUndefined();
+  });
+
+  it('runs without capabilities; Prometheus and the exporters on a read-only root fs', () => {
+    for (const name of monitoring) expect(s[name]).toMatchObject({ cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'] });
+    for (const name of monitoring.filter((n) => n !== 'grafana')) expect(s[name].read_only).toBe(true);
+    expect(s.grafana.environment).toMatchObject({ GF_AUTH_ANONYMOUS_ENABLED: 'false', GF_USERS_ALLOW_SIGN_UP: 'false' });
   });
 });

@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import { ENTRYPOINTS, HEALTH, MIGRATE_STEP, Resources, ServiceSpec, SpillwayDefinition } from '../model/definition';
 import { migrateEnv, plainEnv, secretNames } from '../model/env';
 import { backupService } from './backup-service';
+import { monitoringServices } from './monitoring-services';
 import { secretFile } from './secret-files';
 
 type Obj = Record<string, unknown>;
@@ -151,9 +152,15 @@ function proxyService(def: SpillwayDefinition): Obj {
 
 /** The compose file as an object (validated against the compose-spec schema by the caller). */
 export function composeObject(def: SpillwayDefinition): Obj {
-  const services: Obj = { ...dependencyServices(def), ...migrateService(def), ...proxyService(def), ...backupService(def, resources) };
+  const services: Obj = {
+    ...dependencyServices(def),
+    ...migrateService(def),
+    ...proxyService(def),
+    ...backupService(def, resources),
+    ...monitoringServices(def, resources),
+  };
   for (const svc of def.services) services[svc.name] = appService(def, svc);
-  const volumes: Obj = { 'redis-data': {}, 'postgres-data': {}, 'backup-work': {} };
+  const volumes: Obj = { 'redis-data': {}, 'postgres-data': {}, 'backup-work': {}, 'prometheus-data': {}, 'grafana-data': {} };
   if (services.caddy) Object.assign(volumes, { 'caddy-data': {}, 'caddy-config': {} });
   return { services, volumes };
 }
@@ -164,6 +171,7 @@ function header(def: SpillwayDefinition): string {
     ' Rendered by `npm run synth` from deploy/spillway.ts: edit the definition, not this file.',
     ` Secrets: one env file per service, ${het.secretsDir}/<service>.env (copy each <service>.env.example).`,
     ` The public port is published on ${het.publishAddress}; TLS proxy: docker compose --profile tls up -d`,
+    ` Prometheus, Grafana and exporters: docker compose --profile monitoring up -d (docs/operations.md)`,
   ].join('\n');
 }
 

@@ -1,7 +1,7 @@
 // Which secrets each container on the box receives, and from which file. One env file per service,
 // holding exactly the secrets the definition lists for it: the worker never sees the ingest keys,
 // Postgres never sees the application's DATABASE_URL.
-import { MIGRATE_STEP, SpillwayDefinition } from '../model/definition';
+import { MIGRATE_STEP, MONITORING_SERVICES, SpillwayDefinition } from '../model/definition';
 
 /** Service name -> the secret names it reads, sorted; services that read none are absent. */
 export function secretsByService(def: SpillwayDefinition): Record<string, string[]> {
@@ -10,6 +10,10 @@ export function secretsByService(def: SpillwayDefinition): Record<string, string
   out.postgres = [def.dependencies.postgres.passwordSecret];
   out[MIGRATE_STEP.name] = [...MIGRATE_STEP.secrets];
   out.backup = [...def.targets.hetzner.backup.secrets].sort();
+  for (const name of MONITORING_SERVICES) {
+    const secrets = def.targets.hetzner.monitoring.containers[name].secrets;
+    if (secrets.length) out[name] = [...secrets].sort();
+  }
   return out;
 }
 

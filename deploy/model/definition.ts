@@ -92,7 +92,33 @@ export interface HetznerTarget {
   tlsProxyImage: string;
   /** Scheduled, encrypted Postgres dumps to S3-compatible object storage (the compose `backup` service). */
   backup: HetznerBackup;
+  /** Prometheus, Grafana and exporters on the box (compose profile `monitoring`). */
+  monitoring: HetznerMonitoring;
   env: Record<string, string>;
+}
+
+/** The containers of the `monitoring` profile, by compose service name. */
+export const MONITORING_SERVICES = ['prometheus', 'grafana', 'redis-exporter', 'postgres-exporter', 'node-exporter'] as const;
+export type MonitoringService = (typeof MONITORING_SERVICES)[number];
+
+export interface MonitoringContainer {
+  image: string;
+  /** Names its own env file holds (Grafana's admin password, the exporter's DSN); Hetzner only. */
+  secrets: string[];
+  hetznerResources: Resources;
+}
+
+export interface HetznerMonitoring {
+  /** Scrape and rule evaluation interval (seconds). */
+  scrapeSeconds: number;
+  /** How long Prometheus keeps samples (days). */
+  retentionDays: number;
+  /**
+   * Host ports of the Prometheus and Grafana UIs, bound to `publishAddress` like the absorber
+   * (127.0.0.1: reach them through an ssh tunnel).
+   */
+  ports: { prometheus: number; grafana: number };
+  containers: Record<MonitoringService, MonitoringContainer>;
 }
 
 export interface HetznerBackup {

@@ -30,6 +30,9 @@ describe('definition validation', () => {
     ['an absorber serving metrics on its API port', (d) => (d.services[0].metricsPort = 8080), 'services[0].metricsPort: must differ from port'],
     ['an absorber without a metrics port', (d) => delete d.services[0].metricsPort, 'services[0].metricsPort: the absorber serves /metrics on a port of its own'],
     ['a worker with a separate metrics port', (d) => (d.services[1].metricsPort = 9464), 'services[1].metricsPort: a worker serves /metrics on its port'],
+    ['a monitoring container over the box', (d) => (d.targets.hetzner.monitoring.containers.prometheus.hetznerResources.limits.memoryMiB = 1024), 'targets.hetzner.box: memory limits add up to 4352 MiB'],
+    ['Grafana without its admin password', (d) => (d.targets.hetzner.monitoring.containers.grafana.secrets = []), 'targets.hetzner.monitoring.containers.grafana.secrets: must include GF_SECURITY_ADMIN_PASSWORD'],
+    ['Grafana on the published API port', (d) => (d.targets.hetzner.monitoring.ports.grafana = 8080), 'targets.hetzner.monitoring.ports.grafana: 8080 is already published'],
     ['a worker scaling on CPU', (d) => (d.services[1].autoscaling = { min: 1, max: 2, cpuPercent: 50 }), 'services[1].autoscaling: a worker scales on queueDepthPerReplica'],
   ])('names the field for %s', (_what, edit, message) => {
     const problems = definitionProblems(changed(edit));

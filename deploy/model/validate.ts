@@ -3,7 +3,7 @@
 // that renders is one the processes will accept at start.
 import { ConfigError, ingestAuthProblem, loadConfig } from '../../libs/config/src/config';
 import { isLane, LANES } from '../../libs/config/src/lanes';
-import { MIGRATE_STEP, Resources, ServiceSpec, SpillwayDefinition, TargetName } from './definition';
+import { MIGRATE_STEP, MONITORING_SERVICES, Resources, ServiceSpec, SpillwayDefinition, TargetName } from './definition';
 import { DERIVED_ENV, plainEnv } from './env';
 import { loadPlanProblems } from './load-plan';
 import { webhookProblems, webhookSecretNames } from './webhooks';
@@ -87,6 +87,12 @@ function checkBox(p: string[], def: SpillwayDefinition): void {
     ['dependencies.redis.hetznerResources', deps.redis.hetznerResources, 1],
     ['dependencies.postgres.hetznerResources', deps.postgres.hetznerResources, 1],
     ['targets.hetzner.backup.hetznerResources', def.targets.hetzner.backup.hetznerResources, 1],
+    // The monitoring profile counts: it is meant to run on the same box in production.
+    ...MONITORING_SERVICES.map((name): [string, Resources, number] => [
+      `targets.hetzner.monitoring.containers.${name}.hetznerResources`,
+      def.targets.hetzner.monitoring.containers[name].hetznerResources,
+      1,
+    ]),
   ];
   let memory = 0;
   for (const [field, r, replicas] of sized) {
@@ -130,8 +136,30 @@ function checkTargets(p: string[], def: SpillwayDefinition): void {
   if (!Number.isInteger(b.keepMin) || b.keepMin < 1) p.push('targets.hetzner.backup.keepMin: >= 1');
   if (!b.s3.bucket) p.push('targets.hetzner.backup.s3.bucket: required');
   if (!b.secrets.includes('BACKUP_ENCRYPTION_KEY')) p.push('targets.hetzner.backup.secrets: must include BACKUP_ENCRYPTION_KEY (dumps leave the box encrypted)');
+  checkMonitoring(p, def);
   for (const target of ['hetzner', 'eks'] as const) {
     checkEnv(p, `targets.${target}.env`, def.targets[target].env, Object.keys(def.secrets));
+  }
+}
+
+function checkMonitoring(p: string[], def: SpillwayDefinition): void {
+  const m = def.targets.hetzner.monitoring;
+  const f = 'targets.hetzner.monitoring';
+  if (!(Number.isInteger(m.scrapeSeconds) && m.scrapeSeconds >= 1)) p.push(`${f}.scrapeSeconds: whole seconds >= 1`);
+  if (!(Number.isInteger(m.retentionDays) && m.retentionDays >= 1)) p.push(`${f}.retentionDays: whole days >= 1`);
+  const published = def.services.filter((s) => s.public).map((s) => s.port);
+  for (const [ui, port] of Object.entries(m.ports)) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) p.push(`${f}.ports.${ui}: must be 1-65535`);
+    else if (published.includes(port)) p.push(`${f}.ports.${ui}: ${port} is already published by a public service`);
+  }
+  if (m.ports.prometheus === m.ports.grafana) p.push(`${f}.ports: prometheus and grafana need different host ports`);
+  for (const name of MONITORING_SERVICES) {
+    const c = m.containers[name];
+    if (!c?.image) p.push(`${f}.containers.${name}.image: required`);
+    for (const secret of c?.secrets ?? []) if (!ENV_NAME.test(secret)) p.push(`${f}.containers.${name}.secrets: "${secret}" is not a valid env name`);
+  }
+  if (!m.containers.grafana?.secrets.includes('GF_SECURITY_ADMIN_PASSWORD')) {
+    p.push(`${f}.containers.grafana.secrets: must include GF_SECURITY_ADMIN_PASSWORD (Grafana's default admin password is "admin")`);
   }
 }
 

@@ -5,6 +5,10 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Load } from '../../faults/support/load';
 import { FauxqsServer } from '../../support/fauxqs';
 import { waitFor } from '../../support/env';
+import { dashboards } from '../../../deploy/monitoring/dashboards';
+import { dashboardMetricNames } from '../../../deploy/monitoring/metric-names';
+import { spillway } from '../../../deploy/spillway';
+import { alerts, query, upByTarget } from './prometheus';
 import { ABSORBER_PORT, compose, Container, containers, lines, PROJECT, run, waitHealthy, waitPortFree } from './stack';
 
 /**
@@ -185,6 +189,57 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
     expect(last.notOnce).toEqual([]);
     console.log(`compose e2e: ${acked.length} acknowledged (${afterRestart - atRestart} while ${workers.join(', ')} restarted), all in processed_events once`);
   }, 6 * MINUTE);
+
+  it('monitoring profile: Prometheus scrapes the apps and exporters, and a dead letter fires SpillwayDeadLetters in its evaluation', async () => {
+    upStack();
+    // Grafana has no Debian package, so no stand-in: every other service of the profile is started.
+    const profile = Object.entries(composeServices()).filter(([, svc]) => svc.profiles?.includes('monitoring')).map(([name]) => name);
+    expect(profile).toContain('grafana');
+    const started = profile.filter((name) => name !== 'grafana');
+    await compose(['--profile', 'monitoring', 'up', '-d', '--no-build', ...started], 3 * MINUTE);
+    try {
+      await waitHealthy(started, 2 * MINUTE);
+      const want = ['spillway/absorber', 'spillway/worker', 'redis/redis-exporter', 'postgres/postgres-exporter', 'node/node-exporter', 'prometheus'];
+      let up: Record<string, string> = {};
+      await waitFor('every scrape target up', async () => {
+        up = await upByTarget().catch(() => ({}));
+        return want.every((t) => up[t] === '1');
+      }, 2 * MINUTE, 2000).catch((err: Error) => {
+        throw new Error(`${err.message}: ${JSON.stringify(up)}`);
+      });
+      expect(Object.keys(up).sort()).toEqual([...want].sort());
+      expect(await alerts()).not.toContainEqual(expect.objectContaining({ labels: expect.objectContaining({ alertname: 'SpillwayDeadLetters' }) }));
+
+      // A real dead letter: Postgres refuses this one event type, so every attempt fails in the worker.
+      await sql(`ALTER TABLE events ADD CONSTRAINT e2e_dead_letter CHECK (type <> 'e2e.dead-letter') NOT VALID`);
+      try {
+        const res = await fetch(`${BASE}/v1/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...AUTH },
+          body: JSON.stringify({ type: 'e2e.dead-letter', data: {}, priority: 'low' }),
+        });
+        expect(res.status).toBe(202);
+        const sentAt = Date.now();
+        const firing = await waitFor('SpillwayDeadLetters firing in Prometheus', async () => {
+          const found = (await alerts()).find((a) => a.labels.alertname === 'SpillwayDeadLetters' && a.state === 'firing');
+          return found;
+        }, 3 * MINUTE, 2000);
+        expect(firing.labels).toMatchObject({ lane: 'low', severity: 'warning' });
+        expect(await query('max by (lane) (spillway_dead_letters{job="spillway"}) > 0')).toEqual([expect.objectContaining({ metric: { lane: 'low' } })]);
+        console.log(`compose e2e: SpillwayDeadLetters fired ${Math.round((Date.now() - sentAt) / 1000)} s after the event (${spillway.maxAttempts} attempts, ${spillway.targets.hetzner.monitoring.scrapeSeconds} s scrape and evaluation)`);
+      } finally {
+        await sql('ALTER TABLE events DROP CONSTRAINT e2e_dead_letter');
+      }
+
+      // The dashboards show real series: every metric they name is in this Prometheus, except the
+      // refusal counter (nothing was refused in this run).
+      const names = [...new Set(Object.values(dashboards(spillway)).flatMap(dashboardMetricNames))].filter((n) => n !== 'spillway_requests_rejected_total');
+      const present = new Set((await query(`count by (__name__) ({__name__=~"${names.join('|')}"})`)).map((s) => s.metric.__name__));
+      expect(names.filter((n) => !present.has(n))).toEqual([]);
+    } finally {
+      await compose(['--profile', 'monitoring', 'rm', '-s', '-f', ...started], 2 * MINUTE);
+    }
+  }, 8 * MINUTE);
 
   it('backs Postgres up to object storage, survives the loss of its volume, and restores every row', async () => {
     upStack();

@@ -16,6 +16,15 @@
 #                          locale C.UTF-8 (official: en_US.utf8) and no /docker-entrypoint-initdb.d.
 #                          Stops on SIGTERM (smart shutdown): `docker import` cannot set the
 #                          official STOPSIGNAL SIGINT.
+# The monitoring profile (only what Debian packages; Grafana has no Debian package, so there is no
+# grafana/grafana stand-in and the e2e does not start it). Each runs as `nobody` like the official:
+#   prom/prometheus:v3.5.0  !!! Debian's Prometheus 2.42, NOT 3.5; wget added for the compose
+#                           healthcheck (the official image has busybox's). No web UI assets
+#                           beyond what Debian ships; the HTTP API, scraping and rules are the same.
+#   oliver006/redis_exporter:v1.91.1       Debian's prometheus-redis-exporter 1.45 as /redis_exporter.
+#   quay.io/prometheuscommunity/postgres-exporter:v0.17.1
+#                           Debian's prometheus-postgres-exporter 0.11 as /bin/postgres_exporter.
+#   quay.io/prometheus/node-exporter:v1.9.1  Debian's prometheus-node-exporter 1.5 as /bin/node_exporter.
 # A tag that already exists locally is left alone (reruns are fast; `docker rmi` one to rebuild).
 set -euo pipefail
 cache="${STANDIN_CACHE:-/var/cache/spillway-standins}"
@@ -198,6 +207,32 @@ EOF
     'ENTRYPOINT ["docker-entrypoint.sh"]' 'CMD ["postgres"]'
 }
 
+# An exporter from its Debian package, under the official image's tag and entrypoint path.
+exporter_image() {
+  local tag="$1" package="$2" entrypoint="$3" port="$4"
+  have "$tag" && return
+  base; fresh "$package"
+  apt_in "$package"
+  ln -sf "/usr/bin/$package" "$root$entrypoint"
+  import "$tag" "ENV PATH=$PATH_DEFAULT" 'USER nobody' "EXPOSE $port" "ENTRYPOINT [\"$entrypoint\"]"
+}
+
+# !!! Prometheus 2.42 under the v3.5.0 tag: the config and rules the box uses parse in both.
+prometheus_image() {
+  local tag=prom/prometheus:v3.5.0
+  have "$tag" && return
+  base; fresh prometheus
+  apt_in prometheus wget
+  mkdir -p "$root/prometheus"
+  chown 65534:65534 "$root/prometheus"
+  import "$tag" "ENV PATH=$PATH_DEFAULT" 'USER nobody' 'WORKDIR /prometheus' 'VOLUME /prometheus' 'EXPOSE 9090' \
+    'ENTRYPOINT ["/usr/bin/prometheus"]' 'CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]'
+}
+
 node_image
 redis_image
 postgres_image
+prometheus_image
+exporter_image oliver006/redis_exporter:v1.91.1 prometheus-redis-exporter /redis_exporter 9121
+exporter_image quay.io/prometheuscommunity/postgres-exporter:v0.17.1 prometheus-postgres-exporter /bin/postgres_exporter 9187
+exporter_image quay.io/prometheus/node-exporter:v1.9.1 prometheus-node-exporter /bin/node_exporter 9100

@@ -1,0 +1,101 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { Metrics } from '../../libs/health/src/metrics';
+import { MONITORING_FILES } from '../hetzner/monitoring-services';
+import { OUTPUT_PATHS, ROOT } from '../outputs';
+import { dashboardExprs } from './grafana';
+import { dashboardMetricNames, EXPORTER_METRICS, metricNames, PROMETHEUS_METRICS } from './metric-names';
+
+type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const dir = join(ROOT, MONITORING_FILES.dashboards);
+const boards = readdirSync(dir).map((f) => ({ file: f, board: JSON.parse(readFileSync(join(dir, f), 'utf8')) as Any }));
+
+/**
+ * promtool parses rule files, not bare expressions: each dashboard query becomes a recording rule,
+ * so Prometheus's own parser reads it. Grafana's `$__rate_interval` is replaced the way Grafana
+ * does before it sends the query (with a duration).
+ */
+function promtoolParse(exprs: string[]): { ok: boolean; out: string } {
+  const file = join(mkdtempSync(join(tmpdir(), 'spillway-dash-')), 'dashboards.rules.yml');
+  const rules = exprs.map((expr, i) => ({ record: `dashboard:query_${i}`, expr: expr.replaceAll('$__rate_interval', '1m') }));
+  writeFileSync(file, stringify({ groups: [{ name: 'dashboards', rules }] }));
+  try {
+    return { ok: true, out: execFileSync('promtool', ['check', 'rules', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+/** What the apps' registry serves (histograms as their _bucket, _sum and _count series). */
+function appMetricNames(): Set<string> {
+  const registry = new Metrics({} as never).registry;
+  const names = registry.getMetricsAsArray().flatMap((m) => {
+    const { name, type } = m as unknown as { name: string; type: string };
+    return type === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name];
+  });
+  registry.clear();
+  return new Set(names);
+}
+
+describe('Grafana dashboards (rendered JSON files)', () => {
+  it('are the two dashboards, valid JSON, with unique uids and panel ids', () => {
+    expect(boards.map((b) => b.file).sort()).toEqual(['box.json', 'spillway.json']);
+    expect(new Set(boards.map((b) => b.board.uid)).size).toBe(2);
+    for (const { board } of boards) {
+      const ids = (board.panels as Any[]).map((p) => p.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(board.panels.filter((p: Any) => p.type !== 'row').every((p: Any) => p.targets.length > 0)).toBe(true);
+    }
+  });
+
+  it('cover per-lane depth, age of oldest, ingest rate and latency, worker outcomes, dead letters and event-loop lag', () => {
+    const titles = boards.flatMap((b) => (b.board.panels as Any[]).map((p) => p.title));
+    for (const t of ['Queue depth per lane', 'Age of the oldest waiting event', 'Ingest requests per second', 'Ingest latency', 'Worker outcomes', 'Dead letters per lane', 'Event-loop lag', 'Disk free']) {
+      expect(titles).toContain(t);
+    }
+  });
+
+  it('every query parses in PromQL (promtool)', () => {
+    const exprs = boards.flatMap((b) => dashboardExprs(b.board));
+    const { ok, out } = promtoolParse(exprs);
+    expect(out).toContain(`SUCCESS: ${exprs.length} rules found`);
+    expect(ok).toBe(true);
+  });
+
+  it('the parse check can fail: a query with an unclosed bracket is refused', () => {
+    const { ok, out } = promtoolParse(['sum by (lane) (rate(spillway_events_processed_total[$__rate_interval])']);
+    expect(ok).toBe(false);
+    expect(out).toMatch(/unclosed|unexpected/i);
+  });
+
+  it("names only metrics the apps' registry serves, the exporters serve or Prometheus makes", () => {
+    const known = new Set([...appMetricNames(), ...EXPORTER_METRICS, ...PROMETHEUS_METRICS]);
+    const used = boards.flatMap((b) => dashboardMetricNames(b.board));
+    expect(used).toEqual(expect.arrayContaining(['spillway_queue_depth', 'nodejs_eventloop_lag_p99_seconds', 'redis_memory_used_bytes']));
+    expect(used.filter((n) => !known.has(n))).toEqual([]);
+    // The check can fail: a misspelt name is not known.
+    expect(known.has('spillway_queue_depths')).toBe(false);
+  });
+
+  it('the provisioning points Grafana at the Prometheus service and at the mounted dashboards folder', () => {
+    const ds = parse(readFileSync(join(ROOT, OUTPUT_PATHS.grafanaDatasources), 'utf8')) as Any;
+    expect(ds.datasources).toEqual([expect.objectContaining({ uid: 'prometheus', type: 'prometheus', url: 'http://prometheus:9090', isDefault: true })]);
+    for (const { board } of boards) {
+      for (const p of (board.panels as Any[]).filter((x) => x.type !== 'row')) expect(p.datasource).toEqual({ type: 'prometheus', uid: 'prometheus' });
+    }
+    const provider = parse(readFileSync(join(ROOT, OUTPUT_PATHS.grafanaDashboards), 'utf8')) as Any;
+    expect(provider.providers[0].options.path).toBe('/etc/grafana/dashboards');
+  });
+});
+
+describe('metricNames (what the name check reads from a query)', () => {
+  it('skips functions, aggregations, label lists, matchers, ranges and offsets', () => {
+    const expr = 'sum by (le) (rate(x_bucket{job="a",le=~"1|2"}[5m])) / on (a) group_left(b) y offset 5m > bool 3';
+    expect(metricNames(expr)).toEqual(['x_bucket', 'y']);
+  });
+});
