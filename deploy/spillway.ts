@@ -163,4 +163,12 @@ export const spillway: SpillwayDefinition = {
     // docs/aws.md: what these stacks cost a month at the seed's sizes (about 510 USD).
     budget: { monthlyUsd: 510, alertEmails: ['ops@example.com'] },
   },
+  release: {
+    repository: 'example-org/spillway',
+    branch: 'main',
+    environments: { release: 'release', production: 'production', hetzner: 'hetzner' },
+    ciRoleName: 'spillway-github-release',
+    nodeVersion: '24',
+    hetznerReleaseLog: '.spillway/releases.log',
+  },
 };
