@@ -9,6 +9,7 @@ import { AccessStack } from './access';
 import { BackupsStack } from './backups';
 import { BillingStack } from './billing';
 import { CacheStack } from './cache';
+import { CiStack } from './ci';
 import { ClusterStack } from './cluster';
 import { DataStack } from './data';
 import { EdgeStack } from './edge';
@@ -53,7 +54,11 @@ export function buildAwsApp(def: SpillwayDefinition, outdir?: string): AwsApp {
   const backups = new BackupsStack(app, `${p}-backups`, def, props('database dump bucket'));
   const edge = new EdgeStack(app, `${p}-edge`, def, props('Route 53 weighted records, Hetzner vs EKS'));
   const billing = new BillingStack(app, `${p}-billing`, def, props('monthly budget and alerts'));
-  const stacks: Stack[] = [network, cluster, data, queues, access, registry, backups, edge, billing];
+  const ci = new CiStack(app, `${p}-ci`, def, props('GitHub OIDC provider and the release role'));
+  // Its access entry needs the cluster; the role names the repository.
+  ci.addStackDependency(cluster);
+  ci.addStackDependency(registry);
+  const stacks: Stack[] = [network, cluster, data, queues, access, registry, backups, edge, billing, ci];
   if (def.aws.cache) stacks.push(new CacheStack(app, `${p}-cache`, def, network.vpc, clusterSg, props('ElastiCache Redis for BullMQ')));
   return { app, stacks };
 }

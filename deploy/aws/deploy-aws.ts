@@ -16,7 +16,7 @@ export const STACK_OUTPUTS_FILE = 'deploy/aws/outputs.json';
 
 /** The stacks in deploy order, as buildAwsApp creates them (deploy-aws.spec.ts checks they agree). */
 export function stackNames(def: SpillwayDefinition): string[] {
-  const stacks = ['network', 'cluster', 'data', 'queues', 'access', 'registry', 'backups', 'edge', 'billing', ...(def.aws.cache ? ['cache'] : [])];
+  const stacks = ['network', 'cluster', 'data', 'queues', 'access', 'registry', 'backups', 'edge', 'billing', 'ci', ...(def.aws.cache ? ['cache'] : [])];
   return stacks.map((s) => `${def.aws.stackPrefix}-${s}`);
 }
 

@@ -16,9 +16,9 @@ describe('rendered AWS templates', () => {
   const validator = newValidator();
   afterAll(() => validator.free());
 
-  it('are the nine stacks of the reference definition', () => {
+  it('are the ten stacks of the reference definition', () => {
     expect(templates.map((t) => t.replace('.template.json', ''))).toEqual(
-      ['access', 'backups', 'billing', 'cluster', 'data', 'edge', 'network', 'queues', 'registry'].map((s) => `spillway-${s}`),
+      ['access', 'backups', 'billing', 'ci', 'cluster', 'data', 'edge', 'network', 'queues', 'registry'].map((s) => `spillway-${s}`),
     );
   });
 
