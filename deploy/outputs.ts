@@ -12,6 +12,7 @@ import { composeSchemaProblems } from './hetzner/schema';
 import { secretExample, secretFileProblems, secretsByService } from './hetzner/secret-files';
 import { SpillwayDefinition } from './model/definition';
 import { validateDefinition } from './model/validate';
+import { renderWorkflows, WORKFLOWS_DIR } from './workflows/render';
 
 export const ROOT = join(__dirname, '..');
 
@@ -22,7 +23,7 @@ export const OUTPUT_PATHS = {
 } as const;
 
 /** A folder every file of which `npm run synth` owns: a file there it did not render is stale. */
-export const RENDERED_DIRS = [AWS_RENDERED] as const;
+export const RENDERED_DIRS = [AWS_RENDERED, WORKFLOWS_DIR] as const;
 
 export class RenderError extends Error {
   constructor(readonly problems: string[]) {
@@ -65,5 +66,7 @@ export function renderAll(def: SpillwayDefinition, root = ROOT): Record<string, 
     // The AWS account's CloudFormation templates (CDK cloud assembly); see deploy/aws/app.ts.
     ...renderAws(def),
     [OUTPUT_PATHS.alertRules]: renderAlertRules(def),
+    // CI, release and the Hetzner deploy (GitHub Actions); checked by deploy/workflows/workflows.spec.ts.
+    ...renderWorkflows(def),
   };
 }
