@@ -40,7 +40,7 @@ jobs:
     runs-on: ubuntu-latest
     stepz: []
 `;
-const BAD_GRAPH = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    needs: nothere\n    steps:\n      - run: echo hi\n';
+const BAD_GRAPH = 'on: push\njobs:\n  first:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n  a:\n    runs-on: ubuntu-latest\n    needs: nothere\n    steps:\n      - run: echo hi\n';
 
 describe('rendered GitHub workflows', () => {
   it('are ci, release and deploy-hetzner', () => {
