@@ -11,7 +11,8 @@ Renders deploy/spillway.ts into:
   docker-compose.yml                            the Hetzner stack
   deploy/eks/rendered/spillway.k8s.yaml         Kubernetes objects (cdk8s chart)
   deploy/aws/rendered/                          the AWS account as CloudFormation (CDK cloud assembly):
-                                                VPC, EKS, RDS, SQS, pod roles, ECR, Route 53 weights, budget
+                                                VPC, EKS, RDS, SQS, pod roles, ECR, Route 53 weights, budget, CI role
+  .github/workflows/                            CI, release and the Hetzner deploy (GitHub Actions)
 
 Validates the definition and every output first; nothing is written if anything fails.
 
