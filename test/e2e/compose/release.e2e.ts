@@ -169,7 +169,9 @@ describe(`release and rollback by digest through a real registry (project ${PROJ
     expect([manifest.status, manifest.headers.get('docker-content-digest')]).toEqual([200, digest]);
 
     // Image B: the same build plus a label, so a new digest (a stand-in for the next commit).
-    const tag = lines(await run('docker', ['images', '--format', '{{.Tag}}', 'spillway'])).find((t) => /^\d+\.\d+\.\d+-[0-9a-f]{12}$/.test(t))!;
+    // The tag npm run image gave this commit (an older commit's build may be in the cache too).
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const tag = `${version}-${(await run('git', ['-C', ROOT, 'rev-parse', 'HEAD'])).trim().slice(0, 12)}`;
     const dockerfile = join(scratch, 'Dockerfile.b');
     writeFileSync(dockerfile, `FROM spillway:${tag}\nLABEL spillway.e2e=image-b\n`);
     await run('docker', ['build', '-q', '-t', 'spillway-release-e2e:b', '-f', dockerfile, scratch]);
