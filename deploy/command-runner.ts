@@ -9,10 +9,17 @@ export interface RunResult {
   error?: Error;
 }
 
-export type Runner = (cmd: string, args: string[], opts?: { inherit?: boolean }) => RunResult;
+export interface RunOptions {
+  inherit?: boolean;
+  /** Added to this process's environment for the child (e.g. SPILLWAY_IMAGE for compose). */
+  env?: Record<string, string>;
+}
+
+export type Runner = (cmd: string, args: string[], opts?: RunOptions) => RunResult;
 
 export const spawnRunner: Runner = (cmd, args, opts = {}) => {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: opts.inherit ? 'inherit' : 'pipe' });
+  const env = opts.env ? { ...process.env, ...opts.env } : process.env;
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: opts.inherit ? 'inherit' : 'pipe', env });
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
 };
 

@@ -18,6 +18,7 @@ import { composeSchemaProblems } from './hetzner/schema';
 import { secretExample, secretFileProblems, secretsByService } from './hetzner/secret-files';
 import { SpillwayDefinition } from './model/definition';
 import { validateDefinition } from './model/validate';
+import { renderWorkflows, WORKFLOWS_DIR } from './workflows/render';
 
 export const ROOT = join(__dirname, '..');
 
@@ -31,7 +32,7 @@ export const OUTPUT_PATHS = {
 } as const;
 
 /** A folder every file of which `npm run synth` owns: a file there it did not render is stale. */
-export const RENDERED_DIRS = [AWS_RENDERED, MONITORING_FILES.dashboards] as const;
+export const RENDERED_DIRS = [AWS_RENDERED, MONITORING_FILES.dashboards, WORKFLOWS_DIR] as const;
 
 /** The Grafana dashboards, path -> JSON text (2-space indent, as Grafana exports them). */
 export function renderDashboards(def: SpillwayDefinition): Record<string, string> {
@@ -90,5 +91,7 @@ export function renderAll(def: SpillwayDefinition, root = ROOT): Record<string, 
     [OUTPUT_PATHS.grafanaDatasources]: renderDatasources(def),
     [OUTPUT_PATHS.grafanaDashboards]: renderDashboardProvider(),
     ...renderDashboards(def),
+    // CI, release and the Hetzner deploy (GitHub Actions); checked by deploy/workflows/workflows.spec.ts.
+    ...renderWorkflows(def),
   };
 }

@@ -201,4 +201,12 @@ export const spillway: SpillwayDefinition = {
     thresholds: { failedRatio: 0.01, p95Ms: 200, p99Ms: 500, droppedIterations: 0 },
     vus: { preAllocated: 1000, max: 5000 },
   },
+  release: {
+    repository: 'example-org/spillway',
+    branch: 'main',
+    environments: { release: 'release', production: 'production', hetzner: 'hetzner' },
+    ciRoleName: 'spillway-github-release',
+    nodeVersion: '24',
+    hetznerReleaseLog: '.spillway/releases.log',
+  },
 };

@@ -11,6 +11,7 @@ import { BackupsStack } from './backups';
 import { BillingStack } from './billing';
 import { ChaosStack } from './chaos';
 import { CacheStack } from './cache';
+import { CiStack } from './ci';
 import { ClusterStack } from './cluster';
 import { DataStack } from './data';
 import { DrCopyStack, DrRegionStack } from './dr';
@@ -64,7 +65,11 @@ export function buildAwsApp(def: SpillwayDefinition, outdir?: string): AwsApp {
   const chaos = new ChaosStack(app, `${p}-chaos`, def, network.vpc, data, props('FIS experiment templates for staging'));
   // Stop conditions name the alarms; the access entry needs the cluster.
   [alarms, cluster].forEach((s) => chaos.addStackDependency(s));
-  const stacks: Stack[] = [network, cluster, data, queues, access, registry, ...(dr ? [dr] : []), backups, ...(drCopy ? [drCopy] : []), edge, billing, alarms, chaos];
+  const ci = new CiStack(app, `${p}-ci`, def, props('GitHub OIDC provider and the release role'));
+  // Its access entry needs the cluster; the role names the repository.
+  ci.addStackDependency(cluster);
+  ci.addStackDependency(registry);
+  const stacks: Stack[] = [network, cluster, data, queues, access, registry, ...(dr ? [dr] : []), backups, ...(drCopy ? [drCopy] : []), edge, billing, alarms, chaos, ci];
   if (def.aws.cache) stacks.push(new CacheStack(app, `${p}-cache`, def, network.vpc, clusterSg, props('ElastiCache Redis for BullMQ')));
   return { app, stacks };
 }

@@ -14,7 +14,7 @@ function fake(): { run: Runner; calls: string[] } {
   return { calls, run: (cmd, args) => (calls.push([cmd, ...args].join(' ')), { status: 0, stdout: '', stderr: '' }) };
 }
 const noSynth = () => 0;
-const ORDER = ['network', 'cluster', 'data', 'queues', 'access', 'registry', 'backups', 'edge', 'billing', 'alarms', 'chaos'].map((s) => `spillway-${s}`);
+const ORDER = ['network', 'cluster', 'data', 'queues', 'access', 'registry', 'backups', 'edge', 'billing', 'alarms', 'chaos', 'ci'].map((s) => `spillway-${s}`);
 
 describe('deploy:aws', () => {
   it('deploys every stack in order from the committed assembly, writing the outputs file', () => {

@@ -4,6 +4,7 @@
 import { stringify } from 'yaml';
 import { ENTRYPOINTS, HEALTH, MIGRATE_STEP, Resources, ServiceSpec, SpillwayDefinition } from '../model/definition';
 import { migrateEnv, plainEnv, secretNames } from '../model/env';
+import { composeImage } from '../release/image-ref';
 import { backupService } from './backup-service';
 import { monitoringServices } from './monitoring-services';
 import { secretFile } from './secret-files';
@@ -35,7 +36,7 @@ function migrateService(def: SpillwayDefinition): Obj {
   const het = def.targets.hetzner;
   return {
     [MIGRATE_STEP.name]: {
-      image: het.image,
+      image: composeImage(def),
       command: [...MIGRATE_STEP.command],
       environment: migrateEnv(def, 'hetzner'),
       env_file: [secretFile(def, MIGRATE_STEP.name)],
@@ -80,7 +81,8 @@ function komposeLabels(svc: ServiceSpec): Record<string, string> | undefined {
 function appService(def: SpillwayDefinition, svc: ServiceSpec): Obj {
   const het = def.targets.hetzner;
   const service: Obj = {
-    image: het.image,
+    // A release sets SPILLWAY_IMAGE to a digest (npm run release); unset, the local build.
+    image: composeImage(def),
     command: ENTRYPOINTS[svc.role],
     environment: plainEnv(def, svc, 'hetzner'),
     // Names this service's env file must hold, and nothing else; compose ignores x- keys.

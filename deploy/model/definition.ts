@@ -219,6 +219,8 @@ export interface SpillwayDefinition {
   load?: LoadPlan;
   /** `POST /v1/hooks/<name>` sources (docs/webhooks.md); each needs WEBHOOK_SECRET_<NAME> in secrets. */
   webhooks?: Record<string, WebhookSourceSpec>;
+  /** How images are built, pinned and shipped: the GitHub workflows and the role they assume. */
+  release: ReleaseSettings;
 }
 
 export interface WebhookSourceSpec {
@@ -227,6 +229,35 @@ export interface WebhookSourceSpec {
   routes?: Record<string, Lane>;
   /** Events per second per absorber replica (WEBHOOK_RATE_LIMITS); absent or 0 is off. */
   rateLimit?: number;
+}
+
+/**
+ * The release pipeline (`.github/workflows/`, rendered) and what trusts it. Every job that touches
+ * AWS or the box runs in one of `environments`, protected in the repository's settings; the CI
+ * role trusts those environments of `repository` and nothing else.
+ */
+export interface ReleaseSettings {
+  /** GitHub `owner/name`: the only repository whose workflows may assume the CI role. */
+  repository: string;
+  /** Branch releases are cut from (tags `v*` release too). */
+  branch: string;
+  environments: {
+    /** Build, scan, push and deploy to the idle EKS slot (deployment branches: `branch` and `v*` tags). */
+    release: string;
+    /** Shifting EKS traffic to the new slot: required reviewers (the manual approval). */
+    production: string;
+    /** The Hetzner deploy over SSH; holds the box's SSH key and secret env files. */
+    hetzner: string;
+  };
+  /** IAM role the workflows assume through GitHub's OIDC provider (no long-lived keys). */
+  ciRoleName: string;
+  /** Node major the workflows set up (the Dockerfile's base image says the same). */
+  nodeVersion: string;
+  /**
+   * The release history on the Hetzner box, one line per deploy or rollback (relative to the SSH
+   * user's home when DOCKER_HOST is ssh://, else to the current directory).
+   */
+  hetznerReleaseLog: string;
 }
 
 /**

