@@ -102,7 +102,7 @@ describe('rendered docker-compose.yml', () => {
 
   it("takes secrets only from each service's own env file", () => {
     for (const name of ['absorber', 'worker', 'postgres', 'migrate']) expect(file.services[name].env_file).toEqual([`deploy/hetzner/secrets/${name}.env`]);
-    expect(file.services.absorber['x-secrets']).toEqual(['DATABASE_URL', 'INGEST_API_KEYS']);
+    expect(file.services.absorber['x-secrets']).toEqual(['DATABASE_URL', 'INGEST_API_KEYS', 'WEBHOOK_SECRET_GITHUB']);
     expect(file.services.absorber.environment.DATABASE_URL).toBeUndefined();
   });
 
