@@ -179,7 +179,7 @@ async function main(): Promise<void> {
   const root = o.root ?? ROOT;
   const current = JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8')) as TrafficWeights;
   const config = loadConfig();
-  const drivers = { hetzner: createQueueDriver({ ...config, queueDriver: DRIVER.hetzner }), eks: createQueueDriver({ ...config, queueDriver: DRIVER.eks }) };
+  const drivers = { hetzner: await createQueueDriver({ ...config, queueDriver: DRIVER.hetzner }), eks: await createQueueDriver({ ...config, queueDriver: DRIVER.eks }) };
   try {
     await Promise.all(Object.values(drivers).map((d) => d.waitUntilConnected(5000)));
     await preflight(o, drivers, config);

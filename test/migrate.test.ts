@@ -4,8 +4,9 @@ import { createDataSource, MIGRATIONS, runMigrationsLocked, schemaIsCurrent } fr
 import { testConfig } from './support/env';
 
 /**
- * A fresh database, as on the first `docker compose up` or `npm run dev`: absorbers migrate under
- * the lock while workers poll whether the schema is current, all at the same moment.
+ * A fresh database, as on the first `docker compose up` or `npm run dev`: several `npm run migrate`
+ * runs at once (a Job re-run beside a deploy, two boxes) migrate under the lock while workers poll
+ * whether the schema is current, all at the same moment.
  */
 describe('migrations on a fresh database, with workers checking the schema meanwhile', () => {
   const base = testConfig().databaseUrl;
@@ -31,7 +32,7 @@ describe('migrations on a fresh database, with workers checking the schema meanw
     expect(present).toBe(false);
   });
 
-  it('three absorbers migrating while a worker polls: each migration applied once, and the check turns true', async () => {
+  it('three migration runs at once while a worker polls: each migration applied once, and the check turns true', async () => {
     let polls = 0;
     let migrating = true;
     const poller = (async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Lane, LANES, QueueDriverName } from '../../libs/config/src';
-import { BullmqDriver, Consumer, Delivery, QueueCapabilities, QueueDriver, QueuedEvent, SqsDriver } from '../../libs/queue/src';
+import { Consumer, Delivery, QueueCapabilities, QueueDriver, QueuedEvent } from '../../libs/queue/src';
+import { BullmqDriver, SqsDriver } from '../../libs/queue/src/drivers';
 import { freshDriver } from '../support/drivers';
 import { sleep, testEnv, waitFor } from '../support/env';
 import { AppProcess } from '../support/processes';

@@ -1,5 +1,6 @@
 import { QueueDriverName } from '../../libs/config/src';
-import { BullmqDriver, QueueDriver, SqsDriver } from '../../libs/queue/src';
+import { QueueDriver } from '../../libs/queue/src';
+import { BullmqDriver, SqsDriver } from '../../libs/queue/src/drivers';
 import { testConfig, uniquePrefix } from './env';
 
 export const DRIVERS: QueueDriverName[] = ['bullmq', 'sqs'];

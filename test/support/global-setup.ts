@@ -5,7 +5,7 @@ import { FauxqsServer } from './fauxqs';
 
 /**
  * Refuses to touch a database whose name does not say `test` (the suites write and truncate),
- * then applies the migrations once, the same way the absorber does in production. Starts the SQS
+ * then applies the migrations once, as `npm run migrate` does before the apps everywhere. Starts the SQS
  * emulator for the run; workers inherit SQS_ENDPOINT (they are forked after this).
  */
 export default async function globalSetup(): Promise<void> {

@@ -65,8 +65,8 @@ async function main(): Promise<void> {
   const o = parseMoveArgs(process.argv.slice(2));
   const config = loadConfigOrExit();
   const side = (driver: QueueDriverName, prefix?: string): SpillwayConfig => ({ ...config, queueDriver: driver, queuePrefix: prefix ?? config.queuePrefix });
-  const source = createQueueDriver(side(o.from, o.fromPrefix));
-  const target = createQueueDriver(side(o.to, o.toPrefix));
+  const source = await createQueueDriver(side(o.from, o.fromPrefix));
+  const target = await createQueueDriver(side(o.to, o.toPrefix));
   try {
     for (const [name, d] of [['source', source], ['target', target]] as const) {
       if (!(await d.waitUntilConnected(5000))) throw new Error(`${name} broker (${d.name}) unreachable`);

@@ -30,7 +30,7 @@ function parseArgs(argv: string[]): { lanes: Lane[]; list: boolean } {
 
 async function main(): Promise<void> {
   const { lanes, list } = parseArgs(process.argv.slice(2));
-  const driver = createQueueDriver(loadConfigOrExit());
+  const driver = await createQueueDriver(loadConfigOrExit());
   try {
     if (!(await driver.waitUntilConnected(5000))) throw new Error('broker unreachable');
     let total = 0;

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../../libs/config/src';
-import { SqsDriver } from '../../../libs/queue/src';
+import { SqsDriver } from '../../../libs/queue/src/drivers';
 import { importEsm } from './esm-import';
 import { postgresUser, reachable } from './run-as-root';
 

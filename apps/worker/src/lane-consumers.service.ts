@@ -1,14 +1,15 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { SPILLWAY_CONFIG, SpillwayConfig } from '../../../libs/config/src';
-import { schemaIsCurrent } from '../../../libs/db/src';
-import { DrainState } from '../../../libs/health/src';
+import { pendingMigrations } from '../../../libs/db/src';
+import { DrainState, StartupState } from '../../../libs/health/src';
 import { Consumer, QUEUE_DRIVER, QueueDriver } from '../../../libs/queue/src';
 import { DeliveryProcessor } from './delivery.processor';
 
 /**
- * Starts one consumer per configured lane once the schema is in place (migrations belong to
- * the absorber), and on shutdown stops them before the database and broker connections close.
+ * Starts one consumer per configured lane once the schema is in place (`npm run migrate` applies
+ * it; no app migrates), and on shutdown stops them before the database and broker connections
+ * close. Readiness stays down, saying what it waits for, until every lane consumes.
  */
 @Injectable()
 export class LaneConsumers implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -23,6 +24,7 @@ export class LaneConsumers implements OnApplicationBootstrap, BeforeApplicationS
     private readonly dataSource: DataSource,
     private readonly processor: DeliveryProcessor,
     private readonly drain: DrainState,
+    private readonly startup: StartupState,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -37,11 +39,23 @@ export class LaneConsumers implements OnApplicationBootstrap, BeforeApplicationS
     return this.started ?? Promise.resolve();
   }
 
+  /** Null once the schema is current, else what the worker waits for (a readiness message). */
+  private async schemaWait(): Promise<string | null> {
+    try {
+      const pending = await pendingMigrations(this.dataSource);
+      if (pending.length === 0) return null;
+      return `waiting for migrations: ${pending.length} not applied (${pending.join(', ')}); run \`npm run migrate\``;
+    } catch (err) {
+      return `waiting for Postgres to check the schema: ${(err as Error).message}`;
+    }
+  }
+
   private async start(): Promise<void> {
-    let waited = false;
-    while (!this.stopped && !(await schemaIsCurrent(this.dataSource))) {
-      if (!waited) this.logger.log('waiting for migrations to be applied (the absorber runs them)');
-      waited = true;
+    let said: string | undefined;
+    for (let waiting = await this.schemaWait(); waiting && !this.stopped; waiting = await this.schemaWait()) {
+      this.startup.waitFor(waiting);
+      if (waiting !== said) this.logger.log(waiting);
+      said = waiting;
       await new Promise((r) => setTimeout(r, 1000));
     }
     for (const lane of this.config.workerLanes) {
@@ -50,6 +64,7 @@ export class LaneConsumers implements OnApplicationBootstrap, BeforeApplicationS
       this.consumers.push(await this.driver.consume(lane, (d) => this.processor.process(d), { concurrency }));
       this.logger.log(`consuming lane ${lane} with concurrency ${concurrency}`);
     }
+    if (!this.stopped) this.startup.started();
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -1,6 +1,9 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import type { SpillwayConfig } from '../../config/src';
+import { DATABASE_PING, DatabasePing } from '../../health/src';
+import { withTimeout } from '../../queue/src';
 import { dataSourceOptions } from './data-source';
 
 @Global()
@@ -18,7 +21,17 @@ export class DbModule {
           retryDelay: 1000,
         }),
       ],
-      exports: [TypeOrmModule],
+      providers: [
+        {
+          // For the worker's readiness (libs/health never touches TypeORM itself).
+          provide: DATABASE_PING,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource): DatabasePing => async (timeoutMs) => {
+            await withTimeout(dataSource.query('SELECT 1'), timeoutMs, () => new Error(`no answer from Postgres within ${timeoutMs} ms`));
+          },
+        },
+      ],
+      exports: [TypeOrmModule, DATABASE_PING],
     };
   }
 }

@@ -1,3 +1,3 @@
 export * from './data-source';
 export * from './db.module';
-export { runMigrationsLocked, schemaIsCurrent } from './migrate';
+export { pendingMigrations, runMigrationsLocked, schemaIsCurrent } from './migrate';

@@ -23,21 +23,26 @@ export async function runMigrationsLocked(dataSource: DataSource): Promise<strin
 }
 
 /**
- * True once every known migration is applied; workers wait for this instead of migrating. Read-only
- * on purpose: TypeORM's showMigrations() creates the migrations table, and a worker doing that while
- * the absorber migrates a fresh database under the lock breaks the absorber's CREATE TABLE.
+ * The known migrations not yet applied, oldest first; throws when Postgres cannot answer. Read-only
+ * on purpose: TypeORM's showMigrations() creates the migrations table, and a worker doing that
+ * while `npm run migrate` works on a fresh database under the lock breaks its CREATE TABLE.
  */
-export async function schemaIsCurrent(dataSource: DataSource): Promise<boolean> {
+export async function pendingMigrations(dataSource: DataSource): Promise<string[]> {
   const table = dataSource.options.migrationsTableName ?? 'migrations';
-  try {
-    const [{ present }] = await dataSource.query('SELECT to_regclass($1) IS NOT NULL AS present', [table]);
-    if (!present) return false;
-    const rows: { name: string }[] = await dataSource.query(`SELECT name FROM "${table}"`);
-    const applied = new Set(rows.map((r) => r.name));
-    return dataSource.migrations.every((m) => applied.has(m.name ?? m.constructor.name));
-  } catch {
-    return false;
-  }
+  const known = dataSource.migrations.map((m) => m.name ?? m.constructor.name);
+  const [{ present }] = await dataSource.query('SELECT to_regclass($1) IS NOT NULL AS present', [table]);
+  if (!present) return known;
+  const rows: { name: string }[] = await dataSource.query(`SELECT name FROM "${table}"`);
+  const applied = new Set(rows.map((r) => r.name));
+  return known.filter((name) => !applied.has(name));
+}
+
+/** True once every known migration is applied; false too when Postgres cannot say. */
+export async function schemaIsCurrent(dataSource: DataSource): Promise<boolean> {
+  return pendingMigrations(dataSource).then(
+    (pending) => pending.length === 0,
+    () => false,
+  );
 }
 
 const HELP = `Usage: npm run migrate

@@ -11,7 +11,7 @@ export function brokerHint(config: SpillwayConfig): string {
 
 /** The broker the apps use (QUEUE_DRIVER and its settings) and a small pool on their database. */
 export async function openSources(config: SpillwayConfig): Promise<{ driver: QueueDriver; db: Pool; close: () => Promise<void> }> {
-  const driver = createQueueDriver(config);
+  const driver = await createQueueDriver(config);
   const db = new Pool({ connectionString: config.databaseUrl, max: 2, connectionTimeoutMillis: 2000 });
   db.on('error', () => undefined);
   const close = async () => {

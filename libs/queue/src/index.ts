@@ -1,7 +1,7 @@
 export * from './queue.port';
 export * from './queue.module';
-export { BullmqDriver } from './bullmq/bullmq.driver';
-export { SqsDriver } from './sqs/sqs.driver';
+// The driver classes are in './drivers' (for code that picks one itself: tests, dev, bench);
+// apps go through createQueueDriver, which loads only the configured one.
 export { queueName } from './sqs/sqs-names';
 export { withTimeout, chunk, errorText } from './timeout';
 export * from './idempotency/idempotency.store';

@@ -1,16 +1,22 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import type { SpillwayConfig } from '../../config/src';
-import { BullmqDriver } from './bullmq/bullmq.driver';
 import { QUEUE_DRIVER, QueueDriver } from './queue.port';
-import { SqsDriver } from './sqs/sqs.driver';
 
-/** Picks the driver from `QUEUE_DRIVER` alone; nothing else in the apps knows which one runs. */
-export function createQueueDriver(config: SpillwayConfig): QueueDriver {
+/**
+ * Picks the driver from `QUEUE_DRIVER` alone; nothing else in the apps knows which one runs. Only
+ * that driver's code is loaded: an absorber on BullMQ never loads the AWS SDK, one on SQS never
+ * loads BullMQ.
+ */
+export async function createQueueDriver(config: SpillwayConfig): Promise<QueueDriver> {
   switch (config.queueDriver) {
-    case 'bullmq':
+    case 'bullmq': {
+      const { BullmqDriver } = await import('./bullmq/bullmq.driver');
       return new BullmqDriver(config);
-    case 'sqs':
+    }
+    case 'sqs': {
+      const { SqsDriver } = await import('./sqs/sqs.driver');
       return new SqsDriver(config);
+    }
   }
 }
 
@@ -32,7 +38,7 @@ export class QueueModule {
         {
           provide: QUEUE_DRIVER,
           useFactory: async () => {
-            const driver = createQueueDriver(config);
+            const driver = await createQueueDriver(config);
             // Start even if the broker is down (readiness says so), but give it a moment first.
             await driver.waitUntilConnected(5000);
             return driver;

@@ -8,6 +8,7 @@ import { checkEvent } from './event-validator';
 import { OutcomeUnknownError, replyOutcomeUnknown } from './outcome-unknown';
 import { IngestService } from './ingest.service';
 import { idempotencyKeyOf, requireJson } from './request-checks';
+import { labelIngestLane } from '../observe/ingest-metrics.hook';
 import { traceparentOf } from '../observe/traceparent';
 
 export const SINGLE_EVENT_PATH = '/v1/events';
@@ -55,6 +56,7 @@ export class IngestRoute implements OnModuleInit {
       if (err instanceof OutcomeUnknownError) return replyOutcomeUnknown(reply, err, this.metrics);
       throw err;
     }
+    labelIngestLane(request, accepted.lane);
     // Built by hand: an id is hex and dashes and a lane one of three words, nothing to escape.
     return reply
       .code(202)

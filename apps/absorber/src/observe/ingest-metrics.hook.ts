@@ -1,25 +1,25 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Histogram } from 'prom-client';
+import type { Lane } from '../../../../libs/config/src';
 import type { Metrics } from '../../../../libs/health/src';
 
 const SINGLE = '/v1/events';
 const BATCH = '/v1/events/batch';
-const STARTED = Symbol('ingestStartedAt');
-const LANE = Symbol('ingestLane');
+/** Set by the single-event route on a 202; declared up front so every request keeps one shape. */
+const LANE = 'spillwayIngestLane';
 
-type Timed = FastifyRequest & { [STARTED]?: number; [LANE]?: string };
+type Labelled = FastifyRequest & { [LANE]: Lane | null };
 
-/** The lane of a 202 on the single-event route, read from the answer the route built by hand. */
-function laneOfAnswer(payload: unknown): string | undefined {
-  if (typeof payload !== 'string') return undefined;
-  const at = payload.lastIndexOf('"lane":"');
-  return at < 0 ? undefined : payload.slice(at + 8, payload.indexOf('"', at + 8));
+/** The single-event route says which lane it answered 202 for (nothing is parsed back out of the body). */
+export function labelIngestLane(request: FastifyRequest, lane: Lane): void {
+  (request as Labelled)[LANE] = lane;
 }
 
 /**
- * `spillway_ingest_request_seconds{lane,status}` for both ingest routes, from Fastify hooks so the
- * routes themselves stay untouched. The lane is the one answered on a single-event 202, "batch"
- * for the batch route, and "none" when the request never got a lane (401, 400, 503 ...).
+ * `spillway_ingest_request_seconds{lane,status}` for both ingest routes. The lane is the one the
+ * single-event route answered 202 for, "batch" for a 202 of the batch route, and "none" when the
+ * request never got a lane (401, 400, 503 ...). The time is Fastify's own `reply.elapsedTime`,
+ * from routing to the last byte handed to the socket, so one response hook is all it costs.
  */
 export function observeIngest(fastify: FastifyInstance, metrics: Metrics): void {
   const children = new Map<string, Histogram.Internal<'lane' | 'status'>>();
@@ -29,21 +29,17 @@ export function observeIngest(fastify: FastifyInstance, metrics: Metrics): void 
     if (!found) children.set(id, (found = metrics.ingestSeconds.labels({ lane, status: String(status) })));
     return found;
   };
-  const isIngest = (request: FastifyRequest) => request.method === 'POST' && (request.url === SINGLE || request.url.startsWith(BATCH));
-
-  fastify.addHook('onRequest', (request: Timed, _reply, done) => {
-    if (isIngest(request)) request[STARTED] = performance.now();
-    done();
-  });
-  fastify.addHook('onSend', (request: Timed, reply: FastifyReply, payload, done) => {
-    if (request[STARTED] !== undefined && reply.statusCode === 202) {
-      request[LANE] = request.url === SINGLE ? laneOfAnswer(payload) : 'batch';
+  fastify.decorateRequest(LANE, null);
+  fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
+    if (request.method === 'POST') {
+      const url = request.url;
+      const single = url === SINGLE;
+      if (single || url.startsWith(BATCH)) {
+        const status = reply.statusCode;
+        const lane = status !== 202 ? 'none' : single ? ((request as Labelled)[LANE] ?? 'none') : 'batch';
+        child(lane, status).observe(reply.elapsedTime / 1000);
+      }
     }
-    done(null, payload);
-  });
-  fastify.addHook('onResponse', (request: Timed, reply, done) => {
-    const started = request[STARTED];
-    if (started !== undefined) child(request[LANE] ?? 'none', reply.statusCode).observe((performance.now() - started) / 1000);
     done();
   });
 }
