@@ -9,7 +9,7 @@ export const MODULES = {
   },
   batcher: {
     mutate: ['apps/absorber/src/ingest/enqueue-batcher.ts'],
-    tests: ['<rootDir>/test/absorber.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
+    tests: ['<rootDir>/test/enqueue-batcher.test.ts', '<rootDir>/test/absorber.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
     integration: true,
   },
   ingest: {
