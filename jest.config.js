@@ -2,18 +2,25 @@
 // child processes). swc compiles TypeScript for jest; `npm run build` (tsc) type-checks first.
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
 
+// StrykerJS copies the repository into .stryker-tmp/ while it runs (npm run test:mutation).
+const ignore = ['/node_modules/', '<rootDir>/.stryker-tmp/'];
+
 module.exports = {
   testTimeout: 60_000,
   projects: [
     {
       displayName: 'unit',
       testEnvironment: 'node',
+      testPathIgnorePatterns: ignore,
+      modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
       transform,
       testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/deploy/**/*.spec.ts'],
     },
     {
       displayName: 'integration',
       testEnvironment: 'node',
+      testPathIgnorePatterns: ignore,
+      modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
       transform,
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',

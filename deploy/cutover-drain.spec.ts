@@ -48,6 +48,17 @@ describe('cutover drain condition', () => {
     expect(verdicts[verdicts.length - 1]).toMatchObject({ action: 'move' });
   });
 
+  // A mutation-run survivor: "move" with nothing pending would run queue:move for nothing.
+  it('does not move when the queues are empty past the move deadline, even while traffic comes in', () => {
+    const verdicts = run(seconds(299, 302).map((x) => ({ ...x, traffic: x.atS })));
+    expect(verdicts.map((v) => v.action)).toEqual(['wait', 'wait', 'wait', 'wait']);
+  });
+
+  it('an absorber that stops answering mid-drain takes no traffic: the window runs on', () => {
+    const verdicts = run([{ atS: 0, traffic: 7 }, ...seconds(1, 130, { traffic: undefined })]);
+    expect(verdicts.at(-1)).toMatchObject({ action: 'done' });
+  });
+
   it('gives up when no quiet window came in time, so nothing is scaled down', () => {
     const verdicts = run(seconds(3590, 3600).map((s, i) => ({ ...s, traffic: i })));
     expect(verdicts[verdicts.length - 1]).toMatchObject({ action: 'give-up' });

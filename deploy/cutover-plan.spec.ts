@@ -1,4 +1,4 @@
-import { describePlan, parseCutoverArgs, plannedWeights } from './cutover-plan';
+import { describePlan, other, parseCutoverArgs, plannedWeights } from './cutover-plan';
 
 describe('cutover plan', () => {
   it('walks the destination weight up the steps, each split summing to 100', () => {
@@ -22,6 +22,27 @@ describe('cutover plan', () => {
     expect(() => parseCutoverArgs(['--to', 'eks', '--steps', '10,50'], {})).toThrow('--steps must end at 100');
     expect(() => parseCutoverArgs(['--to', 'mars'], {})).toThrow('--to must be eks or hetzner');
     expect(parseCutoverArgs(['--to', 'hetzner'], { CUTOVER_EKS_URL: 'http://e' })).toMatchObject({ steps: [10, 50, 100], urls: { eks: 'http://e' } });
+  });
+
+  // Survivors of the mutation run (docs/mutation/): each bound of the weight check and "rise" as strict.
+  it('refuses weights that are not whole numbers from 0 to 100, and a step repeated', () => {
+    for (const steps of ['10.5,100', '-1,100', '50,101', 'x,100']) {
+      expect(() => parseCutoverArgs(['--to', 'eks', '--steps', steps], {})).toThrow('--steps: integers from 0 to 100');
+    }
+    expect(() => parseCutoverArgs(['--to', 'eks', '--steps', '50,50,100'], {})).toThrow('--steps must rise');
+    expect(parseCutoverArgs(['--to', 'eks', '--steps', ' 0, 100'], {}).steps).toEqual([0, 100]);
+    expect(() => parseCutoverArgs(['--to', 'eks', '--hold', '-1'], {})).toThrow('--hold must be a number of seconds');
+    expect(parseCutoverArgs(['--to', 'eks', '--hold', '0'], {}).holdS).toBe(0);
+  });
+
+  it('takes every flag the cutover acts on, and knows the other side of each', () => {
+    const o = parseCutoverArgs(
+      ['--to', 'hetzner', '--drain-timeout', '5', '--root', '/r', '--apply', 'a', '--scale-down', 's', '--eks-metrics-url', 'http://e:9/metrics', '--dry-run'],
+      { CUTOVER_HETZNER_URL: 'http://h' },
+    );
+    expect(o).toMatchObject({ to: 'hetzner', drainTimeoutS: 5, root: '/r', apply: 'a', scaleDown: 's', dryRun: true, urls: { hetzner: 'http://h' }, metricsUrls: { eks: 'http://e:9/metrics' } });
+    expect(parseCutoverArgs(['--to', 'eks'], {})).toMatchObject({ holdS: 60, drainTimeoutS: 300, dryRun: false });
+    expect([other('eks'), other('hetzner')]).toEqual(['hetzner', 'eks']);
   });
 
   it('takes the drain window, give-up and metrics URLs from flags; the window defaults to the definition', () => {

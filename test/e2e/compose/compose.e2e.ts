@@ -9,6 +9,7 @@ import { dashboards } from '../../../deploy/monitoring/dashboards';
 import { dashboardMetricNames } from '../../../deploy/monitoring/metric-names';
 import { spillway } from '../../../deploy/spillway';
 import { alerts, query, upByTarget } from './prometheus';
+import { effectCountsQuery, INSTALL_EFFECT_COUNTER, REDELIVER_SCRIPT, REMOVE_EFFECT_COUNTER } from './effects';
 import { ABSORBER_PORT, compose, Container, containers, lines, PROJECT, run, waitHealthy, waitPortFree } from './stack';
 
 /**
@@ -68,7 +69,8 @@ async function sql(query: string): Promise<string[][]> {
 
 /**
  * Every id's lane in the ledger, and the ids not exactly once in both the ledger and the reference
- * handler's `events` table (which commits in the same transaction).
+ * handler's `events` table (which commits in the same transaction). Both are keyed by the id, so
+ * this proves rows were kept (the restore), never that nothing applied twice: `effects()` does.
  */
 async function ledger(): Promise<{ lanes: Map<string, string>; notOnce: string[] }> {
   const rows = await sql('SELECT id, lane FROM processed_events');
@@ -77,6 +79,33 @@ async function ledger(): Promise<{ lanes: Map<string, string>; notOnce: string[]
       GROUP BY id HAVING count(*) <> 2`,
   );
   return { lanes: new Map(rows.map(([id, lane]) => [id, lane])), notOnce: notOnce.map(([id]) => id) };
+}
+
+/**
+ * Effects per acknowledged id, counted by the trigger of ./effects.ts where no unique key folds a
+ * repeat; the ids whose count is not exactly 1 (0: lost, 2+: applied twice), with their count.
+ */
+async function effectsNotOnce(ids: string[]): Promise<Array<[string, number]>> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    for (const [id, n] of await sql(effectCountsQuery(ids.slice(i, i + 1000)))) counts.set(id, Number(n));
+  }
+  return ids.map((id): [string, number] => [id, counts.get(id) ?? 0]).filter(([, n]) => n !== 1);
+}
+
+/**
+ * What an at-least-once broker may do: deliver processed events again (each twice in one delivery,
+ * once more alone), through the stack's own broker, from inside the absorber container.
+ */
+async function redeliver(ids: string[]): Promise<string> {
+  const rows = await sql(
+    `SELECT json_agg(json_build_object('id', id, 'type', type, 'lane', lane, 'key', event_key, 'data', data, 'receivedAt', received_at))
+       FROM events WHERE id IN (${ids.map((id) => `'${id}'`).join(',')})`,
+  );
+  const events = JSON.parse(rows.map((r) => r.join(',')).join('\n')) as Array<{ key: string | null }>;
+  expect(events).toHaveLength(ids.length);
+  for (const e of events) if (e.key === null) delete (e as { key?: string | null }).key;
+  return compose(['exec', '-T', 'absorber', 'node', '-e', REDELIVER_SCRIPT, JSON.stringify(events)], 2 * MINUTE);
 }
 
 async function post(lane: string): Promise<{ id: string; lane: string }> {
@@ -143,6 +172,8 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
 
   it('takes an event on every lane through the published port and records it in processed_events', async () => {
     upStack();
+    // From here on every application of an event leaves a row in e2e_effects (see ./effects.ts).
+    await sql(INSTALL_EFFECT_COUNTER);
     const sent = await Promise.all(LANES.flatMap((lane) => Array.from({ length: 5 }, () => post(lane))));
     for (const [i, r] of sent.entries()) expect(r.lane).toBe(LANES[Math.floor(i / 5)]);
     const recorded = await waitFor('the events in processed_events', async () => {
@@ -150,6 +181,7 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
       return sent.every((s) => lanes.has(s.id)) && lanes;
     }, MINUTE, 500);
     for (const s of sent) expect(recorded.get(s.id)).toBe(s.lane);
+    expect(await effectsNotOnce(sent.map((s) => s.id))).toEqual([]);
   }, 2 * MINUTE);
 
   it('restarts the workers mid-load and loses nothing acknowledged', async () => {
@@ -187,7 +219,14 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
     });
     expect(acked.filter((a) => last.lanes.get(a.id) !== a.lane)).toEqual([]);
     expect(last.notOnce).toEqual([]);
-    console.log(`compose e2e: ${acked.length} acknowledged (${afterRestart - atRestart} while ${workers.join(', ')} restarted), all in processed_events once`);
+
+    // Then the broker delivers some of them again; still one effect for every acknowledged event.
+    const again = acked.filter((_, i) => i % Math.max(1, Math.floor(acked.length / 30)) === 0).map((a) => a.id);
+    expect(await redeliver(again)).toContain(`redelivered ${again.length} events`);
+    await new Promise((r) => setTimeout(r, 2000)); // a commit racing the depth reading
+    expect(await effectsNotOnce(acked.map((a) => a.id))).toEqual([]);
+    await sql(REMOVE_EFFECT_COUNTER);
+    console.log(`compose e2e: ${acked.length} acknowledged (${afterRestart - atRestart} while ${workers.join(', ')} restarted, ${again.length} redelivered 3 times), each applied exactly once`);
   }, 6 * MINUTE);
 
   it('monitoring profile: Prometheus scrapes the apps and exporters, and a dead letter fires SpillwayDeadLetters in its evaluation', async () => {

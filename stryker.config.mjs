@@ -1,0 +1,41 @@
+// StrykerJS over one delivery-critical module at a time (STRYKER_MODULE, see stryker/modules.mjs);
+// run through `npm run test:mutation -- <module...>`. Not part of CI: see docs/testing.md.
+import { MODULES } from './stryker/modules.mjs';
+
+const name = process.env.STRYKER_MODULE;
+const mod = MODULES[name];
+if (!mod) throw new Error(`STRYKER_MODULE must be one of ${Object.keys(MODULES).join(', ')} (got ${name})`);
+
+export default {
+  testRunner: 'jest',
+  jest: {
+    projectType: 'custom',
+    enableFindRelatedTests: false,
+    config: {
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': ['@swc/jest'] },
+      testMatch: mod.tests,
+      testTimeout: 60_000,
+      ...(mod.integration
+        ? { globalSetup: '<rootDir>/test/support/global-setup.ts', globalTeardown: '<rootDir>/test/support/global-teardown.ts' }
+        : {}),
+    },
+  },
+  mutate: mod.mutate,
+  coverageAnalysis: 'perTest',
+  // Two shared cores: one test process; integration tests share one Postgres database and Redis db.
+  concurrency: 1,
+  maxTestRunnerReuse: 0,
+  timeoutMS: 30_000,
+  timeoutFactor: 3,
+  dryRunTimeoutMinutes: 15,
+  ignoreStatic: true,
+  incremental: true,
+  incrementalFile: `stryker/incremental/${name}.json`,
+  tempDirName: '.stryker-tmp',
+  ignorePatterns: ['dist', 'bench/results', '.dev-data', 'docs', 'stryker/incremental', 'reports'],
+  reporters: ['clear-text', 'progress', 'json', 'html'],
+  jsonReporter: { fileName: `docs/mutation/${name}.json` },
+  htmlReporter: { fileName: `docs/mutation/${name}.html` },
+  cleanTempDir: 'always',
+};

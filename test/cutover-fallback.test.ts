@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { LANES } from '../libs/config/src';
+import { BullmqDriver, QueueDriver } from '../libs/queue/src';
+import { freshDriver } from './support/drivers';
+import { testEnv, uniquePrefix } from './support/env';
+import { drainAll, moveEvents } from './support/move-events';
+
+const run = promisify(execFile);
+
+/**
+ * Stand-ins for the two absorbers' /health/ready only (both ready): what this test is about is
+ * the drain, whose queues are the real ones (Redis for hetzner, the SQS emulator for eks).
+ */
+async function ready(): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    res.statusCode = req.url === '/health/ready' ? 200 : 404;
+    // No keep-alive: the cutover's next probe comes after the server would have closed an idle
+    // socket (5 s), and fetch reusing it reads "fetch failed", i.e. an unready destination.
+    res.setHeader('connection', 'close');
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
+}
+
+describe('npm run cutover: the drain falls back to queue:move across brokers', () => {
+  const env = { QUEUE_PREFIX: uniquePrefix('cutover-move') };
+  const servers: Server[] = [];
+  let hetznerQueues: QueueDriver;
+  let eksQueues: QueueDriver;
+  jest.setTimeout(120_000);
+  beforeAll(async () => {
+    // The cutover reaches both sides' queues with one QUEUE_PREFIX; the SQS ones must exist.
+    [hetznerQueues, eksQueues] = await Promise.all([freshDriver('bullmq', env), freshDriver('sqs', env)]);
+  });
+  afterAll(async () => {
+    await Promise.all([hetznerQueues?.close(), eksQueues?.close()]);
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  });
+
+  it('moves what the old side still holds after --drain-timeout to the new one: each event once, intact; the old side left empty', async () => {
+    expect(hetznerQueues).toBeInstanceOf(BullmqDriver);
+    const [hetzner, eks] = [await ready(), await ready()];
+    servers.push(hetzner.server, eks.server);
+    // Work left in hetzner's queues with no worker to take it: only the move can empty them.
+    const left = LANES.flatMap((lane) => moveEvents(lane, 60, 'cutover'));
+    for (const lane of LANES) await hetznerQueues.enqueue(lane, left.filter((e) => e.lane === lane));
+    const root = mkdtempSync(join(tmpdir(), 'spillway-cutover-'));
+    mkdirSync(join(root, 'deploy'));
+    writeFileSync(join(root, 'deploy/traffic.json'), JSON.stringify({ hetzner: 100, eks: 0 }));
+
+    const { stdout } = await run(
+      process.execPath,
+      ['-r', '@swc-node/register', 'deploy/cutover.ts', '--to', 'eks', '--steps', '100', '--hold', '0', '--apply', 'true', '--root', root,
+        '--hetzner-url', hetzner.url, '--eks-url', eks.url,
+        // No absorber listens there: the old side takes no traffic, so only its queues keep it from done.
+        '--hetzner-metrics-url', 'http://127.0.0.1:9/metrics',
+        '--drain-timeout', '3', '--drain-window', '2', '--drain-give-up', '60'],
+      { env: testEnv(env), timeout: 100_000 },
+    );
+    expect(stdout).toMatch(/drain hetzner: wait: .*, \d+ pending/);
+    expect(stdout).toMatch(/drain hetzner: move: \d+ still pending after 3 s/);
+    expect(stdout).toMatch(/drain hetzner: done: quiet and empty for \d+ s \(window 2 s\)/);
+    expect(stdout).toContain('done: all traffic on eks, hetzner queues empty');
+    expect(JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8'))).toEqual({ hetzner: 0, eks: 100 });
+
+    for (const lane of LANES) expect([lane, await hetznerQueues.depth(lane)]).toEqual([lane, { waiting: 0, delayed: 0, active: 0, deadLettered: 0 }]);
+    const got = await drainAll(eksQueues, left.length);
+    expect(got.copies).toBe(left.length);
+    for (const e of left) expect(got.events.get(e.id)).toEqual(e);
+  });
+});

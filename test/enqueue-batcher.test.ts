@@ -1,0 +1,38 @@
+import { EnqueueBatcher } from '../apps/absorber/src/ingest/enqueue-batcher';
+import { QueueDriver, QueuedEvent } from '../libs/queue/src';
+import { freshDriver } from './support/drivers';
+import { testConfig, waitFor } from './support/env';
+import { drainAll } from './support/move-events';
+
+/**
+ * The batcher in-process against real Redis: one write per lane per turn, exactly the events
+ * given (no more), and the in-flight bound counted both ways. Written for the mutation run
+ * (docs/mutation/): the HTTP suites reach it only through whole requests, and the in-flight bound
+ * only in the slow-broker fault suite, which runs the absorber from dist/ where no mutant lives.
+ */
+describe('EnqueueBatcher on a real broker', () => {
+  let driver: QueueDriver;
+  beforeAll(async () => {
+    driver = await freshDriver('bullmq');
+  });
+  afterAll(() => driver?.close());
+
+  const event = (lane: 'normal' | 'low', i: number): QueuedEvent => ({ id: `b-${lane}-${i}-${Date.now()}`, type: 't', lane, data: { i }, receivedAt: new Date().toISOString() });
+
+  it('writes one job per lane per turn with exactly the events of the turn, and counts them in flight until the broker answers', async () => {
+    const batcher = new EnqueueBatcher(driver, testConfig({ ENQUEUE_MAX_IN_FLIGHT: '10' }));
+    const normal = [0, 1, 2].map((i) => event('normal', i));
+    const low = [0, 1].map((i) => event('low', i));
+    const answers = [...normal.map((e) => batcher.enqueueOne(e)), batcher.enqueue('low', low)];
+    expect(batcher.eventsInFlight).toBe(5);
+    batcher.admit(5); // 5 + 5 = the bound: still admitted
+    expect(() => batcher.admit(6)).toThrow('the broker is slow: 5 events already await its answer (limit ENQUEUE_MAX_IN_FLIGHT=10)');
+    expect(await Promise.all(answers)).toEqual([undefined, undefined, undefined, undefined]);
+    await waitFor('the in-flight count back to 0', async () => batcher.eventsInFlight === 0);
+    expect([(await driver.depth('normal')).waiting, (await driver.depth('low')).waiting]).toEqual([1, 1]);
+    const got = await drainAll(driver, 5);
+    expect(got.copies).toBe(5);
+    expect(got.deliveries.map((d) => d.events.length).sort()).toEqual([2, 3]);
+    for (const e of [...normal, ...low]) expect(got.events.get(e.id)).toEqual(e);
+  });
+});
