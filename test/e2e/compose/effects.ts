@@ -42,7 +42,7 @@ const { loadConfig } = require('./dist/libs/config/src');
 const { createQueueDriver } = require('./dist/libs/queue/src');
 (async () => {
   const events = JSON.parse(process.argv[1]);
-  const driver = createQueueDriver(loadConfig());
+  const driver = await createQueueDriver(loadConfig());
   if (!(await driver.waitUntilConnected(5000))) throw new Error('broker unreachable');
   const lanes = [...new Set(events.map((e) => e.lane))];
   for (const e of events) {
