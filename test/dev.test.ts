@@ -84,6 +84,8 @@ describe('npm run dev (the newcomer’s first command)', () => {
     expect(output).toMatch(/^\[absorber\] \[\d\d:\d\d:\d\d\.\d{3}\] INFO \(absorber\): NestApplication: Nest application successfully started/m);
     expect(output).toMatch(/^\[worker\] \[\d\d:\d\d:\d\d\.\d{3}\] INFO \(worker\): /m);
     expect(output).not.toMatch(/^\[(absorber|worker)\] \{"level"/m);
+    // Nothing warns at start: no Node deprecation or version warning (the AWS SDK's on Node 20, say).
+    expect(output).not.toMatch(/Warning\b/);
 
     process.kill(-dev.pid!, 'SIGINT');
     await waitFor('every process to exit', async () => !pids.concat(postmaster).some(alive), 60_000, 200);
