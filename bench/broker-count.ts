@@ -4,14 +4,15 @@ const LANES = ['critical', 'normal', 'low'];
 
 /** Ids of jobs not yet finished in one BullMQ queue (nothing consumes during the HTTP bench). */
 async function pendingJobIds(redis: IORedis, base: string): Promise<string[]> {
-  const [wait, paused, active, prioritized, delayed] = await Promise.all([
+  // BullMQ 6 has no paused list (a paused queue's jobs stay in wait). ioredis 6 types zrange's stop
+  // as a string only.
+  const [wait, active, prioritized, delayed] = await Promise.all([
     redis.lrange(`${base}:wait`, 0, -1),
-    redis.lrange(`${base}:paused`, 0, -1),
     redis.lrange(`${base}:active`, 0, -1),
-    redis.zrange(`${base}:prioritized`, 0, -1),
-    redis.zrange(`${base}:delayed`, 0, -1),
+    redis.zrange(`${base}:prioritized`, 0, '-1'),
+    redis.zrange(`${base}:delayed`, 0, '-1'),
   ]);
-  return [...wait, ...paused, ...active, ...prioritized, ...delayed];
+  return [...wait, ...active, ...prioritized, ...delayed];
 }
 
 /**

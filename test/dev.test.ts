@@ -38,7 +38,8 @@ describe('npm run dev (the newcomer’s first command)', () => {
       PORT: String(port),
       WORKER_HEALTH_PORT: String(healthPort),
       METRICS_PORT: String(metricsPort),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: undefined, // the launcher's own choice: pretty
     };
     // Its own process group, so the SIGINT below reaches npm and the launcher as a terminal's Ctrl-C would.
     dev = spawn('npm', ['run', 'dev'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -78,6 +79,13 @@ describe('npm run dev (the newcomer’s first command)', () => {
     const postmasterFile = join(dataDir, 'postgres', 'postmaster.pid');
     const postmaster = Number(readFileSync(postmasterFile, 'utf8').split('\n')[0]);
     expect(pids.concat(postmaster).every(alive)).toBe(true);
+
+    // Logs for a person: one readable line a record from each app, never a JSON line.
+    expect(output).toMatch(/^\[absorber\] \[\d\d:\d\d:\d\d\.\d{3}\] INFO \(absorber\): NestApplication: Nest application successfully started/m);
+    expect(output).toMatch(/^\[worker\] \[\d\d:\d\d:\d\d\.\d{3}\] INFO \(worker\): /m);
+    expect(output).not.toMatch(/^\[(absorber|worker)\] \{"level"/m);
+    // Nothing warns at start: no Node deprecation or version warning (the AWS SDK's on Node 20, say).
+    expect(output).not.toMatch(/Warning\b/);
 
     process.kill(-dev.pid!, 'SIGINT');
     await waitFor('every process to exit', async () => !pids.concat(postmaster).some(alive), 60_000, 200);

@@ -11,7 +11,7 @@ import { observeIngest } from './observe/ingest-metrics.hook';
 export async function createAbsorber(config: SpillwayConfig): Promise<NestFastifyApplication> {
   // Fails closed whoever builds the app (main.ts has already said so in one line and exited).
   checkAbsorberConfig(config);
-  const logger = createLogger(config.logLevel, 'absorber');
+  const logger = createLogger(config.logLevel, 'absorber', config.logFormat);
   if (config.apiKeyHashes.length === 0) logger.warn('INGEST_API_KEYS is not set: ingest is open to anyone who can reach it');
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,

@@ -111,6 +111,10 @@ async function main(): Promise<void> {
     SQS_ENDPOINT: server.address,
     DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${pgPort}/spillway`,
     QUEUE_PREFIX: env.QUEUE_PREFIX ?? 'spillway',
+    // Logs for the person at this terminal; LOG_FORMAT=json in the environment keeps JSON lines.
+    LOG_FORMAT: env.LOG_FORMAT ?? 'pretty',
+    // The apps write into a pipe: colours only when this terminal shows them.
+    ...(process.stdout.isTTY && env.FORCE_COLOR === undefined && env.NO_COLOR === undefined ? { FORCE_COLOR: '1' } : {}),
   };
   const driver = new SqsDriver(loadConfig({ ...env, ...appEnv }));
   await driver.ensureQueues();

@@ -10,7 +10,7 @@ import { HANDLERS, WorkerModule } from './worker.module';
  * same probes work on Compose and Kubernetes.
  */
 export async function createWorker(config: SpillwayConfig, handlers: Type[] = HANDLERS): Promise<NestFastifyApplication> {
-  const logger = createLogger(config.logLevel, 'worker');
+  const logger = createLogger(config.logLevel, 'worker', config.logFormat);
   return NestFactory.create<NestFastifyApplication>(
     WorkerModule.forRoot(config, handlers),
     new FastifyAdapter({ logger: false, forceCloseConnections: true }),

@@ -6,6 +6,8 @@ import { parseWebhookSources, WebhookSource } from './webhooks';
 export const QUEUE_DRIVERS = ['bullmq', 'sqs'] as const;
 export type QueueDriverName = (typeof QUEUE_DRIVERS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** `json`: one JSON object a line, for collectors (the default everywhere); `pretty`: for a person (`npm run dev`). */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
 
 /** The whole validated configuration; both apps and the TypeORM CLI read this and nothing else. */
 export interface SpillwayConfig {
@@ -44,6 +46,7 @@ export interface SpillwayConfig {
   /** Percent of Redis `maxmemory` in use at which a lane's new events are refused (503); 0 is off. */
   redisMemoryHighWater: Record<Lane, number>;
   logLevel: (typeof LOG_LEVELS)[number];
+  logFormat: (typeof LOG_FORMATS)[number];
   laneRoutes: LaneRoute[];
   workerLanes: Lane[];
   workerConcurrency: Record<Lane, number>;
@@ -135,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
     laneHighWater: r.perLane('LANE_HIGH_WATER', { critical: 100_000, normal: 50_000, low: 20_000 }, 0, 100_000_000),
     redisMemoryHighWater: r.perLane('REDIS_MEMORY_HIGH_WATER', { critical: 90, normal: 85, low: 80 }, 0, 99),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: r.oneOf('LOG_FORMAT', LOG_FORMATS, 'json'),
     laneRoutes: r.routes('LANE_ROUTES'),
     workerLanes: r.lanes('WORKER_LANES', LANES),
     workerConcurrency: r.perLane('WORKER_CONCURRENCY', 4, 1, 256),

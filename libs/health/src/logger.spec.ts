@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { PinoNestLogger } from './logger';
+import { createLogger, PinoNestLogger } from './logger';
 
 function capture(): { logger: PinoNestLogger; lines: () => Array<Record<string, unknown>> } {
   const out: string[] = [];
@@ -31,5 +31,39 @@ describe('PinoNestLogger', () => {
     const { logger, lines } = capture();
     logger.log('consuming lane low', 'LaneConsumers');
     expect(lines()[0]).toMatchObject({ level: 30, msg: 'consuming lane low', context: 'LaneConsumers' });
+  });
+});
+
+describe('createLogger formats', () => {
+  function sink(): { stream: Writable; text: () => string } {
+    const out: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        out.push(String(chunk));
+        done();
+      },
+    });
+    return { stream, text: () => out.join('') };
+  }
+
+  it('writes JSON lines by default (production, compose, EKS)', () => {
+    const { stream, text } = sink();
+    new PinoNestLogger(createLogger('info', 'absorber', 'json', stream)).log('Mapped {/v1/events, POST} route', 'RouterExplorer');
+    const lines = text().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({ level: 30, name: 'absorber', context: 'RouterExplorer', msg: 'Mapped {/v1/events, POST} route' });
+  });
+
+  it('writes one readable line a record when pretty (npm run dev), secrets still redacted', () => {
+    const { stream, text } = sink();
+    const logger = createLogger('info', 'worker', 'pretty', stream);
+    new PinoNestLogger(logger).warn({ msg: 'lane low: delivery failed', attempt: 2 }, 'DeliveryProcessor');
+    logger.info({ authorization: 'Bearer secret-key' }, 'request');
+    const lines = text().replace(/\x1b\[[0-9;]*m/g, '').trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN \(worker\): DeliveryProcessor: lane low: delivery failed \{"attempt":2\}$/);
+    expect(lines[1]).toMatch(/INFO \(worker\): request \{"authorization":"\[redacted\]"\}$/);
+    expect(text()).not.toContain('secret-key');
+    expect(() => JSON.parse(lines[0])).toThrow();
   });
 });

@@ -1,8 +1,8 @@
 import { LoggerService } from '@nestjs/common';
-import pino, { Logger } from 'pino';
+import pino, { DestinationStream, Logger } from 'pino';
 
-export function createLogger(level: string, name: string): Logger {
-  return pino({
+export function createLogger(level: string, name: string, format: 'json' | 'pretty' = 'json', stream?: DestinationStream): Logger {
+  const options = {
     name,
     level,
     // Keys and payloads must never reach the logs, whatever a caller passes in.
@@ -10,6 +10,27 @@ export function createLogger(level: string, name: string): Logger {
       paths: ['authorization', '*.authorization', 'headers.authorization', 'data', '*.data', 'apiKey', '*.apiKey'],
       censor: '[redacted]',
     },
+  };
+  if (format === 'pretty') return pino(options, prettyStream(stream));
+  // JSON lines to stdout through pino's own default destination, as ever.
+  return stream ? pino(options, stream) : pino(options);
+}
+
+/**
+ * One line a record for a person: time, level, app, Nest's context, message, then the other fields.
+ * Loaded only when asked for, so the JSON path never loads it. Synchronous, in this thread: a
+ * transport's worker thread would lose the last lines of a crash.
+ */
+function prettyStream(destination?: DestinationStream): DestinationStream {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pretty = require('pino-pretty') as typeof import('pino-pretty');
+  return pretty.build({
+    sync: true,
+    destination: destination ?? 1,
+    translateTime: 'HH:MM:ss.l',
+    ignore: 'pid,hostname,context',
+    messageFormat: '{if context}{context}: {end}{msg}',
+    singleLine: true,
   });
 }
 

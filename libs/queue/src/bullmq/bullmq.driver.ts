@@ -181,10 +181,11 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async depth(lane: Lane): Promise<LaneDepth> {
-    const counts = await this.queue(lane).getJobCounts('waiting', 'prioritized', 'paused', 'delayed', 'active', 'failed');
+    // BullMQ 6 keeps a paused queue's jobs in its wait list: there is no 'paused' state to add.
+    const counts = await this.queue(lane).getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed');
     const dead = await this.queue(`${lane}-dlq`).getJobCounts('waiting');
     return {
-      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.paused ?? 0),
+      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
       delayed: counts.delayed ?? 0,
       active: counts.active ?? 0,
       deadLettered: (dead.waiting ?? 0) + (counts.failed ?? 0),
@@ -262,7 +263,7 @@ export class BullmqDriver implements QueueDriver {
   /** From the oldest job in the lane's wait list (jobs are timestamped when added). */
   async oldestAgeSeconds(lane: Lane): Promise<number> {
     // One job from each list (asc: the oldest end); the earliest of those is the lane's oldest.
-    const heads = await this.queue(lane).getJobs(['wait', 'paused', 'prioritized'], 0, 0, true);
+    const heads = await this.queue(lane).getJobs(['wait', 'prioritized'], 0, 0, true);
     if (heads.length === 0) return 0;
     return Math.max(0, (Date.now() - Math.min(...heads.map((j) => j.timestamp))) / 1000);
   }
