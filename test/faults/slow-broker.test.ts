@@ -37,7 +37,7 @@ describe.each(DRIVERS)('a slow broker (%s): every answer is true', (driver) => {
     const base = { QUEUE_DRIVER: driver, QUEUE_PREFIX: uniquePrefix('slow'), ENQUEUE_TIMEOUT_MS: '300', ENQUEUE_MAX_IN_FLIGHT: '20', LANE_HIGH_WATER: '0' };
     const brokerUrl = new URL(driver === 'bullmq' ? loadConfig().redisUrl : process.env.SQS_ENDPOINT!);
     proxy = await SlowProxy.start({ host: brokerUrl.hostname, port: Number(brokerUrl.port) });
-    const viaProxy: Record<string, string> = driver === 'bullmq' ? { REDIS_URL: `redis://${proxy.url}` } : { SQS_ENDPOINT: `http://${proxy.url}` };
+    const viaProxy: Record<string, string> = driver === 'bullmq' ? { REDIS_URL: `redis://${proxy.url}${brokerUrl.pathname}` } : { SQS_ENDPOINT: `http://${proxy.url}` };
     if (driver === 'sqs') await ensureSqsQueues(base);
     absorber = await startAbsorber(testConfig({ ...base, ...viaProxy }));
     const type = `slow.${randomBytes(4).toString('hex')}`;

@@ -1,7 +1,7 @@
 import { HttpException, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, UnauthorizedException } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { Lane, LaneRouter, LANES, SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
-import { BrokerUnavailableError, IDEMPOTENCY_STORE, IdempotencyReservation, IdempotencyStore, outcomeOf, QUEUE_DRIVER, QueueDriver, QueuedEvent } from '../../../../libs/queue/src';
+import { BrokerUnavailableError, IDEMPOTENCY_STORE, IdempotencyReservation, IdempotencyStore, outcomeOf, QUEUE_DRIVER, QueueDriver, QueuedEvent, withTimeout } from '../../../../libs/queue/src';
 import { Metrics } from '../../../../libs/health/src';
 import { EnqueueBatcher } from './enqueue-batcher';
 import { idempotentEventId, newEventId } from './event-ids';
@@ -44,6 +44,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private readonly windowMs: number;
   /** A pending record younger than this belongs to a request still awaiting the broker. */
   private readonly pendingMs: number;
+  private readonly enqueueTimeoutMs: number;
 
   constructor(
     @Inject(SPILLWAY_CONFIG) config: SpillwayConfig,
@@ -64,6 +65,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.signatures = new SignatureVerifier(config.hmacSecrets, config.signatureToleranceS);
     this.windowMs = config.idempotencyWindowMs;
     this.pendingMs = config.enqueueTimeoutMs + 250;
+    this.enqueueTimeoutMs = config.enqueueTimeoutMs;
   }
 
   onModuleInit(): void {
@@ -154,10 +156,17 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     return reservation;
   }
 
-  /** After the broker's answer: a held request closes its record, a wholly refused one frees it. */
-  private settleRecord(tenant: string, key: string, generation: number | undefined, results: EventResult[]): void {
-    if (results.every((r) => r.outcome === 'held')) void this.idempotency.markHeld(tenant, key, generation).catch(() => undefined);
-    else if (results.every((r) => r.outcome === 'refused')) void this.idempotency.release(tenant, key, generation).catch(() => undefined);
+  /**
+   * After the broker's answer: a held request closes its record BEFORE its 202 goes out, so a retry
+   * sent on that 202 is answered from the record instead of 409 "still awaiting the broker" (waited
+   * for at most ENQUEUE_TIMEOUT_MS: a store that does not answer leaves the record pending, which a
+   * retry after the pending time re-enqueues under the same ids). A wholly refused one is freed.
+   */
+  private async settleRecord(tenant: string, key: string, generation: number | undefined, results: EventResult[]): Promise<void> {
+    if (results.every((r) => r.outcome === 'held')) {
+      const marked = this.idempotency.markHeld(tenant, key, generation);
+      await withTimeout(marked, this.enqueueTimeoutMs, () => new Error('markHeld timed out')).catch(() => undefined);
+    } else if (results.every((r) => r.outcome === 'refused')) void this.idempotency.release(tenant, key, generation).catch(() => undefined);
     // Anything else stays pending: a retry after pendingMs enqueues the same ids again, which the ledger makes harmless.
   }
 
@@ -198,7 +207,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       }
     }
     const results = await this.write(events);
-    if (reservation) this.settleRecord(tenant, idempotencyKey!, generation, results);
+    if (reservation) await this.settleRecord(tenant, idempotencyKey!, generation, results);
     return results;
   }
 
