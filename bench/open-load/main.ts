@@ -8,6 +8,14 @@ import { DatabaseUnreachableError, DrainResult, waitForDrain } from './drain-che
 import { runOpenLoad } from './generator';
 import { LoadSummary } from './stats';
 
+// loadtest's agentkeepalive calls util._extend, deprecated (DEP0060) on Node 22 and later: a warning
+// about a dependency's internals that would be this command's first stderr line. Every other
+// warning is printed as Node prints it.
+process.removeAllListeners('warning');
+process.on('warning', (w: Error & { code?: string }) => {
+  if (w.code !== 'DEP0060') process.stderr.write(`(node:${process.pid}) ${w.code ? `[${w.code}] ` : ''}${w.name}: ${w.message}\n`);
+});
+
 /** One GET before the run, so an absorber that is not there is one line, not a run of errors. */
 function probe(url: string): Promise<void> {
   const target = new URL('/health/live', url);
