@@ -38,8 +38,9 @@ export function leftoverFiles(outputs: Record<string, string>, root = ROOT): str
   return RENDERED_DIRS.flatMap((dir) =>
     existsSync(join(root, dir))
       ? readdirSync(join(root, dir))
-          // The CDK CLI holds a read lock file there while it reads the assembly.
-          .filter((f) => !f.endsWith('.lock'))
+          // The CDK CLI holds a read lock file there while it reads the assembly; deploy:aws stages
+          // the Lambda bundle there as asset.<hash>/ (git-ignored, built from the code).
+          .filter((f) => !f.endsWith('.lock') && !f.startsWith('asset.'))
           .map((f) => `${dir}/${f}`)
           .filter((p) => !(p in outputs))
       : [],
