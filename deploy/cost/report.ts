@@ -78,6 +78,27 @@ export function renderCostMarkdown(def: SpillwayDefinition, m: Measured, r: Cost
       '',
     );
   }
+  const onLambda = Object.keys(r.rates[0].eks.lambda);
+  if (onLambda.length) {
+    // The same rates with every lane on pods: where the definition's Lambda lanes pay off, and where not.
+    lines.push(
+      `## Lanes on Lambda (${onLambda.join(', ')}) against pods`,
+      '',
+      `| rps | Lambda lanes, USD / month | EKS total | every lane on pods | difference |`,
+      '|---:|---:|---:|---:|---:|',
+      ...r.rates.map((p) => {
+        const pods = eksPlan(def, m, p.rps, { lambdaLanes: [] });
+        const lambdaUsd = p.eks.items.filter((i) => /^Lambda|^RDS Proxy/.test(i.item)).reduce((s, i) => s + i.monthly, 0);
+        const diff = p.eks.monthlyUsd - pods.monthlyUsd;
+        return `| ${num(p.rps)} | ${usd(lambdaUsd)} | ${usd(p.eks.monthlyUsd)} | ${usd(pods.monthlyUsd)} | ${diff <= 0 ? '-' : '+'}${usd(Math.abs(diff))} |`;
+      }),
+      '',
+      'Lambda replaces worker pods only where the lanes would need pods of their own; the nodes have a floor',
+      '(`nodeGroup.min`), so at steady load the pods are usually cheaper. What Lambda buys is the burst: up to',
+      '`maxConcurrency` batches in seconds and nothing running between spikes. Other lanes: `npm run cost -- --lambda <lanes>`.',
+      '',
+    );
+  }
   lines.push(
     '## Assumptions',
     '',
