@@ -90,7 +90,6 @@ export class LambdaWorkersStack extends Stack {
     proxy.grantConnect(role, def.aws.database.proxy!.user);
     allow(role, [
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/*]`, 'Objects of the payload bucket only: claim-check objects have random keys.'],
-      [`AwsSolutions-IAM5[Resource::<${this.getLogicalId(logGroup.node.defaultChild as logs.CfnLogGroup)}.Arn>]`, "The function's own log group; its streams are named by Lambda at run time."],
       ['AwsSolutions-IAM5[Resource::*]', 'The network-interface actions Lambda needs to run in the VPC take no resource ARN (the interfaces do not exist yet); AWS documents them with Resource *.'],
     ]);
 
