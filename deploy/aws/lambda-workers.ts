@@ -9,7 +9,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Lane } from '../../libs/config/src/lanes';
 import { ServiceSpec, SpillwayDefinition } from '../model/definition';
 import { lambdaEnv } from '../model/env';
@@ -26,6 +28,25 @@ const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
 /** Where the bundler starts (its source); the asset hash is of the bundle it writes (OUTPUT). */
 const WORKER_SOURCE = join(__dirname, '../../apps/worker/src');
 
+/** This process's bundle, file by file: every app a test or synth builds writes it instead of bundling again. */
+let built: Map<string, Buffer> | undefined;
+function bundleOnce(outputDir: string): void {
+  if (!built) {
+    const dir = mkdtempSync(join(tmpdir(), 'spillway-worker-bundle-'));
+    try {
+      bundleWorkerLambda(dir);
+      const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(dir, f)).isFile());
+      built = new Map(files.map((f) => [f, readFileSync(join(dir, f))]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  for (const [file, content] of built) {
+    mkdirSync(dirname(join(outputDir, file)), { recursive: true });
+    writeFileSync(join(outputDir, file), content);
+  }
+}
+
 /**
  * The bundle, built in-process by esbuild: no Docker. The image is never pulled (tryBundle always
  * succeeds or throws); CDK requires one. Hashing the output makes the template follow the code.
@@ -37,7 +58,7 @@ export function workerCode(): lambda.Code {
       image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x'),
       local: {
         tryBundle(outputDir: string) {
-          bundleWorkerLambda(outputDir);
+          bundleOnce(outputDir);
           return true;
         },
       },
