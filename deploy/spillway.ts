@@ -89,6 +89,10 @@ export const spillway: SpillwayDefinition = {
       public: false,
       // Workers start once `npm run migrate` has completed (they also wait for the schema themselves).
       dependsOn: ['redis', 'postgres', 'migrate'],
+      // On EKS the bursty analytics lane runs as a Lambda function (docs/lambda.md): nothing runs
+      // between spikes, a spike gets up to 50 concurrent batches in seconds. 20 s stays under the
+      // 30 s lease (the queue's visibility timeout); 50 x 2 connections fit the database's 300.
+      lambda: { lanes: ['low'], memoryMiB: 512, timeoutSeconds: 20, batchSize: 25, batchingWindowSeconds: 1, maxConcurrency: 50, dbPoolMax: 2, architecture: 'arm64' },
     },
   ],
   dependencies: {
@@ -185,6 +189,8 @@ export const spillway: SpillwayDefinition = {
       backupRetentionDays: 7,
       deletionProtection: true,
       readReplicas: 1,
+      // The Lambda lanes' way in (IAM auth, TLS); the secret holds the app user's {username,password}.
+      proxy: { user: 'spillway_app', secretName: 'spillway/db-app', maxConnectionsPercent: 50 },
     },
     registry: { repository: 'spillway', keepImages: 50 },
     backups: { bucket: 'spillway-db-backups-123456789012', retainDays: 35 },

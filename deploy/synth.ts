@@ -12,7 +12,8 @@ Renders deploy/spillway.ts into:
   deploy/eks/rendered/spillway.k8s.yaml         Kubernetes objects (cdk8s chart)
   deploy/aws/rendered/                          the AWS account as CloudFormation (CDK cloud assembly):
                                                 VPC, EKS, RDS, SQS, pod roles, ECR, Route 53 weights, budget,
-                                                CloudWatch alarms, FIS experiments, CI role (and the DR region with aws.dr)
+                                                CloudWatch alarms, FIS experiments, CI role (and the DR region with aws.dr,
+                                                the Lambda workers and RDS Proxy with a Lambda lane)
   deploy/k6/rendered/spillway-load.js           the staging load test (k6), from the definition's \`load\`
   docs/cost/cost.md, cost.svg                   capacity and monthly cost per target (bench results + prices)
   .github/workflows/                            CI, release and the Hetzner deploy (GitHub Actions)
@@ -38,8 +39,9 @@ export function leftoverFiles(outputs: Record<string, string>, root = ROOT): str
   return RENDERED_DIRS.flatMap((dir) =>
     existsSync(join(root, dir))
       ? readdirSync(join(root, dir))
-          // The CDK CLI holds a read lock file there while it reads the assembly.
-          .filter((f) => !f.endsWith('.lock'))
+          // The CDK CLI holds a read lock file there while it reads the assembly; deploy:aws stages
+          // the Lambda bundle there as asset.<hash>/ (git-ignored, built from the code).
+          .filter((f) => !f.endsWith('.lock') && !f.startsWith('asset.'))
           .map((f) => `${dir}/${f}`)
           .filter((p) => !(p in outputs))
       : [],

@@ -80,7 +80,8 @@ describe('CloudWatch alarms of the reference definition', () => {
     seed.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     seed.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     seed.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
-    seed.resourceCountIs('AWS::CloudWatch::Alarm', 3 * 2 + 2 + 4 + 1);
+    // Per lane 2, ALB 2, database 4, absorber 1, and the low lane's function 2 (errors, throttles).
+    seed.resourceCountIs('AWS::CloudWatch::Alarm', 3 * 2 + 2 + 4 + 1 + 2);
   });
 });
 

@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { Lane } from '../../libs/config/src/lanes';
 import { slotServiceName } from '../eks/names';
 import { SpillwayDefinition } from '../model/definition';
+import { functionName, lambdaLanes } from '../model/lambda-lanes';
 import { allLanes, queueName } from '../model/queues';
 import { DataStack } from './data';
 
@@ -28,6 +29,8 @@ export const alarmName = {
   responseTime: (def: SpillwayDefinition) => `${def.name}-ingest-p99`,
   absorberAtMax: (def: SpillwayDefinition) => `${def.name}-absorber-at-max`,
   database: (def: SpillwayDefinition, what: string) => `${def.name}-database-${what}`,
+  /** A Lambda lane's function (its name, e.g. spillway-worker-low): `errors` or `throttles`. */
+  lambda: (fn: string, what: 'errors' | 'throttles') => `${fn}-${what}`,
 };
 
 /** What says the service is hurting its clients: experiments stop when one of these fires. */
@@ -48,13 +51,15 @@ export class AlarmsStack extends Stack {
     for (const email of def.aws.alarms.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     const notify = new actions.SnsAction(this.topic);
 
-    const alarm = (name: string, metric: cw.IMetric, threshold: number, periods: number, description: string, op = cw.ComparisonOperator.GREATER_THAN_THRESHOLD) => {
+    const alarm = (name: string, metric: cw.IMetric, threshold: number, periods: number, description: string, op = cw.ComparisonOperator.GREATER_THAN_THRESHOLD, datapoints = periods) => {
       const al = new cw.Alarm(this, name, {
         alarmName: name,
         alarmDescription: description,
         metric,
         threshold,
         evaluationPeriods: periods,
+        // Only where it differs from evaluationPeriods (its default): the other alarms stay as rendered.
+        ...(datapoints !== periods ? { datapointsToAlarm: datapoints } : {}),
         comparisonOperator: op,
         // No data means nothing waits, nothing failed, or nothing was asked: not an alert.
         treatMissingData: cw.TreatMissingData.NOT_BREACHING,
@@ -74,6 +79,20 @@ export class AlarmsStack extends Stack {
       // Dead letters fire at once, as in the Prometheus rule.
       const deadAlarm = alarm(alarmName.deadLetters(def, lane), dead, a.deadLetters, 1, `Lane ${lane}: dead letters in its DLQ; see npm run status, fix, then redrive.`);
       laneWidgets.push(new cw.AlarmWidget({ title: `${lane}: oldest event (s)`, alarm: ageAlarm, width: 8 }), new cw.AlarmWidget({ title: `${lane}: dead letters`, alarm: deadAlarm, width: 8 }));
+    }
+
+    // A Lambda lane's age is its queue's (the oldest-event alarm above); the function adds its own two.
+    // Any error or throttle fires at once and clears after forMinutes without one: an error is a
+    // whole batch back on the queue (a poison record is reported, not an error), a throttle is the
+    // account's concurrency running out under the mapping's maximum.
+    const lambdaMetric = (metricName: string, fn: string) =>
+      new cw.Metric({ namespace: 'AWS/Lambda', metricName, dimensionsMap: { FunctionName: fn }, statistic: 'Sum', period: MINUTE });
+    const lambdaWidgets: cw.IWidget[] = [];
+    for (const { svc, lane } of lambdaLanes(def)) {
+      const fn = functionName(def, svc, lane);
+      const errorsAlarm = alarm(alarmName.lambda(fn, 'errors'), lambdaMetric('Errors', fn), 0, a.forMinutes, `Lane ${lane} on Lambda: ${fn} failed whole batches (they return to the queue; see its log group).`, undefined, 1);
+      const throttlesAlarm = alarm(alarmName.lambda(fn, 'throttles'), lambdaMetric('Throttles', fn), 0, a.forMinutes, `Lane ${lane} on Lambda: ${fn} was throttled (account concurrency); its queue backs up.`, undefined, 1);
+      lambdaWidgets.push(new cw.AlarmWidget({ title: `${lane} on Lambda: errors`, alarm: errorsAlarm, width: 8 }), new cw.AlarmWidget({ title: `${lane} on Lambda: throttles`, alarm: throttlesAlarm, width: 8 }));
     }
 
     const alb = (metricName: string, statistic: string) =>
@@ -116,6 +135,7 @@ export class AlarmsStack extends Stack {
       dashboardName: def.name,
       widgets: [
         laneWidgets,
+        ...(lambdaWidgets.length ? [lambdaWidgets] : []),
         [new cw.AlarmWidget({ title: 'ingest 5xx share', alarm: errors, width: 8 }), new cw.AlarmWidget({ title: 'ingest p99 (s)', alarm: p99, width: 8 }), new cw.AlarmWidget({ title: 'absorber pods', alarm: atMax, width: 8 })],
         dbAlarms.map((al) => new cw.AlarmWidget({ title: al.node.id.replace(`${def.name}-`, ''), alarm: al, width: 6 })),
       ],

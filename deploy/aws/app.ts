@@ -1,6 +1,6 @@
 // The CDK app: one stack per concern, all from the definition, in deploy order. Rendered by
 // `npm run synth` into deploy/aws/rendered/ (a cloud assembly `cdk deploy --app` reads as is).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -16,6 +16,7 @@ import { ClusterStack } from './cluster';
 import { DataStack } from './data';
 import { DrCopyStack, DrRegionStack } from './dr';
 import { EdgeStack } from './edge';
+import { LambdaWorkersStack } from './lambda-workers';
 import { NetworkStack } from './network';
 import { QueuesStack } from './queues';
 import { RegistryStack } from './registry';
@@ -53,6 +54,8 @@ export function buildAwsApp(def: SpillwayDefinition, outdir?: string): AwsApp {
   // Pod Identity associations need the cluster; the roles name the queues and bucket.
   access.addStackDependency(cluster);
   access.addStackDependency(queues);
+  // Only when some lane runs on Lambda: its functions need the proxy, the queues and the VPC.
+  const workers = data.proxy && new LambdaWorkersStack(app, `${p}-workers`, def, network.vpc, data.proxy, queues, props('Lambda workers: functions, roles, SQS event source mappings'));
   const registry = new RegistryStack(app, `${p}-registry`, def, props('ECR repository'));
   // The DR region's vault and bucket exist before anything replicates or copies into them.
   const dr = def.aws.dr && new DrRegionStack(app, `${p}-dr`, def, { ...props(`DR region: vault, KMS key, backups replica`), env: { ...env, region: def.aws.dr.region } });
@@ -69,7 +72,7 @@ export function buildAwsApp(def: SpillwayDefinition, outdir?: string): AwsApp {
   // Its access entry needs the cluster; the role names the repository.
   ci.addStackDependency(cluster);
   ci.addStackDependency(registry);
-  const stacks: Stack[] = [network, cluster, data, queues, access, registry, ...(dr ? [dr] : []), backups, ...(drCopy ? [drCopy] : []), edge, billing, alarms, chaos, ci];
+  const stacks: Stack[] = [network, cluster, data, queues, access, ...(workers ? [workers] : []), registry, ...(dr ? [dr] : []), backups, ...(drCopy ? [drCopy] : []), edge, billing, alarms, chaos, ci];
   if (def.aws.cache) stacks.push(new CacheStack(app, `${p}-cache`, def, network.vpc, clusterSg, props('ElastiCache Redis for BullMQ')));
   return { app, stacks };
 }
@@ -91,8 +94,36 @@ export function renderAws(def: SpillwayDefinition): Record<string, string> {
   const outdir = mkdtempSync(join(tmpdir(), 'spillway-cdk-'));
   try {
     buildAwsApp(def, outdir).app.synth();
-    const files = readdirSync(outdir).sort();
+    // Asset directories (asset.<hash>/, the Lambda bundle) are build output: deploy:aws stages them.
+    const files = readdirSync(outdir)
+      .filter((f) => !statSync(join(outdir, f)).isDirectory())
+      .sort();
     return Object.fromEntries(files.map((f) => [`${AWS_RENDERED}/${f}`, normalize(f, readFileSync(join(outdir, f), 'utf8'))]));
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Copies the assembly's asset directories (asset.<hash>/: the Lambda bundle) into the rendered
+ * folder, git-ignored, so `cdk deploy --app deploy/aws/rendered` can publish them; synth commits
+ * only the manifests that name them. Throws when a committed manifest names an asset this checkout
+ * does not build (the worker code changed since the last `npm run synth`).
+ */
+export function stageAwsAssets(def: SpillwayDefinition, root: string): string[] {
+  const outdir = mkdtempSync(join(tmpdir(), 'spillway-cdk-'));
+  const rendered = join(root, AWS_RENDERED);
+  try {
+    buildAwsApp(def, outdir).app.synth();
+    const staged = readdirSync(outdir).filter((f) => f.startsWith('asset.') && statSync(join(outdir, f)).isDirectory());
+    for (const dir of staged) cpSync(join(outdir, dir), join(rendered, dir), { recursive: true });
+    const missing = readdirSync(rendered)
+      .filter((f) => f.endsWith('.assets.json'))
+      .flatMap((f) => Object.values((JSON.parse(readFileSync(join(rendered, f), 'utf8')) as { files?: Record<string, { source: { path: string } }> }).files ?? {}))
+      .map((a) => a.source.path)
+      .filter((path) => path.startsWith('asset.') && !existsSync(join(rendered, path)));
+    if (missing.length) throw new Error(`${AWS_RENDERED} names assets this checkout does not build (${missing.join(', ')}): run \`npm run synth\` and commit`);
+    return staged.sort();
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

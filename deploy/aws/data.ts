@@ -4,8 +4,10 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SpillwayDefinition } from '../model/definition';
+import { lambdaLanes } from '../model/lambda-lanes';
 import { allow } from './nag';
 
 export const POSTGRES_PORT = 5432;
@@ -13,6 +15,8 @@ export const POSTGRES_PORT = 5432;
 export class DataStack extends Stack {
   readonly primary: rds.DatabaseInstance;
   readonly replicas: rds.DatabaseInstanceReadReplica[] = [];
+  /** The Lambda lanes' way in (aws.database.proxy), present only when some lane runs on Lambda. */
+  readonly proxy?: rds.DatabaseProxy;
 
   constructor(scope: Construct, id: string, def: SpillwayDefinition, vpc: ec2.IVpc, clusterSecurityGroupId: string, props: StackProps) {
     super(scope, id, props);
@@ -78,7 +82,44 @@ export class DataStack extends Stack {
       new CfnOutput(this, `Replica${i}Endpoint`, { value: replica.dbInstanceEndpointAddress });
     }
 
+    if (lambdaLanes(def).length) this.proxy = this.addProxy(def, vpc, clusterSecurityGroupId);
+
     new CfnOutput(this, 'DatabaseEndpoint', { value: this.primary.dbInstanceEndpointAddress });
     new CfnOutput(this, 'DatabaseSecretArn', { value: this.primary.secret!.secretArn });
+  }
+
+  /**
+   * RDS Proxy for the Lambda lanes: TLS required, IAM auth required (the functions hold no
+   * password), and the proxy itself logs in as the app's user with a secret generated here. Its
+   * security group takes the functions' ingress rule (added by the workers stack); the proxy
+   * target adds the rules between it and the database.
+   */
+  private addProxy(def: SpillwayDefinition, vpc: ec2.IVpc, clusterSecurityGroupId: string): rds.DatabaseProxy {
+    const settings = def.aws.database.proxy!;
+    const proxySg = new ec2.SecurityGroup(this, 'ProxySg', { vpc, description: 'RDS Proxy: from the Lambda workers, to PostgreSQL', allowAllOutbound: false });
+    // Pods may use the proxy too (same user, same TLS); they reach the database directly today.
+    proxySg.addIngressRule(ec2.Peer.securityGroupId(clusterSecurityGroupId), ec2.Port.tcp(POSTGRES_PORT), 'EKS cluster security group');
+    // Generated here, not imported by name: a name gives a partial ARN, which RDS Proxy refuses
+    // (aws-cdk#11117). The operator sets the app user's password from it (docs/aws.md).
+    const appUser = new secretsmanager.Secret(this, 'AppUserSecret', {
+      secretName: settings.secretName,
+      description: `${def.name}: the app's database user, as RDS Proxy logs in`,
+      generateSecretString: { secretStringTemplate: JSON.stringify({ username: settings.user }), generateStringKey: 'password', excludePunctuation: true, passwordLength: 32 },
+    });
+    allow(appUser, [['AwsSolutions-SMG4', 'Rotation needs a rotation Lambda and a change of the Postgres user in step; the password never leaves Secrets Manager and the proxy (functions sign in with IAM).']]);
+    const proxy = new rds.DatabaseProxy(this, 'Proxy', {
+      proxyTarget: rds.ProxyTarget.fromInstance(this.primary),
+      secrets: [appUser],
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [proxySg],
+      requireTLS: true,
+      iamAuth: true,
+      maxConnectionsPercent: settings.maxConnectionsPercent,
+      dbProxyName: `${def.name}-workers`,
+    });
+    new CfnOutput(this, 'ProxyEndpoint', { value: proxy.endpoint });
+    new CfnOutput(this, 'AppUserSecretArn', { value: appUser.secretArn });
+    return proxy;
   }
 }

@@ -1,12 +1,13 @@
 // npm run deploy:aws with a fake runner: the stacks in order, what --dry-run prints, and the
 // one-line refusals without credentials.
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runner } from '../command-runner';
 import { spillway } from '../spillway';
 import { leftoverFiles } from '../synth';
-import { buildAwsApp } from './app';
+import { AWS_RENDERED, buildAwsApp, stageAwsAssets } from './app';
+import { ROOT } from '../outputs';
 import { deployAws, edgeDeployCommand, hasAwsCredentials, stackNames } from './deploy-aws';
 
 function fake(): { run: Runner; calls: string[] } {
@@ -14,13 +15,15 @@ function fake(): { run: Runner; calls: string[] } {
   return { calls, run: (cmd, args) => (calls.push([cmd, ...args].join(' ')), { status: 0, stdout: '', stderr: '' }) };
 }
 const noSynth = () => 0;
-const ORDER = ['network', 'cluster', 'data', 'queues', 'access', 'registry', 'backups', 'edge', 'billing', 'alarms', 'chaos', 'ci'].map((s) => `spillway-${s}`);
+const noStage = () => ['asset.0123'];
+const ORDER = ['network', 'cluster', 'data', 'queues', 'access', 'workers', 'registry', 'backups', 'edge', 'billing', 'alarms', 'chaos', 'ci'].map((s) => `spillway-${s}`);
 
 describe('deploy:aws', () => {
   it('deploys every stack in order from the committed assembly, writing the outputs file', () => {
     const { run, calls } = fake();
     const lines: string[] = [];
-    expect(deployAws([], run, (l) => lines.push(l), noSynth, () => true)).toBe(0);
+    expect(deployAws([], run, (l) => lines.push(l), noSynth, () => true, noStage)).toBe(0);
+    expect(lines[0]).toBe('deploy:aws: staged deploy/aws/rendered/asset.0123');
     expect(stackNames(spillway)).toEqual(ORDER);
     const withCache = { ...spillway, aws: { ...spillway.aws, cache: { nodeType: 'cache.t4g.small' } } };
     expect(buildAwsApp(withCache).stacks.map((s) => s.stackName)).toEqual(stackNames(withCache));
@@ -30,7 +33,7 @@ describe('deploy:aws', () => {
   it('--dry-run lists stacks and resources; without credentials it says so and skips cdk diff', () => {
     const { run, calls } = fake();
     const lines: string[] = [];
-    expect(deployAws(['--dry-run'], run, (l) => lines.push(l), noSynth, () => false)).toBe(0);
+    expect(deployAws(['--dry-run'], run, (l) => lines.push(l), noSynth, () => false, noStage)).toBe(0);
     expect(lines).toContain('  AWS::EKS::Nodegroup Nodes');
     expect(lines.find((l) => l.startsWith('spillway-edge ('))).toBe('spillway-edge (2 resources)');
     expect(lines.at(-1)).toBe('deploy:aws --dry-run: no AWS credentials found (AWS_PROFILE, AWS_ACCESS_KEY_ID or ~/.aws/); skipped cdk diff');
@@ -39,14 +42,14 @@ describe('deploy:aws', () => {
 
   it('--dry-run with credentials runs cdk diff on every stack', () => {
     const { run, calls } = fake();
-    expect(deployAws(['--dry-run'], run, () => undefined, noSynth, () => true)).toBe(0);
+    expect(deployAws(['--dry-run'], run, () => undefined, noSynth, () => true, noStage)).toBe(0);
     expect(calls).toEqual([`npx cdk diff ${ORDER.join(' ')} --app deploy/aws/rendered`]);
   });
 
   it('refuses to deploy without credentials, in one line, exit 1', () => {
     const { run, calls } = fake();
     const lines: string[] = [];
-    expect(deployAws([], run, (l) => lines.push(l), noSynth, () => false)).toBe(1);
+    expect(deployAws([], run, (l) => lines.push(l), noSynth, () => false, noStage)).toBe(1);
     expect(lines).toEqual(['deploy:aws: no AWS credentials found; set AWS_PROFILE (or run `aws configure sso`) and run again']);
     expect(calls).toEqual([]);
   });
@@ -60,16 +63,54 @@ describe('deploy:aws', () => {
     expect(hasAwsCredentials({}, home)).toBe(true);
   });
 
+  it('stops before the CLI when the assembly names a bundle this checkout does not build', () => {
+    const { run, calls } = fake();
+    const lines: string[] = [];
+    const stale = () => {
+      throw new Error('deploy/aws/rendered names assets this checkout does not build (asset.dead): run `npm run synth` and commit');
+    };
+    expect(deployAws([], run, (l) => lines.push(l), noSynth, () => true, stale)).toBe(1);
+    expect(lines).toEqual(['deploy:aws: deploy/aws/rendered names assets this checkout does not build (asset.dead): run `npm run synth` and commit']);
+    expect(calls).toEqual([]);
+  });
+
   it('cutover deploys the edge stack alone', () => {
     expect(edgeDeployCommand(spillway)).toBe('npx cdk deploy spillway-edge --exclusively --require-approval never --app deploy/aws/rendered');
   });
 });
 
+describe('the Lambda bundle in the assembly', () => {
+  /** A scratch root holding a copy of the committed asset manifests. */
+  function scratchRoot(): string {
+    const root = mkdtempSync(join(tmpdir(), 'root-'));
+    mkdirSync(join(root, AWS_RENDERED), { recursive: true });
+    for (const f of readdirSync(join(ROOT, AWS_RENDERED)).filter((f) => f.endsWith('.assets.json'))) cpSync(join(ROOT, AWS_RENDERED, f), join(root, AWS_RENDERED, f));
+    return root;
+  }
+
+  it('is staged as the asset directory the committed manifests name, with index.js', () => {
+    const root = scratchRoot();
+    const named = JSON.parse(readFileSync(join(root, AWS_RENDERED, 'spillway-workers.assets.json'), 'utf8')).files;
+    const dirs = Object.values(named as Record<string, { source: { path: string; packaging: string } }>).filter((a) => a.source.packaging === 'zip').map((a) => a.source.path);
+    expect(stageAwsAssets(spillway, root)).toEqual(dirs);
+    expect(existsSync(join(root, AWS_RENDERED, dirs[0], 'index.js'))).toBe(true);
+  });
+
+  it('refuses a manifest naming a bundle this checkout does not build', () => {
+    const root = scratchRoot();
+    const file = join(root, AWS_RENDERED, 'spillway-workers.assets.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/asset\.[0-9a-f]{64}/, 'asset.dead'));
+    expect(() => stageAwsAssets(spillway, root)).toThrow('deploy/aws/rendered names assets this checkout does not build (asset.dead): run `npm run synth` and commit');
+  });
+});
+
 describe('synth owns deploy/aws/rendered', () => {
-  it('a file it no longer renders is stale; the CDK CLI read lock is not', () => {
+  it('a file it no longer renders is stale; the CDK CLI read lock and a staged bundle are not', () => {
     const root = mkdtempSync(join(tmpdir(), 'root-'));
     mkdirSync(join(root, 'deploy/aws/rendered'), { recursive: true });
     for (const f of ['spillway-edge.template.json', 'spillway-old.template.json', 'read.123.1.lock']) writeFileSync(join(root, 'deploy/aws/rendered', f), '{}');
+    // deploy:aws stages the Lambda bundle there, git-ignored: not a leftover either.
+    mkdirSync(join(root, 'deploy/aws/rendered/asset.0123'));
     expect(leftoverFiles({ 'deploy/aws/rendered/spillway-edge.template.json': '{}' }, root)).toEqual(['deploy/aws/rendered/spillway-old.template.json']);
   });
 });

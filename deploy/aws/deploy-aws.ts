@@ -1,5 +1,5 @@
 // `npm run deploy:aws [-- --dry-run]`: re-render, then `cdk deploy` the rendered stacks in order
-// (network, cluster, data, queues, access, registry, [dr], backups, [dr-copy], edge, billing,
+// (network, cluster, data, queues, access, [workers], registry, [dr], backups, [dr-copy], edge, billing,
 // alarms, chaos, [cache]). The CLI reads the
 // committed cloud assembly as is (`--app deploy/aws/rendered`), so what deploys is what was reviewed.
 import { existsSync, readFileSync } from 'node:fs';
@@ -7,10 +7,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Runner, spawnRunner, startDeploy } from '../command-runner';
 import { SpillwayDefinition } from '../model/definition';
+import { lambdaLanes } from '../model/lambda-lanes';
 import { ROOT } from '../outputs';
 import { spillway } from '../spillway';
 import { synth } from '../synth';
-import { AWS_RENDERED } from './app';
+import { AWS_RENDERED, stageAwsAssets } from './app';
 
 /** Where `cdk deploy` writes the stacks' outputs (git-ignored); deploy:eks reads it. */
 export const STACK_OUTPUTS_FILE = 'deploy/aws/outputs.json';
@@ -18,7 +19,7 @@ export const STACK_OUTPUTS_FILE = 'deploy/aws/outputs.json';
 /** The stacks in deploy order, as buildAwsApp creates them (deploy-aws.spec.ts checks they agree). */
 export function stackNames(def: SpillwayDefinition): string[] {
   const dr = (s: string[]) => (def.aws.dr ? s : []);
-  const stacks = ['network', 'cluster', 'data', 'queues', 'access', 'registry', ...dr(['dr']), 'backups', ...dr(['dr-copy']), 'edge', 'billing', 'alarms', 'chaos', 'ci', ...(def.aws.cache ? ['cache'] : [])];
+  const stacks = ['network', 'cluster', 'data', 'queues', 'access', ...(lambdaLanes(def).length ? ['workers'] : []), 'registry', ...dr(['dr']), 'backups', ...dr(['dr-copy']), 'edge', 'billing', 'alarms', 'chaos', 'ci', ...(def.aws.cache ? ['cache'] : [])];
   return stacks.map((s) => `${def.aws.stackPrefix}-${s}`);
 }
 
@@ -62,12 +63,24 @@ Credentials: the AWS SDK's usual chain (AWS_PROFILE, keys, SSO via aws configure
   --dry-run   list the stacks and their resources; with credentials also run cdk diff; deploy nothing
   --help      this text`;
 
+/** Builds the Lambda bundle into the assembly (asset.<hash>/) before the CLI reads it; false on failure. */
+function staged(stage: () => string[], log: (l: string) => void): boolean {
+  try {
+    for (const dir of stage()) log(`deploy:aws: staged ${AWS_RENDERED}/${dir}`);
+    return true;
+  } catch (err) {
+    log(`deploy:aws: ${(err as Error).message}`);
+    return false;
+  }
+}
+
 export function deployAws(
   args: string[],
   run: Runner = spawnRunner,
   log: (l: string) => void = console.log,
   render: (log: (l: string) => void) => number = (l) => synth([], l),
   credentials: () => boolean = hasAwsCredentials,
+  stage: () => string[] = () => stageAwsAssets(spillway, ROOT),
 ): number {
   const stop = startDeploy('deploy:aws', help(), args, ['--dry-run'], log, render);
   if (stop !== undefined) return stop;
@@ -82,6 +95,7 @@ export function deployAws(
       log('deploy:aws --dry-run: no AWS credentials found (AWS_PROFILE, AWS_ACCESS_KEY_ID or ~/.aws/); skipped cdk diff');
       return 0;
     }
+    if (!staged(stage, log)) return 1;
     const [cmd, ...rest] = cdk('diff', ...names);
     return run(cmd, rest, { inherit: true }).status ?? 1;
   }
@@ -89,6 +103,7 @@ export function deployAws(
     log('deploy:aws: no AWS credentials found; set AWS_PROFILE (or run `aws configure sso`) and run again');
     return 1;
   }
+  if (!staged(stage, log)) return 1;
   const [cmd, ...rest] = cdk('deploy', ...names, '--require-approval', 'never', '--outputs-file', STACK_OUTPUTS_FILE);
   log(`deploy:aws: ${[cmd, ...rest].join(' ')}`);
   const result = run(cmd, rest, { inherit: true });

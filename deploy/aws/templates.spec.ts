@@ -18,7 +18,7 @@ describe('rendered AWS templates', () => {
 
   it('are the stacks of the reference definition', () => {
     expect(templates.map((t) => t.replace('.template.json', ''))).toEqual(
-      ['access', 'alarms', 'backups', 'billing', 'chaos', 'ci', 'cluster', 'data', 'edge', 'network', 'queues', 'registry'].map((s) => `spillway-${s}`),
+      ['access', 'alarms', 'backups', 'billing', 'chaos', 'ci', 'cluster', 'data', 'edge', 'network', 'queues', 'registry', 'workers'].map((s) => `spillway-${s}`),
     );
   });
 
@@ -53,6 +53,16 @@ describe('cdk-nag AwsSolutions', () => {
     def.aws.database.readReplicas = 2;
     def.aws.cache = { nodeType: 'cache.t4g.small' };
     expect(nagViolations(def)).toEqual([]);
+  });
+
+  it('no Lambda lane, and two Lambda lanes (one FIFO) on x86_64: the same', () => {
+    const none = structuredClone(spillway);
+    delete none.services.find((s) => s.name === 'worker')!.lambda;
+    expect(nagViolations(none)).toEqual([]);
+    const two = structuredClone(spillway);
+    const worker = two.services.find((s) => s.name === 'worker')!;
+    worker.lambda = { ...worker.lambda!, lanes: ['critical', 'low'], batchSize: 10, batchingWindowSeconds: 0, maxConcurrency: 20, architecture: 'x86_64' };
+    expect(nagViolations(two)).toEqual([]);
   });
 
   it('catches a single-AZ database (it can fail)', () => {

@@ -11,7 +11,10 @@ export const ASSUMPTIONS = {
   nodeSystem: { cpuMillis: 150, memoryMiB: 300, pods: 4 },
   /** Once per cluster (requests): CoreDNS x2, LB controller x2, metrics-server, KEDA x3, external-secrets x3, cluster-autoscaler. */
   clusterAddons: { cpuMillis: 700, memoryMiB: 1100, pods: 12 },
-  /** A Lambda lane's function, until the definition carries its own (issue 20). */
+  /**
+   * A Lambda lane's function: the per-invocation overhead (start, Postgres transaction, SQS batch
+   * answer) always; memory and batch only for a lane `--lambda` adds that the definition does not run on Lambda.
+   */
   lambda: { memoryMiB: 512, batchSize: 10, invocationOverheadMs: 20 },
 } as const;
 

@@ -25,7 +25,8 @@ const m: Measured = {
 
 describe('cost model', () => {
   it("sizes the seed's 10K rps inside the seed's ranges: 5-50 absorber pods, 3-10 t3.medium nodes", () => {
-    const plan = eksPlan(spillway, m, 10_000);
+    // Every lane on pods, as the seed had it (the definition runs `low` on Lambda: see below).
+    const plan = eksPlan(spillway, m, 10_000, { lambdaLanes: [] });
     // 10 000 rps x 0.33 ms / (200m x 70%) = 23.6 -> 24; 10 000 / (34 000 x 500m / 2 cores) = 1.2 -> 2.
     expect(plan.pods).toEqual([
       { service: 'absorber', pods: 24, capped: false },
@@ -34,7 +35,7 @@ describe('cost model', () => {
     // Requests: 700m add-ons + 26 x 200m = 5900m over 1930m - 150m per node -> 4 nodes.
     expect(plan.nodes).toBe(4);
     expect(plan.saturated).toEqual([]);
-    const atMinimum = eksPlan(spillway, m, 0);
+    const atMinimum = eksPlan(spillway, m, 0, { lambdaLanes: [] });
     expect(atMinimum.pods.map((p) => p.pods)).toEqual([5, 1]);
     expect(atMinimum.nodes).toBe(3);
   });
@@ -89,6 +90,27 @@ describe('cost model', () => {
     expect(allLambda.pods.find((p) => p.service === 'worker')!.pods).toBe(0);
     expect(Object.keys(allLambda.lambda).sort()).toEqual(['critical', 'low', 'normal']);
     expect(allLambda.items.filter((i) => i.item.startsWith('Lambda')).length).toBe(3);
+  });
+
+  it("prices the definition's Lambda lanes by default: its memory, batch, window and arm64; the RDS Proxy beside them", () => {
+    const plan = eksPlan(spillway, m, 10_000);
+    expect(Object.keys(plan.lambda)).toEqual(['low']);
+    // The pods drain critical and normal only: 8 000 / (34 000 x 500m / 2 cores) = 0.94 -> 1.
+    expect(plan.pods.find((p) => p.service === 'worker')!.pods).toBe(1);
+    // low: 20% of 10 000 = 2 000 events/s, 25 per invocation (the 1 s window fills them), 20 + 25 x 0.0588 ms -> 22 ms at 0.5 GB.
+    const low = plan.lambda.low!;
+    expect(low.invocationsPerMonth).toBeCloseTo((2000 * 2_628_000) / 25, 0);
+    expect(low.gbSecondsPerMonth).toBeCloseTo(210_240_000 * 0.022 * 0.5, 0);
+    expect(low.durationUsd).toBeCloseTo(low.gbSecondsPerMonth * AWS_PRICES['eu-central-1'].lambdaArmPerGbSecond, 6);
+    expect(plan.items.find((i) => i.item.startsWith('RDS Proxy'))).toEqual({ item: 'RDS Proxy for the Lambda lanes, 2 vCPU', monthly: 2 * 0.015 * 730 });
+    // At 10 rps the 1 s window holds 2 events of low: 2 per invocation, not 25.
+    expect(eksPlan(spillway, m, 10).lambda.low!.invocationsPerMonth).toBeCloseTo(2_628_000, 0);
+    // --lambda none: every lane on pods, no Lambda line, no proxy.
+    const pods = eksPlan(spillway, m, 10_000, { lambdaLanes: [] });
+    expect(pods.lambda).toEqual({});
+    expect(pods.items.some((i) => /Lambda|RDS Proxy/.test(i.item))).toBe(false);
+    expect(parseCostArgs(['--lambda', 'none'])).toEqual({ lambdaLanes: [], json: false });
+    expect(parseCostArgs([])).toEqual({ json: false });
   });
 
   it('reads the committed bench results, and names what is missing', () => {

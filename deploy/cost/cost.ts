@@ -8,7 +8,7 @@ import { costReport, planAt } from './plan';
 import { itemsTable, podsText, renderCostMarkdown } from './report';
 import { PRICES_AS_OF } from './prices';
 
-const HELP = `Usage: npm run cost [-- --rps <n>] [--lambda <lane>[,<lane>]] [--json]
+const HELP = `Usage: npm run cost [-- --rps <n>] [--lambda <lane>[,<lane>]|none] [--json]
 
 Pods, nodes and monthly cost of each target (Hetzner box, EKS) from deploy/spillway.ts, the bench's
 measured throughput (bench/results/*.json) and the price table deploy/cost/prices.ts (${PRICES_AS_OF}).
@@ -17,19 +17,22 @@ measured throughput (bench/results/*.json) and the price table deploy/cost/price
                    Hetzner box runs out), each target over a range of rates. \`npm run synth\` writes the
                    same report to docs/cost/cost.md and cost.svg.
   --rps <n>        capacity mode: each target at n requests per second, line by line
-  --lambda <lanes> price these lanes' workers as AWS Lambda (per invocation and GB-second) instead of pods
+  --lambda <lanes> price these lanes' workers as AWS Lambda (per invocation and GB-second) instead of pods;
+                   without it, the lanes the definition runs on Lambda (ServiceSpec.lambda, docs/lambda.md);
+                   \`--lambda none\` prices every lane as pods, to compare
   --json           the numbers as JSON
   --help           this text
 Exit codes: 0 ok, 2 bad arguments or missing bench results.`;
 
 export interface CostArgs {
   rps?: number;
-  lambdaLanes: Lane[];
+  /** Absent: the definition's Lambda lanes. */
+  lambdaLanes?: Lane[];
   json: boolean;
 }
 
 export function parseCostArgs(argv: string[]): CostArgs | 'help' {
-  const args: CostArgs = { lambdaLanes: [], json: false };
+  const args: CostArgs = { json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -45,8 +48,11 @@ export function parseCostArgs(argv: string[]): CostArgs | 'help' {
       if (!(Number.isFinite(n) && n >= 0)) throw new Error(`--rps: "${v}" is not a rate (a number >= 0)`);
       args.rps = n;
     } else if (a === '--lambda') {
-      for (const lane of value().split(',')) {
-        if (!isLane(lane)) throw new Error(`--lambda: unknown lane "${lane}" (lanes: critical, normal, low)`);
+      const v = value();
+      args.lambdaLanes = [];
+      if (v === 'none') continue;
+      for (const lane of v.split(',')) {
+        if (!isLane(lane)) throw new Error(`--lambda: unknown lane "${lane}" (lanes: critical, normal, low, or none)`);
         args.lambdaLanes.push(lane);
       }
     } else throw new Error(`unknown option ${a}; see --help`);

@@ -3,6 +3,7 @@
 // the AWS bill the stacks in deploy/aws/ create, priced from the dated table.
 import { Lane } from '../../libs/config/src/lanes';
 import { ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { lambdaLanes as definitionLambdaLanes } from '../model/lambda-lanes';
 import { ASSUMPTIONS, SECONDS_PER_MONTH } from './assumptions';
 import { CostItem, targetUtilization } from './hetzner-plan';
 import { LambdaCost, lambdaLaneCost } from './lambda';
@@ -12,7 +13,7 @@ import { AWS_PRICES, AwsRegionPrices, HOURS_PER_MONTH } from './prices';
 export interface EksOptions {
   /** Price the account in this region instead of targets.eks.region. */
   region?: string;
-  /** Lanes whose workers run as Lambda functions instead of pods (issue 20). */
+  /** Lanes whose workers run as Lambda functions instead of pods; absent: the definition's (ServiceSpec.lambda). */
   lambdaLanes?: Lane[];
   /** Leave out the flat estimates (logs, KMS...) and the read replicas: the seed's own line items. */
   seedItemsOnly?: boolean;
@@ -63,7 +64,8 @@ export function eksPlan(def: SpillwayDefinition, m: Measured, rps: number, opts:
   const region = opts.region ?? def.targets.eks.region;
   const prices = regionPrices(region);
   const sqs = eksDriver(def) === 'sqs';
-  const lambdaLanes = opts.lambdaLanes ?? [];
+  // The seed's table has no Lambda line; otherwise the definition's lanes unless told otherwise.
+  const lambdaLanes = opts.seedItemsOnly ? [] : (opts.lambdaLanes ?? definitionLambdaLanes(def).map((l) => l.lane));
   const u = targetUtilization(def);
   const absorberMs = (sqs ? m.absorberCpuMsPerRequest.sqs : undefined) ?? m.absorberCpuMsPerRequest.bullmq;
   const pods = def.services.map((svc) => {
@@ -130,8 +132,19 @@ export function eksPlan(def: SpillwayDefinition, m: Measured, rps: number, opts:
   const lambda: EksPlan['lambda'] = {};
   const msPerEvent = (m.machineCpus * 1000) / m.workerDrainEventsPerSecond;
   for (const lane of lambdaLanes) {
-    lambda[lane] = lambdaLaneCost(prices, { eventsPerSecond: rps * laneShare(def, [lane]), msPerEvent, ...ASSUMPTIONS.lambda });
-    items.push({ item: `Lambda, lane ${lane}`, monthly: lambda[lane]!.monthlyUsd });
+    // The definition's function for the lane; a lane only `--lambda` adds gets the assumed one.
+    const spec = definitionLambdaLanes(def).find((l) => l.lane === lane)?.svc.lambda;
+    const fn = spec
+      ? { memoryMiB: spec.memoryMiB, batchSize: spec.batchSize, batchingWindowSeconds: spec.batchingWindowSeconds, architecture: spec.architecture }
+      : { memoryMiB: ASSUMPTIONS.lambda.memoryMiB, batchSize: ASSUMPTIONS.lambda.batchSize };
+    lambda[lane] = lambdaLaneCost(prices, { eventsPerSecond: rps * laneShare(def, [lane]), msPerEvent, invocationOverheadMs: ASSUMPTIONS.lambda.invocationOverheadMs, ...fn });
+    const shape = `${fn.memoryMiB} MiB${'architecture' in fn ? ` ${fn.architecture}` : ''}, ${Math.round(lambda[lane]!.invocationsPerMonth / 1e6)} M invocations`;
+    items.push({ item: `Lambda, lane ${lane} (${shape})`, monthly: lambda[lane]!.monthlyUsd });
+  }
+  if (lambdaLanes.length) {
+    const vcpus = prices.rdsVcpus[db.instanceClass];
+    if (vcpus === undefined) throw new Error(`cost: no vCPU count for "${db.instanceClass}" in deploy/cost/prices.ts (RDS Proxy bills by it)`);
+    items.push({ item: `RDS Proxy for the Lambda lanes, ${vcpus} vCPU`, monthly: vcpus * prices.rdsProxyPerVcpuHour * h });
   }
   if (!opts.seedItemsOnly) for (const [item, monthly] of Object.entries(prices.flatMonthly)) items.push({ item, monthly });
   return { rps, region, pods, nodes, saturated, lambda, items, monthlyUsd: items.reduce((s, i) => s + i.monthly, 0) };

@@ -29,13 +29,14 @@ export interface CostReport {
   planned?: RatePlan;
 }
 
-export function planAt(def: SpillwayDefinition, m: Measured, rps: number, lambdaLanes: Lane[] = []): RatePlan {
+/** lambdaLanes: the lanes priced as Lambda functions; absent, the definition's. */
+export function planAt(def: SpillwayDefinition, m: Measured, rps: number, lambdaLanes?: Lane[]): RatePlan {
   if (!(Number.isFinite(rps) && rps >= 0)) throw new Error(`cost: --rps must be a number >= 0, got ${rps}`);
   const box = hetznerPlan(def, m);
   return { rps, hetznerUsd: rps <= box.capacityRps ? box.monthlyUsd : undefined, eks: eksPlan(def, m, rps, { lambdaLanes }) };
 }
 
-export function costReport(def: SpillwayDefinition, m: Measured, lambdaLanes: Lane[] = []): CostReport {
+export function costReport(def: SpillwayDefinition, m: Measured, lambdaLanes?: Lane[]): CostReport {
   const hetzner = hetznerPlan(def, m);
   const rates = REPORT_RATES.map((rps) => planAt(def, m, rps, lambdaLanes));
   return {

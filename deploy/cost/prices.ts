@@ -15,6 +15,7 @@ export const PRICE_SOURCES = [
   'https://aws.amazon.com/rds/postgresql/pricing/',
   'https://aws.amazon.com/sqs/pricing/',
   'https://aws.amazon.com/lambda/pricing/',
+  'https://aws.amazon.com/rds/proxy/pricing/',
   'https://www.hetzner.com/cloud/ (Germany; IPv4, backups, Object Storage)',
 ];
 
@@ -46,8 +47,14 @@ export interface AwsRegionPrices {
   sqsStandardPerMillion: number;
   sqsFifoPerMillion: number;
   lambdaPerMillionRequests: number;
-  /** x86_64; arm64 is ~20% less. */
+  /** x86_64. */
   lambdaPerGbSecond: number;
+  /** arm64 (Graviton), about 20% less. */
+  lambdaArmPerGbSecond: number;
+  /** RDS Proxy, per vCPU of the instance behind it per hour (the Lambda lanes' way in). */
+  rdsProxyPerVcpuHour: number;
+  /** vCPUs of each RDS instance class (what RDS Proxy bills by). */
+  rdsVcpus: Record<string, number>;
   /**
    * Not sized by this model, taken from docs/aws.md's table for these stacks: CloudWatch (control
    * plane logs, Container Insights, flow logs) and KMS, Secrets Manager, Route 53, ECR, S3.
@@ -74,6 +81,9 @@ export const AWS_PRICES: Record<string, AwsRegionPrices> = {
     sqsFifoPerMillion: 0.5,
     lambdaPerMillionRequests: 0.2,
     lambdaPerGbSecond: 0.0000166667,
+    lambdaArmPerGbSecond: 0.0000133334,
+    rdsProxyPerVcpuHour: 0.015,
+    rdsVcpus: { 'db.t3.medium': 2 },
     flatMonthly: { 'CloudWatch logs and Container Insights': 27, 'KMS, Secrets Manager, Route 53, ECR, S3': 12 },
   },
   'eu-central-1': {
@@ -92,6 +102,10 @@ export const AWS_PRICES: Record<string, AwsRegionPrices> = {
     sqsFifoPerMillion: 0.5,
     lambdaPerMillionRequests: 0.2,
     lambdaPerGbSecond: 0.0000166667,
+    lambdaArmPerGbSecond: 0.0000133334,
+    // Taken as us-east-1's: not re-checked for this region.
+    rdsProxyPerVcpuHour: 0.015,
+    rdsVcpus: { 'db.t3.medium': 2 },
     flatMonthly: { 'CloudWatch logs and Container Insights': 30, 'KMS, Secrets Manager, Route 53, ECR, S3': 13 },
   },
 };

@@ -78,6 +78,27 @@ export function renderCostMarkdown(def: SpillwayDefinition, m: Measured, r: Cost
       '',
     );
   }
+  const onLambda = Object.keys(r.rates[0].eks.lambda);
+  if (onLambda.length) {
+    // The same rates with every lane on pods: where the definition's Lambda lanes pay off, and where not.
+    lines.push(
+      `## Lanes on Lambda (${onLambda.join(', ')}) against pods`,
+      '',
+      `| rps | Lambda lanes, USD / month | EKS total | every lane on pods | difference |`,
+      '|---:|---:|---:|---:|---:|',
+      ...r.rates.map((p) => {
+        const pods = eksPlan(def, m, p.rps, { lambdaLanes: [] });
+        const lambdaUsd = p.eks.items.filter((i) => /^Lambda|^RDS Proxy/.test(i.item)).reduce((s, i) => s + i.monthly, 0);
+        const diff = p.eks.monthlyUsd - pods.monthlyUsd;
+        return `| ${num(p.rps)} | ${usd(lambdaUsd)} | ${usd(p.eks.monthlyUsd)} | ${usd(pods.monthlyUsd)} | ${diff <= 0 ? '-' : '+'}${usd(Math.abs(diff))} |`;
+      }),
+      '',
+      'Lambda replaces worker pods only where the lanes would need pods of their own; the nodes have a floor',
+      '(`nodeGroup.min`), so at steady load the pods are usually cheaper. What Lambda buys is the burst: up to',
+      '`maxConcurrency` batches in seconds and nothing running between spikes. Other lanes: `npm run cost -- --lambda <lanes>`.',
+      '',
+    );
+  }
   lines.push(
     '## Assumptions',
     '',
@@ -88,7 +109,10 @@ export function renderCostMarkdown(def: SpillwayDefinition, m: Measured, r: Cost
     `- ALB: ${ASSUMPTIONS.albBytesPerRequest} bytes per request (LCUs by processed bytes); SQS: ${m.sqsCallsPerEvent?.toFixed(3) ?? '0.25'} requests per event`,
     `  (measured), ${ASSUMPTIONS.sqsBytesPerEventEachWay} bytes per event each way through the NAT gateway (or the endpoints).`,
     '- Not modelled: RDS write capacity (db.t3.medium is fixed; not measured at these rates), data transfer out,',
-    '  free tiers, savings plans. Lambda lanes: `npm run cost -- --rps <n> --lambda <lane>`.',
+    '  free tiers, savings plans.',
+    `- Lambda lanes (the definition's; \`npm run cost -- --lambda <lanes>|none\` to change): per invocation and GB-second, records per`,
+    `  invocation = batchSize, or what arrives within the batching window when fewer; ${ASSUMPTIONS.lambda.invocationOverheadMs} ms per invocation plus the`,
+    '  drain rate\'s time per record; their events leave the worker pods. RDS Proxy billed per vCPU of the primary.',
     '',
     `Prices from: ${PRICE_SOURCES.join('; ')}.`,
     '',

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { OUTPUT_PATHS, ROOT } from '../outputs';
 import { spillway } from '../spillway';
+import { renderCompose } from '../hetzner/compose';
 import { manifestObjects } from './chart';
 import { kubernetesSchemaProblems } from './schemas';
 
@@ -81,8 +82,9 @@ describe('EKS workloads', () => {
     expect(find('ConfigMap', `${name}-env`).data.SHUTDOWN_TIMEOUT_MS).toBe('25000');
   });
 
-  it('worker env names its lanes (no app migrates, so no RUN_MIGRATIONS)', () => {
-    expect(find('ConfigMap', 'worker-env').data).toMatchObject({ WORKER_LANES: 'critical,normal,low', QUEUE_DRIVER: 'sqs' });
+  it('worker env names its pod lanes (no app migrates, so no RUN_MIGRATIONS)', () => {
+    // `low` runs as a Lambda function on EKS (deploy/spillway.ts), so the pods leave it out.
+    expect(find('ConfigMap', 'worker-env').data).toMatchObject({ WORKER_LANES: 'critical,normal', QUEUE_DRIVER: 'sqs' });
     expect(find('ConfigMap', 'worker-env').data.RUN_MIGRATIONS).toBeUndefined();
   });
 
@@ -161,5 +163,43 @@ describe('EKS workloads', () => {
     expect(worker.egress.map((e: Any) => e.ports[0].port)).toEqual([5432, 443]);
     // The absorber does not wait for Postgres, but holds DATABASE_URL (SQS idempotency keys): it may reach it.
     expect(find('NetworkPolicy', 'absorber').spec.egress.map((e: Any) => e.ports[0].port)).toEqual([5432, 443]);
+  });
+});
+
+describe('EKS workers with Lambda lanes', () => {
+  type Def = typeof spillway;
+  const withLambda = (lanes: Array<'critical' | 'normal' | 'low'>): Def => {
+    const def = structuredClone(spillway);
+    const worker = def.services.find((s) => s.name === 'worker')!;
+    worker.lambda = { ...worker.lambda!, lanes, batchSize: 10, batchingWindowSeconds: 0 };
+    return def;
+  };
+  const objects = (def: Def) => manifestObjects(def) as Any[];
+  const workerObjects = (def: Def) => objects(def).filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'worker');
+
+  it('some lanes: the pods and their scaler leave those lanes out', () => {
+    const worker = find('ScaledObject', 'worker');
+    expect(worker.spec.triggers.map((t: Any) => t.name)).toEqual(['critical', 'normal']);
+    const two = objects(withLambda(['critical', 'low']));
+    const scaler = two.find((o) => o.kind === 'ScaledObject' && o.metadata.name === 'worker')!;
+    expect(scaler.spec.triggers.map((t: Any) => t.metadata.queueURL)).toEqual(['https://sqs.eu-central-1.amazonaws.com/123456789012/spillway-normal']);
+    expect(two.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'worker-env')!.data.WORKER_LANES).toBe('normal');
+  });
+
+  it('every lane: no Deployment, ScaledObject, Service, PDB, ConfigMap, NetworkPolicy or ServiceAccount for the worker', () => {
+    const all = withLambda(['critical', 'normal', 'low']);
+    expect(workerObjects(all)).toEqual([]);
+    expect(workerObjects(spillway).map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'ScaledObject', 'Service', 'ServiceAccount']);
+    // The absorber, the migration Job and the shared objects stay; every object still matches its schema.
+    const rest = objects(all);
+    expect(rest.find((o) => o.kind === 'Deployment' && o.metadata.name === 'absorber-blue')).toBeDefined();
+    expect(rest.filter((o) => o.kind === 'Job')).toHaveLength(1);
+    for (const o of rest) expect(kubernetesSchemaProblems(o)).toEqual([]);
+  });
+
+  it('Hetzner keeps the pod worker for every lane: the compose file does not change', () => {
+    const all = withLambda(['critical', 'normal', 'low']);
+    expect(renderCompose(all)).toBe(readFileSync(join(ROOT, OUTPUT_PATHS.compose), 'utf8'));
+    expect(renderCompose(all)).toContain('WORKER_LANES: critical,normal,low');
   });
 });

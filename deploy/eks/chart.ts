@@ -4,6 +4,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { SpillwayDefinition } from '../model/definition';
+import { runsPods } from '../model/lambda-lanes';
 import { RENDERED_API_VERSION } from './schemas';
 import { migrateConfigMap, migrateJob, migratePolicy } from './migrate-job';
 import { cpuAutoscaler, queueScaler, triggerAuthentication } from './scaling';
@@ -21,11 +22,13 @@ interface Model {
 
 /** In apply order: the namespace and what pods mount or reference come before the pods. */
 export function manifestModels(def: SpillwayDefinition): Model[] {
-  const models: Array<Model | undefined> = [namespace(def), ...def.services.map((svc) => serviceAccount(def, svc)), secretStore(def), externalSecret(def)];
+  // A worker whose every lane runs on Lambda has no pods here: none of its objects render.
+  const withPods = def.services.filter((svc) => runsPods(svc, 'eks'));
+  const models: Array<Model | undefined> = [namespace(def), ...withPods.map((svc) => serviceAccount(def, svc)), secretStore(def), externalSecret(def)];
   models.push(triggerAuthentication(def), ...baselinePolicies(def));
   // Before the workloads: workers wait for the schema this Job applies.
   models.push(migrateConfigMap(def), migratePolicy(def), migrateJob(def));
-  for (const svc of def.services) {
+  for (const svc of withPods) {
     models.push(envConfigMap(def, svc), deployment(def, svc), ...services(def, svc), disruptionBudget(def, svc));
     models.push(servicePolicy(def, svc), cpuAutoscaler(def, svc), queueScaler(def, svc));
     if (svc.public) models.push(ingress(def, svc));

@@ -2,6 +2,7 @@
 import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { podLanes } from '../model/lambda-lanes';
 import { queueName } from '../model/queues';
 import { meta, triggerAuthName, workloadName } from './names';
 
@@ -45,7 +46,8 @@ export function queueScaler(def: SpillwayDefinition, svc: ServiceSpec): ScaledOb
       pollingInterval: 15,
       // Longer than a lease, so a worker is not removed while its deliveries could still return.
       cooldownPeriod: Math.max(300, Math.ceil(def.leaseMs / 1000) * 2),
-      triggers: (svc.lanes ?? []).map((lane) => ({
+      // Lanes that run as Lambda functions are scaled by their event source mapping, not by KEDA.
+      triggers: podLanes(svc, 'eks').map((lane) => ({
         type: 'aws-sqs-queue',
         name: lane,
         authenticationRef: { name: triggerAuthName(def) },

@@ -53,6 +53,31 @@ export interface ServiceSpec {
    * or `migrate` (the one-shot migration step) completed.
    */
   dependsOn: string[];
+  /**
+   * A worker's lanes run as AWS Lambda functions on the EKS target instead of pods (one function per
+   * lane, fed by an SQS event source mapping): docs/lambda.md. The Hetzner target keeps the pod
+   * worker for every lane. All of the worker's lanes here: no worker pods on EKS at all.
+   */
+  lambda?: LambdaWorkerSpec;
+}
+
+/** How a worker's Lambda lanes run (deploy/aws/lambda-workers.ts renders one function per lane). */
+export interface LambdaWorkerSpec {
+  /** The lanes that run as functions: some or all of the worker's `lanes`. */
+  lanes: Lane[];
+  memoryMiB: number;
+  /** At most the queue's visibility timeout (leaseMs), as SQS requires of an event source mapping. */
+  timeoutSeconds: number;
+  /** Records per invocation: 1-10 on a FIFO lane, 1-10000 on a standard one. */
+  batchSize: number;
+  /** Seconds SQS gathers records before invoking (0-300); standard lanes only; required above 10 records. */
+  batchingWindowSeconds: number;
+  /** Concurrent invocations the event source mapping may run (ScalingConfig.MaximumConcurrency, 2-1000). */
+  maxConcurrency: number;
+  /** Postgres connections one invocation may open (DB_POOL_MAX); maxConcurrency x this is what reaches the RDS Proxy. */
+  dbPoolMax: number;
+  /** arm64 (Graviton: about 20% cheaper per GB-second) or x86_64. The bundle is plain JavaScript either way. */
+  architecture: 'arm64' | 'x86_64';
 }
 
 export interface Dependencies {
@@ -296,6 +321,11 @@ export interface AwsSettings {
     deletionProtection: boolean;
     /** 0 to 2 read replicas of the primary. */
     readReplicas: number;
+    /**
+     * The RDS Proxy in front of the primary, rendered only when a worker lane runs on Lambda: many
+     * short-lived functions share its pooled connections, each signing in with an IAM token.
+     */
+    proxy?: DatabaseProxySettings;
   };
   registry: { repository: string; keepImages: number };
   /** Bucket for database dumps (versioned); objects kept this many days. */
@@ -319,6 +349,18 @@ export interface AwsSettings {
    * and the backups bucket replicated there. Absent = none.
    */
   dr?: { region: string };
+}
+
+export interface DatabaseProxySettings {
+  /** The app's database user the functions connect as (IAM auth, no password); created by the operator. */
+  user: string;
+  /**
+   * Secrets Manager secret (name) holding {"username","password"} of that user: the proxy logs in
+   * to Postgres with it. The data stack generates it; the operator gives the user that password.
+   */
+  secretName: string;
+  /** Share of the database's max_connections the proxy may open (1-100). */
+  maxConnectionsPercent: number;
 }
 
 export type TargetName = keyof SpillwayDefinition['targets'];

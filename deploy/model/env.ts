@@ -2,6 +2,8 @@
 // container on Hetzner and of a pod on EKS differ only where the definition says they should.
 import { ServiceSpec, SpillwayDefinition, TargetName } from './definition';
 import { webhookEnv, webhookRoutes } from './webhooks';
+import { podLanes } from './lambda-lanes';
+import { Lane } from '../../libs/config/src/lanes';
 
 /** `payment.captured=critical,analytics.*=low`, in the definition's order (the router sorts). */
 export function laneRoutesEnv(def: SpillwayDefinition): string {
@@ -40,7 +42,8 @@ function derivedEnv(def: SpillwayDefinition, svc: ServiceSpec, target: TargetNam
     Object.assign(env, webhookEnv(def));
   } else {
     env.WORKER_HEALTH_PORT = String(svc.port);
-    env.WORKER_LANES = (svc.lanes ?? []).join(',');
+    // On EKS the lanes that run as Lambda functions are not the pods' (deploy/model/lambda-lanes.ts).
+    env.WORKER_LANES = podLanes(svc, target).join(',');
   }
   return env;
 }
@@ -61,3 +64,29 @@ export function migrateEnv(def: SpillwayDefinition, target: TargetName): Record<
 export function secretNames(svc: ServiceSpec): string[] {
   return [...svc.secrets].sort();
 }
+
+/**
+ * Pod-only variables: no health server, no SIGTERM drain (Lambda freezes the process), and
+ * AWS_REGION is reserved (Lambda sets it itself and refuses a function that sets it).
+ */
+const NOT_ON_LAMBDA = ['AWS_REGION', 'WORKER_HEALTH_PORT', 'SHUTDOWN_TIMEOUT_MS', 'WORKER_CONCURRENCY'];
+
+/**
+ * The function's env: the worker's EKS env without the pod-only variables, its one lane, the
+ * payload bucket, a small pool and DATABASE_URL without a password (the runtime signs an RDS IAM
+ * token per connection: DATABASE_IAM_AUTH=on).
+ */
+export function lambdaEnv(def: SpillwayDefinition, svc: ServiceSpec, lane: Lane, at: { databaseUrl: string; payloadBucket: string }): Record<string, string> {
+  const env: Record<string, string> = { ...plainEnv(def, svc, 'eks') };
+  for (const name of NOT_ON_LAMBDA) delete env[name];
+  Object.assign(env, {
+    QUEUE_DRIVER: 'sqs',
+    WORKER_LANES: lane,
+    SQS_PAYLOAD_BUCKET: at.payloadBucket,
+    DB_POOL_MAX: String(svc.lambda!.dbPoolMax),
+    DATABASE_IAM_AUTH: 'on',
+    DATABASE_URL: at.databaseUrl,
+  });
+  return Object.fromEntries(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+

@@ -39,11 +39,37 @@ describe('definition validation', () => {
     expect(problems.some((p) => p.includes(message))).toBe(true);
   });
 
+  const lambda = (edit: (l: NonNullable<SpillwayDefinition['services'][number]['lambda']>) => void) => (d: SpillwayDefinition) => edit(d.services[1].lambda!);
+  it.each<[string, (d: SpillwayDefinition) => void, string]>([
+    ['a Lambda lane the worker does not consume', (d) => (d.services[1].lanes = ['critical', 'normal']) && d.services.push({ ...structuredClone(d.services[1]), name: 'low-worker', lanes: ['low'], lambda: undefined }), 'services[1].lambda.lanes[0]: "low" is not one of the worker\'s lanes (critical, normal)'],
+    ['a timeout past the visibility timeout', lambda((l) => (l.timeoutSeconds = 31)), 'services[1].lambda.timeoutSeconds: 31 s is longer than the lanes\' visibility timeout (leaseMs = 30 s)'],
+    ['a FIFO lane with 11 records', lambda((l) => Object.assign(l, { lanes: ['critical'], batchSize: 11, batchingWindowSeconds: 0 })), 'services[1].lambda.batchSize: 1 to 10 (a FIFO lane: critical)'],
+    ['a FIFO lane with a batching window', lambda((l) => Object.assign(l, { lanes: ['critical'], batchSize: 10, batchingWindowSeconds: 2 })), 'services[1].lambda.batchingWindowSeconds: must be 0 with a FIFO lane (critical)'],
+    ['a standard lane over 10000 records', lambda((l) => (l.batchSize = 10_001)), 'services[1].lambda.batchSize: 1 to 10000'],
+    ['more than 10 records without a window', lambda((l) => (l.batchingWindowSeconds = 0)), 'services[1].lambda.batchingWindowSeconds: at least 1 s for a batchSize above 10'],
+    ['a maximum concurrency of 1', lambda((l) => (l.maxConcurrency = 1)), 'services[1].lambda.maxConcurrency: 2 to 1000'],
+    ['more connections than the database alarm allows', lambda((l) => Object.assign(l, { maxConcurrency: 200, dbPoolMax: 2 })), 'services: the Lambda lanes may open 400 database connections at full concurrency (low 200 x 2; maxConcurrency x dbPoolMax), over alerts.database.connections (300)'],
+    ['Lambda lanes without a proxy', (d) => delete d.aws.database.proxy, 'aws.database.proxy: required when a lane runs on Lambda'],
+    ['the proxy as the master user', (d) => (d.aws.database.proxy!.user = 'spillway'), 'aws.database.proxy.user: "spillway" is the RDS master user'],
+    ['Lambda lanes with BullMQ on EKS', (d) => (d.targets.eks.env.QUEUE_DRIVER = 'bullmq'), 'targets.eks.env.QUEUE_DRIVER: Lambda lanes are fed by SQS'],
+    ['Lambda on the absorber', (d) => (d.services[0].lambda = structuredClone(d.services[1].lambda)), "services[0].lambda: only a worker's lanes run on Lambda"],
+  ])('Lambda lanes: names the field for %s', (_what, edit, message) => {
+    const problems = definitionProblems(changed(edit));
+    expect(problems).toEqual(expect.arrayContaining([expect.stringContaining(message)]));
+  });
+
+  it('a worker with every lane on Lambda is valid: its pods are gone on EKS, kept on Hetzner', () => {
+    const def = changed((d) => Object.assign(d.services[1].lambda!, { lanes: ['critical', 'normal', 'low'], batchSize: 10, batchingWindowSeconds: 0, maxConcurrency: 40 }));
+    expect(definitionProblems(def)).toEqual([]);
+  });
+
   it("runs each service's env through the apps' config loader, per target", () => {
     const problems = definitionProblems(changed((d) => (d.targets.eks.env.LOG_LEVEL = 'loud')));
     expect(problems).toEqual([
       'services[0] (absorber) on eks: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
       'services[1] (worker) on eks: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+      // The Lambda lane's function gets the worker's EKS env too.
+      'services[1] (worker) lane low on Lambda: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
     ]);
   });
 

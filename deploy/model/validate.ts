@@ -4,7 +4,9 @@
 import { ConfigError, ingestAuthProblem, loadConfig } from '../../libs/config/src/config';
 import { isLane, LANES } from '../../libs/config/src/lanes';
 import { MIGRATE_STEP, MONITORING_SERVICES, Resources, ServiceSpec, SpillwayDefinition, TargetName } from './definition';
-import { DERIVED_ENV, plainEnv } from './env';
+import { DERIVED_ENV, lambdaEnv, plainEnv } from './env';
+import { lambdaProblems } from './lambda-checks';
+import { lambdaLanes, runsPods } from './lambda-lanes';
 import { loadPlanProblems } from './load-plan';
 import { webhookProblems, webhookSecretNames } from './webhooks';
 
@@ -167,6 +169,8 @@ function checkMonitoring(p: string[], def: SpillwayDefinition): void {
 function checkAppConfig(p: string[], def: SpillwayDefinition): void {
   def.services.forEach((svc, i) => {
     for (const target of ['hetzner', 'eks'] as TargetName[]) {
+      // A worker whose every lane runs on Lambda there has no pod env; its functions are checked below.
+      if (!runsPods(svc, target)) continue;
       try {
         // Secrets the store holds count as set (their values are not known here); whsec_ base64 fits every provider.
         const webhookSecrets = Object.fromEntries(webhookSecretNames(def).filter((n) => svc.secrets.includes(n)).map((n) => [n, 'whsec_aGVsZA==']));
@@ -184,6 +188,16 @@ function checkAppConfig(p: string[], def: SpillwayDefinition): void {
       }
     }
   });
+  for (const { svc, lane } of lambdaLanes(def)) {
+    const i = def.services.indexOf(svc);
+    try {
+      // The proxy's host and the bucket are known only once deployed; stand-ins of the same shape.
+      loadConfig(lambdaEnv(def, svc, lane, { databaseUrl: 'postgres://app@proxy.example:5432/db?sslmode=require', payloadBucket: 'payload-bucket' }));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      for (const problem of err.problems) p.push(`services[${i}] (${svc.name}) lane ${lane} on Lambda: ${problem}`);
+    }
+  }
 }
 
 function alertProblems(a: SpillwayDefinition['alerts']): string[] {
@@ -240,6 +254,7 @@ export function definitionProblems(def: SpillwayDefinition): string[] {
   }
   checkTargets(p, def);
   p.push(...webhookProblems(def));
+  p.push(...lambdaProblems(def));
   if (!p.length) checkAppConfig(p, def);
   return p;
 }

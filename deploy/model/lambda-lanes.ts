@@ -1,0 +1,43 @@
+// Which of a worker's lanes run as pods and which as AWS Lambda functions, per target. The
+// Kubernetes renderer, the AWS stacks, validation and the cost model all ask here, so a lane cannot
+// be left out of the pods without getting its function.
+import { Lane } from '../../libs/config/src/lanes';
+import { ServiceSpec, SpillwayDefinition, TargetName } from './definition';
+
+/** A worker lane served by a Lambda function on the EKS target. */
+export interface LambdaLane {
+  svc: ServiceSpec;
+  lane: Lane;
+}
+
+/** The worker's lanes that run as functions on EKS (none on Hetzner). */
+export function lambdaLanesOf(svc: ServiceSpec, target: TargetName): Lane[] {
+  if (target !== 'eks' || svc.role !== 'worker') return [];
+  return (svc.lambda?.lanes ?? []).filter((l) => svc.lanes?.includes(l));
+}
+
+/** The lanes the worker's pods consume on a target (WORKER_LANES, KEDA triggers). */
+export function podLanes(svc: ServiceSpec, target: TargetName): Lane[] {
+  const off = lambdaLanesOf(svc, target);
+  return (svc.lanes ?? []).filter((l) => !off.includes(l));
+}
+
+/** False for a worker whose every lane runs on Lambda there: no Deployment, Service, scaler... */
+export function runsPods(svc: ServiceSpec, target: TargetName): boolean {
+  return svc.role !== 'worker' || podLanes(svc, target).length > 0;
+}
+
+/** Every Lambda lane of the definition, in service then lane order. */
+export function lambdaLanes(def: SpillwayDefinition): LambdaLane[] {
+  return def.services.flatMap((svc) => lambdaLanesOf(svc, 'eks').map((lane) => ({ svc, lane })));
+}
+
+/** postgres://<user>@<host>:5432/<database>?sslmode=require: no password, the proxy requires TLS. */
+export function proxyDatabaseUrl(def: SpillwayDefinition, host: string): string {
+  return `postgres://${def.aws.database.proxy!.user}@${host}:5432/${def.dependencies.postgres.database}?sslmode=require`;
+}
+
+/** `<definition>-<service>-<lane>`, e.g. spillway-worker-low: the function, its log group and alarms. */
+export function functionName(def: SpillwayDefinition, svc: ServiceSpec, lane: Lane): string {
+  return `${def.name}-${svc.name}-${lane}`;
+}
