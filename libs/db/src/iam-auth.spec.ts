@@ -1,6 +1,8 @@
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import type { DataSourceOptions } from 'typeorm';
 import { loadConfig } from '../../config/src';
 import { dataSourceOptions } from './data-source';
+
+type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 
 const options = (env: Record<string, string>) => dataSourceOptions(loadConfig(env)) as PostgresConnectionOptions & { extra: { max: number } };
 

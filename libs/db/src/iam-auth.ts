@@ -1,5 +1,7 @@
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import type { DataSourceOptions } from 'typeorm';
 import type { SpillwayConfig } from '../../config/src';
+
+type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 
 /**
  * DATABASE_IAM_AUTH=on (RDS, through RDS Proxy): the password is an IAM auth token, made for each
