@@ -1,6 +1,7 @@
 import { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import pino from 'pino';
 import { createLogger, PinoNestLogger } from '../../../../libs/health/src';
 import { HANDLERS } from '../worker.module';
 import { loadLambdaConfig } from './lambda-config';
@@ -30,7 +31,10 @@ export class LambdaEntry {
 
   private async create(): Promise<INestApplicationContext> {
     const config = loadLambdaConfig(this.env);
-    const logger = createLogger(config.logLevel, 'worker-lambda', config.logFormat);
+    // Synchronous writes: Lambda freezes the process once the handler answers, and a line still
+    // buffered would only come out on the next invocation, or never.
+    const stdout = config.logFormat === 'json' ? pino.destination({ dest: 1, sync: true }) : undefined;
+    const logger = createLogger(config.logLevel, 'worker-lambda', config.logFormat, stdout);
     // abortOnError false: a failed start must reach the caller, not end the process.
     return NestFactory.createApplicationContext(LambdaWorkerModule.forRoot(config, this.handlers), {
       logger: new PinoNestLogger(logger),

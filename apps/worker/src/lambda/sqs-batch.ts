@@ -8,7 +8,7 @@ import { backoffMs, Envelope, toSeconds } from '../../../../libs/queue/src/sqs/s
 import { DeliveryProcessor } from '../delivery.processor';
 
 /** Kept back at the end of an invocation to write dead letters and return the batch in time. */
-export const TIME_MARGIN_MS = 3000;
+const TIME_MARGIN_MS = 3000;
 const MAX_VISIBILITY_SECONDS = 43_200;
 
 type Outcome = 'done' | 'returned';
@@ -45,7 +45,10 @@ export class SqsBatch {
     const chains = new Map<string, { lane: Lane; records: SQSRecord[] }>();
     records.forEach((record, i) => {
       const lane = this.laneOf(record);
-      if (!lane) return returned.add(record);
+      if (!lane) {
+        returned.add(record);
+        return;
+      }
       const key = isFifoLane(lane) ? `${lane}\u0000${record.attributes.MessageGroupId}` : String(i);
       const chain = chains.get(key) ?? { lane, records: [] };
       chain.records.push(record);
