@@ -14,6 +14,10 @@ export interface SpillwayConfig {
   queueDriver: QueueDriverName;
   redisUrl: string;
   databaseUrl: string;
+  /** Connections in this process's Postgres pool (a Lambda function sets a few: many run at once). */
+  dbPoolMax: number;
+  /** DATABASE_IAM_AUTH=on: no password in DATABASE_URL; an RDS IAM token is made per connection, over TLS. */
+  databaseIamAuth: boolean;
   awsRegion: string;
   sqsEndpoint?: string;
   /** SQS: how long a busy lane's next send waits to gather more events (0 = group commit only). */
@@ -119,6 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
     queueDriver: r.oneOf('QUEUE_DRIVER', QUEUE_DRIVERS, 'bullmq'),
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     databaseUrl: r.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/test', ['postgres:', 'postgresql:']),
+    dbPoolMax: r.int('DB_POOL_MAX', 20, 1, 1000),
+    databaseIamAuth: r.oneOf('DATABASE_IAM_AUTH', ['on', 'off'] as const, 'off') === 'on',
     awsRegion: r.string('AWS_REGION', 'us-east-1'),
     sqsEndpoint,
     payloadBucket,
@@ -166,6 +172,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
   // and a deployment that still counts on the old behaviour must hear so rather than run unmigrated.
   if (r.bool('RUN_MIGRATIONS', false)) {
     r.problems.push('RUN_MIGRATIONS: the apps no longer migrate at start; run `npm run migrate` before them and unset RUN_MIGRATIONS');
+  }
+  // An IAM token replaces the password; one in the URL as well would say two things.
+  if (config.databaseIamAuth && URL.canParse(config.databaseUrl) && new URL(config.databaseUrl).password) {
+    r.problems.push('DATABASE_URL: holds a password, but DATABASE_IAM_AUTH=on makes an IAM token per connection; remove the password');
   }
   if (config.idempotencyRetentionMs < config.idempotencyWindowMs) {
     r.problems.push('IDEMPOTENCY_RETENTION_SECONDS: must be at least IDEMPOTENCY_WINDOW_SECONDS (a record must outlive its window)');

@@ -1,5 +1,6 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import type { SpillwayConfig } from '../../config/src';
+import { iamConnection } from './iam-auth';
 import { Init1764230400000 } from './migrations/1764230400000-Init';
 import { IdempotencyKeys1764316800000 } from './migrations/1764316800000-IdempotencyKeys';
 import { IdempotencyGenerations1764403200000 } from './migrations/1764403200000-IdempotencyGenerations';
@@ -18,7 +19,9 @@ export const MIGRATIONS = [
 export function dataSourceOptions(config: SpillwayConfig): DataSourceOptions {
   return {
     type: 'postgres',
-    url: config.databaseUrl,
+    // With IAM auth the URL's parts go one by one: TypeORM and node-postgres would both let the
+    // URL's empty password override the token function.
+    ...(config.databaseIamAuth ? iamConnection(config) : { url: config.databaseUrl }),
     // No entities: the worker and the stores write with SQL; the schema is the migrations'.
     entities: [],
     migrations: MIGRATIONS,
@@ -26,7 +29,7 @@ export function dataSourceOptions(config: SpillwayConfig): DataSourceOptions {
     synchronize: false,
     migrationsRun: false,
     extra: {
-      max: 20,
+      max: config.dbPoolMax,
       connectionTimeoutMillis: 2000,
       // Without it a dead socket holds a pool slot until TCP gives up.
       keepAlive: true,

@@ -61,7 +61,8 @@ export class SqsDriver implements QueueDriver {
   private readonly consumerClient: SQSClient;
   private readonly s3: S3Client;
   private readonly urls: QueueUrls;
-  private readonly messages: SqsMessages;
+  /** Public for the Lambda entry point, which decodes and dead-letters as the lane consumers do. */
+  readonly messages: SqsMessages;
   private readonly consumers = new Set<LaneConsumer>();
   private readonly writers = new Map<Lane, LaneWriter>();
   private connected = false;
@@ -179,6 +180,22 @@ export class SqsDriver implements QueueDriver {
         this.consumers.delete(consumer);
       },
     };
+  }
+
+  /**
+   * For the Lambda entry point, whose messages come from Lambda's event source mapping rather than
+   * a LaneConsumer: a failed message's next try waits `seconds`. Best effort, as in the consumer:
+   * if it fails, the message comes back when its visibility timeout runs out anyway.
+   */
+  async setVisibility(lane: Lane, receiptHandles: string[], seconds: number): Promise<void> {
+    if (!receiptHandles.length) return;
+    const url = await this.urls.get(lane).catch(() => undefined);
+    if (!url) return;
+    for (const part of chunk(receiptHandles, 10)) {
+      await this.consumerClient
+        .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: part.map((r, i) => ({ Id: String(i), ReceiptHandle: r, VisibilityTimeout: seconds })) }))
+        .catch(() => undefined);
+    }
   }
 
   private async attributes(lane: Lane, dlq: boolean): Promise<Record<string, string>> {

@@ -1,0 +1,56 @@
+import { INestApplicationContext, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import pino from 'pino';
+import { createLogger, PinoNestLogger } from '../../../../libs/health/src';
+import { HANDLERS } from '../worker.module';
+import { loadLambdaConfig } from './lambda-config';
+import { LambdaWorkerModule } from './lambda-worker.module';
+import { SqsBatch } from './sqs-batch';
+
+/**
+ * One per container: the Nest application context (no HTTP) is built on the first invocation, or
+ * during Lambda's init phase (handler.ts), and reused by every later invocation. A start that
+ * fails (bad configuration, Postgres unreachable) is not cached: the next invocation tries again.
+ */
+export class LambdaEntry {
+  private app?: Promise<INestApplicationContext>;
+
+  constructor(
+    private readonly handlers: Type[] = HANDLERS,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  start(): Promise<INestApplicationContext> {
+    this.app ??= this.create().catch((err) => {
+      this.app = undefined;
+      throw err;
+    });
+    return this.app;
+  }
+
+  private async create(): Promise<INestApplicationContext> {
+    const config = loadLambdaConfig(this.env);
+    // Synchronous writes: Lambda freezes the process once the handler answers, and a line still
+    // buffered would only come out on the next invocation, or never.
+    const stdout = config.logFormat === 'json' ? pino.destination({ dest: 1, sync: true }) : undefined;
+    const logger = createLogger(config.logLevel, 'worker-lambda', config.logFormat, stdout);
+    // abortOnError false: a failed start must reach the caller, not end the process.
+    return NestFactory.createApplicationContext(LambdaWorkerModule.forRoot(config, this.handlers), {
+      logger: new PinoNestLogger(logger),
+      abortOnError: false,
+    });
+  }
+
+  async handle(event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> {
+    const app = await this.start();
+    return app.get(SqsBatch).handle(event.Records, () => context.getRemainingTimeInMillis());
+  }
+
+  /** For tests and the bench: closes the pool so the process can end. */
+  async close(): Promise<void> {
+    const app = await this.app?.catch(() => undefined);
+    this.app = undefined;
+    await app?.close();
+  }
+}

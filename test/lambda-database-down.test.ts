@@ -1,0 +1,70 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { LambdaEntry } from '../apps/worker/src/lambda/lambda-entry';
+import { queueName } from '../libs/queue/src';
+import { startAbsorber } from './support/apps';
+import { ensureSqsQueues } from './support/drivers';
+import { testConfig, testEnv, uniquePrefix } from './support/env';
+import { EventSourceMapping, lambdaContext, sqsEvent } from './support/lambda-events';
+import { Ledger } from './support/ledger';
+import { TcpProxy } from './faults/support/tcp-proxy';
+
+/**
+ * Postgres unreachable (a TCP relay the test cuts): SQS counts every receive, so the function
+ * retries while the invocation has time rather than returning the record at once.
+ */
+describe('Lambda worker with Postgres down', () => {
+  const env = { QUEUE_DRIVER: 'sqs', QUEUE_PREFIX: uniquePrefix('ldown'), MAX_ATTEMPTS: '3' };
+  const config = testConfig(env);
+  const ledger = new Ledger();
+  let proxy: TcpProxy;
+  let entry: LambdaEntry;
+  let absorber: NestFastifyApplication;
+  let mapping: EventSourceMapping;
+
+  beforeAll(async () => {
+    await ensureSqsQueues(env);
+    absorber = await startAbsorber(config);
+    const db = new URL(config.databaseUrl);
+    proxy = await TcpProxy.start({ host: db.hostname, port: Number(db.port || 5432) });
+    db.host = `127.0.0.1:${proxy.port}`;
+    entry = new LambdaEntry(undefined, testEnv({ ...env, WORKER_LANES: 'normal', DB_POOL_MAX: '2', DATABASE_URL: db.toString() }));
+    await entry.start();
+    mapping = new EventSourceMapping(EventSourceMapping.client(config.sqsEndpoint!, config.awsRegion), queueName(config.queuePrefix, 'normal'), config.awsRegion);
+  });
+  afterAll(async () => {
+    await entry.close();
+    await proxy.cut();
+    await absorber.close();
+    mapping.client.destroy();
+    await ledger.close();
+  });
+
+  const postOne = async () => (await request(absorber.getHttpServer()).post('/v1/events').send({ type: 'order.created', data: {}, priority: 'normal' }).expect(202)).body.id as string;
+
+  it('an outage shorter than the time left: the record is applied in the same invocation, on its first attempt', async () => {
+    const id = await postOne();
+    const records = await mapping.receiveEvents([id]);
+    await proxy.cut();
+    const back = setTimeout(() => void proxy.restore(), 2500);
+    const response = await entry.handle(sqsEvent(records), lambdaContext(20_000)).finally(() => clearTimeout(back));
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(await ledger.rows([id])).toEqual([expect.objectContaining({ id, attempts: 1 })]);
+    await mapping.settle(records, response);
+  });
+
+  it('an outage longer than the time left: the record is returned before the invocation ends, unapplied', async () => {
+    const id = await postOne();
+    const records = await mapping.receiveEvents([id]);
+    await proxy.cut();
+    const started = Date.now();
+    const response = await entry.handle(sqsEvent(records), lambdaContext(6000));
+    // Tries until less than the margin (3 s) plus one pause (1 s) is left, then answers in time.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    expect(Date.now() - started).toBeLessThan(6000);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[0].messageId }]);
+    await proxy.restore();
+    expect(await ledger.counts([id])).toEqual(new Map());
+    await mapping.delete(records[0]);
+  });
+});

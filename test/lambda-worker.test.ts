@@ -1,0 +1,211 @@
+import { Injectable } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { SQSRecord } from 'aws-lambda';
+import request from 'supertest';
+import type { EntityManager } from 'typeorm';
+import { DeliveryProcessor } from '../apps/worker/src/delivery.processor';
+import { EventHandler, HandlesEvents } from '../apps/worker/src/handlers/event-handler';
+import { LambdaEntry } from '../apps/worker/src/lambda/lambda-entry';
+import { HANDLERS } from '../apps/worker/src/worker.module';
+import { Lane } from '../libs/config/src';
+import { QUEUE_DRIVER, QueuedEvent, queueName } from '../libs/queue/src';
+import type { SqsDriver } from '../libs/queue/src/sqs/sqs.driver';
+import { startAbsorber } from './support/apps';
+import { ensureSqsQueues } from './support/drivers';
+import { appendEffects, EffectLog } from './support/effect-log';
+import { testConfig, testEnv, uniquePrefix, waitFor } from './support/env';
+import { eventIdsOf, EventSourceMapping, lambdaContext, sqsEvent } from './support/lambda-events';
+import { Ledger } from './support/ledger';
+
+/** Its effect is an append to a table without a unique key: a second application reads 2. */
+@Injectable()
+@HandlesEvents('test.counted')
+class CountingHandler implements EventHandler {
+  async handle(events: QueuedEvent[], tx: EntityManager): Promise<void> {
+    await appendEffects(tx, events.map((e) => e.id));
+  }
+}
+
+@Injectable()
+@HandlesEvents('test.poison')
+class PoisonHandler implements EventHandler {
+  async handle(): Promise<void> {
+    throw new Error('poison event: this handler always fails');
+  }
+}
+
+/**
+ * The Lambda entry point, in-process, on SQS batches built from messages the absorber really sent
+ * through the SQS emulator (fauxqs), shaped as Lambda's event source mapping shapes them.
+ */
+describe('Lambda worker: SQS batches from the absorber, through the worker handlers', () => {
+  const env = { QUEUE_DRIVER: 'sqs', QUEUE_PREFIX: uniquePrefix('lambda'), MAX_ATTEMPTS: '3', RETRY_BASE_MS: '2000', BODY_LIMIT_BYTES: String(2 * 1024 * 1024) };
+  const config = testConfig(env);
+  const entry = new LambdaEntry([...HANDLERS, CountingHandler, PoisonHandler], testEnv({ ...env, WORKER_LANES: 'critical,normal', DB_POOL_MAX: '4' }));
+  const ledger = new Ledger();
+  const effects = new EffectLog();
+  let absorber: NestFastifyApplication;
+  let client: ReturnType<typeof EventSourceMapping.client>;
+  const mapping = (lane: Lane) => new EventSourceMapping(client, queueName(config.queuePrefix, lane), config.awsRegion);
+
+  const post = async (type: string, lane: Lane, extra: { key?: string; data?: object } = {}): Promise<string> => {
+    const res = await request(absorber.getHttpServer())
+      .post('/v1/events')
+      .send({ type, data: extra.data ?? {}, priority: lane, ...(extra.key ? { key: extra.key } : {}) })
+      .expect(202);
+    return res.body.id;
+  };
+  /** Receives the messages of these events (the absorber sent them one message each). */
+  const batchOf = (lane: Lane, ids: string[]) => mapping(lane).receiveEvents(ids);
+  const idOf = (record: SQSRecord) => eventIdsOf(record)[0];
+
+  beforeAll(async () => {
+    await ensureSqsQueues(env);
+    await effects.setup();
+    absorber = await startAbsorber(config);
+    client = EventSourceMapping.client(config.sqsEndpoint!, config.awsRegion);
+  });
+  afterAll(async () => {
+    await entry.close();
+    await absorber.close();
+    client.destroy();
+    await ledger.close();
+    await effects.close();
+  });
+
+  it('a clean batch: every event applied once, no record returned', async () => {
+    const ids = [await post('test.counted', 'normal'), await post('test.counted', 'normal'), await post('order.created', 'normal')];
+    const records = await batchOf('normal', ids);
+    expect(records).toHaveLength(3);
+
+    const response = await entry.handle(sqsEvent(records), lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(await ledger.counts(ids)).toEqual(new Map(ids.map((id) => [id, 1])));
+    expect(await effects.counts(ids.slice(0, 2))).toEqual(new Map(ids.slice(0, 2).map((id) => [id, 1])));
+    expect(await ledger.storedCount([ids[2]])).toBe(1);
+    await mapping('normal').settle(records, response);
+  });
+
+  it('a poison record: only it is returned (and hidden for its backoff); the others are applied', async () => {
+    const ids = [await post('test.counted', 'normal'), await post('test.poison', 'normal'), await post('test.counted', 'normal')];
+    const records = await batchOf('normal', ids);
+    const poison = records.find((r) => idOf(r) === ids[1])!;
+
+    const response = await entry.handle(sqsEvent(records), lambdaContext());
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: poison.messageId }]);
+    expect(await effects.counts([ids[0], ids[2]])).toEqual(new Map([[ids[0], 1], [ids[2], 1]]));
+    expect(await ledger.counts([ids[1]])).toEqual(new Map());
+    await mapping('normal').settle(records, response);
+
+    // The pod worker's backoff for attempt 1 (RETRY_BASE_MS): not back at once, back after it.
+    const sentBackAt = Date.now();
+    expect(await mapping('normal').receive()).toEqual([]);
+    const [again] = await waitFor('the poison message to come back', async () => {
+      const got = await mapping('normal').receive();
+      return got.length ? got : undefined;
+    });
+    expect(Date.now() - sentBackAt).toBeGreaterThanOrEqual(1500);
+    expect(again.messageId).toBe(poison.messageId);
+    expect(again.attributes.ApproximateReceiveCount).toBe('2');
+    await mapping('normal').delete(again);
+  });
+
+  it('a redelivered batch: no second effect, whether the same batch comes again or a new receive of it', async () => {
+    const ids = [await post('test.counted', 'normal'), await post('test.counted', 'normal')];
+    const records = await batchOf('normal', ids);
+    expect(await entry.handle(sqsEvent(records), lambdaContext())).toEqual({ batchItemFailures: [] });
+    // The same batch again (a retried invocation)...
+    expect(await entry.handle(sqsEvent(records), lambdaContext())).toEqual({ batchItemFailures: [] });
+    // ...and a redelivery (the mapping lost the answer; the leases ran out).
+    for (const r of records) await mapping('normal').release(r);
+    const redelivered = await batchOf('normal', ids);
+    expect(redelivered.every((r) => r.attributes.ApproximateReceiveCount === '2')).toBe(true);
+    const response = await entry.handle(sqsEvent(redelivered), lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(await effects.counts(ids)).toEqual(new Map(ids.map((id) => [id, 1])));
+    await mapping('normal').settle(redelivered, response);
+  });
+
+  it('FIFO: a failure in the middle of a group returns the rest of that group unrun; another group goes on', async () => {
+    // Keys of this run: the poison event leaves its key fenced (key_fences) until it is dead-lettered.
+    const [kKey, gKey] = [uniquePrefix('k'), uniquePrefix('g')];
+    const k = [await post('test.counted', 'critical', { key: kKey }), await post('test.poison', 'critical', { key: kKey }), await post('test.counted', 'critical', { key: kKey })];
+    const g = [await post('test.counted', 'critical', { key: gKey }), await post('test.counted', 'critical', { key: gKey })];
+    // Lambda hands a run of one group's messages in one batch; fauxqs returns one message per
+    // group per receive and holds the group while it is in flight, so the batch is gathered over
+    // several receives, deleting each message to free its group. Records keep their real bodies,
+    // ids and attributes; only the deleted ones' receipt handles are spent (visibility changes on
+    // them fail, best effort, as on an expired lease).
+    const records = await mapping('critical').receiveEvents([...k, ...g], { deleteEach: true });
+    expect(records.map(idOf).filter((id) => k.includes(id))).toEqual(k);
+    expect(records.map(idOf).filter((id) => g.includes(id))).toEqual(g);
+
+    // Which deliveries reach the processor (calls go through): the key's fence alone would also
+    // keep the follower's effect out, but only after running it as a failed delivery.
+    const processor = (await entry.start()).get(DeliveryProcessor);
+    const run = jest.spyOn(processor, 'process');
+    const response = await entry.handle(sqsEvent(records), lambdaContext());
+    const ran = run.mock.calls.map(([d]) => d.events[0].id);
+    run.mockRestore();
+    expect(ran.filter((id) => k.includes(id))).toEqual([k[0], k[1]]);
+    expect(ran.filter((id) => g.includes(id))).toEqual(g);
+    const byEvent = new Map(records.map((r) => [idOf(r), r.messageId]));
+    // The poison record and the one after it in group k; nothing of group g.
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([byEvent.get(k[1]), byEvent.get(k[2])].sort());
+    expect(await effects.counts([...k, ...g])).toEqual(new Map([[k[0], 1], [g[0], 1], [g[1], 1]]));
+    expect(await ledger.counts([k[1], k[2]])).toEqual(new Map());
+  });
+
+  it('a claim check: an event over the SQS limit goes to S3 and the function fetches it from there', async () => {
+    const big = 'x'.repeat(1100 * 1024);
+    const id = await post('test.big', 'normal', { data: { big } });
+    const [record] = await waitFor('the claim-check message', async () => {
+      const got = await mapping('normal').receive();
+      return got.length ? got : undefined;
+    });
+    const body = JSON.parse(record.body);
+    expect(body.events).toBeUndefined();
+    expect(body.claim).toEqual({ bucket: config.payloadBucket, key: expect.stringMatching(/^events\//) });
+
+    const response = await entry.handle(sqsEvent([record]), lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [] });
+    const [stored] = await ledger.stored([id]);
+    expect((stored.data as { big: string }).big).toHaveLength(big.length);
+    await mapping('normal').settle([record], response);
+  });
+
+  it('the last attempt dead-letters: the DLQ holds the copy with its error, and the record is not returned', async () => {
+    const id = await post('test.poison', 'normal');
+    let [record] = await batchOf('normal', [id]);
+    // Two lost leases: the third receive is attempt MAX_ATTEMPTS (3), counted by the emulator.
+    for (let i = 0; i < 2; i++) {
+      await mapping('normal').release(record);
+      [record] = await batchOf('normal', [id]);
+    }
+    expect(record.attributes.ApproximateReceiveCount).toBe('3');
+
+    const response = await entry.handle(sqsEvent([record]), lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [] });
+    await mapping('normal').settle([record], response);
+    const driver = absorber.get<SqsDriver>(QUEUE_DRIVER);
+    const letters = await driver.deadLetters('normal', 10);
+    expect(letters).toEqual([expect.objectContaining({ lane: 'normal', attempts: 3, lastError: expect.stringContaining('poison event'), events: [expect.objectContaining({ id })] })]);
+  });
+
+  it("refuses a record from a queue that is not one of WORKER_LANES' queues", async () => {
+    const id = await post('test.counted', 'low');
+    const records = await batchOf('low', [id]);
+    const response = await entry.handle(sqsEvent(records), lambdaContext());
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[0].messageId }]);
+    expect(await ledger.counts([id])).toEqual(new Map());
+    await mapping('low').delete(records[0]);
+  });
+
+  it('refuses to start on another queue driver, or without WORKER_LANES, saying which', async () => {
+    const bullmq = new LambdaEntry(HANDLERS, testEnv({ QUEUE_DRIVER: 'bullmq', WORKER_LANES: 'normal' }));
+    await expect(bullmq.handle(sqsEvent([]), lambdaContext())).rejects.toThrow(/QUEUE_DRIVER: the Lambda worker handles SQS batches; set QUEUE_DRIVER=sqs \(got "bullmq"\)/);
+    const { WORKER_LANES: _, ...noLanes } = testEnv({ QUEUE_DRIVER: 'sqs' });
+    const unnamed = new LambdaEntry(HANDLERS, noLanes);
+    await expect(unnamed.handle(sqsEvent([]), lambdaContext())).rejects.toThrow(/WORKER_LANES: not set; name the lane\(s\) whose queue feeds this function/);
+  });
+});
