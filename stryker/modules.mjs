@@ -24,7 +24,7 @@ export const MODULES = {
   },
   ledger: {
     mutate: ['apps/worker/src/ledger-sweeper.ts'],
-    tests: ['<rootDir>/test/ledger-retention.test.ts'],
+    tests: ['<rootDir>/test/ledger-sweep-schedule.test.ts', '<rootDir>/test/ledger-retention.test.ts'],
     integration: true,
   },
   bullmq: {
