@@ -39,7 +39,7 @@ export const MODULES = {
   },
   move: {
     mutate: ['libs/queue/src/move.ts'],
-    tests: ['<rootDir>/test/queue-move-cross.test.ts'],
+    tests: ['<rootDir>/test/queue-move-inprocess.test.ts'],
     integration: true,
   },
 };
