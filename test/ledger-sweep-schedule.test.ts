@@ -4,6 +4,10 @@ import { LedgerSweeper } from '../apps/worker/src/ledger-sweeper';
 import { dataSourceOptions } from '../libs/db/src';
 import { sleep, testConfig, waitFor } from './support/env';
 
+// Real time for the test's own waits while the sweeper's timers are faked.
+const realSetTimeout = globalThis.setTimeout;
+const realSleep = (ms: number) => new Promise((r) => realSetTimeout(r, ms));
+
 // The sweeper as the worker runs it: started by onApplicationBootstrap, on its own timers, stopped
 // by onApplicationShutdown; only the interval is short (LEDGER_SWEEP_EVERY_MS), the DELETE is real.
 describe('ledger sweeper schedule: sweeps on its timers until shutdown', () => {
@@ -43,6 +47,33 @@ describe('ledger sweeper schedule: sweeps on its timers until shutdown', () => {
     await insert(afterShutdown, 31);
     await sleep(EVERY_MS * 4);
     expect(await present(afterShutdown)).toBe(afterShutdown.length);
+  });
+
+  // The first sweep's own timer, at the default interval (15 min): the clock is faked for the
+  // sweeper's timers only; the DELETE still runs against Postgres on real time.
+  it('at the default interval, the first sweep comes between 30 and 60 s after start (jitter), not at the first interval', async () => {
+    const defaults = testConfig({ LEDGER_RETENTION_DAYS: '30' });
+    expect(defaults.ledgerSweepEveryMs).toBe(15 * 60_000);
+    const old = rows(100);
+    await insert(old, 31);
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'Date', 'hrtime', 'performance'] });
+    const random = jest.spyOn(Math, 'random');
+    const sweeper = new LedgerSweeper(db, defaults);
+    try {
+      random.mockReturnValue(1); // the longest jitter: 30 s + 30 s
+      sweeper.onApplicationBootstrap();
+      random.mockRestore();
+      jest.advanceTimersByTime(59_999);
+      await realSleep(500);
+      expect(await present(old)).toBe(old.length);
+      jest.advanceTimersByTime(1);
+      for (let i = 0; i < 40 && (await present(old)) > 0; i++) await realSleep(50);
+      expect(await present(old)).toBe(0);
+    } finally {
+      random.mockRestore();
+      await sweeper.onApplicationShutdown();
+      jest.useRealTimers();
+    }
   });
 
   it('shutdown waits for a sweep in progress to finish', async () => {
