@@ -24,7 +24,7 @@ export const MODULES = {
   },
   ledger: {
     mutate: ['apps/worker/src/ledger-sweeper.ts'],
-    tests: ['<rootDir>/test/ledger-retention.test.ts'],
+    tests: ['<rootDir>/test/ledger-sweep-schedule.test.ts', '<rootDir>/test/ledger-retention.test.ts'],
     integration: true,
   },
   bullmq: {
@@ -39,7 +39,7 @@ export const MODULES = {
   },
   move: {
     mutate: ['libs/queue/src/move.ts'],
-    tests: ['<rootDir>/test/queue-move-cross.test.ts'],
+    tests: ['<rootDir>/test/queue-move-inprocess.test.ts'],
     integration: true,
   },
 };

@@ -4,11 +4,10 @@ import { SPILLWAY_CONFIG, SpillwayConfig } from '../../../libs/config/src';
 
 /** Rows per DELETE: small enough that one statement never holds many locks or runs for long. */
 const BATCH = 5000;
-const EVERY_MS = 15 * 60_000;
 
 /**
- * Keeps `processed_events` to LEDGER_RETENTION_DAYS: every 15 minutes (and once shortly after
- * start) each worker deletes older rows in batches of 5000 until none are left. Several workers
+ * Keeps `processed_events` to LEDGER_RETENTION_DAYS: every LEDGER_SWEEP_EVERY_MS (15 minutes; and
+ * once shortly after start) each worker deletes older rows in batches of 5000 until none are left. Several workers
  * sweeping at once only share the work. A redelivered event whose row was swept is applied again,
  * so the retention must outlast any redelivery you still expect (see docs/delivery-worker.md).
  */
@@ -25,14 +24,16 @@ export class LedgerSweeper implements OnApplicationBootstrap, OnApplicationShutd
 
   onApplicationBootstrap(): void {
     // The first sweep waits a little (jittered), so a fleet restarting at once does not sweep at once.
-    this.timers = [setTimeout(() => this.tick(), 30_000 + Math.random() * 30_000), setInterval(() => this.tick(), EVERY_MS)];
+    const every = this.config.ledgerSweepEveryMs;
+    const first = Math.min(every, 30_000);
+    this.timers = [setTimeout(() => this.tick(), first + Math.random() * first), setInterval(() => this.tick(), every)];
     this.timers.forEach((t) => t.unref());
   }
 
   private tick(): void {
     this.running ??= this.sweep()
       .catch((err) => {
-        this.logger.warn(`ledger sweep failed (next try in ${EVERY_MS / 60_000} min): ${(err as Error).message}`);
+        this.logger.warn(`ledger sweep failed (next try in ${this.config.ledgerSweepEveryMs / 1000} s): ${(err as Error).message}`);
         return 0;
       })
       .finally(() => (this.running = undefined));

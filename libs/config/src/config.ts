@@ -77,6 +77,8 @@ export interface SpillwayConfig {
    * Idempotency-Key window. A delivery of an event older than this is applied again.
    */
   ledgerRetentionDays: number;
+  /** How often each worker sweeps `processed_events` (ms); the first sweep comes after 1 to 2 times min(this, 30 s). */
+  ledgerSweepEveryMs: number;
   /** `POST /v1/hooks/<source>`: WEBHOOK_SOURCES with each one's secrets (docs/webhooks.md). */
   webhooks: WebhookSource[];
 }
@@ -166,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
       maxConnections: r.int('HTTP_MAX_CONNECTIONS', 10_000, 0, 1_000_000),
     },
     ledgerRetentionDays: r.int('LEDGER_RETENTION_DAYS', 30, 1, 3650),
+    ledgerSweepEveryMs: r.int('LEDGER_SWEEP_EVERY_MS', 15 * 60_000, 100, 86_400_000),
     webhooks: parseWebhookSources(r, env),
   };
   // The apps used to migrate at start when this was true; now `npm run migrate` is its own step,

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { LedgerSweeper } from '../apps/worker/src/ledger-sweeper';
+import { dataSourceOptions } from '../libs/db/src';
+import { sleep, testConfig, waitFor } from './support/env';
+
+// Real time for the test's own waits while the sweeper's timers are faked.
+const realSetTimeout = globalThis.setTimeout;
+const realSleep = (ms: number) => new Promise((r) => realSetTimeout(r, ms));
+
+// The sweeper as the worker runs it: started by onApplicationBootstrap, on its own timers, stopped
+// by onApplicationShutdown; only the interval is short (LEDGER_SWEEP_EVERY_MS), the DELETE is real.
+describe('ledger sweeper schedule: sweeps on its timers until shutdown', () => {
+  const EVERY_MS = 300;
+  const config = testConfig({ LEDGER_RETENTION_DAYS: '30', LEDGER_SWEEP_EVERY_MS: String(EVERY_MS) });
+  const db = new DataSource(dataSourceOptions(config));
+  beforeAll(() => db.initialize());
+
+  const rows = (n: number) => Array.from({ length: n }, () => randomUUID());
+  const insert = (ids: string[], daysAgo: number) =>
+    db.query(`INSERT INTO processed_events (id, type, lane, attempts, processed_at) SELECT id, 'sweep-schedule.test', 'low', 1, now() - make_interval(days => $2) FROM unnest($1::text[]) AS id`, [ids, daysAgo]);
+  const present = async (ids: string[]) => Number((await db.query('SELECT count(*) AS n FROM processed_events WHERE id = ANY($1::text[])', [ids]))[0].n);
+  afterAll(async () => {
+    await db.query(`DELETE FROM processed_events WHERE type = 'sweep-schedule.test'`);
+    await db.destroy();
+  });
+
+  it('sweeps old rows shortly after start and again on every interval, keeps young ones; shutdown stops it', async () => {
+    const sweeper = new LedgerSweeper(db, config);
+    const young = rows(20);
+    const first = rows(200);
+    await insert(young, 29);
+    await insert(first, 31);
+    sweeper.onApplicationBootstrap();
+    try {
+      // Nobody calls sweep(): only the timers can delete these.
+      await waitFor('the first scheduled sweep', async () => (await present(first)) === 0, 5000, 50);
+      // Rows that age past the retention after the first sweep: only the interval comes back for them.
+      const later = rows(200);
+      await insert(later, 31);
+      await waitFor('a sweep on the interval', async () => (await present(later)) === 0, 5000, 50);
+      expect(await present(young)).toBe(young.length);
+    } finally {
+      await sweeper.onApplicationShutdown();
+    }
+    const afterShutdown = rows(200);
+    await insert(afterShutdown, 31);
+    await sleep(EVERY_MS * 4);
+    expect(await present(afterShutdown)).toBe(afterShutdown.length);
+  });
+
+  // The first sweep's own timer, at the default interval (15 min): the clock is faked for the
+  // sweeper's timers only; the DELETE still runs against Postgres on real time.
+  it('at the default interval, the first sweep comes between 30 and 60 s after start (jitter), not at the first interval', async () => {
+    const defaults = testConfig({ LEDGER_RETENTION_DAYS: '30' });
+    expect(defaults.ledgerSweepEveryMs).toBe(15 * 60_000);
+    const old = rows(100);
+    await insert(old, 31);
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'Date', 'hrtime', 'performance'] });
+    const random = jest.spyOn(Math, 'random');
+    const sweeper = new LedgerSweeper(db, defaults);
+    try {
+      random.mockReturnValue(1); // the longest jitter: 30 s + 30 s
+      sweeper.onApplicationBootstrap();
+      random.mockRestore();
+      jest.advanceTimersByTime(59_999);
+      await realSleep(500);
+      expect(await present(old)).toBe(old.length);
+      jest.advanceTimersByTime(1);
+      for (let i = 0; i < 40 && (await present(old)) > 0; i++) await realSleep(50);
+      expect(await present(old)).toBe(0);
+    } finally {
+      random.mockRestore();
+      await sweeper.onApplicationShutdown();
+      jest.useRealTimers();
+    }
+  });
+
+  it('shutdown waits for a sweep in progress to finish', async () => {
+    const old = rows(12_000); // three DELETE batches of 5000
+    await insert(old, 31);
+    let started!: () => void;
+    const deleting = new Promise<void>((r) => (started = r));
+    // The real DataSource, telling when the first DELETE goes out.
+    const watched = { query: (sql: string, params?: unknown[]) => (started(), db.query(sql, params)) } as unknown as DataSource;
+    const sweeper = new LedgerSweeper(watched, config);
+    sweeper.onApplicationBootstrap();
+    await deleting;
+    await sweeper.onApplicationShutdown();
+    expect(await present(old)).toBe(0);
+  });
+});
