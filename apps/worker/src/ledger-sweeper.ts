@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { SPILLWAY_CONFIG, SpillwayConfig } from '../../../libs/config/src';
+import { SWEEP_BATCH, sweepLedgerBatch } from './ledger-sweep';
 
-/** Rows per DELETE: small enough that one statement never holds many locks or runs for long. */
-const BATCH = 5000;
 
 /**
  * Keeps `processed_events` to LEDGER_RETENTION_DAYS: every LEDGER_SWEEP_EVERY_MS (15 minutes; and
@@ -48,14 +47,9 @@ export class LedgerSweeper implements OnApplicationBootstrap, OnApplicationShutd
   async sweep(): Promise<number> {
     let total = 0;
     for (;;) {
-      const [, deleted] = (await this.dataSource.query(
-        `DELETE FROM processed_events WHERE id IN (
-           SELECT id FROM processed_events WHERE processed_at < now() - make_interval(days => $1) LIMIT ${BATCH}
-         )`,
-        [this.config.ledgerRetentionDays],
-      )) as [unknown, number];
+      const deleted = await sweepLedgerBatch(this.dataSource, this.config.ledgerRetentionDays);
       total += deleted;
-      if (deleted < BATCH) break;
+      if (deleted < SWEEP_BATCH) break;
     }
     if (total) this.logger.log(`ledger: deleted ${total} processed_events row(s) older than ${this.config.ledgerRetentionDays} day(s)`);
     return total;

@@ -6,6 +6,7 @@ import { createLogger, PinoNestLogger } from '../../../../libs/health/src';
 import { HANDLERS } from '../worker.module';
 import { loadLambdaConfig } from './lambda-config';
 import { LambdaWorkerModule } from './lambda-worker.module';
+import { LambdaLedgerSweep } from './lambda-ledger-sweep';
 import { SqsBatch } from './sqs-batch';
 
 /**
@@ -44,7 +45,10 @@ export class LambdaEntry {
 
   async handle(event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> {
     const app = await this.start();
-    return app.get(SqsBatch).handle(event.Records, () => context.getRemainingTimeInMillis());
+    const timeLeft = () => context.getRemainingTimeInMillis();
+    const response = await app.get(SqsBatch).handle(event.Records, timeLeft);
+    await app.get(LambdaLedgerSweep).afterBatch(timeLeft);
+    return response;
   }
 
   /** For tests and the bench: closes the pool so the process can end. */

@@ -8,13 +8,14 @@ import { SqsDriver } from '../../../../libs/queue/src/sqs/sqs.driver';
 import { DeliveryProcessor } from '../delivery.processor';
 import { HandlerRegistry } from '../handlers/handler.registry';
 import { HANDLERS } from '../worker.module';
+import { LambdaLedgerSweep } from './lambda-ledger-sweep';
 import { SqsBatch } from './sqs-batch';
 
 /**
  * The worker's handlers, registry and DeliveryProcessor as in WorkerModule, without what a pod
- * runs beside them: no LaneConsumers (Lambda's event source mapping receives the messages), no
- * LedgerSweeper (a pod worker sweeps processed_events; see docs/lambda.md), no health or metrics
- * listener. The SQS driver is built but never consumes: it decodes claim checks, writes dead-letter
+ * runs beside them: no LaneConsumers (Lambda's event source mapping receives the messages), the
+ * ledger swept after a batch (LambdaLedgerSweep) instead of on LedgerSweeper's timers, no health or
+ * metrics listener. The SQS driver is built but never consumes: it decodes claim checks, writes dead-letter
  * copies and sets visibility, as it does for the pod worker. Metrics are counted, not served.
  */
 @Module({})
@@ -30,6 +31,7 @@ export class LambdaWorkerModule {
         HandlerRegistry,
         DeliveryProcessor,
         SqsBatch,
+        LambdaLedgerSweep,
       ],
     };
   }
