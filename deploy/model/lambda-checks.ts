@@ -32,7 +32,7 @@ export function lambdaProblems(def: SpillwayDefinition): string[] {
     else if (fifo.length && l.batchingWindowSeconds > 0) p.push(`${f}.batchingWindowSeconds: must be 0 with a FIFO lane (${fifo.join(', ')}); SQS FIFO mappings take no batching window`);
     else if (l.batchSize > 10 && l.batchingWindowSeconds < 1) p.push(`${f}.batchingWindowSeconds: at least 1 s for a batchSize above 10 (an SQS event source mapping rule)`);
     if (!isInt(l.maxConcurrency, 2, 1000)) p.push(`${f}.maxConcurrency: 2 to 1000 (the event source mapping's ScalingConfig)`);
-    if (!isInt(l.dbPoolMax, 1, 20)) p.push(`${f}.dbPoolMax: 1 to 20 connections per invocation (one batch runs at a time in it)`);
+    if (!isInt(l.dbPoolMax, 2, 20)) p.push(`${f}.dbPoolMax: 2 to 20 connections per invocation (a delivery holds one, its failure check takes another)`);
     if (l.architecture !== 'arm64' && l.architecture !== 'x86_64') p.push(`${f}.architecture: arm64 or x86_64`);
   });
   const lanes = lambdaLanes(def);

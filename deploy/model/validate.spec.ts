@@ -48,6 +48,7 @@ describe('definition validation', () => {
     ['a standard lane over 10000 records', lambda((l) => (l.batchSize = 10_001)), 'services[1].lambda.batchSize: 1 to 10000'],
     ['more than 10 records without a window', lambda((l) => (l.batchingWindowSeconds = 0)), 'services[1].lambda.batchingWindowSeconds: at least 1 s for a batchSize above 10'],
     ['a maximum concurrency of 1', lambda((l) => (l.maxConcurrency = 1)), 'services[1].lambda.maxConcurrency: 2 to 1000'],
+    ['a pool of one connection', lambda((l) => (l.dbPoolMax = 1)), 'services[1].lambda.dbPoolMax: 2 to 20 connections per invocation'],
     ['more connections than the database alarm allows', lambda((l) => Object.assign(l, { maxConcurrency: 200, dbPoolMax: 2 })), 'services: the Lambda lanes may open 400 database connections at full concurrency (low 200 x 2; maxConcurrency x dbPoolMax), over alerts.database.connections (300)'],
     ['Lambda lanes without a proxy', (d) => delete d.aws.database.proxy, 'aws.database.proxy: required when a lane runs on Lambda'],
     ['the proxy as the master user', (d) => (d.aws.database.proxy!.user = 'spillway'), 'aws.database.proxy.user: "spillway" is the RDS master user'],

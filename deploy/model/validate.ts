@@ -4,6 +4,7 @@
 import { ConfigError, ingestAuthProblem, loadConfig } from '../../libs/config/src/config';
 import { isLane, LANES } from '../../libs/config/src/lanes';
 import { MIGRATE_STEP, MONITORING_SERVICES, Resources, ServiceSpec, SpillwayDefinition, TargetName } from './definition';
+import { loadLambdaConfig } from '../../apps/worker/src/lambda/lambda-config';
 import { DERIVED_ENV, lambdaEnv, plainEnv } from './env';
 import { lambdaProblems } from './lambda-checks';
 import { lambdaLanes, runsPods } from './lambda-lanes';
@@ -191,8 +192,8 @@ function checkAppConfig(p: string[], def: SpillwayDefinition): void {
   for (const { svc, lane } of lambdaLanes(def)) {
     const i = def.services.indexOf(svc);
     try {
-      // The proxy's host and the bucket are known only once deployed; stand-ins of the same shape.
-      loadConfig(lambdaEnv(def, svc, lane, { databaseUrl: 'postgres://app@proxy.example:5432/db?sslmode=require', payloadBucket: 'payload-bucket' }));
+      // The function's own loader; the proxy's host and the bucket are known only once deployed: stand-ins of the same shape.
+      loadLambdaConfig(lambdaEnv(def, svc, lane, { databaseUrl: 'postgres://app@proxy.example:5432/db?sslmode=require', payloadBucket: 'payload-bucket' }));
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       for (const problem of err.problems) p.push(`services[${i}] (${svc.name}) lane ${lane} on Lambda: ${problem}`);
