@@ -9,12 +9,12 @@ import { LANES, loadConfig, QueueDriverName, SpillwayConfig } from '../libs/conf
 import { dataSourceOptions, schemaIsCurrent } from '../libs/db/src';
 import { databaseAgreement } from '../libs/db-move/src';
 import { createQueueDriver, moveLane, pendingDeliveries, QueueDriver } from '../libs/queue/src';
+import { envContractProblems } from './cutover-contract';
 import { defaultDrainWindowS, DrainRules, DrainState, drainStep, trafficFromMetrics } from './cutover-drain';
 import { CutoverOptions, describePlan, other, parseCutoverArgs, plannedWeights, Side } from './cutover-plan';
 import { renderAws } from './aws/app';
 import { edgeDeployCommand } from './aws/deploy-aws';
 import { TrafficWeights } from './model/definition';
-import { plainEnv } from './model/env';
 import { validateDefinition } from './model/validate';
 import { ROOT } from './outputs';
 import { spillway } from './spillway';
@@ -50,8 +50,6 @@ CUTOVER_HETZNER_DATABASE_URL / CUTOVER_EKS_DATABASE_URL (default DATABASE_URL): 
 traffic moves only when they are one database, or a db:move replication between them has lag 0.`;
 
 const DRIVER: Record<Side, QueueDriverName> = { hetzner: 'bullmq', eks: 'sqs' };
-/** Env that legitimately differs between the targets; everything else must agree. */
-const TARGET_SPECIFIC = new Set(['QUEUE_DRIVER', 'REDIS_URL', 'SQS_ENDPOINT', 'AWS_REGION', 'SQS_PAYLOAD_BUCKET']);
 
 const log = (line: string): void => {
   process.stdout.write(`${new Date().toISOString()} cutover: ${line}\n`);
@@ -91,12 +89,7 @@ async function preflight(o: CutoverOptions, drivers: Record<Side, QueueDriver>, 
   const db = { hetzner: process.env.CUTOVER_HETZNER_DATABASE_URL ?? config.databaseUrl, eks: process.env.CUTOVER_EKS_DATABASE_URL ?? config.databaseUrl };
   const split = await databaseAgreement(db[other(o.to)], db[o.to]).catch((err) => `database check failed: ${(err as Error).message}`);
   if (split) problems.push(split);
-  for (const svc of spillway.services) {
-    const [h, e] = [plainEnv(spillway, svc, 'hetzner'), plainEnv(spillway, svc, 'eks')];
-    for (const name of new Set([...Object.keys(h), ...Object.keys(e)])) {
-      if (!TARGET_SPECIFIC.has(name) && h[name] !== e[name]) problems.push(`${svc.name}: ${name} differs between targets (${h[name]} vs ${e[name]})`);
-    }
-  }
+  problems.push(...envContractProblems(spillway));
   if (problems.length) throw new Error(`preflight failed:\n  ${problems.join('\n  ')}`);
   log(`preflight ok: ${o.to} ready, queues in place, one database (or replication lag 0), schema current, routes and env contract agree`);
 }

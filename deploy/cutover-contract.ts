@@ -1,0 +1,21 @@
+import { SpillwayDefinition } from './model/definition';
+import { plainEnv } from './model/env';
+
+/**
+ * Env that legitimately differs between the targets; everything else must agree. WORKER_LANES too:
+ * on EKS a worker's pods leave out the lanes its Lambda functions serve (lambda-lanes.ts), pods and
+ * functions together serving the worker's `lanes` as the Hetzner container does.
+ */
+const TARGET_SPECIFIC = new Set(['QUEUE_DRIVER', 'REDIS_URL', 'SQS_ENDPOINT', 'AWS_REGION', 'SQS_PAYLOAD_BUCKET', 'WORKER_LANES']);
+
+/** The cutover's env contract: each service's plain env is the same on both targets but for TARGET_SPECIFIC. */
+export function envContractProblems(def: SpillwayDefinition): string[] {
+  const problems: string[] = [];
+  for (const svc of def.services) {
+    const [h, e] = [plainEnv(def, svc, 'hetzner'), plainEnv(def, svc, 'eks')];
+    for (const name of new Set([...Object.keys(h), ...Object.keys(e)])) {
+      if (!TARGET_SPECIFIC.has(name) && h[name] !== e[name]) problems.push(`${svc.name}: ${name} differs between targets (${h[name]} vs ${e[name]})`);
+    }
+  }
+  return problems;
+}
