@@ -23,8 +23,8 @@ export const MODULES = {
     integration: true,
   },
   ledger: {
-    mutate: ['apps/worker/src/ledger-sweeper.ts'],
-    tests: ['<rootDir>/test/ledger-sweep-schedule.test.ts', '<rootDir>/test/ledger-retention.test.ts'],
+    mutate: ['apps/worker/src/ledger-sweeper.ts', 'apps/worker/src/ledger-sweep.ts', 'apps/worker/src/lambda/lambda-ledger-sweep.ts'],
+    tests: ['<rootDir>/test/ledger-sweep-schedule.test.ts', '<rootDir>/test/ledger-retention.test.ts', '<rootDir>/test/lambda-ledger-sweep.test.ts'],
     integration: true,
   },
   bullmq: {
