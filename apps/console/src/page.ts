@@ -14,6 +14,7 @@ button{margin:0 4px 0 0;padding:3px 10px;cursor:pointer} #login{display:none} .l
 </style></head><body>
 <h1>Spillway console</h1>
 <div class="meta" id="meta">loading...</div>
+<div id="notice" role="status"></div>
 <form id="login"><label>Console token <input id="token" type="password" autocomplete="off"></label> <button>Open</button> <span id="login-error" class="bad"></span></form>
 <div id="main" hidden>
 <h2>Lanes</h2>
@@ -36,14 +37,14 @@ async function api(path, body) {
   if (!res.ok) throw new Error(json.message || ('HTTP ' + res.status));
   return json;
 }
-function showLogin(message) { $('main').hidden = true; $('login').style.display = 'block'; $('login-error').textContent = message || ''; $('meta').textContent = ''; }
+function showLogin(message) { $('main').hidden = true; $('login').style.display = 'block'; $('login-error').textContent = message || ''; $('meta').textContent = ''; $('notice').textContent = ''; }
 async function act(lane, action, ids) {
   const what = action === 'redrive' ? 'Move the dead letters of lane ' + lane + ' back to their lane?' : ids ? 'Delete dead letter ' + ids[0] + ' for good?' : 'Delete every dead letter of lane ' + lane + ' for good?';
   if (!confirm(what)) return;
   try {
     const r = await api('/api/lanes/' + lane + '/' + action, { confirm: lane, ids });
-    $('meta').textContent = action === 'redrive' ? lane + ': ' + r.moved + ' moved back' : lane + ': ' + r.removed + ' discarded';
-  } catch (e) { $('meta').textContent = action + ' failed: ' + e.message; }
+    $('notice').textContent = action === 'redrive' ? lane + ': ' + r.moved + ' moved back' : lane + ': ' + r.removed + ' discarded';
+  } catch (e) { $('notice').textContent = action + ' failed: ' + e.message; }
   refresh(true);
 }
 function button(text, onClick, testId) { const b = el('button', text); b.onclick = onClick; b.dataset.test = testId; return b; }
