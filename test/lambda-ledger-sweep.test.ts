@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { LambdaEntry } from '../apps/worker/src/lambda/lambda-entry';
 import { dataSourceOptions } from '../libs/db/src';
-import { testConfig, testEnv, uniquePrefix } from './support/env';
+import { sleep, testConfig, testEnv, uniquePrefix } from './support/env';
+import { failDeletesOfType } from './support/failing-deletes';
 import { lambdaContext, sqsEvent } from './support/lambda-events';
 
 /**
@@ -13,16 +15,16 @@ describe('Lambda worker: the ledger retention is swept after a batch', () => {
   const env = { QUEUE_DRIVER: 'sqs', QUEUE_PREFIX: uniquePrefix('lsweep'), LEDGER_RETENTION_DAYS: '30', WORKER_LANES: 'low', DB_POOL_MAX: '2' };
   const db = new DataSource(dataSourceOptions(testConfig(env)));
   const entries: LambdaEntry[] = [];
-  const container = () => {
-    const entry = new LambdaEntry(undefined, testEnv(env));
+  const container = (overrides: Record<string, string> = {}) => {
+    const entry = new LambdaEntry(undefined, testEnv({ ...env, ...overrides }));
     entries.push(entry);
     return entry;
   };
-  const insert = async (count: number, daysAgo: number): Promise<string[]> => {
+  const insert = async (count: number, daysAgo: number, type = 'lambda-sweep.test'): Promise<string[]> => {
     const ids = Array.from({ length: count }, () => randomUUID());
     await db.query(
-      `INSERT INTO processed_events (id, type, lane, attempts, processed_at) SELECT id, 'lambda-sweep.test', 'low', 1, now() - make_interval(days => $2) FROM unnest($1::text[]) AS id`,
-      [ids, daysAgo],
+      `INSERT INTO processed_events (id, type, lane, attempts, processed_at) SELECT id, $3, 'low', 1, now() - make_interval(days => $2) FROM unnest($1::text[]) AS id`,
+      [ids, daysAgo, type],
     );
     return ids;
   };
@@ -31,7 +33,7 @@ describe('Lambda worker: the ledger retention is swept after a batch', () => {
   beforeAll(() => db.initialize());
   afterAll(async () => {
     for (const entry of entries) await entry.close();
-    await db.query(`DELETE FROM processed_events WHERE type = 'lambda-sweep.test'`);
+    await db.query(`DELETE FROM processed_events WHERE type IN ('lambda-sweep.test', 'lambda-sweep.fails')`);
     await db.destroy();
   });
 
@@ -57,5 +59,28 @@ describe('Lambda worker: the ledger retention is swept after a batch', () => {
     await container().handle(sqsEvent([]), lambdaContext(4000));
     expect(await present(old)).toBe(old.length);
     await db.query('DELETE FROM processed_events WHERE id = ANY($1::text[])', [old]);
+  });
+
+  it('a sweep that fails is logged and the batch still answers; the container tries again when the sweep is next due', async () => {
+    const undo = await failDeletesOfType(db, 'lambda-sweep.fails');
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      const old = await insert(20, 31, 'lambda-sweep.fails');
+      const entry = container({ LEDGER_SWEEP_EVERY_MS: '1000' });
+      expect(await entry.handle(sqsEvent([]), lambdaContext(60_000))).toEqual({ batchItemFailures: [] });
+      expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(expect.stringMatching(/^ledger sweep failed \(next try in 1 s\): .*test refuses to delete lambda-sweep.fails rows/));
+      expect(await present(old)).toBe(old.length);
+
+      await undo();
+      // The failed sweep counts as this interval's: not again before it is due, then again.
+      await entry.handle(sqsEvent([]), lambdaContext(60_000));
+      expect(await present(old)).toBe(old.length);
+      await sleep(1100);
+      await entry.handle(sqsEvent([]), lambdaContext(60_000));
+      expect(await present(old)).toBe(0);
+    } finally {
+      warn.mockRestore();
+      await undo();
+    }
   });
 });

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { LedgerSweeper } from '../apps/worker/src/ledger-sweeper';
 import { dataSourceOptions } from '../libs/db/src';
 import { sleep, testConfig, waitFor } from './support/env';
+import { failDeletesOfType } from './support/failing-deletes';
 
 // Real time for the test's own waits while the sweeper's timers are faked.
 const realSetTimeout = globalThis.setTimeout;
@@ -17,11 +19,11 @@ describe('ledger sweeper schedule: sweeps on its timers until shutdown', () => {
   beforeAll(() => db.initialize());
 
   const rows = (n: number) => Array.from({ length: n }, () => randomUUID());
-  const insert = (ids: string[], daysAgo: number) =>
-    db.query(`INSERT INTO processed_events (id, type, lane, attempts, processed_at) SELECT id, 'sweep-schedule.test', 'low', 1, now() - make_interval(days => $2) FROM unnest($1::text[]) AS id`, [ids, daysAgo]);
+  const insert = (ids: string[], daysAgo: number, type = 'sweep-schedule.test') =>
+    db.query(`INSERT INTO processed_events (id, type, lane, attempts, processed_at) SELECT id, $3, 'low', 1, now() - make_interval(days => $2) FROM unnest($1::text[]) AS id`, [ids, daysAgo, type]);
   const present = async (ids: string[]) => Number((await db.query('SELECT count(*) AS n FROM processed_events WHERE id = ANY($1::text[])', [ids]))[0].n);
   afterAll(async () => {
-    await db.query(`DELETE FROM processed_events WHERE type = 'sweep-schedule.test'`);
+    await db.query(`DELETE FROM processed_events WHERE type IN ('sweep-schedule.test', 'sweep-schedule.fails')`);
     await db.destroy();
   });
 
@@ -88,5 +90,25 @@ describe('ledger sweeper schedule: sweeps on its timers until shutdown', () => {
     await deleting;
     await sweeper.onApplicationShutdown();
     expect(await present(old)).toBe(0);
+  });
+
+  it('a sweep that fails is logged, not thrown, and the next interval sweeps again', async () => {
+    const undo = await failDeletesOfType(db, 'sweep-schedule.fails');
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const sweeper = new LedgerSweeper(db, config);
+    try {
+      const old = rows(50);
+      await insert(old, 31, 'sweep-schedule.fails');
+      sweeper.onApplicationBootstrap();
+      const failed = () => warn.mock.calls.some((c) => /^ledger sweep failed \(next try in 0.3 s\): .*test refuses to delete sweep-schedule.fails rows/.test(String(c[0])));
+      await waitFor('a failed sweep logged', async () => failed(), 5000, 20);
+      expect(await present(old)).toBe(old.length);
+      await undo();
+      await waitFor('a sweep on a later interval', async () => (await present(old)) === 0, 5000, 50);
+    } finally {
+      await sweeper.onApplicationShutdown();
+      warn.mockRestore();
+      await undo();
+    }
   });
 });
