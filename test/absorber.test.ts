@@ -4,7 +4,7 @@ import { MetricsListener } from '../apps/absorber/src/metrics-listener';
 import { QUEUE_DRIVER, QueueDriver } from '../libs/queue/src';
 import { startAbsorber } from './support/apps';
 import { DRIVERS, ensureSqsQueues } from './support/drivers';
-import { testConfig, uniquePrefix } from './support/env';
+import { testConfig, uniquePrefix, waitFor } from './support/env';
 
 const KEY = 'test-ingest-key';
 
@@ -68,13 +68,22 @@ describe.each(DRIVERS)('absorber HTTP API on %s', (driverName) => {
 
   it('accepts a batch, answering each event on its own', async () => {
     const res = await post('/v1/events/batch', {
-      events: [{ type: 'a', data: {} }, { type: 'b' }, { type: 'payment.captured', data: {} }],
+      events: [{ type: 'a', data: {} }, { type: 'b' }, { type: 'payment.captured', data: {} }, { type: 'c', data: {} }],
     }).expect(202);
     expect(res.body.results).toEqual([
       { id: expect.any(String), lane: 'normal' },
       { error: 'events[1].data: required, must be a JSON object' },
       { id: expect.any(String), lane: 'critical' },
+      { id: expect.any(String), lane: 'normal' },
     ]);
+  });
+
+  it('a batch of exactly 500 is judged (every event invalid: 202, each with its error, nothing written)', async () => {
+    const before = (await driver.depth('normal')).waiting;
+    const res = await post('/v1/events/batch', { events: Array.from({ length: 500 }, () => ({})) }).expect(202);
+    expect(res.body.results).toHaveLength(500);
+    expect(res.body.results[499]).toEqual({ error: expect.stringMatching(/^events\[499\]\.type: required/) });
+    expect((await driver.depth('normal')).waiting).toBe(before);
   });
 
   it('gives a retried batch with the same Idempotency-Key the same ids', async () => {
@@ -101,6 +110,10 @@ describe.each(DRIVERS)('absorber HTTP API on %s', (driverName) => {
       ['xml', () => http().post('/v1/events').set('Authorization', `Bearer ${KEY}`).set('Content-Type', 'application/xml').send('<a/>'), 415, /Content-Type must be application\/json/],
       ['over the body limit', () => post('/v1/events', { type: 'a', data: { s: 'x'.repeat(5000) } }), 413, /over the limit of 4096 bytes/],
       ['batch not an array', () => post('/v1/events/batch', { events: {} }), 400, /^events: required, must be an array/],
+      ['batch body an array', () => post('/v1/events/batch', [{ type: 'a', data: {} }]), 400, /^body must be a JSON object with an "events" array/],
+      ['batch body a string', () => post('/v1/events/batch', 'events'), 400, /^body must be a JSON object with an "events" array/],
+      ['batch body null', () => post('/v1/events/batch', null), 400, /^body must be a JSON object with an "events" array/],
+      ['batch unknown field', () => post('/v1/events/batch', { events: [{ type: 'a', data: {} }], tenant: 'x' }), 400, /^tenant: unknown field \(allowed: events\)/],
       ['empty batch', () => post('/v1/events/batch', { events: [] }), 400, /at least one event/],
       ['batch over 500', () => post('/v1/events/batch', { events: Array.from({ length: 501 }, () => ({})) }), 400, /holds 501 events; the limit is 500/],
       ['unknown route', () => post('/v1/nothing', {}), 404, /Cannot POST \/v1\/nothing/],
@@ -125,5 +138,42 @@ describe.each(DRIVERS)('absorber HTTP API on %s', (driverName) => {
     await request(`http://127.0.0.1:${port}`).post('/v1/events').expect(404);
     expect(metrics.text).toMatch(/spillway_events_accepted_total\{lane="critical"\} [1-9]/);
     expect(metrics.text).toMatch(/spillway_queue_depth\{lane="critical",state="waiting"\} [1-9]/);
+  });
+});
+
+// Its own queues: it takes the events back from the broker, which would empty the lanes other tests count.
+describe.each(DRIVERS)('a batch answered 202 on %s: the broker holds each valid event, on its lane, once', (driverName) => {
+  let app: NestFastifyApplication;
+  let driver: QueueDriver;
+  beforeAll(async () => {
+    const env = { QUEUE_DRIVER: driverName, QUEUE_PREFIX: uniquePrefix('batchheld'), INGEST_API_KEYS: KEY, LANE_ROUTES: 'payment.captured=critical' };
+    if (driverName === 'sqs') await ensureSqsQueues(env);
+    app = await startAbsorber(testConfig(env));
+    driver = app.get(QUEUE_DRIVER);
+  });
+  afterAll(() => app.close());
+
+  it('takes back from the broker exactly the events the 202 named', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/v1/events/batch')
+      .set('Authorization', `Bearer ${KEY}`)
+      .send({ events: [{ type: 'a', data: { n: 1 } }, { type: 'b' }, { type: 'payment.captured', data: { n: 2 } }, { type: 'c', data: { n: 3 } }] })
+      .expect(202);
+    const held = res.body.results.filter((r: { id?: string }) => r.id) as Array<{ id: string; lane: string }>;
+    expect(held.map((h) => h.lane)).toEqual(['normal', 'critical', 'normal']);
+    // Depth counts deliveries (one lane's events of a request travel as one), so read the events.
+    const seen = new Map<string, string[]>();
+    const consumers = await Promise.all(
+      (['normal', 'critical'] as const).map((lane) =>
+        driver.consume(lane, async (d) => d.events.forEach((e) => seen.set(e.id, [...(seen.get(e.id) ?? []), `${d.lane}/${e.type}/${JSON.stringify(e.data)}`])), { concurrency: 1 }),
+      ),
+    );
+    try {
+      await waitFor('the batch at the broker', async () => held.every((h) => seen.has(h.id)), 10_000, 50);
+    } finally {
+      await Promise.all(consumers.map((c) => c.close()));
+    }
+    expect(held.map((h) => seen.get(h.id))).toEqual([['normal/a/{"n":1}'], ['critical/payment.captured/{"n":2}'], ['normal/c/{"n":3}']]);
+    expect(seen.size).toBe(3);
   });
 });
