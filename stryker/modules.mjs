@@ -19,7 +19,8 @@ export const MODULES = {
     tests: [
       '<rootDir>/test/absorber.test.ts', '<rootDir>/test/idempotency-window.test.ts', '<rootDir>/test/partial-enqueue.test.ts',
       '<rootDir>/test/broker-outage.test.ts', '<rootDir>/test/tenant-burst.test.ts', '<rootDir>/test/idempotency-after-202.test.ts',
-      '<rootDir>/test/absorber-without-postgres.test.ts', '<rootDir>/test/metrics.test.ts',
+      '<rootDir>/test/absorber-without-postgres.test.ts', '<rootDir>/test/metrics.test.ts', '<rootDir>/test/lane-shedding.test.ts',
+      '<rootDir>/test/redis-memory.test.ts', '<rootDir>/test/faults/bad-input.test.ts',
     ],
     integration: true,
   },
