@@ -10,6 +10,7 @@ import { DRIVERS, ensureSqsQueues } from './support/drivers';
 import { sleep, testConfig, uniquePrefix, waitFor } from './support/env';
 import { Ledger } from './support/ledger';
 import { TcpProxy } from './faults/support/tcp-proxy';
+import { ANONYMOUS_TENANT } from '../apps/absorber/src/ingest/api-key.guard';
 
 /**
  * The Idempotency-Key window on both stores (BullMQ: Redis; SQS: Postgres), with a 2 s window and
@@ -52,6 +53,21 @@ describe.each(DRIVERS)('Idempotency-Key window (%s)', (driverName) => {
     const answers = [await settle(a, key), await settle(b, key)];
     expect(answers.map((r) => r.status)).toEqual([202, 202]);
     expect(answers[1].body.id).toBe(answers[0].body.id);
+    expect(await waiting()).toBe(before + 1);
+  });
+
+  it('a record left pending (its request never heard back): 409 while that request may still be waiting, then a retry enqueues', async () => {
+    const key = `pending-${randomBytes(4).toString('hex')}`;
+    // What a request leaves behind when its absorber dies between the reservation and the broker's answer.
+    await absorber.get<IdempotencyStore>(IDEMPOTENCY_STORE).reserve(ANONYMOUS_TENANT, key, Math.floor(Date.now() / 2000));
+    const young = await post(key);
+    expect(young.status).toBe(409);
+    expect(young.body.message).toMatch(/still awaiting the broker; retry with the same key/);
+    expect(young.headers['retry-after']).toBe('1');
+    // Past ENQUEUE_TIMEOUT_MS (1000) + 250 ms no request can still be waiting on it; still within the 2 s window.
+    await sleep(1400);
+    const before = await waiting();
+    await post(key).expect(202);
     expect(await waiting()).toBe(before + 1);
   });
 
