@@ -1,6 +1,7 @@
 import { DeleteQueueCommand, GetQueueUrlCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
+import { Metrics } from '../libs/health/src';
 import { QUEUE_DRIVER, QueueDriver, queueName } from '../libs/queue/src';
 import { startAbsorber } from './support/apps';
 import { ensureSqsQueues } from './support/drivers';
@@ -64,5 +65,19 @@ describe('a refused entry fails only its own requests (SQS)', () => {
     ]);
     expect((await driver.depth('critical')).waiting).toBe(critical + 1);
     expect((await driver.depth('normal')).waiting).toBe(normal + 1);
+  });
+
+  it('a batch whose every event is refused: 503 with Retry-After, each event said so, the refusal counted', async () => {
+    await url('low').then((QueueUrl) => sqs.send(new DeleteQueueCommand({ QueueUrl }))).catch(() => undefined); // gone already if the case above ran
+    const rejected = async () => (await app.get(Metrics).rejected.get()).values.find((v) => v.labels.status === '503')?.value ?? 0;
+    const before = await rejected();
+    const res = await post('/v1/events/batch', { events: [{ type: 'spread', data: { i: 0 }, priority: 'low' }, { type: 'spread', data: { i: 1 }, priority: 'low' }] });
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBeDefined();
+    expect(res.body.results).toEqual([
+      { error: expect.stringMatching(/^not accepted, nothing was held: .*; retry this event$/), status: 503 },
+      { error: expect.stringMatching(/^not accepted, nothing was held: .*; retry this event$/), status: 503 },
+    ]);
+    expect(await rejected()).toBe(before + 1);
   });
 });
