@@ -80,4 +80,31 @@ describe('a refused entry fails only its own requests (SQS)', () => {
     ]);
     expect(await rejected()).toBe(before + 1);
   });
+
+  // The Idempotency-Key record: only a request whose EVERY event is held may answer a retry from it.
+  it('with an Idempotency-Key, a refused batch (wholly or in part) is enqueued again by its retry once the lane is back', async () => {
+    const batch = (tag: string) => ({
+      events: [
+        { type: 'keyed', data: { tag, i: 0 }, priority: 'normal' },
+        { type: 'keyed', data: { tag, i: 1 }, priority: 'low' },
+      ],
+    });
+    const lowWaiting = async () => (await driver.depth('low')).waiting;
+    await url('low').then((QueueUrl) => sqs.send(new DeleteQueueCommand({ QueueUrl }))).catch(() => undefined);
+    const whole = { events: batch('whole').events.filter((e) => e.priority === 'low') };
+    const refused = await post('/v1/events/batch', whole).set('Idempotency-Key', 'whole-refused');
+    expect(refused.status).toBe(503);
+    const part = await post('/v1/events/batch', batch('part')).set('Idempotency-Key', 'part-refused').expect(202);
+    expect(part.body.results[1].status).toBe(503);
+
+    await ensureSqsQueues(env);
+    const retryWhole = await post('/v1/events/batch', whole).set('Idempotency-Key', 'whole-refused').expect(202);
+    expect(retryWhole.body.results).toEqual([{ id: expect.any(String), lane: 'low' }]);
+    // The partly held one: its record stayed pending; once that is past ENQUEUE_TIMEOUT_MS + 250 ms
+    // the retry enqueues all its events again under the same ids (the ledger skips the held one).
+    await new Promise((r) => setTimeout(r, 1400));
+    const retryPart = await post('/v1/events/batch', batch('part')).set('Idempotency-Key', 'part-refused').expect(202);
+    expect(retryPart.body.results).toEqual([{ id: part.body.results[0].id, lane: 'normal' }, { id: expect.any(String), lane: 'low' }]);
+    expect(await lowWaiting()).toBe(2);
+  });
 });
