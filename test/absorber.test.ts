@@ -157,7 +157,7 @@ describe.each(DRIVERS)('a batch answered 202 on %s: the broker holds each valid 
     const res = await request(app.getHttpServer())
       .post('/v1/events/batch')
       .set('Authorization', `Bearer ${KEY}`)
-      .send({ events: [{ type: 'a', data: { n: 1 } }, { type: 'b' }, { type: 'payment.captured', data: { n: 2 } }, { type: 'c', data: { n: 3 } }] })
+      .send({ events: [{ type: 'a', data: { n: 1 } }, { type: 'b' }, { type: 'payment.captured', data: { n: 2 }, key: 'order-9' }, { type: 'c', data: { n: 3 } }] })
       .expect(202);
     const held = res.body.results.filter((r: { id?: string }) => r.id) as Array<{ id: string; lane: string }>;
     expect(held.map((h) => h.lane)).toEqual(['normal', 'critical', 'normal']);
@@ -165,7 +165,7 @@ describe.each(DRIVERS)('a batch answered 202 on %s: the broker holds each valid 
     const seen = new Map<string, string[]>();
     const consumers = await Promise.all(
       (['normal', 'critical'] as const).map((lane) =>
-        driver.consume(lane, async (d) => d.events.forEach((e) => seen.set(e.id, [...(seen.get(e.id) ?? []), `${d.lane}/${e.type}/${JSON.stringify(e.data)}`])), { concurrency: 1 }),
+        driver.consume(lane, async (d) => d.events.forEach((e) => seen.set(e.id, [...(seen.get(e.id) ?? []), `${d.lane}/${e.type}/${e.key ?? '-'}/${JSON.stringify(e.data)}`])), { concurrency: 1 }),
       ),
     );
     try {
@@ -173,7 +173,7 @@ describe.each(DRIVERS)('a batch answered 202 on %s: the broker holds each valid 
     } finally {
       await Promise.all(consumers.map((c) => c.close()));
     }
-    expect(held.map((h) => seen.get(h.id))).toEqual([['normal/a/{"n":1}'], ['critical/payment.captured/{"n":2}'], ['normal/c/{"n":3}']]);
+    expect(held.map((h) => seen.get(h.id))).toEqual([['normal/a/-/{"n":1}'], ['critical/payment.captured/order-9/{"n":2}'], ['normal/c/-/{"n":3}']]);
     expect(seen.size).toBe(3);
   });
 });
