@@ -127,7 +127,7 @@ describe.each(DRIVERS)('Idempotency-Key window (%s)', (driverName) => {
 });
 
 describe('an idempotency store that cannot be reached does not refuse ingest (SQS: Postgres store)', () => {
-  it('answers 202 while the Postgres holding the records is unreachable', async () => {
+  it('answers 202 while the Postgres holding the records is unreachable, and a retry in the window gets the same id', async () => {
     const pg = new URL(loadConfig().databaseUrl);
     const proxy = await TcpProxy.start({ host: pg.hostname, port: Number(pg.port || 5432) });
     pg.port = String(proxy.port);
@@ -136,8 +136,14 @@ describe('an idempotency store that cannot be reached does not refuse ingest (SQ
     const absorber = await startAbsorber(testConfig(env));
     try {
       await proxy.cut();
-      const res = await request(absorber.getHttpServer()).post('/v1/events').set('Idempotency-Key', 'store-down').send({ type: 'idem.down', data: {} });
+      const send = () => request(absorber.getHttpServer()).post('/v1/events').set('Idempotency-Key', 'store-down').send({ type: 'idem.down', data: {} });
+      const res = await send();
       expect(res.status).toBe(202);
+      // With no record, the id comes from the key and the window's number: a retry in the window
+      // (the default is a day) gets the same id, so the ledger still applies the event once.
+      const retry = await send();
+      expect(retry.status).toBe(202);
+      expect(retry.body.id).toBe(res.body.id);
     } finally {
       await proxy.restore();
       await absorber.close();
