@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import type { EntityManager } from 'typeorm';
+import { loadConfig } from '../libs/config/src';
 import { EventHandler, HandlesEvents } from '../apps/worker/src/handlers/event-handler';
 import { QUEUE_DRIVER, QueueDriver, QueuedEvent } from '../libs/queue/src';
 import { startWorker } from './support/apps';
@@ -47,6 +49,35 @@ describe.each(DRIVERS)('per-key order when an event fails (%s, lane normal)', (d
   afterAll(async () => {
     await worker.close();
     await ledger.close();
+  });
+
+  // The key's advisory lock is per session and the session is a pooled connection: a lock left
+  // behind would stall every other connection's delivery of that key for good.
+  it('a delivery leaves no key locked: another session can take the key at once, after success and after failure', async () => {
+    const takeable = async (key: string) => {
+      const client = new Client({ connectionString: loadConfig().databaseUrl });
+      await client.connect();
+      try {
+        const [{ ok }] = (await client.query(`SELECT pg_try_advisory_lock(hashtextextended($1 || chr(31) || $2, 727002)) AS ok`, ['normal', key])).rows;
+        return ok as boolean;
+      } finally {
+        await client.end(); // ends the session, and any lock it took with it
+      }
+    };
+    // Fences live in key_fences beside the ledger, not per queue prefix: keys of their own.
+    const okKey = `k-lock-ok-${randomUUID()}`;
+    const badKey = `k-lock-bad-${randomUUID()}`;
+    const good = step(okKey);
+    await driver.enqueue('normal', [good]);
+    await waitFor('the keyed event applied', () => applied(good.id));
+    await sleep(200); // the runner is released after the commit
+    expect(await takeable(okKey)).toBe(true);
+    const bad = step(badKey);
+    StepHandler.poison.add(bad.id);
+    await driver.enqueue('normal', [bad]);
+    await waitFor('the failing event tried', async () => StepHandler.log.some((l) => l.id === bad.id && !l.ok));
+    await sleep(200);
+    expect(await takeable(badKey)).toBe(true);
   });
 
   it('inside one delivery: a later event of the failed key is not committed, other keys are', async () => {
