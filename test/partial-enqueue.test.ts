@@ -90,20 +90,24 @@ describe('a refused entry fails only its own requests (SQS)', () => {
       ],
     });
     const lowWaiting = async () => (await driver.depth('low')).waiting;
+    // Keys unique to this run: the Postgres store keeps a held record for the window (24 h), and
+    // CI reruns on the same database.
+    const wholeKey = `${prefix}-whole`;
+    const partKey = `${prefix}-part`;
     await url('low').then((QueueUrl) => sqs.send(new DeleteQueueCommand({ QueueUrl }))).catch(() => undefined);
     const whole = { events: batch('whole').events.filter((e) => e.priority === 'low') };
-    const refused = await post('/v1/events/batch', whole).set('Idempotency-Key', 'whole-refused');
+    const refused = await post('/v1/events/batch', whole).set('Idempotency-Key', wholeKey);
     expect(refused.status).toBe(503);
-    const part = await post('/v1/events/batch', batch('part')).set('Idempotency-Key', 'part-refused').expect(202);
+    const part = await post('/v1/events/batch', batch('part')).set('Idempotency-Key', partKey).expect(202);
     expect(part.body.results[1].status).toBe(503);
 
     await ensureSqsQueues(env);
-    const retryWhole = await post('/v1/events/batch', whole).set('Idempotency-Key', 'whole-refused').expect(202);
+    const retryWhole = await post('/v1/events/batch', whole).set('Idempotency-Key', wholeKey).expect(202);
     expect(retryWhole.body.results).toEqual([{ id: expect.any(String), lane: 'low' }]);
     // The partly held one: its record stayed pending; once that is past ENQUEUE_TIMEOUT_MS + 250 ms
     // the retry enqueues all its events again under the same ids (the ledger skips the held one).
     await new Promise((r) => setTimeout(r, 1400));
-    const retryPart = await post('/v1/events/batch', batch('part')).set('Idempotency-Key', 'part-refused').expect(202);
+    const retryPart = await post('/v1/events/batch', batch('part')).set('Idempotency-Key', partKey).expect(202);
     expect(retryPart.body.results).toEqual([{ id: part.body.results[0].id, lane: 'normal' }, { id: expect.any(String), lane: 'low' }]);
     expect(await lowWaiting()).toBe(2);
   });
