@@ -32,9 +32,13 @@ class StepHandler implements EventHandler {
 }
 
 const step = (key?: string): QueuedEvent => ({ id: randomUUID(), type: 'order.step', lane: 'normal', key, data: {}, receivedAt: new Date().toISOString() });
+// Fences live in key_fences beside the ledger, not per queue prefix: a run stopped midway (or a
+// mutant) leaves its fences behind, and a fixed key would then hold every later run back.
+const RUN = randomUUID().slice(0, 8);
 
 describe.each(DRIVERS)('per-key order when an event fails (%s, lane normal)', (driverName) => {
   const env = { QUEUE_DRIVER: driverName, QUEUE_PREFIX: uniquePrefix('keyorder'), MAX_ATTEMPTS: '3', RETRY_BASE_MS: '300', WORKER_LANES: 'normal' };
+  const runKey = (name: string) => `${name}-${driverName}-${RUN}`;
   let worker: NestFastifyApplication;
   let driver: QueueDriver;
   const ledger = new Ledger();
@@ -64,9 +68,8 @@ describe.each(DRIVERS)('per-key order when an event fails (%s, lane normal)', (d
         await client.end(); // ends the session, and any lock it took with it
       }
     };
-    // Fences live in key_fences beside the ledger, not per queue prefix: keys of their own.
-    const okKey = `k-lock-ok-${randomUUID()}`;
-    const badKey = `k-lock-bad-${randomUUID()}`;
+    const okKey = runKey('k-lock-ok');
+    const badKey = runKey('k-lock-bad');
     const good = step(okKey);
     await driver.enqueue('normal', [good]);
     await waitFor('the keyed event applied', () => applied(good.id));
@@ -81,7 +84,7 @@ describe.each(DRIVERS)('per-key order when an event fails (%s, lane normal)', (d
   });
 
   it('inside one delivery: a later event of the failed key is not committed, other keys are', async () => {
-    const [first, second, other, free] = [step('k-in'), step('k-in'), step('k-other'), step()];
+    const [first, second, other, free] = [step(runKey('k-in')), step(runKey('k-in')), step(runKey('k-other')), step()];
     StepHandler.poison.add(first.id);
     await driver.enqueue('normal', [first, second, other, free]);
     await waitFor('the delivery to be dead-lettered', async () => (await deadIds()).includes(first.id), 30_000);
@@ -96,8 +99,8 @@ describe.each(DRIVERS)('per-key order when an event fails (%s, lane normal)', (d
   });
 
   it('across deliveries: no later event of a key commits while an earlier one has failed and is not yet dead-lettered', async () => {
-    const head = step('k-across');
-    const later = step('k-across');
+    const head = step(runKey('k-across'));
+    const later = step(runKey('k-across'));
     StepHandler.poison.add(head.id);
     await driver.enqueue('normal', [head]);
     await waitFor('the head to fail once', async () => StepHandler.log.some((l) => l.id === head.id && !l.ok));
@@ -112,11 +115,11 @@ describe.each(DRIVERS)('per-key order when an event fails (%s, lane normal)', (d
   });
 
   it('an event of another key, or with no key, is not held back by a failed key', async () => {
-    const head = step('k-poisoned');
+    const head = step(runKey('k-poisoned'));
     StepHandler.poison.add(head.id);
     await driver.enqueue('normal', [head]);
     await waitFor('the head to fail once', async () => StepHandler.log.some((l) => l.id === head.id && !l.ok));
-    const others = [step('k-healthy'), step()];
+    const others = [step(runKey('k-healthy')), step()];
     await driver.enqueue('normal', others);
     await waitFor('the others applied', async () => (await applied(others[0].id)) && (await applied(others[1].id)), 10_000);
     expect(StepHandler.log.filter((l) => others.some((o) => o.id === l.id)).every((l) => l.ok)).toBe(true);
