@@ -114,6 +114,30 @@ describe.each(DRIVERS)('per-key order when an event fails (%s, lane normal)', (d
     expect(StepHandler.log.filter((l) => l.id === later.id).length).toBeGreaterThan(0);
   });
 
+  // The fence's two ends on a retry that succeeds: lifted in the holder's commit, and the delivery
+  // (applied one by one since its key was fenced) acknowledged, not failed again.
+  it('a failed event that succeeds on its retry lifts its fence, and its delivery is not failed again', async () => {
+    const key = runKey('k-recover');
+    const head = step(key);
+    StepHandler.poison.add(head.id);
+    await driver.enqueue('normal', [head]);
+    await waitFor('the head to fail once', async () => StepHandler.log.some((l) => l.id === head.id && !l.ok));
+    StepHandler.poison.delete(head.id);
+    await waitFor('the head applied on a retry', () => applied(head.id));
+    const fence = new Client({ connectionString: loadConfig().databaseUrl });
+    await fence.connect();
+    try {
+      const { rows } = await fence.query('SELECT event_id FROM key_fences WHERE lane = $1 AND event_key = $2', ['normal', key]);
+      expect(rows).toEqual([]);
+    } finally {
+      await fence.end();
+    }
+    await sleep(4000); // long enough for two more retries at RETRY_BASE_MS 300, had it failed
+    expect(StepHandler.log.filter((l) => l.id === head.id).map((l) => l.ok)).toEqual([false, true]);
+    expect(await deadIds()).not.toContain(head.id);
+    expect((await ledger.rows([head.id]))[0].attempts).toBe(2);
+  });
+
   it('an event of another key, or with no key, is not held back by a failed key', async () => {
     const head = step(runKey('k-poisoned'));
     StepHandler.poison.add(head.id);
