@@ -70,7 +70,11 @@ describe.each(DRIVERS)('metrics and trace context on %s (real broker)', (driverN
     const warnings: unknown[] = [];
     const warn = jest.spyOn(PinoNestLogger.prototype, 'warn').mockImplementation((message) => void warnings.push(message));
     try {
+      // Its own low-lane event, left waiting > 1.5 s before the worker starts: this case must pass
+      // alone too (mutation testing runs only the cases that reach a mutant).
+      await post({ type: 'test.metrics', data: {}, priority: 'low' }).expect(202);
       const poison = await post({ type: 'test.poison', data: {}, priority: 'normal' }, TRACE).expect(202);
+      await sleep(1500);
       worker = await startWorker(config, [PoisonHandler]);
       const w = await waitFor('the worker to handle both lanes', async () => {
         const s = await scrape(worker!);

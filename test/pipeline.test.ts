@@ -144,6 +144,10 @@ describe.each(DRIVERS)('ingest -> %s -> worker -> Postgres (real broker and Post
   it('reports the worker ready and its metrics on its health endpoint', async () => {
     const res = await request(worker.getHttpServer()).get('/health/ready').expect(200);
     expect(res.body.info.broker).toEqual({ status: 'up', driver: driverName });
+    // An event of its own: this case must pass alone too (mutation testing runs only the cases that
+    // reach a mutant).
+    const own = await post({ type: 'test.counted', data: {}, priority: 'low' }).expect(202);
+    await waitFor('the event processed', () => ledger.allProcessed([own.body.id]));
     const metrics = await request(worker.getHttpServer()).get('/metrics').expect(200);
     expect(metrics.text).toMatch(/spillway_events_processed_total\{lane="low"\} [1-9]/);
     expect(metrics.text).toMatch(/spillway_queue_depth\{lane="critical",state="waiting"\} 0/);
