@@ -1,5 +1,6 @@
 // StrykerJS over one delivery-critical module at a time (STRYKER_MODULE, see stryker/modules.mjs);
 // run through `npm run test:mutation -- <module...>`. Not part of CI: see docs/testing.md.
+import { fileURLToPath } from 'node:url';
 import { MODULES } from './stryker/modules.mjs';
 
 const name = process.env.STRYKER_MODULE;
@@ -12,7 +13,9 @@ export default {
     projectType: 'custom',
     enableFindRelatedTests: false,
     config: {
-      testEnvironment: 'node',
+      // node's, but a suite stops at its first failing case (see the file): a killed mutant then
+      // costs its first failure, not every later case's own timeout.
+      testEnvironment: fileURLToPath(new URL('./stryker/fail-fast-environment.cjs', import.meta.url)),
       transform: { '^.+\\.ts$': ['@swc/jest'] },
       testMatch: mod.tests,
       testTimeout: 60_000,
