@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { EntityManager } from 'typeorm';
 import { EventHandler, HandlesEvents } from '../apps/worker/src/handlers/event-handler';
@@ -105,15 +106,19 @@ describe.each(DRIVERS)('ingest -> %s -> worker -> Postgres (real broker and Post
     await waitFor('first delivery processed', () => ledger.allProcessed([res.body.id]));
     const [row] = await ledger.rows([res.body.id]);
     const again: QueuedEvent = { id: res.body.id, type: 'test.counted', lane: row.lane as QueuedEvent['lane'], data: {}, receivedAt: new Date().toISOString() };
+    // A new event beside it, twice: the delivery claims only the newcomer, so the handler must be
+    // given the newcomer once and the applied event not at all.
+    const newcomer: QueuedEvent = { ...again, id: randomUUID(), lane: 'normal' };
     // The same event twice in one delivery, then once more in a delivery of its own.
-    await driver.enqueue('normal', [again, again]);
+    await driver.enqueue('normal', [again, newcomer, again, newcomer]);
     await driver.enqueue('normal', [again]);
+    await waitFor('the newcomer processed', () => ledger.allProcessed([newcomer.id]));
     await waitFor('both redeliveries consumed', async () => {
       const depth = await driver.depth('normal');
       return depth.waiting + depth.active === 0;
     });
     // Counted where no unique key hides a repeat: one row per application.
-    expect(await effects.counts([res.body.id])).toEqual(new Map([[res.body.id, 1]]));
+    expect(await effects.counts([res.body.id, newcomer.id])).toEqual(new Map([[res.body.id, 1], [newcomer.id, 1]]));
   });
 
   it('retries a failing handler, dead-letters it after MAX_ATTEMPTS with its error, and redrives it once fixed', async () => {
