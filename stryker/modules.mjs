@@ -28,7 +28,12 @@ export const MODULES = {
   'delivery-flow': {
     mutate: ['apps/worker/src/delivery.processor.ts:1-107'],
     // metrics: the delivery counters. (dead-letters runs the CLI from dist/, which a sandbox lacks.)
-    tests: ['<rootDir>/test/pipeline.test.ts', '<rootDir>/test/key-order.test.ts', '<rootDir>/test/metrics.test.ts'],
+    // lambda-database-down: the only in-process Postgres outage under DeliveryProcessor (the Lambda
+    // entry runs it; the pod worker's outage case spawns dist/).
+    tests: [
+      '<rootDir>/test/pipeline.test.ts', '<rootDir>/test/key-order.test.ts', '<rootDir>/test/metrics.test.ts',
+      '<rootDir>/test/lambda-database-down.test.ts',
+    ],
     integration: true,
   },
   'delivery-apply': {
