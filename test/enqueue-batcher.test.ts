@@ -35,4 +35,22 @@ describe('EnqueueBatcher on a real broker', () => {
     expect(got.deliveries.map((d) => d.events.length).sort()).toEqual([2, 3]);
     for (const e of [...normal, ...low]) expect(got.events.get(e.id)).toEqual(e);
   });
+
+  // The real driver with its write replaced: the broker's refusal and its silence are what a live
+  // Redis cannot be made to give on cue for one write.
+  const withWrite = (enqueue: QueueDriver['enqueue']): QueueDriver => Object.create(driver, { enqueue: { value: enqueue } });
+
+  it('a write the broker refuses: the answer is its error, and the events leave the in-flight count', async () => {
+    const batcher = new EnqueueBatcher(withWrite(() => Promise.reject(new Error('broker refused'))), testConfig({ ENQUEUE_MAX_IN_FLIGHT: '10' }));
+    const answer = await batcher.enqueue('normal', [event('normal', 0), event('normal', 1)]);
+    expect((answer as Error).message).toBe('broker refused');
+    await waitFor('the in-flight count back to 0', async () => batcher.eventsInFlight === 0);
+  });
+
+  it('a write the broker never answers: an unknown outcome after ENQUEUE_TIMEOUT_MS, never "held"', async () => {
+    const batcher = new EnqueueBatcher(withWrite(() => new Promise(() => undefined)), testConfig({ ENQUEUE_TIMEOUT_MS: '50' }));
+    const answer = await batcher.enqueueOne(event('low', 0));
+    expect(answer).toBeInstanceOf(Error);
+    expect((answer as Error).message).toContain('the broker did not answer within 50 ms');
+  });
 });
