@@ -1,6 +1,8 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { LambdaEntry } from '../apps/worker/src/lambda/lambda-entry';
+import { Metrics } from '../libs/health/src';
+import { parsePromText, sumOf } from '../libs/ops/src/prom-text';
 import { queueName } from '../libs/queue/src';
 import { startAbsorber } from './support/apps';
 import { ensureSqsQueues } from './support/drivers';
@@ -50,6 +52,12 @@ describe('Lambda worker with Postgres down', () => {
     const response = await entry.handle(sqsEvent(records), lambdaContext(20_000)).finally(() => clearTimeout(back));
     expect(response).toEqual({ batchItemFailures: [] });
     expect(await ledger.rows([id])).toEqual([expect.objectContaining({ id, attempts: 1 })]);
+    // Tries while Postgres was down are deferred, not failures (docs/operations.md): an alert on
+    // failed deliveries must not fire for a database outage the worker waited out.
+    const m = parsePromText(await (await entry.start()).get(Metrics).registry.metrics());
+    expect(sumOf(m, 'spillway_deliveries_total', { lane: 'normal', outcome: 'deferred' })).toBeGreaterThanOrEqual(1);
+    expect(sumOf(m, 'spillway_deliveries_total', { lane: 'normal', outcome: 'succeeded' })).toBe(1);
+    expect(sumOf(m, 'spillway_deliveries_failed_total', { lane: 'normal' }) ?? 0).toBe(0);
     await mapping.settle(records, response);
   });
 

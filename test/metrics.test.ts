@@ -85,6 +85,12 @@ describe.each(DRIVERS)('metrics and trace context on %s (real broker)', (driverN
       });
       expect(sumOf(w, 'spillway_deliveries_total', { lane: 'normal', outcome: 'failed' })).toBe(1);
       expect(sumOf(w, 'spillway_delivery_attempt_sum', { lane: 'normal' })).toBe(3); // attempts 1 and 2
+      // Both failed attempts are failures (docs/operations.md: failed + failed_final), and every
+      // delivery is timed under its own lane (the dashboard's handling p99 is by lane).
+      expect(sumOf(w, 'spillway_deliveries_failed_total', { lane: 'normal' })).toBe(2);
+      expect(sumOf(w, 'spillway_deliveries_failed_total', { lane: 'low' }) ?? 0).toBe(0);
+      expect(sumOf(w, 'spillway_delivery_seconds_count', { lane: 'normal' })).toBe(2);
+      expect(sumOf(w, 'spillway_delivery_seconds_count', { lane: 'low' })).toBe(sumOf(w, 'spillway_deliveries_total', { lane: 'low' }));
       // The low-lane events had waited > 1.5 s for this worker: the wait histogram says so.
       const waited = sumOf(w, 'spillway_event_wait_seconds_count', { lane: 'low' })!;
       expect(waited).toBeGreaterThanOrEqual(1);
