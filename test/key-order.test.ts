@@ -98,6 +98,18 @@ describe.each(DRIVERS)('per-key order when an event fails (%s, lane normal)', (d
     await waitFor('both applied after the redrive', async () => (await applied(first.id)) && (await applied(second.id)));
   });
 
+  // The delivery's one transaction fails on the bad event; the worker must then apply the others
+  // one by one, whatever its first event is. A keyless bad event writes no fence to force that.
+  it('a keyless failing event does not hold back its batch-mates: they are applied before it is dead-lettered', async () => {
+    const [good, bad, keyed] = [step(), step(), step(runKey('k-mate'))];
+    StepHandler.poison.add(bad.id);
+    await driver.enqueue('normal', [good, bad, keyed]);
+    await waitFor('the delivery to be dead-lettered', async () => (await deadIds()).includes(bad.id), 30_000);
+    expect(await applied(good.id)).toBe(true);
+    expect(await applied(keyed.id)).toBe(true);
+    expect(await applied(bad.id)).toBe(false);
+  });
+
   it('across deliveries: no later event of a key commits while an earlier one has failed and is not yet dead-lettered', async () => {
     const head = step(runKey('k-across'));
     const later = step(runKey('k-across'));
