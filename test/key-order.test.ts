@@ -11,13 +11,20 @@ import { DRIVERS, ensureSqsQueues } from './support/drivers';
 import { sleep, testConfig, uniquePrefix, waitFor } from './support/env';
 import { Ledger } from './support/ledger';
 
-/** Stores `order.step` events; throws for ids in `poison`; logs every outcome with its time. */
+/**
+ * Stores `order.step` events; throws for ids in `poison`; logs every outcome with its time. An id
+ * in `gates` waits there first (its delivery stays in the handler); `started` records every entry.
+ */
 @Injectable()
 @HandlesEvents('order.step')
 class StepHandler implements EventHandler {
   static poison = new Set<string>();
+  static gates = new Map<string, Promise<void>>();
+  static started = new Set<string>();
   static log: Array<{ id: string; ok: boolean; at: number }> = [];
   async handle(events: QueuedEvent[], tx: EntityManager): Promise<void> {
+    events.forEach((e) => StepHandler.started.add(e.id));
+    for (const e of events) await StepHandler.gates.get(e.id);
     const bad = events.find((e) => StepHandler.poison.has(e.id));
     if (bad) {
       events.forEach((e) => StepHandler.log.push({ id: e.id, ok: false, at: Date.now() }));
@@ -124,6 +131,35 @@ describe.each(DRIVERS)('per-key order when an event fails (%s, lane normal)', (d
     const laterCommits = StepHandler.log.filter((l) => l.id === later.id && l.ok);
     for (const c of laterCommits) expect(c.at).toBeGreaterThanOrEqual(headFinalFailure);
     expect(StepHandler.log.filter((l) => l.id === later.id).length).toBeGreaterThan(0);
+  });
+
+  // The key's advisory lock spans the fence check, the handler and the fence write. Without it a
+  // delivery of the key taken while another is in its handler would commit before that one fails
+  // and writes its fence: a later event applied after an earlier one failed.
+  it('a delivery of a key waits while another of that key is in its handler, and then sees its fence', async () => {
+    const key = runKey('k-busy');
+    const [head, later] = [step(key), step(key)];
+    let open!: () => void;
+    StepHandler.gates.set(head.id, new Promise<void>((resolve) => (open = resolve)));
+    StepHandler.poison.add(head.id);
+    await driver.enqueue('normal', [head]);
+    try {
+      await waitFor('the head in its handler', async () => StepHandler.started.has(head.id));
+      await driver.enqueue('normal', [later]);
+      await waitFor('the later delivery taken too', async () => (await driver.depth('normal')).active === 2, 10_000);
+      await sleep(500);
+      expect(StepHandler.started.has(later.id)).toBe(false);
+    } finally {
+      // the head fails now, and fences its key before the later delivery can look (on a failed
+      // expectation too: a handler left waiting would hold the worker's close for good)
+      StepHandler.gates.delete(head.id);
+      open();
+    }
+    await waitFor('the head to fail once', async () => StepHandler.log.some((l) => l.id === head.id && !l.ok));
+    StepHandler.poison.delete(head.id);
+    await waitFor('both applied', async () => (await applied(head.id)) && (await applied(later.id)), 30_000);
+    const committed = (id: string) => StepHandler.log.find((l) => l.id === id && l.ok)!.at;
+    expect(committed(later.id)).toBeGreaterThanOrEqual(committed(head.id));
   });
 
   // The fence's two ends on a retry that succeeds: lifted in the holder's commit, and the delivery
