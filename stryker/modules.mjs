@@ -27,7 +27,7 @@ export const MODULES = {
   // The processor in two parts so that each fits a session (a run stopped midway writes nothing).
   'delivery-flow': {
     mutate: ['apps/worker/src/delivery.processor.ts:1-107'],
-    // metrics: the delivery counters. (dead-letters runs the CLI from dist/, which a sandbox lacks.)
+    // metrics: the delivery counters. (Not dead-letters: it runs the CLI from dist/, unmutated.)
     // lambda-database-down: the only in-process Postgres outage under DeliveryProcessor (the Lambda
     // entry runs it; the pod worker's outage case spawns dist/).
     tests: [
@@ -55,7 +55,9 @@ export const MODULES = {
   // working session: a stopped run writes no report, a finished part keeps its own.
   'bullmq-flow': {
     mutate: ['libs/queue/src/bullmq/bullmq.driver.ts:1-182', 'libs/queue/src/bullmq/bullmq-enqueue.ts'],
-    tests: ['<rootDir>/test/contract/bullmq.test.ts'],
+    // broker-outage: the in-process absorber while its own Redis is killed (enqueue while not
+    // connected, reconnection); the contract only ever sees a live Redis.
+    tests: ['<rootDir>/test/contract/bullmq.test.ts', '<rootDir>/test/broker-outage.test.ts'],
     integration: true,
   },
   'bullmq-ops': {
