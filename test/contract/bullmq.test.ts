@@ -1,3 +1,60 @@
-import { queueDriverContract } from './queue-driver.contract';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+import { EnqueueError } from '../../libs/queue/src';
+import { freshDriver } from '../support/drivers';
+import { testConfig, waitFor } from '../support/env';
+import { RedisServer } from '../support/redis-server';
+import { event, queueDriverContract } from './queue-driver.contract';
 
 queueDriverContract('bullmq');
+
+// Not a port promise, so not in the contract: Redis holds every job in memory, and on the one-box
+// target a Redis that kept finished jobs would fill up and the absorber would start refusing.
+describe('BullMQ: what a delivered job leaves in Redis', () => {
+  it('keeps no completed job on its lane', async () => {
+    const driver = await freshDriver('bullmq');
+    const prefix = (driver as unknown as { config: { queuePrefix: string } }).config.queuePrefix;
+    const redis = new IORedis(testConfig().redisUrl, { maxRetriesPerRequest: null });
+    const lane = new Queue('normal', { connection: redis, prefix });
+    let delivered = 0;
+    const consumer = await driver.consume('normal', async (d) => void (delivered += d.events.length), { concurrency: 1 });
+    try {
+      await driver.enqueue('normal', [event('normal')]);
+      await driver.enqueue('normal', [event('normal')]);
+      await waitFor('both delivered and acknowledged', async () => delivered === 2 && (await lane.getJobCounts('active', 'waiting')).active === 0);
+      expect(await lane.getJobCounts('completed', 'failed', 'waiting', 'active')).toEqual({ completed: 0, failed: 0, waiting: 0, active: 0 });
+    } finally {
+      await consumer.close();
+      await lane.close();
+      await redis.quit();
+      await driver.close();
+    }
+  });
+});
+
+// The absorber answers "refused" (nothing held, safe to send again) or "unknown" from this split:
+// a job Redis answered with an error was not written; only a write left unanswered may exist.
+describe('BullMQ: a write Redis refuses', () => {
+  it('is reported refused, not unknown, for every event of it; Redis taking writes again takes them', async () => {
+    const redis = await RedisServer.start({ aof: false });
+    const driver = await freshDriver('bullmq', { REDIS_URL: redis.url });
+    const admin = new IORedis(redis.url);
+    try {
+      await driver.enqueue('normal', [event('normal')]); // the queue's handshake done while Redis takes writes
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await admin.config('SET', 'maxmemory', '1');
+      const events = Array.from({ length: 250 }, () => event('normal')); // three jobs
+      const error = await driver.enqueue('normal', events).then(() => undefined, (err: unknown) => err);
+      expect(error).toBeInstanceOf(EnqueueError);
+      expect((error as EnqueueError).message).toMatch(/OOM/);
+      expect([(error as EnqueueError).held.size, (error as EnqueueError).unknown.size]).toEqual([0, 0]);
+      await admin.config('SET', 'maxmemory', '0');
+      await driver.enqueue('normal', events);
+      expect((await driver.depth('normal')).waiting).toBe(4);
+    } finally {
+      admin.disconnect();
+      await driver.close();
+      await redis.kill();
+    }
+  });
+});

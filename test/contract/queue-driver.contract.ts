@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Lane, LANES, QueueDriverName } from '../../libs/config/src';
-import { Consumer, Delivery, QueueCapabilities, QueueDriver, QueuedEvent } from '../../libs/queue/src';
+import { Consumer, Delivery, DependencyDownError, QueueCapabilities, QueueDriver, QueuedEvent } from '../../libs/queue/src';
 import { BullmqDriver, SqsDriver } from '../../libs/queue/src/drivers';
-import { freshDriver } from '../support/drivers';
+import { freshDriver, unreachableDriver } from '../support/drivers';
 import { sleep, testEnv, waitFor } from '../support/env';
 import { AppProcess } from '../support/processes';
+import { freePort } from '../support/redis-server';
 
 const ENV = { MAX_ATTEMPTS: '3', RETRY_BASE_MS: '300', LEASE_MS: '2000' };
 
@@ -67,6 +68,22 @@ export function queueDriverContract(name: QueueDriverName): void {
       expect(new Set(rec.ids())).toEqual(new Set(events.map((e) => e.id)));
       expect(rec.deliveries.length).toBeLessThan(events.length);
       expect(rec.deliveries.every((d) => d.attempt === 1 && d.maxAttempts === 3 && d.lane === 'normal')).toBe(true);
+    });
+
+    // The CLI's commands and the apps' startup act on this answer (queue:move refuses an
+    // unreachable broker with it); a driver that cannot tell would stall or go on blind.
+    it('answers whether it is connected: true when it is, false once the timeout passes for a broker it cannot reach', async () => {
+      expect(await driver.waitUntilConnected(5000)).toBe(true);
+      expect(driver.isConnected()).toBe(true);
+      const lost = unreachableDriver(name, await freePort());
+      try {
+        const started = Date.now();
+        expect(await lost.waitUntilConnected(600)).toBe(false);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+        expect(lost.isConnected()).toBe(false);
+      } finally {
+        await lost.close();
+      }
     });
 
     it('states its capabilities: known lanes, a dedupe window where it dedupes', () => {
@@ -137,6 +154,24 @@ export function queueDriverContract(name: QueueDriverName): void {
       await sleep(1500);
       expect(rec.of(e.id)).toHaveLength(3);
       expect(await driver.deadLetters('low', 10)).toEqual([]);
+    });
+
+    // The worker throws DependencyDownError when the database is down: however long the outage,
+    // the delivery must come back after the pause without spending an attempt, or an outage would
+    // push healthy events into the dead letters.
+    it('runs a delivery again after a dependency-down pause, spending no attempt, past maxAttempts', async () => {
+      const e = event('normal');
+      let down = 4; // more runs than MAX_ATTEMPTS
+      const rec = new Recorder(() => {
+        if (down-- > 0) throw new DependencyDownError('database unavailable (contract test)', 200);
+      });
+      await driver.enqueue('normal', [e]);
+      await consume('normal', rec);
+      await waitFor('the delivery to run once the dependency is back', async () => rec.of(e.id).length === 5, 20_000);
+      expect(rec.of(e.id).map((d) => d.attempt)).toEqual([1, 1, 1, 1, 1]);
+      await sleep(500);
+      expect(rec.of(e.id)).toHaveLength(5);
+      expect((await driver.depth('normal')).deadLettered).toBe(0);
     });
 
     it('dead-letters after maxAttempts with the last error, and redrives it back', async () => {

@@ -10,12 +10,22 @@ export async function freshDriver(name: QueueDriverName, env: Record<string, str
   const config = testConfig({ QUEUE_DRIVER: name, QUEUE_PREFIX: uniquePrefix(`c${name}`), ...env });
   if (name === 'bullmq') {
     const driver = new BullmqDriver(config);
-    await driver.waitUntilConnected(5000);
+    if (!(await driver.waitUntilConnected(5000))) {
+      await driver.close();
+      throw new Error(`Redis at ${config.redisUrl} is not answering: start redis-server`);
+    }
     return driver;
   }
   const driver = new SqsDriver(config);
   await driver.ensureQueues();
   return driver;
+}
+
+/** A driver whose broker is a port nothing listens on. */
+export function unreachableDriver(name: QueueDriverName, port: number): QueueDriver {
+  return name === 'bullmq'
+    ? new BullmqDriver(testConfig({ REDIS_URL: `redis://127.0.0.1:${port}` }))
+    : new SqsDriver(testConfig({ QUEUE_DRIVER: 'sqs', SQS_ENDPOINT: `http://127.0.0.1:${port}` }));
 }
 
 /** Creates the SQS queues for a config the apps will use (the apps never create queues themselves). */
