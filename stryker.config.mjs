@@ -35,7 +35,9 @@ export default {
   ignoreStatic: true,
   incremental: true,
   incrementalFile: `stryker/incremental/${name}.json`,
-  tempDirName: '.stryker-tmp',
+  // One folder per module: runs of different modules can go side by side (each with its own
+  // DATABASE_URL and REDIS_URL), and a finished run cleans only its own sandbox.
+  tempDirName: `.stryker-tmp/${name}`,
   // dist/ is copied: cases that spawn a helper from the build (the contract's stalling consumer,
   // the CLI) run it unmutated beside the mutated code under test, as they do outside Stryker.
   ignorePatterns: ['bench/results', '.dev-data', 'docs', 'stryker/incremental', 'reports'],

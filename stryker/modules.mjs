@@ -67,7 +67,12 @@ export const MODULES = {
   },
   'sqs-send': {
     mutate: ['libs/queue/src/sqs/sqs-send.ts', 'libs/queue/src/sqs/sqs-packing.ts'],
-    tests: ['<rootDir>/libs/queue/src/sqs/sqs-packing.spec.ts', '<rootDir>/test/contract/sqs.test.ts'],
+    // sqs-send: each message's held / refused / unknown, against fauxqs and a failing server;
+    // partial-enqueue: the same through the absorber (one entry refused in a shared call).
+    tests: [
+      '<rootDir>/libs/queue/src/sqs/sqs-packing.spec.ts', '<rootDir>/test/sqs-send.test.ts', '<rootDir>/test/partial-enqueue.test.ts',
+      '<rootDir>/test/contract/sqs.test.ts',
+    ],
     integration: true,
   },
   'sqs-flow': {
