@@ -6,6 +6,8 @@ import { MODULES } from './stryker/modules.mjs';
 const name = process.env.STRYKER_MODULE;
 const mod = MODULES[name];
 if (!mod) throw new Error(`STRYKER_MODULE must be one of ${Object.keys(MODULES).join(', ')} (got ${name})`);
+// Read by the sequencer in Stryker's test runner processes, which inherit this environment.
+process.env.STRYKER_TEST_ORDER = JSON.stringify(mod.tests);
 
 export default {
   testRunner: 'jest',
@@ -13,9 +15,10 @@ export default {
     projectType: 'custom',
     enableFindRelatedTests: false,
     config: {
-      // node's, but a suite stops at its first failing case (see the file): a killed mutant then
+      // node's, but a run stops at its first failing case (see the file): a killed mutant then
       // costs its first failure, not every later case's own timeout.
       testEnvironment: fileURLToPath(new URL('./stryker/fail-fast-environment.cjs', import.meta.url)),
+      testSequencer: fileURLToPath(new URL('./stryker/list-order-sequencer.cjs', import.meta.url)),
       transform: { '^.+\\.ts$': ['@swc/jest'] },
       testMatch: mod.tests,
       testTimeout: 60_000,

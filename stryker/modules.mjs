@@ -1,6 +1,7 @@
 // The delivery-critical modules StrykerJS mutates, each with ONLY the tests that exercise it
 // in-process (tests that spawn dist/ apps cannot see a mutant: the child runs the unmutated build).
-// Keep the test lists short: on 2 shared cores every mutant re-runs the tests covering it.
+// Keep the test lists short: on 2 shared cores every mutant re-runs the tests covering it. Suites
+// run in list order and a run stops at its first failure, so list the quick suites first.
 export const MODULES = {
   cutover: {
     mutate: ['deploy/cutover-drain.ts', 'deploy/cutover-plan.ts'],
@@ -87,7 +88,7 @@ export const MODULES = {
   },
   'sqs-consumer': {
     mutate: ['libs/queue/src/sqs/sqs-consumer.ts'],
-    tests: ['<rootDir>/test/contract/sqs.test.ts', '<rootDir>/test/sqs-fifo-group.test.ts'],
+    tests: ['<rootDir>/test/sqs-fifo-group.test.ts', '<rootDir>/test/contract/sqs.test.ts'],
     integration: true,
   },
   move: {
