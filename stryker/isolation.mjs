@@ -48,7 +48,7 @@ for (const file of files) {
     // Nothing passed and nothing failed: the case is skipped (a contract case that does not apply).
     const label = !ok ? 'FAIL' : /Tests:.*?\d+ passed/.test(out) ? 'ok  ' : 'skip';
     console.log(`${label} ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s  ${file} :: ${name}`);
-    if (!ok) failed.push(`${file} :: ${name}\n${out.split('\n').filter((l) => l.includes('●') || l.includes('Error')).slice(0, 6).join('\n')}`);
+    if (!ok) failed.push(`${file} :: ${name}\n${out.split('\n').filter((l) => l.includes('●') || l.includes('Error') || l.includes('timed out after')).slice(0, 6).join('\n')}`);
   }
 }
 if (failed.length) {

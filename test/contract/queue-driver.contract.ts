@@ -229,7 +229,7 @@ export function queueDriverContract(name: QueueDriverName): void {
 
     it('counts depth per lane', async () => {
       for (let i = 0; i < 3; i++) await driver.enqueue('low', [event('low')]);
-      await waitFor('3 waiting', async () => (await driver.depth('low')).waiting === 3, 5000);
+      await waitFor('3 waiting', async () => (await driver.depth('low')).waiting === 3);
       expect(await driver.depth('low')).toMatchObject({ delayed: 0, active: 0, deadLettered: 0 });
       await consume('low', new Recorder());
       await waitFor('an empty lane', async () => Object.values(await driver.depth('low')).every((n) => n === 0));
