@@ -25,6 +25,8 @@ interface DeadJob extends EventsJob {
   lastError: string;
   failedAt: string;
 }
+/** A dead letter that is a job in the lane's failed set (not a DLQ copy) has this id prefix. */
+const FAILED_ID = 'failed:';
 
 /**
  * BullMQ on Redis: one queue per lane (`<prefix>:<lane>`) and a `<lane>-dlq` twin.
@@ -210,7 +212,7 @@ export class BullmqDriver implements QueueDriver {
         failedAt: job.data.failedAt,
       })),
       ...failed.map((job) => ({
-        id: `failed:${job.id}`,
+        id: `${FAILED_ID}${job.id}`,
         lane,
         events: job.data.events ?? [],
         attempts: job.attemptsMade,
@@ -238,22 +240,25 @@ export class BullmqDriver implements QueueDriver {
     }
   }
 
+  /** Both kinds that deadLetters() lists: DLQ copies by their job id, failed-set jobs by `failed:<id>`. */
   async discardDeadLetters(lane: Lane, ids?: readonly string[]): Promise<number> {
     const dlq = this.queue(`${lane}-dlq`);
+    let removed = 0;
     if (ids) {
-      let removed = 0;
       for (const id of ids) {
-        const job = await dlq.getJob(id);
-        if (job) {
+        const failed = id.startsWith(FAILED_ID);
+        const job = failed ? await this.queue(lane).getJob(id.slice(FAILED_ID.length)) : await dlq.getJob(id);
+        // A failed-set id names a lane job: remove it only while it is still failed, not redriven.
+        if (job && (!failed || (await job.isFailed()))) {
           await job.remove();
           removed++;
         }
       }
       return removed;
     }
-    let removed = 0;
     for (;;) {
-      const jobs = await dlq.getWaiting(0, 99);
+      const copies = await dlq.getWaiting(0, 99);
+      const jobs = copies.length ? copies : await this.queue(lane).getFailed(0, 99);
       if (jobs.length === 0) return removed;
       for (const job of jobs) await job.remove();
       removed += jobs.length;
