@@ -55,14 +55,14 @@ export const MODULES = {
   // The drivers are split by line range (Stryker's `file.ts:from-to`) so that each part fits a
   // working session: a stopped run writes no report, a finished part keeps its own.
   'bullmq-flow': {
-    mutate: ['libs/queue/src/bullmq/bullmq.driver.ts:1-184', 'libs/queue/src/bullmq/bullmq-enqueue.ts'],
+    mutate: ['libs/queue/src/bullmq/bullmq.driver.ts:1-186', 'libs/queue/src/bullmq/bullmq-enqueue.ts'],
     // broker-outage: the in-process absorber while its own Redis is killed (enqueue while not
     // connected, reconnection); the contract only ever sees a live Redis.
     tests: ['<rootDir>/test/contract/bullmq.test.ts', '<rootDir>/test/broker-outage.test.ts'],
     integration: true,
   },
   'bullmq-ops': {
-    mutate: ['libs/queue/src/bullmq/bullmq.driver.ts:185-296'],
+    mutate: ['libs/queue/src/bullmq/bullmq.driver.ts:187-297'],
     tests: ['<rootDir>/test/bullmq-failed-set.test.ts', '<rootDir>/test/contract/bullmq.test.ts', '<rootDir>/test/dead-letter-discard.test.ts'],
     integration: true,
   },

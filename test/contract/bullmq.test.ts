@@ -58,3 +58,48 @@ describe('BullMQ: a write Redis refuses', () => {
     }
   });
 });
+
+// Lane shedding (LANE_SHED_AT_MEMORY) reads this: Redis's used memory against its maxmemory, or
+// nothing to shed against when Redis is unbounded.
+describe('BullMQ: memoryUse', () => {
+  it('is undefined without maxmemory, and INFO\'s used_memory against maxmemory with it', async () => {
+    const redis = await RedisServer.start({ aof: false });
+    const driver = await freshDriver('bullmq', { REDIS_URL: redis.url });
+    const admin = new IORedis(redis.url);
+    try {
+      await admin.config('SET', 'maxmemory', '0');
+      expect(await driver.memoryUse!()).toBeUndefined();
+      await admin.config('SET', 'maxmemory', String(64 * 1024 * 1024));
+      const use = await driver.memoryUse!();
+      const used = Number(/^used_memory:(\d+)/m.exec(await admin.info('memory'))![1]);
+      expect(use!.maxBytes).toBe(64 * 1024 * 1024);
+      expect(Math.abs(use!.usedBytes - used)).toBeLessThan(1024 * 1024);
+      expect(use!.usedBytes).toBeGreaterThan(0);
+    } finally {
+      admin.disconnect();
+      await driver.close();
+      await redis.kill();
+    }
+  });
+});
+
+// Shutdown: an app whose driver left a Redis connection open would not exit by itself.
+describe('BullMQ: close', () => {
+  it('closes every Redis connection it opened, its consumers\' included', async () => {
+    const redis = await RedisServer.start({ aof: false });
+    const admin = new IORedis(redis.url);
+    const clients = async () => String(await admin.client('LIST')).trim().split('\n').length;
+    try {
+      const alone = await clients();
+      const driver = await freshDriver('bullmq', { REDIS_URL: redis.url });
+      await driver.consume('normal', async () => undefined, { concurrency: 1 });
+      await driver.enqueue('low', [event('low')]);
+      expect(await clients()).toBeGreaterThanOrEqual(alone + 3); // producer, worker, worker's blocking one
+      await driver.close();
+      await waitFor('only the test\'s own connection left', async () => (await clients()) === alone, 5000);
+    } finally {
+      admin.disconnect();
+      await redis.kill();
+    }
+  });
+});

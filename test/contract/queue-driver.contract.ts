@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Lane, LANES, QueueDriverName } from '../../libs/config/src';
-import { Consumer, Delivery, DependencyDownError, QueueCapabilities, QueueDriver, QueuedEvent } from '../../libs/queue/src';
+import { BrokerUnavailableError, Consumer, Delivery, DependencyDownError, QueueCapabilities, QueueDriver, QueuedEvent } from '../../libs/queue/src';
 import { BullmqDriver, SqsDriver } from '../../libs/queue/src/drivers';
 import { freshDriver, unreachableDriver } from '../support/drivers';
 import { sleep, testEnv, waitFor } from '../support/env';
@@ -81,6 +81,21 @@ export function queueDriverContract(name: QueueDriverName): void {
         expect(await lost.waitUntilConnected(600)).toBe(false);
         expect(Date.now() - started).toBeGreaterThanOrEqual(550);
         expect(lost.isConnected()).toBe(false);
+      } finally {
+        await lost.close();
+      }
+    });
+
+    // Readiness (/health/ready) and the up gauge rest on ping: it must fail, with the broker's
+    // error, exactly when the broker cannot be reached.
+    it('ping: resolves while connected, rejects with BrokerUnavailableError for a broker it cannot reach', async () => {
+      await expect(driver.ping()).resolves.toBeUndefined();
+      const lost = unreachableDriver(name, await freePort());
+      try {
+        const err = await lost.ping().then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(BrokerUnavailableError);
+        // Readiness shows this text: it says the broker is not reachable, not that a ping was slow.
+        expect((err as Error).message).toMatch(/not connected|unreachable/);
       } finally {
         await lost.close();
       }
@@ -233,6 +248,57 @@ export function queueDriverContract(name: QueueDriverName): void {
       expect(await driver.depth('low')).toMatchObject({ delayed: 0, active: 0, deadLettered: 0 });
       await consume('low', new Recorder());
       await waitFor('an empty lane', async () => Object.values(await driver.depth('low')).every((n) => n === 0));
+    });
+
+    // What the operator's status, console and lane metrics show: work in a handler, work waiting
+    // out a retry backoff. SQS hides a message in backoff (its visibility is extended), so there
+    // both read as active; where depth is exact the backoff reads as delayed.
+    it('counts a delivery in its handler as active and one in its retry backoff as delayed (or active)', async () => {
+      const slow = await freshDriver(name, { ...ENV, RETRY_BASE_MS: '20000' });
+      const [held, failing] = [event('low'), event('low')];
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const rec = new Recorder(async (d) => {
+        if (d.events.some((e) => e.id === failing.id)) throw new Error('fails once');
+        await gate;
+      });
+      const consumer = await slow.consume('low', rec.handler, { concurrency: 2 });
+      try {
+        await slow.enqueue('low', [held]);
+        await slow.enqueue('low', [failing]);
+        await waitFor('one delivery in its handler, one in backoff', async () => {
+          const d = await slow.depth('low');
+          return rec.of(held.id).length === 1 && rec.of(failing.id).length === 1 && d.active + d.delayed === 2;
+        });
+        const depth = await slow.depth('low');
+        expect(depth).toMatchObject({ waiting: 0, deadLettered: 0 });
+        expect(caps.exactDepth ? [depth.active, depth.delayed] : [depth.active + depth.delayed]).toEqual(caps.exactDepth ? [1, 1] : [2]);
+      } finally {
+        release();
+        await consumer.close();
+        await slow.close();
+      }
+    });
+
+    // The lane metric spillway_queue_oldest_age_seconds and `status`: how long the oldest event
+    // has waited, from the broker where it can tell (SQS's queue API cannot: undefined).
+    it('tells the age of the oldest waiting event, 0 for an empty lane, or undefined where the broker cannot', async () => {
+      const first = await driver.oldestAgeSeconds('low');
+      await driver.enqueue('low', [event('low')]);
+      await sleep(1200);
+      await driver.enqueue('low', [event('low')]);
+      const age = await driver.oldestAgeSeconds('low');
+      if (first === undefined) {
+        expect(age).toBeUndefined();
+        return;
+      }
+      expect(first).toBe(0);
+      expect(age).toBeGreaterThanOrEqual(1.1); // the older of the two
+      expect(age).toBeLessThan(10);
+      const rec = new Recorder();
+      await consume('low', rec);
+      await waitFor('both delivered', async () => rec.ids().length === 2);
+      await waitFor('an empty lane again', async () => (await driver.oldestAgeSeconds('low')) === 0);
     });
 
     it('on close finishes the in-flight delivery, acknowledges it, and takes nothing more', async () => {

@@ -53,7 +53,8 @@ export class BullmqDriver implements QueueDriver {
 
   private readonly producer: IORedis;
   private readonly queues = new Map<string, Queue>();
-  private readonly workerConnections = new Set<IORedis>();
+  /** Open consumers: close() closes them (their Worker, its blocking connection, their own). */
+  private readonly consumers = new Set<Consumer>();
 
   constructor(private readonly config: SpillwayConfig) {
     // Fail fast while Redis is down: no offline queue, one try per command, so the absorber can
@@ -136,7 +137,6 @@ export class BullmqDriver implements QueueDriver {
   async consume(lane: Lane, handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer> {
     const connection = new IORedis(this.config.redisUrl, { ...this.baseOptions(), maxRetriesPerRequest: null });
     connection.on('error', () => undefined);
-    this.workerConnections.add(connection);
     const maxAttempts = this.config.maxAttempts;
     const dlq = this.queue(`${lane}-dlq`);
     const worker = new Worker<EventsJob>(
@@ -173,13 +173,15 @@ export class BullmqDriver implements QueueDriver {
     );
     worker.on('error', () => undefined);
     await worker.waitUntilReady();
-    return {
+    const consumer: Consumer = {
       close: async () => {
+        this.consumers.delete(consumer);
         await worker.close();
         await connection.quit().catch(() => connection.disconnect());
-        this.workerConnections.delete(connection);
       },
     };
+    this.consumers.add(consumer);
+    return consumer;
   }
 
   async depth(lane: Lane): Promise<LaneDepth> {
@@ -287,10 +289,9 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async close(): Promise<void> {
+    // Consumers first: a delivery they finish may still write its dead-letter copy to a queue.
+    await Promise.all([...this.consumers].map((c) => c.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
-    await Promise.all(
-      [...this.workerConnections].map((c) => c.quit().catch(() => c.disconnect())),
-    );
     await this.producer.quit().catch(() => this.producer.disconnect());
   }
 }
