@@ -129,6 +129,16 @@ describe('SQS sendEntries: each message held, refused or unknown, as SQS answere
       expect(outcomes(await send(1, 300))).toEqual(['unknown', 'unknown']);
     });
 
+    // Not what SQS does, but what the code must not take for "held": an entry that the answer
+    // lists neither as Successful nor as Failed keeps its outcome unknown.
+    it('an answer that lists an entry neither Successful nor Failed leaves it unknown', async () => {
+      answer = (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end('{}');
+      };
+      expect(outcomes(await send())).toEqual(['unknown', 'unknown']);
+    });
+
     it('a connection reset after the request was read is unknown', async () => {
       answer = (req) => req.socket.destroy();
       expect(outcomes(await send())).toEqual(['unknown', 'unknown']);
@@ -148,6 +158,9 @@ describe('SQS sendEntries: each message held, refused or unknown, as SQS answere
   it.each([
     ['the socket error itself', true, Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' })],
     ['a wrapper that keeps only its text', true, new Error('socket hang up: connect ECONNREFUSED 127.0.0.1:9')],
+    // Node's connect to a name with several addresses (localhost: ::1 and 127.0.0.1) fails with an
+    // AggregateError that has the code and an empty message.
+    ['every address refused (AggregateError: the code, no text)', true, Object.assign(new AggregateError([], ''), { code: 'ECONNREFUSED' })],
     ['a refused connect after a retry', false, Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED', $metadata: { attempts: 2 } })],
     ['a reset', false, Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
     ['text that only mentions the word', false, new Error('xconnect ECONNREFUSEDx')],

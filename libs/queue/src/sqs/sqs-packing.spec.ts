@@ -1,5 +1,5 @@
 import type { QueuedEvent } from '../queue.port';
-import { backoffMs, batchEntries, dedupeIdOf, groupIdOf, packEvents, toSeconds } from './sqs-packing';
+import { backoffMs, batchEntries, dedupeIdOf, eventBytes, groupIdOf, packEvents, toSeconds } from './sqs-packing';
 
 const event = (id: string, key?: string, size = 10): QueuedEvent => ({
   id,
@@ -42,6 +42,31 @@ describe('SQS packing', () => {
     expect(dedupeIdOf([event('abc')])).toBe('abc');
     expect(dedupeIdOf([event('a'), event('b')])).toMatch(/^[0-9a-f]{64}$/);
     expect(dedupeIdOf([event('a'), event('b')])).not.toBe(dedupeIdOf([event('b'), event('a')]));
+    // Ids are joined with a separator: two different sets of ids never share a dedupe id (FIFO
+    // would drop the second message as a repeat of the first).
+    expect(dedupeIdOf([event('ab'), event('c')])).not.toBe(dedupeIdOf([event('a'), event('bc')]));
+  });
+
+  it('fills a message up to its budget exactly (maxBytes less 1 KiB of envelope room), and never past it', () => {
+    const maxBytes = 10 * 1024;
+    const budget = maxBytes - 1024;
+    const one = eventBytes(event('x', undefined, 0));
+    // Events whose sizes add up to the budget exactly: one message.
+    const sized = (bytes: number, id: string) => event(id, undefined, bytes - one);
+    const exact = [sized(budget - 4000, 'a'), sized(4000, 'b')];
+    expect(exact.reduce((n, e) => n + eventBytes(e), 0)).toBe(budget);
+    expect(packEvents(exact, false, maxBytes).map((p) => p.events.length)).toEqual([2]);
+    // One byte more: two messages, each within the budget.
+    const over = [sized(budget - 4000, 'a'), sized(4001, 'b')];
+    const packs = packEvents(over, false, maxBytes);
+    expect(packs.map((p) => p.events.length)).toEqual([1, 1]);
+    expect(packs.every((p) => p.bytes <= budget)).toBe(true);
+  });
+
+  it('sends no empty batch: none for no entries, none before an entry bigger than a whole call; a call filled to its limit exactly', () => {
+    expect(batchEntries([])).toEqual([]);
+    expect(batchEntries([{ bytes: 2_000_000 }, { bytes: 10 }]).map((b) => b.length)).toEqual([1, 1]);
+    expect(batchEntries([{ bytes: 600 }, { bytes: 400 }, { bytes: 1 }], 1000).map((b) => b.length)).toEqual([2, 1]);
   });
 
   it('rounds delays up to whole seconds within the cap, and doubles backoff per attempt', () => {
