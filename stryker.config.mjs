@@ -43,7 +43,8 @@ export default {
   tempDirName: `.stryker-tmp/${name}`,
   // dist/ is copied: cases that spawn a helper from the build (the contract's stalling consumer,
   // the CLI) run it unmutated beside the mutated code under test, as they do outside Stryker.
-  ignorePatterns: ['bench/results', '.dev-data', 'docs', 'stryker/incremental', 'reports'],
+  // .stryker-tmp: other modules' sandboxes, when runs go side by side.
+  ignorePatterns: ['bench/results', '.dev-data', 'docs', 'stryker/incremental', 'reports', '.stryker-tmp'],
   reporters: ['clear-text', 'progress', 'json', 'html'],
   jsonReporter: { fileName: `docs/mutation/${name}.json` },
   htmlReporter: { fileName: `docs/mutation/${name}.html` },

@@ -55,14 +55,14 @@ export const MODULES = {
   // The drivers are split by line range (Stryker's `file.ts:from-to`) so that each part fits a
   // working session: a stopped run writes no report, a finished part keeps its own.
   'bullmq-flow': {
-    mutate: ['libs/queue/src/bullmq/bullmq.driver.ts:1-186', 'libs/queue/src/bullmq/bullmq-enqueue.ts'],
+    mutate: ['libs/queue/src/bullmq/bullmq.driver.ts:1-187', 'libs/queue/src/bullmq/bullmq-enqueue.ts'],
     // broker-outage: the in-process absorber while its own Redis is killed (enqueue while not
     // connected, reconnection); the contract only ever sees a live Redis.
     tests: ['<rootDir>/test/contract/bullmq.test.ts', '<rootDir>/test/broker-outage.test.ts'],
     integration: true,
   },
   'bullmq-ops': {
-    mutate: ['libs/queue/src/bullmq/bullmq.driver.ts:187-297'],
+    mutate: ['libs/queue/src/bullmq/bullmq.driver.ts:188-298'],
     tests: ['<rootDir>/test/bullmq-failed-set.test.ts', '<rootDir>/test/contract/bullmq.test.ts', '<rootDir>/test/dead-letter-discard.test.ts'],
     integration: true,
   },
@@ -77,12 +77,12 @@ export const MODULES = {
     integration: true,
   },
   'sqs-flow': {
-    mutate: ['libs/queue/src/sqs/sqs.driver.ts:1-211'],
+    mutate: ['libs/queue/src/sqs/sqs.driver.ts:1-212'],
     tests: ['<rootDir>/test/contract/sqs.test.ts'],
     integration: true,
   },
   'sqs-ops': {
-    mutate: ['libs/queue/src/sqs/sqs.driver.ts:212-357'],
+    mutate: ['libs/queue/src/sqs/sqs.driver.ts:213-358'],
     tests: ['<rootDir>/test/contract/sqs.test.ts', '<rootDir>/test/dead-letter-discard.test.ts'],
     integration: true,
   },

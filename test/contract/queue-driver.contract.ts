@@ -281,24 +281,36 @@ export function queueDriverContract(name: QueueDriverName): void {
     });
 
     // The lane metric spillway_queue_oldest_age_seconds and `status`: how long the oldest event
-    // has waited, from the broker where it can tell (SQS's queue API cannot: undefined).
-    it('tells the age of the oldest waiting event, 0 for an empty lane, or undefined where the broker cannot', async () => {
-      const first = await driver.oldestAgeSeconds('low');
-      await driver.enqueue('low', [event('low')]);
+    // still waiting has waited (not one in a handler), from the broker where it can tell.
+    when(caps.oldestAge, 'its queue API does not tell (undefined)')('tells the age of the oldest waiting event: 0 for an empty lane, none in a handler', async () => {
+      expect(await driver.oldestAgeSeconds('low')).toBe(0);
+      const [old, young] = [event('low'), event('low')];
+      await driver.enqueue('low', [old]);
       await sleep(1200);
-      await driver.enqueue('low', [event('low')]);
+      await driver.enqueue('low', [young]);
       const age = await driver.oldestAgeSeconds('low');
-      if (first === undefined) {
-        expect(age).toBeUndefined();
-        return;
-      }
-      expect(first).toBe(0);
       expect(age).toBeGreaterThanOrEqual(1.1); // the older of the two
       expect(age).toBeLessThan(10);
-      const rec = new Recorder();
-      await consume('low', rec);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const rec = new Recorder(async (d) => {
+        if (d.events.some((e) => e.id === old.id)) await gate;
+      });
+      await consume('low', rec, 1);
+      try {
+        await waitFor('the older event in its handler', async () => rec.of(old.id).length === 1);
+        expect(await driver.oldestAgeSeconds('low')).toBeLessThan(1.1); // only the younger one waits
+      } finally {
+        release();
+      }
       await waitFor('both delivered', async () => rec.ids().length === 2);
       await waitFor('an empty lane again', async () => (await driver.oldestAgeSeconds('low')) === 0);
+    });
+
+    when(!caps.oldestAge, 'its broker tells the age')('answers undefined for the age of the oldest event, with events waiting or not', async () => {
+      expect(await driver.oldestAgeSeconds('low')).toBeUndefined();
+      await driver.enqueue('low', [event('low')]);
+      expect(await driver.oldestAgeSeconds('low')).toBeUndefined();
     });
 
     it('on close finishes the in-flight delivery, acknowledges it, and takes nothing more', async () => {

@@ -64,6 +64,8 @@ export interface QueueCapabilities {
   stallsCountAsAttempts: boolean;
   /** `depth()` is exact (false: the broker only gives approximate counts). */
   exactDepth: boolean;
+  /** `oldestAgeSeconds()` answers from the broker (false: always undefined, as SQS's queue API). */
+  oldestAge: boolean;
 }
 
 export interface ConsumeOptions {

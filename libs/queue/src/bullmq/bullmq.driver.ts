@@ -48,6 +48,7 @@ export class BullmqDriver implements QueueDriver {
     nativeDeadLetter: false,
     stallsCountAsAttempts: false,
     exactDepth: true,
+    oldestAge: true,
   };
   readonly capabilities = BullmqDriver.CAPABILITIES;
 

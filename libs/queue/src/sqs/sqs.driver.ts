@@ -52,6 +52,7 @@ export class SqsDriver implements QueueDriver {
     // Every receive counts towards maxReceiveCount, a dead worker's included.
     stallsCountAsAttempts: true,
     exactDepth: false,
+    oldestAge: false,
   };
   readonly capabilities = SqsDriver.CAPABILITIES;
 
