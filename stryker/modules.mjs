@@ -83,7 +83,7 @@ export const MODULES = {
   },
   'sqs-ops': {
     mutate: ['libs/queue/src/sqs/sqs.driver.ts:213-358'],
-    tests: ['<rootDir>/test/contract/sqs.test.ts', '<rootDir>/test/dead-letter-discard.test.ts'],
+    tests: ['<rootDir>/test/sqs-dead-letters.test.ts', '<rootDir>/test/contract/sqs.test.ts', '<rootDir>/test/dead-letter-discard.test.ts'],
     integration: true,
   },
   'sqs-consumer': {

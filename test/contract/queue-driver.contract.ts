@@ -313,6 +313,25 @@ export function queueDriverContract(name: QueueDriverName): void {
       expect(await driver.oldestAgeSeconds('low')).toBeUndefined();
     });
 
+    // An app that closes only its driver on shutdown (the Lambda entry, the CLI) must not leave
+    // consumers taking deliveries it can no longer finish.
+    it('close() stops the consumers it opened: an event sent after it is not delivered to them', async () => {
+      const own = await freshDriver(name, ENV);
+      const prefix = (own as unknown as { config: { queuePrefix: string } }).config.queuePrefix;
+      const rec = new Recorder();
+      await own.consume('normal', rec.handler, { concurrency: 1 });
+      await own.close();
+      const sender = await freshDriver(name, { ...ENV, QUEUE_PREFIX: prefix });
+      try {
+        await sender.enqueue('normal', [event('normal')]);
+        await sleep(2000);
+        expect(rec.deliveries).toEqual([]);
+        expect((await sender.depth('normal')).waiting + (await sender.depth('normal')).active).toBe(1);
+      } finally {
+        await sender.close();
+      }
+    });
+
     it('on close finishes the in-flight delivery, acknowledges it, and takes nothing more', async () => {
       const e = event('normal');
       let finished = 0;
