@@ -78,7 +78,13 @@ export const MODULES = {
   },
   'sqs-flow': {
     mutate: ['libs/queue/src/sqs/sqs.driver.ts:1-212'],
-    tests: ['<rootDir>/test/contract/sqs.test.ts'],
+    // The first run (2026-12-01, contract only) left the send path's failures uncovered: a slow,
+    // silent or failing SQS (sqs-driver-send), refused entries and a lane gone (partial-enqueue),
+    // SQS stopped under the absorber (broker-outage).
+    tests: [
+      '<rootDir>/test/sqs-driver-send.test.ts', '<rootDir>/test/partial-enqueue.test.ts', '<rootDir>/test/broker-outage.test.ts',
+      '<rootDir>/test/contract/sqs.test.ts',
+    ],
     integration: true,
   },
   'sqs-ops': {
