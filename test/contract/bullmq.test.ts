@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
-import { EnqueueError } from '../../libs/queue/src';
+import { EnqueueError, QueueDriver } from '../../libs/queue/src';
 import { freshDriver } from '../support/drivers';
 import { testConfig, waitFor } from '../support/env';
 import { RedisServer } from '../support/redis-server';
@@ -32,14 +32,34 @@ describe('BullMQ: what a delivered job leaves in Redis', () => {
   });
 });
 
+/** A redis-server of the case's own (it changes Redis's config, or counts its clients). */
+async function onOwnRedis(run: (url: string, admin: IORedis) => Promise<void>): Promise<void> {
+  const redis = await RedisServer.start({ aof: false });
+  const admin = new IORedis(redis.url);
+  try {
+    await run(redis.url, admin);
+  } finally {
+    admin.disconnect();
+    await redis.kill();
+  }
+}
+
+/** `onOwnRedis` with a driver on that Redis, closed after. */
+const withDriverOnOwnRedis = (run: (driver: QueueDriver, admin: IORedis) => Promise<void>) =>
+  onOwnRedis(async (url, admin) => {
+    const driver = await freshDriver('bullmq', { REDIS_URL: url });
+    try {
+      await run(driver, admin);
+    } finally {
+      await driver.close();
+    }
+  });
+
 // The absorber answers "refused" (nothing held, safe to send again) or "unknown" from this split:
 // a job Redis answered with an error was not written; only a write left unanswered may exist.
 describe('BullMQ: a write Redis refuses', () => {
-  it('is reported refused, not unknown, for every event of it; Redis taking writes again takes them', async () => {
-    const redis = await RedisServer.start({ aof: false });
-    const driver = await freshDriver('bullmq', { REDIS_URL: redis.url });
-    const admin = new IORedis(redis.url);
-    try {
+  it('is reported refused, not unknown, for every event of it; Redis taking writes again takes them', () =>
+    withDriverOnOwnRedis(async (driver, admin) => {
       await driver.enqueue('normal', [event('normal')]); // the queue's handshake done while Redis takes writes
       await admin.config('SET', 'maxmemory-policy', 'noeviction');
       await admin.config('SET', 'maxmemory', '1');
@@ -51,22 +71,14 @@ describe('BullMQ: a write Redis refuses', () => {
       await admin.config('SET', 'maxmemory', '0');
       await driver.enqueue('normal', events);
       expect((await driver.depth('normal')).waiting).toBe(4);
-    } finally {
-      admin.disconnect();
-      await driver.close();
-      await redis.kill();
-    }
-  });
+    }));
 });
 
 // Lane shedding (LANE_SHED_AT_MEMORY) reads this: Redis's used memory against its maxmemory, or
 // nothing to shed against when Redis is unbounded.
 describe('BullMQ: memoryUse', () => {
-  it('is undefined without maxmemory, and INFO\'s used_memory against maxmemory with it', async () => {
-    const redis = await RedisServer.start({ aof: false });
-    const driver = await freshDriver('bullmq', { REDIS_URL: redis.url });
-    const admin = new IORedis(redis.url);
-    try {
+  it('is undefined without maxmemory, and INFO\'s used_memory against maxmemory with it', () =>
+    withDriverOnOwnRedis(async (driver, admin) => {
       await admin.config('SET', 'maxmemory', '0');
       expect(await driver.memoryUse!()).toBeUndefined();
       await admin.config('SET', 'maxmemory', String(64 * 1024 * 1024));
@@ -75,31 +87,20 @@ describe('BullMQ: memoryUse', () => {
       expect(use!.maxBytes).toBe(64 * 1024 * 1024);
       expect(Math.abs(use!.usedBytes - used)).toBeLessThan(1024 * 1024);
       expect(use!.usedBytes).toBeGreaterThan(0);
-    } finally {
-      admin.disconnect();
-      await driver.close();
-      await redis.kill();
-    }
-  });
+    }));
 });
 
 // Shutdown: an app whose driver left a Redis connection open would not exit by itself.
 describe('BullMQ: close', () => {
-  it('closes every Redis connection it opened, its consumers\' included', async () => {
-    const redis = await RedisServer.start({ aof: false });
-    const admin = new IORedis(redis.url);
-    const clients = async () => String(await admin.client('LIST')).trim().split('\n').length;
-    try {
+  it('closes every Redis connection it opened, its consumers\' included', () =>
+    onOwnRedis(async (url, admin) => {
+      const clients = async () => String(await admin.client('LIST')).trim().split('\n').length;
       const alone = await clients();
-      const driver = await freshDriver('bullmq', { REDIS_URL: redis.url });
+      const driver = await freshDriver('bullmq', { REDIS_URL: url });
       await driver.consume('normal', async () => undefined, { concurrency: 1 });
       await driver.enqueue('low', [event('low')]);
       expect(await clients()).toBeGreaterThanOrEqual(alone + 3); // producer, worker, worker's blocking one
       await driver.close();
       await waitFor('only the test\'s own connection left', async () => (await clients()) === alone, 5000);
-    } finally {
-      admin.disconnect();
-      await redis.kill();
-    }
-  });
+    }));
 });
