@@ -35,6 +35,20 @@ describe('SQS dead letters: listing, counting and discarding', () => {
     }
     return events;
   }
+  /** The driver's calls to SQS from now on: each command's name and, for a batch, its entry count. */
+  function record(): Array<{ command: string; entries?: number }> {
+    const calls: Array<{ command: string; entries?: number }> = [];
+    const producer = (driver as unknown as { producer: SQSClient }).producer;
+    producer.middlewareStack.add(
+      (next, context) => async (args) => {
+        const entries = (args.input as { Entries?: unknown[] }).Entries;
+        calls.push({ command: String(context.commandName), ...(entries ? { entries: entries.length } : {}) });
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    return calls;
+  }
   const idsOf = (list: Array<{ events: QueuedEvent[] }>) => list.flatMap((l) => l.events.map((e) => e.id)).sort();
 
   it('lists every letter past one receive\'s ten, stops at the limit, and counts a letter hidden by a receive', async () => {
@@ -65,5 +79,23 @@ describe('SQS dead letters: listing, counting and discarding', () => {
     expect(idsOf(await driver.deadLetters('normal', 10))).toEqual([events[0].id, events[2].id].sort());
     expect(await driver.discardDeadLetters('normal')).toBe(2);
     expect(await driver.deadLetters('normal', 10)).toEqual([]);
+  });
+
+  it('a discard by id stops once it holds what it was asked for, and gives back only the letters it keeps', async () => {
+    const events = await letters(3);
+    const listed = await driver.deadLetters('normal', 10);
+    const target = listed.find((l) => l.events[0].id === events[0].id)!;
+    const calls = record();
+    expect(await driver.discardDeadLetters('normal', [target.id])).toBe(1);
+    // One receive took all three: the one asked for is deleted, the other two go back, no second receive.
+    expect(calls).toEqual([
+      { command: 'ReceiveMessageCommand' },
+      { command: 'DeleteMessageBatchCommand', entries: 1 },
+      { command: 'ChangeMessageVisibilityBatchCommand', entries: 2 },
+    ]);
+    calls.length = 0;
+    // Only letters it was not asked about come back: they go back at once, and it stops.
+    expect(await driver.discardDeadLetters('normal', ['no-such-letter'])).toBe(0);
+    expect(calls).toEqual([{ command: 'ReceiveMessageCommand' }, { command: 'ChangeMessageVisibilityBatchCommand', entries: 2 }]);
   });
 });
