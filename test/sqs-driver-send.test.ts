@@ -16,6 +16,9 @@ describe('SqsDriver.enqueue against a slow or failing SQS', () => {
   let endpoint: string;
   let urlDelayMs = 0;
   let send: 'ok' | 'hang' | '500' = 'ok';
+  let queueMissing = false;
+  /** Entries holding one of these events are listed as Failed (a sender fault), every time. */
+  let refuseIds = new Set<string>();
   let sentIds: string[] = [];
   let sendCalls = 0;
 
@@ -29,6 +32,7 @@ describe('SqsDriver.enqueue against a slow or failing SQS', () => {
     const target = String(req.headers['x-amz-target']);
     if (target.endsWith('.GetQueueUrl')) {
       await sleep(urlDelayMs);
+      if (queueMissing) return reply(res, 400, { __type: 'com.amazonaws.sqs#QueueDoesNotExist', message: 'The specified queue does not exist.' });
       return reply(res, 200, { QueueUrl: `${endpoint}/000000000000/${JSON.parse(raw).QueueName}` });
     }
     if (!target.endsWith('.SendMessageBatch')) return reply(res, 400, { __type: 'com.amazonaws.sqs#InvalidAction', message: target });
@@ -36,10 +40,12 @@ describe('SqsDriver.enqueue against a slow or failing SQS', () => {
     const entries = JSON.parse(raw).Entries as Array<{ Id: string; MessageBody: string }>;
     if (send === 'hang') return; // never answered: the client gives up
     if (send === '500') return reply(res, 500, { __type: 'com.amazonaws.sqs#InternalError', message: 'SQS is having a bad day' });
-    for (const e of entries) sentIds.push(...(JSON.parse(e.MessageBody).events as QueuedEvent[]).map((x) => x.id));
+    const idsOf = (e: { MessageBody: string }) => (JSON.parse(e.MessageBody).events as QueuedEvent[]).map((x) => x.id);
+    const [failed, ok] = [entries.filter((e) => idsOf(e).some((id) => refuseIds.has(id))), entries.filter((e) => !idsOf(e).some((id) => refuseIds.has(id)))];
+    for (const e of ok) sentIds.push(...idsOf(e));
     reply(res, 200, {
-      Successful: entries.map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(e.MessageBody).digest('hex') })),
-      Failed: [],
+      Successful: ok.map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: createHash('md5').update(e.MessageBody).digest('hex') })),
+      Failed: failed.map((e) => ({ Id: e.Id, SenderFault: true, Code: 'InvalidParameterValue', Message: 'refused by the test' })),
     });
   }
 
@@ -49,7 +55,7 @@ describe('SqsDriver.enqueue against a slow or failing SQS', () => {
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   beforeEach(() => {
-    [urlDelayMs, send, sentIds, sendCalls] = [0, 'ok', [], 0];
+    [urlDelayMs, send, sentIds, sendCalls, queueMissing, refuseIds] = [0, 'ok', [], 0, false, new Set()];
   });
   afterAll(async () => {
     server.closeAllConnections();
@@ -58,6 +64,8 @@ describe('SqsDriver.enqueue against a slow or failing SQS', () => {
 
   const driverFor = () => new SqsDriver(testConfig({ QUEUE_DRIVER: 'sqs', SQS_ENDPOINT: endpoint, ENQUEUE_TIMEOUT_MS: '400', SQS_SEND_LINGER_MS: '0' }));
   const event = (): QueuedEvent => ({ id: randomUUID(), type: 'send.test', lane: 'normal', data: {}, receivedAt: new Date().toISOString() });
+  /** A critical-lane event: on the FIFO lane each key travels in a message of its own. */
+  const keyed = (key: string): QueuedEvent => ({ ...event(), lane: 'critical', key });
   const failure = (p: Promise<void>) => p.then(() => undefined, (err: unknown) => err);
 
   it('a send SQS never answers is unknown once ENQUEUE_TIMEOUT_MS has passed, after one request: the sender does not retry by itself', async () => {
@@ -124,6 +132,43 @@ describe('SqsDriver.enqueue against a slow or failing SQS', () => {
       await sleep(300);
       expect(sentIds.sort()).toEqual(events.map((e) => e.id).sort());
       expect(sendCalls).toBe(2); // the first alone, the five that waited in one call
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it('in a shared call, each caller learns its own events\' fate: all held resolves, one refused rejects naming which', async () => {
+    urlDelayMs = 200; // the lane's first send is slow, so the next two enqueues share one call
+    const driver = driverFor();
+    try {
+      const [first, a, b, c] = [keyed('first'), keyed('a'), keyed('b'), keyed('c')];
+      refuseIds = new Set([b.id]);
+      const slow = driver.enqueue('critical', [first]);
+      await sleep(50);
+      const [whole, mixed] = [failure(driver.enqueue('critical', [a])), failure(driver.enqueue('critical', [b, c]))];
+      await slow;
+      expect(await whole).toBeUndefined();
+      const err = await mixed;
+      expect(err).toBeInstanceOf(EnqueueError);
+      // The error is the shared call's (a is listed held too): c held, b refused (in neither set).
+      const { held, unknown } = err as EnqueueError;
+      expect([held.has(c.id), held.has(b.id), unknown.has(b.id), unknown.size]).toEqual([true, false, false, 0]);
+      expect((err as Error).message).toMatch(/refused by the test/);
+      expect(sentIds.sort()).toEqual([first.id, a.id, c.id].sort());
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it('an enqueue to a lane whose queue is gone is refused whole, naming the lane and why, and sends nothing', async () => {
+    queueMissing = true;
+    const driver = driverFor();
+    try {
+      const err = await failure(driver.enqueue('normal', [event()]));
+      expect(err).toBeInstanceOf(BrokerUnavailableError);
+      expect(err).not.toBeInstanceOf(EnqueueError);
+      expect((err as Error).message).toMatch(/^enqueue to normal failed: .*does not exist/);
+      expect(sendCalls).toBe(0);
     } finally {
       await driver.close();
     }
