@@ -41,6 +41,10 @@ export class FifoSqsFake {
   readonly queues = new Map<string, FakeQueue>();
   /** The commands sent, by name, in order. */
   readonly calls: string[] = [];
+  /** The same commands with their input and when they came. */
+  readonly requests: Array<{ name: string; input: Record<string, any>; at: number }> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** How long a DeleteMessageBatch takes to answer (it deletes at the answer). */
+  deleteDelayMs = 0;
 
   createQueue(name: string, redrive?: { dlq: string; maxReceiveCount: number }): string {
     this.queues.set(name, { name, fifo: name.endsWith('.fifo'), messages: [], dedupe: new Map(), redrive });
@@ -66,6 +70,7 @@ export class FifoSqsFake {
     const name = command.constructor.name.replace(/Command$/, '');
     this.calls.push(name);
     const input = command.input as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    this.requests.push({ name, input, at: Date.now() });
     switch (name) {
       case 'GetQueueUrl':
         if (!this.queues.has(input.QueueName)) throw Object.assign(new Error('no such queue'), { name: 'QueueDoesNotExist' });
@@ -81,6 +86,7 @@ export class FifoSqsFake {
         for (const e of input.Entries) this.changeVisibility(this.queue(input.QueueUrl), e.ReceiptHandle, e.VisibilityTimeout);
         return { Successful: input.Entries.map((e: { Id: string }) => ({ Id: e.Id })), Failed: [] };
       case 'DeleteMessageBatch': {
+        if (this.deleteDelayMs) await new Promise((r) => setTimeout(r, this.deleteDelayMs));
         const q = this.queue(input.QueueUrl);
         for (const e of input.Entries) q.messages = q.messages.filter((m) => m.receipt !== e.ReceiptHandle);
         return { Successful: input.Entries.map((e: { Id: string }) => ({ Id: e.Id })), Failed: [] };
@@ -153,6 +159,11 @@ export class FifoSqsFake {
     const m = q.messages.find((x) => x.receipt === receipt);
     if (!m) throw Object.assign(new Error('receipt handle is invalid or expired'), { name: 'ReceiptHandleIsInvalid' });
     m.visibleAt = Date.now() + seconds * 1000;
+  }
+
+  /** Whether each message a queue holds could be received now (not in flight, not hidden). */
+  visibleNow(name: string): boolean[] {
+    return this.queues.get(name)!.messages.map((m) => m.visibleAt <= Date.now());
   }
 
   /** What a queue holds now, in order: body and receive count. */

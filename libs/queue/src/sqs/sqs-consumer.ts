@@ -48,8 +48,8 @@ export class LaneConsumer implements Consumer {
   private readonly inFlight = new Set<InFlight>();
   private reserved = 0;
   private stopping = false;
-  /** No receives before this time: a dependency of the handler is down. */
-  private pausedUntil = 0;
+  /** Deliveries waiting out a dependency outage: while any does, the lane receives nothing. */
+  private waitingOutOutage = 0;
   private loops: Promise<void>[] = [];
   private heartbeat?: NodeJS.Timeout;
   private waiting: Array<() => void> = [];
@@ -78,12 +78,7 @@ export class LaneConsumer implements Consumer {
 
   private async poll(): Promise<void> {
     while (!this.stopping) {
-      const pause = this.pausedUntil - Date.now();
-      if (pause > 0) {
-        await new Promise((r) => setTimeout(r, pause));
-        continue;
-      }
-      if (this.free <= 0) {
+      if (this.free <= 0 || this.waitingOutOutage > 0) {
         await new Promise<void>((resolve) => this.waiting.push(resolve));
         continue;
       }
@@ -214,18 +209,25 @@ export class LaneConsumer implements Consumer {
   /**
    * SQS counts every receive as an attempt, so a delivery that failed only because the database
    * is down is not handed back: it stays in flight (the heartbeat keeps it invisible), the lane
-   * stops receiving, and the handler runs again after the pause. An outage then costs no receive
+   * stops receiving until it has run (a timed pause would let a receive slip in at each retry),
+   * and the handler runs again after the error's retryAfterMs. An outage then costs no receive
    * and cannot push healthy events into the dead-letter queue.
    */
   private async runWhileDependenciesDown(run: () => Promise<void>): Promise<void> {
-    for (;;) {
-      try {
-        return await run();
-      } catch (err) {
-        if (!(err instanceof DependencyDownError) || this.stopping) throw err;
-        this.pausedUntil = Math.max(this.pausedUntil, Date.now() + err.retryAfterMs);
-        await new Promise((r) => setTimeout(r, err.retryAfterMs));
+    let counted = false;
+    try {
+      for (;;) {
+        try {
+          return await run();
+        } catch (err) {
+          if (!(err instanceof DependencyDownError) || this.stopping) throw err;
+          if (!counted) this.waitingOutOutage++;
+          counted = true;
+          await new Promise((r) => setTimeout(r, err.retryAfterMs));
+        }
       }
+    } finally {
+      if (counted && --this.waitingOutOutage === 0) this.wake();
     }
   }
 
