@@ -185,10 +185,10 @@ describe('SQS lane consumer: its calls to SQS', () => {
 
   it('the heartbeat extends only deliveries that run long: none for quick ones, and a long one is never received twice', async () => {
     const runs: string[] = [];
-    const quick = Array.from({ length: 12 }, () => event());
+    const quick = Array.from({ length: 30 }, () => event());
     start(async (d) => {
       runs.push(idOf(d));
-      await sleep(d.events[0].data.long ? 4000 : 250);
+      await sleep(d.events[0].data.long ? 4000 : 100); // quick: a fifth of the heartbeat's period
     }, { concurrency: 2, leaseMs: 1500 }); // heartbeat every 500 ms, visibility 2 s
     await send(quick);
     await waitFor('the quick ones', async () => fake.contents('t-normal').length === 0, 10_000);
