@@ -217,4 +217,54 @@ describe('SQS lane consumer: its calls to SQS', () => {
     expect(fake.contents('t-normal')).toHaveLength(0);
     expect(requests('DeleteMessageBatch').map((r) => r.input.Entries.length)).toEqual([10, 1]);
   });
+
+  it('runs at most its concurrency over two long polls, and asks for no more than its free slots, none while all are busy', async () => {
+    let active = 0;
+    let most = 0;
+    start(async () => {
+      most = Math.max(most, ++active);
+      await sleep(300);
+      active--;
+    }, { concurrency: 20 }); // two long polls of up to ten
+    for (let i = 0; i < 4; i++) await send(Array.from({ length: 10 }, () => event()));
+    await waitFor('every event', async () => fake.contents('t-normal').length === 0, 10_000);
+    expect(most).toBeLessThanOrEqual(20);
+    expect(most).toBeGreaterThan(10);
+    const asked = requests('ReceiveMessage').map((r) => r.input.MaxNumberOfMessages);
+    expect(asked.every((n) => n >= 1 && n <= 10)).toBe(true);
+  });
+
+  it('a receive that fails is tried again after a second, never spun, and puts nothing in flight; an empty one neither', async () => {
+    let runs = 0;
+    start(async () => void runs++, { maxAttempts: 1 });
+    const queue = fake.queues.get('t-normal')!;
+    fake.queues.delete('t-normal'); // every receive now fails
+    await sleep(2500);
+    const failed = requests('ReceiveMessage').length;
+    expect(failed).toBeGreaterThanOrEqual(2);
+    expect(failed).toBeLessThanOrEqual(4);
+    fake.queues.set('t-normal', queue);
+    await sleep(2500); // at least one long poll (2 s here) comes back empty
+    expect(runs).toBe(0);
+    expect(fake.contents('t-normal-dlq')).toHaveLength(0);
+    // close() aborts the long poll and does not wait out the failed receive's second.
+    const started = Date.now();
+    await consumer!.close();
+    consumer = undefined;
+    expect(Date.now() - started).toBeLessThan(700);
+  });
+
+  it('a short receive waits receiveLingerMs before the next, so that it finds a fuller batch; an empty one goes again at once', async () => {
+    const ran: number[] = [];
+    start(async () => void ran.push(Date.now()), { receiveLingerMs: 400 });
+    await sleep(4300); // two empty long polls (2 s each here)
+    const idle = requests('ReceiveMessage').map((r) => r.at);
+    expect(idle.length).toBeGreaterThanOrEqual(3);
+    expect(idle[2] - idle[1]).toBeLessThan(2300);
+    await send([event()]);
+    await waitFor('the event', async () => ran.length === 1);
+    await sleep(600);
+    const next = requests('ReceiveMessage').find((r) => r.at > ran[0]);
+    expect(next!.at - ran[0]).toBeGreaterThanOrEqual(350);
+  });
 });
