@@ -163,6 +163,22 @@ describe('SQS lane consumer: its calls to SQS', () => {
     expect(fake.contents('t-normal-dlq')).toHaveLength(0);
   });
 
+  it('closing while the database is down holds a chain\'s followers back: only the head ran, all three handed back at once', async () => {
+    const [head, ...followers] = [event('k'), event('k'), event('k')];
+    const runs: string[] = [];
+    start(async (d) => {
+      runs.push(idOf(d));
+      throw new DependencyDownError('database unavailable (test)', 100);
+    }, { lane: 'critical' });
+    await send([head, ...followers]);
+    await waitFor('a few dependency-down runs', async () => runs.length >= 2);
+    await consumer!.close();
+    consumer = undefined;
+    expect(new Set(runs)).toEqual(new Set([head.id]));
+    expect(fake.contents('t-critical.fifo').map((m) => m.receiveCount)).toEqual([1, 1, 1]);
+    expect(fake.visibleNow('t-critical.fifo')).toEqual([true, true, true]);
+  });
+
   it('while the database is down the lane receives nothing new', async () => {
     const [a, b, c] = [event(), event(), event()];
     let downUntil = Infinity;

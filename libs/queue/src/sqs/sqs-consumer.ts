@@ -227,7 +227,8 @@ export class LaneConsumer implements Consumer {
         }
       }
     } finally {
-      if (counted && --this.waitingOutOutage === 0) this.wake();
+      // No wake() here: the delivery's slot is released right after, and that wakes the receive loop.
+      if (counted) this.waitingOutOutage--;
     }
   }
 
