@@ -2,6 +2,8 @@
 // in-process (tests that spawn dist/ apps cannot see a mutant: the child runs the unmutated build).
 // Keep the test lists short: on 2 shared cores every mutant re-runs the tests covering it. Suites
 // run in list order and a run stops at its first failure, so list the quick suites first.
+const SQS_CONSUMER_TESTS = ['<rootDir>/test/sqs-consumer.test.ts', '<rootDir>/test/sqs-fifo-group.test.ts', '<rootDir>/test/contract/sqs.test.ts'];
+
 export const MODULES = {
   cutover: {
     mutate: ['deploy/cutover-drain.ts', 'deploy/cutover-plan.ts'],
@@ -98,17 +100,17 @@ export const MODULES = {
   // calls the consumer makes (FifoSqsFake records them), written after the first run's survivors.
   'sqs-consumer-loop': {
     mutate: ['libs/queue/src/sqs/sqs-consumer.ts:1-111'],
-    tests: ['<rootDir>/test/sqs-consumer.test.ts', '<rootDir>/test/sqs-fifo-group.test.ts', '<rootDir>/test/contract/sqs.test.ts'],
+    tests: SQS_CONSUMER_TESTS,
     integration: true,
   },
   'sqs-consumer-chain': {
     mutate: ['libs/queue/src/sqs/sqs-consumer.ts:112-181'],
-    tests: ['<rootDir>/test/sqs-consumer.test.ts', '<rootDir>/test/sqs-fifo-group.test.ts', '<rootDir>/test/contract/sqs.test.ts'],
+    tests: SQS_CONSUMER_TESTS,
     integration: true,
   },
   'sqs-consumer-calls': {
     mutate: ['libs/queue/src/sqs/sqs-consumer.ts:182-307'],
-    tests: ['<rootDir>/test/sqs-consumer.test.ts', '<rootDir>/test/sqs-fifo-group.test.ts', '<rootDir>/test/contract/sqs.test.ts'],
+    tests: SQS_CONSUMER_TESTS,
     integration: true,
   },
   move: {
