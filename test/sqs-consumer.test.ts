@@ -53,6 +53,17 @@ describe('SQS lane consumer: its calls to SQS', () => {
     return consumer;
   }
   const requests = (name: string) => fake.requests.filter((r) => r.name === name);
+  /** Three events of one key on the critical lane, the head failing on every try; `runs`: the ids run. */
+  async function poisonHeadChain(options: Partial<LaneConsumerOptions>): Promise<{ head: QueuedEvent; runs: string[] }> {
+    const [head, ...followers] = [event('k'), event('k'), event('k')];
+    const runs: string[] = [];
+    start(async (d) => {
+      runs.push(idOf(d));
+      if (idOf(d) === head.id) throw new Error('poison head');
+    }, { lane: 'critical', ...options });
+    await send([head, ...followers]);
+    return { head, runs };
+  }
 
   it('a failure with no followers goes back to SQS hidden for its backoff: the retry is a new receive, long before the lease', async () => {
     const e = event();
@@ -90,13 +101,7 @@ describe('SQS lane consumer: its calls to SQS', () => {
   });
 
   it('close() during a chain\'s backoff returns at once and hands the head and its followers back, visible, charged nothing more', async () => {
-    const [head, ...followers] = [event('k'), event('k'), event('k')];
-    const runs: string[] = [];
-    start(async (d) => {
-      runs.push(idOf(d));
-      if (idOf(d) === head.id) throw new Error('poison head');
-    }, { lane: 'critical', retryBaseMs: 20_000 });
-    await send([head, ...followers]);
+    const { head, runs } = await poisonHeadChain({ retryBaseMs: 20_000 });
     await waitFor('the head\'s first try', async () => runs.length === 1);
     await sleep(200);
     const started = Date.now();
@@ -135,13 +140,7 @@ describe('SQS lane consumer: its calls to SQS', () => {
 
   it('a head whose dead-lettering fails (its DLQ is gone) holds its followers back', async () => {
     fake.queues.delete('t-critical-dlq.fifo');
-    const [head, ...followers] = [event('k'), event('k'), event('k')];
-    const runs: string[] = [];
-    start(async (d) => {
-      runs.push(idOf(d));
-      if (idOf(d) === head.id) throw new Error('poison head');
-    }, { lane: 'critical', maxAttempts: 1 });
-    await send([head, ...followers]);
+    const { head, runs } = await poisonHeadChain({ maxAttempts: 1 });
     await waitFor('the followers handed back', async () => requests('ChangeMessageVisibilityBatch').length > 0);
     await sleep(300);
     expect(runs).toEqual([head.id]);
