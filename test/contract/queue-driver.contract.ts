@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Lane, LANES, QueueDriverName } from '../../libs/config/src';
 import { BrokerUnavailableError, Consumer, Delivery, DependencyDownError, QueueCapabilities, QueueDriver, QueuedEvent } from '../../libs/queue/src';
-import { BullmqDriver, SqsDriver } from '../../libs/queue/src/drivers';
 import { freshDriver, unreachableDriver } from '../support/drivers';
 import { sleep, testEnv, waitFor } from '../support/env';
 import { AppProcess } from '../support/processes';
@@ -29,7 +28,30 @@ class Recorder {
   }
 }
 
-const CAPABILITIES: Record<QueueDriverName, QueueCapabilities> = { bullmq: BullmqDriver.CAPABILITIES, sqs: SqsDriver.CAPABILITIES };
+// What each driver must say of itself, written out here rather than read from the driver: a
+// driver that changed a flag (and so the cases below that branch on it) fails this table first.
+const CAPABILITIES: Record<QueueDriverName, QueueCapabilities> = {
+  bullmq: {
+    orderedLanes: [],
+    dedupeLanes: [],
+    dedupeWindowSeconds: 0,
+    maxMessageBytes: 512 * 1024 * 1024,
+    nativeDeadLetter: false,
+    stallsCountAsAttempts: false,
+    exactDepth: true,
+    oldestAge: true,
+  },
+  sqs: {
+    orderedLanes: ['critical'],
+    dedupeLanes: ['critical'],
+    dedupeWindowSeconds: 300,
+    maxMessageBytes: 1024 * 1024,
+    nativeDeadLetter: true,
+    stallsCountAsAttempts: true,
+    exactDepth: false,
+    oldestAge: false,
+  },
+};
 
 /** A test that applies only where `applies` holds; elsewhere it shows as skipped, with the reason in its name. */
 const when = (applies: boolean, reason: string) => (title: string, fn: () => Promise<void>, timeout?: number) =>
@@ -102,7 +124,7 @@ export function queueDriverContract(name: QueueDriverName): void {
     });
 
     it('states its capabilities: known lanes, a dedupe window where it dedupes', () => {
-      expect(driver.capabilities).toBe(caps);
+      expect(driver.capabilities).toEqual(caps);
       for (const lane of [...caps.orderedLanes, ...caps.dedupeLanes]) expect(LANES).toContain(lane);
       if (caps.dedupeLanes.length) expect(caps.dedupeWindowSeconds).toBeGreaterThan(0);
       else expect(caps.dedupeWindowSeconds).toBe(0);
