@@ -113,6 +113,12 @@ export const MODULES = {
     tests: SQS_CONSUMER_TESTS,
     integration: true,
   },
+  // The Lambda batch handler: the time margin, the dead-letter copy, the FIFO chain, the outage loop.
+  'lambda-batch': {
+    mutate: ['apps/worker/src/lambda/sqs-batch.ts'],
+    tests: ['<rootDir>/test/lambda-worker.test.ts', '<rootDir>/test/lambda-database-down.test.ts'],
+    integration: true,
+  },
   move: {
     mutate: ['libs/queue/src/move.ts'],
     tests: ['<rootDir>/test/queue-move-inprocess.test.ts'],

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import request from 'supertest';
 import type { EntityManager } from 'typeorm';
@@ -190,6 +191,38 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
     const driver = absorber.get<SqsDriver>(QUEUE_DRIVER);
     const letters = await driver.deadLetters('normal', 10);
     expect(letters).toEqual([expect.objectContaining({ lane: 'normal', attempts: 3, lastError: expect.stringContaining('poison event'), events: [expect.objectContaining({ id })] })]);
+  });
+
+  it('a batch reached with under the time margin left: every record returned unrun, nothing applied', async () => {
+    const ids = [await post('test.counted', 'normal'), await post('test.counted', 'normal')];
+    const records = await batchOf('normal', ids);
+    // 2 s left, under the 3 s the handler keeps back to write dead letters and answer in time.
+    const response = await entry.handle(sqsEvent(records), lambdaContext(2000));
+    expect(new Set(response.batchItemFailures.map((f) => f.itemIdentifier))).toEqual(new Set(records.map((r) => r.messageId)));
+    expect(await effects.counts(ids)).toEqual(new Map());
+    expect(await ledger.counts(ids)).toEqual(new Map());
+    for (const r of records) await mapping('normal').delete(r);
+  });
+
+  it('the last attempt with a dead-letter queue that cannot be written: the record is returned, not counted done', async () => {
+    const id = await post('test.poison', 'normal');
+    let [record] = await batchOf('normal', [id]);
+    for (let i = 0; i < 2; i++) {
+      await mapping('normal').release(record);
+      [record] = await batchOf('normal', [id]);
+    }
+    expect(record.attributes.ApproximateReceiveCount).toBe('3');
+    // The dead-letter queue is gone, so the copy cannot be written: counting the record done would
+    // delete the only copy of the event.
+    const dlq = new EventSourceMapping(client, queueName(config.queuePrefix, 'normal', true), config.awsRegion);
+    await client.send(new DeleteQueueCommand({ QueueUrl: await dlq.url }));
+    try {
+      const response = await entry.handle(sqsEvent([record]), lambdaContext());
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    } finally {
+      await ensureSqsQueues(env);
+      await mapping('normal').delete(record);
+    }
   });
 
   it("refuses a record from a queue that is not one of WORKER_LANES' queues", async () => {
