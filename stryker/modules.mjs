@@ -90,8 +90,8 @@ export const MODULES = {
     integration: true,
   },
   'sqs-ops': {
-    mutate: ['libs/queue/src/sqs/sqs.driver.ts:213-358'],
-    tests: ['<rootDir>/test/sqs-dead-letters.test.ts', '<rootDir>/test/contract/sqs.test.ts', '<rootDir>/test/dead-letter-discard.test.ts'],
+    mutate: ['libs/queue/src/sqs/sqs.driver.ts:213-370'],
+    tests: ['<rootDir>/test/sqs-redrive-partial.test.ts', '<rootDir>/test/sqs-dead-letters.test.ts', '<rootDir>/test/contract/sqs.test.ts', '<rootDir>/test/dead-letter-discard.test.ts'],
     integration: true,
   },
   // In three parts run side by side: 218 mutants at about a minute each (every contract case

@@ -51,6 +51,9 @@ describe.each(DRIVERS)('operator console on %s (real broker, headless Chromium)'
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     await makeDeadLetter(driver, 'critical', `redrive-me-${driverName}`, 'TypeError: cannot read properties of undefined (reading "total")');
     await makeDeadLetter(driver, 'low', `discard-me-${driverName}`, 'handler bug: unknown currency "XXX"');
+    // Two more on the same lane: discarding one must leave these.
+    await makeDeadLetter(driver, 'low', `keep-me-1-${driverName}`, 'handler bug: unknown currency "YYY"');
+    await makeDeadLetter(driver, 'low', `keep-me-2-${driverName}`, 'handler bug: unknown currency "ZZZ"');
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     page.on('dialog', (dialog) => void dialog.accept());
   });
@@ -72,7 +75,7 @@ describe.each(DRIVERS)('operator console on %s (real broker, headless Chromium)'
     await page.waitForSelector('tr[data-lane="critical"]');
     const cells = async (lane: string) => page.$$eval(`tr[data-lane="${lane}"] td`, (tds) => tds.map((td) => td.textContent));
     expect((await cells('critical'))[7]).toBe('1');
-    expect((await cells('low'))[7]).toBe('1');
+    expect((await cells('low'))[7]).toBe('3');
     expect((await cells('normal'))[7]).toBe('0');
     await page.waitForSelector('text=cannot read properties of undefined');
     await page.waitForSelector('text=unknown currency "XXX"');
@@ -83,9 +86,11 @@ describe.each(DRIVERS)('operator console on %s (real broker, headless Chromium)'
   });
 
   it('discards one dead letter after the confirmation: it is gone from the broker, not sent back', async () => {
-    const [letter] = await dead('low');
+    const letter = (await dead('low')).find((l) => l.event === `discard-me-${driverName}`)!;
     await page.click(`[data-test="discard-one-${letter.letter}"]`);
-    await waitFor('the discarded letter gone from the DLQ', async () => (await dead('low')).length === 0);
+    await waitFor('the discarded letter gone from the DLQ', async () => (await dead('low')).length === 2);
+    // The other two letters of the lane stay, untouched.
+    expect((await dead('low')).map((l) => l.event).sort()).toEqual([`keep-me-1-${driverName}`, `keep-me-2-${driverName}`]);
     const depth = await driver.depth('low');
     expect(depth.waiting + depth.delayed + depth.active).toBe(0);
     await page.waitForSelector('text=low: 1 discarded');

@@ -283,7 +283,7 @@ export class SqsDriver implements QueueDriver {
     for (;;) {
       const letters = await this.receiveDead(dlqUrl, 10, 30);
       if (!letters.length) return moved;
-      await this.messages.send(
+      const reports = await this.messages.sendReporting(
         url,
         fifo,
         letters.map((m) => {
@@ -292,10 +292,22 @@ export class SqsDriver implements QueueDriver {
           return { envelope: events ? { events } : { claim }, groupId: m.Attributes?.MessageGroupId, dedupeId: `${m.MessageId}-redrive` };
         }),
       );
-      await this.producer.send(
-        new DeleteMessageBatchCommand({ QueueUrl: dlqUrl, Entries: letters.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
-      );
-      moved += letters.length;
+      // Only a letter the lane now holds leaves the DLQ; one refused or of unknown fate stays there.
+      const held = letters.filter((_, i) => reports[i].outcome === 'held');
+      if (held.length) {
+        await this.producer.send(new DeleteMessageBatchCommand({ QueueUrl: dlqUrl, Entries: held.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      }
+      moved += held.length;
+      const left = reports.filter((r) => r.outcome !== 'held');
+      if (left.length) {
+        // Listed again at once (not after the receive's 30 s), for the operator who retries.
+        const back = letters.filter((_, i) => reports[i].outcome !== 'held');
+        await this.producer.send(
+          new ChangeMessageVisibilityBatchCommand({ QueueUrl: dlqUrl, Entries: back.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })) }),
+        );
+        const reasons = [...new Set(left.map((r) => r.reason ?? r.outcome))].join('; ');
+        throw new Error(`redrive of lane ${lane} stopped after moving ${moved}: ${left.length} letter(s) not taken back: ${reasons}; they stay in the dead-letter queue`);
+      }
     }
   }
 
