@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { QueueDriver, queueName, QueuedEvent } from '../libs/queue/src';
 import { freshDriver } from './support/drivers';
+import { EmulatorProxy } from './support/emulator-proxy';
 
 /**
  * SQS redrive when the lane takes only part of a batch back. fauxqs never refuses an entry, so
@@ -14,38 +13,27 @@ import { freshDriver } from './support/drivers';
 describe('SQS redrive: a send that fails part-way', () => {
   const fauxqs = process.env.SQS_ENDPOINT!;
   const sqs = new SQSClient({ region: 'us-east-1', endpoint: fauxqs, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  let proxy: Server;
-  let proxyUrl: string;
+  let proxy: EmulatorProxy;
   let refuse = new Set<string>();
 
-  async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let raw = '';
-    for await (const chunk of req) raw += chunk;
-    const target = String(req.headers['x-amz-target']);
-    const send = (body: string) =>
-      fetch(`${fauxqs}${req.url}`, { method: 'POST', headers: { 'content-type': String(req.headers['content-type']), 'x-amz-target': target }, body });
-    const reply = (status: number, body: string): void => void res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' }).end(body);
-    if (!target.endsWith('.SendMessageBatch')) {
-      const answer = await send(raw);
-      return reply(answer.status, await answer.text());
-    }
-    const request = JSON.parse(raw) as { Entries: Array<{ Id: string; MessageBody: string }> };
-    const refused = (e: { MessageBody: string }) => (JSON.parse(e.MessageBody).events as QueuedEvent[]).some((x) => refuse.has(x.id));
-    const ok = request.Entries.filter((e) => !refused(e));
-    const failed = request.Entries.filter(refused).map((e) => ({ Id: e.Id, SenderFault: true, Code: 'InvalidParameterValue', Message: 'refused by the test' }));
-    const sent = ok.length ? ((await (await send(JSON.stringify({ ...request, Entries: ok }))).json()) as { Successful?: unknown[]; Failed?: unknown[] }) : {};
-    reply(200, JSON.stringify({ Successful: sent.Successful ?? [], Failed: [...(sent.Failed ?? []), ...failed] }));
-  }
-
   beforeAll(async () => {
-    proxy = createServer((req, res) => void forward(req, res).catch(() => res.writeHead(502).end()));
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    proxy = await EmulatorProxy.start(fauxqs);
+    // A batch send with a refused event: the rest of the batch goes on to fauxqs, the refused
+    // entries are added to its answer as Failed.
+    proxy.intercept = async (req) => {
+      if (!req.target.endsWith('.SendMessageBatch')) return undefined;
+      const batch = JSON.parse(req.body.toString()) as { Entries: Array<{ Id: string; MessageBody: string }> };
+      const refused = (e: { MessageBody: string }) => (JSON.parse(e.MessageBody).events as QueuedEvent[]).some((x) => refuse.has(x.id));
+      const ok = batch.Entries.filter((e) => !refused(e));
+      const failed = batch.Entries.filter(refused).map((e) => ({ Id: e.Id, SenderFault: true, Code: 'InvalidParameterValue', Message: 'refused by the test' }));
+      const headers = { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': req.target };
+      const sent = ok.length ? JSON.parse((await proxy.forward(fauxqs, { ...req, body: Buffer.from(JSON.stringify({ ...batch, Entries: ok })) }, headers)).body.toString()) : {};
+      return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: JSON.stringify({ Successful: sent.Successful ?? [], Failed: [...(sent.Failed ?? []), ...failed] }) };
+    };
   });
   afterAll(async () => {
     sqs.destroy();
-    proxy.closeAllConnections();
-    await new Promise((r) => proxy.close(r));
+    await proxy.close();
   });
 
   const event = (): QueuedEvent => ({ id: randomUUID(), type: 'redrive.test', lane: 'normal', data: {}, receivedAt: new Date().toISOString() });
@@ -62,7 +50,7 @@ describe('SQS redrive: a send that fails part-way', () => {
   it('moves the letters the lane took, leaves the refused one in the DLQ, and says so', async () => {
     let driver: QueueDriver | undefined;
     try {
-      driver = await freshDriver('sqs', { SQS_ENDPOINT: proxyUrl });
+      driver = await freshDriver('sqs', { SQS_ENDPOINT: proxy.url });
       const prefix = (driver as unknown as { config: { queuePrefix: string } }).config.queuePrefix;
       const url = async (dlq: boolean) => (await sqs.send(new GetQueueUrlCommand({ QueueName: queueName(prefix, 'normal', dlq) }))).QueueUrl!;
       const events = [event(), event(), event()];
