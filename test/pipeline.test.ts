@@ -21,6 +21,7 @@ class FlakyHandler implements EventHandler {
   async handle(events: QueuedEvent[], tx: EntityManager): Promise<void> {
     FlakyHandler.calls++;
     if (FlakyHandler.broken) throw new Error('flaky handler is broken');
+    await appendEffects(tx, events.map((e) => e.id));
     await tx.query('INSERT INTO events (id, type, lane, data, received_at) SELECT id, $2, $3, $4, now() FROM unnest($1::text[]) AS id', [
       events.map((e) => e.id),
       'test.flaky',
@@ -78,6 +79,12 @@ describe.each(DRIVERS)('ingest -> %s -> worker -> Postgres (real broker and Post
     expect(rows.map((r) => r.lane).sort()).toEqual([...LANES].sort());
     expect(rows.every((r) => r.attempts === 1 && r.type === 'order.created')).toBe(true);
     expect(await ledger.storedCount(ids)).toBe(3);
+    // The rows above are keyed by the event id, so they read 1 even if an event were applied
+    // twice; a counted event on each lane shows each applied once where no key folds a repeat.
+    const counted: string[] = [];
+    for (const lane of LANES) counted.push((await post({ type: 'test.counted', data: {}, priority: lane }).expect(202)).body.id);
+    await waitFor('the counted events processed', () => ledger.allProcessed(counted));
+    expect(await effects.counts(counted)).toEqual(new Map(counted.map((id) => [id, 1])));
   });
 
   it('stores the payload, key and receipt time exactly as sent', async () => {
@@ -143,6 +150,9 @@ describe.each(DRIVERS)('ingest -> %s -> worker -> Postgres (real broker and Post
     await waitFor('the redriven event processed', () => ledger.allProcessed([bad.body.id]));
     expect((await ledger.counts([bad.body.id, good.body.id])).get(good.body.id)).toBe(1);
     expect(await ledger.storedCount([bad.body.id])).toBe(1);
+    // Applied once after the redrive, counted where no key folds a repeat (the failed attempts
+    // rolled back their appends with their transactions).
+    expect(await effects.counts([bad.body.id])).toEqual(new Map([[bad.body.id, 1]]));
     expect(await driver.deadLetters('low', 10)).toEqual([]);
   });
 
