@@ -8,6 +8,8 @@ export interface LoadArgs {
   maxInFlight: number;
   timeoutMs: number;
   drainStallSeconds: number;
+  /** Count each acknowledged event's applications (a trigger on `events`); exit 1 on a double. */
+  countEffects: boolean;
   json: boolean;
 }
 
@@ -27,9 +29,13 @@ definition's thresholds; with a database, whether every acknowledged (202) event
   --max-in-flight <n>    arrivals finding n requests unanswered are dropped and counted (default 5000)
   --timeout <ms>         a request unanswered after this is an error (default 10000)
   --drain-stall <s>      stop waiting for the drain after s seconds without progress (default 30)
+  --count-effects        with a database: install a trigger on the reference handler's \`events\` table
+                         that counts every application (no unique key folds a repeat), report ids
+                         applied more than once, then remove it (for test and staging databases)
   --json                 the summary as JSON on stdout
   --help                 this text
-Exit codes: 0 thresholds met and (with a database) every acknowledged event processed;
+Exit codes: 0 thresholds met and (with a database) every acknowledged event processed (and, with
+--count-effects, none applied twice);
 1 otherwise; 2 bad arguments, or the absorber or Postgres unreachable.`;
 
 export class ArgsError extends Error {}
@@ -50,6 +56,7 @@ export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     maxInFlight: 5000,
     timeoutMs: 10_000,
     drainStallSeconds: 30,
+    countEffects: false,
     json: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -99,6 +106,9 @@ export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
       case '--json':
         a.json = true;
         break;
+      case '--count-effects':
+        a.countEffects = true;
+        break;
       default:
         throw new ArgsError(`unknown option ${flag}; see --help`);
     }
@@ -106,5 +116,6 @@ export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
   for (const [key, flag] of [['url', '--url'], ['rps', '--rps'], ['durationSeconds', '--duration']] as const) {
     if (a[key] === undefined) throw new ArgsError(`${flag} is required; see --help`);
   }
+  if (a.countEffects && !a.databaseUrl) throw new ArgsError('--count-effects needs the database: --database-url or DATABASE_URL');
   return a as LoadArgs;
 }

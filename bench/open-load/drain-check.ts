@@ -2,6 +2,7 @@
 // worker writes in the same transaction as the handler's effect) and the reference handler's
 // `events` rows for the ids the 202 answers carried, until all are there or nothing moved for a while.
 import { Pool } from 'pg';
+import { doubledEffects, INSTALL_EFFECT_COUNTER, REMOVE_EFFECT_COUNTER } from './effect-counter';
 
 export interface DrainResult {
   acknowledged: number;
@@ -9,6 +10,9 @@ export interface DrainResult {
   /** Rows the reference handler stored (`events`); undefined when that table does not exist. */
   stored?: number;
   missing: string[];
+  /** With --count-effects: acknowledged ids applied more than once (0 is the only good answer). */
+  doubled?: number;
+  doubledExamples?: string[];
   waitedSeconds: number;
 }
 
@@ -41,6 +45,7 @@ export async function waitForDrain(
   ids: string[],
   stallSeconds: number,
   progress: (processed: number, total: number) => void = () => undefined,
+  countEffects = false,
 ): Promise<DrainResult> {
   const pool = new Pool({ connectionString: databaseUrl, max: 2, connectionTimeoutMillis: 5000 });
   const started = Date.now();
@@ -60,7 +65,9 @@ export async function waitForDrain(
       progress(processed, ids.length);
     }
     const hasEvents = (await pool.query("SELECT to_regclass('events') IS NOT NULL AS present")).rows[0].present as boolean;
+    const effects = countEffects ? await doubledEffects(pool, ids) : undefined;
     return {
+      ...(effects ? { doubled: effects.doubled, doubledExamples: effects.examples } : {}),
       acknowledged: ids.length,
       processed,
       stored: hasEvents ? await countIn(pool, 'events', ids) : undefined,
@@ -71,3 +78,15 @@ export async function waitForDrain(
     await pool.end();
   }
 }
+
+async function onDatabase(databaseUrl: string, sql: string): Promise<void> {
+  const pool = new Pool({ connectionString: databaseUrl, max: 1, connectionTimeoutMillis: 5000 });
+  try {
+    await pool.query(sql);
+  } finally {
+    await pool.end();
+  }
+}
+
+export const installEffectCounter = (databaseUrl: string) => onDatabase(databaseUrl, INSTALL_EFFECT_COUNTER);
+export const removeEffectCounter = (databaseUrl: string) => onDatabase(databaseUrl, REMOVE_EFFECT_COUNTER);

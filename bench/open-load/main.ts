@@ -4,7 +4,7 @@ import { request as requestTls } from 'node:https';
 import { laneChoices } from '../../deploy/k6/k6-script';
 import { spillway } from '../../deploy/spillway';
 import { ArgsError, LOAD_HELP, LoadArgs, parseLoadArgs } from './args';
-import { DatabaseUnreachableError, DrainResult, waitForDrain } from './drain-check';
+import { DatabaseUnreachableError, DrainResult, installEffectCounter, removeEffectCounter, waitForDrain } from './drain-check';
 import { runOpenLoad } from './generator';
 import { LoadSummary } from './stats';
 
@@ -63,6 +63,9 @@ function report(s: LoadSummary, failures: string[], drain?: DrainResult): string
         ` (waited ${drain.waitedSeconds} s)`,
     );
     if (drain.missing.length) lines.push(`  NOT processed, e.g.: ${drain.missing.join(', ')}`);
+    if (drain.doubled !== undefined) {
+      lines.push(drain.doubled ? `  APPLIED MORE THAN ONCE: ${drain.doubled}, e.g.: ${drain.doubledExamples?.join(', ')}` : '  effects counted: none applied more than once');
+    }
   }
   return lines;
 }
@@ -89,6 +92,22 @@ export async function main(argv: string[], out = (l: string) => console.log(l), 
     return 2;
   }
   const a = args;
+  if (a.countEffects) {
+    try {
+      await installEffectCounter(a.databaseUrl!);
+    } catch (e) {
+      err(`load: cannot install the effect counter in Postgres: ${(e as Error).message} (is it migrated with \`npm run migrate\`?)`);
+      return 2;
+    }
+  }
+  try {
+    return await run(a, out, err);
+  } finally {
+    if (a.countEffects) await removeEffectCounter(a.databaseUrl!).catch((e: Error) => err(`load: the effect counter was not removed: ${e.message}`));
+  }
+}
+
+async function run(a: LoadArgs, out: (l: string) => void, err: (l: string) => void): Promise<number> {
   const stats = await runOpenLoad(
     { url: a.url, rps: a.rps, durationSeconds: a.durationSeconds, apiKey: a.apiKey, lanes: spillway.load ? laneChoices(spillway, spillway.load) : [{ lane: 'normal', type: 'load.test', priority: false, upTo: 1 }], maxInFlight: a.maxInFlight, timeoutMs: a.timeoutMs },
     (s, t) => err(`load: ${t <= a.durationSeconds ? `${t.toFixed(0)}/${a.durationSeconds} s` : 'waiting for answers'}  sent ${s.sent}  answered ${s.answered}  202 ${s.statuses['202'] ?? 0}  in flight ${s.inFlight}  dropped ${s.dropped}`),
@@ -98,7 +117,7 @@ export async function main(argv: string[], out = (l: string) => console.log(l), 
   let drain: DrainResult | undefined;
   if (a.databaseUrl) {
     try {
-      drain = await waitForDrain(a.databaseUrl, summary.acknowledgedIds, a.drainStallSeconds, (n, total) => err(`load: drain ${n}/${total} processed`));
+      drain = await waitForDrain(a.databaseUrl, summary.acknowledgedIds, a.drainStallSeconds, (n, total) => err(`load: drain ${n}/${total} processed`), a.countEffects);
     } catch (e) {
       if (!(e instanceof DatabaseUnreachableError)) throw e;
       err(`load: cannot check the drain in Postgres: ${e.message}`);
@@ -108,7 +127,7 @@ export async function main(argv: string[], out = (l: string) => console.log(l), 
   const { acknowledgedIds, ...rest } = summary;
   if (a.json) out(JSON.stringify({ ...rest, acknowledged: acknowledgedIds.length, thresholdFailures: failures, drain }, null, 2));
   else for (const line of report(summary, failures, drain)) out(line);
-  return failures.length || (drain && drain.processed < drain.acknowledged) ? 1 : 0;
+  return failures.length || (drain && (drain.processed < drain.acknowledged || drain.doubled)) ? 1 : 0;
 }
 
 if (require.main === module) {
