@@ -13,6 +13,8 @@ import { containerSecurity, podSecurity } from './workloads';
 
 const POSTGRES_PORT = 5432;
 
+const quantities = (r: { cpuMillis: number; memoryMiB: number }) => ({ cpu: `${r.cpuMillis}m`, memory: `${r.memoryMiB}Mi` });
+
 function labels(def: SpillwayDefinition): Record<string, string> {
   return { 'app.kubernetes.io/name': def.name, 'app.kubernetes.io/component': MIGRATE_STEP.name };
 }
@@ -60,7 +62,7 @@ export function migrateJob(def: SpillwayDefinition): Job {
               command: [...MIGRATE_STEP.command],
               envFrom: [{ configMapRef: { name: migrateEnvName(def) } }],
               env: MIGRATE_STEP.secrets.map((name) => ({ name, valueFrom: { secretKeyRef: { name: secretName(def), key: name } } })),
-              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+              resources: { requests: quantities(MIGRATE_STEP.resources.requests), limits: quantities(MIGRATE_STEP.resources.limits) },
               securityContext: containerSecurity(),
             },
           ],
