@@ -34,6 +34,18 @@ function helmAccounts(): ExternalObject[] {
   );
 }
 
+/** Objects an operator applies once by hand from a doc (docs/chaos.md: FIS's ServiceAccount and RBAC). */
+function handAppliedObjects(doc: string): ExternalObject[] {
+  const text = readFileSync(join(ROOT, doc), 'utf8');
+  const blocks = [...text.matchAll(/kubectl apply -f - <<'EOF'\n([\s\S]*?)\nEOF/g)].map((m) => m[1]);
+  return blocks.flatMap((b) =>
+    parseAllDocuments(b).map((d) => {
+      const o = d.toJS() as Doc;
+      return { namespace: o.metadata?.namespace ?? 'default', kind: o.kind, name: o.metadata?.name, madeBy: `${doc} (applied once by hand)` };
+    }),
+  );
+}
+
 const addonAccounts = (): ExternalObject[] =>
   Object.entries(ADDON_ACCOUNTS).flatMap(([addon, a]) => a.serviceAccounts.map((name) => ({ namespace: a.namespace, kind: 'ServiceAccount', name, madeBy: `EKS add-on ${addon}` })));
 
@@ -44,6 +56,14 @@ function renderedBindings(): AccountBinding[] {
     for (const [logicalId, r] of resources) {
       const at = `${file} ${logicalId}`;
       if (r.Type === 'AWS::EKS::PodIdentityAssociation') out.push({ namespace: r.Properties.Namespace, serviceAccount: r.Properties.ServiceAccount, boundBy: at });
+      // FIS pod actions start their pod under this account in the targets' namespace.
+      if (r.Type === 'AWS::FIS::ExperimentTemplate') {
+        for (const action of Object.values(r.Properties.Actions ?? {}) as Doc[]) {
+          const account = action.Parameters?.kubernetesServiceAccount;
+          const target = r.Properties.Targets?.[Object.values(action.Targets ?? {})[0] as string];
+          if (account) out.push({ namespace: target?.Parameters?.namespace ?? 'default', serviceAccount: account, boundBy: at });
+        }
+      }
       if (r.Type === 'AWS::EKS::Addon') {
         for (const a of r.Properties.PodIdentityAssociations ?? []) {
           const known = ADDON_ACCOUNTS[r.Properties.AddonName];
@@ -55,7 +75,24 @@ function renderedBindings(): AccountBinding[] {
   return out;
 }
 
-const external = () => [...helmAccounts(), ...addonAccounts()];
+/** The pods a FIS experiment targets by label, per template: they must exist for the experiment to test anything. */
+function fisPodTargets(): Array<{ at: string; namespace: string; selector: Record<string, string> }> {
+  return templates.flatMap(({ file, resources }) =>
+    resources
+      .filter(([, r]) => r.Type === 'AWS::FIS::ExperimentTemplate')
+      .flatMap(([logicalId, r]) =>
+        (Object.values(r.Properties.Targets ?? {}) as Doc[])
+          .filter((t) => t.ResourceType === 'aws:eks:pod' && t.Parameters?.selectorType === 'labelSelector')
+          .map((t) => ({
+            at: `${file} ${logicalId}`,
+            namespace: t.Parameters.namespace,
+            selector: Object.fromEntries(String(t.Parameters.selectorValue).split(',').map((kv) => kv.split('=') as [string, string])),
+          })),
+      ),
+  );
+}
+
+const external = () => [...helmAccounts(), ...addonAccounts(), ...handAppliedObjects('docs/chaos.md')];
 const find = (kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata.name === name) as Doc;
 const problemsWith = (edit: (copy: Doc[]) => void) => {
   const copy = structuredClone(docs);
@@ -70,11 +107,20 @@ describe('references in the rendered manifests', () => {
     expect(referenceProblems(docs, external())).toEqual([]);
   });
 
-  it('every ServiceAccount the AWS stacks bind a role to is created by the manifests, a Helm release or an add-on', () => {
+  it('every ServiceAccount the AWS stacks bind a role to is created by the manifests, a Helm release, an add-on or a documented manual step', () => {
     const bindings = renderedBindings();
     // The absorber, the worker, the four controllers and the CloudWatch agent.
     expect(bindings.length).toBeGreaterThanOrEqual(7);
     expect(bindingProblems(bindings, docs, external())).toEqual([]);
+  });
+
+  it("every FIS pod action's label selector matches a rendered pod template in its namespace", () => {
+    const targets = fisPodTargets();
+    expect(targets.length).toBeGreaterThanOrEqual(2);
+    const unmatched = targets.filter((t) =>
+      !docs.some((d) => d.metadata?.namespace === t.namespace && ['Deployment', 'Job'].includes(d.kind) && Object.entries(t.selector).every(([k, v]) => d.spec.template.metadata.labels?.[k] === v)),
+    );
+    expect(unmatched.map((t) => `${t.at}: ${JSON.stringify(t.selector)} in ${t.namespace}`)).toEqual([]);
   });
 
   it('the migrate Job runs as its own ServiceAccount: no IAM role bound, no API token mounted', () => {
@@ -109,7 +155,7 @@ describe('references in the rendered manifests', () => {
 
   it('names a role bound to a ServiceAccount nothing creates', () => {
     const bindings = [...renderedBindings(), { namespace: 'spillway', serviceAccount: 'spillway-migrate-x', boundBy: 'test' }];
-    expect(bindingProblems(bindings, docs, external())).toEqual(['test: ServiceAccount spillway/spillway-migrate-x is created by no manifest, Helm release or add-on']);
+    expect(bindingProblems(bindings, docs, external())).toEqual(['test: ServiceAccount spillway/spillway-migrate-x is created by no manifest, Helm release, add-on or documented manual step']);
     // A Helm release told to name another account leaves the controller's role bound to nothing.
     const renamed = external().filter((e) => e.name !== 'keda-operator');
     expect(bindingProblems(renderedBindings(), docs, renamed)).toEqual([expect.stringMatching(/spillway-access\.template\.json \w+: ServiceAccount keda\/keda-operator is created by no/)]);

@@ -197,5 +197,5 @@ export function bindingProblems(bindings: AccountBinding[], docs: Doc[], externa
         !docs.some((d) => d.kind === 'ServiceAccount' && d.metadata?.name === b.serviceAccount && nsOf(d) === b.namespace) &&
         !external.some((e) => e.kind === 'ServiceAccount' && e.name === b.serviceAccount && e.namespace === b.namespace),
     )
-    .map((b) => `${b.boundBy}: ServiceAccount ${b.namespace}/${b.serviceAccount} is created by no manifest, Helm release or add-on`);
+    .map((b) => `${b.boundBy}: ServiceAccount ${b.namespace}/${b.serviceAccount} is created by no manifest, Helm release, add-on or documented manual step`);
 }
