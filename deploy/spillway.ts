@@ -68,7 +68,12 @@ export const spillway: SpillwayDefinition = {
         HTTP_MAX_CONNECTIONS: '10000',
       },
       resources,
+      // The seed's 5-50. At 50 (plus the idle slot's 5 during a release) the absorbers' CPU requests
+      // still fit 10 t3.medium nodes because the worker's maximum gave (below).
       autoscaling: { min: 5, max: 50, cpuPercent: 70 },
+      // The Idempotency-Key store's pool: two short statements per keyed request, about 1 ms each
+      // in the VPC. 55 x 2 of the database's connections at full scale (deploy/model/capacity.ts).
+      dbPoolMax: 2,
       hetznerReplicas: 1,
       hetznerResources: onBox(1500, 640),
       public: true,
@@ -83,7 +88,14 @@ export const spillway: SpillwayDefinition = {
       env: { WORKER_CONCURRENCY: 'critical=8,normal=4,low=2' },
       secrets: ['DATABASE_URL'],
       resources,
-      autoscaling: { min: 1, max: 20, queueDepthPerReplica: 100 },
+      // The seed had 1-20. What gives so the rest holds at full scale (deploy/model/capacity.ts):
+      // 20 x 200m with the absorber at 55 came to 20,800m of CPU requests against 10 t3.medium's
+      // 19,300m, and 20 x 20 connections alone were more than db.t3.medium's 450 allows. 8 pods
+      // drain far more than the 10K rps load plan needs (docs/cost/: one worker at 10K rps).
+      autoscaling: { min: 1, max: 8, queueDepthPerReplica: 100 },
+      // One connection per delivery in flight (critical 8 + normal 4 + low 2 on Hetzner) and one
+      // for the failure check; 8 x 15 at full scale.
+      dbPoolMax: 15,
       hetznerReplicas: 1,
       hetznerResources: onBox(1000, 512),
       public: false,

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { SpillwayDefinition } from '../model/definition';
 import { runsPods } from '../model/lambda-lanes';
 import { RENDERED_API_VERSION } from './schemas';
-import { migrateConfigMap, migrateJob, migratePolicy } from './migrate-job';
+import { migrateConfigMap, migrateJob, migratePolicy, migrateServiceAccount } from './migrate-job';
 import { cpuAutoscaler, queueScaler, triggerAuthentication } from './scaling';
 import { externalSecret, secretStore } from './secrets';
 import { baselinePolicies, ingress, servicePolicy, services } from './traffic';
@@ -27,7 +27,7 @@ export function manifestModels(def: SpillwayDefinition): Model[] {
   const models: Array<Model | undefined> = [namespace(def), ...withPods.map((svc) => serviceAccount(def, svc)), secretStore(def), externalSecret(def)];
   models.push(triggerAuthentication(def), ...baselinePolicies(def));
   // Before the workloads: workers wait for the schema this Job applies.
-  models.push(migrateConfigMap(def), migratePolicy(def), migrateJob(def));
+  models.push(migrateServiceAccount(def), migrateConfigMap(def), migratePolicy(def), migrateJob(def));
   for (const svc of withPods) {
     models.push(envConfigMap(def, svc), deployment(def, svc), ...services(def, svc), disruptionBudget(def, svc));
     models.push(servicePolicy(def, svc), cpuAutoscaler(def, svc), queueScaler(def, svc));

@@ -4,13 +4,16 @@
 import { createHash } from 'node:crypto';
 import { Job } from 'kubernetes-models/batch/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import { ConfigMap } from 'kubernetes-models/v1';
+import { ConfigMap, ServiceAccount } from 'kubernetes-models/v1';
 import { MIGRATE_STEP, SpillwayDefinition } from '../model/definition';
 import { migrateEnv } from '../model/env';
+import { serviceAccountName } from '../model/service-accounts';
 import { commonLabels, secretName } from './names';
 import { containerSecurity, podSecurity } from './workloads';
 
 const POSTGRES_PORT = 5432;
+
+const quantities = (r: { cpuMillis: number; memoryMiB: number }) => ({ cpu: `${r.cpuMillis}m`, memory: `${r.memoryMiB}Mi` });
 
 function labels(def: SpillwayDefinition): Record<string, string> {
   return { 'app.kubernetes.io/name': def.name, 'app.kubernetes.io/component': MIGRATE_STEP.name };
@@ -31,6 +34,14 @@ export function migrateConfigMap(def: SpillwayDefinition): ConfigMap {
   return new ConfigMap({ metadata: metadata(def, migrateEnvName(def)), data: migrateEnv(def, 'eks') });
 }
 
+/**
+ * The Job's own account, `<name>-migrate`: it reads DATABASE_URL from a Secret the kubelet injects,
+ * calls no AWS API (no Pod Identity association binds a role to it) and no Kubernetes API (no token).
+ */
+export function migrateServiceAccount(def: SpillwayDefinition): ServiceAccount {
+  return new ServiceAccount({ metadata: metadata(def, serviceAccountName(def, MIGRATE_STEP.name)), automountServiceAccountToken: false });
+}
+
 export function migrateJob(def: SpillwayDefinition): Job {
   return new Job({
     metadata: metadata(def, migrateJobName(def)),
@@ -42,7 +53,7 @@ export function migrateJob(def: SpillwayDefinition): Job {
         metadata: { labels: { ...commonLabels(def), ...labels(def) } },
         spec: {
           restartPolicy: 'OnFailure',
-          serviceAccountName: def.name,
+          serviceAccountName: serviceAccountName(def, MIGRATE_STEP.name),
           securityContext: podSecurity(),
           containers: [
             {
@@ -51,7 +62,7 @@ export function migrateJob(def: SpillwayDefinition): Job {
               command: [...MIGRATE_STEP.command],
               envFrom: [{ configMapRef: { name: migrateEnvName(def) } }],
               env: MIGRATE_STEP.secrets.map((name) => ({ name, valueFrom: { secretKeyRef: { name: secretName(def), key: name } } })),
-              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+              resources: { requests: quantities(MIGRATE_STEP.resources.requests), limits: quantities(MIGRATE_STEP.resources.limits) },
               securityContext: containerSecurity(),
             },
           ],

@@ -42,6 +42,12 @@ export interface ServiceSpec {
   secrets: string[];
   resources: Resources;
   autoscaling: Autoscaling;
+  /**
+   * Postgres connections one replica may open (DB_POOL_MAX): required of a service holding
+   * DATABASE_URL. At full scale, replicas x this for every service, plus the migrate Job and the
+   * Lambda lanes, must fit the RDS instance's max_connections (deploy/model/capacity.ts).
+   */
+  dbPoolMax?: number;
   /** Containers on the single Hetzner box (a published port allows only one). */
   hetznerReplicas: number;
   /** Limits on the Hetzner box, sized from `targets.hetzner.box` (not the EKS pod limits above). */
@@ -380,4 +386,8 @@ export const MIGRATE_STEP = {
   name: 'migrate',
   command: ['node', 'dist/libs/db/src/migrate.js'],
   secrets: ['DATABASE_URL'],
+  /** The advisory lock's session and the migrations' own: two connections (DB_POOL_MAX). */
+  dbPoolMax: 2,
+  /** The Job's pod on EKS. */
+  resources: { requests: { cpuMillis: 100, memoryMiB: 128 }, limits: { cpuMillis: 500, memoryMiB: 256 } },
 } as const;

@@ -1,6 +1,6 @@
 // What each service's process sees, per target. Both renderers call this, so the env of a
 // container on Hetzner and of a pod on EKS differ only where the definition says they should.
-import { ServiceSpec, SpillwayDefinition, TargetName } from './definition';
+import { MIGRATE_STEP, ServiceSpec, SpillwayDefinition, TargetName } from './definition';
 import { webhookEnv, webhookRoutes } from './webhooks';
 import { podLanes } from './lambda-lanes';
 import { Lane } from '../../libs/config/src/lanes';
@@ -24,6 +24,7 @@ export const DERIVED_ENV = [
   'AWS_REGION',
   'WEBHOOK_SOURCES',
   'WEBHOOK_RATE_LIMITS',
+  'DB_POOL_MAX',
 ] as const;
 
 function derivedEnv(def: SpillwayDefinition, svc: ServiceSpec, target: TargetName): Record<string, string> {
@@ -36,6 +37,7 @@ function derivedEnv(def: SpillwayDefinition, svc: ServiceSpec, target: TargetNam
   const routes = laneRoutesEnv(def);
   if (routes) env.LANE_ROUTES = routes;
   if (target === 'eks') env.AWS_REGION = def.targets.eks.region;
+  if (svc.dbPoolMax !== undefined) env.DB_POOL_MAX = String(svc.dbPoolMax);
   if (svc.role === 'absorber') {
     env.PORT = String(svc.port);
     if (svc.metricsPort) env.METRICS_PORT = String(svc.metricsPort);
@@ -54,9 +56,9 @@ export function plainEnv(def: SpillwayDefinition, svc: ServiceSpec, target: Targ
   return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** Plain env of the migration step: the shared env only (it reads DATABASE_URL, a secret). */
+/** Plain env of the migration step: the shared env and its pool size (it reads DATABASE_URL, a secret). */
 export function migrateEnv(def: SpillwayDefinition, target: TargetName): Record<string, string> {
-  const merged = { ...def.env, ...def.targets[target].env, QUEUE_PREFIX: def.queuePrefix };
+  const merged = { ...def.env, ...def.targets[target].env, QUEUE_PREFIX: def.queuePrefix, DB_POOL_MAX: String(MIGRATE_STEP.dbPoolMax) };
   return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 

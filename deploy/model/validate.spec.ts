@@ -33,6 +33,9 @@ describe('definition validation', () => {
     ['a monitoring container over the box', (d) => (d.targets.hetzner.monitoring.containers.prometheus.hetznerResources.limits.memoryMiB = 1024), 'targets.hetzner.box: memory limits add up to 4352 MiB'],
     ['Grafana without its admin password', (d) => (d.targets.hetzner.monitoring.containers.grafana.secrets = []), 'targets.hetzner.monitoring.containers.grafana.secrets: must include GF_SECURITY_ADMIN_PASSWORD'],
     ['Grafana on the published API port', (d) => (d.targets.hetzner.monitoring.ports.grafana = 8080), 'targets.hetzner.monitoring.ports.grafana: 8080 is already published'],
+    ['a service holding DATABASE_URL without a pool size', (d) => delete d.services[1].dbPoolMax, 'services[1].dbPoolMax: 1-1000 connections per replica (DB_POOL_MAX), required with DATABASE_URL'],
+    ['a pool size on a service that never connects', (d) => (d.services[0].secrets = ['INGEST_API_KEYS', 'WEBHOOK_SECRET_GITHUB']), 'services[0].dbPoolMax: set without DATABASE_URL in its secrets'],
+    ['DB_POOL_MAX set by hand', (d) => (d.services[1].env!.DB_POOL_MAX = '5'), 'services[1].env.DB_POOL_MAX: computed from'],
     ['a worker scaling on CPU', (d) => (d.services[1].autoscaling = { min: 1, max: 2, cpuPercent: 50 }), 'services[1].autoscaling: a worker scales on queueDepthPerReplica'],
   ])('names the field for %s', (_what, edit, message) => {
     const problems = definitionProblems(changed(edit));

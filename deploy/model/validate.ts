@@ -5,6 +5,7 @@ import { ConfigError, ingestAuthProblem, loadConfig } from '../../libs/config/sr
 import { isLane, LANES } from '../../libs/config/src/lanes';
 import { MIGRATE_STEP, MONITORING_SERVICES, Resources, ServiceSpec, SpillwayDefinition, TargetName } from './definition';
 import { loadLambdaConfig } from '../../apps/worker/src/lambda/lambda-config';
+import { capacityProblems } from './capacity';
 import { DERIVED_ENV, lambdaEnv, plainEnv } from './env';
 import { lambdaProblems } from './lambda-checks';
 import { lambdaLanes, runsPods } from './lambda-lanes';
@@ -76,6 +77,11 @@ function checkService(p: string[], def: SpillwayDefinition, svc: ServiceSpec, i:
     if (!known || dep === svc.name) p.push(`${f}.dependsOn[${j}]: "${dep}" is not another service, redis, postgres or ${MIGRATE_STEP.name}`);
   });
   checkEnv(p, `${f}.env`, svc.env ?? {}, Object.keys(def.secrets));
+  if (svc.secrets.includes('DATABASE_URL')) {
+    if (!Number.isInteger(svc.dbPoolMax) || svc.dbPoolMax! < 1 || svc.dbPoolMax! > 1000) p.push(`${f}.dbPoolMax: 1-1000 connections per replica (DB_POOL_MAX), required with DATABASE_URL`);
+  } else if (svc.dbPoolMax !== undefined) {
+    p.push(`${f}.dbPoolMax: set without DATABASE_URL in its secrets; it opens no connections`);
+  }
 }
 
 /** Memory the OS, Docker and the Caddy proxy keep on the box, outside every container's limit. */
@@ -257,6 +263,7 @@ export function definitionProblems(def: SpillwayDefinition): string[] {
   p.push(...webhookProblems(def));
   p.push(...lambdaProblems(def));
   if (!p.length) checkAppConfig(p, def);
+  if (!p.length) p.push(...capacityProblems(def));
   return p;
 }
 

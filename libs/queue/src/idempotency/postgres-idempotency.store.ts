@@ -30,7 +30,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
   constructor(private readonly config: SpillwayConfig) {
     this.pool = new Pool({
       connectionString: config.databaseUrl,
-      max: 4,
+      max: config.dbPoolMax,
       connectionTimeoutMillis: config.enqueueTimeoutMs,
       query_timeout: config.enqueueTimeoutMs,
     });
