@@ -55,6 +55,11 @@ secrets {
 `;
 }
 
+/** The key file setup.sh writes (root only), which the connection's secrets section includes. */
+export function secretFileContent(key: string): string {
+  return `ike-${MOVE_PATH_CONNECTION} {\n  secret = "${key}"\n}\n`;
+}
+
 /** `docker compose -f docker-compose.yml -f <this>`: Postgres and Redis on the tunnel address, nowhere else. */
 export function renderComposeOverride(def: SpillwayDefinition): string {
   const a = def.movePath!.boxTunnelAddress;
