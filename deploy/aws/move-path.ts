@@ -77,7 +77,7 @@ export class MovePathStack extends Stack {
     // The private subnets hold RDS, the nodes and the pods: their replies to the box leave here.
     vpc.privateSubnets.forEach((subnet, i) => {
       const route = new ec2.CfnRoute(this, `BoxRoutePrivate${i + 1}`, { routeTableId: subnet.routeTable.routeTableId, destinationCidrBlock: boxTunnelCidr(path), gatewayId: vgw.ref });
-      route.addDependency(attachment);
+      route.addResourceDependency(attachment);
     });
     new CfnOutput(this, 'VpnConnectionId', { value: vpn.ref, description: 'aws ec2 describe-vpn-connections --vpn-connection-ids <this>: tunnel state and AWS outside addresses' });
     new CfnOutput(this, 'PreSharedKeySecretArn', { value: psk.secretArn, description: 'the box reads it once into /etc/swanctl/private/ (docs/move-path.md)' });
