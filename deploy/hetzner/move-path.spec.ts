@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { spillway } from '../spillway';
 import { renderMovePathBox, renderSwanctl } from './move-path';
@@ -23,6 +24,13 @@ describe('the move path, box side', () => {
     expect(fw).toContain(`--ctorigdst ${a} --ctstate NEW -m policy --dir in --pol none -j DROP`);
     expect(fw).toContain(`--ctorigdst ${a} --ctstate NEW ! -s ${spillway.targets.eks.vpcCidr} -j DROP`);
     expect(fw).toContain(`-d ${spillway.targets.eks.vpcCidr} ! -s ${a} -j SNAT --to-source ${a}`);
+  });
+
+  it('setup.sh and firewall.sh parse as POSIX sh', () => {
+    for (const name of ['setup.sh', 'firewall.sh']) {
+      const r = spawnSync('sh', ['-n'], { input: files[`deploy/hetzner/move-path/${name}`], encoding: 'utf8' });
+      expect([name, r.status, r.stderr]).toEqual([name, 0, '']);
+    }
   });
 
   it('nothing is rendered when the definition has no movePath', () => {

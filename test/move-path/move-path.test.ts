@@ -37,7 +37,11 @@ const path = spillway.movePath!;
 
 /** db:move as the operator runs it on the box. */
 function dbMove(...args: string[]) {
-  return inNs(ns.box, process.execPath, [CLI, '--from', boxPg.url('spillway'), '--to', rdsPg.url('moved'), '--pg-bin', PG15_BIN, ...args]);
+  return dbMoveTo('moved', ...args);
+}
+
+function dbMoveTo(target: string, ...args: string[]) {
+  return inNs(ns.box, process.execPath, [CLI, '--from', boxPg.url('spillway'), '--to', rdsPg.url(target), '--pg-bin', PG15_BIN, ...args]);
 }
 
 function sasOnBox(): string {
@@ -76,6 +80,7 @@ function sasOnBox(): string {
       INSERT INTO events (kind, body) SELECT 'k' || (g % 7), jsonb_build_object('n', g) FROM generate_series(1, 20000) g;`);
     expect(filled.stderr).toBe('');
     expect(rdsPg.psql(ns.vpc, 'postgres', 'CREATE DATABASE moved').stderr).toBe('');
+    expect(rdsPg.psql(ns.vpc, 'postgres', 'CREATE DATABASE subscribed').stderr).toBe('');
   }, 120_000);
 
   afterAll(() => {
@@ -123,6 +128,21 @@ function sasOnBox(): string {
     expect(publicTry.status).not.toBe(0);
     expect(publicTry.stderr).toMatch(/refused/);
     expect(sasOnBox()).toMatch(/in\s+\w+,\s+[1-9]\d* bytes/);
+  }, 180_000);
+
+  it('replicate mode: the VPC side subscribes to the box Postgres at its tunnel address, writes go on, then the switch', async () => {
+    const started = dbMoveTo('subscribed', '--mode', 'replicate');
+    expect(started.stderr).toBe('');
+    expect(started.status).toBe(0);
+    // the subscriber's walsender on the box: connected from the VPC, through the tunnel
+    expect(boxPg.psql(ns.box, 'spillway', `SELECT client_addr FROM pg_stat_replication WHERE application_name = 'spillway_db_move'`).stdout.trim()).toBe(RDS_ADDRESS);
+    expect(boxPg.psql(ns.box, 'spillway', `INSERT INTO events (kind, body) SELECT 'late', '{}' FROM generate_series(1, 500)`).stderr).toBe('');
+    await waitFor('the late rows replicated', async () => rdsPg.psql(ns.vpc, 'subscribed', `SELECT count(*) FROM public.events WHERE kind = 'late'`).stdout.trim() === '500', 30_000, 250);
+    const switched = dbMoveTo('subscribed', '--mode', 'replicate', '--switch');
+    expect(switched.stderr).toBe('');
+    expect(switched.status).toBe(0);
+    expect(switched.stdout).toMatch(/verify ok: 1 tables/);
+    expect(boxPg.psql(ns.box, 'spillway', 'SELECT count(*) FROM pg_replication_slots').stdout.trim()).toBe('0');
   }, 180_000);
 
   it('the tunnel closed: the VPC no longer reaches the box Postgres', async () => {

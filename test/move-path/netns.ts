@@ -112,7 +112,7 @@ export class NsPostgres {
     const data = join(this.dir, 'data');
     this.asPostgres('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
     writeFileSync(join(data, 'pg_hba.conf'), 'local all all trust\nhost all all 0.0.0.0/0 trust\n');
-    const opts = `-p ${this.port} -k ${this.dir} -c listen_addresses=${this.address} -c fsync=off`;
+    const opts = `-p ${this.port} -k ${this.dir} -c listen_addresses=${this.address} -c fsync=off -c wal_level=logical -c max_wal_senders=10 -c max_replication_slots=10`;
     this.asPostgres('pg_ctl', ['-D', data, '-l', join(this.dir, 'log'), '-o', opts, '-w', 'start']);
   }
 
