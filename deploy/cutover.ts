@@ -47,7 +47,11 @@ queue:move. Then it scales the old workers down. Re-running continues from the c
 Queues of both sides are reached with the apps' environment: REDIS_URL (hetzner, bullmq) and
 AWS_REGION / SQS_ENDPOINT (eks, sqs), QUEUE_PREFIX, DATABASE_URL (the one Postgres both use).
 CUTOVER_HETZNER_DATABASE_URL / CUTOVER_EKS_DATABASE_URL (default DATABASE_URL): each side's database;
-traffic moves only when they are one database, or a db:move replication between them has lag 0.`;
+traffic moves only when they are one database, or a db:move replication between them has lag 0.
+
+Where to run it: on the box, over the move path (docs/move-path.md): the box's Redis at its tunnel
+address (REDIS_URL=redis://<movePath.boxTunnelAddress>:6379), SQS over the Internet, RDS through the
+tunnel; the EKS absorber's metrics through kubectl port-forward.`;
 
 const DRIVER: Record<Side, QueueDriverName> = { hetzner: 'bullmq', eks: 'sqs' };
 

@@ -14,6 +14,7 @@ import { renderDashboardProvider, renderDatasources } from './monitoring/grafana
 import { renderPrometheusConfig } from './monitoring/prometheus-config';
 import { MONITORING_FILES } from './hetzner/monitoring-services';
 import { composeObject, renderCompose } from './hetzner/compose';
+import { MOVE_PATH_DIR, renderMovePathBox } from './hetzner/move-path';
 import { composeSchemaProblems } from './hetzner/schema';
 import { secretExample, secretFileProblems, secretsByService } from './hetzner/secret-files';
 import { SpillwayDefinition } from './model/definition';
@@ -32,7 +33,7 @@ export const OUTPUT_PATHS = {
 } as const;
 
 /** A folder every file of which `npm run synth` owns: a file there it did not render is stale. */
-export const RENDERED_DIRS = [AWS_RENDERED, MONITORING_FILES.dashboards, WORKFLOWS_DIR] as const;
+export const RENDERED_DIRS = [AWS_RENDERED, MONITORING_FILES.dashboards, WORKFLOWS_DIR, MOVE_PATH_DIR] as const;
 
 /** The Grafana dashboards, path -> JSON text (2-space indent, as Grafana exports them). */
 export function renderDashboards(def: SpillwayDefinition): Record<string, string> {
@@ -93,5 +94,7 @@ export function renderAll(def: SpillwayDefinition, root = ROOT): Record<string, 
     ...renderDashboards(def),
     // CI, release and the Hetzner deploy (GitHub Actions); checked by deploy/workflows/workflows.spec.ts.
     ...renderWorkflows(def),
+    // The box's end of the move path (docs/move-path.md), while the definition has movePath.
+    ...renderMovePathBox(def),
   };
 }

@@ -219,6 +219,14 @@ export const spillway: SpillwayDefinition = {
     thresholds: { failedRatio: 0.01, p95Ms: 200, p99Ms: 500, droppedIterations: 0 },
     vus: { preAllocated: 1000, max: 5000 },
   },
+  // The box-to-VPC path for the move window (docs/move-path.md): AWS Site-to-Site VPN, strongSwan
+  // on the box. Remove it once the move is over (docs/move-path.md, "Closing").
+  movePath: {
+    kind: 'site-to-site-vpn',
+    boxPublicIp: '203.0.113.10',
+    boxTunnelAddress: '10.255.0.1',
+    pskSecretName: 'spillway/move-path-psk',
+  },
   release: {
     repository: 'example-org/spillway',
     branch: 'main',

@@ -17,6 +17,7 @@ import { DataStack } from './data';
 import { DrCopyStack, DrRegionStack } from './dr';
 import { EdgeStack } from './edge';
 import { LambdaWorkersStack } from './lambda-workers';
+import { MovePathStack } from './move-path';
 import { NetworkStack } from './network';
 import { QueuesStack } from './queues';
 import { RegistryStack } from './registry';
@@ -73,6 +74,7 @@ export function buildAwsApp(def: SpillwayDefinition, outdir?: string): AwsApp {
   ci.addStackDependency(cluster);
   ci.addStackDependency(registry);
   const stacks: Stack[] = [network, cluster, data, queues, access, ...(workers ? [workers] : []), registry, ...(dr ? [dr] : []), backups, ...(drCopy ? [drCopy] : []), edge, billing, alarms, chaos, ci];
+  if (def.movePath) stacks.push(new MovePathStack(app, `${p}-move-path`, def, network.vpc, props('move path: Site-to-Site VPN to the Hetzner box (docs/move-path.md)')));
   if (def.aws.cache) stacks.push(new CacheStack(app, `${p}-cache`, def, network.vpc, clusterSg, props('ElastiCache Redis for BullMQ')));
   return { app, stacks };
 }

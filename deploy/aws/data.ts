@@ -8,6 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SpillwayDefinition } from '../model/definition';
 import { lambdaLanes } from '../model/lambda-lanes';
+import { admitMovePath } from './move-path';
 import { allow } from './nag';
 
 export const POSTGRES_PORT = 5432;
@@ -25,6 +26,7 @@ export class DataStack extends Stack {
     const sg = new ec2.SecurityGroup(this, 'DatabaseSg', { vpc, description: 'PostgreSQL from the EKS cluster only', allowAllOutbound: false });
     // Every node and pod of the cluster carries the cluster security group EKS creates.
     sg.addIngressRule(ec2.Peer.securityGroupId(clusterSecurityGroupId), ec2.Port.tcp(POSTGRES_PORT), 'EKS cluster security group');
+    admitMovePath(sg, def, POSTGRES_PORT);
 
     const engine = rds.DatabaseInstanceEngine.postgres({
       version: rds.PostgresEngineVersion.of(db.engineVersion, db.engineVersion.split('.')[0]),

@@ -16,7 +16,7 @@ function fake(): { run: Runner; calls: string[] } {
 }
 const noSynth = () => 0;
 const noStage = () => ['asset.0123'];
-const ORDER = ['network', 'cluster', 'data', 'queues', 'access', 'workers', 'registry', 'backups', 'edge', 'billing', 'alarms', 'chaos', 'ci'].map((s) => `spillway-${s}`);
+const ORDER = ['network', 'cluster', 'data', 'queues', 'access', 'workers', 'registry', 'backups', 'edge', 'billing', 'alarms', 'chaos', 'ci', 'move-path'].map((s) => `spillway-${s}`);
 
 describe('deploy:aws', () => {
   it('deploys every stack in order from the committed assembly, writing the outputs file', () => {

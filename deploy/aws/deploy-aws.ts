@@ -19,7 +19,7 @@ export const STACK_OUTPUTS_FILE = 'deploy/aws/outputs.json';
 /** The stacks in deploy order, as buildAwsApp creates them (deploy-aws.spec.ts checks they agree). */
 export function stackNames(def: SpillwayDefinition): string[] {
   const dr = (s: string[]) => (def.aws.dr ? s : []);
-  const stacks = ['network', 'cluster', 'data', 'queues', 'access', ...(lambdaLanes(def).length ? ['workers'] : []), 'registry', ...dr(['dr']), 'backups', ...dr(['dr-copy']), 'edge', 'billing', 'alarms', 'chaos', 'ci', ...(def.aws.cache ? ['cache'] : [])];
+  const stacks = ['network', 'cluster', 'data', 'queues', 'access', ...(lambdaLanes(def).length ? ['workers'] : []), 'registry', ...dr(['dr']), 'backups', ...dr(['dr-copy']), 'edge', 'billing', 'alarms', 'chaos', 'ci', ...(def.movePath ? ['move-path'] : []), ...(def.aws.cache ? ['cache'] : [])];
   return stacks.map((s) => `${def.aws.stackPrefix}-${s}`);
 }
 

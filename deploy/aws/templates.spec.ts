@@ -18,7 +18,7 @@ describe('rendered AWS templates', () => {
 
   it('are the stacks of the reference definition', () => {
     expect(templates.map((t) => t.replace('.template.json', ''))).toEqual(
-      ['access', 'alarms', 'backups', 'billing', 'chaos', 'ci', 'cluster', 'data', 'edge', 'network', 'queues', 'registry', 'workers'].map((s) => `spillway-${s}`),
+      ['access', 'alarms', 'backups', 'billing', 'chaos', 'ci', 'cluster', 'data', 'edge', 'move-path', 'network', 'queues', 'registry', 'workers'].map((s) => `spillway-${s}`),
     );
   });
 

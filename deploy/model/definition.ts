@@ -1,5 +1,6 @@
 // The shape of the one service definition (`deploy/spillway.ts`). Both renderers read only this;
 // anything a target needs to know lives here, so Compose and Kubernetes cannot drift apart.
+import type { MovePath } from './move-path';
 import type { Lane } from '../../libs/config/src/lanes';
 import type { LoadPlan } from './load-plan';
 import type { WebhookProvider } from '../../libs/config/src/webhooks';
@@ -252,6 +253,8 @@ export interface SpillwayDefinition {
   webhooks?: Record<string, WebhookSourceSpec>;
   /** How images are built, pinned and shipped: the GitHub workflows and the role they assume. */
   release: ReleaseSettings;
+  /** The box-to-VPC network path for the move window (docs/move-path.md); absent = none. */
+  movePath?: MovePath;
 }
 
 export interface WebhookSourceSpec {

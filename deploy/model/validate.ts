@@ -10,6 +10,7 @@ import { DERIVED_ENV, lambdaEnv, plainEnv } from './env';
 import { lambdaProblems } from './lambda-checks';
 import { lambdaLanes, runsPods } from './lambda-lanes';
 import { loadPlanProblems } from './load-plan';
+import { movePathProblems } from './move-path';
 import { webhookProblems, webhookSecretNames } from './webhooks';
 
 export class DefinitionError extends Error {
@@ -262,6 +263,7 @@ export function definitionProblems(def: SpillwayDefinition): string[] {
   checkTargets(p, def);
   p.push(...webhookProblems(def));
   p.push(...lambdaProblems(def));
+  p.push(...movePathProblems(def));
   if (!p.length) checkAppConfig(p, def);
   if (!p.length) p.push(...capacityProblems(def));
   return p;

@@ -47,7 +47,11 @@ only read (replicate mode adds a publication and a slot there, removed at the en
   --jobs N               tables copied at once (4)
   --source-url-for-target URL  how the target server reaches the source (replicate; default --from)
   --pg-bin DIR           where pg_dump and psql are (default: PATH, then /usr/lib/postgresql/*/bin)
-  --lag-timeout S        replicate --switch: how long to wait for lag 0 (300)`;
+  --lag-timeout S        replicate --switch: how long to wait for lag 0 (300)
+
+Box to RDS: run it on the box, over the move path (docs/move-path.md): --from the box's Postgres at
+its tunnel address (postgres://...@<movePath.boxTunnelAddress>:5432/...), --to the RDS endpoint
+(reached through the tunnel); in replicate mode RDS reaches the box at the same tunnel address.`;
 
 export function parseMoveArgs(argv: string[]): MoveOptions {
   const o: Partial<MoveOptions> & { excludeSchemas: string[] } = { mode: 'dump', verifyOnly: false, dryRun: false, switchOver: false, abort: false, withAuthUsers: false, standIns: false, jobs: 4, excludeSchemas: [], lagTimeoutS: 300 };
