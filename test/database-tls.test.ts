@@ -18,6 +18,8 @@ let cluster: PgCluster;
 let dir: string;
 let serverCa: TestCa;
 let otherCa: TestCa;
+/** The refusal seen before the cluster turned ssl on. */
+let withoutTls: string;
 
 /** DATABASE_URL on the TLS cluster, by the host name its certificate carries unless told otherwise. */
 const urlOf = (params: string, host = 'localhost') => `postgres://postgres@${host}:${cluster.port}/postgres${params}`;
@@ -36,6 +38,7 @@ beforeAll(async () => {
     const pg = postgresUser();
     chownSync(server.keyFile, pg.uid, pg.gid);
   }
+  withoutTls = await refusal({ DATABASE_URL: urlOf(''), DATABASE_CA: serverCa.certFile });
   await cluster.sql('postgres', `ALTER SYSTEM SET ssl_cert_file = '${server.certFile}'`);
   await cluster.sql('postgres', `ALTER SYSTEM SET ssl_key_file = '${server.keyFile}'`);
   await cluster.sql('postgres', 'ALTER SYSTEM SET ssl = on');
@@ -126,6 +129,10 @@ describe('DATABASE_CA: the CAs the database certificate must chain to', () => {
   it('verifies the host name too (verify-full): the right CA by a name the certificate does not carry is refused', async () => {
     const message = await refusal({ DATABASE_URL: urlOf('?sslmode=verify-full', '127.0.0.1'), DATABASE_CA: serverCa.certFile });
     expect(message).toMatch(/^Postgres at 127\.0\.0\.1:\d+: its certificate is not issued for that host name \(ERR_TLS_CERT_ALTNAME_INVALID\)/);
+  });
+
+  it('a server without TLS is refused when DATABASE_CA is set, saying that it requires TLS', () => {
+    expect(withoutTls).toMatch(/^Postgres at localhost:\d+: the server does not offer TLS, which DATABASE_CA=.*spillway-test-ca\.crt requires/);
   });
 
   it('the IAM path (Lambda through RDS Proxy) verifies against DATABASE_CA as well', async () => {
