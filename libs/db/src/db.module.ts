@@ -5,7 +5,7 @@ import type { SpillwayConfig } from '../../config/src';
 import { DATABASE_PING, DatabasePing } from '../../health/src';
 import { withTimeout } from '../../queue/src';
 import { dataSourceOptions } from './data-source';
-import { isDatabaseTlsError } from './tls-error';
+import { isDatabaseTlsError } from '../../db-connection/src';
 
 @Global()
 @Module({})

@@ -1,6 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { SpillwayConfig } from '../../config/src';
-import { databaseTls } from './pg-connection';
+import { databaseTls } from '../../db-connection/src';
 
 type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import type { SpillwayConfig } from '../../config/src';
-import { pgConnectionOptions } from '../../db/src/pg-connection';
+import { pgConnectionOptions } from '../../db-connection/src';
 import { createQueueDriver, QueueDriver } from '../../queue/src';
 
 /** The one-line hint for a broker that does not answer, naming what to start. */

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import type { SpillwayConfig } from '../../../config/src';
-import { pgConnectionOptions } from '../../../db/src/pg-connection';
+import { pgConnectionOptions } from '../../../db-connection/src';
 import type { IdempotencyReservation, IdempotencyStore } from './idempotency.store';
 
 // Creates the record, or takes over one whose window has passed (with a later generation);

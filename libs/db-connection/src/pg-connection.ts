@@ -1,5 +1,5 @@
-// How every Postgres connection of the apps is made from DATABASE_URL and DATABASE_CA: the
-// TypeORM data source (worker, migrate, Lambda), the idempotency store's pool and the ops reports.
+// Every Postgres connection of the apps is made from these: the TypeORM data source (worker,
+// migrate, Lambda), the idempotency store's pool and the ops reports.
 import { Client, ClientConfig } from 'pg';
 import type { SpillwayConfig } from '../../config/src';
 import { databaseTlsError } from './tls-error';
