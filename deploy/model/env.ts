@@ -25,7 +25,16 @@ export const DERIVED_ENV = [
   'WEBHOOK_SOURCES',
   'WEBHOOK_RATE_LIMITS',
   'DB_POOL_MAX',
+  'DATABASE_CA',
 ] as const;
+
+/**
+ * EKS's database is the RDS instance (or its proxy) the AWS stacks make, whose certificates chain
+ * to RDS's own CAs, not to any in Node's store: the apps trust the RDS bundle the image carries.
+ */
+function databaseEnv(target: TargetName): Record<string, string> {
+  return target === 'eks' ? { DATABASE_CA: 'rds' } : {};
+}
 
 function derivedEnv(def: SpillwayDefinition, svc: ServiceSpec, target: TargetName): Record<string, string> {
   const env: Record<string, string> = {
@@ -34,6 +43,7 @@ function derivedEnv(def: SpillwayDefinition, svc: ServiceSpec, target: TargetNam
     LEASE_MS: String(def.leaseMs),
     SHUTDOWN_TIMEOUT_MS: String(def.shutdownTimeoutMs),
   };
+  Object.assign(env, databaseEnv(target));
   const routes = laneRoutesEnv(def);
   if (routes) env.LANE_ROUTES = routes;
   if (target === 'eks') env.AWS_REGION = def.targets.eks.region;
@@ -58,7 +68,7 @@ export function plainEnv(def: SpillwayDefinition, svc: ServiceSpec, target: Targ
 
 /** Plain env of the migration step: the shared env and its pool size (it reads DATABASE_URL, a secret). */
 export function migrateEnv(def: SpillwayDefinition, target: TargetName): Record<string, string> {
-  const merged = { ...def.env, ...def.targets[target].env, QUEUE_PREFIX: def.queuePrefix, DB_POOL_MAX: String(MIGRATE_STEP.dbPoolMax) };
+  const merged = { ...def.env, ...def.targets[target].env, QUEUE_PREFIX: def.queuePrefix, DB_POOL_MAX: String(MIGRATE_STEP.dbPoolMax), ...databaseEnv(target) };
   return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Lane, LANES, LaneRoute } from './lanes';
+import { DatabaseCa, databaseCaConflict, parseDatabaseCa } from './database-ca';
 import { EnvReader } from './parse';
 import { parseWebhookSources, WebhookSource } from './webhooks';
 
@@ -18,6 +19,8 @@ export interface SpillwayConfig {
   dbPoolMax: number;
   /** DATABASE_IAM_AUTH=on: no password in DATABASE_URL; an RDS IAM token is made per connection, over TLS. */
   databaseIamAuth: boolean;
+  /** DATABASE_CA: the CAs the database's certificate must chain to (verify-full); unset = Node's store. */
+  databaseCa?: DatabaseCa;
   awsRegion: string;
   sqsEndpoint?: string;
   /** SQS: how long a busy lane's next send waits to gather more events (0 = group commit only). */
@@ -127,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
     databaseUrl: r.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/test', ['postgres:', 'postgresql:']),
     dbPoolMax: r.int('DB_POOL_MAX', 20, 1, 1000),
     databaseIamAuth: r.oneOf('DATABASE_IAM_AUTH', ['on', 'off'] as const, 'off') === 'on',
+    databaseCa: parseDatabaseCa(r),
     awsRegion: r.string('AWS_REGION', 'us-east-1'),
     sqsEndpoint,
     payloadBucket,
@@ -180,6 +184,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
   if (config.databaseIamAuth && URL.canParse(config.databaseUrl) && new URL(config.databaseUrl).password) {
     r.problems.push('DATABASE_URL: holds a password, but DATABASE_IAM_AUTH=on makes an IAM token per connection; remove the password');
   }
+  const caConflict = config.databaseCa && databaseCaConflict(config.databaseUrl);
+  if (caConflict) r.problems.push(caConflict);
   if (config.idempotencyRetentionMs < config.idempotencyWindowMs) {
     r.problems.push('IDEMPOTENCY_RETENTION_SECONDS: must be at least IDEMPOTENCY_WINDOW_SECONDS (a record must outlive its window)');
   }

@@ -1,6 +1,7 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import type { SpillwayConfig } from '../../config/src';
 import { iamConnection } from './iam-auth';
+import { databaseClientClass, databaseTls, databaseUrlFor } from '../../db-connection/src';
 import { Init1764230400000 } from './migrations/1764230400000-Init';
 import { IdempotencyKeys1764316800000 } from './migrations/1764316800000-IdempotencyKeys';
 import { IdempotencyGenerations1764403200000 } from './migrations/1764403200000-IdempotencyGenerations';
@@ -21,7 +22,8 @@ export function dataSourceOptions(config: SpillwayConfig): DataSourceOptions {
     type: 'postgres',
     // With IAM auth the URL's parts go one by one: TypeORM and node-postgres would both let the
     // URL's empty password override the token function.
-    ...(config.databaseIamAuth ? iamConnection(config) : { url: config.databaseUrl }),
+    // DATABASE_CA (if set) as `ssl`, and the URL without the TLS parameters that would replace it.
+    ...(config.databaseIamAuth ? iamConnection(config) : { url: databaseUrlFor(config), ssl: databaseTls(config) }),
     // No entities: the worker and the stores write with SQL; the schema is the migrations'.
     entities: [],
     migrations: MIGRATIONS,
@@ -29,6 +31,8 @@ export function dataSourceOptions(config: SpillwayConfig): DataSourceOptions {
     synchronize: false,
     migrationsRun: false,
     extra: {
+      // Its failed connect names DATABASE_CA when the server's certificate is not trusted.
+      Client: databaseClientClass(config),
       max: config.dbPoolMax,
       connectionTimeoutMillis: 2000,
       // Without it a dead socket holds a pool slot until TCP gives up.

@@ -5,6 +5,7 @@ import type { SpillwayConfig } from '../../config/src';
 import { DATABASE_PING, DatabasePing } from '../../health/src';
 import { withTimeout } from '../../queue/src';
 import { dataSourceOptions } from './data-source';
+import { isDatabaseTlsError } from '../../db-connection/src';
 
 @Global()
 @Module({})
@@ -19,6 +20,8 @@ export class DbModule {
           // the pool reconnects by itself and readiness reports any outage.
           retryAttempts: 60,
           retryDelay: 1000,
+          // An untrusted certificate stays untrusted: stop at once, with the line naming DATABASE_CA.
+          toRetry: (err: unknown) => !isDatabaseTlsError(err),
         }),
       ],
       providers: [

@@ -16,6 +16,13 @@ describe('database connection options', () => {
     expect(() => loadConfig({ DB_POOL_MAX: '0' })).toThrow(/DB_POOL_MAX: must be an integer from 1 to 1000 \(got "0"\)/);
   });
 
+  it('with DATABASE_CA: its CAs as ssl, the TLS parameters off the URL (node-postgres would let them replace ssl), the rest kept', () => {
+    const withCa = options({ DATABASE_CA: 'rds', DATABASE_URL: 'postgres://app:secret@db.example:5432/spillway?sslmode=require&application_name=w' });
+    expect(withCa.url).toBe('postgres://app:secret@db.example:5432/spillway?application_name=w');
+    expect(withCa.ssl).toEqual({ ca: loadConfig({ DATABASE_CA: 'rds' }).databaseCa!.certificates, rejectUnauthorized: true });
+    expect(options({}).ssl).toBeUndefined();
+  });
+
   describe('DATABASE_IAM_AUTH=on', () => {
     const saved = { ...process.env };
     beforeAll(() => Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret-example', AWS_SESSION_TOKEN: '' }));

@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { SpillwayConfig } from '../../config/src';
+import { databaseTls } from '../../db-connection/src';
 
 type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 
@@ -7,8 +8,9 @@ type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }
  * DATABASE_IAM_AUTH=on (RDS, through RDS Proxy): the password is an IAM auth token, made for each
  * new connection (a token lasts 15 minutes, a pooled connection longer; node-postgres calls an
  * async password function per connect). Signing is local, with the process's AWS credentials (a
- * Lambda function's role), so it costs no request. IAM auth requires TLS; RDS Proxy's
- * certificate is issued by Amazon's public CA, which Node already trusts, so no CA bundle ships.
+ * Lambda function's role), so it costs no request. IAM auth requires TLS, verified: against
+ * DATABASE_CA when set (`rds` holds the Amazon roots RDS Proxy's ACM certificate chains to), else
+ * against Node's store, which trusts those roots too (but not an RDS instance's own CA).
  */
 export function iamConnection(config: SpillwayConfig): Partial<PostgresConnectionOptions> {
   const url = new URL(config.databaseUrl);
@@ -21,7 +23,7 @@ export function iamConnection(config: SpillwayConfig): Partial<PostgresConnectio
     port,
     username,
     database: decodeURIComponent(url.pathname.slice(1)),
-    ssl: { rejectUnauthorized: true },
+    ssl: databaseTls(config) ?? { rejectUnauthorized: true },
     password: async () => {
       // Loaded only when IAM auth is on: a process on a password never loads the signer.
       signer ??= import('@aws-sdk/rds-signer').then(({ Signer }) => new Signer({ hostname: host, port, username, region: config.awsRegion }));

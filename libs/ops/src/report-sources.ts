@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 import type { SpillwayConfig } from '../../config/src';
+import { pgConnectionOptions } from '../../db-connection/src';
 import { createQueueDriver, QueueDriver } from '../../queue/src';
 
 /** The one-line hint for a broker that does not answer, naming what to start. */
@@ -12,7 +13,7 @@ export function brokerHint(config: SpillwayConfig): string {
 /** The broker the apps use (QUEUE_DRIVER and its settings) and a small pool on their database. */
 export async function openSources(config: SpillwayConfig): Promise<{ driver: QueueDriver; db: Pool; close: () => Promise<void> }> {
   const driver = await createQueueDriver(config);
-  const db = new Pool({ connectionString: config.databaseUrl, max: 2, connectionTimeoutMillis: 2000 });
+  const db = new Pool({ ...pgConnectionOptions(config), max: 2, connectionTimeoutMillis: 2000 });
   db.on('error', () => undefined);
   const close = async () => {
     await driver.close();

@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 import type { SpillwayConfig } from '../../../config/src';
+import { pgConnectionOptions } from '../../../db-connection/src';
 import type { IdempotencyReservation, IdempotencyStore } from './idempotency.store';
 
 // Creates the record, or takes over one whose window has passed (with a later generation);
@@ -29,7 +30,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
 
   constructor(private readonly config: SpillwayConfig) {
     this.pool = new Pool({
-      connectionString: config.databaseUrl,
+      ...pgConnectionOptions(config), // DATABASE_URL, with DATABASE_CA's CAs when set
       max: config.dbPoolMax,
       connectionTimeoutMillis: config.enqueueTimeoutMs,
       query_timeout: config.enqueueTimeoutMs,
