@@ -136,5 +136,7 @@ export class ClusterStack extends Stack {
     new CfnOutput(this, 'ClusterEndpoint', { value: this.cluster.attrEndpoint });
     new CfnOutput(this, 'DeployRoleArn', { value: deployRole.roleArn });
     new CfnOutput(this, 'ClusterSecurityGroupId', { value: this.cluster.attrClusterSecurityGroupId });
+    // deploy:eks --bootstrap passes it to the Load Balancer Controller (addons.ts).
+    new CfnOutput(this, 'VpcId', { value: vpc.vpcId });
   }
 }
