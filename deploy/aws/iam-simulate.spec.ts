@@ -65,6 +65,11 @@ function role(stack: string, prefix: string): RenderedRole {
   return found;
 }
 
+/** The lanes whose worker runs on Lambda, from the workers stack's roles. */
+function lambdaLanes(): string[] {
+  return asm.roles().filter((r) => r.stack === `${p}-workers`).map((r) => /^(\w+?)Role[0-9A-F]{8}$/.exec(r.logicalId)?.[1]).filter((l): l is string => !!l);
+}
+
 /** Roles GitHub's OIDC tokens assume (the CI stack may render one or several). */
 const ciRoles = () => asm.roles().filter((r) => r.stack === `${p}-ci` && JSON.stringify(r.trust).includes('sts:AssumeRoleWithWebIdentity'));
 
@@ -77,8 +82,11 @@ describe('IAM, offline: each role can make the calls it makes, and no more', () 
     ['Cluster Autoscaler: its node group', () => role('access', 'ClusterAutoscaler'), () => calls.clusterAutoscaler()],
     ['Load Balancer Controller: create, tag, target, delete an ALB', () => role('access', 'LoadBalancerController'), () => calls.loadBalancerController()],
     ['FIS: the five experiments', () => role('chaos', 'FisRole'), () => calls.fis()],
-    ['Lambda lane low: queue, DLQ, payloads, logs, VPC, proxy', () => role('workers', 'lowRole'), () => calls.lambdaLane('low')],
+    // One role per Lambda lane (lambda-workers.ts names them <lane>Role).
+    ...lambdaLanes().map((lane): [string, () => RenderedRole, () => IamCall[]] => [`Lambda lane ${lane}: queue, DLQ, payloads, logs, VPC, proxy`, () => role('workers', `${lane}Role`), () => calls.lambdaLane(lane)]),
   ];
+
+  it('finds a Lambda lane role to check', () => expect(lambdaLanes()).toEqual(['low']));
 
   it.each(cases)('%s', async (_, r, list) => {
     expect(await refused(r().policies, list())).toEqual([]);
