@@ -2,9 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { bootstrapCommands } from './aws/addons';
-import { clusterAccess, readStackOutputs } from './aws/stack-outputs';
+import { bootstrapCommands, installOrder, VPC_ID_UNKNOWN } from './aws/addons';
+import { clusterAccess, readStackOutputs, StackOutputs } from './aws/stack-outputs';
 import { Runner, spawnRunner, startDeploy } from './command-runner';
+import { runBootstrap } from './eks-bootstrap';
 import { migrateJobName } from './eks/migrate-job';
 import { OUTPUT_PATHS, ROOT } from './outputs';
 import { spillway } from './spillway';
@@ -23,7 +24,9 @@ migration Job (npm run migrate, one per image) to complete.
 Before the first deploy: npm run deploy:aws (the cluster, queues, roles; docs/aws.md), then once
   npm run deploy:eks -- --bootstrap
 which installs the add-ons the manifests need (AWS Load Balancer Controller, metrics-server, KEDA,
-External Secrets Operator, Cluster Autoscaler) as pinned Helm releases (deploy/aws/addons.ts).
+External Secrets Operator, Cluster Autoscaler) as pinned Helm releases (deploy/aws/addons.ts), in
+order; a release that fails is rolled back (or uninstalled), the others go on, and each release's
+state is printed at the end. It needs the VPC id from deploy/aws/outputs.json.
 Point kubectl at the cluster with the command this prints; it takes the cluster name and deploy
 role from deploy/aws/outputs.json (written by deploy:aws) when that file exists.
 
@@ -44,13 +47,15 @@ export function deployEks(
   log: (l: string) => void = console.log,
   // Tests pass a no-op so they never rewrite the committed outputs.
   render: (log: (l: string) => void) => number = (l) => synth([], l),
+  readOutputs: () => StackOutputs | undefined = () => readStackOutputs(ROOT),
 ): number {
   const stop = startDeploy('deploy:eks', HELP, args, ['--dry-run', '--bootstrap'], log, render);
   if (stop !== undefined) return stop;
   const dryRun = args.includes('--dry-run');
-  const access = clusterAccess(spillway, readStackOutputs(ROOT));
+  const outputs = readOutputs();
+  const access = clusterAccess(spillway, outputs);
   const { cluster } = access;
-  if (args.includes('--bootstrap')) return bootstrap(run, log, dryRun);
+  if (args.includes('--bootstrap')) return bootstrap(run, log, dryRun, outputs);
 
   const file = join(ROOT, OUTPUT_PATHS.manifests);
   const ctx = run('kubectl', ['config', 'current-context']);
@@ -93,24 +98,24 @@ export function deployEks(
   return 0;
 }
 
-/** The add-ons' helm commands: printed with --dry-run, else run in order, stopping at the first failure. */
-function bootstrap(run: Runner, log: (l: string) => void, dryRun: boolean): number {
-  const commands = bootstrapCommands(spillway);
+/** The VPC id the cluster stack exported (deploy:aws's outputs), if deploy:aws has run. */
+export function deployedVpcId(outputs?: StackOutputs): string | undefined {
+  return outputs?.[`${spillway.aws.stackPrefix}-cluster`]?.VpcId;
+}
+
+/** The add-ons' helm commands: printed with --dry-run, else run by runBootstrap. */
+function bootstrap(run: Runner, log: (l: string) => void, dryRun: boolean, outputs?: StackOutputs): number {
+  const vpcId = deployedVpcId(outputs);
   if (dryRun) {
     log('deploy:eks --bootstrap --dry-run: would run');
-    commands.forEach((c) => log(`  ${c.join(' ')}`));
+    bootstrapCommands(spillway, { vpcId: vpcId ?? VPC_ID_UNKNOWN }).forEach((c) => log(`  ${c.join(' ')}`));
     return 0;
   }
-  for (const [cmd, ...rest] of commands) {
-    log(`deploy:eks: ${cmd} ${rest.join(' ')}`);
-    const r = run(cmd, rest, { inherit: true });
-    if (r.error) {
-      log('deploy:eks: helm not found; install Helm 3, then run again');
-      return 1;
-    }
-    if (r.status !== 0) return r.status ?? 1;
+  if (!vpcId) {
+    log(`deploy:eks: deploy/aws/outputs.json has no VpcId for ${spillway.aws.stackPrefix}-cluster; run \`npm run deploy:aws\` first (the Load Balancer Controller needs it)`);
+    return 1;
   }
-  return 0;
+  return runBootstrap(installOrder(spillway, { vpcId }), run, log);
 }
 
 if (require.main === module) process.exitCode = deployEks(process.argv.slice(2));

@@ -177,7 +177,7 @@ export const spillway: SpillwayDefinition = {
     name: 'ingest.example.com',
     ttl: 60,
     hetznerTarget: 'spillway-1.example.com',
-    eksTarget: 'k8s-spillway-absorber-0123456789.eu-central-1.elb.amazonaws.com',
+    eksTarget: 'spillway-absorber-0123456789.eu-central-1.elb.amazonaws.com',
     weights: traffic as TrafficWeights,
   },
   aws: {
@@ -209,7 +209,7 @@ export const spillway: SpillwayDefinition = {
     // docs/aws.md: what these stacks cost a month at the seed's sizes (about 510 USD).
     budget: { monthlyUsd: 510, alertEmails: ['ops@example.com'] },
     // The ALB's id: `aws elbv2 describe-load-balancers` after deploy:eks (docs/aws.md, step 9).
-    alarms: { emails: ['ops@example.com'], loadBalancer: 'app/k8s-spillway-absorber-0123456789/0123456789abcdef' },
+    alarms: { emails: ['ops@example.com'], loadBalancer: 'app/spillway-absorber/0123456789abcdef' },
   },
   // The seed's staging test: k6 at 10K rps (deploy/k6/rendered/), also the rate docs/cost/ plans for.
   load: {

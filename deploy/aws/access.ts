@@ -8,7 +8,7 @@ import { SpillwayDefinition } from '../model/definition';
 import { allLanes, queueName } from '../model/queues';
 import { serviceAccountName } from '../model/service-accounts';
 import { addonAccounts } from './addons';
-import { lbControllerStatements } from './lb-controller-policy';
+import { lbControllerNagReasons, lbControllerStatements } from './lb-controller-policy';
 import { allow } from './nag';
 import { serviceAccountRole } from './pod-identity';
 import { payloadBucketName } from './queues';
@@ -70,6 +70,7 @@ export class AccessStack extends Stack {
       allow(roles.loadBalancerController, [
         ['AwsSolutions-IAM5[Resource::*]', "Describe calls take no resource ARN and the ALBs it creates have no name until then; writes are limited to resources tagged with this cluster's name."],
         ['AwsSolutions-IAM5[Action::elasticloadbalancing:Describe*]', 'Read-only: every Describe call of Elastic Load Balancing, which the controller reconciles against.'],
+        ...lbControllerNagReasons,
       ]);
     }
     for (const [name, role] of Object.entries(roles)) new CfnOutput(this, `${name}RoleArn`, { value: role.roleArn });

@@ -30,9 +30,23 @@ export interface HelmRelease {
   values: Record<string, string>;
   /** Only on managed node groups (Auto Mode brings its own load balancing and node scaling). */
   managedNodesOnly?: boolean;
+  /** Releases installed before this one (bootstrap installs in this order). */
+  after?: string[];
 }
 
-export function helmReleases(def: SpillwayDefinition): HelmRelease[] {
+/** What the cluster's stacks tell the charts (deploy:aws's outputs): the controller reads no IMDS then. */
+export interface ClusterFacts {
+  vpcId: string;
+}
+
+/** Shown in place of the VPC id when deploy:aws has not written its outputs yet (dry runs only). */
+export const VPC_ID_UNKNOWN = '<VpcId: run npm run deploy:aws first>';
+
+// The Load Balancer Controller registers webhooks on every Service and Pod created later; it goes
+// first, so a failed install of it is rolled back before the other charts create theirs.
+const AFTER_LB = ['aws-load-balancer-controller'];
+
+export function helmReleases(def: SpillwayDefinition, facts: ClusterFacts = { vpcId: VPC_ID_UNKNOWN }): HelmRelease[] {
   const { cluster, region } = def.targets.eks;
   const sa = (ref: ServiceAccountRef) => ({ 'serviceAccount.create': 'true', 'serviceAccount.name': ref.serviceAccount });
   return [
@@ -42,11 +56,14 @@ export function helmReleases(def: SpillwayDefinition): HelmRelease[] {
       chart: 'eks/aws-load-balancer-controller',
       version: '3.5.0', // app v3.5.0: aws/eks-charts@5239609 (2026-08-03) stable/aws-load-balancer-controller/Chart.yaml
       namespace: addonAccounts.loadBalancerController.namespace,
-      values: { clusterName: cluster, region, ...sa(addonAccounts.loadBalancerController) },
+      // vpcId and region given, the controller never asks the node's metadata service (IMDSv2 with
+      // the hop limit of 1 AL2023 nodes keep, which a pod cannot reach): docs/aws.md.
+      values: { clusterName: cluster, region, vpcId: facts.vpcId, ...sa(addonAccounts.loadBalancerController) },
       managedNodesOnly: true,
     },
     {
       release: 'metrics-server',
+      after: AFTER_LB,
       repo: { name: 'metrics-server', url: 'https://kubernetes-sigs.github.io/metrics-server/' },
       chart: 'metrics-server/metrics-server',
       version: '3.13.1', // app 0.8.1: kubernetes-sigs/metrics-server@5ed5d3a (2026-08-04) charts/metrics-server/Chart.yaml
@@ -56,6 +73,7 @@ export function helmReleases(def: SpillwayDefinition): HelmRelease[] {
     {
       // >= 2.13: the `aws` pod identity provider the TriggerAuthentication uses.
       release: 'keda',
+      after: AFTER_LB,
       repo: { name: 'kedacore', url: 'https://kedacore.github.io/charts' },
       chart: 'kedacore/keda',
       version: '2.20.2', // app 2.20.2: kedacore/charts@1444d00 (2026-08-13) keda/Chart.yaml
@@ -64,6 +82,7 @@ export function helmReleases(def: SpillwayDefinition): HelmRelease[] {
     },
     {
       release: 'external-secrets',
+      after: AFTER_LB,
       repo: { name: 'external-secrets', url: 'https://charts.external-secrets.io' },
       chart: 'external-secrets/external-secrets',
       version: '2.9.0', // app v2.9.0: external-secrets/external-secrets@cc5bfbc (2026-08-08) deploy/charts/external-secrets/Chart.yaml
@@ -72,6 +91,7 @@ export function helmReleases(def: SpillwayDefinition): HelmRelease[] {
     },
     {
       release: 'cluster-autoscaler',
+      after: AFTER_LB,
       repo: { name: 'autoscaler', url: 'https://kubernetes.github.io/autoscaler' },
       chart: 'autoscaler/cluster-autoscaler',
       version: '9.59.0', // app 1.35.0: kubernetes/autoscaler tag cluster-autoscaler-chart-9.59.0 (2026-07-21) cluster-autoscaler/charts/cluster-autoscaler/Chart.yaml
@@ -88,14 +108,32 @@ export function helmReleases(def: SpillwayDefinition): HelmRelease[] {
   ];
 }
 
+/** The releases for this definition's compute mode, each after the releases it names in `after`. */
+export function installOrder(def: SpillwayDefinition, facts?: ClusterFacts): HelmRelease[] {
+  const releases = helmReleases(def, facts).filter((r) => !(r.managedNodesOnly && def.aws.cluster.compute === 'auto-mode'));
+  const names = new Set(releases.map((r) => r.release));
+  const done: HelmRelease[] = [];
+  while (done.length < releases.length) {
+    const next = releases.find((r) => !done.includes(r) && (r.after ?? []).every((a) => !names.has(a) || done.some((d) => d.release === a)));
+    if (!next) throw new Error(`addons: the releases' "after" lists form a cycle among ${releases.filter((r) => !done.includes(r)).map((r) => r.release).join(', ')}`);
+    done.push(next);
+  }
+  return done;
+}
+
+export const repoCommands = (releases: HelmRelease[]): string[][] => [
+  ...[...new Map(releases.map((r) => [r.repo.name, r.repo.url])).entries()].map(([name, url]) => ['helm', 'repo', 'add', name, url, '--force-update']),
+  ['helm', 'repo', 'update'],
+];
+
+export const installCommand = (r: HelmRelease): string[] => [
+  'helm', 'upgrade', '--install', r.release, r.chart,
+  '--version', r.version, '--namespace', r.namespace, '--create-namespace', '--wait',
+  ...Object.entries(r.values).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
+];
+
 /** The helm commands, in install order, for this definition's compute mode. */
-export function bootstrapCommands(def: SpillwayDefinition): string[][] {
-  const releases = helmReleases(def).filter((r) => !(r.managedNodesOnly && def.aws.cluster.compute === 'auto-mode'));
-  const repos = releases.map((r) => ['helm', 'repo', 'add', r.repo.name, r.repo.url, '--force-update']);
-  const installs = releases.map((r) => [
-    'helm', 'upgrade', '--install', r.release, r.chart,
-    '--version', r.version, '--namespace', r.namespace, '--create-namespace', '--wait',
-    ...Object.entries(r.values).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
-  ]);
-  return [...repos, ['helm', 'repo', 'update'], ...installs];
+export function bootstrapCommands(def: SpillwayDefinition, facts?: ClusterFacts): string[][] {
+  const releases = installOrder(def, facts);
+  return [...repoCommands(releases), ...releases.map(installCommand)];
 }

@@ -3,6 +3,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { alertRules } from '../monitoring/prometheus-rules';
 import { SpillwayDefinition } from '../model/definition';
+import { albName } from '../eks/traffic';
 import { spillway } from '../spillway';
 import { alarmName } from './alarms';
 import { buildAwsApp } from './app';
@@ -64,14 +65,24 @@ describe('CloudWatch alarms of the reference definition', () => {
     expect(alarmProps(seed, alarmName.database(spillway, 'replica1-lag'))).toMatchObject({ MetricName: 'ReplicaLag', Threshold: a.database.replicaLagSeconds });
   });
 
-  it('the absorber at its HPA maximum (Container Insights, the live slot)', () => {
-    expect(alarmProps(seed, alarmName.absorberAtMax(spillway))).toMatchObject({
-      Namespace: 'ContainerInsights',
-      MetricName: 'service_number_of_running_pods',
-      Dimensions: expect.arrayContaining([{ Name: 'Service', Value: 'absorber-blue' }, { Name: 'ClusterName', Value: 'spillway-prod' }]),
-      Threshold: 50,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  it('the absorber at its HPA maximum: the larger of both slots, so it follows the live one through a cutover', () => {
+    const props = alarmProps(seed, alarmName.absorberAtMax(spillway));
+    expect(props).toMatchObject({ Threshold: 50, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    const metrics = props.Metrics as Array<{ Id: string; Expression?: string; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: Array<{ Name: string; Value: string }> } } }>;
+    expect(metrics.find((m) => m.Expression)!.Expression).toBe('MAX([FILL(blue, 0), FILL(green, 0)])');
+    const services = metrics.filter((m) => m.MetricStat).map((m) => {
+      expect(m.MetricStat!.Metric).toMatchObject({ Namespace: 'ContainerInsights', MetricName: 'service_number_of_running_pods' });
+      expect(m.MetricStat!.Metric.Dimensions).toContainEqual({ Name: 'ClusterName', Value: 'spillway-prod' });
+      return m.MetricStat!.Metric.Dimensions.find((d) => d.Name === 'Service')!.Value;
     });
+    expect(services.sort()).toEqual(['absorber-blue', 'absorber-green']);
+  });
+
+  it("the ALB alarms name the ALB the Ingress pins; a definition naming another is refused", () => {
+    expect(spillway.aws.alarms.loadBalancer.split('/')[1]).toBe(albName(spillway, spillway.services.find((s) => s.role === 'absorber')!));
+    const other = structuredClone(spillway);
+    other.aws.alarms.loadBalancer = 'app/k8s-spillway-absorber-0123456789/0123456789abcdef';
+    expect(() => buildAwsApp(other)).toThrow('aws.alarms.loadBalancer is "app/k8s-spillway-absorber-0123456789/0123456789abcdef" but the Ingress names its ALB "spillway-absorber": use app/spillway-absorber/<id>');
   });
 
   it('every alarm notifies the KMS-encrypted topic the definition subscribes by email; one dashboard', () => {

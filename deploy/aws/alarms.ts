@@ -13,6 +13,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { Lane } from '../../libs/config/src/lanes';
 import { slotServiceName } from '../eks/names';
+import { albName } from '../eks/traffic';
 import { SpillwayDefinition } from '../model/definition';
 import { functionName, lambdaLanes } from '../model/lambda-lanes';
 import { allLanes, queueName } from '../model/queues';
@@ -95,6 +96,12 @@ export class AlarmsStack extends Stack {
       lambdaWidgets.push(new cw.AlarmWidget({ title: `${lane} on Lambda: errors`, alarm: errorsAlarm, width: 8 }), new cw.AlarmWidget({ title: `${lane} on Lambda: throttles`, alarm: throttlesAlarm, width: 8 }));
     }
 
+    // The Ingress pins the ALB's name; the dimension adds the id AWS gives it (app/<name>/<id>).
+    const absorber = def.services.find((s) => s.role === 'absorber')!;
+    const pinned = albName(def, absorber);
+    if (def.aws.alarms.loadBalancer.split('/')[1] !== pinned) {
+      throw new Error(`aws.alarms.loadBalancer is "${def.aws.alarms.loadBalancer}" but the Ingress names its ALB "${pinned}": use app/${pinned}/<id>`);
+    }
     const alb = (metricName: string, statistic: string) =>
       new cw.Metric({ namespace: 'AWS/ApplicationELB', metricName, dimensionsMap: { LoadBalancer: def.aws.alarms.loadBalancer }, statistic, period: MINUTE });
     // The share of answers that were 5xx: the absorber's own and the ALB's (no healthy target).
@@ -120,16 +127,24 @@ export class AlarmsStack extends Stack {
       ),
     ];
 
-    // Container Insights (the cloudwatch-observability add-on): running pods behind the live slot's Service.
-    const absorber = def.services.find((s) => s.role === 'absorber')!;
-    const absorberPods = new cw.Metric({
-      namespace: 'ContainerInsights',
-      metricName: 'service_number_of_running_pods',
-      dimensionsMap: { ClusterName: def.targets.eks.cluster, Namespace: def.targets.eks.namespace, Service: slotServiceName(absorber, def.targets.eks.slot) },
-      statistic: 'Maximum',
+    // Container Insights (the cloudwatch-observability add-on): running pods behind each slot's
+    // Service. The live slot is the one at its maximum: a cutover moves traffic (and the HPA's load)
+    // to the other slot without a synth, so the alarm reads both and takes the larger.
+    const slotPods = (slot: 'blue' | 'green') =>
+      new cw.Metric({
+        namespace: 'ContainerInsights',
+        metricName: 'service_number_of_running_pods',
+        dimensionsMap: { ClusterName: def.targets.eks.cluster, Namespace: def.targets.eks.namespace, Service: slotServiceName(absorber, slot) },
+        statistic: 'Maximum',
+        period: MINUTE,
+      });
+    const absorberPods = new cw.MathExpression({
+      expression: 'MAX([FILL(blue, 0), FILL(green, 0)])',
+      usingMetrics: { blue: slotPods('blue'), green: slotPods('green') },
       period: MINUTE,
+      label: 'absorber pods (live slot)',
     });
-    const atMax = alarm(alarmName.absorberAtMax(def), absorberPods, absorber.autoscaling.max, a.forMinutes, `The absorber runs its HPA maximum of ${absorber.autoscaling.max} pods: more load cannot be absorbed.`, cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
+    const atMax = alarm(alarmName.absorberAtMax(def), absorberPods, absorber.autoscaling.max, a.forMinutes, `The absorber's live slot runs its HPA maximum of ${absorber.autoscaling.max} pods: more load cannot be absorbed.`, cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
 
     new cw.Dashboard(this, 'Dashboard', {
       dashboardName: def.name,

@@ -115,3 +115,11 @@ describe('FIS experiment templates', () => {
     chaos.hasResourceProperties('AWS::IAM::Role', { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } })] } });
   });
 });
+
+describe('FIS pod actions under Pod Security', () => {
+  it("pod-delete runs FIS's pod at the restricted level the app namespace enforces", () => {
+    const podActions = templates.flatMap((t) => Object.values((t as Props).Actions)).filter((a) => a.ActionId.startsWith('aws:eks:pod'));
+    expect(podActions).toHaveLength(2);
+    for (const a of podActions) expect(a.Parameters?.fisPodSecurityPolicy).toBe('restricted');
+  });
+});

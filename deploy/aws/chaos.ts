@@ -39,10 +39,17 @@ export class ChaosStack extends Stack {
     grant(['eks:DescribeCluster'], [clusterArn]);
     const instances = this.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
     grant(['ec2:StopInstances', 'ec2:StartInstances'], [instances], { StringEquals: { 'aws:ResourceTag/eks:cluster-name': cluster } });
+    // Starting an instance whose EBS volumes use a customer-managed key needs a grant on that key,
+    // made by EC2 on the role's behalf (the condition of AWS's AWSFaultInjectionSimulatorEC2Access).
+    const keys = this.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
+    grant(['kms:CreateGrant'], [keys], { StringLike: { 'kms:ViaService': `ec2.${this.region}.amazonaws.com` }, Bool: { 'kms:GrantIsForAWSResource': 'true' } });
     grant(['rds:RebootDBInstance'], [data.primary.instanceArn]);
     // FIS tags the network ACLs it creates managedByFIS=true; the role changes only ACLs carrying it.
     const acls = this.formatArn({ service: 'ec2', resource: 'network-acl', resourceName: '*' });
-    grant(['ec2:CreateNetworkAcl'], [acls, vpcArn(this, vpc)], { StringEquals: { 'aws:RequestTag/managedByFIS': 'true' } });
+    // CreateNetworkAcl is authorized on the new ACL (which carries the request's tags) and on the
+    // VPC it goes into (no request tags there): a tag condition on the VPC half would always deny.
+    grant(['ec2:CreateNetworkAcl'], [acls], { StringEquals: { 'aws:RequestTag/managedByFIS': 'true' } });
+    grant(['ec2:CreateNetworkAcl'], [vpcArn(this, vpc)]);
     grant(['ec2:CreateTags'], [acls], { StringEquals: { 'ec2:CreateAction': 'CreateNetworkAcl', 'aws:RequestTag/managedByFIS': 'true' } });
     grant(['ec2:CreateNetworkAclEntry', 'ec2:DeleteNetworkAcl'], [acls], { StringEquals: { 'aws:ResourceTag/managedByFIS': 'true' } });
     // Swapping the subnet's ACL association for FIS's deny-all ACL, and back: only subnets of this VPC.
@@ -57,6 +64,7 @@ export class ChaosStack extends Stack {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${this.region}:${this.account}:instance/*]`, "Instances come and go with the node group: only those tagged with this cluster's name, by condition."],
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${this.region}:${this.account}:network-acl/*]`, 'Only network ACLs FIS creates itself, tagged managedByFIS=true, by condition.'],
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:${this.region}:${this.account}:subnet/*]`, 'Subnets of this VPC only, by the ec2:Vpc condition.'],
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${this.region}:${this.account}:key/*]`, "The nodes' EBS key (any key the account sets as default): only grants EC2 makes for its own volumes, by condition."],
     ]);
     // FIS reaches the pods as this Kubernetes user; a Role in the namespace (docs/chaos.md) says what it may do.
     new eks.CfnAccessEntry(this, 'FisAccess', { clusterName: cluster, principalArn: role.roleArn, type: 'STANDARD', username: FIS_KUBERNETES.username });
@@ -81,7 +89,12 @@ export class ChaosStack extends Stack {
           selectionMode: 'PERCENT(50)',
           parameters: { clusterIdentifier: cluster, namespace, selectorType: 'labelSelector', selectorValue: `app.kubernetes.io/component=${component}` },
         },
-        { actionId: 'aws:eks:pod-delete', targetKey: 'Pods', parameters: { kubernetesServiceAccount: FIS_KUBERNETES.serviceAccount } },
+        {
+          actionId: 'aws:eks:pod-delete',
+          targetKey: 'Pods',
+          // FIS's own pod meets the namespace's `restricted` Pod Security level (docs/chaos.md).
+          parameters: { kubernetesServiceAccount: FIS_KUBERNETES.serviceAccount, fisPodSecurityPolicy: 'restricted' },
+        },
       );
     }
     template(

@@ -10,6 +10,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { SpillwayDefinition } from '../model/definition';
+import { addonPinProblem, NODE_GROUP_ADDONS, OBSERVABILITY_ADDON } from './addons-eks';
 import { allow } from './nag';
 import { podIdentityRole } from './pod-identity';
 
@@ -32,6 +33,8 @@ export class ClusterStack extends Stack {
     super(scope, id, props);
     const c = def.aws.cluster;
     const auto = c.compute === 'auto-mode';
+    const pinProblem = addonPinProblem(c.kubernetesVersion);
+    if (pinProblem) throw new Error(pinProblem);
     const privateSubnets = vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds;
 
     const clusterRole = roleWithManagedPolicies(
@@ -67,6 +70,9 @@ export class ClusterStack extends Stack {
       // Access entries only (no aws-auth ConfigMap), and the stack's own deploy identity gets no admin by default.
       accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: false },
       encryptionConfig: [{ provider: { keyArn: secretsKey.keyArn }, resources: ['secrets'] }],
+      // STANDARD: when the version leaves standard support, EKS upgrades the control plane instead of
+      // billing extended support (EXTENDED, the default, about $365 a month per cluster).
+      upgradePolicy: { supportType: 'STANDARD' },
       logging: {
         clusterLogging: { enabledTypes: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'].map((type) => ({ type })) },
       },
@@ -102,10 +108,16 @@ export class ClusterStack extends Stack {
         tags: { 'k8s.io/cluster-autoscaler/enabled': 'true', [`k8s.io/cluster-autoscaler/${def.targets.eks.cluster}`]: 'owned' },
       });
       // AWS-managed add-ons the node group needs (Auto Mode runs its own).
-      for (const name of ['vpc-cni', 'kube-proxy', 'coredns', 'eks-pod-identity-agent']) {
-        const addon = new eks.CfnAddon(this, `Addon-${name}`, { clusterName: this.cluster.ref, addonName: name, resolveConflicts: 'OVERWRITE' });
+      for (const a of NODE_GROUP_ADDONS) {
+        const addon = new eks.CfnAddon(this, `Addon-${a.name}`, {
+          clusterName: this.cluster.ref,
+          addonName: a.name,
+          addonVersion: a.version,
+          resolveConflicts: 'OVERWRITE',
+          ...(a.configuration ? { configurationValues: JSON.stringify(a.configuration) } : {}),
+        });
         // CoreDNS needs nodes to become active.
-        if (name === 'coredns') addon.addResourceDependency(nodes);
+        if (a.name === 'coredns') addon.addResourceDependency(nodes);
       }
     }
 
@@ -116,7 +128,8 @@ export class ClusterStack extends Stack {
     ]);
     new eks.CfnAddon(this, 'Addon-amazon-cloudwatch-observability', {
       clusterName: this.cluster.ref,
-      addonName: 'amazon-cloudwatch-observability',
+      addonName: OBSERVABILITY_ADDON.name,
+      addonVersion: OBSERVABILITY_ADDON.version,
       resolveConflicts: 'OVERWRITE',
       podIdentityAssociations: [{ serviceAccount: 'cloudwatch-agent', roleArn: observability.roleArn }],
     });
@@ -136,5 +149,7 @@ export class ClusterStack extends Stack {
     new CfnOutput(this, 'ClusterEndpoint', { value: this.cluster.attrEndpoint });
     new CfnOutput(this, 'DeployRoleArn', { value: deployRole.roleArn });
     new CfnOutput(this, 'ClusterSecurityGroupId', { value: this.cluster.attrClusterSecurityGroupId });
+    // deploy:eks --bootstrap passes it to the Load Balancer Controller (addons.ts).
+    new CfnOutput(this, 'VpcId', { value: vpc.vpcId });
   }
 }

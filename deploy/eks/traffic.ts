@@ -6,6 +6,12 @@ import { HEALTH, ServiceSpec, SpillwayDefinition } from '../model/definition';
 import { commonLabels, meta, selectorLabels, SLOT_LABEL, slotServiceName } from './names';
 
 const SERVICE_PORT = 80;
+
+/** The ALB's name, pinned (at most 32 characters): alarms and DNS name it instead of a generated one. */
+export const albName = (def: SpillwayDefinition, svc: ServiceSpec) => `${def.name}-${svc.name}`.slice(0, 32);
+
+/** The EKS Pod Identity agent every pod with an AWS role asks for credentials (a node-local address). */
+export const POD_IDENTITY_AGENT = { ipv4: '169.254.170.23/32', ipv6: 'fd00:ec2::23/128', port: 80 };
 const SLOTS = ['blue', 'green'] as const;
 
 export function services(def: SpillwayDefinition, svc: ServiceSpec): Service[] {
@@ -46,6 +52,7 @@ export function ingress(def: SpillwayDefinition, svc: ServiceSpec): Ingress {
     metadata: {
       ...meta(def, svc.name, svc),
       annotations: {
+        'alb.ingress.kubernetes.io/load-balancer-name': albName(def, svc),
         'alb.ingress.kubernetes.io/scheme': 'internet-facing',
         'alb.ingress.kubernetes.io/target-type': 'ip',
         'alb.ingress.kubernetes.io/healthcheck-path': HEALTH.ready,
@@ -96,6 +103,21 @@ export function baselinePolicies(def: SpillwayDefinition): NetworkPolicy[] {
               { protocol: 'UDP', port: 53 },
               { protocol: 'TCP', port: 53 },
             ],
+          },
+        ],
+      },
+    }),
+    // With network policy enforced (vpc-cni enableNetworkPolicy), pods reach the Pod Identity agent
+    // for their AWS credentials only if egress to it is allowed.
+    new NetworkPolicy({
+      metadata: metadata('allow-pod-identity-agent'),
+      spec: {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [
+          {
+            to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.ipv4 } }, { ipBlock: { cidr: POD_IDENTITY_AGENT.ipv6 } }],
+            ports: [{ protocol: 'TCP', port: POD_IDENTITY_AGENT.port }],
           },
         ],
       },
