@@ -35,7 +35,7 @@ describe('deploy:aws', () => {
     const lines: string[] = [];
     expect(deployAws(['--dry-run'], run, (l) => lines.push(l), noSynth, () => false, noStage)).toBe(0);
     expect(lines).toContain('  AWS::EKS::Nodegroup Nodes');
-    expect(lines.find((l) => l.startsWith('spillway-edge ('))).toBe('spillway-edge (2 resources)');
+    expect(lines.find((l) => l.startsWith('spillway-edge ('))).toBe('spillway-edge (1 resources)');
     expect(lines.at(-1)).toBe('deploy:aws --dry-run: no AWS credentials found (AWS_PROFILE, AWS_ACCESS_KEY_ID or ~/.aws/); skipped cdk diff');
     expect(calls).toEqual([]);
   });
