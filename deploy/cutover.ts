@@ -13,7 +13,7 @@ import { createQueueDriver, moveLane, pendingDeliveries, QueueDriver } from '../
 import { envContractProblems } from './cutover-contract';
 import { ALB_ZONE_IDS, DnsEdge, publishWeights, returnToSimple } from './cutover-dns';
 import { boxCertificateCheck } from './cutover-tls';
-import { defaultDrainWindowS, DrainRules, DrainState, drainStep, trafficFromMetrics } from './cutover-drain';
+import { DrainRules, drainRules, runDrain, trafficFromMetrics } from './cutover-drain';
 import { CutoverOptions, describePlan, other, parseCutoverArgs, plannedWeights, Side } from './cutover-plan';
 import { TrafficWeights } from './model/definition';
 import { validateDefinition } from './model/validate';
@@ -157,21 +157,15 @@ async function traffic(url: string | undefined, flag: string): Promise<number | 
 async function drainOldSide(o: CutoverOptions, drivers: Record<Side, QueueDriver>, rules: DrainRules): Promise<void> {
   const old = other(o.to);
   const metricsUrl = o.metricsUrls[old] ?? (o.urls[old] ? `${o.urls[old]}/metrics` : undefined);
-  const started = Date.now();
-  let state: DrainState = {};
-  for (;;) {
-    const depths = await Promise.all(LANES.map((lane) => drivers[old].depth(lane)));
-    const sample = { atS: Math.floor((Date.now() - started) / 1000), traffic: await traffic(metricsUrl, `--${old}-metrics-url`), pending: depths.reduce((n, d) => n + pendingDeliveries(d), 0) };
-    const step = drainStep(state, sample, rules);
-    state = step.state;
-    log(`drain ${old}: ${step.verdict.action}: ${step.verdict.reason}`);
-    if (step.verdict.action === 'done') return;
-    if (step.verdict.action === 'give-up') throw new Error(`${old} not drained: ${step.verdict.reason}; nothing scaled down, re-run to continue`);
-    if (step.verdict.action === 'move') {
+  await runDrain(rules, {
+    old,
+    pending: async () => (await Promise.all(LANES.map((lane) => drivers[old].depth(lane)))).reduce((n, d) => n + pendingDeliveries(d), 0),
+    traffic: () => traffic(metricsUrl, `--${old}-metrics-url`),
+    move: async () => {
       for (const lane of LANES) await moveLane(lane, drivers[old], drivers[o.to], { concurrency: 8, timeoutS: o.drainTimeoutS, log });
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+    },
+    log,
+  });
 }
 
 async function main(): Promise<void> {
@@ -196,7 +190,7 @@ async function main(): Promise<void> {
     await Promise.all(Object.values(drivers).map((d) => d.waitUntilConnected(5000)));
     await preflight(o, drivers, config);
     const plan = plannedWeights(current, o.to, o.steps);
-    const rules: DrainRules = { windowS: o.drainWindowS ?? defaultDrainWindowS(spillway.dns.ttl), moveAfterS: o.drainTimeoutS, giveUpS: o.drainGiveUpS };
+    const rules = drainRules(o, spillway.dns.ttl);
     for (const line of describePlan(current, o, rules.windowS, spillway.dns.ttl, DNS_PUBLISH)) log(line);
     if (o.dryRun) {
       log('dry run: nothing changed');
