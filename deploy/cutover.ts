@@ -120,8 +120,13 @@ function dnsEdge(o: CutoverOptions): DnsEdge {
   return { zoneId: spillway.dns.zoneId, name: spillway.dns.name, albDnsName: spillway.dns.eksTarget, albZoneId };
 }
 
-/** Route 53 is global; ROUTE53_ENDPOINT points the client at a stand-in (tests). */
-const route53 = () => new Route53Client({ region: 'us-east-1', ...(process.env.ROUTE53_ENDPOINT ? { endpoint: process.env.ROUTE53_ENDPOINT } : {}) });
+/** Route 53 is global; ROUTE53_ENDPOINT points the client at a stand-in (tests), which takes any credentials. */
+function route53(): Route53Client {
+  const endpoint = process.env.ROUTE53_ENDPOINT;
+  if (!endpoint) return new Route53Client({ region: 'us-east-1' });
+  const credentials = process.env.AWS_ACCESS_KEY_ID ? undefined : { accessKeyId: 'local', secretAccessKey: 'local' };
+  return new Route53Client({ region: 'us-east-1', endpoint, credentials });
+}
 
 async function hold(o: CutoverOptions, step: TrafficWeights): Promise<void> {
   const until = Date.now() + o.holdS * 1000;
