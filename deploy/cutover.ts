@@ -11,7 +11,7 @@ import { dataSourceOptions, schemaIsCurrent } from '../libs/db/src';
 import { databaseAgreement } from '../libs/db-move/src';
 import { createQueueDriver, moveLane, pendingDeliveries, QueueDriver } from '../libs/queue/src';
 import { envContractProblems } from './cutover-contract';
-import { ALB_ZONE_IDS, DnsEdge, publishWeights, returnToSimple } from './cutover-dns';
+import { ALB_ZONE_IDS, DnsEdge, listRecords, publishWeights, readState, returnToSimple } from './cutover-dns';
 import { boxCertificateCheck } from './cutover-tls';
 import { DrainRules, drainRules, runDrain, trafficFromMetrics } from './cutover-drain';
 import { CutoverOptions, describePlan, other, parseCutoverArgs, plannedWeights, Side } from './cutover-plan';
@@ -71,7 +71,7 @@ async function readiness(url: string | undefined): Promise<number | string> {
   }
 }
 
-async function preflight(o: CutoverOptions, drivers: Record<Side, QueueDriver>, config: SpillwayConfig): Promise<void> {
+async function preflight(o: CutoverOptions, drivers: Record<Side, QueueDriver>, config: SpillwayConfig, dns: Route53Client, edge: DnsEdge | undefined): Promise<void> {
   const problems: string[] = [];
   for (const side of ['hetzner', 'eks'] as const) {
     const status = await readiness(o.urls[side]);
@@ -101,6 +101,15 @@ async function preflight(o: CutoverOptions, drivers: Record<Side, QueueDriver>, 
   const cert = await boxCertificateCheck(host, Number(port ?? 443), spillway.dns.name);
   if (cert.problem) problems.push(cert.problem);
   if (cert.warning) log(`warning: ${cert.warning}`);
+  // The records the steps will change: readable, and a simple A record or the cutover's own pair.
+  if (edge) {
+    try {
+      const state = readState(await listRecords(dns, edge), edge);
+      log(`dns: ${edge.name} is ${state.kind === 'simple' ? `a simple record for ${state.side} (the first step adopts it)` : `the weighted pair, hetzner ${state.hetzner.Weight} / eks ${state.eks.Weight}`}`);
+    } catch (err) {
+      problems.push(`dns: ${(err as Error).message}`);
+    }
+  }
   if (problems.length) throw new Error(`preflight failed:\n  ${problems.join('\n  ')}`);
   log(`preflight ok: ${o.to} ready, queues in place, one database (or replication lag 0), schema current, routes and env contract agree${cert.ok ? `, ${cert.ok}` : ''}`);
 }
@@ -193,7 +202,8 @@ async function main(): Promise<void> {
   const dns = route53();
   try {
     await Promise.all(Object.values(drivers).map((d) => d.waitUntilConnected(5000)));
-    await preflight(o, drivers, config);
+    const edge = o.apply && !o.endSimple ? undefined : dnsEdge(o);
+    await preflight(o, drivers, config, dns, edge);
     const plan = plannedWeights(current, o.to, o.steps);
     const rules = drainRules(o, spillway.dns.ttl);
     for (const line of describePlan(current, o, rules.windowS, spillway.dns.ttl, DNS_PUBLISH)) log(line);
@@ -201,7 +211,6 @@ async function main(): Promise<void> {
       log('dry run: nothing changed');
       return;
     }
-    const edge = o.apply && !o.endSimple ? undefined : dnsEdge(o);
     for (const step of plan) {
       writeWeights(root, step);
       if (o.apply) {

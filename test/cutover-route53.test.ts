@@ -69,5 +69,16 @@ describe('npm run cutover publishes its steps through the Route 53 API', () => {
     expect(fake.records).toEqual([BOX]);
     for (const state of fake.states) expect(answers(state, spillway.dns.name)).toBe(true);
     expect(fake.batches.every((b) => !b.refused)).toBe(true);
+
+    // preflight reads the records: a name it cannot adopt stops the run before any step
+    fake.seed([{ name: BOX.name, type: 'CNAME', ttl: 60, values: ['spillway-1.example.com'] }]);
+    const before = fake.batches.length;
+    const refused = await cutover('eks').then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`cutover: preflight failed:\n  dns: ${spillway.dns.name} holds a CNAME record: the cutover adopts an A record`);
+    expect(fake.batches).toHaveLength(before);
   });
 });

@@ -65,7 +65,7 @@ describe("cutover preflight: the box's TLS certificate", () => {
     mkdirSync(join(root, 'deploy'));
     writeFileSync(join(root, 'deploy/traffic.json'), JSON.stringify({ hetzner: 100, eks: 0 }));
     const cutover = (port: number) =>
-      run(process.execPath, ['-r', '@swc-node/register', 'deploy/cutover.ts', '--to', 'eks', '--dry-run', '--root', root, '--hetzner-url', hetzner.url, '--eks-url', eks.url, '--box-tls', `127.0.0.1:${port}`], {
+      run(process.execPath, ['-r', '@swc-node/register', 'deploy/cutover.ts', '--to', 'eks', '--dry-run', '--root', root, '--hetzner-url', hetzner.url, '--eks-url', eks.url, '--box-tls', `127.0.0.1:${port}`, '--apply', 'true'], {
         env: testEnv(env),
         timeout: 60_000,
       }).then(
