@@ -1,4 +1,4 @@
-import { defaultDrainWindowS, DrainRules, DrainSample, DrainState, drainStep, DrainVerdict, trafficFromMetrics } from './cutover-drain';
+import { defaultDrainWindowS, DrainRules, drainRules, DrainSample, DrainState, drainStep, DrainVerdict, runDrain, trafficFromMetrics } from './cutover-drain';
 
 const rules: DrainRules = { windowS: 120, moveAfterS: 300, giveUpS: 3600 };
 
@@ -73,5 +73,57 @@ describe('cutover drain condition', () => {
       'spillway_events_processed_total{lane="normal"} 999',
     ].join('\n');
     expect(trafficFromMetrics(text)).toBe(45);
+  });
+});
+
+describe('cutover drain loop (runDrain) and its rules', () => {
+  const clock = () => {
+    const c = { t: 0, now: () => c.t, sleep: async (ms: number) => void (c.t += ms) };
+    return c;
+  };
+  /** Sides whose old queues read `pending(atS)`; a move empties them. */
+  const sides = (pending: (atS: number) => number, c: { t: number }) => {
+    const lines: string[] = [];
+    let movedAt: number | undefined;
+    return {
+      lines,
+      moves: [] as number[],
+      get movedAt() {
+        return movedAt;
+      },
+      side: {
+        old: 'hetzner',
+        pending: async () => (movedAt !== undefined && c.t / 1000 > movedAt ? 0 : pending(c.t / 1000)),
+        traffic: async () => undefined,
+        move: async () => void (movedAt = c.t / 1000),
+        log: (l: string) => void lines.push(l),
+      },
+    };
+  };
+
+  it('takes --drain-window, else the DNS TTL plus the SQS lag, and the other two flags as given', () => {
+    expect(drainRules({ drainTimeoutS: 300, drainGiveUpS: 3600 }, 60)).toEqual({ windowS: 120, moveAfterS: 300, giveUpS: 3600 });
+    expect(drainRules({ drainWindowS: 0, drainTimeoutS: 5, drainGiveUpS: 9 }, 60)).toEqual({ windowS: 0, moveAfterS: 5, giveUpS: 9 });
+  });
+
+  it('samples once a second, moves after moveAfterS, and resolves once the window passed', async () => {
+    const c = clock();
+    const s = sides(() => 3, c);
+    await runDrain({ windowS: 10, moveAfterS: 20, giveUpS: 100 }, s.side, c);
+    expect(s.movedAt).toBe(20);
+    expect(s.lines[0]).toBe('drain hetzner: wait: old absorber unreachable (takes no traffic), 3 pending; quiet for 0 of 10 s');
+    expect(s.lines).toContain('drain hetzner: move: 3 still pending after 20 s');
+    expect(s.lines.at(-1)).toBe('drain hetzner: done: quiet and empty for 10 s (window 10 s)');
+    expect(c.t).toBe(31_000);
+  });
+
+  it('throws at give-up, naming the side and that nothing was scaled down', async () => {
+    const c = clock();
+    const s = sides(() => 1, c);
+    s.side.move = async () => undefined; // the move never empties it
+    await expect(runDrain({ windowS: 10, moveAfterS: 5, giveUpS: 30 }, s.side, c)).rejects.toThrow(
+      'hetzner not drained: no quiet window of 10 s within 30 s (old absorber unreachable (takes no traffic), 1 pending); nothing scaled down, re-run to continue',
+    );
+    expect(c.t).toBe(30_000);
   });
 });

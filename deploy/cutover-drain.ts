@@ -71,3 +71,45 @@ export function trafficFromMetrics(text: string): number {
   const pattern = /^spillway_(?:events_accepted_total|requests_rejected_total)(?:\{[^}]*\})? (\S+)$/gm;
   return [...text.matchAll(pattern)].reduce((n, m) => n + Number(m[1]), 0);
 }
+
+/** The rules `npm run cutover` drains with: --drain-window, or the definition's DNS TTL plus the SQS lag. */
+export function drainRules(o: { drainWindowS?: number; drainTimeoutS: number; drainGiveUpS: number }, dnsTtlS: number): DrainRules {
+  return { windowS: o.drainWindowS ?? defaultDrainWindowS(dnsTtlS), moveAfterS: o.drainTimeoutS, giveUpS: o.drainGiveUpS };
+}
+
+export interface DrainClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const realDrainClock: DrainClock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+
+export interface DrainSides {
+  /** The old side's name, for the log. */
+  old: string;
+  /** Deliveries waiting, delayed or in flight over every lane of the old side. */
+  pending(): Promise<number>;
+  /** The old absorber's traffic counter (undefined: it does not answer). */
+  traffic(): Promise<number | undefined>;
+  /** Moves what the old queues hold to the new side (queue:move). */
+  move(): Promise<void>;
+  log(line: string): void;
+}
+
+/** Samples the old side once a second until the condition says done (resolves) or give-up (throws). */
+export async function runDrain(rules: DrainRules, sides: DrainSides, clock: DrainClock = realDrainClock): Promise<void> {
+  const started = clock.now();
+  let state: DrainState = {};
+  for (;;) {
+    const atS = Math.floor((clock.now() - started) / 1000);
+    const pending = await sides.pending();
+    const sample = { atS, traffic: await sides.traffic(), pending };
+    const step = drainStep(state, sample, rules);
+    state = step.state;
+    sides.log(`drain ${sides.old}: ${step.verdict.action}: ${step.verdict.reason}`);
+    if (step.verdict.action === 'done') return;
+    if (step.verdict.action === 'give-up') throw new Error(`${sides.old} not drained: ${step.verdict.reason}; nothing scaled down, re-run to continue`);
+    if (step.verdict.action === 'move') await sides.move();
+    await clock.sleep(1000);
+  }
+}

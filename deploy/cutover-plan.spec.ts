@@ -54,13 +54,19 @@ describe('cutover plan', () => {
 
   it('prints the whole plan for --dry-run: every step with its hold, the drain condition and the scale-down', () => {
     const o = parseCutoverArgs(['--to', 'eks', '--hold', '30', '--hetzner-url', 'http://h', '--eks-url', 'http://e', '--scale-down', 'docker compose stop worker'], {});
-    const text = describePlan({ hetzner: 100, eks: 0 }, o, 120, 60, 'cdk deploy edge').join('\n');
+    const text = describePlan({ hetzner: 100, eks: 0 }, o, 120, 60, 'Route 53: UPSERT the pair').join('\n');
     expect(text).toContain('plan: hetzner -> eks, now hetzner 100 / eks 0');
-    expect(text).toMatch(/step 1\/3: set hetzner 90 \/ eks 10[^\n]*run: cdk deploy edge\n\s+hold 30 s: eks readiness \(http:\/\/e\/health\/ready\)/);
+    expect(text).toMatch(/step 1\/3: set hetzner 90 \/ eks 10[^\n]*Route 53: UPSERT the pair\n\s+hold 30 s: eks readiness \(http:\/\/e\/health\/ready\)/);
     expect(text).toContain('step 3/3: set hetzner 0 / eks 100');
     expect(text).toContain('drain hetzner: done once its absorber takes no traffic (http://h/metrics');
     expect(text).toContain('both without a break for 120 s (DNS TTL 60 s');
     expect(text).toContain("after 300 s, anything still in hetzner's queues is moved to eks (queue:move)");
     expect(text).toContain("scale down hetzner's workers: docker compose stop worker");
+    expect(text).not.toContain('end: ');
+    const custom = parseCutoverArgs(['--to', 'eks', '--apply', './publish.sh', '--end-simple', '--box-tls', 'box:8443', '--box-address', '198.51.100.7', '--alb-zone-id', 'Z1'], {});
+    expect(custom).toMatchObject({ boxTls: 'box:8443', boxAddress: '198.51.100.7', albZoneId: 'Z1', endSimple: true });
+    const customText = describePlan({ hetzner: 100, eks: 0 }, custom, 120, 60, 'Route 53').join('\n');
+    expect(customText).toContain('step 1/3: set hetzner 90 / eks 10 (deploy/traffic.json), run: ./publish.sh');
+    expect(customText).toContain('end: the weighted pair becomes one simple record for eks (one Route 53 batch)');
   });
 });

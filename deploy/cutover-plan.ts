@@ -18,6 +18,14 @@ export interface CutoverOptions {
   /** The quiet-and-empty window; undefined means the definition's dns.ttl + the SQS metrics lag. */
   drainWindowS?: number;
   drainGiveUpS: number;
+  /** The box's TLS listener, host:port, whose certificate preflight reads (default: dns.hetznerTarget:443). */
+  boxTls?: string;
+  /** The box's IPv4, for its weighted record when the name is a simple alias to the ALB. */
+  boxAddress?: string;
+  /** The ALB's canonical hosted zone id (default: by region, ALB_ZONE_IDS). */
+  albZoneId?: string;
+  /** At the end, replace the weighted pair by one simple record for the destination. */
+  endSimple: boolean;
 }
 
 export const other = (side: Side): Side => (side === 'eks' ? 'hetzner' : 'eks');
@@ -51,17 +59,22 @@ export function parseCutoverArgs(argv: string[], env: NodeJS.ProcessEnv): Cutove
     scaleDown: value('--scale-down'),
     urls: { hetzner: value('--hetzner-url') ?? env.CUTOVER_HETZNER_URL, eks: value('--eks-url') ?? env.CUTOVER_EKS_URL },
     metricsUrls: { hetzner: value('--hetzner-metrics-url'), eks: value('--eks-metrics-url') },
+    boxTls: value('--box-tls'),
+    boxAddress: value('--box-address'),
+    albZoneId: value('--alb-zone-id'),
+    endSimple: argv.includes('--end-simple'),
   };
 }
 
 /** The whole plan as `--dry-run` prints it: steps, holds, the drain condition and the scale-down. */
 export function describePlan(current: TrafficWeights, o: CutoverOptions, drainWindowS: number, dnsTtlS: number, defaultApply: string): string[] {
+  const publish = o.apply ? `run: ${o.apply}` : defaultApply;
   const from = other(o.to);
   const steps = plannedWeights(current, o.to, o.steps);
   const lines = [`plan: ${from} -> ${o.to}, now hetzner ${current.hetzner} / eks ${current.eks}`];
   steps.forEach((w, i) =>
     lines.push(
-      `  step ${i + 1}/${steps.length}: set hetzner ${w.hetzner} / eks ${w.eks} (deploy/traffic.json, the edge stack in deploy/aws/rendered/), run: ${o.apply ?? defaultApply}`,
+      `  step ${i + 1}/${steps.length}: set hetzner ${w.hetzner} / eks ${w.eks} (deploy/traffic.json), ${publish}`,
       `    hold ${o.holdS} s: ${o.to} readiness (${o.urls[o.to] ?? '?'}/health/ready) must stay 200, else stop and say how to roll back`,
     ),
   );
@@ -73,6 +86,7 @@ export function describePlan(current: TrafficWeights, o: CutoverOptions, drainWi
     `    no such window within ${o.drainGiveUpS} s: stop, nothing scaled down`,
     `  scale down ${from}'s workers: ${o.scaleDown ?? 'print what to do (no --scale-down given)'}`,
   );
+  if (o.endSimple) lines.push(`  end: the weighted pair becomes one simple record for ${o.to} (one Route 53 batch)`);
   return lines;
 }
 

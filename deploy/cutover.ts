@@ -2,18 +2,19 @@
 // changing the definition's weights, step by step, then empty the old side's queues and scale its
 // workers down. Every step is logged and safe to re-run.
 import { execSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { DataSource } from 'typeorm';
 import { LANES, loadConfig, QueueDriverName, SpillwayConfig } from '../libs/config/src';
 import { dataSourceOptions, schemaIsCurrent } from '../libs/db/src';
 import { databaseAgreement } from '../libs/db-move/src';
 import { createQueueDriver, moveLane, pendingDeliveries, QueueDriver } from '../libs/queue/src';
 import { envContractProblems } from './cutover-contract';
-import { defaultDrainWindowS, DrainRules, DrainState, drainStep, trafficFromMetrics } from './cutover-drain';
+import { ALB_ZONE_IDS, DnsEdge, listRecords, publishWeights, readState, returnToSimple } from './cutover-dns';
+import { boxCertificateCheck } from './cutover-tls';
+import { DrainRules, drainRules, runDrain, trafficFromMetrics } from './cutover-drain';
 import { CutoverOptions, describePlan, other, parseCutoverArgs, plannedWeights, Side } from './cutover-plan';
-import { renderAws } from './aws/app';
-import { edgeDeployCommand } from './aws/deploy-aws';
 import { TrafficWeights } from './model/definition';
 import { validateDefinition } from './model/validate';
 import { ROOT } from './outputs';
@@ -21,8 +22,9 @@ import { spillway } from './spillway';
 
 const HELP = `Usage: npm run cutover -- --to <eks|hetzner> [options]
 
-Shifts the public host's traffic to one target in steps (Route 53 weights in deploy/traffic.json,
-re-rendered into the edge stack of deploy/aws/rendered/: each step is a diff a reviewer can read), then drains
+Shifts the public host's traffic to one target in steps (Route 53 weighted records, changed through
+the Route 53 API; the first step turns the box's simple record into the pair hetzner 100 / eks 0 in
+one atomic batch; each step is also written to deploy/traffic.json), then drains
 the old side: it is empty once its absorber takes no traffic and its queues read empty, both
 without a break for the drain window; what is left after --drain-timeout is moved with
 queue:move. Then it scales the old workers down. Re-running continues from the current weights.
@@ -30,8 +32,13 @@ queue:move. Then it scales the old workers down. Re-running continues from the c
   --to eks|hetzner       the side that gets the traffic
   --steps 10,50,100      the destination's weight at each step (rising, ending at 100)
   --hold S               seconds to watch both sides' readiness after each step (60)
-  --apply CMD            run after each step to publish it (default: ${edgeDeployCommand(spillway)});
+  --apply CMD            publish each step with this command instead of the Route 53 API;
                          gets SPILLWAY_WEIGHT_HETZNER and SPILLWAY_WEIGHT_EKS in its environment
+  --end-simple           at the end, replace the weighted pair by one simple record for the destination
+  --box-address IP       the box's IPv4, needed only when the name is a simple alias to the ALB
+  --alb-zone-id ID       the ALB's canonical hosted zone (default: by the EKS region)
+  --box-tls HOST:PORT    where preflight reads the box's TLS certificate (default: dns.hetznerTarget:443);
+                         it refuses when that certificate expires within 30 days
   --scale-down CMD       run at the end to stop the old side's workers (default: print what to do)
   --hetzner-url URL      the Hetzner absorber's base URL, for readiness (or CUTOVER_HETZNER_URL)
   --eks-url URL          the EKS absorber's base URL, for readiness (or CUTOVER_EKS_URL)
@@ -45,7 +52,7 @@ queue:move. Then it scales the old workers down. Re-running continues from the c
   --dry-run              run the preflight and print the whole plan (steps, holds, drain, scale-down); change nothing
 
 Queues of both sides are reached with the apps' environment: REDIS_URL (hetzner, bullmq) and
-AWS_REGION / SQS_ENDPOINT (eks, sqs), QUEUE_PREFIX, DATABASE_URL (the one Postgres both use).
+AWS_REGION / SQS_ENDPOINT (eks, sqs), QUEUE_PREFIX, ROUTE53_ENDPOINT (a Route 53 stand-in, tests only), DATABASE_URL (the one Postgres both use).
 CUTOVER_HETZNER_DATABASE_URL / CUTOVER_EKS_DATABASE_URL (default DATABASE_URL): each side's database;
 traffic moves only when they are one database, or a db:move replication between them has lag 0.
 
@@ -68,7 +75,7 @@ async function readiness(url: string | undefined): Promise<number | string> {
   }
 }
 
-async function preflight(o: CutoverOptions, drivers: Record<Side, QueueDriver>, config: SpillwayConfig): Promise<void> {
+async function preflight(o: CutoverOptions, drivers: Record<Side, QueueDriver>, config: SpillwayConfig, dns: Route53Client, edge: DnsEdge | undefined): Promise<void> {
   const problems: string[] = [];
   for (const side of ['hetzner', 'eks'] as const) {
     const status = await readiness(o.urls[side]);
@@ -94,19 +101,44 @@ async function preflight(o: CutoverOptions, drivers: Record<Side, QueueDriver>, 
   const split = await databaseAgreement(db[other(o.to)], db[o.to]).catch((err) => `database check failed: ${(err as Error).message}`);
   if (split) problems.push(split);
   problems.push(...envContractProblems(spillway));
+  const [host, port] = (o.boxTls ?? `${spillway.dns.hetznerTarget}:443`).split(':');
+  const cert = await boxCertificateCheck(host, Number(port ?? 443), spillway.dns.name);
+  if (cert.problem) problems.push(cert.problem);
+  if (cert.warning) log(`warning: ${cert.warning}`);
+  // The records the steps will change: readable, and a simple A record or the cutover's own pair.
+  if (edge) {
+    try {
+      const state = readState(await listRecords(dns, edge), edge);
+      log(`dns: ${edge.name} is ${state.kind === 'simple' ? `a simple record for ${state.side} (the first step adopts it)` : `the weighted pair, hetzner ${state.hetzner.Weight} / eks ${state.eks.Weight}`}`);
+    } catch (err) {
+      problems.push(`dns: ${(err as Error).message}`);
+    }
+  }
   if (problems.length) throw new Error(`preflight failed:\n  ${problems.join('\n  ')}`);
-  log(`preflight ok: ${o.to} ready, queues in place, one database (or replication lag 0), schema current, routes and env contract agree`);
+  log(`preflight ok: ${o.to} ready, queues in place, one database (or replication lag 0), schema current, routes and env contract agree${cert.ok ? `, ${cert.ok}` : ''}`);
 }
 
+/** The current split, kept in the definition (deploy/traffic.json); no rendered output carries it. */
 function writeWeights(root: string, weights: TrafficWeights): void {
-  const def = { ...spillway, dns: { ...spillway.dns, weights } };
-  validateDefinition(def);
+  validateDefinition({ ...spillway, dns: { ...spillway.dns, weights } });
   writeFileSync(join(root, 'deploy/traffic.json'), `${JSON.stringify({ hetzner: weights.hetzner, eks: weights.eks }, null, 2)}\n`);
-  // The edge stack's template carries the weights; the rest of the assembly is rewritten unchanged.
-  for (const [path, content] of Object.entries(renderAws(def))) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
+}
+
+const DNS_PUBLISH = 'Route 53 API: UPSERT the weighted pair (the first step adopts a simple record in one batch)';
+
+function dnsEdge(o: CutoverOptions): DnsEdge {
+  const region = spillway.targets.eks.region;
+  const albZoneId = o.albZoneId ?? ALB_ZONE_IDS[region];
+  if (!albZoneId) throw new Error(`no known ALB hosted zone for region ${region}: give --alb-zone-id (aws elbv2 describe-load-balancers shows CanonicalHostedZoneId)`);
+  return { zoneId: spillway.dns.zoneId, name: spillway.dns.name, albDnsName: spillway.dns.eksTarget, albZoneId };
+}
+
+/** Route 53 is global; ROUTE53_ENDPOINT points the client at a stand-in (tests), which takes any credentials. */
+function route53(): Route53Client {
+  const endpoint = process.env.ROUTE53_ENDPOINT;
+  if (!endpoint) return new Route53Client({ region: 'us-east-1' });
+  const credentials = process.env.AWS_ACCESS_KEY_ID ? undefined : { accessKeyId: 'local', secretAccessKey: 'local' };
+  return new Route53Client({ region: 'us-east-1', endpoint, credentials });
 }
 
 async function hold(o: CutoverOptions, step: TrafficWeights): Promise<void> {
@@ -143,21 +175,15 @@ async function traffic(url: string | undefined, flag: string): Promise<number | 
 async function drainOldSide(o: CutoverOptions, drivers: Record<Side, QueueDriver>, rules: DrainRules): Promise<void> {
   const old = other(o.to);
   const metricsUrl = o.metricsUrls[old] ?? (o.urls[old] ? `${o.urls[old]}/metrics` : undefined);
-  const started = Date.now();
-  let state: DrainState = {};
-  for (;;) {
-    const depths = await Promise.all(LANES.map((lane) => drivers[old].depth(lane)));
-    const sample = { atS: Math.floor((Date.now() - started) / 1000), traffic: await traffic(metricsUrl, `--${old}-metrics-url`), pending: depths.reduce((n, d) => n + pendingDeliveries(d), 0) };
-    const step = drainStep(state, sample, rules);
-    state = step.state;
-    log(`drain ${old}: ${step.verdict.action}: ${step.verdict.reason}`);
-    if (step.verdict.action === 'done') return;
-    if (step.verdict.action === 'give-up') throw new Error(`${old} not drained: ${step.verdict.reason}; nothing scaled down, re-run to continue`);
-    if (step.verdict.action === 'move') {
+  await runDrain(rules, {
+    old,
+    pending: async () => (await Promise.all(LANES.map((lane) => drivers[old].depth(lane)))).reduce((n, d) => n + pendingDeliveries(d), 0),
+    traffic: () => traffic(metricsUrl, `--${old}-metrics-url`),
+    move: async () => {
       for (const lane of LANES) await moveLane(lane, drivers[old], drivers[o.to], { concurrency: 8, timeoutS: o.drainTimeoutS, log });
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+    },
+    log,
+  });
 }
 
 async function main(): Promise<void> {
@@ -177,20 +203,25 @@ async function main(): Promise<void> {
   const current = JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8')) as TrafficWeights;
   const config = loadConfig();
   const drivers = { hetzner: await createQueueDriver({ ...config, queueDriver: DRIVER.hetzner }), eks: await createQueueDriver({ ...config, queueDriver: DRIVER.eks }) };
+  const dns = route53();
   try {
     await Promise.all(Object.values(drivers).map((d) => d.waitUntilConnected(5000)));
-    await preflight(o, drivers, config);
+    const edge = o.apply && !o.endSimple ? undefined : dnsEdge(o);
+    await preflight(o, drivers, config, dns, edge);
     const plan = plannedWeights(current, o.to, o.steps);
-    const rules: DrainRules = { windowS: o.drainWindowS ?? defaultDrainWindowS(spillway.dns.ttl), moveAfterS: o.drainTimeoutS, giveUpS: o.drainGiveUpS };
-    for (const line of describePlan(current, o, rules.windowS, spillway.dns.ttl, edgeDeployCommand(spillway))) log(line);
+    const rules = drainRules(o, spillway.dns.ttl);
+    for (const line of describePlan(current, o, rules.windowS, spillway.dns.ttl, DNS_PUBLISH)) log(line);
     if (o.dryRun) {
       log('dry run: nothing changed');
       return;
     }
     for (const step of plan) {
       writeWeights(root, step);
-      const apply = o.apply ?? edgeDeployCommand(spillway);
-      execSync(apply, { cwd: root, stdio: 'inherit', env: { ...process.env, SPILLWAY_WEIGHT_HETZNER: String(step.hetzner), SPILLWAY_WEIGHT_EKS: String(step.eks) } });
+      if (o.apply) {
+        execSync(o.apply, { cwd: root, stdio: 'inherit', env: { ...process.env, SPILLWAY_WEIGHT_HETZNER: String(step.hetzner), SPILLWAY_WEIGHT_EKS: String(step.eks) } });
+      } else {
+        await publishWeights(dns, edge!, step, log, o.boxAddress);
+      }
       log(`applied hetzner ${step.hetzner} / eks ${step.eks}; holding ${o.holdS} s`);
       await hold(o, step);
     }
@@ -201,8 +232,10 @@ async function main(): Promise<void> {
     } else {
       log(`now scale ${other(o.to)}'s workers down (e.g. docker compose stop worker, or set the KEDA ScaledObject's paused-replicas to 0)`);
     }
+    if (o.endSimple) await returnToSimple(dns, edge!, o.to, log);
     log(`done: all traffic on ${o.to}, ${other(o.to)} queues empty`);
   } finally {
+    dns.destroy();
     await Promise.all(Object.values(drivers).map((d) => d.close()));
   }
 }

@@ -63,7 +63,7 @@ export function buildAwsApp(def: SpillwayDefinition, outdir?: string): AwsApp {
   const backups = new BackupsStack(app, `${p}-backups`, def, props('database dump bucket'));
   const drCopy = dr && new DrCopyStack(app, `${p}-dr-copy`, def, data.primary.instanceArn, props('daily database snapshot copied to the DR region'));
   if (dr) [backups, drCopy!].forEach((s) => s.addStackDependency(dr));
-  const edge = new EdgeStack(app, `${p}-edge`, def, props('Route 53 weighted records, Hetzner vs EKS'));
+  const edge = new EdgeStack(app, `${p}-edge`, def, props("The ingest name's ACM certificate; npm run cutover drives its Route 53 records"));
   const billing = new BillingStack(app, `${p}-billing`, def, props('monthly budget and alerts'));
   const alarms = new AlarmsStack(app, `${p}-alarms`, def, data, props('CloudWatch alarms, dashboard, alert topic'));
   const chaos = new ChaosStack(app, `${p}-chaos`, def, network.vpc, data, props('FIS experiment templates for staging'));

@@ -8,7 +8,7 @@ import { spillway } from '../spillway';
 import { leftoverFiles } from '../synth';
 import { AWS_RENDERED, buildAwsApp, stageAwsAssets } from './app';
 import { ROOT } from '../outputs';
-import { deployAws, edgeDeployCommand, hasAwsCredentials, stackNames } from './deploy-aws';
+import { deployAws, hasAwsCredentials, stackNames } from './deploy-aws';
 
 function fake(): { run: Runner; calls: string[] } {
   const calls: string[] = [];
@@ -35,7 +35,7 @@ describe('deploy:aws', () => {
     const lines: string[] = [];
     expect(deployAws(['--dry-run'], run, (l) => lines.push(l), noSynth, () => false, noStage)).toBe(0);
     expect(lines).toContain('  AWS::EKS::Nodegroup Nodes');
-    expect(lines.find((l) => l.startsWith('spillway-edge ('))).toBe('spillway-edge (2 resources)');
+    expect(lines.find((l) => l.startsWith('spillway-edge ('))).toBe('spillway-edge (1 resources)');
     expect(lines.at(-1)).toBe('deploy:aws --dry-run: no AWS credentials found (AWS_PROFILE, AWS_ACCESS_KEY_ID or ~/.aws/); skipped cdk diff');
     expect(calls).toEqual([]);
   });
@@ -72,10 +72,6 @@ describe('deploy:aws', () => {
     expect(deployAws([], run, (l) => lines.push(l), noSynth, () => true, stale)).toBe(1);
     expect(lines).toEqual(['deploy:aws: deploy/aws/rendered names assets this checkout does not build (asset.dead): run `npm run synth` and commit']);
     expect(calls).toEqual([]);
-  });
-
-  it('cutover deploys the edge stack alone', () => {
-    expect(edgeDeployCommand(spillway)).toBe('npx cdk deploy spillway-edge --exclusively --require-approval never --app deploy/aws/rendered');
   });
 });
 

@@ -25,11 +25,6 @@ export function stackNames(def: SpillwayDefinition): string[] {
 
 const cdk = (...args: string[]) => ['npx', 'cdk', ...args, '--app', AWS_RENDERED];
 
-/** The command `npm run cutover` runs after each weight change: the edge stack only. */
-export function edgeDeployCommand(def: SpillwayDefinition): string {
-  return cdk('deploy', `${def.aws.stackPrefix}-edge`, '--exclusively', '--require-approval', 'never').join(' ');
-}
-
 /**
  * Whether the AWS SDK's default chain has something to try: keys, a profile, shared config files,
  * or a container/web-identity role. (On EC2, instance roles are found only by asking; set AWS_PROFILE or keys there.)

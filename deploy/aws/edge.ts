@@ -1,28 +1,25 @@
-// The public host's Route 53 weighted records, Hetzner vs EKS, from deploy/traffic.json through the
-// definition: `npm run cutover` rewrites the weights and deploys this stack alone. The ALB's
-// certificate is referenced (ACM, validated outside), not created here.
+// The public name's edge in CloudFormation: its ACM certificate (DNS-validated in the zone) and the
+// outputs the cutover and the Ingress need. The weighted records are not here: the cutover drives
+// them through the Route 53 API (deploy/cutover-dns.ts), because a stack cannot create them beside
+// the box's live simple record (Route 53 holds one or the other for a name and type), and a stack
+// that deleted the simple record first would leave the name unanswered in between.
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
-import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { Construct } from 'constructs';
-import { SpillwayDefinition, TrafficWeights } from '../model/definition';
+import { SpillwayDefinition } from '../model/definition';
 
 export class EdgeStack extends Stack {
   constructor(scope: Construct, id: string, def: SpillwayDefinition, props: StackProps) {
     super(scope, id, props);
     const dns = def.dns;
-    const record = (side: keyof TrafficWeights, target: string) =>
-      new route53.CfnRecordSet(this, `${side}Record`, {
-        hostedZoneId: dns.zoneId,
-        name: dns.name,
-        type: 'CNAME',
-        ttl: String(dns.ttl),
-        setIdentifier: side,
-        weight: dns.weights[side],
-        resourceRecords: [target],
-      });
-    record('hetzner', dns.hetznerTarget);
-    record('eks', dns.eksTarget);
-    new CfnOutput(this, 'CertificateArn', { value: def.targets.eks.certificateArn, description: "The ALB's HTTPS certificate (ACM)" });
-    new CfnOutput(this, 'Weights', { value: `hetzner=${dns.weights.hetzner} eks=${dns.weights.eks}` });
+    // L1: the L2 Certificate wants the zone's name too; the validation record needs only its id.
+    const certificate = new acm.CfnCertificate(this, 'IngestCertificate', {
+      domainName: dns.name,
+      validationMethod: 'DNS',
+      domainValidationOptions: [{ domainName: dns.name, hostedZoneId: dns.zoneId }],
+    });
+    new CfnOutput(this, 'CertificateArn', { value: certificate.ref, description: `ACM certificate for ${dns.name} (DNS-validated), for the ALB's HTTPS listener` });
+    new CfnOutput(this, 'HostedZoneId', { value: dns.zoneId, description: `The zone whose ${dns.name} records npm run cutover changes` });
+    new CfnOutput(this, 'IngestName', { value: dns.name });
   }
 }

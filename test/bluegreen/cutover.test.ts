@@ -65,8 +65,6 @@ describe('blue-green move Hetzner <-> EKS', () => {
     expect(forward.stdout).toContain('done: all traffic on eks, hetzner queues empty');
     expect(proxy.weights()).toEqual({ hetzner: 0, eks: 100 });
     expect(JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8'))).toEqual({ hetzner: 0, eks: 100 });
-    const edge = JSON.parse(readFileSync(join(root, 'deploy/aws/rendered/spillway-edge.template.json'), 'utf8'));
-    expect([edge.Resources.hetznerRecord.Properties.Weight, edge.Resources.eksRecord.Properties.Weight]).toEqual([0, 100]);
     expect(await blueWorker.proc.exited).toBe(0); // scaled down, after draining
     const before = loads.map((l) => l.result.acknowledged.length);
     await new Promise((r) => setTimeout(r, 1500));

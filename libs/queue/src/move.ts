@@ -1,6 +1,11 @@
 import type { Lane } from '../../config/src';
 import { DependencyDownError, LaneDepth, QueueDriver } from './queue.port';
 
+/**
+ * Work the lane still owes: ready, waiting out a retry backoff (delayed), or leased. A delayed
+ * retry is pending, not done: it comes due after the old side's workers are gone (the cutover's
+ * drain and moveLane wait for it). Dead letters are not pending: they are kept, not retried.
+ */
 const pending = (d: LaneDepth) => d.waiting + d.delayed + d.active;
 
 export interface MoveOptions {

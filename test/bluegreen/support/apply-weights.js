@@ -1,4 +1,4 @@
-// Test-only `--apply` hook for `npm run cutover`: what `terraform apply` of the Route 53 records
+// Test-only `--apply` hook for `npm run cutover`: what the Route 53 weight change (cutover-dns.ts)
 // is in production, here a graceful reload of the test's nginx with the step's weights.
 const { execFileSync } = require('node:child_process');
 const { join } = require('node:path');
