@@ -212,6 +212,9 @@ export const spillway: SpillwayDefinition = {
     branch: 'main',
     environments: { release: 'release', production: 'production', hetzner: 'hetzner' },
     ciRoleName: 'spillway-github-release',
+    githubOidcProvider: 'create',
+    // The deploy jobs run inside the VPC (CodeBuild-hosted runners): docs/release.md, "Runners".
+    runner: { connectionArn: 'arn:aws:codeconnections:eu-central-1:123456789012:connection/00000000-0000-0000-0000-000000000000', computeType: 'BUILD_GENERAL1_SMALL' },
     nodeVersion: '24',
     hetznerReleaseLog: '.spillway/releases.log',
   },

@@ -274,8 +274,22 @@ export interface ReleaseSettings {
     /** The Hetzner deploy over SSH; holds the box's SSH key and secret env files. */
     hetzner: string;
   };
-  /** IAM role the workflows assume through GitHub's OIDC provider (no long-lived keys). */
+  /**
+   * Prefix of the IAM roles the workflows assume through GitHub's OIDC provider (no long-lived
+   * keys), one per duty: `<ciRoleName>-image|deploy|shift|hetzner` (deploy/aws/ci.ts).
+   */
   ciRoleName: string;
+  /**
+   * GitHub's OIDC provider: 'create' it in the CI stack, or use the 'existing' one of the account
+   * (IAM allows one per URL; creating a second fails with EntityAlreadyExists).
+   */
+  githubOidcProvider: 'create' | 'existing';
+  /**
+   * CodeBuild-hosted GitHub Actions runners in the VPC's private subnets for the jobs that talk to
+   * the cluster (its API endpoint is open only to aws.cluster.apiAllowedCidrs). connectionArn: an
+   * AWS CodeConnections connection to GitHub, created and approved once in the console.
+   */
+  runner: { connectionArn: string; computeType: 'BUILD_GENERAL1_SMALL' | 'BUILD_GENERAL1_MEDIUM' | 'BUILD_GENERAL1_LARGE' };
   /** Node major the workflows set up (the Dockerfile's base image says the same). */
   nodeVersion: string;
   /**

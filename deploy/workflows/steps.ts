@@ -1,5 +1,5 @@
 // Steps and settings the workflows share, built from the definition.
-import { releaseRoleArn } from '../aws/ci';
+import { CiDuty, ciRoleArn } from '../aws/ci';
 import { SpillwayDefinition } from '../model/definition';
 import { ACTIONS } from './actions';
 
@@ -15,10 +15,10 @@ export const setupNode = (def: SpillwayDefinition): Obj[] => [
   { run: 'npm ci --no-audit --no-fund' },
 ];
 
-/** The release role through GitHub's OIDC token: the job needs `id-token: write`. */
-export const awsLogin = (def: SpillwayDefinition, ecr = true): Obj[] => [
-  { uses: ACTIONS.awsCredentials.uses, with: { 'role-to-assume': releaseRoleArn(def), 'aws-region': def.targets.eks.region } },
-  ...(ecr ? [{ uses: ACTIONS.ecrLogin.uses }] : []),
+/** The duty's role through GitHub's OIDC token (the job needs `id-token: write`); image and hetzner log in to ECR. */
+export const awsLogin = (def: SpillwayDefinition, duty: CiDuty): Obj[] => [
+  { uses: ACTIONS.awsCredentials.uses, with: { 'role-to-assume': ciRoleArn(def, duty), 'aws-region': def.targets.eks.region } },
+  ...(duty === 'image' || duty === 'hetzner' ? [{ uses: ACTIONS.ecrLogin.uses }] : []),
 ];
 
 export const registryHost = (def: SpillwayDefinition) => `${def.targets.eks.accountId}.dkr.ecr.${def.targets.eks.region}.amazonaws.com`;
