@@ -62,6 +62,8 @@ describe('AWS stacks of the reference definition', () => {
     });
     expect(JSON.stringify(primary.MasterUserPassword)).toContain('{{resolve:secretsmanager:');
     expect(instances.filter((p) => p.SourceDBInstanceIdentifier)).toHaveLength(1);
+    // A replica is its own volume: gp3 like the primary, not the gp2 RDS would default to.
+    expect(instances.filter((p) => p.SourceDBInstanceIdentifier).map((p) => p.StorageType)).toEqual(['gp3']);
     // Reachable only from the cluster's security group, on 5432.
     seed.data.hasResourceProperties('AWS::EC2::SecurityGroup', {
       SecurityGroupIngress: [Match.objectLike({ FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: Match.anyValue() })],

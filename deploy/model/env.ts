@@ -3,6 +3,7 @@
 import { ServiceSpec, SpillwayDefinition, TargetName } from './definition';
 import { webhookEnv, webhookRoutes } from './webhooks';
 import { podLanes } from './lambda-lanes';
+import { payloadBucketName } from './queues';
 import { Lane } from '../../libs/config/src/lanes';
 
 /** `payment.captured=critical,analytics.*=low`, in the definition's order (the router sorts). */
@@ -24,6 +25,7 @@ export const DERIVED_ENV = [
   'AWS_REGION',
   'WEBHOOK_SOURCES',
   'WEBHOOK_RATE_LIMITS',
+  'SQS_PAYLOAD_BUCKET',
 ] as const;
 
 function derivedEnv(def: SpillwayDefinition, svc: ServiceSpec, target: TargetName): Record<string, string> {
@@ -35,7 +37,7 @@ function derivedEnv(def: SpillwayDefinition, svc: ServiceSpec, target: TargetNam
   };
   const routes = laneRoutesEnv(def);
   if (routes) env.LANE_ROUTES = routes;
-  if (target === 'eks') env.AWS_REGION = def.targets.eks.region;
+  if (target === 'eks') Object.assign(env, { AWS_REGION: def.targets.eks.region, SQS_PAYLOAD_BUCKET: payloadBucketName(def) });
   if (svc.role === 'absorber') {
     env.PORT = String(svc.port);
     if (svc.metricsPort) env.METRICS_PORT = String(svc.metricsPort);
