@@ -311,8 +311,13 @@ export interface AwsSettings {
   network: {
     /** 'one' NAT gateway (the seed's cost table) or one per AZ (no cross-AZ dependency). */
     natGateways: 'one' | 'per-az';
-    /** Interface endpoints for SQS, ECR, Secrets Manager and an S3 gateway endpoint. */
-    vpcEndpoints: boolean;
+    /**
+     * Interface endpoints (one per AZ, billed by the hour and GB) for these services; traffic to
+     * the others crosses the NAT gateway (billed by the GB). The S3 gateway endpoint (free, and the
+     * way ECR's image layers come in) is always there. `npm run cost` shows which pay for themselves
+     * at `load.rps`; deploy/cost/cost.spec.ts holds the definition to that.
+     */
+    vpcEndpoints: InterfaceEndpoint[];
   };
   cluster: {
     /** An EKS-supported Kubernetes minor version, e.g. '1.35'. */
@@ -364,6 +369,9 @@ export interface AwsSettings {
    */
   dr?: { region: string };
 }
+
+/** AWS services the VPC can reach through an interface endpoint ('ecr' is two: the API and the registry). */
+export type InterfaceEndpoint = 'sqs' | 'ecr' | 'secretsmanager' | 'sts' | 'logs';
 
 export interface DatabaseProxySettings {
   /** The app's database user the functions connect as (IAM auth, no password); created by the operator. */
