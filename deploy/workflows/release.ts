@@ -6,7 +6,7 @@
 // (deploy-hetzner.yml). The two jobs that call the cluster run on CodeBuild runners in the VPC.
 import { runnerProjectName, vpcRunnerLabel } from '../aws/ci';
 import { SpillwayDefinition } from '../model/definition';
-import { awsLogin, checkout, Obj, OIDC_PERMISSIONS, registryHost, RUNNER, setupNode } from './steps';
+import { awsLogin, checkout, installKubectl, Obj, OIDC_PERMISSIONS, registryHost, RUNNER, setupNode } from './steps';
 
 const IMAGE = '${{ needs.image.outputs.image }}';
 /** Whichever of the two steps ran: the push (branch) or the promotion (tag). */
@@ -61,7 +61,7 @@ export function releaseWorkflow(def: SpillwayDefinition): Obj {
         needs: 'image',
         environment: env.release,
         'timeout-minutes': 30,
-        steps: [checkout(), ...setupNode(def), ...awsLogin(def, 'deploy'), kubeconfig, { name: 'Deploy to the idle slot and smoke-test it', env: { IMAGE }, run: 'npm run release -- --target eks --image "$IMAGE"' }],
+        steps: [checkout(), ...setupNode(def), ...awsLogin(def, 'deploy'), installKubectl(def), kubeconfig, { name: 'Deploy to the idle slot and smoke-test it', env: { IMAGE }, run: 'npm run release -- --target eks --image "$IMAGE"' }],
       },
       shift: {
         'runs-on': inVpc,
@@ -69,7 +69,7 @@ export function releaseWorkflow(def: SpillwayDefinition): Obj {
         // Required reviewers on this environment are the manual approval.
         environment: env.production,
         'timeout-minutes': 15,
-        steps: [checkout(), ...setupNode(def), ...awsLogin(def, 'shift'), kubeconfig, { name: 'All traffic to the new slot', run: 'npm run release -- --target eks --shift' }],
+        steps: [checkout(), ...setupNode(def), ...awsLogin(def, 'shift'), installKubectl(def), kubeconfig, { name: 'All traffic to the new slot', run: 'npm run release -- --target eks --shift' }],
       },
       hetzner: {
         needs: 'image',

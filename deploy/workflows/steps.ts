@@ -21,6 +21,25 @@ export const awsLogin = (def: SpillwayDefinition, duty: CiDuty): Obj[] => [
   ...(duty === 'image' || duty === 'hetzner' ? [{ uses: ACTIONS.ecrLogin.uses }] : []),
 ];
 
+/**
+ * kubectl of the cluster's minor (its latest patch from dl.k8s.io, checked against the published
+ * SHA-256): the CodeBuild runner image has none, and kubectl supports one minor of skew either way.
+ */
+export const installKubectl = (def: SpillwayDefinition): Obj => {
+  const minor = def.aws.cluster.kubernetesVersion;
+  return {
+    name: `kubectl ${minor} (the cluster's minor), checksum-verified`,
+    run: [
+      'mkdir -p "$HOME/.local/bin"',
+      `v="$(curl -fsSL https://dl.k8s.io/release/stable-${minor}.txt)"`,
+      'curl -fsSLo "$HOME/.local/bin/kubectl" "https://dl.k8s.io/release/$v/bin/linux/amd64/kubectl"',
+      'echo "$(curl -fsSL "https://dl.k8s.io/release/$v/bin/linux/amd64/kubectl.sha256")  $HOME/.local/bin/kubectl" | sha256sum --check',
+      'chmod +x "$HOME/.local/bin/kubectl"',
+      'echo "$HOME/.local/bin" >> "$GITHUB_PATH"',
+    ].join('\n'),
+  };
+};
+
 export const registryHost = (def: SpillwayDefinition) => `${def.targets.eks.accountId}.dkr.ecr.${def.targets.eks.region}.amazonaws.com`;
 
 export const OIDC_PERMISSIONS = { contents: 'read', 'id-token': 'write' };

@@ -122,7 +122,8 @@ describe('what the workflows do', () => {
     const vpc = `codebuild-${runnerProjectName(spillway)}-\${{ github.run_id }}-\${{ github.run_attempt }}`;
     expect([jobs['deploy-eks']['runs-on'], jobs.shift['runs-on']]).toEqual([vpc, vpc]);
     expect([jobs.image['runs-on'], jobsOf('deploy-hetzner.yml').deploy['runs-on']]).toEqual(['ubuntu-latest', 'ubuntu-latest']);
-    for (const job of [jobs['deploy-eks'], jobs.shift]) expect(runs(job)).toContain('aws eks update-kubeconfig');
+    // The runner image has no kubectl: the cluster's minor, checked against its published digest, before the kubeconfig.
+    for (const job of [jobs['deploy-eks'], jobs.shift]) expect(runs(job)).toMatch(/stable-1\.35\.txt[\s\S]*sha256sum --check[\s\S]*aws eks update-kubeconfig/);
   });
 
   it('a tag promotes the digest built for its commit (no rebuild, no re-push of an immutable tag)', () => {
