@@ -141,9 +141,11 @@ describe('AWS stacks: options from the definition', () => {
     bad.aws.database.readReplicas = 3;
     bad.aws.cluster.apiAllowedCidrs = ['0.0.0.0/0'];
     bad.aws.database.engineVersion = '17.2';
+    bad.release.runner.connectionArn = 'github.com/example-org';
     expect(() => buildAwsApp(bad)).toThrow(DefinitionError);
     expect(() => buildAwsApp(bad)).toThrow(/aws.database.readReplicas: 0, 1 or 2/);
     expect(() => buildAwsApp(bad)).toThrow(/aws.cluster.apiAllowedCidrs: "0.0.0.0\/0" opens the API endpoint/);
     expect(() => buildAwsApp(bad)).toThrow(/aws.database.engineVersion: 17.2 is not PostgreSQL 16/);
+    expect(() => buildAwsApp(bad)).toThrow('release.runner.connectionArn: "github.com/example-org" is not a CodeConnections connection ARN');
   });
 });
