@@ -183,7 +183,8 @@ export const spillway: SpillwayDefinition = {
   aws: {
     stackPrefix: 'spillway',
     availabilityZones: ['eu-central-1a', 'eu-central-1b', 'eu-central-1c'],
-    network: { natGateways: 'one', vpcEndpoints: false },
+    // SQS through an interface endpoint: at load.rps its traffic would cost more in NAT fees (docs/cost/cost.md).
+    network: { natGateways: 'one', vpcEndpoints: ['sqs'] },
     cluster: {
       kubernetesVersion: '1.35',
       compute: 'managed-nodes',
@@ -206,8 +207,9 @@ export const spillway: SpillwayDefinition = {
     },
     registry: { repository: 'spillway', keepImages: 50 },
     backups: { bucket: 'spillway-db-backups-123456789012', retainDays: 35 },
-    // docs/aws.md: what these stacks cost a month at the seed's sizes (about 510 USD).
-    budget: { monthlyUsd: 510, alertEmails: ['ops@example.com'] },
+    // Above what these stacks cost a month idle (about 590 USD: docs/aws.md, npm run cost), so the
+    // forecast alert does not fire in the first month; cost.spec.ts holds it there.
+    budget: { monthlyUsd: 650, alertEmails: ['ops@example.com'] },
     // The ALB's id: `aws elbv2 describe-load-balancers` after deploy:eks (docs/aws.md, step 9).
     alarms: { emails: ['ops@example.com'], loadBalancer: 'app/spillway-absorber/0123456789abcdef' },
   },
@@ -232,6 +234,9 @@ export const spillway: SpillwayDefinition = {
     branch: 'main',
     environments: { release: 'release', production: 'production', hetzner: 'hetzner' },
     ciRoleName: 'spillway-github-release',
+    githubOidcProvider: 'create',
+    // The deploy jobs run inside the VPC (CodeBuild-hosted runners): docs/release.md, "Runners".
+    runner: { connectionArn: 'arn:aws:codeconnections:eu-central-1:123456789012:connection/00000000-0000-0000-0000-000000000000', computeType: 'BUILD_GENERAL1_SMALL' },
     nodeVersion: '24',
     hetznerReleaseLog: '.spillway/releases.log',
   },

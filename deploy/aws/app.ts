@@ -69,8 +69,8 @@ export function buildAwsApp(def: SpillwayDefinition, outdir?: string): AwsApp {
   const chaos = new ChaosStack(app, `${p}-chaos`, def, network.vpc, data, props('FIS experiment templates for staging'));
   // Stop conditions name the alarms; the access entry needs the cluster.
   [alarms, cluster].forEach((s) => chaos.addStackDependency(s));
-  const ci = new CiStack(app, `${p}-ci`, def, props('GitHub OIDC provider and the release role'));
-  // Its access entry needs the cluster; the role names the repository.
+  const ci = new CiStack(app, `${p}-ci`, def, network.vpc, clusterSg, props('GitHub OIDC provider, the release roles by duty, the VPC runners'));
+  // Its access entries need the cluster; the roles name the repository.
   ci.addStackDependency(cluster);
   ci.addStackDependency(registry);
   const stacks: Stack[] = [network, cluster, data, queues, access, ...(workers ? [workers] : []), registry, ...(dr ? [dr] : []), backups, ...(drCopy ? [drCopy] : []), edge, billing, alarms, chaos, ci];

@@ -68,6 +68,8 @@ export class DataStack extends Stack {
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
         securityGroups: [sg],
         parameterGroup,
+        // Its own volume: gp3 like the primary (RDS would make it gp2).
+        storageType: rds.StorageType.GP3,
         // Encryption is the source's (a replica of an encrypted instance is encrypted).
         deletionProtection: db.deletionProtection,
         removalPolicy: RemovalPolicy.SNAPSHOT,

@@ -53,7 +53,7 @@ describe('the Lambda lane of the reference definition (low)', () => {
       MAX_ATTEMPTS: '5',
       LEASE_MS: '30000',
       WORKER_LANES: 'low',
-      SQS_PAYLOAD_BUCKET: 'spillway-payloads',
+      SQS_PAYLOAD_BUCKET: 'spillway-payloads-123456789012',
       LOG_LEVEL: 'info',
       DB_POOL_MAX: '2',
       DATABASE_IAM_AUTH: 'on',
@@ -84,7 +84,7 @@ describe('the Lambda lane of the reference definition (low)', () => {
     expect(statements).toEqual([
       [['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], arn(':sqs:eu-central-1:123456789012:spillway-low')],
       [['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], arn(':sqs:eu-central-1:123456789012:spillway-low-dlq')],
-      ['s3:GetObject', arn(':s3:::spillway-payloads/*')],
+      ['s3:GetObject', arn(':s3:::spillway-payloads-123456789012/*')],
       [['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': [logGroup, 'Arn'] }],
       [['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'], '*'],
       [

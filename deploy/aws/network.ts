@@ -1,9 +1,10 @@
 // The VPC: three AZs, a public subnet per AZ (load balancers, NAT) and a private one (nodes, pods,
 // RDS, cache). One NAT gateway by default, as the seed's cost table assumes; one per AZ as an option.
+// The S3 gateway endpoint always; interface endpoints as the definition lists them.
 import { Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { SpillwayDefinition } from '../model/definition';
+import { InterfaceEndpoint, SpillwayDefinition } from '../model/definition';
 import { allow } from './nag';
 
 export class NetworkStack extends Stack {
@@ -28,20 +29,24 @@ export class NetworkStack extends Stack {
     // The AWS Load Balancer Controller picks subnets by these tags.
     for (const s of this.vpc.publicSubnets) Tags.of(s).add('kubernetes.io/role/elb', '1');
     for (const s of this.vpc.privateSubnets) Tags.of(s).add('kubernetes.io/role/internal-elb', '1');
-    if (net.vpcEndpoints) this.addEndpoints();
+    this.addEndpoints(net.vpcEndpoints);
   }
 
-  /** Traffic to these services stays in the VPC instead of crossing the NAT gateway (and its per-GB fee). */
-  private addEndpoints(): void {
+  /**
+   * S3 through a gateway endpoint, always: it is free, and ECR's image layers and the claim-check
+   * objects would otherwise pay the NAT gateway's per-GB fee. Interface endpoints only for the
+   * services the definition lists (each costs per AZ-hour; `npm run cost` says which pay).
+   */
+  private addEndpoints(endpoints: InterfaceEndpoint[]): void {
     this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
-    const services: Record<string, ec2.InterfaceVpcEndpointAwsService> = {
-      Sqs: ec2.InterfaceVpcEndpointAwsService.SQS,
-      EcrApi: ec2.InterfaceVpcEndpointAwsService.ECR,
-      EcrDocker: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
-      SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-      Sts: ec2.InterfaceVpcEndpointAwsService.STS,
+    const services: Record<InterfaceEndpoint, Record<string, ec2.InterfaceVpcEndpointAwsService>> = {
+      sqs: { Sqs: ec2.InterfaceVpcEndpointAwsService.SQS },
+      ecr: { EcrApi: ec2.InterfaceVpcEndpointAwsService.ECR, EcrDocker: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER },
+      secretsmanager: { SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER },
+      sts: { Sts: ec2.InterfaceVpcEndpointAwsService.STS },
+      logs: { Logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS },
     };
-    for (const [id, service] of Object.entries(services)) {
+    for (const [id, service] of endpoints.flatMap((e) => Object.entries(services[e]))) {
       const endpoint = this.vpc.addInterfaceEndpoint(id, { service, privateDnsEnabled: true, subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } });
       allow(endpoint, [['AwsSolutions-EC23', "HTTPS from the VPC's own CIDR only (a Fn::GetAtt cdk-nag cannot resolve, so it assumes the worst)."]]);
     }

@@ -6,7 +6,8 @@ import { claimCheckExpiryDays } from '../../libs/queue/src/sqs/sqs-queues';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LANES } from '../../libs/config/src/lanes';
 import { dlqAttributes, laneAttributes, PAYLOAD_EXPIRY_DAYS } from '../../libs/queue/src/sqs/queue-attributes';
-import { queueName } from '../model/queues';
+import { plainEnv } from '../model/env';
+import { payloadBucketName, queueName } from '../model/queues';
 import { spillway } from '../spillway';
 import { buildAwsApp } from './app';
 
@@ -57,12 +58,21 @@ describe('queue attributes: the CDK queues stack and queues:ensure agree', () =>
     expect(Object.keys(template.findResources('AWS::SQS::QueuePolicy'))).toHaveLength(Object.keys(queues).length);
   });
 
-  it('payload bucket: the driver default name, encrypted, TLS only, private, expiring as queues:ensure expires it', () => {
+  it("payload bucket: its name carries the account id (bucket names are global), and every EKS pod's SQS_PAYLOAD_BUCKET is that name", () => {
+    expect(payloadBucketName(spillway)).toBe('spillway-payloads-123456789012');
+    template.hasResourceProperties('AWS::S3::Bucket', { BucketName: payloadBucketName(spillway) });
+    for (const svc of spillway.services) {
+      const env = plainEnv(spillway, svc, 'eks');
+      expect([svc.name, env.SQS_PAYLOAD_BUCKET]).toEqual([svc.name, payloadBucketName(spillway)]);
+      expect(loadConfig({ ...env, WEBHOOK_SECRET_GITHUB: 'x'.repeat(32) }).payloadBucket).toBe(payloadBucketName(spillway));
+    }
+  });
+
+  it('payload bucket: encrypted, TLS only, private, expiring as queues:ensure expires it', () => {
     expect(PAYLOAD_EXPIRY_DAYS).toBe(15);
     // The apps' default LEDGER_RETENTION_DAYS (30) is over the queues' 15: the same days queues:ensure sets.
     expect(claimCheckExpiryDays(loadConfig({}))).toBe(30);
     template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketName: 'spillway-payloads',
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       LifecycleConfiguration: { Rules: [{ Id: 'claim-check-retention', ExpirationInDays: 30, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }] },

@@ -8,7 +8,7 @@ import { Lane } from '../../libs/config/src/lanes';
 import { loadConfig } from '../../libs/config/src/config';
 import { dlqAttributes, laneAttributes, payloadExpiryDays } from '../../libs/queue/src/sqs/queue-attributes';
 import { SpillwayDefinition } from '../model/definition';
-import { allLanes, queueName } from '../model/queues';
+import { allLanes, payloadBucketName, queueName } from '../model/queues';
 import { allow } from './nag';
 
 /** LEDGER_RETENTION_DAYS as the EKS apps read it (the definition's env, else the apps' default). */
@@ -28,10 +28,7 @@ export function queueProperties(attributes: Record<string, string>): Record<stri
   );
 }
 
-/** The bucket the SQS driver uses by default (SQS_PAYLOAD_BUCKET): `<queue prefix>-payloads`. */
-export function payloadBucketName(def: SpillwayDefinition): string {
-  return `${def.queuePrefix.toLowerCase().replace(/_/g, '-')}-payloads`;
-}
+export { payloadBucketName };
 
 export class QueuesStack extends Stack {
   readonly lanes = new Map<Lane, { queue: sqs.CfnQueue; dlq: sqs.CfnQueue }>();

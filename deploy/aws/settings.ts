@@ -32,6 +32,10 @@ export function awsSettingsProblems(def: SpillwayDefinition): string[] {
   if (!a.alarms?.emails?.length) p.push('aws.alarms.emails: at least one address gets the alarms');
   if (!/^app\/[\w-]+\/[0-9a-f]+$/.test(a.alarms?.loadBalancer ?? '')) p.push(`aws.alarms.loadBalancer: the ALB's dimension "app/<name>/<id>" (got "${a.alarms?.loadBalancer}")`);
   if (a.registry.keepImages < 1) p.push('aws.registry.keepImages: at least 1');
+  const conn = def.release.runner.connectionArn;
+  if (!/^arn:aws:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/.test(conn)) {
+    p.push(`release.runner.connectionArn: "${conn}" is not a CodeConnections connection ARN (arn:aws:codeconnections:<region>:<account>:connection/<id>)`);
+  }
   if (a.dr) {
     if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(a.dr.region)) p.push(`aws.dr.region: "${a.dr.region}" is not an AWS region name like eu-west-1`);
     if (a.dr.region === region) p.push(`aws.dr.region: ${a.dr.region} is targets.eks.region; the DR copy must be in another region`);

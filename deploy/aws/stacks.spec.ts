@@ -14,11 +14,16 @@ function stacksOf(def: SpillwayDefinition): Record<string, Template> {
 const seed = stacksOf(spillway);
 
 describe('AWS stacks of the reference definition', () => {
-  it('network: three AZs, public and private subnets, one NAT gateway, flow logs', () => {
+  it('network: three AZs, public and private subnets, one NAT gateway, flow logs; the S3 gateway endpoint and the SQS interface endpoint', () => {
     seed.network.resourceCountIs('AWS::EC2::Subnet', 6);
     seed.network.resourceCountIs('AWS::EC2::NatGateway', 1);
     seed.network.resourceCountIs('AWS::EC2::FlowLog', 1);
-    seed.network.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    // S3 (image layers, claim checks) never pays the NAT gateway's per-GB fee.
+    const endpoints = Object.values(seed.network.findResources('AWS::EC2::VPCEndpoint')).map((r) => [r.Properties.VpcEndpointType ?? 'Gateway', JSON.stringify(r.Properties.ServiceName)]);
+    expect(endpoints).toEqual([
+      ['Gateway', expect.stringContaining('.s3')],
+      ['Interface', expect.stringContaining('.sqs')],
+    ]);
     seed.network.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.0.0.0/16' });
   });
 
@@ -62,6 +67,8 @@ describe('AWS stacks of the reference definition', () => {
     });
     expect(JSON.stringify(primary.MasterUserPassword)).toContain('{{resolve:secretsmanager:');
     expect(instances.filter((p) => p.SourceDBInstanceIdentifier)).toHaveLength(1);
+    // A replica is its own volume: gp3 like the primary, not the gp2 RDS would default to.
+    expect(instances.filter((p) => p.SourceDBInstanceIdentifier).map((p) => p.StorageType)).toEqual(['gp3']);
     // Reachable only from the cluster's security group, on 5432.
     seed.data.hasResourceProperties('AWS::EC2::SecurityGroup', {
       SecurityGroupIngress: [Match.objectLike({ FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: Match.anyValue() })],
@@ -69,9 +76,9 @@ describe('AWS stacks of the reference definition', () => {
     seed.data.hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: { 'rds.force_ssl': '1' } });
   });
 
-  it('billing: a monthly cost budget at the estimate, alerting at 80% actual and 100% forecast', () => {
+  it('billing: a monthly cost budget above the idle floor, alerting at 80% actual and 100% forecast', () => {
     seed.billing.hasResourceProperties('AWS::Budgets::Budget', {
-      Budget: { BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 510, Unit: 'USD' }, BudgetName: 'spillway-monthly' },
+      Budget: { BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 650, Unit: 'USD' }, BudgetName: 'spillway-monthly' },
       NotificationsWithSubscribers: [
         Match.objectLike({ Notification: Match.objectLike({ NotificationType: 'ACTUAL', Threshold: 80 }) }),
         Match.objectLike({ Notification: Match.objectLike({ NotificationType: 'FORECASTED', Threshold: 100 }) }),
@@ -113,7 +120,7 @@ describe('AWS stacks of the reference definition', () => {
 describe('AWS stacks: options from the definition', () => {
   const def = structuredClone(spillway);
   def.aws.cluster.compute = 'auto-mode';
-  def.aws.network = { natGateways: 'per-az', vpcEndpoints: true };
+  def.aws.network = { natGateways: 'per-az', vpcEndpoints: ['sqs', 'ecr', 'secretsmanager', 'sts', 'logs'] };
   def.aws.database.readReplicas = 2;
   def.aws.cache = { nodeType: 'cache.t4g.small' };
   const t = stacksOf(def);
@@ -129,7 +136,7 @@ describe('AWS stacks: options from the definition', () => {
 
   it('a NAT gateway per AZ, VPC endpoints, two replicas, Redis Multi-AZ', () => {
     t.network.resourceCountIs('AWS::EC2::NatGateway', 3);
-    t.network.resourceCountIs('AWS::EC2::VPCEndpoint', 6);
+    t.network.resourceCountIs('AWS::EC2::VPCEndpoint', 7);
     expect(Object.values(t.data.findResources('AWS::RDS::DBInstance')).filter((r) => r.Properties.SourceDBInstanceIdentifier)).toHaveLength(2);
     t.cache.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { MultiAZEnabled: true, AutomaticFailoverEnabled: true, TransitEncryptionEnabled: true, AtRestEncryptionEnabled: true });
   });
@@ -139,9 +146,11 @@ describe('AWS stacks: options from the definition', () => {
     bad.aws.database.readReplicas = 3;
     bad.aws.cluster.apiAllowedCidrs = ['0.0.0.0/0'];
     bad.aws.database.engineVersion = '17.2';
+    bad.release.runner.connectionArn = 'github.com/example-org';
     expect(() => buildAwsApp(bad)).toThrow(DefinitionError);
     expect(() => buildAwsApp(bad)).toThrow(/aws.database.readReplicas: 0, 1 or 2/);
     expect(() => buildAwsApp(bad)).toThrow(/aws.cluster.apiAllowedCidrs: "0.0.0.0\/0" opens the API endpoint/);
     expect(() => buildAwsApp(bad)).toThrow(/aws.database.engineVersion: 17.2 is not PostgreSQL 16/);
+    expect(() => buildAwsApp(bad)).toThrow('release.runner.connectionArn: "github.com/example-org" is not a CodeConnections connection ARN');
   });
 });

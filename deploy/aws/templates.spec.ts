@@ -49,7 +49,7 @@ describe('cdk-nag AwsSolutions', () => {
   it('Auto Mode, per-AZ NAT, VPC endpoints, a cache and two replicas: the same', () => {
     const def = structuredClone(spillway);
     def.aws.cluster.compute = 'auto-mode';
-    def.aws.network = { natGateways: 'per-az', vpcEndpoints: true };
+    def.aws.network = { natGateways: 'per-az', vpcEndpoints: ['sqs', 'ecr', 'secretsmanager', 'sts', 'logs'] };
     def.aws.database.readReplicas = 2;
     def.aws.cache = { nodeType: 'cache.t4g.small' };
     expect(nagViolations(def)).toEqual([]);

@@ -5,8 +5,18 @@ export const ASSUMPTIONS = {
   albBytesPerRequest: 1000,
   /** Bytes per event each way between the pods and SQS (the event, its envelope, request overhead). */
   sqsBytesPerEventEachWay: 600,
-  /** Interface endpoints when `aws.network.vpcEndpoints` is on (SQS, ECR api+dkr, Secrets Manager, STS), one per AZ. */
-  interfaceEndpoints: 5,
+  /**
+   * CloudWatch Logs a month: the control plane's five log types (the audit log is most of it), the
+   * VPC's rejected-traffic flow log, and per pod (apps, add-ons, node agents; Fluent Bit ships
+   * stdout; the apps log no line per request).
+   */
+  logs: { controlPlaneGb: 30, flowLogsGb: 3, perPodGb: 0.5 },
+  /** Container Insights series (one observation a minute each): per node and per pod. */
+  containerInsights: { seriesPerNode: 60, seriesPerPod: 25 },
+  /** GB a month to AWS APIs other than SQS and CloudWatch: ECR's API (manifests), Secrets Manager, STS. */
+  otherApiGb: { ecr: 1, secretsmanager: 0.1, sts: 0.1 },
+  /** Image layers pulled a month, through the S3 gateway endpoint: each node pulls this many new images of this size. */
+  imagePulls: { perNodePerMonth: 20, gb: 0.25 },
   /** Per node, before Spillway's pods: aws-node, kube-proxy, the Pod Identity agent. */
   nodeSystem: { cpuMillis: 150, memoryMiB: 300, pods: 4 },
   /** Once per cluster (requests): CoreDNS x2, LB controller x2, metrics-server, KEDA x3, external-secrets x3, cluster-autoscaler. */

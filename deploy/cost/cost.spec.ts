@@ -11,6 +11,9 @@ import { lambdaLaneCost } from './lambda';
 import { Measured, readMeasured } from './measured';
 import { costReport, planAt } from './plan';
 import { AWS_PRICES } from './prices';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildAwsApp } from '../aws/app';
+import { alarmCount, endpointEconomics, publicIpv4Count } from './eks-plan';
 
 // Fixed figures, close to the committed bench, so the expected numbers below are hand-computable.
 const m: Measured = {
@@ -126,6 +129,58 @@ describe('cost model', () => {
     expect(() => parseCostArgs(['--rps'])).toThrow('--rps needs a value');
     expect(() => parseCostArgs(['--fast'])).toThrow('unknown option --fast');
     expect(parseCostArgs(['--rps', '500', '--lambda', 'low,normal'])).toEqual({ rps: 500, lambdaLanes: ['low', 'normal'], json: false });
+  });
+});
+
+describe('what the stacks really bill (#32 item 8)', () => {
+  const eu = AWS_PRICES['eu-central-1'];
+  const floor = eksPlan(spillway, m, 0);
+  const item = (p: { items: Array<{ item: string; monthly: number }> }, re: RegExp) => p.items.filter((i) => re.test(i.item));
+
+  it('the floor names RDS Proxy, public IPv4, CloudWatch logs, metrics and alarms, at their prices', () => {
+    expect(item(floor, /^RDS Proxy/)).toHaveLength(1);
+    // The NAT gateway's address and the ALB's one per AZ; nodes and pods sit in private subnets.
+    expect(publicIpv4Count(spillway)).toBe(1 + 3);
+    expect(item(floor, /public IPv4/)).toEqual([{ item: 'public IPv4, 4 addresses', monthly: 4 * 0.005 * 730 }]);
+    expect(item(floor, /^CloudWatch logs/)[0].monthly).toBeGreaterThan(10);
+    expect(item(floor, /^CloudWatch metrics/)[0].monthly).toBeGreaterThan(0);
+    expect(item(floor, /^CloudWatch alarms/)).toEqual([{ item: `CloudWatch alarms (${alarmCount(spillway)}) and dashboard`, monthly: alarmCount(spillway) * eu.alarmMonthly + eu.dashboardMonthly }]);
+    // No flat guess for CloudWatch any more.
+    expect(item(floor, /Container Insights$/)).toEqual([]);
+  });
+
+  it("alarmCount is the alarms stack's number of alarms", () => {
+    const alarms = buildAwsApp(spillway).stacks.find((s) => s.stackName === 'spillway-alarms')!;
+    expect(Object.keys(Template.fromStack(alarms).findResources('AWS::CloudWatch::Alarm'))).toHaveLength(alarmCount(spillway));
+  });
+
+  it('NAT per GB for SQS and CloudWatch traffic; S3 and ECR layers through the free S3 gateway endpoint', () => {
+    const def = structuredClone(spillway);
+    def.aws.network.vpcEndpoints = [];
+    const p = eksPlan(def, m, 10_000);
+    const nat = item(p, /^NAT data/);
+    expect(nat).toHaveLength(1);
+    expect(nat[0].item).toMatch(/SQS \d+ GB, CloudWatch \d+ GB/);
+    expect(item(p, /S3 gateway endpoint/)[0]).toMatchObject({ monthly: 0 });
+    // With the SQS endpoint the SQS gigabytes leave the NAT line for the endpoint's own.
+    const withSqs = eksPlan({ ...def, aws: { ...def.aws, network: { ...def.aws.network, vpcEndpoints: ['sqs'] } } }, m, 10_000);
+    expect(item(withSqs, /^NAT data/)[0].item).not.toMatch(/SQS/);
+    expect(item(withSqs, /^interface endpoint sqs/)).toHaveLength(1);
+    expect(withSqs.monthlyUsd).toBeLessThan(p.monthlyUsd);
+  });
+
+  it("the definition turns on exactly the interface endpoints that pay for themselves at its load rate", () => {
+    const verdicts = endpointEconomics(spillway, m, spillway.load!.rps);
+    expect(verdicts.map((v) => v.endpoint).sort()).toEqual(['ecr', 'logs', 'secretsmanager', 'sqs', 'sts']);
+    for (const v of verdicts) expect(v.pays).toBe(v.savingUsd > v.costUsd);
+    expect(verdicts.filter((v) => v.pays).map((v) => v.endpoint).sort()).toEqual([...spillway.aws.network.vpcEndpoints].sort());
+  });
+
+  it('the budget sits above the floor, so its forecast alert does not fire in month one', () => {
+    expect(spillway.aws.budget.monthlyUsd).toBeGreaterThanOrEqual(floor.monthlyUsd);
+    // docs/aws.md's table adds up to the same floor.
+    const total = /\*\*total\*\* \| \*\*~(\d+)\*\*/.exec(readFileSync(join(ROOT, 'docs/aws.md'), 'utf8'))?.[1];
+    expect(Math.abs(Number(total) - floor.monthlyUsd)).toBeLessThan(5);
   });
 });
 

@@ -9,6 +9,9 @@ import { CostItem, targetUtilization } from './hetzner-plan';
 import { LambdaCost, lambdaLaneCost } from './lambda';
 import { Measured } from './measured';
 import { AWS_PRICES, AwsRegionPrices, HOURS_PER_MONTH } from './prices';
+import { EndpointVerdict, endpointVerdicts, natGatewayCount, trafficItems, Volumes, volumes } from './aws-traffic';
+
+export { alarmCount, publicIpv4Count } from './aws-traffic';
 
 export interface EksOptions {
   /** Price the account in this region instead of targets.eks.region. */
@@ -35,6 +38,8 @@ export interface EksPlan {
   saturated: string[];
   lambda: Partial<Record<Lane, LambdaCost>>;
   items: CostItem[];
+  /** GB and observations a month at this rate (deploy/cost/aws-traffic.ts). */
+  volumes: Volumes;
   monthlyUsd: number;
 }
 
@@ -98,9 +103,7 @@ export function eksPlan(def: SpillwayDefinition, m: Measured, rps: number, opts:
 
   const h = HOURS_PER_MONTH;
   const eventsPerMonth = rps * SECONDS_PER_MONTH;
-  const net = def.aws.network;
-  const sqsGb = sqs ? (eventsPerMonth * ASSUMPTIONS.sqsBytesPerEventEachWay * 2) / 1e9 : 0;
-  const natCount = net.natGateways === 'one' ? 1 : def.aws.availabilityZones.length;
+  const natCount = natGatewayCount(def);
   const albGbPerHour = (rps * ASSUMPTIONS.albBytesPerRequest * 3600) / 1e9;
   const db = def.aws.database;
   const dbHourly = prices.rdsHourly[db.instanceClass];
@@ -118,12 +121,8 @@ export function eksPlan(def: SpillwayDefinition, m: Measured, rps: number, opts:
   if (replicas) {
     items.push({ item: `${replicas} read replica(s)`, monthly: replicas * (dbHourly * h + db.storageGiB * prices.rdsGp3GbMonth) });
   }
-  if (net.vpcEndpoints) {
-    const n = ASSUMPTIONS.interfaceEndpoints * def.aws.availabilityZones.length;
-    items.push({ item: `${n} interface endpoints + ${Math.round(sqsGb)} GB`, monthly: n * prices.interfaceEndpointHourly * h + sqsGb * prices.interfaceEndpointPerGb });
-  } else if (sqsGb > 0) {
-    items.push({ item: `NAT data, ${Math.round(sqsGb)} GB to and from SQS`, monthly: sqsGb * prices.natGatewayPerGb });
-  }
+  const traffic = volumes(rps, sqs, pods.reduce((s, p) => s + p.pods, 0), nodes);
+  if (!opts.seedItemsOnly) items.push(...trafficItems(def, prices, traffic));
   if (sqs) {
     const calls = (eventsPerMonth * (m.sqsCallsPerEvent ?? 0.25)) / 1e6;
     const fifo = laneShare(def, ['critical']);
@@ -147,6 +146,12 @@ export function eksPlan(def: SpillwayDefinition, m: Measured, rps: number, opts:
     items.push({ item: `RDS Proxy for the Lambda lanes, ${vcpus} vCPU`, monthly: vcpus * prices.rdsProxyPerVcpuHour * h });
   }
   if (!opts.seedItemsOnly) for (const [item, monthly] of Object.entries(prices.flatMonthly)) items.push({ item, monthly });
-  return { rps, region, pods, nodes, saturated, lambda, items, monthlyUsd: items.reduce((s, i) => s + i.monthly, 0) };
+  return { rps, region, pods, nodes, saturated, lambda, items, volumes: traffic, monthlyUsd: items.reduce((s, i) => s + i.monthly, 0) };
+}
+
+/** Each interface endpoint at this rate: what it would cost against the NAT fee it saves. */
+export function endpointEconomics(def: SpillwayDefinition, m: Measured, rps: number, opts: EksOptions = {}): EndpointVerdict[] {
+  const plan = eksPlan(def, m, rps, opts);
+  return endpointVerdicts(def, regionPrices(plan.region), plan.volumes);
 }
 

@@ -16,6 +16,8 @@ export const PRICE_SOURCES = [
   'https://aws.amazon.com/sqs/pricing/',
   'https://aws.amazon.com/lambda/pricing/',
   'https://aws.amazon.com/rds/proxy/pricing/',
+  'https://aws.amazon.com/vpc/pricing/ (public IPv4 addresses)',
+  'https://aws.amazon.com/cloudwatch/pricing/ (logs, Container Insights, alarms, dashboards)',
   'https://www.hetzner.com/cloud/ (Germany; IPv4, backups, Object Storage)',
 ];
 
@@ -55,10 +57,17 @@ export interface AwsRegionPrices {
   rdsProxyPerVcpuHour: number;
   /** vCPUs of each RDS instance class (what RDS Proxy bills by). */
   rdsVcpus: Record<string, number>;
-  /**
-   * Not sized by this model, taken from docs/aws.md's table for these stacks: CloudWatch (control
-   * plane logs, Container Insights, flow logs) and KMS, Secrets Manager, Route 53, ECR, S3.
-   */
+  /** Each public IPv4 address (in use or not), per hour. */
+  publicIpv4Hourly: number;
+  /** CloudWatch Logs ingestion (standard class), per GB. */
+  logsIngestPerGb: number;
+  /** Container Insights with enhanced observability (the add-on's default), per million observations. */
+  containerInsightsPerMillionObservations: number;
+  /** A standard-resolution metric alarm, per month. */
+  alarmMonthly: number;
+  /** A CloudWatch dashboard, per month. */
+  dashboardMonthly: number;
+  /** Not sized by this model: KMS, Secrets Manager, Route 53, ECR storage, S3 (light use). */
   flatMonthly: Record<string, number>;
 }
 
@@ -84,7 +93,12 @@ export const AWS_PRICES: Record<string, AwsRegionPrices> = {
     lambdaArmPerGbSecond: 0.0000133334,
     rdsProxyPerVcpuHour: 0.015,
     rdsVcpus: { 'db.t3.medium': 2 },
-    flatMonthly: { 'CloudWatch logs and Container Insights': 27, 'KMS, Secrets Manager, Route 53, ECR, S3': 12 },
+    publicIpv4Hourly: 0.005,
+    logsIngestPerGb: 0.5,
+    containerInsightsPerMillionObservations: 0.21,
+    alarmMonthly: 0.1,
+    dashboardMonthly: 3,
+    flatMonthly: { 'KMS, Secrets Manager, Route 53, ECR, S3': 12 },
   },
   'eu-central-1': {
     eksClusterHourly: 0.1,
@@ -106,7 +120,13 @@ export const AWS_PRICES: Record<string, AwsRegionPrices> = {
     // Taken as us-east-1's: not re-checked for this region.
     rdsProxyPerVcpuHour: 0.015,
     rdsVcpus: { 'db.t3.medium': 2 },
-    flatMonthly: { 'CloudWatch logs and Container Insights': 30, 'KMS, Secrets Manager, Route 53, ECR, S3': 13 },
+    publicIpv4Hourly: 0.005,
+    logsIngestPerGb: 0.63,
+    // Taken as us-east-1's: not re-checked for this region.
+    containerInsightsPerMillionObservations: 0.21,
+    alarmMonthly: 0.1,
+    dashboardMonthly: 3,
+    flatMonthly: { 'KMS, Secrets Manager, Route 53, ECR, S3': 13 },
   },
 };
 

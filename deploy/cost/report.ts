@@ -1,7 +1,7 @@
 // docs/cost/cost.md: the cost report `npm run synth` renders (and `npm run cost` prints).
 import { SpillwayDefinition } from '../model/definition';
 import { ASSUMPTIONS } from './assumptions';
-import { eksPlan, EksPlan } from './eks-plan';
+import { eksPlan, EksPlan, endpointEconomics } from './eks-plan';
 import { Measured } from './measured';
 import { CostReport } from './plan';
 import { PRICE_SOURCES, PRICES_AS_OF, USD_PER_EUR } from './prices';
@@ -66,7 +66,7 @@ export function renderCostMarkdown(def: SpillwayDefinition, m: Measured, r: Cost
     '',
   ];
   if (r.planned) {
-    const withEndpoints = eksPlan({ ...def, aws: { ...def.aws, network: { ...def.aws.network, vpcEndpoints: true } } }, m, r.planned.rps);
+    const verdicts = endpointEconomics(def, m, r.planned.rps);
     lines.push(
       `## EKS at the definition's staging rate, ${num(r.planned.rps)} rps`,
       '',
@@ -74,7 +74,12 @@ export function renderCostMarkdown(def: SpillwayDefinition, m: Measured, r: Cost
       '',
       ...itemsTable(r.planned.eks),
       '',
-      `With \`aws.network.vpcEndpoints: true\` the SQS traffic leaves the NAT gateway: ${usd(withEndpoints.monthlyUsd)}/month at this rate.`,
+      `Interface endpoints at this rate (each in ${def.aws.availabilityZones.length} AZs, against the NAT gateway's per-GB fee; \`aws.network.vpcEndpoints\` turns them on,`,
+      'and `deploy/cost/cost.spec.ts` holds it to exactly those that pay):',
+      '',
+      '| endpoint | GB / month | endpoint USD / month | NAT fee it saves | pays | in the definition |',
+      '|---|---:|---:|---:|---|---|',
+      ...verdicts.map((v) => `| ${v.endpoint} | ${num(v.gbPerMonth)} | ${v.costUsd.toFixed(2)} | ${v.savingUsd.toFixed(2)} | ${v.pays ? 'yes' : 'no'} | ${def.aws.network.vpcEndpoints.includes(v.endpoint) ? 'yes' : 'no'} |`),
       '',
     );
   }
@@ -108,7 +113,12 @@ export function renderCostMarkdown(def: SpillwayDefinition, m: Measured, r: Cost
     `  cluster add-ons (${ASSUMPTIONS.clusterAddons.cpuMillis}m, ${ASSUMPTIONS.clusterAddons.memoryMiB} MiB, ${ASSUMPTIONS.clusterAddons.pods} pods) against the instance's allocatable CPU, memory and pod count.`,
     `- ALB: ${ASSUMPTIONS.albBytesPerRequest} bytes per request (LCUs by processed bytes); SQS: ${m.sqsCallsPerEvent?.toFixed(3) ?? '0.25'} requests per event`,
     `  (measured), ${ASSUMPTIONS.sqsBytesPerEventEachWay} bytes per event each way through the NAT gateway (or the endpoints).`,
-    '- Not modelled: RDS write capacity (db.t3.medium is fixed; not measured at these rates), data transfer out,',
+    `- CloudWatch: logs ${ASSUMPTIONS.logs.controlPlaneGb} GB/month from the control plane (five log types), ${ASSUMPTIONS.logs.flowLogsGb} GB of rejected-traffic flow logs,`,
+    `  ${ASSUMPTIONS.logs.perPodGb} GB per pod (apps, add-ons, node agents; no line per request); Container Insights ${ASSUMPTIONS.containerInsights.seriesPerNode} series per node and`,
+    `  ${ASSUMPTIONS.containerInsights.seriesPerPod} per pod, one observation a minute; one standard alarm each, one dashboard. Those GB cross the NAT gateway too`,
+    '  unless the logs endpoint is on. Image layers and claim-check objects come through the S3 gateway endpoint (free):',
+    `  ${ASSUMPTIONS.imagePulls.perNodePerMonth} images of ${ASSUMPTIONS.imagePulls.gb} GB per node a month. Public IPv4: the NAT gateway's address and the ALB's one per AZ.`,
+    '- Not modelled: RDS write capacity (db.t3.medium is fixed; not measured at these rates), data transfer out, log storage,',
     '  free tiers, savings plans.',
     `- Lambda lanes (the definition's; \`npm run cost -- --lambda <lanes>|none\` to change): per invocation and GB-second, records per`,
     `  invocation = batchSize, or what arrives within the batching window when fewer; ${ASSUMPTIONS.lambda.invocationOverheadMs} ms per invocation plus the`,

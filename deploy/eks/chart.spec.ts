@@ -47,6 +47,8 @@ describe('Kubernetes schema validation', () => {
       'networking.k8s.io/v1 Ingress',
       'networking.k8s.io/v1 NetworkPolicy',
       'policy/v1 PodDisruptionBudget',
+      'rbac.authorization.k8s.io/v1 Role',
+      'rbac.authorization.k8s.io/v1 RoleBinding',
       'v1 ConfigMap',
       'v1 Namespace',
       'v1 Service',

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { SpillwayDefinition } from '../model/definition';
 import { runsPods } from '../model/lambda-lanes';
+import { releaseRbac } from '../release/rbac';
 import { RENDERED_API_VERSION } from './schemas';
 import { migrateConfigMap, migrateJob, migratePolicy, migrateServiceAccount } from './migrate-job';
 import { cpuAutoscaler, queueScaler, triggerAuthentication } from './scaling';
@@ -33,6 +34,8 @@ export function manifestModels(def: SpillwayDefinition): Model[] {
     models.push(servicePolicy(def, svc), cpuAutoscaler(def, svc), queueScaler(def, svc));
     if (svc.public) models.push(ingress(def, svc));
   }
+  // Last: what the CI roles' Kubernetes groups may do with the objects above.
+  models.push(...releaseRbac(def, models.filter((m): m is Model => m !== undefined)));
   return models.filter((m): m is Model => m !== undefined);
 }
 

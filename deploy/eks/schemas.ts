@@ -7,6 +7,7 @@ import { Job } from 'kubernetes-models/batch/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { ConfigMap, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
 
 /**
@@ -25,7 +26,7 @@ type ModelClass = new (data: never) => { validate(): void };
 const MODELS: Record<string, ModelClass> = {};
 for (const cls of [
   Namespace, ConfigMap, Service, ServiceAccount, Deployment, HorizontalPodAutoscaler, Ingress, NetworkPolicy,
-  PodDisruptionBudget, Job, ScaledObject, TriggerAuthentication, ExternalSecret, SecretStore,
+  PodDisruptionBudget, Job, ScaledObject, TriggerAuthentication, ExternalSecret, SecretStore, Role, RoleBinding,
 ] as unknown as Array<ModelClass & { apiVersion: string; kind: string }>) {
   MODELS[`${cls.apiVersion}/${cls.kind}`] = cls;
 }

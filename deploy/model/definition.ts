@@ -283,8 +283,22 @@ export interface ReleaseSettings {
     /** The Hetzner deploy over SSH; holds the box's SSH key and secret env files. */
     hetzner: string;
   };
-  /** IAM role the workflows assume through GitHub's OIDC provider (no long-lived keys). */
+  /**
+   * Prefix of the IAM roles the workflows assume through GitHub's OIDC provider (no long-lived
+   * keys), one per duty: `<ciRoleName>-image|deploy|shift|hetzner` (deploy/aws/ci.ts).
+   */
   ciRoleName: string;
+  /**
+   * GitHub's OIDC provider: 'create' it in the CI stack, or use the 'existing' one of the account
+   * (IAM allows one per URL; creating a second fails with EntityAlreadyExists).
+   */
+  githubOidcProvider: 'create' | 'existing';
+  /**
+   * CodeBuild-hosted GitHub Actions runners in the VPC's private subnets for the jobs that talk to
+   * the cluster (its API endpoint is open only to aws.cluster.apiAllowedCidrs). connectionArn: an
+   * AWS CodeConnections connection to GitHub, created and approved once in the console.
+   */
+  runner: { connectionArn: string; computeType: 'BUILD_GENERAL1_SMALL' | 'BUILD_GENERAL1_MEDIUM' | 'BUILD_GENERAL1_LARGE' };
   /** Node major the workflows set up (the Dockerfile's base image says the same). */
   nodeVersion: string;
   /**
@@ -306,8 +320,13 @@ export interface AwsSettings {
   network: {
     /** 'one' NAT gateway (the seed's cost table) or one per AZ (no cross-AZ dependency). */
     natGateways: 'one' | 'per-az';
-    /** Interface endpoints for SQS, ECR, Secrets Manager and an S3 gateway endpoint. */
-    vpcEndpoints: boolean;
+    /**
+     * Interface endpoints (one per AZ, billed by the hour and GB) for these services; traffic to
+     * the others crosses the NAT gateway (billed by the GB). The S3 gateway endpoint (free, and the
+     * way ECR's image layers come in) is always there. `npm run cost` shows which pay for themselves
+     * at `load.rps`; deploy/cost/cost.spec.ts holds the definition to that.
+     */
+    vpcEndpoints: InterfaceEndpoint[];
   };
   cluster: {
     /** An EKS-supported Kubernetes minor version, e.g. '1.35'. */
@@ -359,6 +378,9 @@ export interface AwsSettings {
    */
   dr?: { region: string };
 }
+
+/** AWS services the VPC can reach through an interface endpoint ('ecr' is two: the API and the registry). */
+export type InterfaceEndpoint = 'sqs' | 'ecr' | 'secretsmanager' | 'sts' | 'logs';
 
 export interface DatabaseProxySettings {
   /** The app's database user the functions connect as (IAM auth, no password); created by the operator. */

@@ -3,6 +3,7 @@
 import { MIGRATE_STEP, ServiceSpec, SpillwayDefinition, TargetName } from './definition';
 import { webhookEnv, webhookRoutes } from './webhooks';
 import { podLanes } from './lambda-lanes';
+import { payloadBucketName } from './queues';
 import { Lane } from '../../libs/config/src/lanes';
 
 /** `payment.captured=critical,analytics.*=low`, in the definition's order (the router sorts). */
@@ -26,6 +27,7 @@ export const DERIVED_ENV = [
   'WEBHOOK_RATE_LIMITS',
   'DB_POOL_MAX',
   'DATABASE_CA',
+  'SQS_PAYLOAD_BUCKET',
 ] as const;
 
 /**
@@ -46,7 +48,7 @@ function derivedEnv(def: SpillwayDefinition, svc: ServiceSpec, target: TargetNam
   Object.assign(env, databaseEnv(target));
   const routes = laneRoutesEnv(def);
   if (routes) env.LANE_ROUTES = routes;
-  if (target === 'eks') env.AWS_REGION = def.targets.eks.region;
+  if (target === 'eks') Object.assign(env, { AWS_REGION: def.targets.eks.region, SQS_PAYLOAD_BUCKET: payloadBucketName(def) });
   if (svc.dbPoolMax !== undefined) env.DB_POOL_MAX = String(svc.dbPoolMax);
   if (svc.role === 'absorber') {
     env.PORT = String(svc.port);

@@ -2,6 +2,7 @@
 // `<prefix>-low`, and `-dlq` twins (`<prefix>-critical-dlq.fifo` for the FIFO one).
 // The CDK queues stack and KEDA both take names from here, so a rename cannot reach only one of them.
 import { Lane, LANES } from '../../libs/config/src/lanes';
+import { SpillwayDefinition } from './definition';
 
 /** Lanes that promise per-key ordering, hence SQS FIFO queues. */
 export const FIFO_LANES: readonly Lane[] = ['critical'];
@@ -17,4 +18,14 @@ export function queueName(prefix: string, lane: Lane, dlq = false): string {
 
 export function allLanes(): Lane[] {
   return [...LANES];
+}
+
+/**
+ * The claim-check bucket of the EKS target: `<queue prefix>-payloads-<account id>`, like the backups
+ * bucket (S3 names are global: the bare name is likely someone else's). The CDK queues stack creates
+ * it; every EKS pod and Lambda function gets it as SQS_PAYLOAD_BUCKET (the apps' default,
+ * `<prefix>-payloads`, is for emulators and local runs).
+ */
+export function payloadBucketName(def: SpillwayDefinition): string {
+  return `${def.queuePrefix.toLowerCase().replace(/_/g, '-')}-payloads-${def.targets.eks.accountId}`;
 }

@@ -9,14 +9,16 @@ import { stringify } from 'yaml';
 import { manifestObjects } from '../eks/chart';
 import { migrateJobName } from '../eks/migrate-job';
 import { SpillwayDefinition } from '../model/definition';
-import { formatRelease, parseHistory, previousRelease, Release } from './history';
+import { formatRelease, HISTORY_CONFIGMAP, parseHistory, previousRelease, Release } from './history';
+import { NOT_RELEASED } from './rbac';
+
+export { HISTORY_CONFIGMAP };
 import { ReleaseIo } from './hetzner-release';
 import { withImage } from './image-ref';
 
 type Slot = 'blue' | 'green';
 type K8sObject = { kind: string; metadata: { name: string } };
 
-export const HISTORY_CONFIGMAP = 'spillway-releases';
 const other = (slot: Slot): Slot => (slot === 'blue' ? 'green' : 'blue');
 
 function publicService(def: SpillwayDefinition) {
@@ -87,7 +89,7 @@ export class EksRelease {
     return r.status === 0 ? r.stdout.trim() : '';
   }
 
-  /** Everything of the definition but the Namespace (cluster-scoped: the first deploy:eks made it). */
+  /** Everything of the definition but the Namespace and the RBAC (deploy:eks made them) and the Ingress (the shift's). */
   deploy(image: string): Slot {
     const history = this.history();
     const live = this.liveSlot(history);
@@ -95,7 +97,8 @@ export class EksRelease {
     const def = slotDefinition(this.def, idle, live, image);
     const svc = publicService(def);
     this.io.log(`release --target eks: ${image} to the idle slot ${idle} (${live} keeps the traffic)`);
-    this.apply(manifestObjects(def).filter((o) => (o as K8sObject).kind !== 'Namespace'), `the manifests for slot ${idle}`);
+    // The release's rights cover exactly these (deploy/release/rbac.ts): the weights are the shift's.
+    this.apply(manifestObjects(def).filter((o) => !NOT_RELEASED.includes((o as K8sObject).kind)), `the manifests for slot ${idle}`);
     const job = migrateJobName(def);
     if (this.kubectl(['wait', '--for=condition=complete', `job/${job}`, '--timeout=600s'], true).status !== 0) throw new Error(`the migration Job ${job} did not complete`);
     if (this.kubectl(['rollout', 'status', `deployment/${svc.name}-${idle}`, '--timeout=300s'], true).status !== 0) throw new Error(`${svc.name}-${idle} did not roll out`);

@@ -1,6 +1,9 @@
 // The release history: one line per deploy or rollback, newest last, `<time>\t<how>\t<image>[\t<slot>]`.
 // A rollback reads it to find the release before the current one; it is written only after the
 // new release passed its health gate, so the last line is what serves.
+/** The EKS release history: a ConfigMap of this name in the app's namespace. */
+export const HISTORY_CONFIGMAP = 'spillway-releases';
+
 export interface Release {
   at: string;
   how: 'deploy' | 'rollback' | 'shift';

