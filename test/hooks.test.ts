@@ -191,7 +191,7 @@ describe('POST /v1/hooks/<source>: every provider, signed by the provider\'s own
 });
 
 describe('POST /v1/hooks/<source> on SQS: a delivery too big for one message goes through the claim check', () => {
-  const secret = 'gh-big-secret';
+  const secret = 'gh-big-secret-2c4e6a8b0d3f5a7c9e1b';
   const env = { QUEUE_DRIVER: 'sqs', QUEUE_PREFIX: uniquePrefix('hooksqs'), BODY_LIMIT_BYTES: String(2 * 1024 * 1024), WEBHOOK_SOURCES: 'gh:github', WEBHOOK_SECRET_GH: secret };
   const config = testConfig(env);
   let absorber: NestFastifyApplication;
