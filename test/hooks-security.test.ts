@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import request from 'supertest';
 import type { EntityManager } from 'typeorm';
@@ -212,27 +212,29 @@ describe('webhooks: identity from signed bytes, origins, scoped keys, refusals (
     });
   });
 
-  it("ordering keys are scoped by origin: a tenant's failing event on key acme/api fences only that tenant's acme/api", async () => {
+  it("ordering keys are scoped by origin: a tenant's failing event on a repository's key fences only that tenant's key, not the source's", async () => {
     const auth = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
+    // A key of this run: a fence left by a run stopped midway (or a mutant) must not hold this one back.
+    const key = `acme/api-${randomUUID().slice(0, 8)}`;
     SecurityHandler.poisoned = true;
-    const poison = await post('/v1/events', JSON.stringify({ type: 'tenant.poison', key: 'acme/api', data: {} }), auth).expect(202);
+    const poison = await post('/v1/events', JSON.stringify({ type: 'tenant.poison', key, data: {} }), auth).expect(202);
     await waitFor('the poison event fencing its key', async () => {
       const { rows } = await pool.query('SELECT 1 FROM key_fences WHERE event_id = $1', [poison.body.id]);
       return rows.length === 1;
     });
     // The same key from the same tenant waits behind the failure ...
-    const after = await post('/v1/events', JSON.stringify({ type: 'tenant.after', key: 'acme/api', data: {} }), auth).expect(202);
-    // ... while the GitHub source's event on the repository acme/api (same visible key) applies.
+    const after = await post('/v1/events', JSON.stringify({ type: 'tenant.after', key, data: {} }), auth).expect(202);
+    // ... while the GitHub source's event on that repository (the same visible key) applies.
     const gh = bySource('gh');
-    const body = gh.body(++n);
+    const body = JSON.stringify({ action: 'opened', number: ++n, repository: { full_name: key } });
     const hook = await send(gh, body, gh.sign(body, gh.secrets[0], { id: `k-${n}` })).expect(202);
     await waitFor("the source's event applied despite the tenant's fence", () => ledger.allProcessed([hook.body.id]), 15_000);
-    expect(SecurityHandler.seen.get(hook.body.id)!.key).toBe('acme/api');
+    expect(SecurityHandler.seen.get(hook.body.id)!.key).toBe(key);
     expect(await ledger.counts([after.body.id])).toEqual(new Map());
     SecurityHandler.poisoned = false;
     await waitFor('the tenant key applied once healed', () => ledger.allProcessed([poison.body.id, after.body.id]), 30_000);
     expect(SecurityHandler.order.indexOf(poison.body.id)).toBeLessThan(SecurityHandler.order.indexOf(after.body.id));
-    expect(SecurityHandler.seen.get(after.body.id)!.key).toBe('acme/api');
+    expect(SecurityHandler.seen.get(after.body.id)!.key).toBe(key);
   });
 
   describe('refusals docs/webhooks.md promises', () => {
