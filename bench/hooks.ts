@@ -8,7 +8,7 @@ import { API_KEY, eventBody, runLoad } from './load';
 import { freePort, killChildren, startNode } from './processes';
 import { absorberEnv } from './servers';
 
-const SECRET = 'bench-github-secret';
+const SECRET = 'bench-github-secret-0c2e4a6b8d1f3a5c';
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/15';
