@@ -20,8 +20,9 @@ export class IngestController {
 
   /**
    * Each event is judged alone and answered with its own fate: `{id, lane}` held, `{error}`
-   * invalid, `{error, status: 403}` a type in a webhook source's namespace, `{error, status: 503}` refused (nothing held), `{id, lane, outcome:
-   * "unknown", status: 504, error}` the broker did not answer. The request's status is 202 when at
+   * invalid, `{error, status: 403}` a type in a webhook source's namespace, `{error, status: 503}`
+   * refused (nothing held), `{id, lane, outcome: "unknown", status: 504, error}` the broker did not
+   * answer. The request's status is 202 when at
    * least one event is held or every event is invalid, else 504 when any outcome is unknown, else
    * 503 (nothing held).
    */
