@@ -1,6 +1,6 @@
 import autocannon, { Request, Result } from 'autocannon';
 
-export const API_KEY = 'bench-ingest-key';
+export const API_KEY = 'bench-ingest-key-9c1e3a5b7d0f2a4c6e8b';
 export const LANE_ROUTES = 'payment.*=critical,analytics.*=low';
 
 /** A ~300-byte event, like a shop's order webhook; only `type` varies between requests. */

@@ -25,7 +25,7 @@ export function absorberEnv(driver: string, redisUrl: string, port: number): Rec
     REDIS_URL: redisUrl,
     PORT: String(port),
     QUEUE_PREFIX: ABSORBER_PREFIX,
-    INGEST_API_KEYS: `another-tenant-key,${API_KEY}`,
+    INGEST_API_KEYS: `another-tenant-key-4a6c8e0b2d5f7a9c1e3b,${API_KEY}`,
     LANE_ROUTES,
     LOG_LEVEL: 'info',
     // Its own metrics listener runs as in production, on a free port (nothing here scrapes it).

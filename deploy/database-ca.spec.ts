@@ -37,7 +37,8 @@ describe('DATABASE_CA on the EKS target', () => {
     expect(connecting.map((c) => c.name)).toEqual(expect.arrayContaining([expect.stringMatching(/^Job\/.*migrate/), expect.stringMatching(/worker/), expect.stringMatching(/absorber/)]));
     for (const c of connecting) {
       expect({ [c.name]: c.env.DATABASE_CA }).toEqual({ [c.name]: 'rds' });
-      const held = Object.fromEntries(c.secrets.map((name) => [name, 'a-secret-value']));
+      // Secrets strong enough for the start-up checks (libs/config/src/secret-strength.ts).
+      const held = Object.fromEntries(c.secrets.map((name) => [name, 'a-secret-value-of-forty-characters-long']));
       const config = loadConfig({ ...c.env, ...held, DATABASE_URL: 'postgres://app:pw@db.example.eu-central-1.rds.amazonaws.com:5432/spillway?sslmode=verify-full' });
       expect(config.databaseCa?.certificates.length).toBeGreaterThan(100);
     }

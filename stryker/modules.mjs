@@ -40,7 +40,7 @@ export const MODULES = {
     integration: true,
   },
   'delivery-apply': {
-    mutate: ['apps/worker/src/delivery.processor.ts:108-166'],
+    mutate: ['apps/worker/src/delivery.processor.ts:108-168'],
     tests: ['<rootDir>/test/pipeline.test.ts', '<rootDir>/test/key-order.test.ts', '<rootDir>/test/metrics.test.ts'],
     integration: true,
   },
@@ -117,6 +117,19 @@ export const MODULES = {
   'lambda-batch': {
     mutate: ['apps/worker/src/lambda/sqs-batch.ts'],
     tests: ['<rootDir>/test/lambda-worker.test.ts', '<rootDir>/test/lambda-database-down.test.ts'],
+    integration: true,
+  },
+  // Webhooks: signature checks, ids from signed bytes, bodies, the route's refusals, the source
+  // namespaces and origins, and the secret-strength rules the config loader applies at start.
+  // The config specs first (milliseconds), then one in-process absorber and worker per suite.
+  hooks: {
+    mutate: [
+      'apps/absorber/src/hooks/**/*.ts', 'apps/absorber/src/ingest/event-origin.ts', 'libs/config/src/secret-strength.ts',
+    ],
+    tests: [
+      '<rootDir>/libs/config/src/config.spec.ts', '<rootDir>/libs/config/src/webhooks.spec.ts', '<rootDir>/test/hooks-security.test.ts',
+      '<rootDir>/test/hooks.test.ts',
+    ],
     integration: true,
   },
   move: {

@@ -31,17 +31,17 @@ describe('absorber edges: fails closed, metrics only on their own port', () => {
   });
 
   it('serves /metrics on METRICS_PORT and not on the public port', async () => {
-    stack = await Stack.start({ INGEST_API_KEYS: 'edge-key', METRICS_HOST: '127.0.0.1' });
+    stack = await Stack.start({ INGEST_API_KEYS: 'edge-key-5a7c9e1b3d5f7a9c2e4b6d8f0a', METRICS_HOST: '127.0.0.1' });
     const absorber = await stack.addAbsorber();
     const accepted = await fetch(`${absorber.url}/v1/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer edge-key' },
+      headers: { 'content-type': 'application/json', authorization: 'Bearer edge-key-5a7c9e1b3d5f7a9c2e4b6d8f0a' },
       body: '{"type":"edge.metrics","data":{}}',
     });
     expect(accepted.status).toBe(202);
     // The public port answers 404 to anyone, with or without a key.
     expect((await fetch(`${absorber.url}/metrics`)).status).toBe(404);
-    expect((await fetch(`${absorber.url}/metrics`, { headers: { authorization: 'Bearer edge-key' } })).status).toBe(404);
+    expect((await fetch(`${absorber.url}/metrics`, { headers: { authorization: 'Bearer edge-key-5a7c9e1b3d5f7a9c2e4b6d8f0a' } })).status).toBe(404);
     const scrape = await fetch(`${absorber.metricsUrl}/metrics`);
     expect(scrape.status).toBe(200);
     expect(await scrape.text()).toMatch(/spillway_events_accepted_total\{lane="normal"\} 1/);

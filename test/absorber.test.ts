@@ -6,7 +6,7 @@ import { startAbsorber } from './support/apps';
 import { DRIVERS, ensureSqsQueues } from './support/drivers';
 import { testConfig, uniquePrefix, waitFor } from './support/env';
 
-const KEY = 'test-ingest-key';
+const KEY = 'test-ingest-key-2d4f6a8c0e3b5d7f9a1c';
 
 describe.each(DRIVERS)('absorber HTTP API on %s', (driverName) => {
   let app: NestFastifyApplication;
@@ -21,7 +21,7 @@ describe.each(DRIVERS)('absorber HTTP API on %s', (driverName) => {
     const env = {
       QUEUE_DRIVER: driverName,
       QUEUE_PREFIX: uniquePrefix('absorber'),
-      INGEST_API_KEYS: `other-key,${KEY}`,
+      INGEST_API_KEYS: `other-key-9b1d3f5a7c9e2b4d6f8a0c2e,${KEY}`,
       LANE_ROUTES: 'payment.captured=critical,analytics.*=low',
       BODY_LIMIT_BYTES: '4096',
     };
@@ -62,7 +62,7 @@ describe.each(DRIVERS)('absorber HTTP API on %s', (driverName) => {
     const mine = await post('/v1/events', body).set('Idempotency-Key', shared).expect(202);
     const theirs = await http()
       .post('/v1/events')
-      .set('Authorization', 'Bearer other-key')
+      .set('Authorization', 'Bearer other-key-9b1d3f5a7c9e2b4d6f8a0c2e')
       .set('Idempotency-Key', shared)
       .send(body)
       .expect(202);

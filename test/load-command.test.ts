@@ -31,7 +31,7 @@ async function health(port: number): Promise<boolean> {
 }
 
 describe('npm run load against a real absorber and worker (BullMQ, Postgres)', () => {
-  const key = 'load-test-key';
+  const key = 'load-test-key-7e9a1c3b5d7f9a2c4e6b';
   let absorber: AppProcess;
   let worker: AppProcess;
   let port: number;

@@ -13,6 +13,8 @@ import { loadPlanProblems } from './load-plan';
 import { movePathProblems } from './move-path';
 import { webhookProblems, webhookSecretNames } from './webhooks';
 
+const HELD_WHSEC = `whsec_${Buffer.from('held by the secret store: 32 byte').toString('base64')}`;
+
 export class DefinitionError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid deploy definition:\n${problems.map((p) => `  ${p}`).join('\n')}`);
@@ -180,13 +182,14 @@ function checkAppConfig(p: string[], def: SpillwayDefinition): void {
       // A worker whose every lane runs on Lambda there has no pod env; its functions are checked below.
       if (!runsPods(svc, target)) continue;
       try {
-        // Secrets the store holds count as set (their values are not known here); whsec_ base64 fits every provider.
-        const webhookSecrets = Object.fromEntries(webhookSecretNames(def).filter((n) => svc.secrets.includes(n)).map((n) => [n, 'whsec_aGVsZA==']));
+        // Secrets the store holds count as set (their values are not known here); a whsec_ of 32
+        // base64 bytes fits every provider and passes the strength checks.
+        const webhookSecrets = Object.fromEntries(webhookSecretNames(def).filter((n) => svc.secrets.includes(n)).map((n) => [n, HELD_WHSEC]));
         loadConfig({ ...plainEnv(def, svc, target), ...webhookSecrets });
         // The image runs with NODE_ENV=production, where the absorber refuses to start without keys
         // (unless INGEST_AUTH=off): a key held by the secret store counts, its value is not known here.
         if (svc.role === 'absorber') {
-          const held = svc.secrets.includes('INGEST_API_KEYS') ? { INGEST_API_KEYS: 'held-by-the-secret-store' } : {};
+          const held = svc.secrets.includes('INGEST_API_KEYS') ? { INGEST_API_KEYS: 'held-by-the-secret-store-value-not-known-here' } : {};
           const problem = ingestAuthProblem(loadConfig({ ...plainEnv(def, svc, target), ...webhookSecrets, ...held, NODE_ENV: 'production' }));
           if (problem) p.push(`services[${i}] (${svc.name}) on ${target}: ${problem} (list INGEST_API_KEYS in its secrets)`);
         }

@@ -5,11 +5,11 @@ import { sign } from '../../apps/absorber/src/ingest/signature';
 import { startAbsorber } from '../support/apps';
 import { testConfig, uniquePrefix } from '../support/env';
 
-const KEY = 'corpus-key';
+const KEY = 'corpus-key-6b8d0f2a4c7e9b1d3f5a7c9e';
 /** A second key, configured only as its sha256 digest (INGEST_API_KEYS=sha256:<hex>). */
 const HASHED_KEY = 'corpus-hashed-key';
 const HASHED_KEY_DIGEST = createHash('sha256').update(HASHED_KEY).digest('hex');
-const SECRET = 'corpus-hmac-secret';
+const SECRET = 'corpus-hmac-secret-1f3a5c7e9b2d4f6a8c';
 
 interface Req {
   method?: 'POST' | 'GET' | 'PUT';

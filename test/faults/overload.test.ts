@@ -36,12 +36,12 @@ describe('overload', () => {
   });
 
   it('answers a tenant over its rate with 429 + Retry-After, without slowing another tenant', async () => {
-    stack = await Stack.start({ INGEST_API_KEYS: 'tenant-a,tenant-b', TENANT_RATE_LIMIT: '20' });
+    stack = await Stack.start({ INGEST_API_KEYS: 'tenant-a-3c5e7a9b1d3f5a7c9e2b4d6f,tenant-b-8e0a2c4f6b9d1e3a5c7e9b1d', TENANT_RATE_LIMIT: '20' });
     const absorber = await stack.addAbsorber();
     const statuses: number[] = [];
     let refusal: Response | undefined;
     for (let i = 0; i < 60; i++) {
-      const res = await post(absorber.url, { type: 'fault.count', data: {} }, 'tenant-a');
+      const res = await post(absorber.url, { type: 'fault.count', data: {} }, 'tenant-a-3c5e7a9b1d3f5a7c9e2b4d6f');
       statuses.push(res.status);
       if (res.status === 429 && !refusal) refusal = res;
     }
@@ -49,6 +49,6 @@ describe('overload', () => {
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
     expect(Number(refusal!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(((await refusal!.json()) as { message: string }).message).toMatch(/^tenant over its rate of 20 events\/s; retry in \d+ s/);
-    expect((await post(absorber.url, { type: 'fault.count', data: {} }, 'tenant-b')).status).toBe(202);
+    expect((await post(absorber.url, { type: 'fault.count', data: {} }, 'tenant-b-8e0a2c4f6b9d1e3a5c7e9b1d')).status).toBe(202);
   });
 });

@@ -35,7 +35,12 @@ export interface Sender {
   type: string;
   /** Whether the scheme signs a timestamp (a stale one must be refused). */
   timestamped: boolean;
+  /** The header that carries the MAC (lower case); the MAC is the last hex or base64 run of its value. */
+  signatureHeader: string;
 }
+
+/** The MAC at the end of a signature header's value: hex, or base64 with its padding. */
+export const MAC_AT_END = /[A-Za-z0-9+/]+=*$/;
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -61,29 +66,31 @@ export const SENDERS: Sender[] = [
   {
     source: 'gh',
     provider: 'github',
-    secrets: ['gh-secret-one', 'gh-secret-two'],
+    secrets: ['gh-secret-one-7c1f0a9e2b4d6c8e0f1a3b5c', 'gh-secret-two-9d2e1b0a3c5f7e9d1b2c4e6f'],
     body: (n) => JSON.stringify({ action: 'opened', number: n, pull_request: { title: `PR ${n} é ✓` }, repository: { full_name: 'acme/api' } }),
     sign: (body, secret, { id }) => ({
       headers: { 'x-github-event': 'pull_request', 'x-github-delivery': id, 'x-hub-signature-256': githubSignatures([{ secret, body }])[0], 'content-type': 'application/json' },
     }),
     type: 'gh.pull_request.opened',
     timestamped: false,
+    signatureHeader: 'x-hub-signature-256',
   },
   {
     source: 'pay',
     provider: 'stripe',
-    secrets: ['whsec_stripe_one', 'whsec_stripe_two'],
+    secrets: ['whsec_stripe_one_4e9a1c7b3d5f2e8a0c6b1d3f', 'whsec_stripe_two_8b2d4f6a1c3e5d7f9a0b2c4e'],
     body: (n) => JSON.stringify({ id: `evt_${n}`, object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_123', amount: n } } }),
     sign: (body, secret, { t }) => ({
       headers: { 'stripe-signature': stripeClient.webhooks.generateTestHeaderString({ payload: body, secret, timestamp: t ?? now() }), 'content-type': 'application/json; charset=utf-8' },
     }),
     type: 'pay.payment_intent.succeeded',
     timestamped: true,
+    signatureHeader: 'stripe-signature',
   },
   {
     source: 'svix',
     provider: 'standard',
-    secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'whsec_c2Vjb25kLXN0YW5kYXJkLXNlY3JldA=='],
+    secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'whsec_c2Vjb25kLXN0YW5kYXJkLXNlY3JldC1vZi0yNCti'],
     body: (n) => JSON.stringify({ type: 'email.delivered', timestamp: '2026-11-30T00:00:00Z', data: { n } }),
     sign: (body, secret, { t, id }) => {
       const at = t ?? now();
@@ -98,11 +105,12 @@ export const SENDERS: Sender[] = [
     },
     type: 'svix.email.delivered',
     timestamped: true,
+    signatureHeader: 'webhook-signature',
   },
   {
     source: 'wa',
     provider: 'meta',
-    secrets: ['meta-app-secret-1', 'meta-app-secret-2'],
+    secrets: ['meta-app-secret-1-3f5a7c9e1b2d4f6a8c0e', 'meta-app-secret-2-6b8d0f2a4c6e8a1b3d5f'],
     extraEnv: { WEBHOOK_VERIFY_TOKEN_WA: 'verify-me' },
     body: (n) =>
       JSON.stringify({
@@ -114,11 +122,12 @@ export const SENDERS: Sender[] = [
     sign: (body, secret) => ({ headers: { 'x-hub-signature-256': `sha256=${hmac('sha256', secret, body, 'hex')}`, 'content-type': 'application/json' } }),
     type: 'wa.whatsapp_business_account.messages',
     timestamped: false,
+    signatureHeader: 'x-hub-signature-256',
   },
   {
     source: 'shop',
     provider: 'shopify',
-    secrets: ['shpss_one', 'shpss_two'],
+    secrets: ['shpss_one_5a7c9e1b3d5f7a9c2e4b6d8f', 'shpss_two_1c3e5a7b9d2f4a6c8e0b3d5f'],
     body: (n) => JSON.stringify({ id: n, email: 'a@example.com', total_price: '10.00' }),
     // https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-2-validate-the-origin-of-your-webhook-to-ensure-its-coming-from-shopify:
     // X-Shopify-Hmac-Sha256 is the base64 HMAC-SHA256 of the raw body under the app's client secret.
@@ -133,11 +142,12 @@ export const SENDERS: Sender[] = [
     }),
     type: 'shop.orders.create',
     timestamped: false,
+    signatureHeader: 'x-shopify-hmac-sha256',
   },
   {
     source: 'slack',
     provider: 'slack',
-    secrets: ['slack-signing-1', 'slack-signing-2'],
+    secrets: ['slack-signing-1-0a2c4e6b8d1f3a5c7e9b', 'slack-signing-2-4d6f8a0c2e5b7d9f1a3c'],
     body: (n) => JSON.stringify({ type: 'event_callback', team_id: 'T1', event_id: `Ev${n}`, event: { type: 'app_mention', text: `hello ${n}` } }),
     // https://api.slack.com/authentication/verifying-requests-from-slack: v0= and the hex
     // HMAC-SHA256 of "v0:<X-Slack-Request-Timestamp>:<raw body>" under the signing secret.
@@ -149,11 +159,12 @@ export const SENDERS: Sender[] = [
     },
     type: 'slack.event.app_mention',
     timestamped: true,
+    signatureHeader: 'x-slack-signature',
   },
   {
     source: 'sms',
     provider: 'twilio',
-    secrets: ['twilio-auth-token-1', 'twilio-auth-token-2'],
+    secrets: ['twilio-auth-token-1-8e0a2c4f6b9d1e3a', 'twilio-auth-token-2-2b4d6f8a1c3e5a7c'],
     body: (n) => new URLSearchParams({ MessageSid: `SM${n}`, MessageStatus: 'delivered', To: '+15550001', Body: `hi ${n} é` }).toString(),
     sign: (body, secret, { id }) => {
       const path = '/v1/hooks/sms?tenant=acme';
@@ -171,11 +182,12 @@ export const SENDERS: Sender[] = [
     },
     type: 'sms.message.delivered',
     timestamped: false,
+    signatureHeader: 'x-twilio-signature',
   },
   {
     source: 'generic',
     provider: 'hmac-sha256',
-    secrets: ['generic-one', 'generic-two'],
+    secrets: ['generic-one-6c8e0a2d4f7b9c1e3a5d7f9b', 'generic-two-3a5c7e9b2d4f6a8c1e3b5d7f'],
     body: (n) => JSON.stringify({ type: 'invoice.paid', id: `inv-${n}`, amount: n }),
     // docs/webhooks.md#hmac-sha256: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">.
     sign: (body, secret, { t }) => {
@@ -184,6 +196,7 @@ export const SENDERS: Sender[] = [
     },
     type: 'generic.invoice.paid',
     timestamped: true,
+    signatureHeader: 'x-webhook-signature',
   },
 ];
 

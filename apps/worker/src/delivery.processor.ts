@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { Metrics } from '../../../libs/health/src';
-import { Delivery, DependencyDownError, QueuedEvent } from '../../../libs/queue/src';
+import { Delivery, DependencyDownError, orderingKey, originText, QueuedEvent } from '../../../libs/queue/src';
 
 import { deliveryFailureOutcome, deliveryLogLine } from './delivery-log';
 import { EventHandler } from './handlers/event-handler';
@@ -60,7 +60,7 @@ export class DeliveryProcessor {
   }
 
   private async processAll(delivery: Delivery): Promise<void> {
-    const keys = [...new Set(delivery.events.flatMap((e) => (e.key === undefined ? [] : [e.key])))].sort();
+    const keys = [...new Set(delivery.events.flatMap((e) => orderingKey(e) ?? []))].sort();
     const runner = this.dataSource.createQueryRunner();
     let fences: KeyFences | undefined;
     try {
@@ -112,19 +112,20 @@ export class DeliveryProcessor {
     const failures: Array<{ id: string; type: string; error: string }> = [];
     const failedKeys = new Map<string, string>();
     for (const event of delivery.events) {
-      const blocker = (event.key !== undefined && failedKeys.get(event.key)) || fences.heldBy(event.key, event.id);
+      const key = orderingKey(event);
+      const blocker = (key !== undefined && failedKeys.get(key)) || fences.heldBy(key, event.id);
       if (blocker) {
         failures.push({ id: event.id, type: event.type, error: `not run: earlier event ${blocker} of key "${event.key}" has failed` });
-        if (event.key !== undefined && !failedKeys.has(event.key)) failedKeys.set(event.key, blocker);
+        if (key !== undefined && !failedKeys.has(key)) failedKeys.set(key, blocker);
         continue;
       }
       const failure = await this.inTransaction(runner, async (tx) => {
         await this.apply(tx, [event], delivery);
-        if (fences.holds(event.key, event.id)) await fences.liftIn(tx, event.key!);
+        if (fences.holds(key, event.id)) await fences.liftIn(tx, key!);
       });
       if (!failure) continue;
       failures.push({ id: event.id, type: event.type, error: failure.message });
-      if (event.key !== undefined) failedKeys.set(event.key, event.id);
+      if (key !== undefined) failedKeys.set(key, event.id);
       await this.recordFailure(fences, event, delivery);
     }
     if (failures.length) throw new EventsFailedError(failures);
@@ -132,20 +133,21 @@ export class DeliveryProcessor {
 
   /** A failed keyed event fences its key; on the delivery's last attempt (dead-lettered next) the fence goes. */
   private async recordFailure(fences: KeyFences, event: QueuedEvent, delivery: Delivery): Promise<void> {
-    if (event.key === undefined) return;
+    const key = orderingKey(event);
+    if (key === undefined) return;
     if (delivery.attempt >= delivery.maxAttempts) {
-      if (fences.holds(event.key, event.id)) await fences.lift(event.key);
+      if (fences.holds(key, event.id)) await fences.lift(key);
       return;
     }
-    await fences.fence(event.key, event.id);
+    await fences.fence(key, event.id);
   }
 
   private async apply(tx: EntityManager, events: QueuedEvent[], delivery: Delivery): Promise<void> {
     const claimed: Array<{ id: string }> = await tx.query(
-      `INSERT INTO processed_events (id, type, lane, attempts)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[])
+      `INSERT INTO processed_events (id, type, lane, attempts, origin)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[])
        ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.lane), events.map(() => delivery.attempt)],
+      [events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.lane), events.map(() => delivery.attempt), events.map((e) => originText(e.origin))],
     );
     if (claimed.length === 0) return;
     const fresh = new Set(claimed.map((r) => r.id));

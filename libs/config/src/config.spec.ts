@@ -36,9 +36,36 @@ describe('loadConfig', () => {
     expect(error!.problems.join('\n')).toMatch(/LANE_ROUTES: bad entry "a=urgent"/);
   });
 
+  it('refuses weak keys and secrets at start, one line per variable, never echoing a value', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+    const found = problems({
+      INGEST_API_KEYS: `short-key, also-short, ${STRONG_KEY}`,
+      INGEST_HMAC_SECRETS: 'x'.repeat(31),
+    });
+    expect(found).toEqual([
+      'INGEST_API_KEYS: an entry is 9 characters, under the minimum of 32; generate one with `openssl rand -hex 32` (or give its sha256: digest)',
+      'INGEST_HMAC_SECRETS: an entry is 31 characters, under the minimum of 32; generate one with `openssl rand -hex 32`',
+    ]);
+    expect(found.join('\n')).not.toContain('short-key');
+    // The example values of deploy/hetzner/secrets/*.env.example and the README, however long.
+    expect(problems({ INGEST_API_KEYS: 'example-ingest-key-change-me' })).toEqual([
+      'INGEST_API_KEYS: an entry is an example value published in this repository; generate one with `openssl rand -hex 32` (or give its sha256: digest)',
+    ]);
+    expect(problems({ INGEST_HMAC_SECRETS: 'example-hmac-secret-change-me-0123456789' })).toHaveLength(1);
+    // 32 characters, and a digest (whatever key it stands for), start.
+    expect(problems({ INGEST_API_KEYS: `${'k'.repeat(32)},sha256:${'b'.repeat(64)}`, INGEST_HMAC_SECRETS: 's'.repeat(32) })).toEqual([]);
+  });
+
   it('accepts plain API keys and sha256: digests alike', () => {
     const digest = 'a'.repeat(64);
-    const config = loadConfig({ INGEST_API_KEYS: `secret-one, sha256:${digest}` });
+    const config = loadConfig({ INGEST_API_KEYS: `secret-one-3b5d7f9a1c3e5a7c9e2b4d6f, sha256:${digest}` });
     expect(config.apiKeyHashes).toHaveLength(2);
     expect(config.apiKeyHashes[1].toString('hex')).toBe(digest);
     expect(() => loadConfig({ INGEST_API_KEYS: 'sha256:xyz' })).toThrow(/64 hex digits/);
@@ -69,6 +96,8 @@ describe('LaneRouter', () => {
   });
 });
 
+const STRONG_KEY = 'strong-key-7a9c1e3b5d7f9a2c4e6b8d0f';
+
 describe('ingestAuthProblem (the absorber fails closed)', () => {
   const problem = (env: Record<string, string>) => ingestAuthProblem(loadConfig(env));
 
@@ -81,13 +110,13 @@ describe('ingestAuthProblem (the absorber fails closed)', () => {
   });
 
   it('accepts keys, an explicit INGEST_AUTH=off, or no keys outside production', () => {
-    expect(problem({ NODE_ENV: 'production', INGEST_API_KEYS: 'k' })).toBeUndefined();
+    expect(problem({ NODE_ENV: 'production', INGEST_API_KEYS: STRONG_KEY })).toBeUndefined();
     expect(problem({ NODE_ENV: 'production', INGEST_AUTH: 'off' })).toBeUndefined();
     expect(problem({ NODE_ENV: 'development' })).toBeUndefined();
   });
 
   it('refuses INGEST_AUTH=off together with keys, and an unknown INGEST_AUTH value', () => {
-    expect(problem({ INGEST_AUTH: 'off', INGEST_API_KEYS: 'k' })).toBe('INGEST_AUTH: is off but INGEST_API_KEYS is set; unset one of them');
+    expect(problem({ INGEST_AUTH: 'off', INGEST_API_KEYS: STRONG_KEY })).toBe('INGEST_AUTH: is off but INGEST_API_KEYS is set; unset one of them');
     expect(() => loadConfig({ INGEST_AUTH: 'maybe' })).toThrow(/INGEST_AUTH: must be one of on, off \(got "maybe"\)/);
   });
 });

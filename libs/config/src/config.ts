@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Lane, LANES, LaneRoute } from './lanes';
 import { DatabaseCa, databaseCaConflict, parseDatabaseCa } from './database-ca';
 import { EnvReader } from './parse';
+import { weakEntries, weakSecret } from './secret-strength';
 import { parseWebhookSources, WebhookSource } from './webhooks';
 
 export const QUEUE_DRIVERS = ['bullmq', 'sqs'] as const;
@@ -96,6 +97,7 @@ function parseApiKeys(reader: EnvReader): Buffer[] {
   const raw = reader.optional('INGEST_API_KEYS');
   if (!raw) return [];
   const hashes: Buffer[] = [];
+  const plain: string[] = [];
   for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
     if (entry.startsWith('sha256:')) {
       const hex = entry.slice('sha256:'.length);
@@ -106,9 +108,19 @@ function parseApiKeys(reader: EnvReader): Buffer[] {
       hashes.push(Buffer.from(hex, 'hex'));
     } else {
       hashes.push(createHash('sha256').update(entry).digest());
+      plain.push(entry);
     }
   }
+  const weak = weakEntries('INGEST_API_KEYS', plain, weakSecret);
+  if (weak) reader.problems.push(`${weak} (or give its sha256: digest)`);
   return hashes;
+}
+
+function parseHmacSecrets(reader: EnvReader): string[] {
+  const secrets = (reader.optional('INGEST_HMAC_SECRETS') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const weak = weakEntries('INGEST_HMAC_SECRETS', secrets, weakSecret);
+  if (weak) reader.problems.push(weak);
+  return secrets;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig {
@@ -142,7 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
     apiKeyHashes: parseApiKeys(r),
     ingestAuth: r.optional('INGEST_AUTH') === undefined ? undefined : r.oneOf('INGEST_AUTH', ['on', 'off'] as const, 'on'),
     production: r.optional('NODE_ENV') === 'production',
-    hmacSecrets: (r.optional('INGEST_HMAC_SECRETS') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    hmacSecrets: parseHmacSecrets(r),
     signatureToleranceS: r.int('SIGNATURE_TOLERANCE_S', 300, 1, 86_400),
     metricsPort: r.int('METRICS_PORT', 9464, 0, 65535),
     metricsHost: r.string('METRICS_HOST', '0.0.0.0'),

@@ -1,4 +1,5 @@
 import { EnvReader } from './parse';
+import { weakEntries, weakSecret, weakWhsec } from './secret-strength';
 
 /** Senders whose signatures, ids and handshakes `POST /v1/hooks/<source>` understands (docs/webhooks.md). */
 export const WEBHOOK_PROVIDERS = ['github', 'stripe', 'standard', 'meta', 'shopify', 'slack', 'twilio', 'hmac-sha256'] as const;
@@ -79,10 +80,11 @@ export function parseWebhookSources(r: EnvReader, env: NodeJS.ProcessEnv): Webho
     const secretVar = webhookEnvName('WEBHOOK_SECRET_', name);
     const secrets = (env[secretVar] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     if (secrets.length === 0) r.problems.push(`${secretVar}: not set; source "${name}" (${provider}) needs its signing secret(s), comma-separated`);
-    if (provider === 'standard') {
-      for (const s of secrets) {
-        if (!/^whsec_[A-Za-z0-9+/=]+$/.test(s)) r.problems.push(`${secretVar}: a Standard Webhooks secret is whsec_ followed by base64 (as the sender shows it)`);
-      }
+    if (provider === 'standard' && secrets.some((s) => !/^whsec_[A-Za-z0-9+/=]+$/.test(s))) {
+      r.problems.push(`${secretVar}: a Standard Webhooks secret is whsec_ followed by base64 (as the sender shows it)`);
+    } else {
+      const weak = weakEntries(secretVar, secrets, provider === 'standard' ? weakWhsec : weakSecret);
+      if (weak) r.problems.push(weak);
     }
     const source: WebhookSource = { name, provider, secrets, rateLimit: 0 };
     if (provider === 'meta') {

@@ -7,6 +7,7 @@ import { IdempotencyKeys1764316800000 } from './migrations/1764316800000-Idempot
 import { IdempotencyGenerations1764403200000 } from './migrations/1764403200000-IdempotencyGenerations';
 import { KeyFences1764489600000 } from './migrations/1764489600000-KeyFences';
 import { LedgerRetention1764576000000 } from './migrations/1764576000000-LedgerRetention';
+import { EventOrigins1764662400000 } from './migrations/1764662400000-EventOrigins';
 
 export const MIGRATIONS = [
   Init1764230400000,
@@ -14,6 +15,7 @@ export const MIGRATIONS = [
   IdempotencyGenerations1764403200000,
   KeyFences1764489600000,
   LedgerRetention1764576000000,
+  EventOrigins1764662400000,
 ];
 
 /** The only place database options are built; the apps and the migration CLI all come through here. */

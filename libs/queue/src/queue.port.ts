@@ -1,6 +1,15 @@
 import type { Lane } from '../../config/src';
 
 /** One accepted event as it travels through a broker. */
+/**
+ * Who put an event in: a webhook source whose signature verified (`/v1/hooks/<name>`), or the
+ * tenant of an API key (`/v1/events`). Set by the absorber, never by the client.
+ */
+export interface EventOrigin {
+  kind: 'source' | 'tenant';
+  name: string;
+}
+
 export interface QueuedEvent {
   id: string;
   type: string;
@@ -11,6 +20,22 @@ export interface QueuedEvent {
   receivedAt: string;
   /** W3C trace context from the ingest request (validated), carried to the worker's log lines. */
   traceparent?: string;
+  /** The authenticated origin; absent on events queued before origins existed. */
+  origin?: EventOrigin;
+}
+
+/** `source:gh`, `tenant:3f2a...`: how an origin is written in a column or a log line. */
+export function originText(origin: EventOrigin | undefined): string | null {
+  return origin ? `${origin.kind}:${origin.name}` : null;
+}
+
+/**
+ * The key ordering is promised for: the client's `key` within its origin, so one tenant's key
+ * cannot fence or group with another origin's events of the same key. Undefined: no ordering.
+ */
+export function orderingKey(event: Pick<QueuedEvent, 'key' | 'origin'>): string | undefined {
+  if (event.key === undefined) return undefined;
+  return event.origin ? `${event.origin.kind}:${event.origin.name}/${event.key}` : event.key;
 }
 
 /**

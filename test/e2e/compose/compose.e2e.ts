@@ -1,4 +1,5 @@
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -25,11 +26,10 @@ const MINUTE = 60_000;
 // The stack's secrets, as a user sets them up (docs/hetzner.md): each service's example env file
 // copied into place when there is none, removed again afterwards; the absorber then wants its API key.
 const SECRETS_DIR = join(__dirname, '../../../deploy/hetzner/secrets');
-const createdEnvFiles = readdirSync(SECRETS_DIR)
-  .filter((f) => f.endsWith('.env.example'))
-  .map((f) => join(SECRETS_DIR, f.slice(0, -'.example'.length)))
-  .filter((f) => !existsSync(f));
-for (const f of createdEnvFiles) copyFileSync(`${f}.example`, f);
+// Example values are refused at start (docs/security-and-startup.md): the script puts random ones in.
+const createdEnvFiles = lines(
+  execFileSync(process.execPath, [join(__dirname, '../../../scripts/secrets-from-examples.mjs'), SECRETS_DIR], { encoding: 'utf8' }),
+).filter(Boolean);
 const envNames = (f: string) => lines(readFileSync(f, 'utf8')).filter((l) => !l.startsWith('#')).map((l) => l.slice(0, l.indexOf('=')));
 const apiKey = /^INGEST_API_KEYS=([^,\n]+)/m.exec(readFileSync(join(SECRETS_DIR, 'absorber.env'), 'utf8'))?.[1];
 const AUTH: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey.trim()}` } : {};

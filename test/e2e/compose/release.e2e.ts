@@ -1,5 +1,5 @@
-import { spawn, ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -138,10 +138,9 @@ describe(`release and rollback by digest through a real registry (project ${PROJ
     await run('docker', ['info']).catch((err: Error) => {
       throw new Error(`no Docker engine: ${err.message}\nCI installs one with test/e2e/compose/ci-setup.sh`);
     });
-    for (const f of readdirSync(SECRETS_DIR).filter((n) => n.endsWith('.env.example'))) {
-      const target = join(SECRETS_DIR, f.slice(0, -'.example'.length));
-      if (!existsSync(target)) (copyFileSync(`${target}.example`, target), createdEnvFiles.push(target));
-    }
+    // Example values are refused at start: the script creates the missing files with random ones.
+    const created = execFileSync(process.execPath, [join(__dirname, '../../../scripts/secrets-from-examples.mjs'), SECRETS_DIR], { encoding: 'utf8' });
+    createdEnvFiles.push(...created.split('\n').filter(Boolean));
     const key = /^INGEST_API_KEYS=([^,\n]+)/m.exec(readFileSync(join(SECRETS_DIR, 'absorber.env'), 'utf8'))?.[1];
     auth = key ? { authorization: `Bearer ${key.trim()}` } : {};
     const port = await freePort();

@@ -39,9 +39,10 @@ function rawOf(raw: Buffer): Pick<HookEventData, 'raw' | 'rawEncoding'> {
 }
 
 /**
- * The queued event of one verified request. Its id derives from the source and the sender's own
- * delivery id (no window, no generation): a sender's retry days later maps to the same id, and the
- * worker's ledger applies it once.
+ * The queued event of one verified request. Its id derives from the source and the delivery's
+ * identity (no window, no generation): an id the sender signs (Stripe, Standard Webhooks, Slack,
+ * a generic body's `id`), else the digest of what the signature covers. A retry days later, or a
+ * replay with other unsigned headers, maps to the same id, and the worker's ledger applies it once.
  */
 export function hookEvent(source: WebhookSource, request: HookRequest, derived: DerivedEvent, keptHeaders: readonly string[]): EventInput & { id: string } {
   if (depthOver(derived.payload, MAX_DATA_DEPTH)) throw new HookPayloadError(`body: nested deeper than ${MAX_DATA_DEPTH} levels`);

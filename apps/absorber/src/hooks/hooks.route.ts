@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SPILLWAY_CONFIG, SpillwayConfig, WebhookSource } from '../../../../libs/config/src';
 import { Metrics } from '../../../../libs/health/src';
+import { hookTenant } from '../ingest/event-origin';
 import { IngestService } from '../ingest/ingest.service';
 import { OutcomeUnknownError, replyOutcomeUnknown } from '../ingest/outcome-unknown';
 import { isRetryLater, replyRetryLater } from '../ingest/retry-later.filter';
@@ -121,7 +122,7 @@ export class HooksRoute implements OnModuleInit {
       return problem(reply, 400, 'Bad Request', err.message);
     }
     try {
-      const accepted = await this.ingest.acceptOne(event, `hook:${source.name}`);
+      const accepted = await this.ingest.acceptOne(event, hookTenant(source.name));
       this.counts.count(source.name, 'accepted');
       return reply
         .code(202)

@@ -12,9 +12,13 @@ export function jsonObject(raw: Buffer): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** Form senders (Twilio, Slack commands): a repeated field becomes an array, as senders sign it. */
+/**
+ * Form senders (Twilio, Slack commands): a repeated field becomes an array, as senders sign it.
+ * The object has no prototype, so a field named `__proto__`, `toString` or `constructor` is an
+ * ordinary field: it is signed like any other and cannot merge with inherited members.
+ */
 export function formFields(raw: Buffer): Record<string, string | string[]> {
-  const fields: Record<string, string | string[]> = {};
+  const fields: Record<string, string | string[]> = Object.create(null);
   for (const [name, value] of new URLSearchParams(raw.toString('utf8'))) {
     const had = fields[name];
     if (had === undefined) fields[name] = value;

@@ -40,7 +40,13 @@ export function timestampProblem(headerName: string, value: string | undefined, 
   return undefined;
 }
 
-/** For senders without a delivery id: their retries resend the same bytes, so the bytes name the delivery. */
-export function digestId(raw: Buffer): string {
-  return `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+/**
+ * The identity of a delivery whose sender signs neither an id nor a timestamp: a digest of exactly
+ * what the signature covers. A replay of the same bytes, whatever unsigned headers it carries
+ * (a new delivery id, another event type), maps to the same id and applies once.
+ */
+export function digestId(...signed: ReadonlyArray<string | Buffer>): string {
+  const hash = createHash('sha256');
+  for (const part of signed) hash.update(part);
+  return `sha256:${hash.digest('hex')}`;
 }

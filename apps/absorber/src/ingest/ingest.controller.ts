@@ -20,8 +20,9 @@ export class IngestController {
 
   /**
    * Each event is judged alone and answered with its own fate: `{id, lane}` held, `{error}`
-   * invalid, `{error, status: 503}` refused (nothing held), `{id, lane, outcome:
-   * "unknown", status: 504, error}` the broker did not answer. The request's status is 202 when at
+   * invalid, `{error, status: 403}` a type in a webhook source's namespace, `{error, status: 503}`
+   * refused (nothing held), `{id, lane, outcome: "unknown", status: 504, error}` the broker did not
+   * answer. The request's status is 202 when at
    * least one event is held or every event is invalid, else 504 when any outcome is unknown, else
    * 503 (nothing held).
    */
@@ -44,13 +45,17 @@ export class IngestController {
     if (!Array.isArray(events)) throw new BadRequestException('events: required, must be an array');
     if (events.length === 0) throw new BadRequestException('events: must hold at least one event');
     if (events.length > MAX_BATCH) throw new BadRequestException(`events: holds ${events.length} events; the limit is ${MAX_BATCH}`);
-    const checked = events.map((e, i) => checkEvent(e, `events[${i}].`));
+    const checked = events.map((e, i) => {
+      const c = checkEvent(e, `events[${i}].`);
+      const reserved = c.ok ? this.ingest.reservedTypeProblem(c.event.type, `events[${i}].type`) : undefined;
+      return reserved ? { ok: false as const, error: reserved, status: 403 as const } : c;
+    });
     const valid: EventInput[] = [];
     for (const c of checked) if (c.ok) valid.push(c.event);
     // Ids derive from the key and the index among valid events, so a retried batch maps to the same ids.
     const outcomes = valid.length ? await this.ingest.accept(valid, req.tenant, key, true, traceparentOf(traceparent)) : [];
     let next = 0;
-    const results = checked.map((c): BatchResult => (c.ok ? answerOf(outcomes[next++], key) : { error: c.error }));
+    const results = checked.map((c): BatchResult => (c.ok ? answerOf(outcomes[next++], key) : 'status' in c ? { error: c.error, status: c.status } : { error: c.error }));
     const status = statusOf(outcomes);
     reply.status(status);
     if (status !== 202) {
@@ -61,7 +66,7 @@ export class IngestController {
   }
 }
 
-type BatchResult = Accepted | { error: string; status?: 503 } | (Accepted & { outcome: 'unknown'; status: 504; error: string });
+type BatchResult = Accepted | { error: string; status?: 403 | 503 } | (Accepted & { outcome: 'unknown'; status: 504; error: string });
 
 function answerOf(result: EventResult, key: string | undefined): BatchResult {
   if (result.outcome === 'held') return { id: result.id, lane: result.lane };

@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, OnModuleInit } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Metrics } from '../../../../libs/health/src';
@@ -20,6 +20,7 @@ export const SINGLE_EVENT_PATH = '/v1/events';
  * the stack of a quarter of the busy CPU samples, around a handler that does little itself (see
  * bench/results/). Semantics are the controller's, in the same order:
  * 401 from the same ApiKeyGuard check (and the signature check), 415, 400 naming the field,
+ * 403 for a type in a webhook source's namespace,
  * 409/429/503 with Retry-After (key in flight, tenant rate, lane high-water mark, broker refused:
  * nothing held), 504 when the broker did not answer in time (outcome unknown), 202 only after the
  * broker acknowledged. Other errors thrown here reach Fastify's
@@ -48,6 +49,8 @@ export class IngestRoute implements OnModuleInit {
     const key = idempotencyKeyOf(headers['idempotency-key'] as string | undefined);
     const checked = checkEvent(request.body);
     if (!checked.ok) throw new BadRequestException(checked.error);
+    const reserved = this.ingest.reservedTypeProblem(checked.event.type);
+    if (reserved) throw new ForbiddenException(reserved);
     let accepted;
     try {
       accepted = await this.ingest.acceptOne(checked.event, tenant, key, traceparentOf(headers.traceparent));

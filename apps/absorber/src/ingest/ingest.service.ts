@@ -1,10 +1,11 @@
 import { HttpException, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, UnauthorizedException } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { Lane, LaneRouter, LANES, SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
-import { BrokerUnavailableError, IDEMPOTENCY_STORE, IdempotencyReservation, IdempotencyStore, outcomeOf, QUEUE_DRIVER, QueueDriver, QueuedEvent, withTimeout } from '../../../../libs/queue/src';
+import { BrokerUnavailableError, EventOrigin, IDEMPOTENCY_STORE, IdempotencyReservation, IdempotencyStore, outcomeOf, QUEUE_DRIVER, QueueDriver, QueuedEvent, withTimeout } from '../../../../libs/queue/src';
 import { Metrics } from '../../../../libs/health/src';
 import { EnqueueBatcher } from './enqueue-batcher';
 import { idempotentEventId, newEventId } from './event-ids';
+import { originOf, ReservedTypes } from './event-origin';
 import { EventInput } from './event-validator';
 import { LaneShedder } from './lane-shedder';
 import { OutcomeUnknownError } from './outcome-unknown';
@@ -34,6 +35,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   private readonly limiter: TenantRateLimiter;
   private readonly shedder: LaneShedder;
   private readonly signatures: SignatureVerifier;
+  private readonly reserved: ReservedTypes;
   /** Per-lane counter children, so the hot path does not hash a label object per request. */
   private readonly acceptedBy = {} as Record<Lane, Counter.Internal>;
   /** `receivedAt` of the current millisecond: thousands of requests a second share a handful of them. */
@@ -63,6 +65,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
       driver.memoryUse ? () => driver.memoryUse!() : undefined,
     );
     this.signatures = new SignatureVerifier(config.hmacSecrets, config.signatureToleranceS);
+    this.reserved = new ReservedTypes(config.webhooks);
     this.windowMs = config.idempotencyWindowMs;
     this.pendingMs = config.enqueueTimeoutMs + 250;
     this.enqueueTimeoutMs = config.enqueueTimeoutMs;
@@ -82,6 +85,11 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   checkSignature(rawBody: Buffer | undefined, header: string | undefined): void {
     const problem = this.signatures.problem(rawBody, header);
     if (problem) throw new UnauthorizedException(problem);
+  }
+
+  /** Why an API key may not send this type (a webhook source's namespace), or undefined. */
+  reservedTypeProblem(type: string, field?: string): string | undefined {
+    return this.reserved.problem(type, field);
   }
 
   /**
@@ -120,8 +128,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     return this.router.laneFor(input.type, input.priority);
   }
 
-  private toQueued(input: EventInput, lane: Lane, id: string, receivedAt: string, traceparent?: string): QueuedEvent {
-    const event: QueuedEvent = { id, type: input.type, lane, data: input.data, receivedAt };
+  private toQueued(input: EventInput, lane: Lane, id: string, receivedAt: string, origin: EventOrigin, traceparent?: string): QueuedEvent {
+    const event: QueuedEvent = { id, type: input.type, lane, data: input.data, receivedAt, origin };
     if (input.key !== undefined) event.key = input.key;
     if (traceparent !== undefined) event.traceparent = traceparent;
     return event;
@@ -195,7 +203,8 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     }
     const idOf = (i: number) =>
       idempotencyKey ? idempotentEventId(tenant, idempotencyKey, indexed ? i : undefined, generation) : newEventId(now);
-    const events = inputs.map((input, i) => this.toQueued(input, lanes[i], input.id ?? idOf(i), this.receivedAt(now), traceparent));
+    const origin = originOf(tenant);
+    const events = inputs.map((input, i) => this.toQueued(input, lanes[i], input.id ?? idOf(i), this.receivedAt(now), origin, traceparent));
     if (reservation?.held) return events.map((e) => ({ id: e.id, lane: e.lane, outcome: 'held' }));
     if (reservation) {
       // Checked again: the reservation took a round trip, in which others may have filled the bound.

@@ -14,9 +14,9 @@ import { EventHandler, HandlesEvents } from './event-handler';
 export class StoreEventHandler implements EventHandler {
   async handle(events: QueuedEvent[], tx: EntityManager): Promise<void> {
     await tx.query(
-      `INSERT INTO events (id, type, lane, event_key, data, received_at)
-       SELECT id, type, lane, key, data, "receivedAt"
-       FROM jsonb_to_recordset($1::jsonb) AS e(id text, type text, lane text, key text, data jsonb, "receivedAt" timestamptz)`,
+      `INSERT INTO events (id, type, lane, event_key, data, received_at, origin)
+       SELECT id, type, lane, key, data, "receivedAt", origin->>'kind' || ':' || (origin->>'name')
+       FROM jsonb_to_recordset($1::jsonb) AS e(id text, type text, lane text, key text, data jsonb, "receivedAt" timestamptz, origin jsonb)`,
       [JSON.stringify(events)],
     );
   }

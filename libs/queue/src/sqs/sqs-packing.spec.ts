@@ -47,6 +47,14 @@ describe('SQS packing', () => {
     expect(dedupeIdOf([event('ab'), event('c')])).not.toBe(dedupeIdOf([event('a'), event('bc')]));
   });
 
+  it('groups by the key within its origin: one key from two origins is two groups, one origin keeps one group', () => {
+    const from = (kind: 'source' | 'tenant', name: string, id: string): QueuedEvent => ({ ...event(id, 'acme/api'), origin: { kind, name } });
+    expect(groupIdOf(from('source', 'gh', '1'))).toBe('source:gh/acme/api');
+    expect(groupIdOf(from('tenant', '3f2a', '2'))).toBe('tenant:3f2a/acme/api');
+    expect(groupIdOf(from('source', 'gh', '3'))).toBe(groupIdOf(from('source', 'gh', '4')));
+    expect(groupIdOf(event('5', 'acme/api'))).toBe('acme/api');
+  });
+
   it('fills a message up to its budget exactly (maxBytes less 1 KiB of envelope room), and never past it', () => {
     const maxBytes = 10 * 1024;
     const budget = maxBytes - 1024;

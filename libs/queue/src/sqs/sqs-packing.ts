@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { QueuedEvent } from '../queue.port';
+import { orderingKey, QueuedEvent } from '../queue.port';
 
 /** SQS's limit for one message and for one SendMessageBatch call (since 2025: 1 MiB). */
 export const SQS_MAX_BYTES = 1024 * 1024;
@@ -27,9 +27,9 @@ export interface Pack {
 
 const GROUP_ID_OK = /^[\x21-\x7e]{1,128}$/;
 
-/** FIFO group of an event: its `key` (ordering is per key), else its own id (no ordering promise). */
+/** FIFO group of an event: its origin-scoped key (ordering is per key and origin), else its own id (no ordering promise). */
 export function groupIdOf(event: QueuedEvent): string {
-  const raw = event.key ?? event.id;
+  const raw = orderingKey(event) ?? event.id;
   // SQS takes 1-128 printable ASCII characters; anything else is hashed so distinct keys stay distinct.
   return GROUP_ID_OK.test(raw) ? raw : `sha256:${createHash('sha256').update(raw).digest('hex').slice(0, 64)}`;
 }

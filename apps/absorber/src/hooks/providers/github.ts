@@ -1,15 +1,17 @@
 import { header, HookProvider, HookRequest, jsonReply } from '../provider';
 import { jsonObject, stringAt } from '../payload';
-import { anyHmacMatches, fromHex } from '../signing';
+import { anyHmacMatches, digestId, fromHex } from '../signing';
 
 const SIGNATURE = 'x-hub-signature-256';
 
 /**
  * GitHub (https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries):
- * `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`. GitHub signs no timestamp, so
- * a replay cannot be refused by age; the delivery id makes a replay apply once. Type: the
- * `X-GitHub-Event` header and the payload's `action`; id: `X-GitHub-Delivery` (the same on a
- * redelivery); key: the repository, so one repository's events apply in order.
+ * `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`. GitHub signs neither a
+ * timestamp nor its headers, so a replay cannot be refused by age and `X-GitHub-Delivery` could be
+ * anything: the id is the digest of the signed body, so a replay (with any delivery id, or
+ * re-typed with another `X-GitHub-Event`) applies once; the delivery id stays in `headers`. Type:
+ * the `X-GitHub-Event` header (unsigned: the body does not say its event) and the payload's
+ * `action`; key: the repository, so one repository's events apply in order.
  */
 export const github: HookProvider = {
   keptHeaders: ['x-github-event', 'x-github-delivery', 'x-github-hook-id', 'x-github-hook-installation-target-id', 'x-github-hook-installation-target-type'],
@@ -33,7 +35,7 @@ export const github: HookProvider = {
     return {
       kind: 'event',
       type: action ? `${event}.${action}` : event,
-      deliveryId: header(request, 'x-github-delivery') ?? '',
+      deliveryId: digestId(request.raw),
       key: stringAt(payload, 'repository', 'full_name'),
       payload,
     };

@@ -6,8 +6,10 @@ import { anyHmacMatches, digestId, fromHex, timestampProblem } from '../signing'
  * Any sender that can compute an HMAC (docs/webhooks.md#hmac-sha256):
  * `X-Webhook-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, the same timestamped
  * scheme as Spillway's own X-Signature-256, so a captured request cannot be replayed after the
- * tolerance. Type: `X-Webhook-Type` or the body's `type`; id: `X-Webhook-Id` or the body's `id`,
- * else the body's digest; key: `X-Webhook-Key`.
+ * tolerance. The headers are not signed, so what names the event comes from the body first:
+ * type: the body's `type`, else `X-Webhook-Type`; id: the body's `id`, else the body's digest (a
+ * replay within the tolerance, with any `X-Webhook-Id` or type header, applies once; the headers
+ * stay in `headers`); key: `X-Webhook-Key`.
  */
 export const hmacSha256: HookProvider = {
   keptHeaders: ['x-webhook-id', 'x-webhook-type', 'x-webhook-key'],
@@ -34,8 +36,8 @@ export const hmacSha256: HookProvider = {
     const payload = jsonObject(request.raw);
     return {
       kind: 'event',
-      type: header(request, 'x-webhook-type') ?? stringAt(payload, 'type') ?? 'unknown',
-      deliveryId: header(request, 'x-webhook-id') ?? stringAt(payload, 'id') ?? digestId(request.raw),
+      type: stringAt(payload, 'type') ?? header(request, 'x-webhook-type') ?? 'unknown',
+      deliveryId: stringAt(payload, 'id') ?? digestId(request.raw),
       key: header(request, 'x-webhook-key'),
       payload,
     };
