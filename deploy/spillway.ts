@@ -66,6 +66,8 @@ export const spillway: SpillwayDefinition = {
         HTTP_REQUEST_TIMEOUT_MS: '30000',
         HTTP_KEEPALIVE_TIMEOUT_MS: '72000',
         HTTP_MAX_CONNECTIONS: '10000',
+        // Per API key and replica (2 s bursts): one tenant cannot take a replica's whole intake.
+        TENANT_RATE_LIMIT: '1000',
       },
       resources,
       autoscaling: { min: 5, max: 50, cpuPercent: 70 },

@@ -43,6 +43,7 @@ export function migrateJob(def: SpillwayDefinition): Job {
         spec: {
           restartPolicy: 'OnFailure',
           serviceAccountName: def.name,
+          automountServiceAccountToken: false,
           securityContext: podSecurity(),
           containers: [
             {

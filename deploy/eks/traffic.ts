@@ -3,6 +3,7 @@
 import { INetworkPolicyPeer, INetworkPolicyPort, Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { Service } from 'kubernetes-models/v1';
 import { HEALTH, ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { publicSubnetCidrs } from '../model/subnets';
 import { commonLabels, meta, selectorLabels, SLOT_LABEL, slotServiceName } from './names';
 
 const SERVICE_PORT = 80;
@@ -105,6 +106,27 @@ export function baselinePolicies(def: SpillwayDefinition): NetworkPolicy[] {
 
 const POSTGRES_PORT = 5432;
 
+/**
+ * The Prometheus that scrapes the pods (the scrape annotations): pods labelled
+ * app.kubernetes.io/name=prometheus in the `monitoring` namespace, as kube-prometheus-stack and the
+ * prometheus-community chart label them. The only peer allowed on a metrics port.
+ */
+export const PROMETHEUS_PEER: INetworkPolicyPeer = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+  podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+};
+
+/** Who may open a service's port: the ALB's subnets for the public service, the VPC otherwise. */
+function servicePortIngress(def: SpillwayDefinition, svc: ServiceSpec) {
+  const port = [{ protocol: 'TCP', port: svc.port }];
+  const from = svc.public
+    ? publicSubnetCidrs(def.targets.eks.vpcCidr, def.aws.availabilityZones.length).map((cidr) => ({ ipBlock: { cidr } }))
+    : [{ ipBlock: { cidr: def.targets.eks.vpcCidr } }];
+  const rules = [{ from, ports: port }];
+  if (svc.metricsPort) rules.push({ from: [PROMETHEUS_PEER], ports: [{ protocol: 'TCP', port: svc.metricsPort }] });
+  return rules;
+}
+
 /** What one service may receive and reach: its port from the VPC, its dependencies out. */
 export function servicePolicy(def: SpillwayDefinition, svc: ServiceSpec): NetworkPolicy {
   const vpc: INetworkPolicyPeer[] = [{ ipBlock: { cidr: def.targets.eks.vpcCidr } }];
@@ -119,9 +141,7 @@ export function servicePolicy(def: SpillwayDefinition, svc: ServiceSpec): Networ
     spec: {
       podSelector: { matchLabels: selectorLabels(def, svc) },
       policyTypes: ['Ingress', 'Egress'],
-      // From the VPC: the ALB (ip targets) for the public service, kubelet probes and scrapers for all
-      // (the absorber's scrapers on its metrics port).
-      ingress: [{ from: vpc, ports: [svc.port, ...(svc.metricsPort ? [svc.metricsPort] : [])].map((port) => ({ protocol: 'TCP', port })) }],
+      ingress: servicePortIngress(def, svc),
       egress,
     },
   });
