@@ -1,6 +1,6 @@
 // Services, the ALB Ingress (blue/green weighted) and NetworkPolicies (default deny, then what the
 // definition allows).
-import { INetworkPolicyPeer, INetworkPolicyPort, Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort, Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { Service } from 'kubernetes-models/v1';
 import { HEALTH, ServiceSpec, SpillwayDefinition } from '../model/definition';
 import { publicSubnetCidrs } from '../model/subnets';
@@ -117,12 +117,12 @@ export const PROMETHEUS_PEER: INetworkPolicyPeer = {
 };
 
 /** Who may open a service's port: the ALB's subnets for the public service, the VPC otherwise. */
-function servicePortIngress(def: SpillwayDefinition, svc: ServiceSpec) {
-  const port = [{ protocol: 'TCP', port: svc.port }];
-  const from = svc.public
+function servicePortIngress(def: SpillwayDefinition, svc: ServiceSpec): INetworkPolicyIngressRule[] {
+  const port: INetworkPolicyPort[] = [{ protocol: 'TCP', port: svc.port }];
+  const from: INetworkPolicyPeer[] = svc.public
     ? publicSubnetCidrs(def.targets.eks.vpcCidr, def.aws.availabilityZones.length).map((cidr) => ({ ipBlock: { cidr } }))
     : [{ ipBlock: { cidr: def.targets.eks.vpcCidr } }];
-  const rules = [{ from, ports: port }];
+  const rules: INetworkPolicyIngressRule[] = [{ from, ports: port }];
   if (svc.metricsPort) rules.push({ from: [PROMETHEUS_PEER], ports: [{ protocol: 'TCP', port: svc.metricsPort }] });
   return rules;
 }

@@ -12,7 +12,7 @@
  */
 export const INSTALL_EFFECT_COUNTER = `
 CREATE TABLE IF NOT EXISTS e2e_effects (event_id text NOT NULL, at timestamptz NOT NULL DEFAULT now());
-CREATE OR REPLACE FUNCTION e2e_count_effect() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION e2e_count_effect() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 BEGIN
   INSERT INTO e2e_effects (event_id) VALUES (NEW.id);
   IF EXISTS (SELECT 1 FROM events WHERE id = NEW.id) THEN RETURN NULL; END IF;
@@ -20,6 +20,8 @@ BEGIN
 END $$;
 DROP TRIGGER IF EXISTS e2e_count_effect ON events;
 CREATE TRIGGER e2e_count_effect BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION e2e_count_effect();`;
+
+// SECURITY DEFINER: the trigger fires as the worker's role, which has no grant on e2e_effects.
 
 /** Taken out again before the backup step, which must see the schema the migrations made. */
 export const REMOVE_EFFECT_COUNTER = `
