@@ -12,9 +12,10 @@ import { dumpWithCounts } from '../apps/cli/src/backup/postgres-dump';
 import { databaseRoles, renderRolesSql } from '../deploy/hetzner/database-roles';
 import { redisUsers, renderRedisAclScript } from '../deploy/hetzner/redis-acl';
 import { spillway } from '../deploy/spillway';
+import { loadConfig } from '../libs/config/src';
 import { createDataSource, runMigrationsLocked } from '../libs/db/src';
 import { startAbsorber, startWorker } from './support/apps';
-import { testConfig, waitFor } from './support/env';
+import { testConfig, testEnv, waitFor } from './support/env';
 import { freePort } from './support/redis-server';
 
 const run = promisify(execFile);
@@ -133,7 +134,10 @@ describe('the box logins: one Postgres role and one Redis user per service', () 
 
   it('Redis: the real absorber and worker run on their ACL users (BullMQ scripts, blocking reads) and the worker role applies the events', async () => {
     const env = (user: string, pwEnv: string, extra: Record<string, string> = {}) => ({ QUEUE_DRIVER: 'bullmq', QUEUE_PREFIX: def.queuePrefix, REDIS_URL: redisUrl(user, pwEnv), ...extra });
-    const absorber = await startAbsorber(testConfig(env('absorber', 'REDIS_ABSORBER_PASSWORD', { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' })));
+    // As on the box: no DATABASE_URL at all in the absorber's environment.
+    const absorberEnv = testEnv(env('absorber', 'REDIS_ABSORBER_PASSWORD'));
+    delete absorberEnv.DATABASE_URL;
+    const absorber = await startAbsorber(loadConfig(absorberEnv));
     apps.push(absorber);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
