@@ -108,9 +108,12 @@ describe('deploy:hetzner', () => {
     'df -Pk': { stdout: 'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sda1 40000000 10000000 30000000 25% /\n' },
   };
   const goodSecrets = {
-    'absorber.env': 'DATABASE_URL=postgres://u:p@h/db\nINGEST_API_KEYS=k\nWEBHOOK_SECRET_GITHUB=g\n',
-    'worker.env': 'DATABASE_URL=postgres://u:p@h/db\n',
+    'absorber.env': 'INGEST_API_KEYS=k\nREDIS_URL=redis://absorber:p@redis:6379\nWEBHOOK_SECRET_GITHUB=g\n',
+    'worker.env': 'DATABASE_URL=postgres://u:p@h/db\nREDIS_URL=redis://worker:p@redis:6379\n',
     'postgres.env': 'POSTGRES_PASSWORD=p\n',
+    'db-roles.env': 'PGPASSWORD=p\nMIGRATE_DB_PASSWORD=m\nWORKER_DB_PASSWORD=w\nBACKUP_DB_PASSWORD=b\nEXPORTER_DB_PASSWORD=e\n',
+    'redis.env': 'REDIS_ABSORBER_PASSWORD=a\nREDIS_WORKER_PASSWORD=w\nREDIS_EXPORTER_PASSWORD=e\n',
+    'redis-exporter.env': 'REDIS_PASSWORD=e\n',
     'migrate.env': 'DATABASE_URL=postgres://u:p@h/db\n',
     'backup.env': 'AWS_ACCESS_KEY_ID=a\nAWS_SECRET_ACCESS_KEY=s\nBACKUP_ENCRYPTION_KEY=k\nDATABASE_URL=postgres://u:p@h/db\n',
     // docker-compose reads every service's env file, those of a profile not started included.
@@ -130,7 +133,7 @@ describe('deploy:hetzner', () => {
       'docker-compose': { status: 127 },
       'df -Pk': { stdout: 'x\n/dev/sda1 40000000 39000000 1048576 99% /\n' },
     });
-    const root = checkout({ 'absorber.env': 'DATABASE_URL=x\nINGEST_API_KEYS=\nWEBHOOK_SECRET_GITHUB=g\n', 'worker.env': 'DATABASE_URL=x\nINGEST_API_KEYS=k\n' });
+    const root = checkout({ 'absorber.env': 'INGEST_API_KEYS=\nREDIS_URL=r\nWEBHOOK_SECRET_GITHUB=g\n', 'worker.env': 'DATABASE_URL=x\nINGEST_API_KEYS=k\nREDIS_URL=r\n' });
     expect(boxProblems(spillway, run, root, undefined)).toEqual([
       'Docker 19.3 at the local Docker engine is older than 20.10; upgrade it',
       'neither `docker compose` nor `docker-compose` is installed here; install the compose plugin',
@@ -138,9 +141,12 @@ describe('deploy:hetzner', () => {
       'deploy/hetzner/secrets/absorber.env: INGEST_API_KEYS is missing or empty',
       'deploy/hetzner/secrets/worker.env: INGEST_API_KEYS is not a secret of worker; remove it',
       'deploy/hetzner/secrets/postgres.env is missing; copy deploy/hetzner/secrets/postgres.env.example to it and set every value',
+      'deploy/hetzner/secrets/db-roles.env is missing; copy deploy/hetzner/secrets/db-roles.env.example to it and set every value',
+      'deploy/hetzner/secrets/redis.env is missing; copy deploy/hetzner/secrets/redis.env.example to it and set every value',
       'deploy/hetzner/secrets/migrate.env is missing; copy deploy/hetzner/secrets/migrate.env.example to it and set every value',
       'deploy/hetzner/secrets/backup.env is missing; copy deploy/hetzner/secrets/backup.env.example to it and set every value',
       'deploy/hetzner/secrets/grafana.env is missing; copy deploy/hetzner/secrets/grafana.env.example to it and set every value',
+      'deploy/hetzner/secrets/redis-exporter.env is missing; copy deploy/hetzner/secrets/redis-exporter.env.example to it and set every value',
       'deploy/hetzner/secrets/postgres-exporter.env is missing; copy deploy/hetzner/secrets/postgres-exporter.env.example to it and set every value',
     ]);
   });

@@ -34,9 +34,10 @@ describe('one field, both targets', () => {
       { name: 'metrics', containerPort: 9464, protocol: 'TCP' },
     ]);
     expect(k8s(def, 'ConfigMap', 'absorber-blue-env').data.PORT).toBe('9090');
-    expect(k8s(def, 'NetworkPolicy', 'absorber').spec.ingress[0].ports).toEqual([
-      { protocol: 'TCP', port: 9090 },
-      { protocol: 'TCP', port: 9464 },
+    // The API port from the ALB's subnets, the metrics port from Prometheus: one rule each.
+    expect(k8s(def, 'NetworkPolicy', 'absorber').spec.ingress.map((r: Any) => r.ports)).toEqual([
+      [{ protocol: 'TCP', port: 9090 }],
+      [{ protocol: 'TCP', port: 9464 }],
     ]);
   });
 
@@ -56,7 +57,7 @@ describe('one field, both targets', () => {
     for (const slot of ['absorber-blue', 'absorber-green']) {
       expect(k8s(def, 'Service', slot).spec.ports.map((p: Any) => p.targetPort)).toEqual(['http']);
     }
-    expect(k8s(def, 'NetworkPolicy', 'absorber').spec.ingress[0].ports).toContainEqual({ protocol: 'TCP', port: 9100 });
+    expect(k8s(def, 'NetworkPolicy', 'absorber').spec.ingress[1].ports).toEqual([{ protocol: 'TCP', port: 9100 }]);
     // The worker's metrics stay on its health port.
     expect(k8s(def, 'Deployment', 'worker').spec.template.metadata.annotations['prometheus.io/port']).toBe('8081');
   });

@@ -16,6 +16,8 @@ import { MONITORING_FILES } from './hetzner/monitoring-services';
 import { composeObject, renderCompose } from './hetzner/compose';
 import { MOVE_PATH_DIR, renderMovePathBox } from './hetzner/move-path';
 import { composeSchemaProblems } from './hetzner/schema';
+import { BOX_ACCESS_FILES, renderRolesSql } from './hetzner/database-roles';
+import { renderRedisAclScript } from './hetzner/redis-acl';
 import { secretExample, secretFileProblems, secretsByService } from './hetzner/secret-files';
 import { SpillwayDefinition } from './model/definition';
 import { validateDefinition } from './model/validate';
@@ -79,6 +81,9 @@ export function renderAll(def: SpillwayDefinition, root = ROOT): Record<string, 
   if (problems.length) throw new RenderError(problems);
   return {
     [OUTPUT_PATHS.compose]: renderCompose(def),
+    // Mounted read-only into the db-roles and redis containers; no secret in either.
+    [BOX_ACCESS_FILES.rolesSql]: renderRolesSql(def),
+    [BOX_ACCESS_FILES.redisAcl]: renderRedisAclScript(def),
     [OUTPUT_PATHS.manifests]: manifests,
     // The AWS account's CloudFormation templates (CDK cloud assembly); see deploy/aws/app.ts.
     ...renderAws(def),

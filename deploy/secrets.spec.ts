@@ -4,7 +4,7 @@ import { MIGRATE_STEP } from './model/definition';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { secretExample, secretsByService, envFileNames, envFileValues } from './hetzner/secret-files';
+import { boxSecrets, secretExample, secretsByService, envFileNames, envFileValues } from './hetzner/secret-files';
 import { hetznerSecretNames, renderAll, ROOT } from './outputs';
 import { spillway } from './spillway';
 
@@ -28,25 +28,30 @@ describe('secrets on the box', () => {
       postgres: [spillway.dependencies.postgres.passwordSecret],
       backup: spillway.targets.hetzner.backup.secrets,
       [MIGRATE_STEP.name]: [...MIGRATE_STEP.secrets],
+      // The superuser's password and one per role (database-roles.ts); one per Redis user (redis-acl.ts).
+      'db-roles': ['PGPASSWORD', 'MIGRATE_DB_PASSWORD', 'WORKER_DB_PASSWORD', 'BACKUP_DB_PASSWORD', 'EXPORTER_DB_PASSWORD'],
+      redis: ['REDIS_ABSORBER_PASSWORD', 'REDIS_WORKER_PASSWORD', 'REDIS_EXPORTER_PASSWORD'],
       ...Object.fromEntries(Object.entries(spillway.targets.hetzner.monitoring.containers).map(([name, c]) => [name, c.secrets])),
     };
-    const listed = [...(svc ? svc.secrets : (fromDefinition[service] ?? []))].sort();
+    // An app's box secrets: its own, REDIS_URL with its Redis user, and no DATABASE_URL for the absorber.
+    const listed = [...(svc ? boxSecrets(spillway, svc) : (fromDefinition[service] ?? []))].sort();
     expect(secretsReceived(service)).toEqual(listed);
     // And none through plain environment either.
     for (const name of Object.keys(spillway.secrets)) expect(file.services[service].environment?.[name]).toBeUndefined();
   });
 
-  it('the worker never gets the ingest keys, postgres never the database URL, redis and caddy nothing', () => {
+  it('the worker never gets the ingest keys, postgres never the database URL, the absorber no database login, caddy nothing', () => {
     expect(secretsReceived('worker')).not.toContain('INGEST_API_KEYS');
     expect(secretsReceived('postgres')).not.toContain('DATABASE_URL');
-    expect(file.services.redis.env_file).toBeUndefined();
+    expect(secretsReceived('absorber')).not.toContain('DATABASE_URL');
     expect(file.services.caddy.env_file).toBeUndefined();
   });
 
-  it('the monitoring profile: Grafana gets only its admin password, the Postgres exporter only its DSN, the others nothing', () => {
+  it('the monitoring profile: Grafana gets only its admin password, each data exporter only its login, the others nothing', () => {
     expect(secretsReceived('grafana')).toEqual(['GF_SECURITY_ADMIN_PASSWORD']);
     expect(secretsReceived('postgres-exporter')).toEqual(['DATA_SOURCE_NAME']);
-    for (const name of ['prometheus', 'redis-exporter', 'node-exporter']) expect(file.services[name].env_file).toBeUndefined();
+    expect(secretsReceived('redis-exporter')).toEqual(['REDIS_PASSWORD']);
+    for (const name of ['prometheus', 'node-exporter']) expect(file.services[name].env_file).toBeUndefined();
   });
 
   it('the examples name every secret the box reads, with placeholder values', () => {

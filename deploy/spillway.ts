@@ -66,6 +66,8 @@ export const spillway: SpillwayDefinition = {
         HTTP_REQUEST_TIMEOUT_MS: '30000',
         HTTP_KEEPALIVE_TIMEOUT_MS: '72000',
         HTTP_MAX_CONNECTIONS: '10000',
+        // Per API key and replica (2 s bursts): one tenant cannot take a replica's whole intake.
+        TENANT_RATE_LIMIT: '1000',
       },
       resources,
       // The seed's 5-50. At 50 (plus the idle slot's 5 during a release) the absorbers' CPU requests
@@ -145,7 +147,7 @@ export const spillway: SpillwayDefinition = {
         containers: {
           prometheus: { image: 'prom/prometheus:v3.5.0', secrets: [], hetznerResources: onBox(500, 256) },
           grafana: { image: 'grafana/grafana:12.1.1', secrets: ['GF_SECURITY_ADMIN_PASSWORD'], hetznerResources: onBox(500, 160) },
-          'redis-exporter': { image: 'oliver006/redis_exporter:v1.91.1', secrets: [], hetznerResources: onBox(250, 32) },
+          'redis-exporter': { image: 'oliver006/redis_exporter:v1.91.1', secrets: ['REDIS_PASSWORD'], hetznerResources: onBox(250, 32) },
           'postgres-exporter': {
             image: 'quay.io/prometheuscommunity/postgres-exporter:v0.17.1',
             secrets: ['DATA_SOURCE_NAME'],
@@ -154,7 +156,8 @@ export const spillway: SpillwayDefinition = {
           'node-exporter': { image: 'quay.io/prometheus/node-exporter:v1.9.1', secrets: [], hetznerResources: onBox(250, 32) },
         },
       },
-      env: { QUEUE_DRIVER: 'bullmq', REDIS_URL: 'redis://redis:6379' },
+      // REDIS_URL (redis://<service's ACL user>:<password>@redis:6379) is in each service's secrets file.
+      env: { QUEUE_DRIVER: 'bullmq' },
     },
     eks: {
       cluster: 'spillway-prod',

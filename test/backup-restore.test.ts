@@ -1,7 +1,10 @@
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { seal, unseal } from '../apps/cli/src/backup/sealed-file';
 import { Client } from 'pg';
 import { createDataSource, runMigrationsLocked } from '../libs/db/src';
 import { testConfig } from './support/env';
@@ -10,7 +13,8 @@ import { FauxqsServer } from './support/fauxqs';
 /**
  * `npm run db:backup` and `db:restore` for real (built CLIs, pg_dump/pg_restore, the S3 emulator):
  * back a database up, destroy it, restore into an empty one, and find the ledger and events intact,
- * row for row. Then the refusals: a non-empty target, a wrong key.
+ * row for row. Then the refusals: a non-empty target, a wrong key, a genuine dump under another
+ * name, a changed object, a manifest whose counts the restored rows do not match, the example key.
  */
 const ROOT = join(__dirname, '..');
 const base = testConfig().databaseUrl;
@@ -94,7 +98,8 @@ describe('db:backup -> destroy -> db:restore', () => {
     const key = /done: (\S+)/.exec(backup.out)![1];
     const stored = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray());
     expect(stored.includes('backup.test')).toBe(false);
-    expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).Metadata?.rows).toContain('processed_events=5000');
+    // The row counts are sealed inside it, not left in metadata anyone with the bucket can edit.
+    expect(JSON.stringify((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).Metadata ?? {})).not.toContain('processed_events');
     s3.destroy();
 
     // The database is gone.
@@ -130,6 +135,88 @@ describe('db:backup -> destroy -> db:restore', () => {
       await admin.query(`DROP DATABASE IF EXISTS ${other} WITH (FORCE)`);
     }
   }, 60_000);
+
+  it('picks the newest of three, and refuses a genuine dump under another name, a changed object and a planted count', async () => {
+    const prefix = `three-${suffix}/`;
+    const src = `spillway_backup_three_${suffix}`;
+    const into = (n: string) => `spillway_backup_into_${n}_${suffix}`;
+    const e = { ...env, DATABASE_URL: dbUrl(src), BACKUP_S3_PREFIX: prefix };
+    await admin.query(`CREATE DATABASE ${src}`);
+    for (const n of ['latest', 'swapped', 'changed', 'planted']) await admin.query(`CREATE DATABASE ${into(n)}`);
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: fauxqs.url, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const get = async (k: string) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: k }))).Body!.transformToByteArray());
+    const put = (k: string, body: Buffer) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: k, Body: body }));
+    const empty = async (name: string) => {
+      const db = new Client({ connectionString: dbUrl(name) });
+      await db.connect();
+      const n = (await db.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`)).rows[0].n;
+      await db.end();
+      return n === 0;
+    };
+    try {
+      const source = createDataSource(testConfig({ DATABASE_URL: dbUrl(src) }));
+      await source.initialize();
+      await runMigrationsLocked(source);
+      const keys: string[] = [];
+      for (const rows of [10, 20, 30]) {
+        await source.query(`INSERT INTO processed_events (id, type, lane, attempts) SELECT 'p-' || g, 't', 'normal', 1 FROM generate_series(1, $1::int) g ON CONFLICT DO NOTHING`, [rows]);
+        const b = await cli('db-backup.js', [], e);
+        expect(b.code).toBe(0);
+        keys.push(/done: (\S+)/.exec(b.out)![1]);
+      }
+      await source.destroy();
+      expect([...keys].sort()).toEqual(keys);
+
+      const latest = await cli('db-restore.js', ['--pick', 'latest', '--into', dbUrl(into('latest'))], e);
+      expect(latest.out).toContain(`downloading ${keys[2]}`);
+      expect(latest.out).toMatch(/verified: .*processed_events 30\b/);
+      expect(latest.code).toBe(0);
+
+      // The oldest genuine dump, copied under a newer name: it would pass for the latest.
+      const newer = `${prefix}2099-01-01T00-00-00-000Z.dump.aes`;
+      await put(newer, await get(keys[0]));
+      const swapped = await cli('db-restore.js', ['--pick', 'latest', '--into', dbUrl(into('swapped'))], e);
+      expect(swapped.code).toBe(1);
+      expect(swapped.out).toContain('does not authenticate as 2099-01-01T00-00-00-000Z.dump.aes');
+      expect(await empty(into('swapped'))).toBe(true);
+      await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: newer }));
+
+      // One byte changed in the middle of the newest dump.
+      const changed = await get(keys[2]);
+      changed[Math.floor(changed.length / 2)] ^= 0x40;
+      const changedKey = `${prefix}2098-01-01T00-00-00-000Z.dump.aes`;
+      await put(changedKey, changed);
+      const flipped = await cli('db-restore.js', ['--pick', changedKey, '--into', dbUrl(into('changed'))], e);
+      expect(flipped.code).toBe(1);
+      expect(flipped.out).toMatch(/does not authenticate/);
+      expect(await empty(into('changed'))).toBe(true);
+      await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: changedKey }));
+
+      // A genuine dump of 20 ledger rows, sealed (with the real key) with a manifest saying 21.
+      const dir = await mkdtemp(join(tmpdir(), 'planted-'));
+      try {
+        await writeFile(join(dir, 'a'), await get(keys[1]));
+        const m = await unseal(join(dir, 'a'), join(dir, 'plain'), Buffer.from(KEY, 'base64'), keys[1].slice(prefix.length));
+        const plantedName = '2097-01-01T00-00-00-000Z.dump.aes';
+        await seal(join(dir, 'plain'), join(dir, 'b'), Buffer.from(KEY, 'base64'), { ...m, name: plantedName, counts: { ...m.counts, processed_events: 21 } });
+        await put(`${prefix}${plantedName}`, await readFile(join(dir, 'b')));
+        const planted = await cli('db-restore.js', ['--pick', plantedName, '--into', dbUrl(into('planted'))], e);
+        expect(planted.out).toContain('the row counts differ: processed_events: 21 in the dump -> 20 restored');
+        expect(planted.code).toBe(1);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    } finally {
+      s3.destroy();
+      for (const n of [src, ...['latest', 'swapped', 'changed', 'planted'].map(into)]) await admin.query(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`);
+    }
+  }, 180_000);
+
+  it('refuses the example key from backup.env.example', async () => {
+    const r = await cli('db-backup.js', [], { ...env, BACKUP_ENCRYPTION_KEY: 'ZXhhbXBsZS1rZXktY2hhbmdlLW1lLTMyLWJ5dGVzISE=' });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('BACKUP_ENCRYPTION_KEY: is the example from backup.env.example');
+  });
 
   it('says in one line what is missing', async () => {
     const r = await cli('db-backup.js', [], { ...env, BACKUP_S3_BUCKET: '', BACKUP_ENCRYPTION_KEY: 'short' });

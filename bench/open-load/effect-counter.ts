@@ -6,12 +6,13 @@
 // So a trigger on `events`, running inside the handler's transaction, appends one row per
 // application to `effect_counter` (no unique key) and lets a repeat through as a no-op instead of
 // a key violation. A delivery that claims an event the ledger already holds then commits a second
-// row, and the count reads 2. With a sound ledger the trigger sees each id once.
+// row, and the count reads 2. With a sound ledger the trigger sees each id once. SECURITY DEFINER:
+// the trigger fires as the worker's role, which has no grant on effect_counter (the box's logins).
 import type { Pool } from 'pg';
 
 export const INSTALL_EFFECT_COUNTER = `
 CREATE TABLE IF NOT EXISTS effect_counter (event_id text NOT NULL, at timestamptz NOT NULL DEFAULT now());
-CREATE OR REPLACE FUNCTION effect_counter_add() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION effect_counter_add() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 BEGIN
   INSERT INTO effect_counter (event_id) VALUES (NEW.id);
   IF EXISTS (SELECT 1 FROM events WHERE id = NEW.id) THEN RETURN NULL; END IF;

@@ -5,6 +5,7 @@ import { Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { InterfaceEndpoint, SpillwayDefinition } from '../model/definition';
+import { SUBNET_MASKS } from '../model/subnets';
 import { allow } from './nag';
 
 export class NetworkStack extends Stack {
@@ -18,9 +19,9 @@ export class NetworkStack extends Stack {
       availabilityZones: def.aws.availabilityZones,
       natGateways: net.natGateways === 'one' ? 1 : def.aws.availabilityZones.length,
       subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 20 },
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: SUBNET_MASKS.public },
         // Pods take VPC addresses (VPC CNI): the private subnets get the larger blocks.
-        { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 18 },
+        { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: SUBNET_MASKS.private },
       ],
       // `true` would add a Lambda-backed custom resource; nothing here uses the default group.
       restrictDefaultSecurityGroup: false,

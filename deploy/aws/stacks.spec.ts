@@ -2,6 +2,7 @@
 // group, RDS, budget, DNS weights, and the options the definition turns on.
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SpillwayDefinition } from '../model/definition';
+import { publicSubnetCidrs } from '../model/subnets';
 import { DefinitionError } from '../model/validate';
 import { spillway } from '../spillway';
 import { buildAwsApp } from './app';
@@ -25,6 +26,12 @@ describe('AWS stacks of the reference definition', () => {
       ['Interface', expect.stringContaining('.sqs')],
     ]);
     seed.network.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.0.0.0/16' });
+  });
+
+  it('network: the public subnets are the ones the absorber NetworkPolicy admits the ALB from', () => {
+    const subnets = Object.values(seed.network.findResources('AWS::EC2::Subnet')) as Array<{ Properties: { CidrBlock: string; Tags: Array<{ Key: string; Value: string }> } }>;
+    const pub = subnets.filter((s) => s.Properties.Tags.some((t) => t.Key === 'aws-cdk:subnet-type' && t.Value === 'Public')).map((s) => s.Properties.CidrBlock);
+    expect(pub.sort()).toEqual(publicSubnetCidrs(spillway.targets.eks.vpcCidr, spillway.aws.availabilityZones.length).sort());
   });
 
   it('cluster: the seed node group (t3.medium, 3 to 10), restricted API, encrypted secrets, all logs', () => {

@@ -166,6 +166,23 @@ describe('EKS workloads', () => {
     // The absorber does not wait for Postgres, but holds DATABASE_URL (SQS idempotency keys): it may reach it.
     expect(find('NetworkPolicy', 'absorber').spec.egress.map((e: Any) => e.ports[0].port)).toEqual([5432, 443]);
   });
+
+  it('the absorber admits its API port from the ALB subnets only, and its metrics port from Prometheus only', () => {
+    expect(find('NetworkPolicy', 'absorber').spec.ingress).toEqual([
+      { from: ['10.0.0.0/20', '10.0.16.0/20', '10.0.32.0/20'].map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: 8080 }] },
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+        ports: [{ protocol: 'TCP', port: 9464 }],
+      },
+    ]);
+  });
+
+  it('no pod mounts a Kubernetes API token; the absorber has a per-tenant rate limit', () => {
+    const pods = docs.filter((d) => ['Deployment', 'Job'].includes(d.kind)).map((d) => [d.metadata.name, d.spec.template.spec.automountServiceAccountToken]);
+    expect(pods.length).toBeGreaterThan(2);
+    for (const [name, automount] of pods) expect([name, automount]).toEqual([name, false]);
+    expect(Number(find('ConfigMap', 'absorber-blue-env').data.TENANT_RATE_LIMIT)).toBeGreaterThan(0);
+  });
 });
 
 describe('EKS workers with Lambda lanes', () => {

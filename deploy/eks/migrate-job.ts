@@ -54,6 +54,7 @@ export function migrateJob(def: SpillwayDefinition): Job {
         spec: {
           restartPolicy: 'OnFailure',
           serviceAccountName: serviceAccountName(def, MIGRATE_STEP.name),
+          automountServiceAccountToken: false,
           securityContext: podSecurity(),
           containers: [
             {

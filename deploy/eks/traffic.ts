@@ -1,8 +1,9 @@
 // Services, the ALB Ingress (blue/green weighted) and NetworkPolicies (default deny, then what the
 // definition allows).
-import { INetworkPolicyPeer, INetworkPolicyPort, Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort, Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { Service } from 'kubernetes-models/v1';
 import { HEALTH, ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { publicSubnetCidrs } from '../model/subnets';
 import { commonLabels, meta, selectorLabels, SLOT_LABEL, slotServiceName } from './names';
 
 const SERVICE_PORT = 80;
@@ -127,6 +128,27 @@ export function baselinePolicies(def: SpillwayDefinition): NetworkPolicy[] {
 
 const POSTGRES_PORT = 5432;
 
+/**
+ * The Prometheus that scrapes the pods (the scrape annotations): pods labelled
+ * app.kubernetes.io/name=prometheus in the `monitoring` namespace, as kube-prometheus-stack and the
+ * prometheus-community chart label them. The only peer allowed on a metrics port.
+ */
+export const PROMETHEUS_PEER: INetworkPolicyPeer = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+  podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+};
+
+/** Who may open a service's port: the ALB's subnets for the public service, the VPC otherwise. */
+function servicePortIngress(def: SpillwayDefinition, svc: ServiceSpec): INetworkPolicyIngressRule[] {
+  const port: INetworkPolicyPort[] = [{ protocol: 'TCP', port: svc.port }];
+  const from: INetworkPolicyPeer[] = svc.public
+    ? publicSubnetCidrs(def.targets.eks.vpcCidr, def.aws.availabilityZones.length).map((cidr) => ({ ipBlock: { cidr } }))
+    : [{ ipBlock: { cidr: def.targets.eks.vpcCidr } }];
+  const rules: INetworkPolicyIngressRule[] = [{ from, ports: port }];
+  if (svc.metricsPort) rules.push({ from: [PROMETHEUS_PEER], ports: [{ protocol: 'TCP', port: svc.metricsPort }] });
+  return rules;
+}
+
 /** What one service may receive and reach: its port from the VPC, its dependencies out. */
 export function servicePolicy(def: SpillwayDefinition, svc: ServiceSpec): NetworkPolicy {
   const vpc: INetworkPolicyPeer[] = [{ ipBlock: { cidr: def.targets.eks.vpcCidr } }];
@@ -141,9 +163,7 @@ export function servicePolicy(def: SpillwayDefinition, svc: ServiceSpec): Networ
     spec: {
       podSelector: { matchLabels: selectorLabels(def, svc) },
       policyTypes: ['Ingress', 'Egress'],
-      // From the VPC: the ALB (ip targets) for the public service, kubelet probes and scrapers for all
-      // (the absorber's scrapers on its metrics port).
-      ingress: [{ from: vpc, ports: [svc.port, ...(svc.metricsPort ? [svc.metricsPort] : [])].map((port) => ({ protocol: 'TCP', port })) }],
+      ingress: servicePortIngress(def, svc),
       egress,
     },
   });

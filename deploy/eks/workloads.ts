@@ -80,6 +80,8 @@ export function deployment(def: SpillwayDefinition, svc: ServiceSpec): Deploymen
         metadata: { labels: podLabels, annotations: { 'spillway.dev/env-hash': envHash, ...scrapeAnnotations(svc) } },
         spec: {
           serviceAccountName: serviceAccountName(def, svc.name),
+          // No pod calls the Kubernetes API; IRSA mounts its own web-identity token regardless.
+          automountServiceAccountToken: false,
           // One zone going down takes a third of the pods, not all. Soft: a full zone must not
           // stop a scale-up (the node group's Auto Scaling group cannot be told which zone to grow).
           topologySpreadConstraints: [

@@ -28,7 +28,7 @@ describe('rendered docker-compose.yml', () => {
   it('reads back as the object it was rendered from (no YAML 1.1 surprises like yes -> true)', () => {
     expect(file).toEqual(composeObject(spillway));
     expect(file.services.redis.command).toEqual([
-      'redis-server', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory', '640mb', '--maxmemory-policy', 'noeviction',
+      'sh', '/etc/spillway/redis-acl.sh', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory', '640mb', '--maxmemory-policy', 'noeviction',
     ]);
   });
 
@@ -52,7 +52,7 @@ describe('rendered docker-compose.yml', () => {
     });
     // The absorber waits for the broker only: it answers 202 while Postgres is down or migrating.
     expect(s.absorber.depends_on).toEqual({ redis: { condition: 'service_healthy' } });
-    expect(s.redis.volumes).toEqual(['redis-data:/data']);
+    expect(s.redis.volumes).toEqual(['redis-data:/data', './deploy/hetzner/rendered/redis-acl.sh:/etc/spillway/redis-acl.sh:ro']);
     expect(s.postgres.volumes).toEqual(['postgres-data:/var/lib/postgresql/data']);
     for (const name of ['redis', 'postgres', 'absorber', 'worker']) expect(s[name].restart).toBe('unless-stopped');
   });
@@ -60,7 +60,7 @@ describe('rendered docker-compose.yml', () => {
   it('migrates once, as its own step, after Postgres is healthy', () => {
     const m = file.services.migrate;
     expect(m.command).toEqual(['node', 'dist/libs/db/src/migrate.js']);
-    expect(m.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    expect(m.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, 'db-roles': { condition: 'service_completed_successfully' } });
     expect(m.restart).toBe('no');
     expect(m.env_file).toEqual(['deploy/hetzner/secrets/migrate.env']);
     expect(m['x-secrets']).toEqual(['DATABASE_URL']);
@@ -76,7 +76,7 @@ describe('rendered docker-compose.yml', () => {
     });
     const limitMiB = (name: string) => parseInt(s[name].deploy.resources.limits.memory, 10) * (s[name].deploy.replicas ?? 1);
     // Every container, the monitoring profile's included: all of them run on the one box.
-    const all = Object.keys(s).filter((name) => name !== 'caddy' && name !== 'migrate');
+    const all = Object.keys(s).filter((name) => !['caddy', 'migrate', 'db-roles'].includes(name));
     expect(all).toEqual(expect.arrayContaining(['absorber', 'worker', 'redis', 'postgres', 'backup', 'prometheus', 'grafana', 'node-exporter']));
     const total = all.map(limitMiB).reduce((a, b) => a + b, 0);
     expect(total).toBeLessThanOrEqual(spillway.targets.hetzner.box.memoryMiB - 512);
@@ -102,8 +102,37 @@ describe('rendered docker-compose.yml', () => {
 
   it("takes secrets only from each service's own env file", () => {
     for (const name of ['absorber', 'worker', 'postgres', 'migrate']) expect(file.services[name].env_file).toEqual([`deploy/hetzner/secrets/${name}.env`]);
-    expect(file.services.absorber['x-secrets']).toEqual(['DATABASE_URL', 'INGEST_API_KEYS', 'WEBHOOK_SECRET_GITHUB']);
+    expect(file.services.absorber['x-secrets']).toEqual(['INGEST_API_KEYS', 'REDIS_URL', 'WEBHOOK_SECRET_GITHUB']);
     expect(file.services.absorber.environment.DATABASE_URL).toBeUndefined();
+  });
+
+  it('logins: no DATABASE_URL for the absorber (BullMQ), REDIS_URL only from env files, the superuser password only in postgres and db-roles', () => {
+    const s = file.services;
+    for (const name of Object.keys(s)) expect([name, s[name].environment?.REDIS_URL, s[name].environment?.DATABASE_URL]).toEqual([name, undefined, undefined]);
+    expect(s.absorber['x-secrets']).not.toContain('DATABASE_URL');
+    expect(s.worker['x-secrets']).toEqual(['DATABASE_URL', 'REDIS_URL']);
+    const holders = Object.keys(s).filter((n) => (s[n]['x-secrets'] ?? []).some((x: string) => ['POSTGRES_PASSWORD', 'PGPASSWORD'].includes(x)));
+    expect(holders.sort()).toEqual(['db-roles', 'postgres']);
+    expect(s['db-roles']).toMatchObject({
+      command: ['psql', '-X', '-q', '-h', 'postgres', '-U', 'spillway', '-d', 'spillway', '-f', '/etc/spillway/db-roles.sql'],
+      volumes: ['./deploy/hetzner/rendered/db-roles.sql:/etc/spillway/db-roles.sql:ro'],
+      restart: 'no',
+    });
+    expect(s.redis['x-secrets']).toEqual(['REDIS_ABSORBER_PASSWORD', 'REDIS_EXPORTER_PASSWORD', 'REDIS_WORKER_PASSWORD']);
+    expect(s.redis.healthcheck.test).toEqual(['CMD-SHELL', 'REDISCLI_AUTH="$$REDIS_EXPORTER_PASSWORD" redis-cli --user exporter ping | grep -q PONG']);
+    expect(s['redis-exporter'].environment.REDIS_USER).toBe('exporter');
+  });
+
+  it('networks: Redis and Postgres on internal networks of their own; Caddy, Grafana, Prometheus and node-exporter reach neither; each exporter only its own', () => {
+    const s = file.services;
+    expect(file.networks).toEqual({ edge: {}, redis: { internal: true }, postgres: { internal: true }, metrics: {}, egress: {} });
+    const on = (net: string) => Object.keys(s).filter((n) => s[n].networks.includes(net)).sort();
+    expect(on('redis')).toEqual(['absorber', 'redis', 'redis-exporter', 'worker']);
+    expect(on('postgres')).toEqual(['backup', 'db-roles', 'migrate', 'postgres', 'postgres-exporter', 'worker']);
+    expect(on('edge')).toEqual(['absorber', 'caddy']);
+    for (const name of ['caddy', 'grafana', 'prometheus', 'node-exporter']) expect([name, s[name].networks.filter((n: string) => ['redis', 'postgres'].includes(n))]).toEqual([name, []]);
+    // Prometheus scrapes every target over `metrics`.
+    for (const name of ['prometheus', 'absorber', 'worker', 'redis-exporter', 'postgres-exporter', 'node-exporter']) expect(s[name].networks).toContain('metrics');
   });
 
   it('publishes the plaintext port on loopback only: the internet reaches the absorber through Caddy', () => {

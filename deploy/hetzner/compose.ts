@@ -3,11 +3,14 @@
 // optional Caddy TLS.
 import { stringify } from 'yaml';
 import { ENTRYPOINTS, HEALTH, MIGRATE_STEP, Resources, ServiceSpec, SpillwayDefinition } from '../model/definition';
-import { migrateEnv, plainEnv, secretNames } from '../model/env';
+import { migrateEnv, plainEnv } from '../model/env';
 import { composeImage } from '../release/image-ref';
 import { backupService } from './backup-service';
+import { BOX_NETWORKS, placeOnNetworks } from './box-networks';
+import { BOX_ACCESS_FILES, databaseRoles, DB_ROLES_SERVICE } from './database-roles';
 import { monitoringServices } from './monitoring-services';
-import { secretFile } from './secret-files';
+import { REDIS_ACL_DIR, redisUsers } from './redis-acl';
+import { boxSecrets, secretFile } from './secret-files';
 
 type Obj = Record<string, unknown>;
 
@@ -19,9 +22,9 @@ function httpCheck(port: number): Obj {
   return { test: ['CMD', 'node', '-e', probe], ...CHECK_TIMING, start_period: '30s' };
 }
 
-/** The migration step runs once and exits, so what waits for it waits for its success. */
+/** The one-shot steps run once and exit, so what waits for them waits for their success. */
 function dependsOn(names: string[]): Obj {
-  const condition = (n: string) => (n === MIGRATE_STEP.name ? 'service_completed_successfully' : 'service_healthy');
+  const condition = (n: string) => ([MIGRATE_STEP.name, DB_ROLES_SERVICE].includes(n) ? 'service_completed_successfully' : 'service_healthy');
   return Object.fromEntries(names.map((n) => [n, { condition: condition(n) }]));
 }
 
@@ -41,6 +44,30 @@ function migrateService(def: SpillwayDefinition): Obj {
       environment: migrateEnv(def, 'hetzner'),
       env_file: [secretFile(def, MIGRATE_STEP.name)],
       'x-secrets': [...MIGRATE_STEP.secrets],
+      depends_on: dependsOn(['postgres', DB_ROLES_SERVICE]),
+      restart: 'no',
+      ...hardening(),
+    },
+  };
+}
+
+const databaseRoleSecrets = (def: SpillwayDefinition) => databaseRoles(def).map((r) => r.passwordEnv);
+
+/**
+ * Before `migrate`, once per `up`: the per-service Postgres roles (database-roles.ts), made or
+ * updated by psql as the superuser. The only container that holds the superuser's password
+ * besides Postgres itself (PGPASSWORD in db-roles.env).
+ */
+function dbRolesService(def: SpillwayDefinition): Obj {
+  const pg = def.dependencies.postgres;
+  const inContainer = '/etc/spillway/db-roles.sql';
+  return {
+    [DB_ROLES_SERVICE]: {
+      image: pg.image,
+      command: ['psql', '-X', '-q', '-h', 'postgres', '-U', pg.user, '-d', pg.database, '-f', inContainer],
+      env_file: [secretFile(def, DB_ROLES_SERVICE)],
+      'x-secrets': ['PGPASSWORD', ...databaseRoleSecrets(def)],
+      volumes: [`./${BOX_ACCESS_FILES.rolesSql}:${inContainer}:ro`],
       depends_on: dependsOn(['postgres']),
       restart: 'no',
       ...hardening(),
@@ -86,7 +113,7 @@ function appService(def: SpillwayDefinition, svc: ServiceSpec): Obj {
     command: ENTRYPOINTS[svc.role],
     environment: plainEnv(def, svc, 'hetzner'),
     // Names this service's env file must hold, and nothing else; compose ignores x- keys.
-    'x-secrets': secretNames(svc),
+    'x-secrets': boxSecrets(def, svc),
     healthcheck: httpCheck(svc.port),
     depends_on: dependsOn(svc.dependsOn),
     restart: 'unless-stopped',
@@ -97,7 +124,7 @@ function appService(def: SpillwayDefinition, svc: ServiceSpec): Obj {
   };
   const labels = komposeLabels(svc);
   if (labels) service.labels = labels;
-  if (svc.secrets.length) service.env_file = [secretFile(def, svc.name)];
+  if (boxSecrets(def, svc).length) service.env_file = [secretFile(def, svc.name)];
   if (svc.role === 'absorber') service.build = '.';
   // Docker's published ports bypass the host firewall: bind to the address the definition names.
   if (svc.public) service.ports = [`${het.publishAddress}:${svc.port}:${svc.port}`];
@@ -112,12 +139,18 @@ function dependencyServices(def: SpillwayDefinition): Obj {
   // BullMQ requires noeviction: a full Redis refuses writes (the absorber sheds before that)
   // instead of silently dropping queued jobs.
   redisCommand.push('--maxmemory', `${redis.maxMemoryMiB}mb`, '--maxmemory-policy', 'noeviction');
+  const aclScript = '/etc/spillway/redis-acl.sh';
   return {
     redis: {
       image: redis.image,
-      command: redisCommand,
-      volumes: ['redis-data:/data'],
-      healthcheck: { test: ['CMD', 'redis-cli', 'ping'], ...CHECK_TIMING },
+      // The ACL start script (redis-acl.ts) writes the users' file from redis.env, then starts Redis.
+      command: ['sh', aclScript, ...redisCommand.slice(1)],
+      env_file: [secretFile(def, 'redis')],
+      'x-secrets': redisUsers(def).map((u) => u.passwordEnv).sort(),
+      volumes: ['redis-data:/data', `./${BOX_ACCESS_FILES.redisAcl}:${aclScript}:ro`],
+      tmpfs: [REDIS_ACL_DIR],
+      // As the exporter's user (the default user is off); the password through the environment.
+      healthcheck: { test: ['CMD-SHELL', 'REDISCLI_AUTH="$$REDIS_EXPORTER_PASSWORD" redis-cli --user exporter ping | grep -q PONG'], ...CHECK_TIMING },
       deploy: { resources: resources(redis.hetznerResources) },
       restart: 'unless-stopped',
     },
@@ -156,15 +189,17 @@ function proxyService(def: SpillwayDefinition): Obj {
 export function composeObject(def: SpillwayDefinition): Obj {
   const services: Obj = {
     ...dependencyServices(def),
+    ...dbRolesService(def),
     ...migrateService(def),
     ...proxyService(def),
     ...backupService(def, resources),
     ...monitoringServices(def, resources),
   };
   for (const svc of def.services) services[svc.name] = appService(def, svc);
+  placeOnNetworks(services as Record<string, Obj>, def.services);
   const volumes: Obj = { 'redis-data': {}, 'postgres-data': {}, 'backup-work': {}, 'prometheus-data': {}, 'grafana-data': {} };
   if (services.caddy) Object.assign(volumes, { 'caddy-data': {}, 'caddy-config': {} });
-  return { services, volumes };
+  return { services, volumes, networks: structuredClone(BOX_NETWORKS) };
 }
 
 function header(def: SpillwayDefinition): string {

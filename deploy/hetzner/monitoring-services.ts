@@ -75,7 +75,8 @@ export function monitoringServices(def: SpillwayDefinition, resources: (r: Resou
     },
     'redis-exporter': {
       ...base('redis-exporter'),
-      environment: { REDIS_ADDR: 'redis://redis:6379', REDIS_EXPORTER_WEB_LISTEN_ADDRESS: `:${EXPORTERS['redis-exporter'].port}` },
+      // Its own ACL user (redis-acl.ts); REDIS_PASSWORD comes from its env file.
+      environment: { REDIS_ADDR: 'redis://redis:6379', REDIS_USER: 'exporter', REDIS_EXPORTER_WEB_LISTEN_ADDRESS: `:${EXPORTERS['redis-exporter'].port}` },
       depends_on: { redis: { condition: 'service_healthy' } },
       ...hardening(true),
     },

@@ -1,13 +1,30 @@
 // Which secrets each container on the box receives, and from which file. One env file per service,
 // holding exactly the secrets the definition lists for it: the worker never sees the ingest keys,
 // Postgres never sees the application's DATABASE_URL.
-import { MIGRATE_STEP, MONITORING_SERVICES, SpillwayDefinition } from '../model/definition';
+import { MIGRATE_STEP, MONITORING_SERVICES, ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { databaseRoles, DB_ROLES_SERVICE } from './database-roles';
+import { redisUsers } from './redis-acl';
+
+/**
+ * An app service's secrets on the box: the definition's, with REDIS_URL (it carries the service's
+ * Redis user and password) for a service that has a Redis user, and without DATABASE_URL for the
+ * absorber on BullMQ (it keeps nothing in Postgres there; on SQS its idempotency keys are).
+ */
+export function boxSecrets(def: SpillwayDefinition, svc: ServiceSpec): string[] {
+  const bullmq = (def.targets.hetzner.env.QUEUE_DRIVER ?? def.env.QUEUE_DRIVER) === 'bullmq';
+  const names = new Set(svc.secrets);
+  if (bullmq && svc.role === 'absorber') names.delete('DATABASE_URL');
+  if (bullmq && redisUsers(def).some((u) => u.service === svc.name)) names.add('REDIS_URL');
+  return [...names].sort();
+}
 
 /** Service name -> the secret names it reads, sorted; services that read none are absent. */
 export function secretsByService(def: SpillwayDefinition): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const svc of def.services) if (svc.secrets.length) out[svc.name] = [...svc.secrets].sort();
+  for (const svc of def.services) if (boxSecrets(def, svc).length) out[svc.name] = boxSecrets(def, svc);
   out.postgres = [def.dependencies.postgres.passwordSecret];
+  out[DB_ROLES_SERVICE] = ['PGPASSWORD', ...databaseRoles(def).map((r) => r.passwordEnv)].sort();
+  out.redis = redisUsers(def).map((u) => u.passwordEnv).sort();
   out[MIGRATE_STEP.name] = [...MIGRATE_STEP.secrets];
   out.backup = [...def.targets.hetzner.backup.secrets].sort();
   for (const name of MONITORING_SERVICES) {

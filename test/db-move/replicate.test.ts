@@ -38,9 +38,14 @@ describe('db:move --mode replicate', () => {
     await source.sql('supa', 'ALTER TABLE public.audit_log REPLICA IDENTITY FULL');
     expect(await databaseAgreement(from, to)).toMatch(/different databases .* no db:move replication links them/);
 
-    const started = await move(['--from', from, '--to', to, ...FLAGS]);
+    // The link's URL with a password (the clusters trust local logins, so it is not checked): the
+    // run warns it lands in the target's catalog, and prints it nowhere.
+    const withPassword = Object.assign(new URL(from), { password: 'link-secret-0123' }).toString();
+    const started = await move(['--from', from, '--to', to, ...FLAGS, '--source-url-for-target', withPassword]);
     expect(started.err).toBe('');
     expect(started.code).toBe(0);
+    expect(started.out).toMatch(/warning: the subscription's connection string \(.*:\*\*\*@.*\) keeps the source's password in the target's catalog/);
+    expect(started.out + started.err).not.toContain('link-secret-0123');
     expect(started.out).toMatch(/initial copy: 6 of 6 tables ready/);
     expect(started.out).toMatch(/replicating; lag now \d+ bytes. Next: stop writes to the source, then run again with --switch/);
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dumpKey, expired, listDumps, remove, s3For, upload } from './backup/object-store';
+import { dumpKey, dumpName, expired, listDumps, remove, s3For, upload } from './backup/object-store';
 import { dumpWithCounts } from './backup/postgres-dump';
 import { seal } from './backup/sealed-file';
 import { BackupSettings, loadBackupSettings } from './backup/settings';
@@ -13,7 +13,7 @@ BACKUP_ENCRYPTION_KEY), uploads it to S3-compatible object storage (BACKUP_S3_BU
 BACKUP_S3_ENDPOINT, BACKUP_S3_REGION; credentials AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), then
 deletes dumps older than BACKUP_RETENTION_DAYS (default 30), always keeping the newest
 BACKUP_KEEP_MIN (default 7). The row count of every table, taken in the dump's own snapshot, is
-stored with it; npm run db:restore checks the restored database against it.
+sealed inside it; npm run db:restore checks the restored database against it.
 
   --every <hours>  keep running: one backup now, then one every <hours> (the compose backup service)
   --help           this text`;
@@ -23,14 +23,15 @@ export async function backupOnce(s: BackupSettings, log: (l: string) => void): P
   const dir = await mkdtemp(join(tmpdir(), 'spillway-backup-'));
   const s3 = s3For(s);
   try {
-    const key = dumpKey(s, new Date());
+    const at = new Date();
+    const key = dumpKey(s, at);
     log('db:backup: dumping the database (pg_dump, one snapshot)');
     const counts = await dumpWithCounts(s.databaseUrl, join(dir, 'dump'));
     log('db:backup: encrypting');
-    await seal(join(dir, 'dump'), join(dir, 'dump.aes'), s.key);
+    await seal(join(dir, 'dump'), join(dir, 'dump.aes'), s.key, { name: dumpName(key), takenAt: at.toISOString(), counts });
     await rm(join(dir, 'dump'));
     log(`db:backup: uploading s3://${s.bucket}/${key}`);
-    await upload(s3, s, key, join(dir, 'dump.aes'), counts);
+    await upload(s3, s, key, join(dir, 'dump.aes'));
     const old = expired(await listDumps(s3, s), s);
     for (const d of old) await remove(s3, s, d.key);
     const rows = Object.entries(counts).map(([t, n]) => `${t} ${n}`).join(', ');

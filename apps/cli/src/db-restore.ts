@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { download, listDumps, s3For } from './backup/object-store';
+import { download, dumpName, listDumps, s3For } from './backup/object-store';
 import { countMismatches, existingTables, restoreInto, rowCounts } from './backup/postgres-dump';
 import { unseal } from './backup/sealed-file';
 import { loadBackupSettings } from './backup/settings';
@@ -10,10 +10,11 @@ const HELP = `usage: npm run db:restore -- --list
        npm run db:restore -- --pick <key|latest> [--into <postgres url>]
 
 --list shows the dumps in BACKUP_S3_BUCKET under BACKUP_S3_PREFIX, oldest first.
---pick downloads one, checks it decrypts with BACKUP_ENCRYPTION_KEY (AES-256-GCM: a changed object
-fails here), restores it with pg_restore into an EMPTY database (--into, default DATABASE_URL; it
-refuses one that has tables), then compares every table's row count with the counts stored at
-backup time. Exits non-zero on any difference.`;
+--pick downloads one (latest: the newest by name), decrypts it with BACKUP_ENCRYPTION_KEY into a
+temporary file kept only once the AES-256-GCM tag checks (a changed object, or a dump stored under
+another name or time, fails here), restores it with pg_restore into an EMPTY database (--into,
+default DATABASE_URL; it refuses one that has tables), then compares every table's row count with
+the counts sealed inside the dump at backup time. Exits non-zero on any difference.`;
 
 function flag(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(name);
@@ -60,9 +61,9 @@ async function main(argv: string[]): Promise<number> {
     let expected: Record<string, number>;
     try {
       console.log(`db:restore: downloading ${chosen.key}`);
-      expected = await download(s3, s, chosen.key, join(dir, 'dump.aes'));
+      await download(s3, s, chosen.key, join(dir, 'dump.aes'));
       console.log('db:restore: decrypting and checking its tag');
-      await unseal(join(dir, 'dump.aes'), join(dir, 'dump'), s.key);
+      expected = (await unseal(join(dir, 'dump.aes'), join(dir, 'dump'), s.key, dumpName(chosen.key))).counts;
       console.log('db:restore: pg_restore (one transaction)');
       await restoreInto(into, join(dir, 'dump'));
     } finally {

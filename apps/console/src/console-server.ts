@@ -11,6 +11,12 @@ export interface ConsoleOptions {
   db?: Pool;
   /** undefined: auth turned off explicitly (CONSOLE_AUTH=off). */
   token?: string;
+  /**
+   * Without a token, the Host names requests may carry besides loopback (CONSOLE_ALLOWED_HOSTS):
+   * a page on another site that re-points its own name at 127.0.0.1 (DNS rebinding) still sends
+   * its own name, and is refused.
+   */
+  allowedHosts?: string[];
   trafficFile: string;
   hetznerUrl?: string;
   eksUrl?: string;
@@ -55,6 +61,18 @@ async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
+/** The hostname of a Host header (`name:port`, `[::1]:port`), lower case; undefined if unreadable. */
+function hostName(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  try {
+    return new URL(`http://${header}`).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+const isLoopback = (name: string) => name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+
 /**
  * The operator console: one page and a small JSON API over the same report as `npm run status`,
  * plus redrive and discard of dead letters. Every /api call needs `Authorization: Bearer <token>`;
@@ -64,6 +82,18 @@ async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 export function createConsoleServer(o: ConsoleOptions): Server {
   const expected = o.token === undefined ? undefined : digest(o.token);
   let lastTotals: Awaited<ReturnType<typeof acceptedTotals>> | undefined;
+
+  const allowed = new Set((o.allowedHosts ?? []).map((h) => h.trim().toLowerCase()).filter(Boolean));
+  /** Without a token, only loopback or a configured name may be in Host (DNS rebinding). */
+  const checkHost = (req: IncomingMessage) => {
+    if (expected) return;
+    const name = hostName(req.headers.host);
+    if (name && (isLoopback(name) || allowed.has(name))) return;
+    throw new HttpError(
+      403,
+      `Host "${req.headers.host ?? ''}" refused: with CONSOLE_AUTH=off only loopback names${allowed.size ? ` and ${[...allowed].join(', ')}` : ''} are served (a page on another site can point its name at this console); add the name to CONSOLE_ALLOWED_HOSTS or set CONSOLE_TOKEN`,
+    );
+  };
 
   const authorize = (req: IncomingMessage) => {
     if (!expected) return;
@@ -96,8 +126,9 @@ export function createConsoleServer(o: ConsoleOptions): Server {
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://console');
     const path = url.pathname;
-    if (req.method === 'GET' && path === '/') return send(res, 200, CONSOLE_PAGE(expected !== undefined), 'text/html; charset=utf-8');
     if (req.method === 'GET' && path === '/health/live') return send(res, 200, { status: 'ok' });
+    checkHost(req);
+    if (req.method === 'GET' && path === '/') return send(res, 200, CONSOLE_PAGE(expected !== undefined), 'text/html; charset=utf-8');
     if (!path.startsWith('/api/')) throw new HttpError(404, `no route ${req.method} ${path}`);
     authorize(req);
     if (req.method === 'GET' && path === '/api/report') {

@@ -11,7 +11,9 @@ weights and both sides' readiness. Reads the apps' environment (QUEUE_DRIVER, RE
 SQS_ENDPOINT, QUEUE_PREFIX, DATABASE_URL) and:
 
   CONSOLE_TOKEN          required: the page and every API call need it (Bearer token)
-  CONSOLE_AUTH=off       run without a token (only on a trusted network)
+  CONSOLE_AUTH=off       run without a token (only on a trusted network); requests must then
+                         name a loopback host (localhost, 127.0.0.1, [::1]) or one of
+  CONSOLE_ALLOWED_HOSTS  comma list of names the console is reached by without a token
   CONSOLE_PORT           default 8090
   CONSOLE_HOST           default 127.0.0.1 (0.0.0.0 to listen on every interface)
   CONSOLE_HETZNER_URL    the Hetzner side's base URL (its /health/ready is shown)
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
   const server = createConsoleServer({
     ...sources,
     token: env.CONSOLE_AUTH === 'off' ? undefined : token,
+    allowedHosts: (env.CONSOLE_ALLOWED_HOSTS ?? '').split(','),
     trafficFile: env.CONSOLE_TRAFFIC_FILE ?? 'deploy/traffic.json',
     hetznerUrl: env.CONSOLE_HETZNER_URL,
     eksUrl: env.CONSOLE_EKS_URL,

@@ -23,6 +23,13 @@ describe('parseMoveArgs', () => {
   it('never prints a password', () => {
     expect(redact('postgres://user:p%40ss@host:5432/db')).toBe('postgres://user:***@host:5432/db');
   });
+
+  it('hides a raw @ in the password, a password query parameter, and leaves a URL without one alone', () => {
+    expect(redact('postgres://user:p@ss@host:5432/db')).toBe('postgres://user:***@host:5432/db');
+    expect(redact('postgres://user@host/db?sslmode=require&password=hunter2')).toBe('postgres://user@host/db?sslmode=require&password=***');
+    expect(redact('postgresql://host/db?password=hunter2&sslmode=require')).toBe('postgresql://host/db?password=***&sslmode=require');
+    expect(redact('postgres://user@host/db?application_name=a@b')).toBe('postgres://user@host/db?application_name=a@b');
+  });
 });
 
 describe('poolerReason', () => {

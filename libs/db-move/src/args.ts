@@ -100,7 +100,14 @@ export function parseMoveArgs(argv: string[]): MoveOptions {
   return o as MoveOptions;
 }
 
-/** A URL fit for logs: the password replaced. */
+/**
+ * A URL fit for logs: the password replaced, in the userinfo (up to the last `@` before the host,
+ * so a raw `@` in the password does not leave its tail) and in a `password=` query parameter.
+ */
 export function redact(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+  return url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i, (_m, scheme: string, userinfo: string) =>
+      userinfo.includes(':') ? `${scheme}${userinfo.slice(0, userinfo.indexOf(':'))}:***@` : `${scheme}${userinfo}@`,
+    )
+    .replace(/([?&]password=)[^&#]*/gi, '$1***');
 }

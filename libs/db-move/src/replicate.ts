@@ -3,7 +3,9 @@
 // operator) -> lag 0 -> sequences -> verify -> subscription, slot and publication removed.
 import { Client } from 'pg';
 import { TableInfo, tableName } from './catalog';
+import { redact } from './args';
 import { literal } from './connect';
+import { passwordToEnv } from './password-env';
 
 /** The publication, the subscription and the slot on the source all carry this name. */
 export const REPLICATION_NAME = 'spillway_db_move';
@@ -15,6 +17,16 @@ export async function subscriptionExists(target: Client): Promise<boolean> {
   return rows.length > 0;
 }
 
+/**
+ * CREATE SUBSCRIPTION stores its connection string, password included, in the target's catalog
+ * (pg_subscription.subconninfo, readable by the target's superusers) until the subscription is
+ * dropped. The warning for a URL that carries one; none for a URL without.
+ */
+export function subscriptionPasswordWarning(sourceUrlForTarget: string): string | undefined {
+  if (!passwordToEnv(sourceUrlForTarget).env.PGPASSWORD) return undefined;
+  return `warning: the subscription's connection string (${redact(sourceUrlForTarget)}) keeps the source's password in the target's catalog (pg_subscription.subconninfo, readable by its superusers) until --switch or --abort drops it; use a replication-only role for --source-url-for-target and change its password after the move`;
+}
+
 /** Publication (source, written) and subscription (target); the subscription copies the existing rows first. */
 export async function startReplication(source: Client, target: Client, tables: TableInfo[], sourceUrlForTarget: string, log: (l: string) => void): Promise<void> {
   const { rows } = await source.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [REPLICATION_NAME]);
@@ -23,6 +35,8 @@ export async function startReplication(source: Client, target: Client, tables: T
     log(`publication ${REPLICATION_NAME} created on the source (${tables.length} tables)`);
   }
   if (!(await subscriptionExists(target))) {
+    const warning = subscriptionPasswordWarning(sourceUrlForTarget);
+    if (warning) log(warning);
     await target.query(`CREATE SUBSCRIPTION ${REPLICATION_NAME} CONNECTION ${literal(sourceUrlForTarget.replace(/^postgres(ql)?:\/\//, 'postgresql://'))} PUBLICATION ${REPLICATION_NAME}`);
     log(`subscription ${REPLICATION_NAME} created on the target; slot ${REPLICATION_NAME} on the source`);
   }

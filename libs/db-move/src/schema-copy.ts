@@ -4,15 +4,17 @@ import { spawn } from 'node:child_process';
 import { Client } from 'pg';
 import { Scope } from './catalog';
 import { ClientTools } from './client-tools';
+import { toolInvocation } from './password-env';
 import { ident } from './connect';
 import { markStepSql, STATE_SQL } from './state';
 import { STAND_INS_SQL } from './supabase';
 
 export type Section = 'pre-data' | 'post-data';
 
-function run(binary: string, args: string[], input?: string): Promise<string> {
+function run(binary: string, urlArgs: string[], input?: string): Promise<string> {
+  const { args, env } = toolInvocation(urlArgs);
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

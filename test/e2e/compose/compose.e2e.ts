@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -290,7 +291,9 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
       const s3 = new S3Client({ region: 'us-east-1', endpoint: fauxqs.url, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
       await s3.send(new CreateBucketCommand({ Bucket: 'spillway-backups' }));
       s3.destroy();
-      const viaEmulator = ['-e', `BACKUP_S3_ENDPOINT=http://${gateway}:${fauxqs.port}`, '-e', 'AWS_ACCESS_KEY_ID=local', '-e', 'AWS_SECRET_ACCESS_KEY=local'];
+      // A key of its own: the example key of backup.env.example is refused.
+      const key = randomBytes(32).toString('base64');
+      const viaEmulator = ['-e', `BACKUP_S3_ENDPOINT=http://${gateway}:${fauxqs.port}`, '-e', 'AWS_ACCESS_KEY_ID=local', '-e', 'AWS_SECRET_ACCESS_KEY=local', '-e', `BACKUP_ENCRYPTION_KEY=${key}`];
       const cli = (script: string, args: string[] = []) => compose(['run', '--rm', '--no-deps', ...viaEmulator, 'backup', 'node', `dist/apps/cli/src/${script}`, ...args], 3 * MINUTE);
 
       await compose(['stop', 'absorber', ...workers], 2 * MINUTE);
@@ -308,7 +311,13 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
       stack = await containers();
       expect(await sql(`SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'`)).toEqual([['0']]);
 
-      expect(await cli('db-restore.js', ['--pick', 'latest'])).toMatch(/db:restore: verified: .*processed_events \d+/);
+      // The fresh server has no service roles yet: db-roles makes them, the restore runs as the
+      // superuser (the backup role only reads), and db-roles again hands the tables to migrate.
+      await compose(['run', '--rm', '--no-deps', 'db-roles'], 2 * MINUTE);
+      const superPassword = /^POSTGRES_PASSWORD=(.+)$/m.exec(readFileSync(join(SECRETS_DIR, 'postgres.env'), 'utf8'))![1].trim();
+      const superUrl = `postgres://spillway:${encodeURIComponent(superPassword)}@postgres:5432/spillway`;
+      expect(await cli('db-restore.js', ['--pick', 'latest', '--into', superUrl])).toMatch(/db:restore: verified: .*processed_events \d+/);
+      await compose(['run', '--rm', '--no-deps', 'db-roles'], 2 * MINUTE);
       const after = await ledger();
       expect(after.lanes).toEqual(before.lanes);
       expect(after.notOnce).toEqual([]);

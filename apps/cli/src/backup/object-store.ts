@@ -1,5 +1,5 @@
-// The dumps in S3-compatible object storage: one object per dump, newest last by name, with the
-// row counts taken in the dump's own snapshot as metadata (what a restore is verified against).
+// The dumps in S3-compatible object storage: one object per dump, newest last by name. The row
+// counts a restore is verified against are sealed inside the object (sealed-file.ts), not metadata.
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -31,6 +31,9 @@ export function dumpKey(s: BackupSettings, at: Date): string {
   return `${s.prefix}${at.toISOString().replace(/[:.]/g, '-')}.dump.aes`;
 }
 
+/** The last part of a key: what a dump is sealed under (sealed-file.ts). */
+export const dumpName = (key: string): string => key.slice(key.lastIndexOf('/') + 1);
+
 export async function listDumps(s3: S3Client, s: BackupSettings): Promise<StoredDump[]> {
   const out: StoredDump[] = [];
   let token: string | undefined;
@@ -44,14 +47,7 @@ export async function listDumps(s3: S3Client, s: BackupSettings): Promise<Stored
   return out.sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
-const encodeCounts = (c: RowCounts) => Object.entries(c).map(([t, n]) => `${t}=${n}`).join(',');
-export function decodeCounts(text: string | undefined): RowCounts {
-  const out: RowCounts = {};
-  for (const pair of (text ?? '').split(',').filter(Boolean)) out[pair.slice(0, pair.indexOf('='))] = Number(pair.slice(pair.indexOf('=') + 1));
-  return out;
-}
-
-export async function upload(s3: S3Client, s: BackupSettings, key: string, path: string, counts: RowCounts): Promise<void> {
+export async function upload(s3: S3Client, s: BackupSettings, key: string, path: string): Promise<void> {
   const { size } = await stat(path);
   await s3.send(
     new PutObjectCommand({
@@ -60,15 +56,13 @@ export async function upload(s3: S3Client, s: BackupSettings, key: string, path:
       Body: createReadStream(path),
       ContentLength: size,
       ContentType: 'application/octet-stream',
-      Metadata: { rows: encodeCounts(counts) },
     }),
   );
 }
 
-export async function download(s3: S3Client, s: BackupSettings, key: string, path: string): Promise<RowCounts> {
+export async function download(s3: S3Client, s: BackupSettings, key: string, path: string): Promise<void> {
   const res = await s3.send(new GetObjectCommand({ Bucket: s.bucket, Key: key }));
   await pipeline(res.Body as Readable, createWriteStream(path));
-  return decodeCounts(res.Metadata?.rows);
 }
 
 /** Dumps past the retention, never touching the newest `keepMin`. */

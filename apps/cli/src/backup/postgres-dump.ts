@@ -3,12 +3,17 @@
 // while the box keeps writing during the dump.
 import { spawn } from 'node:child_process';
 import { Client } from 'pg';
+import { toolInvocation } from '../../../../libs/db-move/src/password-env';
 import { RowCounts } from './object-store';
 
-/** Runs a Postgres client tool; a non-zero exit throws with the end of its stderr. */
-function tool(cmd: string, args: string[]): Promise<void> {
+/**
+ * Runs a Postgres client tool, the password of its `--dbname` URL in PGPASSWORD; a non-zero exit
+ * throws with the end of its stderr.
+ */
+function tool(cmd: string, urlArgs: string[]): Promise<void> {
+  const { args, env } = toolInvocation(urlArgs);
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     let err = '';
     child.stderr.on('data', (d) => (err = (err + d).slice(-2000)));
     child.on('error', (e) => reject(new Error(`${cmd} could not start (${e.message}); install the PostgreSQL client tools`)));

@@ -17,6 +17,9 @@ export interface BackupSettings {
   keepMin: number;
 }
 
+/** The key in deploy/hetzner/secrets/backup.env.example, which anyone can read. */
+export const EXAMPLE_KEY = 'ZXhhbXBsZS1rZXktY2hhbmdlLW1lLTMyLWJ5dGVzISE=';
+
 export class BackupSettingsError extends Error {}
 
 export function loadBackupSettings(env: NodeJS.ProcessEnv = process.env): BackupSettings {
@@ -28,6 +31,7 @@ export function loadBackupSettings(env: NodeJS.ProcessEnv = process.env): Backup
   const rawKey = r.optional('BACKUP_ENCRYPTION_KEY');
   const key = rawKey ? Buffer.from(rawKey, 'base64') : Buffer.alloc(0);
   if (key.length !== 32) r.problems.push('BACKUP_ENCRYPTION_KEY: 32 bytes in base64 (make one with `openssl rand -base64 32`)');
+  else if (rawKey === EXAMPLE_KEY) r.problems.push('BACKUP_ENCRYPTION_KEY: is the example from backup.env.example; make one with `openssl rand -base64 32`');
   let prefix = r.string('BACKUP_S3_PREFIX', 'spillway/postgres/');
   if (!prefix.endsWith('/')) prefix += '/';
   const settings: BackupSettings = {
