@@ -59,6 +59,16 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
   /** Receives the messages of these events (the absorber sent them one message each). */
   const batchOf = (lane: Lane, ids: string[]) => mapping(lane).receiveEvents(ids);
   const idOf = (record: SQSRecord) => eventIdsOf(record)[0];
+  /** The event's record as received for the third time, attempt MAX_ATTEMPTS (3): two leases lost first. */
+  const onLastAttempt = async (id: string): Promise<SQSRecord> => {
+    let [record] = await batchOf('normal', [id]);
+    for (let i = 0; i < 2; i++) {
+      await mapping('normal').release(record);
+      [record] = await batchOf('normal', [id]);
+    }
+    expect(record.attributes.ApproximateReceiveCount).toBe('3');
+    return record;
+  };
 
   beforeAll(async () => {
     await ensureSqsQueues(env);
@@ -177,13 +187,7 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
 
   it('the last attempt dead-letters: the DLQ holds the copy with its error, and the record is not returned', async () => {
     const id = await post('test.poison', 'normal');
-    let [record] = await batchOf('normal', [id]);
-    // Two lost leases: the third receive is attempt MAX_ATTEMPTS (3), counted by the emulator.
-    for (let i = 0; i < 2; i++) {
-      await mapping('normal').release(record);
-      [record] = await batchOf('normal', [id]);
-    }
-    expect(record.attributes.ApproximateReceiveCount).toBe('3');
+    const record = await onLastAttempt(id);
 
     const response = await entry.handle(sqsEvent([record]), lambdaContext());
     expect(response).toEqual({ batchItemFailures: [] });
@@ -206,12 +210,7 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
 
   it('the last attempt with a dead-letter queue that cannot be written: the record is returned, not counted done', async () => {
     const id = await post('test.poison', 'normal');
-    let [record] = await batchOf('normal', [id]);
-    for (let i = 0; i < 2; i++) {
-      await mapping('normal').release(record);
-      [record] = await batchOf('normal', [id]);
-    }
-    expect(record.attributes.ApproximateReceiveCount).toBe('3');
+    const record = await onLastAttempt(id);
     // The dead-letter queue is gone, so the copy cannot be written: counting the record done would
     // delete the only copy of the event.
     const dlq = new EventSourceMapping(client, queueName(config.queuePrefix, 'normal', true), config.awsRegion);
