@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LANES } from '../../libs/config/src/lanes';
+import { ROOT } from '../outputs';
 import { spillway } from '../spillway';
 import { Measured } from './measured';
 import { eksPlan } from './eks-plan';
-import { fixedSqsCallsPerMinute, sqsCallRows } from './sqs-calls';
+import { fixedSqsCallsPerMinute, renderSqsCallTable, sqsCallRows } from './sqs-calls';
 
 const m: Measured = {
   sources: [],
@@ -57,5 +60,11 @@ describe('SQS requests no event pays for', () => {
     expect(line.monthly).toBeCloseTo(millions * 0.4, 6);
     // The old shedder alone, 24 calls a second per absorber replica, would have been $126 a month at 5 replicas.
     expect(line.monthly).toBeLessThan(10);
+  });
+
+  it('docs/sqs-driver.md lists the same calls', () => {
+    const doc = readFileSync(join(ROOT, 'docs/sqs-driver.md'), 'utf8');
+    const copy = /<!-- sqs-calls:start -->\n([\s\S]*?)\n<!-- sqs-calls:end -->/.exec(doc)?.[1];
+    expect(copy).toBe(renderSqsCallTable(spillway));
   });
 });
