@@ -1,6 +1,6 @@
 /** `npm run bench -- [flags]`; every figure the bench prints comes from the run these flags describe. */
 export interface BenchArgs {
-  mode: 'http' | 'e2e' | 'profile';
+  mode: 'http' | 'e2e' | 'profile' | 'idle';
   driver: 'bullmq' | 'sqs';
   /** Measured window per server, seconds. */
   duration: number;
@@ -24,9 +24,11 @@ export interface BenchArgs {
   baselineDist?: string;
   /** Extra node flags for the absorber process (V8 heap experiments), e.g. "--max-semi-space-size=8". */
   nodeArgs: string[];
+  /** --idle: seconds each process is counted at rest. */
+  idleSeconds: number;
 }
 
-const USAGE = `usage: npm run bench -- [--e2e | --profile] [--driver bullmq|sqs] [--duration S] [--warmup S]
+const USAGE = `usage: npm run bench -- [--e2e | --profile | --idle [--idle-seconds S]] [--driver bullmq|sqs] [--duration S] [--warmup S]
        [--connections N] [--servers absorber,fastify,naive] [--rounds N] [--no-aof]
        [--events N] [--batch N] [--workers N] [--concurrency N] [--out DIR] [--baseline DIST_DIR] [--node-args "FLAGS"]`;
 
@@ -51,6 +53,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     concurrency: 16,
     outDir: 'bench/results',
     nodeArgs: [],
+    idleSeconds: 60,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -61,6 +64,12 @@ export function parseArgs(argv: string[]): BenchArgs {
         break;
       case '--profile':
         args.mode = 'profile';
+        break;
+      case '--idle':
+        args.mode = 'idle';
+        break;
+      case '--idle-seconds':
+        args.idleSeconds = positiveInt(flag, value(), 600);
         break;
       case '--driver': {
         const driver = value();

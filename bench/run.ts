@@ -4,11 +4,13 @@
  *   --profile   the absorber alone under the same load with --cpu-prof, summarized by owner
  *   --e2e       post N events, measure how fast workers turn them into processed_events rows
  *   --driver sqs  the default mode with the absorber on SQS: its own fauxqs, SQS API calls per event
+ *   --idle      broker calls a minute of an absorber and a worker at rest, BullMQ and SQS side by side
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BenchArgs, parseArgs } from './args';
 import { runE2e } from './e2e';
+import { runIdle } from './idle';
 import { summarizeProfile } from './profile';
 import { killChildren, ROOT, startRedis } from './processes';
 import { machine, ratios, writeHttpResults } from './report';
@@ -85,6 +87,11 @@ async function main(): Promise<void> {
     killChildren();
     process.exit(130);
   });
+  if (args.mode === 'idle') {
+    // Its own brokers (a Redis per driver, fauxqs), whatever --driver says: both drivers are counted.
+    await runIdle(args, log);
+    return;
+  }
   const redis = await startRedis(args.aof);
   log(`own redis-server on ${redis.url} (AOF ${args.aof ? 'appendfsync always' : 'off'}); 2 CPUs shared, compare within this run only`);
   // The naive peer stays on BullMQ, so Redis runs with either driver.

@@ -26,6 +26,13 @@ export const ASSUMPTIONS = {
    * answer) always; memory and batch only for a lane `--lambda` adds that the definition does not run on Lambda.
    */
   lambda: { memoryMiB: 512, batchSize: 10, invocationOverheadMs: 20 },
+  /**
+   * Seconds between scrapes of the pods' /metrics on EKS (the cluster's Prometheus, not in the
+   * definition); each scrape of a pod on SQS reads the broker (deploy/cost/sqs-calls.ts).
+   */
+  eksScrapeSeconds: 30,
+  /** Long polls AWS's Lambda pollers keep open on an idle queue per event source mapping (an estimate). */
+  lambdaSqsPollers: 5,
 } as const;
 
 export const SECONDS_PER_MONTH = 730 * 3600;

@@ -5,6 +5,7 @@ import { Lane } from '../../libs/config/src/lanes';
 import { ServiceSpec, SpillwayDefinition } from '../model/definition';
 import { lambdaLanes as definitionLambdaLanes } from '../model/lambda-lanes';
 import { ASSUMPTIONS, SECONDS_PER_MONTH } from './assumptions';
+import { fixedSqsCallsPerMinute, sqsCallRows } from './sqs-calls';
 import { CostItem, targetUtilization } from './hetzner-plan';
 import { LambdaCost, lambdaLaneCost } from './lambda';
 import { Measured } from './measured';
@@ -126,7 +127,12 @@ export function eksPlan(def: SpillwayDefinition, m: Measured, rps: number, opts:
   if (sqs) {
     const calls = (eventsPerMonth * (m.sqsCallsPerEvent ?? 0.25)) / 1e6;
     const fifo = laneShare(def, ['critical']);
-    items.push({ item: `SQS, ${calls.toFixed(1)} M requests`, monthly: calls * (fifo * prices.sqsFifoPerMillion + (1 - fifo) * prices.sqsStandardPerMillion) });
+    const perMillion = fifo * prices.sqsFifoPerMillion + (1 - fifo) * prices.sqsStandardPerMillion;
+    items.push({ item: `SQS, ${calls.toFixed(1)} M requests`, monthly: calls * perMillion });
+    // The requests no event pays for (probes, scrapes, the shedder, idle long polls); busy at its bound when rps > 0.
+    const count = (role: string) => def.services.filter((s) => s.role === role).reduce((n, s) => n + pods.find((p) => p.service === s.name)!.pods, 0);
+    const fixed = (fixedSqsCallsPerMinute(sqsCallRows(def), { absorber: count('absorber'), worker: count('worker') }, rps > 0) * 60 * h) / 1e6;
+    if (!opts.seedItemsOnly) items.push({ item: `SQS, ${fixed.toFixed(1)} M requests at rest (probes, scrapes, shedder, idle polls)`, monthly: fixed * prices.sqsStandardPerMillion });
   }
   const lambda: EksPlan['lambda'] = {};
   const msPerEvent = (m.machineCpus * 1000) / m.workerDrainEventsPerSecond;

@@ -5,6 +5,7 @@ import { eksPlan, EksPlan, endpointEconomics } from './eks-plan';
 import { Measured } from './measured';
 import { CostReport } from './plan';
 import { PRICE_SOURCES, PRICES_AS_OF, USD_PER_EUR } from './prices';
+import { renderSqsCallTable } from './sqs-calls';
 
 export const COST_REPORT_PATHS = { markdown: 'docs/cost/cost.md', chart: 'docs/cost/cost.svg' } as const;
 
@@ -113,6 +114,12 @@ export function renderCostMarkdown(def: SpillwayDefinition, m: Measured, r: Cost
     `  cluster add-ons (${ASSUMPTIONS.clusterAddons.cpuMillis}m, ${ASSUMPTIONS.clusterAddons.memoryMiB} MiB, ${ASSUMPTIONS.clusterAddons.pods} pods) against the instance's allocatable CPU, memory and pod count.`,
     `- ALB: ${ASSUMPTIONS.albBytesPerRequest} bytes per request (LCUs by processed bytes); SQS: ${m.sqsCallsPerEvent?.toFixed(3) ?? '0.25'} requests per event`,
     `  (measured), ${ASSUMPTIONS.sqsBytesPerEventEachWay} bytes per event each way through the NAT gateway (or the endpoints).`,
+    '- SQS requests no event pays for, priced on their own line: busy (at their bound) whenever the rate is above 0, idle long',
+    '  polls counted on top of the measured per-event receives (an overestimate); metrics scraped every',
+    `  ${ASSUMPTIONS.eksScrapeSeconds} s by the cluster's Prometheus (an assumption). docs/sqs-driver.md says when each is made:`,
+    '',
+    renderSqsCallTable(def),
+    '',
     `- CloudWatch: logs ${ASSUMPTIONS.logs.controlPlaneGb} GB/month from the control plane (five log types), ${ASSUMPTIONS.logs.flowLogsGb} GB of rejected-traffic flow logs,`,
     `  ${ASSUMPTIONS.logs.perPodGb} GB per pod (apps, add-ons, node agents; no line per request); Container Insights ${ASSUMPTIONS.containerInsights.seriesPerNode} series per node and`,
     `  ${ASSUMPTIONS.containerInsights.seriesPerPod} per pod, one observation a minute; one standard alarm each, one dashboard. Those GB cross the NAT gateway too`,

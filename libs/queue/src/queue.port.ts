@@ -110,6 +110,11 @@ export interface QueueDriver {
   enqueue(lane: Lane, events: QueuedEvent[]): Promise<void>;
   consume(lane: Lane, handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer>;
   depth(lane: Lane): Promise<LaneDepth>;
+  /**
+   * The lane's backlog only (waiting + delayed), for load shedding, where reading it costs less
+   * than depth() (SQS: one request on the lane's queue, not two); absent: callers use depth().
+   */
+  backlog?(lane: Lane): Promise<Pick<LaneDepth, 'waiting' | 'delayed'>>;
   deadLetters(lane: Lane, limit: number): Promise<DeadLetter[]>;
   /** Moves dead letters back to their lane; returns how many moved. */
   redrive(lane: Lane): Promise<number>;

@@ -7,14 +7,12 @@ import { EnqueueBatcher } from './enqueue-batcher';
 import { idempotentEventId, newEventId } from './event-ids';
 import { originOf, ReservedTypes } from './event-origin';
 import { EventInput } from './event-validator';
-import { LaneShedder } from './lane-shedder';
+import { LaneShedder, SHEDDER_SAMPLING } from './lane-shedder';
 import { OutcomeUnknownError } from './outcome-unknown';
 import { RetryLaterError } from './retry-later.filter';
 import { SignatureVerifier } from './signature';
 import { TenantRateLimiter } from './tenant-rate-limiter';
 
-/** How often lane backlogs are sampled for shedding. */
-const SHEDDER_SAMPLE_MS = 250;
 /** What a shed request is told: long enough for workers to make headway. */
 const SHED_RETRY_AFTER_S = 5;
 /** How often idempotency records past their retention are deleted. */
@@ -60,9 +58,10 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     this.limiter = new TenantRateLimiter(config.tenantRateLimit);
     this.shedder = new LaneShedder(
       config.laneHighWater,
-      (lane) => driver.depth(lane),
+      driver.backlog ? (lane) => driver.backlog!(lane) : (lane) => driver.depth(lane),
       config.redisMemoryHighWater,
       driver.memoryUse ? () => driver.memoryUse!() : undefined,
+      { ...SHEDDER_SAMPLING, exactDepth: driver.capabilities.exactDepth },
     );
     this.signatures = new SignatureVerifier(config.hmacSecrets, config.signatureToleranceS);
     this.reserved = new ReservedTypes(config.webhooks);
@@ -72,7 +71,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.shedder.start(SHEDDER_SAMPLE_MS);
+    this.shedder.start();
     this.sweepTimer = setInterval(() => void this.idempotency.sweep().catch(() => undefined), IDEMPOTENCY_SWEEP_MS);
     this.sweepTimer.unref();
   }
@@ -236,6 +235,7 @@ export class IngestService implements OnModuleInit, OnModuleDestroy {
     return events.map((e): EventResult => {
       const error = errorOf.get(e.lane);
       const outcome = outcomeOf(error, e.id);
+      if (outcome !== 'refused') this.shedder.sent(e.lane, 1);
       if (outcome === 'held') {
         this.acceptedBy[e.lane].inc();
         return { id: e.id, lane: e.lane, outcome };

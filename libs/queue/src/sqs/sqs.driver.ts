@@ -4,6 +4,7 @@ import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   Message,
+  QueueAttributeName,
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -28,6 +29,8 @@ import { SqsMessages } from './sqs-messages';
 import { isFifoLane } from './sqs-names';
 import { ensureQueues, EnsureResult, QueueUrls } from './sqs-queues';
 import { dedupeIdOf, Envelope, packEvents, SQS_MAX_BYTES } from './sqs-packing';
+
+const DEPTH_ATTRIBUTES: QueueAttributeName[] = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'];
 
 interface LaneWriter {
   busy: boolean;
@@ -199,14 +202,15 @@ export class SqsDriver implements QueueDriver {
     }
   }
 
-  private async attributes(lane: Lane, dlq: boolean): Promise<Record<string, string>> {
-    const res = await this.producer.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: await this.urls.get(lane, dlq),
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-      }),
-    );
+  private async attributes(lane: Lane, dlq: boolean, names: QueueAttributeName[] = DEPTH_ATTRIBUTES): Promise<Record<string, string>> {
+    const res = await this.producer.send(new GetQueueAttributesCommand({ QueueUrl: await this.urls.get(lane, dlq), AttributeNames: names }));
     return res.Attributes ?? {};
+  }
+
+  /** One GetQueueAttributes on the lane's queue (not its DLQ), asking only the two counts shedding adds. */
+  async backlog(lane: Lane): Promise<Pick<LaneDepth, 'waiting' | 'delayed'>> {
+    const main = await this.attributes(lane, false, ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesDelayed']);
+    return { waiting: Number(main.ApproximateNumberOfMessages ?? 0), delayed: Number(main.ApproximateNumberOfMessagesDelayed ?? 0) };
   }
 
   /** Approximate, as SQS counts; messages in a retry backoff are invisible, so they show as active. */
