@@ -40,7 +40,8 @@ class PoisonHandler implements EventHandler {
  * through the SQS emulator (fauxqs), shaped as Lambda's event source mapping shapes them.
  */
 describe('Lambda worker: SQS batches from the absorber, through the worker handlers', () => {
-  const env = { QUEUE_DRIVER: 'sqs', QUEUE_PREFIX: uniquePrefix('lambda'), MAX_ATTEMPTS: '3', RETRY_BASE_MS: '2000', BODY_LIMIT_BYTES: String(2 * 1024 * 1024) };
+  // ENQUEUE_TIMEOUT_MS: the claim-checked event's 1.1 MB PUT to S3 takes longer than the 1 s default on a loaded machine.
+  const env = { QUEUE_DRIVER: 'sqs', QUEUE_PREFIX: uniquePrefix('lambda'), MAX_ATTEMPTS: '3', RETRY_BASE_MS: '2000', BODY_LIMIT_BYTES: String(2 * 1024 * 1024), ENQUEUE_TIMEOUT_MS: '10000' };
   const config = testConfig(env);
   const entry = new LambdaEntry([...HANDLERS, CountingHandler, PoisonHandler], testEnv({ ...env, WORKER_LANES: 'critical,normal', DB_POOL_MAX: '4' }));
   const ledger = new Ledger();
