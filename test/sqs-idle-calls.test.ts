@@ -20,7 +20,7 @@ const FAST_PLAN = {
 
 const total = (calls: Record<string, number>) => Object.values(calls).reduce((a, b) => a + b, 0);
 const minus = (now: Record<string, number>, then: Record<string, number>) =>
-  Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - (then[k] ?? 0)]).filter(([, v]) => v > 0));
+  Object.fromEntries(Object.entries(now).map(([k, v]): [string, number] => [k, v - (then[k] ?? 0)]).filter(([, v]) => v > 0));
 
 // Cost at rest (issue 35): an idle absorber on SQS makes at most 12 SQS calls a minute. Both
 // halves run side by side over one 30 s window (fauxqs, no probes or scrapes: the shedder alone).

@@ -58,6 +58,8 @@ function writeComposeFile(port: number): void {
   const doc = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { version: '1.1' }) as { services: Record<string, Record<string, unknown>> };
   for (const svc of Object.values(doc.services)) {
     if (Array.isArray(svc.env_file)) svc.env_file = svc.env_file.map((f: string) => (isAbsolute(f) ? f : join(ROOT, f)));
+    // Bind mounts of rendered files (the Redis ACL script, the database roles): relative to the repository.
+    if (Array.isArray(svc.volumes)) svc.volumes = svc.volumes.map((v: unknown) => (typeof v === 'string' && v.startsWith('./') ? join(ROOT, v) : v));
     if (svc.build === '.') svc.build = ROOT;
     if (svc.build && typeof svc.build === 'object') (svc.build as { context: string }).context = ROOT;
   }
