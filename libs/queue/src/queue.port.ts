@@ -111,8 +111,11 @@ export interface QueueDriver {
   consume(lane: Lane, handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer>;
   depth(lane: Lane): Promise<LaneDepth>;
   deadLetters(lane: Lane, limit: number): Promise<DeadLetter[]>;
-  /** Moves dead letters back to their lane; returns how many moved. */
-  redrive(lane: Lane): Promise<number>;
+  /**
+   * Moves dead letters back to their lane (all of the lane's, or those with the given ids, as
+   * `deadLetters()` names them); returns how many moved. An id that names no dead letter moves nothing.
+   */
+  redrive(lane: Lane, ids?: readonly string[]): Promise<number>;
   /** Deletes dead letters for good (all of the lane's, or those with the given ids); returns how many. */
   discardDeadLetters(lane: Lane, ids?: readonly string[]): Promise<number>;
   /**
