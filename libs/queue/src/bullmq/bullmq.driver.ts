@@ -10,6 +10,7 @@ import {
   DependencyDownError,
   BrokerMemory,
   LaneDepth,
+  PendingDelivery,
   QueueCapabilities,
   QueueDriver,
   QueuedEvent,
@@ -279,6 +280,20 @@ export class BullmqDriver implements QueueDriver {
       for (const job of jobs) await job.remove();
       removed += jobs.length;
     }
+  }
+
+  /** Scans the lane's waiting, delayed and active jobs, 500 at a time: O(lane), for an operator's one look. */
+  async findPending(lane: Lane, eventId: string): Promise<PendingDelivery | undefined> {
+    const queue = this.queue(lane);
+    for (const state of ['active', 'delayed', 'waiting', 'prioritized'] as const) {
+      for (let start = 0; ; start += 500) {
+        const jobs = (await queue.getJobs([state], start, start + 499, true)) as Job<EventsJob>[];
+        const job = jobs.find((j) => j?.data?.events?.some((e) => e.id === eventId));
+        if (job) return { state: state === 'prioritized' ? 'waiting' : state, id: String(job.id), attemptsMade: job.attemptsMade };
+        if (jobs.length < 500) break;
+      }
+    }
+    return undefined;
   }
 
   /** From the oldest job in the lane's wait list (jobs are timestamped when added). */
