@@ -138,6 +138,9 @@ describe.each(DRIVERS)('queue:redrive filters and status --event on %s (real bro
 
     expect(await trace(G.id)).toMatchObject({ state: 'dead-lettered', lane: 'low', type: 'trace.me', attempts: 2, lastError: expect.stringContaining('trace bug') });
     const text = await cli(env, 'status', ['--event', G.id]);
+    const bounded = await redrive('--lane', 'normal', '--list', '--type', '*', '--max', '2');
+    expect(bounded.stdout).toContain('normal: stopped looking at --max 2 letters; more may match');
+    expect(bounded.stdout).toContain('normal: 2 of 2 looked at match --type "*"; 5 counted by the broker');
     expect(text.stdout).toMatch(new RegExp(`^event ${G.id}: dead-lettered on lane low after 2 attempt\\(s\\), .*: Error: trace bug$`, 'm'));
     const unknown = await trace('no-such-event');
     expect(unknown.state).toBe(driverName === 'bullmq' ? 'unknown' : 'waiting-or-in-flight');
@@ -213,8 +216,9 @@ describe('queue:redrive: usage', () => {
   const env = testEnv({ QUEUE_DRIVER: 'bullmq' });
   it('--help names every flag; bad flags are refused with one line and exit 2', async () => {
     const help = await cli(env, 'redrive', ['--help']);
-    for (const flag of ['--lane', '--type', '--grep', '--key', '--since', '--list', '--json', '--discard', '--yes']) expect(help.stdout).toContain(flag);
+    for (const flag of ['--lane', '--type', '--grep', '--key', '--since', '--list', '--json', '--discard', '--yes', '--max']) expect(help.stdout).toContain(flag);
     expect(await cli(env, 'redrive', ['--lane', 'low', '--since', 'yesterday'])).toMatchObject({ code: 2, stderr: 'queue:redrive: --since: "yesterday" is not an ISO time (2026-12-06T10:00:00Z)\n' });
+    expect(await cli(env, 'redrive', ['--lane', 'low', '--max', '0'])).toMatchObject({ code: 2, stderr: 'queue:redrive: --max: "0" is not a whole number >= 1\n' });
     expect(await cli(env, 'redrive', ['--lane', 'low', '--verbose'])).toMatchObject({ code: 2, stderr: 'queue:redrive: unknown flag --verbose (see --help)\n' });
     expect(await cli(env, 'redrive', ['--lane', 'low', '--list', '--discard'])).toMatchObject({ code: 2, stderr: 'queue:redrive: --list only shows; drop it to --discard\n' });
     expect(await cli(env, 'redrive', ['--type', 'x'])).toMatchObject({ code: 2, stderr: 'queue:redrive: --lane must be one of critical, normal, low, all (see --help)\n' });

@@ -5,7 +5,7 @@ import { filters, filterText, LetterFilter, letterLine, letterMatcher } from '..
 import { createQueueDriver, DeadLetter, QueueDriver } from '../../../libs/queue/src';
 
 const HELP = `usage: npm run queue:redrive -- --lane <critical|normal|low|all> [--type GLOB] [--grep TEXT]
-                                [--key KEY] [--since ISO] [--list] [--json] [--discard] [--yes]
+                                [--key KEY] [--since ISO] [--list] [--json] [--discard] [--yes] [--max N]
 
 Moves dead-lettered deliveries back to their lane so workers try them again (after the bug that
 killed them is fixed). Events already applied are skipped by the worker's ledger, so a redrive
@@ -23,13 +23,15 @@ QUEUE_PREFIX, ...).
   --json         one JSON object a line per letter listed or acted on (lane, id, attempts,
                  failedAt, lastError, events[] with id, type, key); summaries go to stderr
   --yes          act on more than one letter without asking (needed when stdin is not a terminal)
+  --max N        letters looked at per lane (default 100000): on SQS each one is received, so this
+                 bounds the receives; the command says when it stopped there
 
 Filters apply to listing, redriving and discarding alike; --type and --key must hold for one same
 event of a letter. Filtering reads the letters first (on SQS by receiving them: bounded, and the
 command says how many it looked at), then acts on the matching ones by id.`;
 
 /** More than any sane dead-letter queue holds; the point of --list is to show all of them. */
-const LIST_LIMIT = 100_000;
+const LOOK_LIMIT = 100_000;
 
 interface RedriveArgs {
   lanes: Lane[];
@@ -38,6 +40,7 @@ interface RedriveArgs {
   json: boolean;
   discard: boolean;
   yes: boolean;
+  max: number;
 }
 
 function fail(message: string): never {
@@ -46,7 +49,7 @@ function fail(message: string): never {
 }
 
 export function parseRedriveArgs(argv: string[]): RedriveArgs | 'help' {
-  const args: RedriveArgs = { lanes: [], filter: {}, list: false, json: false, discard: false, yes: false };
+  const args: RedriveArgs = { lanes: [], filter: {}, list: false, json: false, discard: false, yes: false, max: LOOK_LIMIT };
   let lane: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -86,6 +89,12 @@ export function parseRedriveArgs(argv: string[]): RedriveArgs | 'help' {
       case '--discard':
         args.discard = true;
         break;
+      case '--max': {
+        const v = value();
+        if (!/^[1-9]\d*$/.test(v)) fail(`--max: "${v}" is not a whole number >= 1`);
+        args.max = Number(v);
+        break;
+      }
       case '--yes':
       case '-y':
         args.yes = true;
@@ -108,8 +117,8 @@ interface LaneFind {
   counted: number;
 }
 
-async function find(driver: QueueDriver, lane: Lane, filter: LetterFilter): Promise<LaneFind> {
-  const letters = await driver.deadLetters(lane, LIST_LIMIT);
+async function find(driver: QueueDriver, lane: Lane, filter: LetterFilter, max: number): Promise<LaneFind> {
+  const letters = await driver.deadLetters(lane, max);
   const counted = (await driver.depth(lane)).deadLettered;
   return { lane, lookedAt: letters.length, matching: letters.filter(letterMatcher(filter)), counted };
 }
@@ -127,7 +136,7 @@ async function confirmed(question: string): Promise<boolean> {
 async function main(): Promise<void> {
   const args = parseRedriveArgs(process.argv.slice(2));
   if (args === 'help') return void process.stdout.write(`${HELP}\n`);
-  const { lanes, filter, list, json, discard, yes } = args;
+  const { lanes, filter, list, json, discard, yes, max } = args;
   const filtered = filters(filter);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   // With --json, stdout carries only the letters; what the command says goes to stderr.
@@ -136,8 +145,9 @@ async function main(): Promise<void> {
   try {
     if (!(await driver.waitUntilConnected(5000))) throw new Error('broker unreachable');
     const found: LaneFind[] = [];
-    for (const lane of lanes) found.push(await find(driver, lane, filter));
+    for (const lane of lanes) found.push(await find(driver, lane, filter, max));
     const looked = found.reduce((n, f) => n + f.lookedAt, 0);
+    for (const f of found) if (f.lookedAt >= max) say(`${f.lane}: stopped looking at --max ${max} letters; more may match`);
 
     if (list) {
       for (const f of found) {
