@@ -200,9 +200,10 @@ describe.each(DRIVERS)('queue:redrive filters and status --event on %s (real bro
     expect((await trace(G.id)).attempts).toBeLessThanOrEqual(2);
   }, 90_000);
 
-  it('--discard with a filter deletes only the matching letters, and nothing of them is applied', async () => {
-    const run = await redrive('--lane', 'all', '--grep', 'typeerror', '--discard', '--yes');
-    expect(run.code).toBe(0);
+  it('--discard with a filter, confirmed y on a terminal, deletes only the matching letters, and nothing of them is applied', async () => {
+    // Answered y on a terminal this time (the redrive above used --yes).
+    const run = await cli(env, 'redrive', ['--lane', 'all', '--grep', 'typeerror', '--discard'], 'y\n');
+    expect(run.stdout).toContain('discard (delete for good) 2 dead letter(s) on critical, normal, low matching --grep "typeerror" (of 3 looked at)? [y/N]');
     expect(run.stdout).toContain('normal: discarded 2 dead letter(s)');
     expect(run.stdout).toContain('discard done: 2 dead letter(s) deleted');
     expect(eventIds(await listed())).toEqual([E.id]);
