@@ -64,7 +64,7 @@ describe.each(DRIVERS)('every dead letter can be seen and redriven (%s)', (name)
 
     await worker.close(); // only here for /metrics (see docs/delivery-worker.md, open question)
     worker = undefined;
-    expect(await cli(driver, '--lane', 'low')).toContain('low: moved 13 dead-lettered deliveries back');
+    expect(await cli(driver, '--lane', 'low', '--yes')).toContain('low: moved 13 dead-lettered deliveries back');
     const seen: Delivery[] = [];
     consumers.push(await driver.consume('low', async (d) => void seen.push(d), { concurrency: 4 }));
     await waitFor('all 13 redelivered', async () => seen.flatMap((d) => d.events).length >= 13);

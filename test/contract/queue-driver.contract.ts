@@ -236,6 +236,33 @@ export function queueDriverContract(name: QueueDriverName): void {
       }
     });
 
+    // The operator's filtered redrive (queue:redrive --type/--grep/--key) acts through these ids.
+    it('redrives and discards chosen dead letters by id: one of three moves, the others stay listed', async () => {
+      const lane = 'normal';
+      const events = [event(lane), event(lane), event(lane)];
+      for (const e of events) await driver.enqueue(lane, [e]);
+      const failing = await driver.consume(lane, async () => {
+        throw new Error('dead on purpose');
+      }, { concurrency: 3 });
+      await waitFor('three dead letters', async () => (await driver.deadLetters(lane, 10)).length === 3, 30_000);
+      await failing.close();
+      const letterOf = async (id: string) => (await driver.deadLetters(lane, 10)).find((l) => l.events[0].id === id)!.id;
+      const eventsListed = async () => (await driver.deadLetters(lane, 10)).map((l) => l.events[0].id).sort();
+
+      expect(await driver.redrive(lane, [await letterOf(events[1].id), 'no-such-letter'])).toBe(1);
+      expect(await eventsListed()).toEqual([events[0].id, events[2].id].sort());
+      const rec = new Recorder();
+      await consume(lane, rec);
+      await waitFor('the redriven letter delivered', async () => rec.ids().length >= 1);
+      await sleep(1000);
+      expect(rec.ids()).toEqual([events[1].id]);
+
+      expect(await driver.redrive(lane, [])).toBe(0);
+      expect(await driver.discardDeadLetters(lane, [await letterOf(events[2].id)])).toBe(1);
+      expect(await eventsListed()).toEqual([events[0].id]);
+      expect(rec.ids()).toEqual([events[1].id]);
+    }, 60_000);
+
     it('drops a repeated send only on its dedupe lanes, and never loses one elsewhere', async () => {
       for (const lane of LANES) {
         const e = event(lane);

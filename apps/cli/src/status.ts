@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { LANES, loadConfigOrExit } from '../../../libs/config/src';
-import { acceptedTotals, buildReport, inRates, openSources, reportText } from '../../../libs/ops/src';
+import { acceptedTotals, buildReport, inRates, openSources, reportText, traceEvent, traceText } from '../../../libs/ops/src';
 
 const HELP = `usage: npm run status -- [--json] [--hetzner-url URL] [--eks-url URL] [--metrics-url URL[,URL...]]
                          [--sample SECONDS] [--traffic FILE] [--dead-letters N]
+       npm run status -- --event ID [--json]
 
 Per lane (${LANES.join(', ')}): depth (waiting, delayed, active), age of the oldest waiting event,
 in and out rates, dead letters with their last error; the cutover weights and both sides'
@@ -17,6 +18,11 @@ QUEUE_PREFIX, DATABASE_URL).
                        growth of spillway_events_accepted_total over --sample seconds (default 2)
   --traffic FILE       the cutover weights (default deploy/traffic.json)
   --dead-letters N     dead letters listed per lane (default 5)
+  --event ID           where one event is now, instead of the report: applied (when, after how many
+                       attempts), dead-lettered (its error, its lane), waiting, in a retry backoff or
+                       being delivered (BullMQ), or unknown; searches the configured driver only and
+                       says what it searched (SQS: waiting and in-flight messages cannot be searched
+                       without receiving them)
 
 Out-rate: events committed per lane in the last minute (processed_events). Age of the oldest
 event: BullMQ only; SQS does not offer it through its API (n/a, see docs/operations.md).`;
@@ -29,6 +35,7 @@ interface StatusArgs {
   sampleSeconds: number;
   trafficFile: string;
   deadLetters: number;
+  event?: string;
 }
 
 function fail(message: string, code = 2): never {
@@ -83,6 +90,9 @@ export function parseStatusArgs(argv: string[]): StatusArgs | 'help' {
       case '--dead-letters':
         args.deadLetters = count(1);
         break;
+      case '--event':
+        args.event = value();
+        break;
       default:
         fail(`unknown flag ${flag} (see --help)`);
     }
@@ -96,6 +106,11 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const sources = await openSources(config);
   try {
+    if (args.event !== undefined) {
+      const trace = await traceEvent(args.event, sources.driver, sources.db);
+      process.stdout.write(args.json ? `${JSON.stringify(trace)}\n` : traceText(trace));
+      return;
+    }
     let rates: Record<string, number | null> = {};
     if (args.metricsUrls.length) {
       if (!args.json) process.stderr.write(`sampling the absorbers' counters for ${args.sampleSeconds} s...\n`);

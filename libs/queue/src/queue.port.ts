@@ -61,6 +61,15 @@ export interface DeadLetter {
   failedAt: string;
 }
 
+export interface PendingDelivery {
+  /** waiting: ready to be taken; delayed: in a retry backoff (or a rate-limit pause); active: leased to a worker. */
+  state: 'waiting' | 'delayed' | 'active';
+  /** The broker's id of the delivery (a BullMQ job id). */
+  id: string;
+  /** Attempts made so far (0 before the first). */
+  attemptsMade: number;
+}
+
 export interface LaneDepth {
   /** Ready to be taken now. */
   waiting: number;
@@ -116,8 +125,17 @@ export interface QueueDriver {
    */
   backlog?(lane: Lane): Promise<Pick<LaneDepth, 'waiting' | 'delayed'>>;
   deadLetters(lane: Lane, limit: number): Promise<DeadLetter[]>;
-  /** Moves dead letters back to their lane; returns how many moved. */
-  redrive(lane: Lane): Promise<number>;
+  /**
+   * Moves dead letters back to their lane (all of the lane's, or those with the given ids, as
+   * `deadLetters()` names them); returns how many moved. An id that names no dead letter moves nothing.
+   */
+  redrive(lane: Lane, ids?: readonly string[]): Promise<number>;
+  /**
+   * The delivery holding an event that still waits on the lane, is in a retry backoff, or is being
+   * delivered; undefined when none does. Absent on brokers that cannot be searched without
+   * receiving (SQS): `status --event` says so instead.
+   */
+  findPending?(lane: Lane, eventId: string): Promise<PendingDelivery | undefined>;
   /** Deletes dead letters for good (all of the lane's, or those with the given ids); returns how many. */
   discardDeadLetters(lane: Lane, ids?: readonly string[]): Promise<number>;
   /**

@@ -10,6 +10,7 @@ import {
   DependencyDownError,
   BrokerMemory,
   LaneDepth,
+  PendingDelivery,
   QueueCapabilities,
   QueueDriver,
   QueuedEvent,
@@ -225,22 +226,42 @@ export class BullmqDriver implements QueueDriver {
     ];
   }
 
-  async redrive(lane: Lane): Promise<number> {
+  async redrive(lane: Lane, ids?: readonly string[]): Promise<number> {
     const dlq = this.queue(`${lane}-dlq`);
+    if (ids) return this.moveBack(lane, await this.deadJobsById(lane, ids));
     let moved = 0;
     for (;;) {
       const copies = (await dlq.getWaiting(0, 99)) as Job<DeadJob>[];
       const failed = copies.length ? [] : ((await this.queue(lane).getFailed(0, 99)) as Job<EventsJob>[]);
       const jobs: Job<EventsJob>[] = [...copies, ...failed];
       if (jobs.length === 0) return moved;
-      // Add first, then remove: a crash in between redelivers, and the worker's ledger makes
-      // that second delivery a no-op, whereas the other order could lose it.
-      await this.queue(lane).addBulk(
-        jobs.map((job) => ({ name: 'events', data: { events: job.data.events ?? [] }, opts: this.jobOptions() })),
-      );
-      for (const job of jobs) await job.remove();
-      moved += jobs.length;
+      moved += await this.moveBack(lane, jobs);
     }
+  }
+
+  /** Add first, then remove: a crash in between redelivers (the ledger skips it); the other order could lose it. */
+  private async moveBack(lane: Lane, jobs: Job<EventsJob>[]): Promise<number> {
+    if (jobs.length === 0) return 0;
+    await this.queue(lane).addBulk(
+      jobs.map((job) => ({ name: 'events', data: { events: job.data.events ?? [] }, opts: this.jobOptions() })),
+    );
+    for (const job of jobs) await job.remove();
+    return jobs.length;
+  }
+
+  /**
+   * The dead letters named by `ids` (DLQ copies by job id, failed-set jobs by `failed:<id>`); a
+   * failed-set id whose job is no longer failed (redriven, or running again) names nothing.
+   */
+  private async deadJobsById(lane: Lane, ids: readonly string[]): Promise<Job<EventsJob>[]> {
+    const dlq = this.queue(`${lane}-dlq`);
+    const jobs: Job<EventsJob>[] = [];
+    for (const id of new Set(ids)) {
+      const failed = id.startsWith(FAILED_ID);
+      const job = (failed ? await this.queue(lane).getJob(id.slice(FAILED_ID.length)) : await dlq.getJob(id)) as Job<EventsJob> | undefined;
+      if (job && (!failed || (await job.isFailed()))) jobs.push(job);
+    }
+    return jobs;
   }
 
   /** Both kinds that deadLetters() lists: DLQ copies by their job id, failed-set jobs by `failed:<id>`. */
@@ -248,16 +269,9 @@ export class BullmqDriver implements QueueDriver {
     const dlq = this.queue(`${lane}-dlq`);
     let removed = 0;
     if (ids) {
-      for (const id of ids) {
-        const failed = id.startsWith(FAILED_ID);
-        const job = failed ? await this.queue(lane).getJob(id.slice(FAILED_ID.length)) : await dlq.getJob(id);
-        // A failed-set id names a lane job: remove it only while it is still failed, not redriven.
-        if (job && (!failed || (await job.isFailed()))) {
-          await job.remove();
-          removed++;
-        }
-      }
-      return removed;
+      const jobs = await this.deadJobsById(lane, ids);
+      for (const job of jobs) await job.remove();
+      return jobs.length;
     }
     for (;;) {
       const copies = await dlq.getWaiting(0, 99);
@@ -266,6 +280,20 @@ export class BullmqDriver implements QueueDriver {
       for (const job of jobs) await job.remove();
       removed += jobs.length;
     }
+  }
+
+  /** Scans the lane's waiting, delayed and active jobs, 500 at a time: O(lane), for an operator's one look. */
+  async findPending(lane: Lane, eventId: string): Promise<PendingDelivery | undefined> {
+    const queue = this.queue(lane);
+    for (const state of ['active', 'delayed', 'waiting', 'prioritized'] as const) {
+      for (let start = 0; ; start += 500) {
+        const jobs = (await queue.getJobs([state], start, start + 499, true)) as Job<EventsJob>[];
+        const job = jobs.find((j) => j?.data?.events?.some((e) => e.id === eventId));
+        if (job) return { state: state === 'prioritized' ? 'waiting' : state, id: String(job.id), attemptsMade: job.attemptsMade };
+        if (jobs.length < 500) break;
+      }
+    }
+    return undefined;
   }
 
   /** From the oldest job in the lane's wait list (jobs are timestamped when added). */

@@ -31,6 +31,8 @@ import { ensureQueues, EnsureResult, QueueUrls } from './sqs-queues';
 import { dedupeIdOf, Envelope, packEvents, SQS_MAX_BYTES } from './sqs-packing';
 
 const DEPTH_ATTRIBUTES: QueueAttributeName[] = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'];
+/** How many batches of 10 a redrive by id receives at most while looking for its letters. */
+const REDRIVE_ROUNDS = 100;
 
 interface LaneWriter {
   busy: boolean;
@@ -278,40 +280,66 @@ export class SqsDriver implements QueueDriver {
     return Promise.all([...seen.values()].slice(0, limit).map((m) => this.toDeadLetter(lane, m)));
   }
 
-  /** Sends dead letters back to their lane, then deletes them (a crash in between only duplicates). */
-  async redrive(lane: Lane): Promise<number> {
+  /**
+   * Sends dead letters back to their lane, then deletes them (a crash in between only duplicates).
+   * With ids: receives up to REDRIVE_ROUNDS batches, keeping the letters not asked for hidden
+   * while it looks (so each receive sees new ones), and makes those visible again at once when
+   * done. On the FIFO DLQ a letter behind a hidden one of its group shows only once that is gone,
+   * so asking by id may need a second call.
+   */
+  async redrive(lane: Lane, ids?: readonly string[]): Promise<number> {
     const dlqUrl = await this.urls.get(lane, true);
     const url = await this.urls.get(lane);
-    const fifo = isFifoLane(lane);
+    const wanted = ids ? new Set(ids) : undefined;
+    const passed: Message[] = [];
     let moved = 0;
-    for (;;) {
-      const letters = await this.receiveDead(dlqUrl, 10, 30);
-      if (!letters.length) return moved;
-      const reports = await this.messages.sendReporting(
-        url,
-        fifo,
-        letters.map((m) => {
-          const { events, claim } = JSON.parse(m.Body ?? '{}') as Envelope;
-          // A fresh dedupe id: the original's may still be inside FIFO's 5-minute window.
-          return { envelope: events ? { events } : { claim }, groupId: m.Attributes?.MessageGroupId, dedupeId: `${m.MessageId}-redrive` };
-        }),
+    try {
+      for (let round = 0; !wanted || (wanted.size > 0 && round < REDRIVE_ROUNDS); round++) {
+        const letters = await this.receiveDead(dlqUrl, 10, 30);
+        if (!letters.length) break;
+        const take = letters.filter((m) => !wanted || wanted.has(m.MessageId!));
+        passed.push(...letters.filter((m) => !take.includes(m)));
+        take.forEach((m) => wanted?.delete(m.MessageId!));
+        if (take.length) moved += await this.sendBack(lane, dlqUrl, url, take, moved);
+      }
+    } finally {
+      await this.showAgain(dlqUrl, passed).catch(() => undefined); // visible after 30 s anyway
+    }
+    return moved;
+  }
+
+  /** Sends letters to the lane; deletes from the DLQ only those the lane holds; throws if any stayed. */
+  private async sendBack(lane: Lane, dlqUrl: string, url: string, letters: Message[], movedBefore: number): Promise<number> {
+    const reports = await this.messages.sendReporting(
+      url,
+      isFifoLane(lane),
+      letters.map((m) => {
+        const { events, claim } = JSON.parse(m.Body ?? '{}') as Envelope;
+        // A fresh dedupe id: the original's may still be inside FIFO's 5-minute window.
+        return { envelope: events ? { events } : { claim }, groupId: m.Attributes?.MessageGroupId, dedupeId: `${m.MessageId}-redrive` };
+      }),
+    );
+    // Only a letter the lane now holds leaves the DLQ; one refused or of unknown fate stays there.
+    const held = letters.filter((_, i) => reports[i].outcome === 'held');
+    if (held.length) {
+      await this.producer.send(new DeleteMessageBatchCommand({ QueueUrl: dlqUrl, Entries: held.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    }
+    const left = reports.filter((r) => r.outcome !== 'held');
+    if (left.length) {
+      // Listed again at once (not after the receive's 30 s), for the operator who retries.
+      await this.showAgain(dlqUrl, letters.filter((_, i) => reports[i].outcome !== 'held'));
+      const reasons = [...new Set(left.map((r) => r.reason ?? r.outcome))].join('; ');
+      throw new Error(`redrive of lane ${lane} stopped after moving ${movedBefore + held.length}: ${left.length} letter(s) not taken back: ${reasons}; they stay in the dead-letter queue`);
+    }
+    return held.length;
+  }
+
+  /** Makes received dead letters visible again now. */
+  private async showAgain(dlqUrl: string, letters: Message[]): Promise<void> {
+    for (const part of chunk(letters, 10)) {
+      await this.producer.send(
+        new ChangeMessageVisibilityBatchCommand({ QueueUrl: dlqUrl, Entries: part.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })) }),
       );
-      // Only a letter the lane now holds leaves the DLQ; one refused or of unknown fate stays there.
-      const held = letters.filter((_, i) => reports[i].outcome === 'held');
-      if (held.length) {
-        await this.producer.send(new DeleteMessageBatchCommand({ QueueUrl: dlqUrl, Entries: held.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
-      }
-      moved += held.length;
-      const left = reports.filter((r) => r.outcome !== 'held');
-      if (left.length) {
-        // Listed again at once (not after the receive's 30 s), for the operator who retries.
-        const back = letters.filter((_, i) => reports[i].outcome !== 'held');
-        await this.producer.send(
-          new ChangeMessageVisibilityBatchCommand({ QueueUrl: dlqUrl, Entries: back.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })) }),
-        );
-        const reasons = [...new Set(left.map((r) => r.reason ?? r.outcome))].join('; ');
-        throw new Error(`redrive of lane ${lane} stopped after moving ${moved}: ${left.length} letter(s) not taken back: ${reasons}; they stay in the dead-letter queue`);
-      }
     }
   }
 

@@ -1,0 +1,81 @@
+import type { Lane } from '../../config/src';
+import { DeadLetter, orderingKey, QueuedEvent } from '../../queue/src/queue.port';
+
+/**
+ * What an operator asks for among dead letters. Every field given must hold: `lane`, `grep`
+ * (case-insensitive text in the last error) and `since` (failed at or after) are the letter's;
+ * `type` (a glob: `*` any run of characters, `?` one) and `key` (the client's key, or the
+ * origin-scoped ordering key) must hold for one same event of the letter.
+ */
+export interface LetterFilter {
+  lane?: Lane;
+  type?: string;
+  grep?: string;
+  key?: string;
+  since?: Date;
+}
+
+/** `order.*` -> /^order\..*$/: the whole type must match. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+function eventMatches(event: QueuedEvent, type: RegExp | undefined, key: string | undefined): boolean {
+  if (type && !type.test(event.type)) return false;
+  if (key !== undefined) {
+    if (event.key !== key && orderingKey(event) !== key) return false;
+  }
+  return true;
+}
+
+/** A predicate for `filter`, built once (the glob compiled once for a long list). */
+export function letterMatcher(filter: LetterFilter): (letter: DeadLetter) => boolean {
+  const type = filter.type !== undefined ? globToRegExp(filter.type) : undefined;
+  const grep = filter.grep?.toLowerCase();
+  const since = filter.since?.getTime();
+  return (letter) => {
+    if (filter.lane && letter.lane !== filter.lane) return false;
+    if (grep !== undefined && !letter.lastError.toLowerCase().includes(grep)) return false;
+    if (since !== undefined && !(Date.parse(letter.failedAt) >= since)) return false;
+    if (!type && filter.key === undefined) return true;
+    return letter.events.some((e) => eventMatches(e, type, filter.key));
+  };
+}
+
+/** True when the filter narrows anything beyond the lane. */
+export function filters(filter: LetterFilter): boolean {
+  return filter.type !== undefined || filter.grep !== undefined || filter.key !== undefined || filter.since !== undefined;
+}
+
+/** `--type 'order.*' --key k1`: the filter as the flags that give it, for prompts and summaries. */
+export function filterText(filter: LetterFilter): string {
+  const parts: string[] = [];
+  if (filter.lane) parts.push(`--lane ${filter.lane}`);
+  if (filter.type !== undefined) parts.push(`--type ${JSON.stringify(filter.type)}`);
+  if (filter.grep !== undefined) parts.push(`--grep ${JSON.stringify(filter.grep)}`);
+  if (filter.key !== undefined) parts.push(`--key ${JSON.stringify(filter.key)}`);
+  if (filter.since) parts.push(`--since ${filter.since.toISOString()}`);
+  return parts.length ? parts.join(' ') : 'no filter';
+}
+
+/** One dead letter as `queue:redrive --json` prints it, one object a line. */
+export interface LetterLine {
+  lane: Lane;
+  id: string;
+  attempts: number;
+  failedAt: string;
+  lastError: string;
+  events: Array<{ id: string; type: string; key: string | null }>;
+}
+
+export function letterLine(letter: DeadLetter): LetterLine {
+  return {
+    lane: letter.lane,
+    id: letter.id,
+    attempts: letter.attempts,
+    failedAt: letter.failedAt,
+    lastError: letter.lastError,
+    events: letter.events.map((e) => ({ id: e.id, type: e.type, key: e.key ?? null })),
+  };
+}
