@@ -71,7 +71,7 @@ function renderSide(s) {
   if (s.weight !== undefined) status.append(el('span', ' \u00b7 weight ' + s.weight));
   if (s.readiness) status.append(el('span', ' \u00b7 readiness '), el('span', (s.readiness.ready ? 'ready' : 'NOT READY') + ' (' + s.readiness.detail + ')', s.readiness.ready ? 'ok' : 'bad'));
   if (s.drain) {
-    const d = el('div', 'draining: ' + s.drain.left + ' left' + (s.drain.change === null ? '' : ' (' + (s.drain.change > 0 ? '+' : '') + s.drain.change + ' in the last ' + s.drain.overSeconds + ' s)'), 'warn');
+    const d = el('div', 'draining: ' + s.drain.left + ' left' + (s.drain.change === null ? '' : ' (' + (s.drain.change >= 0 ? '+' : '') + s.drain.change + ' in the last ' + s.drain.overSeconds + ' s)'), 'warn');
     d.dataset.test = 'drain-' + s.name; status.append(d);
   }
   sec.append(status);
