@@ -1,6 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, createServer as createNetServer, Server as NetServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
@@ -8,6 +8,7 @@ import { createConsoleServer } from '../apps/console/src/console-server';
 import { LANES } from '../libs/config/src';
 import { QueueDriver } from '../libs/queue/src';
 import { BullmqDriver, SqsDriver } from '../libs/queue/src/drivers';
+import { freshDriver } from './support/drivers';
 import { testConfig, uniquePrefix, waitFor } from './support/env';
 import { FauxqsServer } from './support/fauxqs';
 import { makeDeadLetter, queued } from './support/ops-fixtures';
@@ -165,5 +166,51 @@ describe('operator console, two sides at once (own redis-server and own fauxqs, 
     await waitFor('the hetzner column updated', async () => (await cell('hetzner', 'normal', 1)) === '6', 20_000);
     expect(await status('hetzner')).toMatch(/^live · weight 0draining: 6 left/);
     if (process.env.CONSOLE_DOWN_SCREENSHOT) await page.screenshot({ path: process.env.CONSOLE_DOWN_SCREENSHOT, fullPage: true });
+  });
+});
+
+/**
+ * A broker that accepts the connection and never answers (no refusal to fail fast on): the SQS
+ * client has no deadline of its own, so only the side's timeout ends the read.
+ */
+describe('console report with a side that never answers (real BullMQ beside a silent endpoint)', () => {
+  let live: QueueDriver;
+  let stuck: QueueDriver;
+  let silent: NetServer;
+  const held: Socket[] = [];
+  let server: Server;
+  let url: string;
+
+  beforeAll(async () => {
+    live = await freshDriver('bullmq');
+    silent = createNetServer((socket) => void held.push(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    stuck = new SqsDriver(testConfig({ QUEUE_DRIVER: 'sqs', SQS_ENDPOINT: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, QUEUE_PREFIX: uniquePrefix('stuck') }));
+    await live.enqueue('low', [queued('low', 'live-1')]);
+    const trafficFile = join(mkdtempSync(join(tmpdir(), 'spillway-console-stuck-')), 'traffic.json');
+    writeFileSync(trafficFile, JSON.stringify({ hetzner: 100, eks: 0 }));
+    server = createConsoleServer({ sides: [{ name: 'eks', driver: stuck, metrics: [] }, { name: 'hetzner', driver: live, metrics: [] }], token: TOKEN, trafficFile, sideTimeoutMs: 800 });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await live.close();
+    await Promise.race([stuck.close(), new Promise((r) => setTimeout(r, 2000))]);
+    for (const socket of held) socket.destroy();
+    silent.close();
+  });
+
+  it('answers within the side\'s timeout: the silent side unreachable, the other side\'s figures in full', async () => {
+    const started = Date.now();
+    const res = await fetch(`${url}/api/report`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const took = Date.now() - started;
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as { sides: Array<{ name: string; unreachable?: string; lanes: Array<{ lane: string; depth: { waiting: number } }> }> };
+    expect(report.sides[0]).toMatchObject({ name: 'eks', unreachable: 'no answer within 800 ms', lanes: [] });
+    expect(report.sides[1].unreachable).toBeUndefined();
+    expect(report.sides[1].lanes.find((l) => l.lane === 'low')?.depth.waiting).toBe(1);
+    expect(took).toBeLessThan(3000);
   });
 });
