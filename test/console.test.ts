@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -138,5 +138,29 @@ describe('npm run console: start-up', () => {
       code: 78,
       stderr: 'console: CONSOLE_TOKEN is not set: set a token (or CONSOLE_AUTH=off on a trusted network)\n',
     });
+  });
+
+  it('refuses a redis password in a --side flag (ps shows flags), without echoing it', async () => {
+    const env = testEnv({ CONSOLE_TOKEN: TOKEN });
+    await expect(run(process.execPath, ['dist/apps/console/src/main.js', '--side', 'name=hetzner,redis=redis://app:s3cret-pass@10.0.0.5:6379'], { env })).rejects.toMatchObject({
+      code: 2,
+      stderr: 'console: --side name=hetzner,redis=redis://***@10.0.0.5:6379: the redis URL holds a password, which a flag shows to every user (ps); give this side in CONSOLE_SIDES instead\n',
+    });
+  });
+
+  it('starts with two sides from flags (bare target names take the apps\' env) and reports both', async () => {
+    const prefix = `t-console-main-${process.pid}`;
+    const env = testEnv({ CONSOLE_AUTH: 'off', CONSOLE_PORT: '0', CONSOLE_SAMPLE_S: '1', QUEUE_PREFIX: prefix });
+    const child = spawn(process.execPath, ['dist/apps/console/src/main.js', '--side', 'hetzner', '--side', 'eks'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const line = await waitFor('the console to listen', async () => /console on (http:\/\/127\.0\.0\.1:\d+\/) \(sides: hetzner bullmq, eks sqs.*; AUTH OFF\)/.exec(out), 20_000);
+      const report = (await (await fetch(`${line[1]}api/report`)).json()) as { sides: Array<{ name: string; driver: string; lanes: unknown[] }> };
+      expect(report.sides.map((s) => [s.name, s.driver])).toEqual([['hetzner', 'bullmq'], ['eks', 'sqs']]);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
   });
 });
