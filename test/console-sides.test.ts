@@ -9,7 +9,7 @@ import { LANES } from '../libs/config/src';
 import { QueueDriver } from '../libs/queue/src';
 import { BullmqDriver, SqsDriver } from '../libs/queue/src/drivers';
 import { freshDriver } from './support/drivers';
-import { testConfig, uniquePrefix, waitFor } from './support/env';
+import { sleep, testConfig, uniquePrefix, waitFor } from './support/env';
 import { FauxqsServer } from './support/fauxqs';
 import { makeDeadLetter, queued } from './support/ops-fixtures';
 import { RedisServer } from './support/redis-server';
@@ -132,7 +132,14 @@ describe('operator console, two sides at once (own redis-server and own fauxqs, 
     expect(await cell('eks', 'low', 6)).toBe('n/a');
     // The change is against the sample nearest a minute back: the first came before the five were queued.
     expect(await page.textContent('[data-test="drain-hetzner"]')).toMatch(/^draining: 5 left \(\+5 in the last \d+ s\)$/);
-    if (process.env.CONSOLE_SIDES_SCREENSHOT) await page.screenshot({ path: process.env.CONSOLE_SIDES_SCREENSHOT, fullPage: true });
+    if (process.env.CONSOLE_SIDES_SCREENSHOT) {
+      // For the picture only: a few seconds more of samples, with some traffic on eks's lane normal.
+      for (let i = 0; i < 6; i++) {
+        await eks.enqueue('normal', [queued('normal', `picture-${i}`)]);
+        await sleep(1000);
+      }
+      await page.screenshot({ path: process.env.CONSOLE_SIDES_SCREENSHOT, fullPage: true });
+    }
   });
 
   it('redrives one side\'s dead letters only: the other side\'s letter of the same lane stays', async () => {

@@ -14,7 +14,7 @@ export const CONSOLE_PAGE = (authOn: boolean): string => `<!doctype html>
 body{font:13px system-ui,sans-serif;margin:20px;color:#1d2330;background:#f7f8fa}
 h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:0 0 6px} h3{font-size:13px;margin:14px 0 6px}
 table{border-collapse:collapse;background:#fff;width:100%} th,td{border:1px solid #d5d9e0;padding:4px 6px;text-align:right}
-th:first-child,td:first-child{text-align:left} td.err{text-align:left;font-family:monospace;color:#a11;white-space:pre-wrap;word-break:break-word}
+th:first-child,td:first-child,th.err{text-align:left} td.err{text-align:left;font-family:monospace;color:#a11;white-space:pre-wrap;word-break:break-word}
 .meta{color:#667} .bad{color:#b00;font-weight:600} .ok{color:#070;font-weight:600} .warn{color:#a60;font-weight:600}
 button{margin:0 4px 0 0;padding:2px 8px;cursor:pointer} #login{display:none}
 .sides{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:16px;margin-top:12px}
@@ -101,7 +101,7 @@ function renderSide(s) {
   const letters = s.lanes.flatMap((l) => l.deadLetters.map((d) => Object.assign({ lane: l.lane }, d)));
   if (letters.length) {
     sec.append(el('h3', 'Dead letters'));
-    const dt = table(['lane', 'id', 'events', 'attempts', 'failed at', 'last error', '']);
+    const dt = table(['lane', 'id', 'events', 'attempts', 'failed at', 'last error', '']); dt.rows[0].cells[5].className = 'err';
     for (const d of letters) {
       const tr = el('tr'); tr.dataset.deadLetter = d.id;
       for (const v of [d.lane, d.id, d.events, d.attempts, d.failedAt.replace('T', ' ').slice(0, 19)]) tr.append(el('td', v));
