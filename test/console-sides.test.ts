@@ -118,7 +118,7 @@ describe('operator console, two sides at once (own redis-server and own fauxqs, 
     // A few samples in: every lane's depth chart has points on both sides; hetzner's rates come
     // from its counters (6 accepted and 3 processed per sample of lane normal).
     await waitFor('three samples charted on both sides', async () => {
-      const points = await page.$$eval('svg[data-test$="-depth"]', (svgs) => svgs.map((s) => Number((s as SVGElement).dataset.points)));
+      const points = await page.$$eval('svg[data-test$="-depth"]', (svgs) => svgs.map((s) => Number(s.getAttribute('data-points'))));
       return points.length === 2 * LANES.length && points.every((n) => n >= 3);
     }, 20_000);
     await page.waitForSelector('svg[data-test="chart-hetzner-normal-rates"] polyline.in', { state: 'attached' });

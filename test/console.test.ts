@@ -155,7 +155,7 @@ describe('npm run console: start-up', () => {
     try {
       let out = '';
       child.stdout.on('data', (d) => (out += d));
-      const line = await waitFor('the console to listen', async () => /console on (http:\/\/127\.0\.0\.1:\d+\/) \(sides: hetzner bullmq, eks sqs.*; AUTH OFF\)/.exec(out), 20_000);
+      const line = await waitFor('the console to listen', async () => /console on (http:\/\/127\.0\.0\.1:\d+\/) \(sides: hetzner bullmq, eks sqs.*; AUTH OFF\)/.exec(out) ?? undefined, 20_000);
       const report = (await (await fetch(`${line[1]}api/report`)).json()) as { sides: Array<{ name: string; driver: string; lanes: unknown[] }> };
       expect(report.sides.map((s) => [s.name, s.driver])).toEqual([['hetzner', 'bullmq'], ['eks', 'sqs']]);
     } finally {
