@@ -126,8 +126,12 @@ export function createConsoleServer(o: ConsoleOptions): Server {
 
   const report = async () => {
     const problems: string[] = [];
-    const [weights, ledger] = await Promise.all([
-      readWeights(o.trafficFile),
+    const weights = await readWeights(o.trafficFile);
+    if ('error' in weights) problems.push(weights.error as string);
+    const w = 'error' in weights ? undefined : (weights as Record<string, number>);
+    // Each side settles on its own (readSide never rejects): one dead broker blanks only its column.
+    const [columns, ledger] = await Promise.all([
+      Promise.all(o.sides.map((side) => readSide(side, { history, timeoutMs, deadLetterLimit: 20, weights: w }))),
       o.db
         ? ledgerRates(o.db, timeoutMs).catch((err) => {
             problems.push(`applied rate: Postgres unreachable (${(err as Error).message})`);
@@ -135,10 +139,6 @@ export function createConsoleServer(o: ConsoleOptions): Server {
           })
         : undefined,
     ]);
-    if ('error' in weights) problems.push(weights.error as string);
-    const w = 'error' in weights ? undefined : (weights as Record<string, number>);
-    // Each side settles on its own (readSide never rejects): one dead broker blanks only its column.
-    const columns = await Promise.all(o.sides.map((side) => readSide(side, { history, timeoutMs, deadLetterLimit: 20, weights: w })));
     return { at: new Date().toISOString(), sampleSeconds: sampleMs / 1000, sides: columns, traffic: weights, ledger: ledger ?? null, problems };
   };
 

@@ -136,7 +136,7 @@ export async function readSide(side: ConsoleSide, o: { history: History; timeout
     rateSource: side.metrics.length ? 'counters' : 'depth',
     history,
   };
-  if (side.metrics.length && last(history.critical.pending) !== undefined && last(history.critical.inPerSecond) === null) {
+  if (side.metrics.length && history.critical.at.length >= 2 && last(history.critical.inPerSecond) === null) {
     view.metricsProblem = 'no counters from the metrics URLs in the last two samples';
   }
   if (typeof lanes === 'string') {
