@@ -130,8 +130,8 @@ describe('operator console, two sides at once (own redis-server and own fauxqs, 
     expect(inRate).toBeGreaterThan(0);
     expect(outRate).toBeCloseTo(inRate / 2, 0);
     expect(await cell('eks', 'low', 6)).toBe('n/a');
-    // The change is against the sample nearest a minute back: the first came before the five were queued.
-    expect(await page.textContent('[data-test="drain-hetzner"]')).toMatch(/^draining: 5 left \(\+5 in the last \d+ s\)$/);
+    // The change is against six samples back (3 s here): +5 or +0, whether the five came in that time.
+    await waitFor('the drain with its change', async () => /^draining: 5 left \(\+[05] in the last \d+ s\)$/.test((await page.textContent('[data-test="drain-hetzner"]')) ?? ''), 20_000);
     if (process.env.CONSOLE_SIDES_SCREENSHOT) {
       // For the picture only: a few seconds more of samples, with some traffic on eks's lane normal.
       for (let i = 0; i < 6; i++) {
@@ -173,6 +173,22 @@ describe('operator console, two sides at once (own redis-server and own fauxqs, 
     await waitFor('the hetzner column updated', async () => (await cell('hetzner', 'normal', 1)) === '6', 20_000);
     expect(await status('hetzner')).toMatch(/^live · weight 0draining: 6 left/);
     if (process.env.CONSOLE_DOWN_SCREENSHOT) await page.screenshot({ path: process.env.CONSOLE_DOWN_SCREENSHOT, fullPage: true });
+  });
+
+  it('a worker drains the old side: the count left falls, then the drain line goes', async () => {
+    // One delivery a second, so the page (every 3 s) sees the count on its way down.
+    const consumer = await hetzner.consume('normal', async () => void (await sleep(1000)), { concurrency: 1 });
+    try {
+      const falling = await waitFor('a falling drain', async () => {
+        const text = (await page.textContent('[data-test="drain-hetzner"]').catch(() => null)) ?? '';
+        return /^draining: [1-5] left \(-\d+ in the last \d+ s\)$/.test(text) ? text : undefined;
+      }, 20_000);
+      expect(falling).toMatch(/draining/);
+      await waitFor('the drain line gone', async () => (await page.$('[data-test="drain-hetzner"]')) === null && (await cell('hetzner', 'normal', 1)) === '0', 30_000);
+      expect(await status('hetzner')).toBe('live · weight 0');
+    } finally {
+      await consumer.close();
+    }
   });
 });
 

@@ -35,7 +35,7 @@ export interface SideView {
   readiness?: Readiness;
   /** The side's weight in deploy/traffic.json, when it has one. */
   weight?: number;
-  /** Weight 0 with deliveries still pending: `left` of them, `change` over the last minute of samples. */
+  /** Weight 0 with deliveries still pending: `left` of them, `change` over the last DRAIN_SAMPLES samples. */
   drain?: { left: number; change: number | null; overSeconds: number | null };
   /** 'counters': in/out from the side's /metrics; 'depth': only the net change of pending. */
   rateSource: 'counters' | 'depth';
@@ -104,16 +104,17 @@ async function readLanes(side: ConsoleSide, deadLetterLimit: number): Promise<Ar
 
 const last = <T>(xs: T[]): T | undefined => xs[xs.length - 1];
 
-/** The drain: pending now, and its change against the sample nearest one minute before the newest. */
+/** Samples back the drain's change is measured over: one minute at the default 10 s sampling. */
+export const DRAIN_SAMPLES = 6;
+
+/** The drain: pending now, and its change against the sample DRAIN_SAMPLES before the newest. */
 function drainOf(history: Record<Lane, LaneSeries>, left: number): SideView['drain'] {
   const at = history.critical.at;
-  const newest = last(at);
-  if (newest === undefined) return { left, change: null, overSeconds: null };
-  const from = at.findIndex((t) => t >= newest - 60_000);
+  const from = at.length - 1 - DRAIN_SAMPLES;
   const then = LANES.map((l) => history[l].pending[from]);
-  if (from < 0 || from === at.length - 1 || then.some((p) => p === null || p === undefined)) return { left, change: null, overSeconds: null };
+  if (from < 0 || then.some((p) => p === null || p === undefined)) return { left, change: null, overSeconds: null };
   const before = (then as number[]).reduce((a, b) => a + b, 0);
-  return { left, change: left - before, overSeconds: Math.round((newest - at[from]) / 1000) };
+  return { left, change: left - before, overSeconds: Math.round((at[at.length - 1] - at[from]) / 1000) };
 }
 
 /**
