@@ -33,7 +33,7 @@ describe('console without a token checks Host (real BullMQ)', () => {
     driver = await freshDriver('bullmq', { MAX_ATTEMPTS: '1' });
     const trafficFile = join(mkdtempSync(join(tmpdir(), 'spillway-console-host-')), 'traffic.json');
     writeFileSync(trafficFile, JSON.stringify({ hetzner: 100, eks: 0 }));
-    server = createConsoleServer({ driver, token: undefined, allowedHosts: ['ops.example.net'], trafficFile, metricsUrls: [] });
+    server = createConsoleServer({ sides: [{ name: 'hetzner', driver, metrics: [] }], token: undefined, allowedHosts: ['ops.example.net'], trafficFile });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as AddressInfo).port;
     await makeDeadLetter(driver, 'low', 'rebinding-target', 'handler bug');
@@ -44,12 +44,12 @@ describe('console without a token checks Host (real BullMQ)', () => {
   });
 
   it('refuses discard, redrive, the report and the page under a foreign Host, naming why; the dead letter stays', async () => {
-    const body = JSON.stringify({ confirm: 'low' });
-    for (const [method, path] of [['POST', '/api/lanes/low/discard'], ['POST', '/api/lanes/low/redrive'], ['GET', '/api/report'], ['GET', '/']]) {
+    const body = JSON.stringify({ confirm: 'hetzner/low' });
+    for (const [method, path] of [['POST', '/api/sides/hetzner/lanes/low/discard'], ['POST', '/api/sides/hetzner/lanes/low/redrive'], ['GET', '/api/report'], ['GET', '/']]) {
       const r = await call(method, path, `evil.example:${port}`, method === 'POST' ? body : undefined);
       expect([path, r.status]).toEqual([path, 403]);
     }
-    const r = await call('POST', '/api/lanes/low/discard', 'evil.example', body);
+    const r = await call('POST', '/api/sides/hetzner/lanes/low/discard', 'evil.example', body);
     expect(r.json.message).toMatch(/^Host "evil.example" refused: with CONSOLE_AUTH=off only loopback names and ops.example.net are served/);
     expect((await driver.deadLetters('low', 10)).length).toBe(1);
   });
@@ -57,7 +57,7 @@ describe('console without a token checks Host (real BullMQ)', () => {
   it('serves loopback names and the configured one', async () => {
     expect((await call('GET', '/api/report', `localhost:${port}`)).status).toBe(200);
     expect((await call('GET', '/api/report', `[::1]:${port}`)).status).toBe(200);
-    const r = await call('POST', '/api/lanes/low/discard', 'ops.example.net', JSON.stringify({ confirm: 'low' }));
+    const r = await call('POST', '/api/sides/hetzner/lanes/low/discard', 'ops.example.net', JSON.stringify({ confirm: 'hetzner/low' }));
     expect(r).toMatchObject({ status: 200, json: { removed: 1 } });
   });
 });

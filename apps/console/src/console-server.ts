@@ -2,12 +2,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Pool } from 'pg';
 import { isLane } from '../../../libs/config/src';
-import { acceptedTotals, buildReport, inRates } from '../../../libs/ops/src';
-import { QueueDriver } from '../../../libs/queue/src';
+import { History } from './history';
 import { CONSOLE_PAGE } from './page';
+import { ConsoleSide, ledgerRates, readSide, readWeights, sampleSide } from './side-report';
 
 export interface ConsoleOptions {
-  driver: QueueDriver;
+  /** Every broker shown, one column each, in this order. */
+  sides: ConsoleSide[];
+  /** The ledger both sides' workers write: the applied rate per lane (both sides together). */
   db?: Pool;
   /** undefined: auth turned off explicitly (CONSOLE_AUTH=off). */
   token?: string;
@@ -18,9 +20,10 @@ export interface ConsoleOptions {
    */
   allowedHosts?: string[];
   trafficFile: string;
-  hetznerUrl?: string;
-  eksUrl?: string;
-  metricsUrls: string[];
+  /** How often each side is sampled for the history (default 10 s); the history keeps one hour. */
+  sampleMs?: number;
+  /** Each side's reads give up after this long (default 5 s): that side shows as unreachable. */
+  sideTimeoutMs?: number;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -74,14 +77,18 @@ function hostName(header: string | undefined): string | undefined {
 const isLoopback = (name: string) => name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
 
 /**
- * The operator console: one page and a small JSON API over the same report as `npm run status`,
- * plus redrive and discard of dead letters. Every /api call needs `Authorization: Bearer <token>`;
- * a destructive one also needs `{"confirm": "<lane>"}`, which the page sends only after the
- * operator confirmed in a dialog.
+ * The operator console: one page and a small JSON API showing every side side by side (depth,
+ * dead letters, readiness, weights, and a history sampled here), plus redrive and discard of dead
+ * letters per side. Every /api call needs `Authorization: Bearer <token>`; a destructive one also
+ * needs `{"confirm": "<side>/<lane>"}`, which the page sends only after the operator confirmed in
+ * a dialog. The sampler runs while the server listens.
  */
 export function createConsoleServer(o: ConsoleOptions): Server {
   const expected = o.token === undefined ? undefined : digest(o.token);
-  let lastTotals: Awaited<ReturnType<typeof acceptedTotals>> | undefined;
+  const sampleMs = o.sampleMs ?? 10_000;
+  const timeoutMs = o.sideTimeoutMs ?? 5000;
+  const history = new History(sampleMs);
+  const sides = new Map(o.sides.map((s) => [s.name, s]));
 
   const allowed = new Set((o.allowedHosts ?? []).map((h) => h.trim().toLowerCase()).filter(Boolean));
   /** Without a token, only loopback or a configured name may be in Host (DNS rebinding). */
@@ -104,23 +111,35 @@ export function createConsoleServer(o: ConsoleOptions): Server {
     }
   };
 
-  /** In-rate from the previous report's sample of the absorbers' counters (first call: none yet). */
-  const rates = async () => {
-    if (!o.metricsUrls.length) return {};
-    const now = await acceptedTotals(o.metricsUrls).catch(() => undefined);
-    const before = lastTotals;
-    if (now) lastTotals = now;
-    return now && before ? inRates(before, now) : {};
-  };
-
-  const laneAction = async (req: IncomingMessage, lane: string, action: string) => {
+  const laneAction = async (req: IncomingMessage, sideName: string, lane: string, action: string) => {
+    const side = sides.get(sideName);
+    if (!side) throw new HttpError(404, `unknown side "${sideName}" (sides: ${[...sides.keys()].join(', ')})`);
     if (!isLane(lane)) throw new HttpError(404, `unknown lane "${lane}" (lanes: critical, normal, low)`);
     const body = await jsonBody(req);
-    if (body.confirm !== lane) throw new HttpError(400, `confirm: must be "${lane}", the lane acted on`);
-    if (action === 'redrive') return { lane, moved: await o.driver.redrive(lane) };
+    const what = `${sideName}/${lane}`;
+    if (body.confirm !== what) throw new HttpError(400, `confirm: must be "${what}", the side and lane acted on`);
+    if (action === 'redrive') return { side: sideName, lane, moved: await side.driver.redrive(lane) };
     const ids = body.ids;
     if (ids !== undefined && (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string'))) throw new HttpError(400, 'ids: must be an array of dead-letter ids');
-    return { lane, removed: await o.driver.discardDeadLetters(lane, ids as string[] | undefined) };
+    return { side: sideName, lane, removed: await side.driver.discardDeadLetters(lane, ids as string[] | undefined) };
+  };
+
+  const report = async () => {
+    const problems: string[] = [];
+    const weights = await readWeights(o.trafficFile);
+    if ('error' in weights) problems.push(weights.error as string);
+    const w = 'error' in weights ? undefined : (weights as Record<string, number>);
+    // Each side settles on its own (readSide never rejects): one dead broker blanks only its column.
+    const [columns, ledger] = await Promise.all([
+      Promise.all(o.sides.map((side) => readSide(side, { history, timeoutMs, deadLetterLimit: 20, weights: w }))),
+      o.db
+        ? ledgerRates(o.db, timeoutMs).catch((err) => {
+            problems.push(`applied rate: Postgres unreachable (${(err as Error).message})`);
+            return undefined;
+          })
+        : undefined,
+    ]);
+    return { at: new Date().toISOString(), sampleSeconds: sampleMs / 1000, sides: columns, traffic: weights, ledger: ledger ?? null, problems };
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse) => {
@@ -131,19 +150,30 @@ export function createConsoleServer(o: ConsoleOptions): Server {
     if (req.method === 'GET' && path === '/') return send(res, 200, CONSOLE_PAGE(expected !== undefined), 'text/html; charset=utf-8');
     if (!path.startsWith('/api/')) throw new HttpError(404, `no route ${req.method} ${path}`);
     authorize(req);
-    if (req.method === 'GET' && path === '/api/report') {
-      const report = await buildReport({ ...o, deadLetterLimit: 20 }, await rates());
-      return send(res, 200, report);
-    }
-    const action = /^\/api\/lanes\/([^/]+)\/(redrive|discard)$/.exec(path);
-    if (req.method === 'POST' && action) return send(res, 200, await laneAction(req, action[1], action[2]));
+    if (req.method === 'GET' && path === '/api/report') return send(res, 200, await report());
+    const action = /^\/api\/sides\/([^/]+)\/lanes\/([^/]+)\/(redrive|discard)$/.exec(path);
+    if (req.method === 'POST' && action) return send(res, 200, await laneAction(req, action[1], action[2], action[3]));
     throw new HttpError(404, `no route ${req.method} ${path}`);
   };
 
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     route(req, res).catch((err) => {
       const status = err instanceof HttpError ? err.status : 502;
       send(res, status, { statusCode: status, message: err instanceof HttpError ? err.message : `broker error: ${(err as Error).message}` });
     });
   });
+  // One sample of every side per tick; a tick still running (a slow side) makes the next one skip.
+  let timer: NodeJS.Timeout | undefined;
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    await Promise.all(o.sides.map((side) => sampleSide(side, history, timeoutMs))).finally(() => (busy = false));
+  };
+  server.on('listening', () => {
+    void tick();
+    timer = setInterval(() => void tick(), sampleMs);
+  });
+  server.on('close', () => clearInterval(timer));
+  return server;
 }
