@@ -132,6 +132,23 @@ export const MODULES = {
     ],
     integration: true,
   },
+  // The 202's truth: which events of an enqueue were held, refused or of unknown fate. The batcher
+  // (BullMQ) first, then the SQS driver against a slow or failing SQS, then the absorber's answers.
+  'enqueue-outcome': {
+    mutate: ['libs/queue/src/enqueue-outcome.ts'],
+    tests: ['<rootDir>/test/enqueue-batcher.test.ts', '<rootDir>/test/sqs-driver-send.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
+    integration: true,
+  },
+  // SQS message writes: sends with claim checks, and the driver's dead-letter copies. The FIFO fake
+  // first (a dead-letter copy's group and dedupe id), then sends, S3 ordering, the Lambda's copies.
+  'sqs-messages': {
+    mutate: ['libs/queue/src/sqs/sqs-messages.ts'],
+    tests: [
+      '<rootDir>/test/sqs-fifo-group.test.ts', '<rootDir>/test/sqs-driver-send.test.ts', '<rootDir>/test/claim-check-order.test.ts',
+      '<rootDir>/test/lambda-worker.test.ts',
+    ],
+    integration: true,
+  },
   move: {
     mutate: ['libs/queue/src/move.ts'],
     tests: ['<rootDir>/test/queue-move-inprocess.test.ts'],
