@@ -132,11 +132,12 @@ export const MODULES = {
     ],
     integration: true,
   },
-  // The 202's truth: which events of an enqueue were held, refused or of unknown fate. The batcher
-  // (BullMQ) first, then the SQS driver against a slow or failing SQS, then the absorber's answers.
+  // The 202's truth: which events of an enqueue were held, refused or of unknown fate. Its spec
+  // first (milliseconds; written after the first run's survivors), then the batcher (BullMQ), the
+  // SQS driver against a slow or failing SQS, and the absorber's answers.
   'enqueue-outcome': {
     mutate: ['libs/queue/src/enqueue-outcome.ts'],
-    tests: ['<rootDir>/test/enqueue-batcher.test.ts', '<rootDir>/test/sqs-driver-send.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
+    tests: ['<rootDir>/libs/queue/src/enqueue-outcome.spec.ts', '<rootDir>/test/enqueue-batcher.test.ts', '<rootDir>/test/sqs-driver-send.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
     integration: true,
   },
   // SQS message writes: sends with claim checks, and the driver's dead-letter copies. The FIFO fake
