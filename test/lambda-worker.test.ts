@@ -193,6 +193,17 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
     expect(letters).toEqual([expect.objectContaining({ lane: 'normal', attempts: 3, lastError: expect.stringContaining('poison event'), events: [expect.objectContaining({ id })] })]);
   });
 
+  it('FIFO: two groups\' last attempts in one batch each leave their own dead-letter copy (group and dedupe id of their own)', async () => {
+    const ids = [await post('test.poison', 'critical', { key: uniquePrefix('dl1') }), await post('test.poison', 'critical', { key: uniquePrefix('dl2') })];
+    const records = await mapping('critical').receiveEvents(ids, { deleteEach: true });
+    // Their last attempt, as if received MAX_ATTEMPTS times (the FIFO case above shows the emulator's receives).
+    for (const r of records) r.attributes.ApproximateReceiveCount = env.MAX_ATTEMPTS;
+    const response = await entry.handle(sqsEvent(records), lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [] });
+    const letters = await absorber.get<SqsDriver>(QUEUE_DRIVER).deadLetters('critical', 10);
+    expect(letters.flatMap((l) => l.events.map((e) => e.id)).filter((id) => ids.includes(id)).sort()).toEqual([...ids].sort());
+  });
+
   it('a batch reached with under the time margin left: every record returned unrun, nothing applied', async () => {
     const ids = [await post('test.counted', 'normal'), await post('test.counted', 'normal')];
     const records = await batchOf('normal', ids);
