@@ -132,6 +132,24 @@ export const MODULES = {
     ],
     integration: true,
   },
+  // The 202's truth: which events of an enqueue were held, refused or of unknown fate. Its spec
+  // first (milliseconds; written after the first run's survivors), then the batcher (BullMQ), the
+  // SQS driver against a slow or failing SQS, and the absorber's answers.
+  'enqueue-outcome': {
+    mutate: ['libs/queue/src/enqueue-outcome.ts'],
+    tests: ['<rootDir>/libs/queue/src/enqueue-outcome.spec.ts', '<rootDir>/test/enqueue-batcher.test.ts', '<rootDir>/test/sqs-driver-send.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
+    integration: true,
+  },
+  // SQS message writes: sends with claim checks, and the driver's dead-letter copies. The FIFO fake
+  // first (a dead-letter copy's group and dedupe id), then sends, S3 ordering, the Lambda's copies.
+  'sqs-messages': {
+    mutate: ['libs/queue/src/sqs/sqs-messages.ts'],
+    tests: [
+      '<rootDir>/test/sqs-fifo-group.test.ts', '<rootDir>/test/sqs-driver-send.test.ts', '<rootDir>/test/claim-check-order.test.ts',
+      '<rootDir>/test/lambda-worker.test.ts',
+    ],
+    integration: true,
+  },
   move: {
     mutate: ['libs/queue/src/move.ts'],
     tests: ['<rootDir>/test/queue-move-inprocess.test.ts'],

@@ -3,7 +3,8 @@ import request from 'supertest';
 import { LambdaEntry } from '../apps/worker/src/lambda/lambda-entry';
 import { Metrics } from '../libs/health/src';
 import { parsePromText, sumOf } from '../libs/ops/src/prom-text';
-import { queueName } from '../libs/queue/src';
+import { QUEUE_DRIVER, queueName } from '../libs/queue/src';
+import { SqsDriver } from '../libs/queue/src/sqs/sqs.driver';
 import { startAbsorber } from './support/apps';
 import { ensureSqsQueues } from './support/drivers';
 import { testConfig, testEnv, uniquePrefix } from './support/env';
@@ -72,6 +73,19 @@ describe('Lambda worker with Postgres down', () => {
     expect(Date.now() - started).toBeLessThan(6000);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[0].messageId }]);
     await proxy.restore();
+    expect(await ledger.counts([id])).toEqual(new Map());
+    await mapping.delete(records[0]);
+  });
+
+  it('an outage on the last attempt: the record is returned, never dead-lettered (the outage is not its fault)', async () => {
+    const id = await postOne();
+    const records = await mapping.receiveEvents([id]);
+    records[0].attributes.ApproximateReceiveCount = env.MAX_ATTEMPTS;
+    await proxy.cut();
+    const response = await entry.handle(sqsEvent(records), lambdaContext(4500));
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[0].messageId }]);
+    await proxy.restore();
+    expect(await absorber.get<SqsDriver>(QUEUE_DRIVER).deadLetters('normal', 10)).toEqual([]);
     expect(await ledger.counts([id])).toEqual(new Map());
     await mapping.delete(records[0]);
   });

@@ -198,6 +198,32 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
     expect(letters).toEqual([expect.objectContaining({ lane: 'normal', attempts: 3, lastError: expect.stringContaining('poison event'), events: [expect.objectContaining({ id })] })]);
   });
 
+  it('FIFO: two groups\' last attempts in one batch each leave their own dead-letter copy (group and dedupe id of their own)', async () => {
+    const ids = [await post('test.poison', 'critical', { key: uniquePrefix('dl1') }), await post('test.poison', 'critical', { key: uniquePrefix('dl2') })];
+    const records = await mapping('critical').receiveEvents(ids, { deleteEach: true });
+    // Their last attempt, as if received MAX_ATTEMPTS times (the FIFO case above shows the emulator's receives).
+    for (const r of records) r.attributes.ApproximateReceiveCount = env.MAX_ATTEMPTS;
+    const response = await entry.handle(sqsEvent(records), lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [] });
+    const letters = await absorber.get<SqsDriver>(QUEUE_DRIVER).deadLetters('critical', 10);
+    expect(letters.flatMap((l) => l.events.map((e) => e.id)).filter((id) => ids.includes(id)).sort()).toEqual([...ids].sort());
+  });
+
+  it('an unreadable body on its last attempt: dead-lettered with the body and why (cut to 8,000 characters), not returned', async () => {
+    const [record] = await batchOf('normal', [await post('test.counted', 'normal')]);
+    // 200 KiB: whole, the error text would take a copy of it past SQS's message size.
+    const marker = `not json ${uniquePrefix('u')}`;
+    const body = `${marker} ${'x'.repeat(200 * 1024)}`;
+    const response = await entry.handle(sqsEvent([{ ...record, body, attributes: { ...record.attributes, ApproximateReceiveCount: env.MAX_ATTEMPTS } }]), lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [] });
+    await mapping('normal').delete(record);
+    const letters = await absorber.get<SqsDriver>(QUEUE_DRIVER).deadLetters('normal', 10);
+    const [letter, ...others] = letters.filter((l) => l.lastError?.includes(`\n${marker} xxx`));
+    expect(others).toEqual([]);
+    expect(letter).toMatchObject({ attempts: 3, events: [], lastError: expect.stringMatching(/^unreadable message body: SyntaxError/) });
+    expect(letter.lastError).toHaveLength(8000);
+  });
+
   it('a batch reached with under the time margin left: every record returned unrun, nothing applied', async () => {
     const ids = [await post('test.counted', 'normal'), await post('test.counted', 'normal')];
     const records = await batchOf('normal', ids);
