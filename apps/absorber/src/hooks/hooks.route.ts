@@ -134,8 +134,10 @@ export class HooksRoute implements OnModuleInit {
         .send(`{"id":"${accepted.id}","lane":"${accepted.lane}","type":${JSON.stringify(event.type)}}`);
     } catch (err) {
       // Admission (the source's tenant rate, a lane shedding, the in-flight bound) or the broker.
-      if (answerOf(err)) this.counts.count(source.name, err instanceof OutcomeUnknownError ? 'unknown_outcome' : 'refused');
-      return this.refuse(reply, err);
+      const answer = answerOf(err);
+      if (!answer) throw err;
+      this.counts.count(source.name, err instanceof OutcomeUnknownError ? 'unknown_outcome' : 'refused');
+      return sendAnswer(reply, answer, this.metrics);
     }
   }
 }
