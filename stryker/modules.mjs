@@ -16,7 +16,11 @@ export const MODULES = {
     integration: true,
   },
   ingest: {
-    mutate: ['apps/absorber/src/ingest/ingest.service.ts', 'apps/absorber/src/ingest/ingest.controller.ts'],
+    // ingest.service.ts was split into its parts (admission, idempotency gate, writer) in #36.
+    mutate: [
+      'apps/absorber/src/ingest/ingest.service.ts', 'apps/absorber/src/ingest/ingest.controller.ts', 'apps/absorber/src/ingest/admission.ts',
+      'apps/absorber/src/ingest/idempotency-gate.ts', 'apps/absorber/src/ingest/event-writer.ts',
+    ],
     // The first run (2026-12-01, the first two files only) left refusals, unknown outcomes, tenant
     // limits and the store-down path uncovered: those live in the in-process suites after them.
     tests: [

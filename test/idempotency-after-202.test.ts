@@ -1,7 +1,13 @@
+import { Admission } from '../apps/absorber/src/ingest/admission';
+import { Clock } from '../apps/absorber/src/ingest/clock';
 import { EnqueueBatcher } from '../apps/absorber/src/ingest/enqueue-batcher';
+import { EventIds } from '../apps/absorber/src/ingest/event-ids';
+import { EventWriter } from '../apps/absorber/src/ingest/event-writer';
+import { IdempotencyGate } from '../apps/absorber/src/ingest/idempotency-gate';
+import { laneShedderFor } from '../apps/absorber/src/ingest/ingest.providers';
 import { IngestService } from '../apps/absorber/src/ingest/ingest.service';
 import { Metrics } from '../libs/health/src';
-import { QueueDriverName } from '../libs/config/src';
+import { LaneRouter, QueueDriverName } from '../libs/config/src';
 import { createIdempotencyStore, IdempotencyStore, QueueDriver } from '../libs/queue/src';
 import { freshDriver } from './support/drivers';
 import { testConfig, uniquePrefix, waitFor } from './support/env';
@@ -31,7 +37,16 @@ describe.each<QueueDriverName>(['bullmq', 'sqs'])('a keyed retry right after a 2
         return slowMarkHeld(...args);
       },
     });
-    service = new IngestService(config, store, driver, new EnqueueBatcher(driver, config), new Metrics(driver));
+    const batcher = new EnqueueBatcher(driver, config);
+    const shedder = laneShedderFor(config, driver);
+    service = new IngestService(
+      new LaneRouter(config.laneRoutes),
+      new Admission(config, shedder, batcher),
+      new IdempotencyGate(config, store),
+      new EventIds(),
+      new EventWriter(batcher, shedder, new Metrics(driver)),
+      new Clock(),
+    );
   });
   afterAll(async () => {
     await driver?.close();
@@ -40,8 +55,10 @@ describe.each<QueueDriverName>(['bullmq', 'sqs'])('a keyed retry right after a 2
 
   it('is answered 202 with the first id, and nothing is enqueued twice', async () => {
     const key = `k-${Date.now()}-${Math.random()}`;
-    const first = await service.acceptOne({ type: 'order.created', data: { n: 1 } }, 'tenant-a', key);
-    const again = await service.acceptOne({ type: 'order.created', data: { n: 1 } }, 'tenant-a', key);
+    const send = () => service.accept({ events: [{ type: 'order.created', data: { n: 1 } }], tenant: 'tenant-a', idempotencyKey: key });
+    const [first] = await send();
+    const [again] = await send();
+    expect(first.outcome).toBe('held');
     expect(again).toEqual(first);
     const depth = await driver.depth(first.lane);
     expect(depth.waiting + depth.delayed + depth.active).toBe(1);

@@ -3,11 +3,9 @@ import { ConfigModule, SpillwayConfig } from '../../../libs/config/src';
 import { HealthModule } from '../../../libs/health/src';
 import { createIdempotencyStore, IDEMPOTENCY_STORE, IdempotencyStore, QueueModule } from '../../../libs/queue/src';
 import { HooksRoute } from './hooks/hooks.route';
-import { ApiKeyGuard } from './ingest/api-key.guard';
-import { EnqueueBatcher } from './ingest/enqueue-batcher';
 import { IngestController } from './ingest/ingest.controller';
+import { INGEST_PROVIDERS } from './ingest/ingest.providers';
 import { IngestRoute } from './ingest/ingest.route';
-import { IngestService } from './ingest/ingest.service';
 import { MetricsListener } from './metrics-listener';
 
 @Module({})
@@ -20,11 +18,9 @@ export class AbsorberModule {
       imports: [ConfigModule.forRoot(config), QueueModule.forRoot(config), HealthModule.forApp('absorber')],
       controllers: [IngestController],
       providers: [
-        IngestService,
+        ...INGEST_PROVIDERS,
         IngestRoute,
         HooksRoute,
-        EnqueueBatcher,
-        ApiKeyGuard,
         MetricsListener,
         {
           provide: IDEMPOTENCY_STORE,

@@ -4,7 +4,7 @@ import { checkAbsorberConfig, SpillwayConfig } from '../../../libs/config/src';
 import { createLogger, Metrics, PinoNestLogger } from '../../../libs/health/src';
 import { AbsorberModule } from './absorber.module';
 import { slowClientLimits } from './http-limits';
-import { BodyErrorsFilter } from './ingest/body-errors.filter';
+import { IngestErrorsFilter } from './ingest/errors.filter';
 import { observeIngest } from './observe/ingest-metrics.hook';
 
 /** Builds the absorber (not listening yet); tests and `main.ts` share it. */
@@ -30,7 +30,7 @@ export async function createAbsorber(config: SpillwayConfig): Promise<NestFastif
     // The raw bytes are kept only when signatures must be checked against them.
     rawBody: config.hmacSecrets.length > 0,
   });
-  app.useGlobalFilters(new BodyErrorsFilter(config.bodyLimitBytes, app.get(HttpAdapterHost).httpAdapter));
+  app.useGlobalFilters(new IngestErrorsFilter(config.bodyLimitBytes, app.get(Metrics), app.get(HttpAdapterHost).httpAdapter));
   observeIngest(adapter.getInstance(), app.get(Metrics));
   return app;
 }

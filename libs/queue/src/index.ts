@@ -7,3 +7,4 @@ export { withTimeout, chunk, errorText } from './timeout';
 export * from './idempotency/idempotency.store';
 export { moveLane, pendingDeliveries, MoveOptions } from './move';
 export * from './enqueue-outcome';
+export * from './errors';

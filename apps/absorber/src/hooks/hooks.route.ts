@@ -4,22 +4,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SPILLWAY_CONFIG, SpillwayConfig, WebhookSource } from '../../../../libs/config/src';
 import { Metrics } from '../../../../libs/health/src';
 import { hookTenant } from '../ingest/event-origin';
-import { IngestService } from '../ingest/ingest.service';
-import { OutcomeUnknownError, replyOutcomeUnknown } from '../ingest/outcome-unknown';
-import { isRetryLater, replyRetryLater } from '../ingest/retry-later.filter';
+import { HookPayloadError, NotAuthenticatedError, OutcomeUnknownError, PostOnlyError, RateLimitedError, UnknownSourceError } from '../ingest/errors';
+import { answerOf, sendAnswer } from '../ingest/http-answer';
+import { heldOrThrow, IngestService } from '../ingest/ingest.service';
 import { TenantRateLimiter } from '../ingest/tenant-rate-limiter';
 import { hookEvent } from './hook-event';
 import { HookMetrics } from './hook-metrics';
-import { HandshakeReply, HookPayloadError, HookRequest } from './provider';
+import { HandshakeReply, HookRequest } from './provider';
 import { PROVIDERS } from './providers';
 
 export const HOOKS_PATH = '/v1/hooks/:source';
 
 type Params = { source: string };
-
-function problem(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {
-  return reply.code(status).send({ statusCode: status, error, message });
-}
 
 /** The URL as the sender called it: a TLS proxy in front says the scheme in X-Forwarded-Proto. */
 function publicUrl(request: FastifyRequest): string {
@@ -66,9 +62,16 @@ export class HooksRoute implements OnModuleInit {
     });
   }
 
+  /** Answers a refusal through the one mapping (http-answer.ts); anything else is rethrown (a 500). */
+  private refuse(reply: FastifyReply, err: unknown): FastifyReply {
+    const answer = answerOf(err);
+    if (!answer) throw err;
+    return sendAnswer(reply, answer, this.metrics);
+  }
+
   private sourceOf(name: string, reply: FastifyReply): WebhookSource | undefined {
     const source = this.sources.get(name);
-    if (!source) problem(reply, 404, 'Not Found', `no webhook source "${name}" (declare it in WEBHOOK_SOURCES)`);
+    if (!source) this.refuse(reply, new UnknownSourceError(name));
     return source;
   }
 
@@ -80,7 +83,7 @@ export class HooksRoute implements OnModuleInit {
     const source = this.sourceOf(request.params.source, reply);
     if (!source) return reply;
     const provider = PROVIDERS[source.provider];
-    if (!provider.challenge) return problem(reply.header('allow', 'POST'), 405, 'Method Not Allowed', `source "${source.name}" (${source.provider}) takes POST only`);
+    if (!provider.challenge) return this.refuse(reply, new PostOnlyError(source.name, source.provider));
     const answer = provider.challenge(request.query, source);
     this.counts.count(source.name, answer.status === 200 ? 'handshake' : 'unauthorized');
     return this.send(reply, answer);
@@ -100,13 +103,13 @@ export class HooksRoute implements OnModuleInit {
     const failed = provider.verify(hook, source);
     if (failed) {
       this.counts.count(source.name, 'unauthorized');
-      return problem(reply, 401, 'Unauthorized', `${source.provider} signature check failed: ${failed}`);
+      return this.refuse(reply, new NotAuthenticatedError(`${source.provider} signature check failed: ${failed}`));
     }
     const allowed = this.limiters.get(source.name)!.take(source.name, 1);
     if (!allowed.ok) {
       this.counts.count(source.name, 'rate_limited');
       const message = `source "${source.name}" is over its rate of ${source.rateLimit} events/s (WEBHOOK_RATE_LIMITS); retry in ${allowed.retryAfterSeconds} s`;
-      return problem(reply.header('retry-after', String(allowed.retryAfterSeconds)), 429, 'Too Many Requests', message);
+      return this.refuse(reply, new RateLimitedError(message, allowed.retryAfterSeconds));
     }
     let event;
     try {
@@ -119,25 +122,22 @@ export class HooksRoute implements OnModuleInit {
     } catch (err) {
       if (!(err instanceof HookPayloadError)) throw err;
       this.counts.count(source.name, 'bad_request');
-      return problem(reply, 400, 'Bad Request', err.message);
+      return this.refuse(reply, err);
     }
     try {
-      const accepted = await this.ingest.acceptOne(event, hookTenant(source.name));
+      const results = await this.ingest.accept({ events: [event], tenant: hookTenant(source.name) });
+      const accepted = heldOrThrow(results[0], undefined);
       this.counts.count(source.name, 'accepted');
       return reply
         .code(202)
         .header('content-type', 'application/json; charset=utf-8')
         .send(`{"id":"${accepted.id}","lane":"${accepted.lane}","type":${JSON.stringify(event.type)}}`);
     } catch (err) {
-      if (isRetryLater(err)) {
-        this.counts.count(source.name, 'refused');
-        return replyRetryLater(reply, err, this.metrics);
-      }
-      if (err instanceof OutcomeUnknownError) {
-        this.counts.count(source.name, 'unknown_outcome');
-        return replyOutcomeUnknown(reply, err, this.metrics);
-      }
-      throw err;
+      // Admission (the source's tenant rate, a lane shedding, the in-flight bound) or the broker.
+      const answer = answerOf(err);
+      if (!answer) throw err;
+      this.counts.count(source.name, err instanceof OutcomeUnknownError ? 'unknown_outcome' : 'refused');
+      return sendAnswer(reply, answer, this.metrics);
     }
   }
 }

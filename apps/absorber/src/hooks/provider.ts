@@ -40,8 +40,8 @@ export interface HookProvider {
   challenge?(query: Record<string, string | undefined>, source: WebhookSource): HandshakeReply;
 }
 
-/** A verified body the provider cannot turn into an event: 400 with this message. */
-export class HookPayloadError extends Error {}
+// Providers throw it for a verified body they cannot read; it lives with the other ingest errors.
+export { HookPayloadError } from '../ingest/errors';
 
 export function header(request: HookRequest, name: string): string | undefined {
   const value = request.headers[name];

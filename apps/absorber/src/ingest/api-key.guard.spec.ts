@@ -1,6 +1,6 @@
-import { UnauthorizedException } from '@nestjs/common';
 import { loadConfig } from '../../../../libs/config/src';
 import { ANONYMOUS_TENANT, ApiKeyGuard } from './api-key.guard';
+import { NotAuthenticatedError } from './errors';
 
 const guardFor = (keys?: string) => new ApiKeyGuard(loadConfig(keys === undefined ? {} : { INGEST_API_KEYS: keys }));
 
@@ -27,7 +27,7 @@ describe('ApiKeyGuard.authenticate', () => {
     const guard = guardFor('key-a-5c7e9a1b3d5f7a9c2e4b6d8f0a');
     guard.authenticate('Bearer key-a-5c7e9a1b3d5f7a9c2e4b6d8f0a');
     const refuse = (header: string | undefined, message: RegExp) => {
-      expect(() => guard.authenticate(header)).toThrow(UnauthorizedException);
+      expect(() => guard.authenticate(header)).toThrow(NotAuthenticatedError);
       expect(() => guard.authenticate(header)).toThrow(message);
     };
     refuse('Bearer key-b-1e3a5c7b9d2f4a6c8e0b3d5f7a', /API key not accepted/);

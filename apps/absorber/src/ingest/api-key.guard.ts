@@ -1,6 +1,7 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
+import { NotAuthenticatedError } from './errors';
 
 export const ANONYMOUS_TENANT = 'anonymous';
 // RFC 7235: the scheme is case-insensitive (`bearer`, `BEARER`), followed by one or more spaces.
@@ -20,16 +21,16 @@ export class ApiKeyGuard implements CanActivate {
     this.hashes = config.apiKeyHashes;
   }
 
-  /** The tenant of an accepted `Authorization` header; throws 401 otherwise. */
+  /** The tenant of an accepted `Authorization` header; throws NotAuthenticatedError otherwise. */
   authenticate(header: string | undefined): string {
     if (this.hashes.length === 0) return ANONYMOUS_TENANT;
-    if (!header) throw new UnauthorizedException('missing Authorization header: send "Authorization: Bearer <api key>"');
+    if (!header) throw new NotAuthenticatedError('missing Authorization header: send "Authorization: Bearer <api key>"');
     const match = BEARER.exec(header);
-    if (!match) throw new UnauthorizedException('Authorization header must be "Bearer <api key>"');
+    if (!match) throw new NotAuthenticatedError('Authorization header must be "Bearer <api key>"');
     const digest = createHash('sha256').update(match[1]).digest();
     let found = -1;
     for (let i = 0; i < this.hashes.length; i++) if (timingSafeEqual(digest, this.hashes[i])) found = i;
-    if (found < 0) throw new UnauthorizedException('API key not accepted');
+    if (found < 0) throw new NotAuthenticatedError('API key not accepted');
     // The tenant is derived from the key, never the key itself, so it is safe to store and log.
     // No cache of accepted header values (it measured ~3% of the hot path): keys are held only
     // as digests, and every request takes the same constant-time comparison.

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Lane, SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
-import { BrokerUnavailableError, EnqueueError, QUEUE_DRIVER, QueueDriver, QueuedEvent, withTimeout } from '../../../../libs/queue/src';
+import { InFlightBoundError } from './errors';
+import { EnqueueError, QUEUE_DRIVER, QueueDriver, QueuedEvent, withTimeout } from '../../../../libs/queue/src';
 
 /**
  * One lane's events of this turn, and the one promise every request in it waits on. It never
@@ -46,12 +47,10 @@ export class EnqueueBatcher {
     return this.inFlight;
   }
 
-  /** Throws BrokerUnavailableError (nothing written) when `count` more events would pass the bound. */
+  /** Throws InFlightBoundError (nothing written) when `count` more events would pass the bound. */
   admit(count: number): void {
     if (this.inFlight + count > this.maxInFlight) {
-      throw new BrokerUnavailableError(
-        `the broker is slow: ${this.inFlight} events already await its answer (limit ENQUEUE_MAX_IN_FLIGHT=${this.maxInFlight})`,
-      );
+      throw new InFlightBoundError(this.inFlight, this.maxInFlight);
     }
   }
 

@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { createHash, randomFillSync } from 'node:crypto';
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -52,4 +53,18 @@ export function idempotentEventId(scope: string, key: string, index?: number, ge
   bytes[6] = (bytes[6] & 0x0f) | 0x80;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   return format(bytes);
+}
+
+/** The ids an accepted event gets, as an injectable part of ingest (see IngestService). */
+@Injectable()
+export class EventIds {
+  /** An event without an Idempotency-Key: time-ordered and random. */
+  fresh(now: number): string {
+    return newEventId(now);
+  }
+
+  /** An event of a keyed request: the same on every retry of the key within its generation. */
+  keyed(scope: string, key: string, index: number | undefined, generation: number | undefined): string {
+    return idempotentEventId(scope, key, index, generation);
+  }
 }

@@ -1,13 +1,15 @@
-import { BadRequestException, ForbiddenException, Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Metrics } from '../../../../libs/health/src';
 import { ApiKeyGuard } from './api-key.guard';
-import { isRetryLater, replyRetryLater } from './retry-later.filter';
+import { BadRequestError, ReservedTypeError } from './errors';
+import { ReservedTypes } from './event-origin';
 import { checkEvent } from './event-validator';
-import { OutcomeUnknownError, replyOutcomeUnknown } from './outcome-unknown';
-import { IngestService } from './ingest.service';
+import { answerOf, sendAnswer } from './http-answer';
+import { heldOrThrow, IngestService } from './ingest.service';
 import { idempotencyKeyOf, requireJson } from './request-checks';
+import { SignatureVerifier } from './signature';
 import { labelIngestLane } from '../observe/ingest-metrics.hook';
 import { traceparentOf } from '../observe/traceparent';
 
@@ -18,20 +20,19 @@ export const SINGLE_EVENT_PATH = '/v1/events';
  * module rather than as a controller method: under load, Nest's per-request pipeline (router
  * proxy, execution context, guard and pipe consumers, param factories, response handling) was on
  * the stack of a quarter of the busy CPU samples, around a handler that does little itself (see
- * bench/results/). Semantics are the controller's, in the same order:
- * 401 from the same ApiKeyGuard check (and the signature check), 415, 400 naming the field,
- * 403 for a type in a webhook source's namespace,
- * 409/429/503 with Retry-After (key in flight, tenant rate, lane high-water mark, broker refused:
- * nothing held), 504 when the broker did not answer in time (outcome unknown), 202 only after the
- * broker acknowledged. Other errors thrown here reach Fastify's
- * error handler, which Nest owns, so they get the same global filters and body shape as every
- * other route; body errors (400/413/415 from the parser) never reach the handler at all.
+ * bench/results/). Checks in the batch controller's order: API key, Content-Type, signature,
+ * Idempotency-Key, the event, a webhook source's namespace; then admission and the broker. 202 only
+ * after the broker acknowledged; every refusal is answered by http-answer.ts. Errors that are not
+ * refusals reach Fastify's error handler, which Nest owns (a 500); body errors (400/413/415 from
+ * the parser) never reach the handler at all (IngestErrorsFilter answers them).
  */
 @Injectable()
 export class IngestRoute implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly guard: ApiKeyGuard,
+    private readonly signatures: SignatureVerifier,
+    private readonly reserved: ReservedTypes,
     private readonly ingest: IngestService,
     private readonly metrics: Metrics,
   ) {}
@@ -43,27 +44,27 @@ export class IngestRoute implements OnModuleInit {
 
   private async handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const headers = request.headers;
-    const tenant = this.guard.authenticate(headers.authorization);
-    requireJson(headers['content-type']);
-    this.ingest.checkSignature((request as { rawBody?: Buffer }).rawBody, headers['x-signature-256'] as string | undefined);
-    const key = idempotencyKeyOf(headers['idempotency-key'] as string | undefined);
-    const checked = checkEvent(request.body);
-    if (!checked.ok) throw new BadRequestException(checked.error);
-    const reserved = this.ingest.reservedTypeProblem(checked.event.type);
-    if (reserved) throw new ForbiddenException(reserved);
-    let accepted;
     try {
-      accepted = await this.ingest.acceptOne(checked.event, tenant, key, traceparentOf(headers.traceparent));
+      const tenant = this.guard.authenticate(headers.authorization);
+      requireJson(headers['content-type']);
+      this.signatures.check((request as { rawBody?: Buffer }).rawBody, headers['x-signature-256'] as string | undefined);
+      const key = idempotencyKeyOf(headers['idempotency-key'] as string | undefined);
+      const checked = checkEvent(request.body);
+      if (!checked.ok) throw new BadRequestError(checked.error);
+      const reserved = this.reserved.problem(checked.event.type);
+      if (reserved) throw new ReservedTypeError(reserved);
+      const results = await this.ingest.accept({ events: [checked.event], tenant, idempotencyKey: key, traceparent: traceparentOf(headers.traceparent) });
+      const accepted = heldOrThrow(results[0], key);
+      labelIngestLane(request, accepted.lane);
+      // Built by hand: an id is hex and dashes and a lane one of three words, nothing to escape.
+      return reply
+        .code(202)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(`{"id":"${accepted.id}","lane":"${accepted.lane}"}`);
     } catch (err) {
-      if (isRetryLater(err)) return replyRetryLater(reply, err, this.metrics);
-      if (err instanceof OutcomeUnknownError) return replyOutcomeUnknown(reply, err, this.metrics);
+      const answer = answerOf(err);
+      if (answer) return sendAnswer(reply, answer, this.metrics);
       throw err;
     }
-    labelIngestLane(request, accepted.lane);
-    // Built by hand: an id is hex and dashes and a lane one of three words, nothing to escape.
-    return reply
-      .code(202)
-      .header('content-type', 'application/json; charset=utf-8')
-      .send(`{"id":"${accepted.id}","lane":"${accepted.lane}"}`);
   }
 }

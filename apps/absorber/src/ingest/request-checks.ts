@@ -1,4 +1,4 @@
-import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { BadRequestError, NotJsonError } from './errors';
 import { checkIdempotencyKey } from './event-validator';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
@@ -6,7 +6,7 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 /** Header checks shared by the single-event route and the batch controller. */
 export function requireJson(contentType: string | undefined): void {
   if (!contentType || !JSON_TYPE.test(contentType)) {
-    throw new UnsupportedMediaTypeException(`Content-Type must be application/json (got ${contentType ?? 'none'})`);
+    throw new NotJsonError(`Content-Type must be application/json (got ${contentType ?? 'none'})`);
   }
 }
 
@@ -14,6 +14,6 @@ export function idempotencyKeyOf(value: string | undefined): string | undefined 
   try {
     return checkIdempotencyKey(value);
   } catch (err) {
-    throw new BadRequestException((err as Error).message);
+    throw new BadRequestError((err as Error).message);
   }
 }

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { NotAuthenticatedError } from './errors';
 
 export const SIGNATURE_HEADER = 'X-Signature-256';
 const FORMAT = 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">';
@@ -23,6 +24,12 @@ export class SignatureVerifier {
 
   get enabled(): boolean {
     return this.secrets.length > 0;
+  }
+
+  /** Throws NotAuthenticatedError naming what is wrong, unless the signature matches in time. */
+  check(rawBody: Buffer | undefined, header: string | undefined): void {
+    const problem = this.problem(rawBody, header);
+    if (problem) throw new NotAuthenticatedError(problem);
   }
 
   /** Returns what is wrong, or undefined when the signature matches one of the secrets in time. */
