@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { createInterface } from 'node:readline/promises';
 import { isLane, Lane, LANES, loadConfigOrExit } from '../../../libs/config/src';
-import { filters, filterText, LetterFilter, letterLine, letterMatcher } from '../../../libs/ops/src/letter-filter';
+import { filters, filterText, LetterFilter, letterLine, letterMatcher, parseSince } from '../../../libs/ops/src/letter-filter';
 import { createQueueDriver, DeadLetter, QueueDriver } from '../../../libs/queue/src';
+import { cliFlags } from './flags';
 
 const HELP = `usage: npm run queue:redrive -- --lane <critical|normal|low|all> [--type GLOB] [--grep TEXT]
                                 [--key KEY] [--since ISO] [--list] [--json] [--discard] [--yes] [--max N]
@@ -51,13 +52,7 @@ function fail(message: string): never {
 export function parseRedriveArgs(argv: string[]): RedriveArgs | 'help' {
   const args: RedriveArgs = { lanes: [], filter: {}, list: false, json: false, discard: false, yes: false, max: LOOK_LIMIT };
   let lane: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) fail(`${flag} needs a value (see --help)`);
-      return v;
-    };
+  for (const { flag, value } of cliFlags(argv, fail)) {
     switch (flag) {
       case '--help':
       case '-h':
@@ -76,8 +71,7 @@ export function parseRedriveArgs(argv: string[]): RedriveArgs | 'help' {
         break;
       case '--since': {
         const v = value();
-        if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(Date.parse(v))) fail(`--since: "${v}" is not an ISO time (2026-12-06T10:00:00Z)`);
-        args.filter.since = new Date(v);
+        args.filter.since = parseSince(v) ?? fail(`--since: "${v}" is not an ISO time (2026-12-06T10:00:00Z)`);
         break;
       }
       case '--list':

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Pool } from 'pg';
 import { Lane, LANES } from '../../../libs/config/src';
-import { DeadLetterView, parsePromText, Readiness, readiness, sumOf } from '../../../libs/ops/src';
+import { DeadLetterView, deadLetterView, parsePromText, Readiness, readiness, sumOf } from '../../../libs/ops/src';
 import { LaneDepth, pendingDeliveries, QueueDriver, withTimeout } from '../../../libs/queue/src';
 import { History, LaneSeries } from './history';
 
@@ -89,14 +89,7 @@ async function readLanes(side: ConsoleSide, deadLetterLimit: number): Promise<Ar
         lane,
         depth,
         oldestAgeSeconds: age ?? null,
-        deadLetters: letters.map((l) => ({
-          id: l.id,
-          events: l.events.length,
-          eventIds: l.events.slice(0, 5).map((e) => e.id),
-          attempts: l.attempts,
-          failedAt: l.failedAt,
-          lastError: l.lastError,
-        })),
+        deadLetters: letters.map(deadLetterView),
       };
     }),
   );

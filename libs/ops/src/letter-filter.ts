@@ -43,6 +43,11 @@ export function letterMatcher(filter: LetterFilter): (letter: DeadLetter) => boo
   };
 }
 
+/** An ISO time (`2026-12-06`, `2026-12-06T10:00:00Z`) as a Date; undefined for anything else. */
+export function parseSince(text: string): Date | undefined {
+  return /^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(Date.parse(text)) ? new Date(text) : undefined;
+}
+
 /** True when the filter narrows anything beyond the lane. */
 export function filters(filter: LetterFilter): boolean {
   return filter.type !== undefined || filter.grep !== undefined || filter.key !== undefined || filter.since !== undefined;
