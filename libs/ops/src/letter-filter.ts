@@ -1,5 +1,5 @@
 import type { Lane } from '../../config/src';
-import { DeadLetter, orderingKey, QueuedEvent } from '../../queue/src/queue.port';
+import { DeadLetter, orderingKey, QueuedEvent, QueueDriver } from '../../queue/src/queue.port';
 
 /**
  * What an operator asks for among dead letters. Every field given must hold: `lane`, `grep`
@@ -83,4 +83,24 @@ export function letterLine(letter: DeadLetter): LetterLine {
     lastError: letter.lastError,
     events: letter.events.map((e) => ({ id: e.id, type: e.type, key: e.key ?? null })),
   };
+}
+
+/** One lane's letters looked at for a filter. */
+export interface LaneFind {
+  lane: Lane;
+  /** Letters read from the broker (on SQS: received, then made visible again); at most `max`. */
+  lookedAt: number;
+  matching: DeadLetter[];
+  /** What the broker counts as dead-lettered on the lane (approximate on SQS). */
+  counted: number;
+}
+
+/**
+ * Reads up to `max` of the lane's dead letters and keeps those `filter` matches: no broker
+ * filters server-side, and SQS has no peek (a bounded receive), so `lookedAt` says how far it read.
+ */
+export async function findLetters(driver: QueueDriver, lane: Lane, filter: LetterFilter, max: number): Promise<LaneFind> {
+  const letters = await driver.deadLetters(lane, max);
+  const counted = (await driver.depth(lane)).deadLettered;
+  return { lane, lookedAt: letters.length, matching: letters.filter(letterMatcher(filter)), counted };
 }
