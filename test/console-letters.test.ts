@@ -230,6 +230,12 @@ describe('console: find, open, redrive and discard dead letters, trace an event,
       // A bad time is refused by the server, naming it, as the CLI refuses --since.
       expect((await find(s, { since: 'yesterday' })).summary).toBe('find failed: since: "yesterday" is not an ISO time (2026-12-06T10:00:00Z)');
     }
+    // Two finds at once: on SQS each is a run of receives that hides what it read until it is done;
+    // the console lets one read a side's letters at a time, so neither misses what the other holds.
+    for (const s of SIDES) {
+      const both = await Promise.all([0, 1].map(async () => (await (await fetch(`${url}/api/sides/${s}/lanes/all/letters`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { lookedAt: number }));
+      expect(both.map((b) => b.lookedAt)).toEqual([5, 5]);
+    }
   }, 90_000);
 
   it('opens a letter: its attempts and error, payloads pretty-printed, a large one cut with the whole on demand (eks: claim-checked in S3)', async () => {

@@ -46,8 +46,8 @@ const isLoopback = (name: string) => name === 'localhost' || name === '[::1]' ||
 
 /**
  * The operator console: one page and a small JSON API showing every side side by side (depth,
- * dead letters, readiness, weights, and a history sampled here), plus redrive and discard of dead
- * letters per side. Every /api call needs `Authorization: Bearer <token>`; a destructive one also
+ * dead letters, readiness, weights, and a history sampled here), plus finding, opening, redriving
+ * and discarding dead letters per side, and tracing an event (letters-api.ts). Every /api call needs `Authorization: Bearer <token>`; a destructive one also
  * needs `{"confirm": "<side>/<lane>"}`, which the page sends only after the operator confirmed in
  * a dialog. The sampler runs while the server listens.
  */
