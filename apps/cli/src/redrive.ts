@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { createInterface } from 'node:readline/promises';
 import { isLane, Lane, LANES, loadConfigOrExit } from '../../../libs/config/src';
-import { filters, filterText, LetterFilter, letterLine, letterMatcher } from '../../../libs/ops/src/letter-filter';
-import { createQueueDriver, DeadLetter, QueueDriver } from '../../../libs/queue/src';
+import { filters, filterText, findLetters, LaneFind, LetterFilter, letterLine, parseSince } from '../../../libs/ops/src/letter-filter';
+import { createQueueDriver } from '../../../libs/queue/src';
+import { cliFlags } from './flags';
 
 const HELP = `usage: npm run queue:redrive -- --lane <critical|normal|low|all> [--type GLOB] [--grep TEXT]
                                 [--key KEY] [--since ISO] [--list] [--json] [--discard] [--yes] [--max N]
@@ -51,13 +52,7 @@ function fail(message: string): never {
 export function parseRedriveArgs(argv: string[]): RedriveArgs | 'help' {
   const args: RedriveArgs = { lanes: [], filter: {}, list: false, json: false, discard: false, yes: false, max: LOOK_LIMIT };
   let lane: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) fail(`${flag} needs a value (see --help)`);
-      return v;
-    };
+  for (const { flag, value } of cliFlags(argv, fail)) {
     switch (flag) {
       case '--help':
       case '-h':
@@ -76,8 +71,7 @@ export function parseRedriveArgs(argv: string[]): RedriveArgs | 'help' {
         break;
       case '--since': {
         const v = value();
-        if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(Date.parse(v))) fail(`--since: "${v}" is not an ISO time (2026-12-06T10:00:00Z)`);
-        args.filter.since = new Date(v);
+        args.filter.since = parseSince(v) ?? fail(`--since: "${v}" is not an ISO time (2026-12-06T10:00:00Z)`);
         break;
       }
       case '--list':
@@ -109,20 +103,6 @@ export function parseRedriveArgs(argv: string[]): RedriveArgs | 'help' {
   return args;
 }
 
-interface LaneFind {
-  lane: Lane;
-  lookedAt: number;
-  matching: DeadLetter[];
-  /** What the broker counts as dead-lettered on the lane. */
-  counted: number;
-}
-
-async function find(driver: QueueDriver, lane: Lane, filter: LetterFilter, max: number): Promise<LaneFind> {
-  const letters = await driver.deadLetters(lane, max);
-  const counted = (await driver.depth(lane)).deadLettered;
-  return { lane, lookedAt: letters.length, matching: letters.filter(letterMatcher(filter)), counted };
-}
-
 /** Asks on the terminal; false unless the answer is y or yes. */
 async function confirmed(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -145,7 +125,7 @@ async function main(): Promise<void> {
   try {
     if (!(await driver.waitUntilConnected(5000))) throw new Error('broker unreachable');
     const found: LaneFind[] = [];
-    for (const lane of lanes) found.push(await find(driver, lane, filter, max));
+    for (const lane of lanes) found.push(await findLetters(driver, lane, filter, max));
     const looked = found.reduce((n, f) => n + f.lookedAt, 0);
     for (const f of found) if (f.lookedAt >= max) say(`${f.lane}: stopped looking at --max ${max} letters; more may match`);
 

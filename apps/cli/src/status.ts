@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { LANES, loadConfigOrExit } from '../../../libs/config/src';
 import { acceptedTotals, buildReport, inRates, openSources, reportText, traceEvent, traceText } from '../../../libs/ops/src';
+import { cliFlags } from './flags';
 
 const HELP = `usage: npm run status -- [--json] [--hetzner-url URL] [--eks-url URL] [--metrics-url URL[,URL...]]
                          [--sample SECONDS] [--traffic FILE] [--dead-letters N]
@@ -45,13 +46,7 @@ function fail(message: string, code = 2): never {
 
 export function parseStatusArgs(argv: string[]): StatusArgs | 'help' {
   const args: StatusArgs = { json: false, metricsUrls: [], sampleSeconds: 2, trafficFile: 'deploy/traffic.json', deadLetters: 5 };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) fail(`${flag} needs a value (see --help)`);
-      return v;
-    };
+  for (const { flag, value } of cliFlags(argv, fail)) {
     const url = () => {
       const v = value();
       if (!/^https?:\/\/\S+$/.test(v)) fail(`${flag}: "${v}" is not an http(s) URL`);

@@ -1,8 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Pool } from 'pg';
-import { isLane } from '../../../libs/config/src';
 import { History } from './history';
+import { HttpError, send } from './http';
+import { LetterLock } from './letter-lock';
+import { lettersApi } from './letters-api';
 import { CONSOLE_PAGE } from './page';
 import { ConsoleSide, ledgerRates, readSide, readWeights, sampleSide } from './side-report';
 
@@ -24,45 +26,11 @@ export interface ConsoleOptions {
   sampleMs?: number;
   /** Each side's reads give up after this long (default 5 s): that side shows as unreachable. */
   sideTimeoutMs?: number;
+  /** Finding, opening and acting on letters and tracing an event read every letter: their bound (default 30 s). */
+  lettersTimeoutMs?: number;
 }
 
-const MAX_BODY = 64 * 1024;
 const digest = (s: string) => createHash('sha256').update(s).digest();
-
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown, type = 'application/json; charset=utf-8'): void {
-  res.writeHead(status, {
-    'content-type': type,
-    'cache-control': 'no-store',
-    // The page loads nothing from elsewhere and is never framed.
-    'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-    'x-content-type-options': 'nosniff',
-  });
-  res.end(typeof body === 'string' ? body : JSON.stringify(body));
-}
-
-async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'Content-Type must be application/json');
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, `body over ${MAX_BODY} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('not an object');
-    return body;
-  } catch {
-    throw new HttpError(400, 'body must be a JSON object');
-  }
-}
 
 /** The hostname of a Host header (`name:port`, `[::1]:port`), lower case; undefined if unreadable. */
 function hostName(header: string | undefined): string | undefined {
@@ -78,8 +46,8 @@ const isLoopback = (name: string) => name === 'localhost' || name === '[::1]' ||
 
 /**
  * The operator console: one page and a small JSON API showing every side side by side (depth,
- * dead letters, readiness, weights, and a history sampled here), plus redrive and discard of dead
- * letters per side. Every /api call needs `Authorization: Bearer <token>`; a destructive one also
+ * dead letters, readiness, weights, and a history sampled here), plus finding, opening, redriving
+ * and discarding dead letters per side, and tracing an event (letters-api.ts). Every /api call needs `Authorization: Bearer <token>`; a destructive one also
  * needs `{"confirm": "<side>/<lane>"}`, which the page sends only after the operator confirmed in
  * a dialog. The sampler runs while the server listens.
  */
@@ -89,6 +57,8 @@ export function createConsoleServer(o: ConsoleOptions): Server {
   const timeoutMs = o.sideTimeoutMs ?? 5000;
   const history = new History(sampleMs);
   const sides = new Map(o.sides.map((s) => [s.name, s]));
+  const lock = new LetterLock();
+  const letters = lettersApi({ sides, db: o.db, lock, timeoutMs: o.lettersTimeoutMs ?? 30_000 });
 
   const allowed = new Set((o.allowedHosts ?? []).map((h) => h.trim().toLowerCase()).filter(Boolean));
   /** Without a token, only loopback or a configured name may be in Host (DNS rebinding). */
@@ -111,19 +81,6 @@ export function createConsoleServer(o: ConsoleOptions): Server {
     }
   };
 
-  const laneAction = async (req: IncomingMessage, sideName: string, lane: string, action: string) => {
-    const side = sides.get(sideName);
-    if (!side) throw new HttpError(404, `unknown side "${sideName}" (sides: ${[...sides.keys()].join(', ')})`);
-    if (!isLane(lane)) throw new HttpError(404, `unknown lane "${lane}" (lanes: critical, normal, low)`);
-    const body = await jsonBody(req);
-    const what = `${sideName}/${lane}`;
-    if (body.confirm !== what) throw new HttpError(400, `confirm: must be "${what}", the side and lane acted on`);
-    if (action === 'redrive') return { side: sideName, lane, moved: await side.driver.redrive(lane) };
-    const ids = body.ids;
-    if (ids !== undefined && (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string'))) throw new HttpError(400, 'ids: must be an array of dead-letter ids');
-    return { side: sideName, lane, removed: await side.driver.discardDeadLetters(lane, ids as string[] | undefined) };
-  };
-
   const report = async () => {
     const problems: string[] = [];
     const weights = await readWeights(o.trafficFile);
@@ -131,7 +88,7 @@ export function createConsoleServer(o: ConsoleOptions): Server {
     const w = 'error' in weights ? undefined : (weights as Record<string, number>);
     // Each side settles on its own (readSide never rejects): one dead broker blanks only its column.
     const [columns, ledger] = await Promise.all([
-      Promise.all(o.sides.map((side) => readSide(side, { history, timeoutMs, deadLetterLimit: 20, weights: w }))),
+      Promise.all(o.sides.map((side) => readSide(side, { history, timeoutMs, deadLetterLimit: 20, weights: w, letters: (lane, read) => lock.forReport(side.name, lane, read) }))),
       o.db
         ? ledgerRates(o.db, timeoutMs).catch((err) => {
             problems.push(`applied rate: Postgres unreachable (${(err as Error).message})`);
@@ -140,6 +97,29 @@ export function createConsoleServer(o: ConsoleOptions): Server {
         : undefined,
     ]);
     return { at: new Date().toISOString(), sampleSeconds: sampleMs / 1000, sides: columns, traffic: weights, ledger: ledger ?? null, problems };
+  };
+
+  /** `/api/sides/<side>/...`: the lanes' letters and actions, and one event's trace. */
+  const sideRoute = async (req: IncomingMessage, path: string, query: URLSearchParams): Promise<unknown> => {
+    const m = /^\/api\/sides\/([^/]+)\/(.+)$/.exec(path);
+    if (!m) return undefined;
+    let side: string;
+    let parts: string[];
+    try {
+      side = decodeURIComponent(m[1]);
+      parts = m[2].split('/').map(decodeURIComponent);
+    } catch {
+      throw new HttpError(400, `path ${path}: bad %-escape`);
+    }
+    const [kind, a, b, c, d] = parts;
+    if (req.method === 'GET' && kind === 'events' && a !== undefined && parts.length === 2) return letters.trace(side, a);
+    if (kind !== 'lanes' || a === undefined) return undefined;
+    if (req.method === 'POST' && parts.length === 3 && (b === 'redrive' || b === 'discard')) return letters.act(req, side, a, b);
+    if (req.method !== 'GET' || b !== 'letters') return undefined;
+    if (parts.length === 3) return letters.list(side, a, query);
+    if (parts.length === 4) return letters.letter(side, a, c);
+    if (parts.length === 6 && d === 'events') return letters.payload(side, a, c, parts[5]);
+    return undefined;
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse) => {
@@ -151,8 +131,8 @@ export function createConsoleServer(o: ConsoleOptions): Server {
     if (!path.startsWith('/api/')) throw new HttpError(404, `no route ${req.method} ${path}`);
     authorize(req);
     if (req.method === 'GET' && path === '/api/report') return send(res, 200, await report());
-    const action = /^\/api\/sides\/([^/]+)\/lanes\/([^/]+)\/(redrive|discard)$/.exec(path);
-    if (req.method === 'POST' && action) return send(res, 200, await laneAction(req, action[1], action[2], action[3]));
+    const answer = await sideRoute(req, path, url.searchParams);
+    if (answer !== undefined) return send(res, 200, answer);
     throw new HttpError(404, `no route ${req.method} ${path}`);
   };
 

@@ -13,7 +13,9 @@ const HELP = `usage: npm run console [-- --side SPEC [--side SPEC ...]]
 The operator console: a web page with one column per side (broker): per lane waiting, delayed, in
 flight, age of the oldest, dead letters with their last error (redrive or discard them, after a
 confirmation), in/out rates and the last hour of depth and rates as charts; the cutover weights,
-each side's readiness and, on a side whose weight is 0, how much is left to drain.
+each side's readiness and, on a side whose weight is 0, how much is left to drain. Below: find
+dead letters by lane, type glob, error text, key and time (queue:redrive's filters), open one,
+redrive or discard one, a selection or all that match; trace one event id on every side.
 
 Sides (each read on its own, with its own timeout: one that does not answer is shown unreachable):
   --side SPEC            name=hetzner,driver=bullmq,redis=redis://HOST:6379,prefix=spillway,

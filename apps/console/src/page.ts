@@ -1,4 +1,5 @@
 import { CHART_SCRIPT } from './page-charts';
+import { LETTERS_HTML, LETTERS_SCRIPT, LETTERS_STYLE } from './page-letters';
 
 /** What the rates mean, said once on the page and in docs/operations.md. */
 const RATES_TEXT =
@@ -23,7 +24,7 @@ button{margin:0 4px 0 0;padding:2px 8px;cursor:pointer} #login{display:none}
 .chart .bg{fill:#f4f6f9} .chart polyline{fill:none;stroke-width:1.5} .chart .depth{stroke:#2f5fb3} .chart .in{stroke:#1a8a3a} .chart .out{stroke:#d2691e} .chart .net{stroke:#666}
 .chart circle.depth{fill:#2f5fb3} .chart circle.in{fill:#1a8a3a} .chart circle.out{fill:#d2691e} .chart circle.net{fill:#666}
 .chart .zero{stroke:#bbb;stroke-dasharray:2 2} .chart text{font-size:9px;fill:#667} .key i{display:inline-block;width:10px;height:3px;margin:0 3px 2px 8px}
-</style></head><body>
+${LETTERS_STYLE}</style></head><body>
 <h1>Spillway console</h1>
 <div class="meta" id="meta">loading...</div>
 <div id="notice" role="status"></div>
@@ -34,6 +35,7 @@ button{margin:0 4px 0 0;padding:2px 8px;cursor:pointer} #login{display:none}
 <div id="sides" class="sides"></div>
 <p class="meta" id="rates-help">${RATES_TEXT}</p>
 <div id="problems" class="meta"></div>
+${LETTERS_HTML}
 </div>
 <script>
 const authOn = ${authOn ? 'true' : 'false'};
@@ -43,6 +45,7 @@ const el = (tag, text, cls) => { const e = document.createElement(tag); if (text
 const fmt = (v, d = 1) => v === null || v === undefined ? 'n/a' : Number(v).toFixed(d);
 const age = (s) => s === null ? 'n/a' : s < 120 ? s.toFixed(1) + ' s' : s < 7200 ? (s / 60).toFixed(1) + ' min' : (s / 3600).toFixed(1) + ' h';
 ${CHART_SCRIPT}
+${LETTERS_SCRIPT}
 async function api(path, body) {
   const res = await fetch(path, { method: body ? 'POST' : 'GET', headers: Object.assign({ authorization: 'Bearer ' + token }, body ? { 'content-type': 'application/json' } : {}), body: body ? JSON.stringify(body) : undefined });
   const json = await res.json();
@@ -123,6 +126,7 @@ function render(r) {
   $('weights').textContent = r.traffic.error ? r.traffic.error : 'weights (deploy/traffic.json): ' + Object.entries(r.traffic).map(([k, v]) => k + ' ' + v).join(' / ');
   $('ledger').textContent = r.ledger ? 'applied (ledger, both sides, last 60 s): ' + Object.entries(r.ledger).map(([k, v]) => k + ' ' + fmt(v) + '/s').join(', ') : '';
   $('sides').replaceChildren(...r.sides.map(renderSide));
+  fillSides(r.sides.map((s) => s.name));
   $('problems').textContent = r.problems.map((p) => 'note: ' + p).join('  ');
 }
 let timer;

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { Pool } from 'pg';
 import { Lane, LANES } from '../../../libs/config/src';
-import { DeadLetterView, parsePromText, Readiness, readiness, sumOf } from '../../../libs/ops/src';
-import { LaneDepth, pendingDeliveries, QueueDriver, withTimeout } from '../../../libs/queue/src';
+import { DeadLetterView, deadLetterView, parsePromText, Readiness, readiness, sumOf } from '../../../libs/ops/src';
+import { DeadLetter, LaneDepth, pendingDeliveries, QueueDriver, withTimeout } from '../../../libs/queue/src';
 import { History, LaneSeries } from './history';
 
 /** A side the console reads: its driver (opened once) and where its counters and readiness are. */
@@ -43,6 +43,9 @@ export interface SideView {
   history: Record<Lane, LaneSeries>;
 }
 
+/** How the column's letters are read (the console's LetterLock); default: straight from the driver. */
+export type LetterList = (lane: Lane, read: () => Promise<DeadLetter[]>) => Promise<DeadLetter[]>;
+
 const errText = (err: unknown) => (err as Error).message || String(err);
 
 /** Accepted and processed totals per lane, summed over the URLs (absorbers serve one, workers the other). */
@@ -79,24 +82,17 @@ export async function sampleSide(side: ConsoleSide, history: History, timeoutMs:
   });
 }
 
-async function readLanes(side: ConsoleSide, deadLetterLimit: number): Promise<Array<Omit<SideLane, 'inPerSecond' | 'outPerSecond' | 'netPerSecond'>>> {
+async function readLanes(side: ConsoleSide, deadLetterLimit: number, list?: LetterList): Promise<Array<Omit<SideLane, 'inPerSecond' | 'outPerSecond' | 'netPerSecond'>>> {
   return Promise.all(
     LANES.map(async (lane) => {
       const [depth, age] = await Promise.all([side.driver.depth(lane), side.driver.oldestAgeSeconds(lane)]);
       // Listing dead letters costs receives on SQS: only where the broker counts some.
-      const letters = depth.deadLettered > 0 ? await side.driver.deadLetters(lane, deadLetterLimit) : [];
+      const letters = depth.deadLettered > 0 ? await (list ? list(lane, () => side.driver.deadLetters(lane, deadLetterLimit)) : side.driver.deadLetters(lane, deadLetterLimit)) : [];
       return {
         lane,
         depth,
         oldestAgeSeconds: age ?? null,
-        deadLetters: letters.map((l) => ({
-          id: l.id,
-          events: l.events.length,
-          eventIds: l.events.slice(0, 5).map((e) => e.id),
-          attempts: l.attempts,
-          failedAt: l.failedAt,
-          lastError: l.lastError,
-        })),
+        deadLetters: letters.map(deadLetterView),
       };
     }),
   );
@@ -121,10 +117,13 @@ function drainOf(history: Record<Lane, LaneSeries>, left: number): SideView['dra
  * One side's column, read fresh within `timeoutMs`: a side that fails or does not answer in time
  * comes back with `unreachable` set; this never rejects.
  */
-export async function readSide(side: ConsoleSide, o: { history: History; timeoutMs: number; deadLetterLimit: number; weights?: Record<string, number> }): Promise<SideView> {
+export async function readSide(
+  side: ConsoleSide,
+  o: { history: History; timeoutMs: number; deadLetterLimit: number; weights?: Record<string, number>; letters?: LetterList },
+): Promise<SideView> {
   const history = o.history.series(side.name);
   const [lanes, ready] = await Promise.all([
-    withTimeout(readLanes(side, o.deadLetterLimit), o.timeoutMs, () => new Error(`no answer within ${o.timeoutMs} ms`)).catch((err: unknown) => errText(err)),
+    withTimeout(readLanes(side, o.deadLetterLimit, o.letters), o.timeoutMs, () => new Error(`no answer within ${o.timeoutMs} ms`)).catch((err: unknown) => errText(err)),
     side.url ? readiness(side.url) : undefined,
   ]);
   const weight = o.weights?.[side.name];

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Pool } from 'pg';
 import { Lane, LANES } from '../../config/src';
-import { LaneDepth, QueueDriver } from '../../queue/src';
+import { DeadLetter, LaneDepth, QueueDriver } from '../../queue/src';
 import { parsePromText, sumOf } from './prom-text';
 
 /** The window of the out-rate: events committed per lane in the last minute, from the ledger. */
@@ -15,6 +15,11 @@ export interface DeadLetterView {
   attempts: number;
   failedAt: string;
   lastError: string;
+}
+
+/** A dead letter as the report lists it: its first five event ids, not its payloads. */
+export function deadLetterView(l: DeadLetter): DeadLetterView {
+  return { id: l.id, events: l.events.length, eventIds: l.events.slice(0, 5).map((e) => e.id), attempts: l.attempts, failedAt: l.failedAt, lastError: l.lastError };
 }
 
 export interface LaneView {
@@ -137,14 +142,7 @@ export async function buildReport(src: ReportSources, rates: Record<string, numb
       oldestAgeSeconds: age ?? null,
       inPerSecond: rates[lane] ?? null,
       outPerSecond: out ? (out[lane] ?? 0) : null,
-      deadLetters: letters.map((l) => ({
-        id: l.id,
-        events: l.events.length,
-        eventIds: l.events.slice(0, 5).map((e) => e.id),
-        attempts: l.attempts,
-        failedAt: l.failedAt,
-        lastError: l.lastError,
-      })),
+      deadLetters: letters.map(deadLetterView),
     });
   }
   const [traffic, hetzner, eks] = await Promise.all([

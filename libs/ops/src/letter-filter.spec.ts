@@ -1,5 +1,5 @@
 import type { DeadLetter, QueuedEvent } from '../../queue/src/queue.port';
-import { filterText, globToRegExp, LetterFilter, letterLine, letterMatcher } from './letter-filter';
+import { filterText, globToRegExp, LetterFilter, letterLine, letterMatcher, parseSince } from './letter-filter';
 
 const ev = (id: string, type: string, key?: string, origin?: QueuedEvent['origin']): QueuedEvent => ({
   id, type, lane: 'normal', data: {}, receivedAt: '2026-12-01T00:00:00.000Z', ...(key !== undefined ? { key } : {}), ...(origin ? { origin } : {}),
@@ -46,6 +46,12 @@ describe('letterMatcher: a letter matches when every given filter holds, the eve
 describe('letter-filter helpers', () => {
   it('globToRegExp escapes everything but * and ?', () => {
     expect(globToRegExp('a.b*c?').source).toBe('^a\\.b.*c.$');
+  });
+
+  it('parseSince takes an ISO date or time, nothing else', () => {
+    expect(parseSince('2026-12-06T10:00:00Z')?.toISOString()).toBe('2026-12-06T10:00:00.000Z');
+    expect(parseSince('2026-12-06')?.toISOString()).toBe('2026-12-06T00:00:00.000Z');
+    for (const bad of ['yesterday', '12/06/2026', '2026-13-45', '']) expect(parseSince(bad)).toBeUndefined();
   });
 
   it('filterText names each flag given, in flag form', () => {

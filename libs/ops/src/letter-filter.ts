@@ -1,5 +1,5 @@
 import type { Lane } from '../../config/src';
-import { DeadLetter, orderingKey, QueuedEvent } from '../../queue/src/queue.port';
+import { DeadLetter, orderingKey, QueuedEvent, QueueDriver } from '../../queue/src/queue.port';
 
 /**
  * What an operator asks for among dead letters. Every field given must hold: `lane`, `grep`
@@ -43,6 +43,11 @@ export function letterMatcher(filter: LetterFilter): (letter: DeadLetter) => boo
   };
 }
 
+/** An ISO time (`2026-12-06`, `2026-12-06T10:00:00Z`) as a Date; undefined for anything else. */
+export function parseSince(text: string): Date | undefined {
+  return /^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(Date.parse(text)) ? new Date(text) : undefined;
+}
+
 /** True when the filter narrows anything beyond the lane. */
 export function filters(filter: LetterFilter): boolean {
   return filter.type !== undefined || filter.grep !== undefined || filter.key !== undefined || filter.since !== undefined;
@@ -78,4 +83,24 @@ export function letterLine(letter: DeadLetter): LetterLine {
     lastError: letter.lastError,
     events: letter.events.map((e) => ({ id: e.id, type: e.type, key: e.key ?? null })),
   };
+}
+
+/** One lane's letters looked at for a filter. */
+export interface LaneFind {
+  lane: Lane;
+  /** Letters read from the broker (on SQS: received, then made visible again); at most `max`. */
+  lookedAt: number;
+  matching: DeadLetter[];
+  /** What the broker counts as dead-lettered on the lane (approximate on SQS). */
+  counted: number;
+}
+
+/**
+ * Reads up to `max` of the lane's dead letters and keeps those `filter` matches: no broker
+ * filters server-side, and SQS has no peek (a bounded receive), so `lookedAt` says how far it read.
+ */
+export async function findLetters(driver: QueueDriver, lane: Lane, filter: LetterFilter, max: number): Promise<LaneFind> {
+  const letters = await driver.deadLetters(lane, max);
+  const counted = (await driver.depth(lane)).deadLettered;
+  return { lane, lookedAt: letters.length, matching: letters.filter(letterMatcher(filter)), counted };
 }
