@@ -1,5 +1,8 @@
 import type { Lane } from '../../config/src';
 
+export { DependencyDownError } from './errors/dependency-down.error';
+export { UnrecoverableError } from './errors/unrecoverable.error';
+
 /** One accepted event as it travels through a broker. */
 /**
  * Who put an event in: a webhook source whose signature verified (`/v1/hooks/<name>`), or the
@@ -163,18 +166,6 @@ export interface BrokerMemory {
 }
 
 export const QUEUE_DRIVER = Symbol('QUEUE_DRIVER');
-
-/**
- * Thrown by a delivery handler when it could not run at all because a dependency (the database)
- * is down. The driver returns the delivery without spending one of its attempts and pauses the
- * lane for `retryAfterMs`, so an outage does not push healthy events into the dead-letter queue.
- */
-export class DependencyDownError extends Error {
-  constructor(message: string, readonly retryAfterMs: number) {
-    super(message);
-    this.name = 'DependencyDownError';
-  }
-}
 
 export class BrokerUnavailableError extends Error {
   constructor(message: string, readonly cause?: unknown) {
