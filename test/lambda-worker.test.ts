@@ -6,6 +6,7 @@ import request from 'supertest';
 import type { EntityManager } from 'typeorm';
 import { DeliveryProcessor } from '../apps/worker/src/delivery.processor';
 import { EventHandler, HandlesEvents } from '../apps/worker/src/handlers/event-handler';
+import { MalformedEventError } from '../apps/worker/src/handlers/malformed-event.error';
 import { LambdaEntry } from '../apps/worker/src/lambda/lambda-entry';
 import { HANDLERS } from '../apps/worker/src/worker.module';
 import { Lane } from '../libs/config/src';
@@ -35,6 +36,14 @@ class PoisonHandler implements EventHandler {
   }
 }
 
+@Injectable()
+@HandlesEvents('test.malformed')
+class MalformedHandler implements EventHandler {
+  async handle(events: QueuedEvent[]): Promise<void> {
+    throw new MalformedEventError(events[0], 'no "amount" field');
+  }
+}
+
 /**
  * The Lambda entry point, in-process, on SQS batches built from messages the absorber really sent
  * through the SQS emulator (fauxqs), shaped as Lambda's event source mapping shapes them.
@@ -43,7 +52,7 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
   // ENQUEUE_TIMEOUT_MS: the claim-checked event's 1.1 MB PUT to S3 takes longer than the 1 s default on a loaded machine.
   const env = { QUEUE_DRIVER: 'sqs', QUEUE_PREFIX: uniquePrefix('lambda'), MAX_ATTEMPTS: '3', RETRY_BASE_MS: '2000', BODY_LIMIT_BYTES: String(2 * 1024 * 1024), ENQUEUE_TIMEOUT_MS: '10000' };
   const config = testConfig(env);
-  const entry = new LambdaEntry([...HANDLERS, CountingHandler, PoisonHandler], testEnv({ ...env, WORKER_LANES: 'critical,normal', DB_POOL_MAX: '4' }));
+  const entry = new LambdaEntry([...HANDLERS, CountingHandler, PoisonHandler, MalformedHandler], testEnv({ ...env, WORKER_LANES: 'critical,normal', DB_POOL_MAX: '4' }));
   const ledger = new Ledger();
   const effects = new EffectLog();
   let absorber: NestFastifyApplication;
@@ -120,6 +129,23 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
     expect(again.messageId).toBe(poison.messageId);
     expect(again.attributes.ApproximateReceiveCount).toBe('2');
     await mapping('normal').delete(again);
+  });
+
+  it('a malformed event (MalformedEventError) is dead-lettered on its first attempt, not returned for retries', async () => {
+    const ids = [await post('test.malformed', 'normal'), await post('test.counted', 'normal')];
+    const records = await batchOf('normal', ids);
+    expect(records.map((r) => r.attributes.ApproximateReceiveCount)).toEqual(['1', '1']);
+    const response = await entry.handle(sqsEvent(records), lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [] });
+    await mapping('normal').settle(records, response);
+    const driver = absorber.get<SqsDriver>(QUEUE_DRIVER);
+    const letters = (await driver.deadLetters('normal', 10)).filter((l) => l.events.some((e) => e.id === ids[0]));
+    expect(letters).toEqual([
+      expect.objectContaining({ attempts: 1, lastError: expect.stringContaining(`event ${ids[0]} (test.malformed) is malformed: no "amount" field`) }),
+    ]);
+    expect(await effects.counts([ids[1]])).toEqual(new Map([[ids[1], 1]]));
+    // Later cases count the lane's dead letters.
+    expect(await driver.discardDeadLetters('normal', [letters[0].id])).toBe(1);
   });
 
   it('a redelivered batch: no second effect, whether the same batch comes again or a new receive of it', async () => {

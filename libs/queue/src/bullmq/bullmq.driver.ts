@@ -174,8 +174,10 @@ export class BullmqDriver implements QueueDriver {
             }
             case 'retry':
             case 'retry-here': {
-              // BullMQ's failed attempt (counted), due again after the policy's delay.
-              const thrown = error instanceof Error ? error : new Error(String(error));
+              // BullMQ's failed attempt (counted), due again after the policy's delay. Thrown as a
+              // plain Error: BullMQ acts on some names itself (UnrecoverableError, DelayedError, ...).
+              const thrown = new Error(error instanceof Error ? error.message : String(error));
+              if (error instanceof Error) thrown.stack = error.stack;
               retryDelays.set(thrown, verdict.delayMs);
               throw thrown;
             }
