@@ -139,7 +139,7 @@ export class DeliveryProcessor {
       const earlier = key !== undefined ? failedKeys.get(key) : undefined;
       const blocker = earlier?.id || fences.heldBy(key, event.id);
       if (blocker) {
-        // Held back by another delivery's fence: that one may yet succeed, so this can be retried.
+        // Unrecoverable only behind an event of this delivery that failed for good; another delivery's fence may yet lift.
         const failure = { id: event.id, type: event.type, error: `not run: earlier event ${blocker} of key "${event.key}" has failed`, unrecoverable: earlier?.unrecoverable ?? false };
         failures.push(failure);
         if (key !== undefined && !failedKeys.has(key)) failedKeys.set(key, { id: blocker, unrecoverable: false });

@@ -3,11 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import pino from 'pino';
 import { createLogger, PinoNestLogger } from '../../../../libs/health/src';
+import { SqsBatchConsumer } from '../../../../libs/queue/src/lambda';
 import { HANDLERS } from '../worker.module';
 import { loadLambdaConfig } from './lambda-config';
 import { LambdaWorkerModule } from './lambda-worker.module';
 import { LambdaLedgerSweep } from './lambda-ledger-sweep';
-import { SqsBatchConsumer } from '../../../../libs/queue/src/lambda';
 
 /**
  * One per container: the Nest application context (no HTTP) is built on the first invocation, or
