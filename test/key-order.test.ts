@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { loadConfig } from '../libs/config/src';
 import { EventHandler, HandlesEvents } from '../apps/worker/src/handlers/event-handler';
+import { MalformedEventError } from '../apps/worker/src/handlers/malformed-event.error';
 import { QUEUE_DRIVER, QueueDriver, QueuedEvent } from '../libs/queue/src';
 import { startWorker } from './support/apps';
 import { DRIVERS, ensureSqsQueues } from './support/drivers';
@@ -19,12 +20,19 @@ import { Ledger } from './support/ledger';
 @HandlesEvents('order.step')
 class StepHandler implements EventHandler {
   static poison = new Set<string>();
+  /** Ids rejected as malformed: unrecoverable, dead-lettered without a retry. */
+  static malformed = new Set<string>();
   static gates = new Map<string, Promise<void>>();
   static started = new Set<string>();
   static log: Array<{ id: string; ok: boolean; at: number }> = [];
   async handle(events: QueuedEvent[], tx: EntityManager): Promise<void> {
     events.forEach((e) => StepHandler.started.add(e.id));
     for (const e of events) await StepHandler.gates.get(e.id);
+    const malformed = events.find((e) => StepHandler.malformed.has(e.id));
+    if (malformed) {
+      events.forEach((e) => StepHandler.log.push({ id: e.id, ok: false, at: Date.now() }));
+      throw new MalformedEventError(malformed, 'no step number');
+    }
     const bad = events.find((e) => StepHandler.poison.has(e.id));
     if (bad) {
       events.forEach((e) => StepHandler.log.push({ id: e.id, ok: false, at: Date.now() }));
@@ -103,6 +111,25 @@ describe.each(DRIVERS)('per-key order when an event fails (%s, lane normal)', (d
     StepHandler.poison.delete(first.id);
     await driver.redrive('normal');
     await waitFor('both applied after the redrive', async () => (await applied(first.id)) && (await applied(second.id)));
+  });
+
+  it('inside one delivery: a malformed event and the later event of its key are dead-lettered on the first attempt, the key freed, other events applied', async () => {
+    const key = runKey('k-malformed');
+    const [bad, second, free] = [step(key), step(key), step()];
+    StepHandler.malformed.add(bad.id);
+    await driver.enqueue('normal', [bad, second, free]);
+    const letter = await waitFor('the delivery dead-lettered', async () => (await driver.deadLetters('normal', 100)).find((l) => l.events.some((e) => e.id === bad.id)), 30_000);
+    expect(letter.attempts).toBe(1);
+    expect(letter.lastError).toContain(`event ${bad.id} (order.step) is malformed: no step number`);
+    expect(await applied(free.id)).toBe(true);
+    expect(await applied(second.id)).toBe(false);
+    // One delivery's worth of tries (the whole delivery, then the bad event alone): no retry.
+    await sleep(1000);
+    expect(StepHandler.log.filter((l) => l.id === bad.id)).toHaveLength(2);
+    // The fence went with the dead letter: a later event of the key is applied at once.
+    const later = step(key);
+    await driver.enqueue('normal', [later]);
+    await waitFor('a later event of the key applied', () => applied(later.id));
   });
 
   // The delivery's one transaction fails on the bad event; the worker must then apply the others

@@ -6,6 +6,7 @@ import request from 'supertest';
 import type { EntityManager } from 'typeorm';
 import { DeliveryProcessor } from '../apps/worker/src/delivery.processor';
 import { EventHandler, HandlesEvents } from '../apps/worker/src/handlers/event-handler';
+import { MalformedEventError } from '../apps/worker/src/handlers/malformed-event.error';
 import { LambdaEntry } from '../apps/worker/src/lambda/lambda-entry';
 import { HANDLERS } from '../apps/worker/src/worker.module';
 import { Lane } from '../libs/config/src';
@@ -35,6 +36,14 @@ class PoisonHandler implements EventHandler {
   }
 }
 
+@Injectable()
+@HandlesEvents('test.malformed')
+class MalformedHandler implements EventHandler {
+  async handle(events: QueuedEvent[]): Promise<void> {
+    throw new MalformedEventError(events[0], 'no "amount" field');
+  }
+}
+
 /**
  * The Lambda entry point, in-process, on SQS batches built from messages the absorber really sent
  * through the SQS emulator (fauxqs), shaped as Lambda's event source mapping shapes them.
@@ -43,7 +52,7 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
   // ENQUEUE_TIMEOUT_MS: the claim-checked event's 1.1 MB PUT to S3 takes longer than the 1 s default on a loaded machine.
   const env = { QUEUE_DRIVER: 'sqs', QUEUE_PREFIX: uniquePrefix('lambda'), MAX_ATTEMPTS: '3', RETRY_BASE_MS: '2000', BODY_LIMIT_BYTES: String(2 * 1024 * 1024), ENQUEUE_TIMEOUT_MS: '10000' };
   const config = testConfig(env);
-  const entry = new LambdaEntry([...HANDLERS, CountingHandler, PoisonHandler], testEnv({ ...env, WORKER_LANES: 'critical,normal', DB_POOL_MAX: '4' }));
+  const entry = new LambdaEntry([...HANDLERS, CountingHandler, PoisonHandler, MalformedHandler], testEnv({ ...env, WORKER_LANES: 'critical,normal', DB_POOL_MAX: '4' }));
   const ledger = new Ledger();
   const effects = new EffectLog();
   let absorber: NestFastifyApplication;
@@ -122,6 +131,23 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
     await mapping('normal').delete(again);
   });
 
+  it('a malformed event (MalformedEventError) is dead-lettered on its first attempt, not returned for retries', async () => {
+    const ids = [await post('test.malformed', 'normal'), await post('test.counted', 'normal')];
+    const records = await batchOf('normal', ids);
+    expect(records.map((r) => r.attributes.ApproximateReceiveCount)).toEqual(['1', '1']);
+    const response = await entry.handle(sqsEvent(records), lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [] });
+    await mapping('normal').settle(records, response);
+    const driver = absorber.get<SqsDriver>(QUEUE_DRIVER);
+    const letters = (await driver.deadLetters('normal', 10)).filter((l) => l.events.some((e) => e.id === ids[0]));
+    expect(letters).toEqual([
+      expect.objectContaining({ attempts: 1, lastError: expect.stringContaining(`event ${ids[0]} (test.malformed) is malformed: no "amount" field`) }),
+    ]);
+    expect(await effects.counts([ids[1]])).toEqual(new Map([[ids[1], 1]]));
+    // Later cases count the lane's dead letters.
+    expect(await driver.discardDeadLetters('normal', [letters[0].id])).toBe(1);
+  });
+
   it('a redelivered batch: no second effect, whether the same batch comes again or a new receive of it', async () => {
     const ids = [await post('test.counted', 'normal'), await post('test.counted', 'normal')];
     const records = await batchOf('normal', ids);
@@ -138,7 +164,8 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
     await mapping('normal').settle(redelivered, response);
   });
 
-  it('FIFO: a failure in the middle of a group returns the rest of that group unrun; another group goes on', async () => {
+  /** Group k: counted, poison, counted; group g: two counted; gathered into one FIFO batch. */
+  const fifoBatch = async () => {
     // Keys of this run: the poison event leaves its key fenced (key_fences) until it is dead-lettered.
     const [kKey, gKey] = [uniquePrefix('k'), uniquePrefix('g')];
     const k = [await post('test.counted', 'critical', { key: kKey }), await post('test.poison', 'critical', { key: kKey }), await post('test.counted', 'critical', { key: kKey })];
@@ -151,16 +178,44 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
     const records = await mapping('critical').receiveEvents([...k, ...g], { deleteEach: true });
     expect(records.map(idOf).filter((id) => k.includes(id))).toEqual(k);
     expect(records.map(idOf).filter((id) => g.includes(id))).toEqual(g);
-
-    // Which deliveries reach the processor (calls go through): the key's fence alone would also
-    // keep the follower's effect out, but only after running it as a failed delivery.
+    return { k, g, records };
+  };
+  /** Runs the batch; which deliveries reached the processor (calls go through), with their attempt. */
+  const runWatched = async (records: SQSRecord[], remainingMs: number) => {
     const processor = (await entry.start()).get(DeliveryProcessor);
     const run = jest.spyOn(processor, 'process');
-    const response = await entry.handle(sqsEvent(records), lambdaContext());
-    const ran = run.mock.calls.map(([d]) => d.events[0].id);
+    const response = await entry.handle(sqsEvent(records), lambdaContext(remainingMs));
+    const ran = run.mock.calls.map(([d]) => ({ id: d.events[0].id, attempt: d.attempt }));
     run.mockRestore();
-    expect(ran.filter((id) => k.includes(id))).toEqual([k[0], k[1]]);
-    expect(ran.filter((id) => g.includes(id))).toEqual(g);
+    return { response, ran };
+  };
+
+  it('FIFO: a head failing with time left is retried in the invocation until dead-lettered, then the rest of its group runs (no follower charged a receive it never ran)', async () => {
+    const { k, g, records } = await fifoBatch();
+    // 60 s left: the backoffs after attempts 1 and 2 (2 s, 4 s) fit; attempt 3 is the last.
+    const { response, ran } = await runWatched(records, 60_000);
+    expect(ran.filter((r) => k.includes(r.id))).toEqual([
+      { id: k[0], attempt: 1 },
+      { id: k[1], attempt: 1 },
+      { id: k[1], attempt: 2 },
+      { id: k[1], attempt: 3 },
+      { id: k[2], attempt: 1 },
+    ]);
+    expect(ran.filter((r) => g.includes(r.id)).map((r) => r.id)).toEqual(g);
+    // Fix: nothing returned; before the one delivery policy the follower went back charged, unrun.
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(await effects.counts([...k, ...g])).toEqual(new Map([[k[0], 1], [k[2], 1], [g[0], 1], [g[1], 1]]));
+    const letters = await absorber.get<SqsDriver>(QUEUE_DRIVER).deadLetters('critical', 10);
+    expect(letters.filter((l) => l.events.some((e) => e.id === k[1]))).toEqual([expect.objectContaining({ attempts: 3, lastError: expect.stringContaining('poison event') })]);
+  });
+
+  it('FIFO: a head failing with too little time left for its backoff returns the rest of that group unrun; another group goes on', async () => {
+    const { k, g, records } = await fifoBatch();
+    // 4.9 s left: after the 3 s margin, under the 2 s backoff of attempt 1, so the head goes back.
+    const { response, ran } = await runWatched(records, 4900);
+    // The key's fence alone would also keep the follower's effect out, but only after running it as a failed delivery.
+    expect(ran.filter((r) => k.includes(r.id)).map((r) => r.id)).toEqual([k[0], k[1]]);
+    expect(ran.filter((r) => g.includes(r.id)).map((r) => r.id)).toEqual(g);
     const byEvent = new Map(records.map((r) => [idOf(r), r.messageId]));
     // The poison record and the one after it in group k; nothing of group g.
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([byEvent.get(k[1]), byEvent.get(k[2])].sort());
@@ -209,18 +264,19 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
     expect(letters.flatMap((l) => l.events.map((e) => e.id)).filter((id) => ids.includes(id)).sort()).toEqual([...ids].sort());
   });
 
-  it('an unreadable body on its last attempt: dead-lettered with the body and why (cut to 8,000 characters), not returned', async () => {
+  it('an unreadable body: dead-lettered on its first attempt (unrecoverable) with the body and why (cut to 8,000 characters), not returned', async () => {
     const [record] = await batchOf('normal', [await post('test.counted', 'normal')]);
     // 200 KiB: whole, the error text would take a copy of it past SQS's message size.
     const marker = `not json ${uniquePrefix('u')}`;
     const body = `${marker} ${'x'.repeat(200 * 1024)}`;
-    const response = await entry.handle(sqsEvent([{ ...record, body, attributes: { ...record.attributes, ApproximateReceiveCount: env.MAX_ATTEMPTS } }]), lambdaContext());
+    expect(record.attributes.ApproximateReceiveCount).toBe('1');
+    const response = await entry.handle(sqsEvent([{ ...record, body }]), lambdaContext());
     expect(response).toEqual({ batchItemFailures: [] });
     await mapping('normal').delete(record);
     const letters = await absorber.get<SqsDriver>(QUEUE_DRIVER).deadLetters('normal', 10);
     const [letter, ...others] = letters.filter((l) => l.lastError?.includes(`\n${marker} xxx`));
     expect(others).toEqual([]);
-    expect(letter).toMatchObject({ attempts: 3, events: [], lastError: expect.stringMatching(/^unreadable message body: SyntaxError/) });
+    expect(letter).toMatchObject({ attempts: 1, events: [], lastError: expect.stringMatching(/^unreadable message body: UnrecoverableError: not JSON: Unexpected token/) });
     expect(letter.lastError).toHaveLength(8000);
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Lane, LANES, QueueDriverName } from '../../libs/config/src';
-import { BrokerUnavailableError, Consumer, Delivery, DependencyDownError, QueueCapabilities, QueueDriver, QueuedEvent } from '../../libs/queue/src';
+import { BrokerUnavailableError, Consumer, Delivery, DependencyDownError, QueueCapabilities, QueueDriver, QueuedEvent, UnrecoverableError } from '../../libs/queue/src';
 import { freshDriver, unreachableDriver } from '../support/drivers';
 import { sleep, testEnv, waitFor } from '../support/env';
 import { AppProcess } from '../support/processes';
@@ -208,6 +208,42 @@ export function queueDriverContract(name: QueueDriverName): void {
       expect(rec.of(e.id).map((d) => d.attempt)).toEqual([1, 1, 1, 1, 1]);
       await sleep(500);
       expect(rec.of(e.id)).toHaveLength(5);
+      expect((await driver.depth('normal')).deadLettered).toBe(0);
+    });
+
+    // The delivery policy's dead-letter verdict for an error no retry can help (no handler for a
+    // type, a malformed payload): at once, not after spending every attempt.
+    it('dead-letters an unrecoverable failure on its first attempt, with its error', async () => {
+      const e = event('normal');
+      const rec = new Recorder(() => {
+        throw new UnrecoverableError('malformed payload (contract test)');
+      });
+      await driver.enqueue('normal', [e]);
+      await consume('normal', rec);
+      const dead = await waitFor('a dead letter', async () => (await driver.deadLetters('normal', 10)).find((l) => l.events.some((x) => x.id === e.id)), 20_000);
+      expect(dead.attempts).toBe(1);
+      expect(dead.lastError).toContain('malformed payload (contract test)');
+      await sleep(1000);
+      expect(rec.of(e.id).map((d) => d.attempt)).toEqual([1]);
+    });
+
+    // The policy's hand-back: a consumer closing while the database is down gives the delivery
+    // back without spending an attempt where the broker can (BullMQ); SQS counts the next receive
+    // whatever happens, and the delivery waits out its lease there.
+    it('closing while a dependency is down hands the delivery back: another consumer runs it, never dead-lettered', async () => {
+      const e = event('normal');
+      const held = new Recorder(() => {
+        throw new DependencyDownError('database unavailable (contract test)', 200);
+      });
+      await driver.enqueue('normal', [e]);
+      const first = await consume('normal', held);
+      await waitFor('a few held runs', async () => held.of(e.id).length >= 2);
+      await first.close();
+      const later = new Recorder();
+      await consume('normal', later);
+      await waitFor('the delivery for another consumer', async () => later.of(e.id).length === 1, 15_000);
+      expect(later.of(e.id)[0].attempt).toBe(caps.stallsCountAsAttempts ? 2 : 1);
+      expect(held.of(e.id).every((d) => d.attempt === 1)).toBe(true);
       expect((await driver.depth('normal')).deadLettered).toBe(0);
     });
 

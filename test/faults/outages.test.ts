@@ -39,7 +39,7 @@ describe('outages: refused clearly while down, recovered by itself, nothing lost
     const audit = await ledger.settle(result.acknowledged, stack.leaseMs);
     const dead = await fetch(`${stack.absorbers[0].metricsUrl}/metrics`).then((r) => r.text());
     const deadLettered = [...dead.matchAll(/spillway_queue_depth\{lane="\w+",state="deadLettered"\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
-    report(`Postgres unreachable for 4 s (worker side) [${driver}]`, 'workers paused the lane without spending attempts; resumed on their own', audit);
+    report(`Postgres unreachable for 4 s (worker side) [${driver}]`, driver === 'sqs' ? 'deliveries held in flight, receives paused (no receive count spent); resumed on their own' : 'deliveries held (jobs kept active) without spending attempts; resumed on their own', audit);
     expect(deadLettered).toBe(0);
     expect(audit).toMatchObject({ lost: 0, doubled: 0 });
     await proxy.cut();

@@ -1,13 +1,16 @@
 import type { DeliveryOutcome } from '../../../libs/health/src';
-import { Delivery, DependencyDownError } from '../../../libs/queue/src';
+import { deadLettersOn, Delivery, DependencyDownError } from '../../../libs/queue/src';
 
 /** Ids and trace contexts listed per log line, at most: a delivery can carry hundreds of events. */
 const MAX_LISTED = 20;
 
-/** Deferred: the database was down, the driver returns the delivery without spending an attempt. */
+/**
+ * Deferred: the database was down, the driver holds the delivery without spending an attempt.
+ * failed_final: the delivery policy dead-letters it (its last attempt, or an unrecoverable error).
+ */
 export function deliveryFailureOutcome(delivery: Delivery, err: unknown): DeliveryOutcome {
   if (err instanceof DependencyDownError) return 'deferred';
-  return delivery.attempt >= delivery.maxAttempts ? 'failed_final' : 'failed';
+  return deadLettersOn(delivery, err) ? 'failed_final' : 'failed';
 }
 
 /**

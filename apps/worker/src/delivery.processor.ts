@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { Metrics } from '../../../libs/health/src';
-import { Delivery, DependencyDownError, orderingKey, originText, QueuedEvent } from '../../../libs/queue/src';
+import { deadLettersOn, Delivery, DependencyDownError, orderingKey, originText, QueuedEvent, UnrecoverableError } from '../../../libs/queue/src';
 
 import { deliveryFailureOutcome, deliveryLogLine } from './delivery-log';
 import { EventHandler } from './handlers/event-handler';
@@ -11,10 +11,31 @@ import { KeyFences } from './key-fences';
 /** How long a lane pauses while Postgres is unreachable before trying again. */
 const DATABASE_RETRY_MS = 1000;
 
+/** One event of a delivery that failed, or was not run behind a failed one of its key. */
+interface EventFailure {
+  id: string;
+  type: string;
+  error: string;
+  /** No retry can help it (UnrecoverableError, or held back only by such a failure in this delivery). */
+  unrecoverable: boolean;
+}
+
+function failuresText(failures: EventFailure[]): string {
+  return `${failures.length} event(s) failed: ${failures.map((f) => `${f.id} (${f.type}): ${f.error}`).join('; ')}`;
+}
+
 export class EventsFailedError extends Error {
-  constructor(readonly failures: Array<{ id: string; type: string; error: string }>) {
-    super(`${failures.length} event(s) failed: ${failures.map((f) => `${f.id} (${f.type}): ${f.error}`).join('; ')}`);
+  constructor(readonly failures: EventFailure[]) {
+    super(failuresText(failures));
     this.name = 'EventsFailedError';
+  }
+}
+
+/** Every failed event of the delivery is unrecoverable: the delivery policy dead-letters it at once. */
+export class EventsUnrecoverableError extends UnrecoverableError {
+  constructor(readonly failures: EventFailure[]) {
+    super(failuresText(failures));
+    this.name = 'EventsUnrecoverableError';
   }
 }
 
@@ -70,13 +91,13 @@ export class DeliveryProcessor {
         const failure = await this.inTransaction(runner, (tx) => this.apply(tx, delivery.events, delivery));
         if (!failure) return;
         if (delivery.events.length === 1) {
-          await this.recordFailure(fences, delivery.events[0], delivery);
+          await this.recordFailure(fences, delivery.events[0], deadLettersOn(delivery, failure));
           throw failure;
         }
       }
       await this.oneByOne(runner, fences, delivery);
     } catch (err) {
-      if (err instanceof DependencyDownError || err instanceof EventsFailedError) throw err;
+      if (err instanceof DependencyDownError || err instanceof EventsFailedError || err instanceof EventsUnrecoverableError) throw err;
       if (!(await this.databaseIsUp())) {
         throw new DependencyDownError(`database unavailable: ${(err as Error).message}`, DATABASE_RETRY_MS);
       }
@@ -109,14 +130,19 @@ export class DeliveryProcessor {
    * failed.
    */
   private async oneByOne(runner: QueryRunner, fences: KeyFences, delivery: Delivery): Promise<void> {
-    const failures: Array<{ id: string; type: string; error: string }> = [];
-    const failedKeys = new Map<string, string>();
+    const failures: EventFailure[] = [];
+    /** Per key, the event that failed first (here or, for a fence, in another delivery) and whether that failure is for good. */
+    const failedKeys = new Map<string, { id: string; unrecoverable: boolean }>();
+    const failedEvents: QueuedEvent[] = [];
     for (const event of delivery.events) {
       const key = orderingKey(event);
-      const blocker = (key !== undefined && failedKeys.get(key)) || fences.heldBy(key, event.id);
+      const earlier = key !== undefined ? failedKeys.get(key) : undefined;
+      const blocker = earlier?.id || fences.heldBy(key, event.id);
       if (blocker) {
-        failures.push({ id: event.id, type: event.type, error: `not run: earlier event ${blocker} of key "${event.key}" has failed` });
-        if (key !== undefined && !failedKeys.has(key)) failedKeys.set(key, blocker);
+        // Unrecoverable only behind an event of this delivery that failed for good; another delivery's fence may yet lift.
+        const failure = { id: event.id, type: event.type, error: `not run: earlier event ${blocker} of key "${event.key}" has failed`, unrecoverable: earlier?.unrecoverable ?? false };
+        failures.push(failure);
+        if (key !== undefined && !failedKeys.has(key)) failedKeys.set(key, { id: blocker, unrecoverable: false });
         continue;
       }
       const failure = await this.inTransaction(runner, async (tx) => {
@@ -124,18 +150,23 @@ export class DeliveryProcessor {
         if (fences.holds(key, event.id)) await fences.liftIn(tx, key!);
       });
       if (!failure) continue;
-      failures.push({ id: event.id, type: event.type, error: failure.message });
-      if (key !== undefined) failedKeys.set(key, event.id);
-      await this.recordFailure(fences, event, delivery);
+      const entry = { id: event.id, type: event.type, error: failure.message, unrecoverable: failure instanceof UnrecoverableError };
+      failures.push(entry);
+      if (key !== undefined) failedKeys.set(key, entry);
+      failedEvents.push(event);
     }
-    if (failures.length) throw new EventsFailedError(failures);
+    if (!failures.length) return;
+    const error = failures.every((f) => f.unrecoverable) ? new EventsUnrecoverableError(failures) : new EventsFailedError(failures);
+    const deadLetters = deadLettersOn(delivery, error);
+    for (const event of failedEvents) await this.recordFailure(fences, event, deadLetters);
+    throw error;
   }
 
-  /** A failed keyed event fences its key; on the delivery's last attempt (dead-lettered next) the fence goes. */
-  private async recordFailure(fences: KeyFences, event: QueuedEvent, delivery: Delivery): Promise<void> {
+  /** A failed keyed event fences its key while its delivery will run again; once it is dead-lettered the fence goes. */
+  private async recordFailure(fences: KeyFences, event: QueuedEvent, deadLetters: boolean): Promise<void> {
     const key = orderingKey(event);
     if (key === undefined) return;
-    if (delivery.attempt >= delivery.maxAttempts) {
+    if (deadLetters) {
       if (fences.holds(key, event.id)) await fences.lift(key);
       return;
     }
@@ -156,7 +187,8 @@ export class DeliveryProcessor {
       if (!fresh.has(event.id)) continue;
       fresh.delete(event.id); // the same id twice in one delivery runs once
       const handler = this.handlers.resolve(event.type);
-      if (!handler) throw new Error(`no handler for event type "${event.type}"`);
+      // A retry cannot grow a handler: dead-lettered at once (redriven after a deploy that adds one).
+      if (!handler) throw new UnrecoverableError(`no handler for event type "${event.type}"`);
       const group = groups.get(handler);
       if (group) group.push(event);
       else groups.set(handler, [event]);

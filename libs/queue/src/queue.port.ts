@@ -1,5 +1,8 @@
 import type { Lane } from '../../config/src';
 
+export { DependencyDownError } from './errors/dependency-down.error';
+export { UnrecoverableError } from './errors/unrecoverable.error';
+
 /** One accepted event as it travels through a broker. */
 /**
  * Who put an event in: a webhook source whose signature verified (`/v1/hooks/<name>`), or the
@@ -164,5 +167,5 @@ export interface BrokerMemory {
 
 export const QUEUE_DRIVER = Symbol('QUEUE_DRIVER');
 
-// Kept importable from here for the drivers that always did; they are defined in errors.ts.
-export { BrokerUnavailableError, DependencyDownError } from './errors';
+// Kept importable from here for the drivers that always did; each is defined in errors/.
+export { BrokerUnavailableError } from './errors/broker-unavailable.error';

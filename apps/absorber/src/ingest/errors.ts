@@ -3,7 +3,7 @@ import type { Lane } from '../../../../libs/config/src';
 // The absorber's ingest errors, in one place: each names a refusal of `POST /v1/events`, its batch
 // form or `POST /v1/hooks/<source>` and says, in its message, what was wrong. What a client is
 // told for each (status, headers, body) is decided once, in http-answer.ts. The broker's own
-// errors (BrokerUnavailableError, EnqueueError) are the queue layer's: libs/queue/src/errors.ts.
+// errors (BrokerUnavailableError, EnqueueError) are the queue layer's: libs/queue/src/errors/.
 
 /** No API key, a key not accepted, or a request signature that does not verify. */
 export class NotAuthenticatedError extends Error {

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, SpillwayConfig } from '../../../../libs/config
  * The function's configuration: `loadConfig`, plus what only the Lambda worker needs. It reads SQS
  * batches, so QUEUE_DRIVER must say sqs; WORKER_LANES must name the lane(s) whose queue feeds it
  * (records from any other queue are refused, so its default of every lane is not taken silently);
- * and the pool must hold two connections per delivery in flight (see SqsBatch).
+ * and the pool must hold two connections per delivery in flight (see LambdaWorkerModule).
  */
 export function loadLambdaConfig(env: NodeJS.ProcessEnv): SpillwayConfig {
   const config = loadConfig(env);

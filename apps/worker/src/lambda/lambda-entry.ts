@@ -3,11 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import pino from 'pino';
 import { createLogger, PinoNestLogger } from '../../../../libs/health/src';
+import { SqsBatchConsumer } from '../../../../libs/queue/src/lambda';
 import { HANDLERS } from '../worker.module';
 import { loadLambdaConfig } from './lambda-config';
 import { LambdaWorkerModule } from './lambda-worker.module';
 import { LambdaLedgerSweep } from './lambda-ledger-sweep';
-import { SqsBatch } from './sqs-batch';
 
 /**
  * One per container: the Nest application context (no HTTP) is built on the first invocation, or
@@ -46,7 +46,7 @@ export class LambdaEntry {
   async handle(event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> {
     const app = await this.start();
     const timeLeft = () => context.getRemainingTimeInMillis();
-    const response = await app.get(SqsBatch).handle(event.Records, timeLeft);
+    const response = await app.get(SqsBatchConsumer).handle(event.Records, timeLeft);
     await app.get(LambdaLedgerSweep).afterBatch(timeLeft);
     return response;
   }

@@ -4,19 +4,18 @@ import { ConfigModule, SpillwayConfig } from '../../../../libs/config/src';
 import { DbModule } from '../../../../libs/db/src';
 import { Metrics } from '../../../../libs/health/src';
 import { QUEUE_DRIVER } from '../../../../libs/queue/src';
-import { SqsDriver } from '../../../../libs/queue/src/sqs/sqs.driver';
+import { SqsBatchConsumer, SqsDriver } from '../../../../libs/queue/src/lambda';
 import { DeliveryProcessor } from '../delivery.processor';
 import { HandlerRegistry } from '../handlers/handler.registry';
 import { HANDLERS } from '../worker.module';
 import { LambdaLedgerSweep } from './lambda-ledger-sweep';
-import { SqsBatch } from './sqs-batch';
 
 /**
  * The worker's handlers, registry and DeliveryProcessor as in WorkerModule, without what a pod
- * runs beside them: no LaneConsumers (Lambda's event source mapping receives the messages), the
- * ledger swept after a batch (LambdaLedgerSweep) instead of on LedgerSweeper's timers, no health or
- * metrics listener. The SQS driver is built but never consumes: it decodes claim checks, writes dead-letter
- * copies and sets visibility, as it does for the pod worker. Metrics are counted, not served.
+ * runs beside them: no LaneConsumers (Lambda's event source mapping receives the messages; the SQS
+ * driver's batch consumer runs them under the same delivery policy), the ledger swept after a
+ * batch (LambdaLedgerSweep) instead of on LedgerSweeper's timers, no health or metrics listener.
+ * Metrics are counted, not served.
  */
 @Module({})
 export class LambdaWorkerModule {
@@ -30,7 +29,15 @@ export class LambdaWorkerModule {
         ...handlers,
         HandlerRegistry,
         DeliveryProcessor,
-        SqsBatch,
+        {
+          provide: SqsBatchConsumer,
+          inject: [QUEUE_DRIVER, DeliveryProcessor],
+          // Two pooled connections per chain run at once: a delivery holds one, and when it fails
+          // DeliveryProcessor asks Postgres on another whether it is up; with every connection
+          // held, that check would time out and a handler's error would pass for an outage.
+          useFactory: (driver: SqsDriver, processor: DeliveryProcessor) =>
+            driver.batchConsumer((delivery) => processor.process(delivery), { lanes: config.workerLanes, concurrency: Math.max(1, Math.floor(config.dbPoolMax / 2)) }),
+        },
         LambdaLedgerSweep,
       ],
     };

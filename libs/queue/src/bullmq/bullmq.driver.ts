@@ -1,4 +1,4 @@
-import { Job, Queue, Worker } from 'bullmq';
+import { DelayedError, Job, Queue, Worker } from 'bullmq';
 import IORedis, { RedisOptions } from 'ioredis';
 import type { Lane, SpillwayConfig } from '../../../config/src';
 import {
@@ -7,7 +7,6 @@ import {
   Consumer,
   DeadLetter,
   DeliveryHandler,
-  DependencyDownError,
   BrokerMemory,
   LaneDepth,
   PendingDelivery,
@@ -15,6 +14,7 @@ import {
   QueueDriver,
   QueuedEvent,
 } from '../queue.port';
+import { decide, HandlerResult, retryDelayMs, RUNNING } from '../delivery-policy';
 import { errorText, withTimeout } from '../timeout';
 import { addEventJobs } from './bullmq-enqueue';
 
@@ -28,12 +28,19 @@ interface DeadJob extends EventsJob {
 }
 /** A dead letter that is a job in the lane's failed set (not a DLQ copy) has this id prefix. */
 const FAILED_ID = 'failed:';
+/**
+ * The jobs' backoff type: not one of BullMQ's built-in ones, so BullMQ asks the worker's
+ * backoffStrategy, which answers the delivery policy's delay. Jobs queued before it carry
+ * `exponential`, which BullMQ computes as the same doubling.
+ */
+const POLICY_BACKOFF = 'delivery-policy';
 
 /**
- * BullMQ on Redis: one queue per lane (`<prefix>:<lane>`) and a `<lane>-dlq` twin.
- * Retries use BullMQ's own attempts + exponential backoff; the last failure is copied to the DLQ
- * (keyed by job id, so a crash between copy and completion cannot duplicate it) before the job
- * completes.
+ * BullMQ on Redis: one queue per lane (`<prefix>:<lane>`) and a `<lane>-dlq` twin. What happens
+ * after the handler is the delivery policy's verdict (delivery-policy.ts), carried out here: a
+ * retry is BullMQ's own failed attempt with the policy's backoff; a dead letter is copied to the
+ * DLQ (keyed by job id, so a crash between copy and completion cannot duplicate it) before the job
+ * completes; a hold keeps the job active (its lock renewed) and runs it again.
  */
 export class BullmqDriver implements QueueDriver {
   readonly name = 'bullmq';
@@ -92,7 +99,7 @@ export class BullmqDriver implements QueueDriver {
   private jobOptions() {
     return {
       attempts: this.config.maxAttempts,
-      backoff: { type: 'exponential', delay: this.config.retryBaseMs },
+      backoff: { type: POLICY_BACKOFF },
       removeOnComplete: true,
       removeOnFail: false,
     };
@@ -139,28 +146,49 @@ export class BullmqDriver implements QueueDriver {
   async consume(lane: Lane, handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer> {
     const connection = new IORedis(this.config.redisUrl, { ...this.baseOptions(), maxRetriesPerRequest: null });
     connection.on('error', () => undefined);
-    const maxAttempts = this.config.maxAttempts;
+    const { maxAttempts, retryBaseMs } = this.config;
     const dlq = this.queue(`${lane}-dlq`);
+    let closing = false;
+    /** The policy's delay for each error a job is failed with, read back by BullMQ's backoffStrategy. */
+    const retryDelays = new WeakMap<object, number>();
     const worker = new Worker<EventsJob>(
       lane,
-      async (job: Job<EventsJob>) => {
+      async (job: Job<EventsJob>, token?: string) => {
         const attempt = job.attemptsMade + 1;
-        try {
-          await handler({ lane, events: job.data.events, attempt, maxAttempts });
-        } catch (err) {
-          if (err instanceof DependencyDownError) {
-            // BullMQ's manual rate limit: the job goes back to waiting with its attempts untouched.
-            await worker.rateLimit(err.retryAfterMs);
-            throw Worker.RateLimitError();
+        for (;;) {
+          let result: HandlerResult = 'ok';
+          try {
+            await handler({ lane, events: job.data.events, attempt, maxAttempts });
+          } catch (error) {
+            result = { error };
           }
-          if (attempt < maxAttempts) throw err;
-          const dead: DeadJob = {
-            events: job.data.events,
-            attempts: attempt,
-            lastError: errorText(err),
-            failedAt: new Date().toISOString(),
-          };
-          await dlq.add('dead', dead, { jobId: `${lane}-${job.id}`, removeOnComplete: true });
+          const verdict = decide({ attempt, maxAttempts }, result, { retryBaseMs }, closing ? { hasFollowers: false, canWaitMs: 0 } : RUNNING);
+          const error = (result as { error: unknown }).error;
+          switch (verdict.kind) {
+            case 'ack':
+              return;
+            case 'dead-letter': {
+              const dead: DeadJob = { events: job.data.events, attempts: attempt, lastError: errorText(error), failedAt: new Date().toISOString() };
+              await dlq.add('dead', dead, { jobId: `${lane}-${job.id}`, removeOnComplete: true });
+              return;
+            }
+            case 'retry':
+            case 'retry-here': {
+              // BullMQ's failed attempt (counted), due again after the policy's delay. Thrown as a
+              // plain Error: BullMQ acts on some names itself (UnrecoverableError, DelayedError, ...).
+              const thrown = new Error(error instanceof Error ? error.message : String(error));
+              if (error instanceof Error) thrown.stack = error.stack;
+              retryDelays.set(thrown, verdict.delayMs);
+              throw thrown;
+            }
+            case 'hold':
+              await new Promise((r) => setTimeout(r, verdict.retryAfterMs));
+              continue;
+            case 'hand-back':
+              // Delayed with its attempts untouched (BullMQ's skipAttempt), for this job only.
+              await job.moveToDelayed(Date.now() + verdict.delayMs, token);
+              throw new DelayedError();
+          }
         }
       },
       {
@@ -171,6 +199,7 @@ export class BullmqDriver implements QueueDriver {
         stalledInterval: this.config.leaseMs,
         // A killed worker must not burn the job's attempts: stalls are not handler failures.
         maxStalledCount: Math.max(maxAttempts, 10),
+        settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => (err && retryDelays.get(err)) ?? retryDelayMs(retryBaseMs, attemptsMade) },
       },
     );
     worker.on('error', () => undefined);
@@ -178,6 +207,7 @@ export class BullmqDriver implements QueueDriver {
     const consumer: Consumer = {
       close: async () => {
         this.consumers.delete(consumer);
+        closing = true;
         await worker.close();
         await connection.quit().catch(() => connection.disconnect());
       },

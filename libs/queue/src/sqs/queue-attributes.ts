@@ -3,7 +3,7 @@
 // (deploy/aws/queues.ts) renders exactly these, so the two cannot disagree (deploy/aws/queues.spec.ts).
 import type { Lane } from '../../../config/src';
 import { isFifoLane } from './sqs-names';
-import { SQS_MAX_BYTES, toSeconds } from './sqs-packing';
+import { SQS_MAX_BYTES, visibilitySeconds } from './sqs-packing';
 
 /** SQS maximum: 14 days to look at what failed, and the longest a lane can hold a backlog. */
 export const RETENTION_SECONDS = 14 * 24 * 3600;
@@ -19,8 +19,6 @@ export function payloadExpiryDays(ledgerRetentionDays: number): number {
 }
 /** Long polling: a receive waits up to this for messages instead of returning empty at once. */
 export const LONG_POLL_SECONDS = 20;
-/** SQS caps a visibility timeout at 12 hours. */
-const MAX_VISIBILITY_SECONDS = 43_200;
 
 export interface QueueSettings {
   leaseMs: number;
@@ -49,7 +47,7 @@ export function dlqAttributes(lane: Lane): Record<string, string> {
 export function laneAttributes(lane: Lane, settings: QueueSettings, dlqArn: string): Record<string, string> {
   return {
     ...commonAttributes(lane),
-    VisibilityTimeout: String(toSeconds(settings.leaseMs, MAX_VISIBILITY_SECONDS)),
+    VisibilityTimeout: String(visibilitySeconds(settings.leaseMs)),
     ReceiveMessageWaitTimeSeconds: String(LONG_POLL_SECONDS),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: settings.maxAttempts }),
   };

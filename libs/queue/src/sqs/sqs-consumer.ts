@@ -7,10 +7,11 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Lane } from '../../../config/src';
-import { Consumer, DeliveryHandler, DependencyDownError } from '../queue.port';
+import { decide, followersRun, HandlerResult, Verdict } from '../delivery-policy';
+import { Consumer, DeliveryHandler } from '../queue.port';
 import { chunk } from '../timeout';
-import type { SqsMessages } from './sqs-messages';
-import { backoffMs, Envelope, toSeconds } from './sqs-packing';
+import { envelopeOf, SqsMessages } from './sqs-messages';
+import { Envelope, visibilitySeconds } from './sqs-packing';
 
 export interface LaneConsumerOptions {
   lane: Lane;
@@ -24,24 +25,17 @@ export interface LaneConsumerOptions {
   receiveLingerMs: number;
 }
 
-/**
- * done: deleted or dead-lettered; retry-here: failed, to be retried by the chain without a new
- * receive; given-back: visible again (or soon), the rest of its chain must not run before it.
- */
-type Outcome = 'done' | 'retry-here' | 'given-back';
-
 interface InFlight {
   receipt: string;
   extendedAt: number;
 }
 
-const MAX_VISIBILITY_SECONDS = 43_200;
-
 /**
  * One lane's consumption: ceil(concurrency / 10) long-polling loops (ReceiveMessage takes at most
  * 10), a heartbeat that extends the visibility of deliveries still running, and deletes gathered
- * into DeleteMessageBatch calls. Failures are retried by ChangeMessageVisibility (backoff), so the
- * receive count keeps growing and SQS's own redrive policy still applies.
+ * into DeleteMessageBatch calls. What happens to a message after its handler is the delivery
+ * policy's verdict (delivery-policy.ts); this carries it out: a retry is a ChangeMessageVisibility
+ * (its backoff), so the receive count keeps growing and SQS's own redrive policy still applies.
  */
 export class LaneConsumer implements Consumer {
   private readonly abort = new AbortController();
@@ -91,7 +85,7 @@ export class LaneConsumer implements Consumer {
             QueueUrl: this.options.url,
             MaxNumberOfMessages: want,
             WaitTimeSeconds: 20,
-            VisibilityTimeout: toSeconds(this.options.leaseMs, MAX_VISIBILITY_SECONDS),
+            VisibilityTimeout: visibilitySeconds(this.options.leaseMs),
             MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
           }),
           { abortSignal: this.abort.signal },
@@ -124,30 +118,18 @@ export class LaneConsumer implements Consumer {
   }
 
   /**
-   * A FIFO receive can return several messages of one group; SQS has already counted a receive
-   * for each. Handing the followers back when the head fails would charge them a receive they
-   * never ran (and after MAX_ATTEMPTS such receives SQS's redrive policy would move them to the
-   * DLQ unrun). So the chain keeps them in flight (the heartbeat extends them) and retries the head
-   * here after its backoff, counting those local tries in its attempt number, until it succeeds or
-   * is dead-lettered; then the followers run on the receive they were charged for.
+   * A FIFO receive can return several messages of one group; SQS has already counted a receive for
+   * each. The rest of the group runs once its head is acked or dead-lettered; a head handed back
+   * takes the rest back with it, visible at once and unrun (the policy's retry-here keeps a failing
+   * head here, so that happens only while closing).
    */
   private async runChain(chain: Message[], slots: InFlight[]): Promise<void> {
     for (let i = 0; i < chain.length; i++) {
       const hasFollowers = i + 1 < chain.length;
-      let outcome: Outcome;
-      for (let localTries = 0; ; localTries++) {
-        outcome = await this.handle(chain[i], localTries, hasFollowers).catch(() => 'given-back' as const);
-        if (outcome !== 'retry-here') break;
-        await this.sleepUnlessStopping(backoffMs(this.options.retryBaseMs, this.attemptOf(chain[i]) + localTries));
-        if (this.stopping) {
-          // Closing mid-wait: give the rest of the chain back now; the head's next receive is its next attempt.
-          outcome = 'given-back';
-          await this.setVisibility([chain[i]], 0);
-          break;
-        }
-      }
+      // A verdict that could not be carried out (a dead-letter copy refused) leaves the message to its lease.
+      const verdict = await this.run(chain[i], hasFollowers).catch((): Verdict => ({ kind: 'retry', delayMs: 0 }));
       this.release(slots[i]);
-      if (outcome === 'given-back' && hasFollowers) {
+      if (hasFollowers && !followersRun(verdict)) {
         await this.setVisibility(chain.slice(i + 1), 0);
         slots.slice(i + 1).forEach((s) => this.release(s));
         return;
@@ -171,64 +153,65 @@ export class LaneConsumer implements Consumer {
     waiting.forEach((resolve) => resolve());
   }
 
+  /** The message's attempt: SQS's receive count (plus the tries a retry-here made on this receive). */
   private attemptOf(message: Message): number {
     return Number(message.Attributes?.ApproximateReceiveCount ?? '1');
   }
 
-  private retryDelaySeconds(attempt: number): number {
-    return toSeconds(backoffMs(this.options.retryBaseMs, attempt), MAX_VISIBILITY_SECONDS);
-  }
-
-  private async handle(message: Message, localTries: number, hasFollowers: boolean): Promise<Outcome> {
-    const attempt = this.attemptOf(message) + localTries;
-    const { lane, maxAttempts } = this.options;
-    let envelope: Envelope | undefined;
-    try {
-      envelope = JSON.parse(message.Body ?? '') as Envelope;
-      const events = await this.messages.eventsOf(envelope);
-      await this.runWhileDependenciesDown(() => this.handler({ lane, events, attempt, maxAttempts }));
-      this.queueDelete(message.ReceiptHandle!);
-      return 'done';
-    } catch (err) {
-      if (err instanceof DependencyDownError) {
-        // Closing while the database is down: give the message back now, spending nothing more.
-        await this.setVisibility([message], 0);
-        return 'given-back';
-      }
-      if (attempt >= maxAttempts) {
-        await this.messages.deadLetter(lane, message, envelope, attempt, err);
-        this.queueDelete(message.ReceiptHandle!);
-        return 'done';
-      }
-      if (hasFollowers && !this.stopping) return 'retry-here';
-      await this.setVisibility([message], this.retryDelaySeconds(attempt));
-      return 'given-back';
-    }
-  }
-
   /**
-   * SQS counts every receive as an attempt, so a delivery that failed only because the database
-   * is down is not handed back: it stays in flight (the heartbeat keeps it invisible), the lane
-   * stops receiving until it has run (a timed pause would let a receive slip in at each retry),
-   * and the handler runs again after the error's retryAfterMs. An outage then costs no receive
-   * and cannot push healthy events into the dead-letter queue.
+   * Runs one message until a verdict lets go of it, and carries that verdict out. A hold (the
+   * database down) keeps the message in flight (the heartbeat keeps it invisible) and stops the
+   * lane receiving until it has run: every receive is an attempt to SQS, so an outage then costs
+   * none and cannot push healthy events into the dead-letter queue.
    */
-  private async runWhileDependenciesDown(run: () => Promise<void>): Promise<void> {
-    let counted = false;
+  private async run(message: Message, hasFollowers: boolean): Promise<Verdict> {
+    const { lane, maxAttempts } = this.options;
+    let holding = false;
     try {
-      for (;;) {
+      for (let localTries = 0; ; ) {
+        const attempt = this.attemptOf(message) + localTries;
+        let envelope: Envelope | undefined;
+        let result: HandlerResult = 'ok';
         try {
-          return await run();
-        } catch (err) {
-          if (!(err instanceof DependencyDownError) || this.stopping) throw err;
-          if (!counted) this.waitingOutOutage++;
-          counted = true;
-          await new Promise((r) => setTimeout(r, err.retryAfterMs));
+          envelope = envelopeOf(message.Body);
+          await this.handler({ lane, events: await this.messages.eventsOf(envelope), attempt, maxAttempts });
+        } catch (error) {
+          result = { error };
+        }
+        const verdict = decide({ attempt, maxAttempts }, result, this.options, { hasFollowers, canWaitMs: this.stopping ? 0 : Infinity });
+        switch (verdict.kind) {
+          case 'ack':
+            this.queueDelete(message.ReceiptHandle!);
+            return verdict;
+          case 'dead-letter':
+            await this.messages.deadLetter(lane, message, envelope, attempt, (result as { error: unknown }).error);
+            this.queueDelete(message.ReceiptHandle!);
+            return verdict;
+          case 'retry':
+            await this.setVisibility([message], visibilitySeconds(verdict.delayMs));
+            return verdict;
+          case 'hand-back':
+            // Left to its lease (see the verdict): SQS charges its next receive whenever it comes.
+            return verdict;
+          case 'hold':
+            if (!holding) this.waitingOutOutage++;
+            holding = true;
+            await new Promise((r) => setTimeout(r, verdict.retryAfterMs));
+            continue;
+          case 'retry-here':
+            localTries++;
+            await this.sleepUnlessStopping(verdict.delayMs);
+            if (this.stopping) {
+              // Closing mid-backoff: the head goes back visible now; its next receive is its next attempt.
+              await this.setVisibility([message], 0);
+              return { kind: 'retry', delayMs: 0 };
+            }
+            continue;
         }
       }
     } finally {
-      // No wake() here: the delivery's slot is released right after, and that wakes the receive loop.
-      if (counted) this.waitingOutOutage--;
+      // No wake() here: the message's slot is released right after, and that wakes the receive loop.
+      if (holding) this.waitingOutOutage--;
     }
   }
 
@@ -256,7 +239,7 @@ export class LaneConsumer implements Consumer {
   private async extend(every: number): Promise<void> {
     const due = [...this.inFlight].filter((s) => Date.now() - s.extendedAt >= every);
     if (!due.length) return;
-    const seconds = toSeconds(this.options.leaseMs, MAX_VISIBILITY_SECONDS);
+    const seconds = visibilitySeconds(this.options.leaseMs);
     for (const part of chunk(due, 10)) {
       part.forEach((s) => (s.extendedAt = Date.now()));
       await this.client

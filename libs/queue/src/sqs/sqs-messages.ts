@@ -1,6 +1,6 @@
 import { Message, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import type { Lane } from '../../../config/src';
-import type { QueuedEvent } from '../queue.port';
+import { QueuedEvent, UnrecoverableError } from '../queue.port';
 import { errorText } from '../timeout';
 import type { ClaimCheck } from './claim-check';
 import { isFifoLane } from './sqs-names';
@@ -17,6 +17,15 @@ export interface Outgoing {
 
 const LAST_ERROR_CHARS = 8000;
 
+/** A message body's envelope; a body that is not JSON never will be, so no retry can read it. */
+export function envelopeOf(body: string | undefined): Envelope {
+  try {
+    return JSON.parse(body ?? '') as Envelope;
+  } catch (err) {
+    throw new UnrecoverableError(`not JSON: ${(err as Error).message}`);
+  }
+}
+
 /** Writing messages: sends (with claim check) and dead-letter copies. */
 export class SqsMessages {
   constructor(
@@ -28,7 +37,7 @@ export class SqsMessages {
   async eventsOf(envelope: Envelope): Promise<QueuedEvent[]> {
     if (envelope.events) return envelope.events;
     if (envelope.claim) return this.claims.get(envelope.claim);
-    throw new Error('message holds neither events nor a claim check');
+    throw new UnrecoverableError('message holds neither events nor a claim check');
   }
 
   /** Sends the messages in SendMessageBatch calls; resolves only when SQS accepted every one. */

@@ -1,5 +1,5 @@
 import type { QueuedEvent } from '../queue.port';
-import { backoffMs, batchEntries, dedupeIdOf, eventBytes, groupIdOf, packEvents, toSeconds } from './sqs-packing';
+import { batchEntries, dedupeIdOf, eventBytes, groupIdOf, packEvents, toSeconds, visibilitySeconds } from './sqs-packing';
 
 const event = (id: string, key?: string, size = 10): QueuedEvent => ({
   id,
@@ -77,10 +77,10 @@ describe('SQS packing', () => {
     expect(batchEntries([{ bytes: 600 }, { bytes: 400 }, { bytes: 1 }], 1000).map((b) => b.length)).toEqual([2, 1]);
   });
 
-  it('rounds delays up to whole seconds within the cap, and doubles backoff per attempt', () => {
+  it('rounds delays up to whole seconds within the cap (SQS visibility: 12 hours)', () => {
     expect(toSeconds(50, 900)).toBe(1);
     expect(toSeconds(3_600_000, 900)).toBe(900);
     expect(toSeconds(-5, 900)).toBe(0);
-    expect([1, 2, 3].map((a) => backoffMs(1000, a))).toEqual([1000, 2000, 4000]);
+    expect(visibilitySeconds(13 * 3_600_000)).toBe(43_200);
   });
 });

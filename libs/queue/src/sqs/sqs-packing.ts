@@ -92,7 +92,10 @@ export function toSeconds(ms: number, cap: number): number {
   return Math.min(cap, Math.max(0, Math.ceil(ms / 1000)));
 }
 
-/** Exponential backoff for attempt n (1-based) that just failed. */
-export function backoffMs(retryBaseMs: number, attempt: number): number {
-  return retryBaseMs * 2 ** Math.max(0, attempt - 1);
+/** SQS's longest visibility timeout (12 hours): a lease or a retry backoff longer than this is cut to it. */
+export const MAX_VISIBILITY_SECONDS = 43_200;
+
+/** A lease or a backoff as an SQS visibility timeout. */
+export function visibilitySeconds(ms: number): number {
+  return toSeconds(ms, MAX_VISIBILITY_SECONDS);
 }

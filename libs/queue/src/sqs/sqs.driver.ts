@@ -24,6 +24,7 @@ import { chunk, withTimeout } from '../timeout';
 import { joinOutcomes, outcomeOf } from '../enqueue-outcome';
 import { ClaimCheck } from './claim-check';
 import { ApiCallCounter, createS3Client, createSqsClient } from './sqs-clients';
+import { SqsBatchConsumer } from './sqs-batch';
 import { LaneConsumer } from './sqs-consumer';
 import { SqsMessages } from './sqs-messages';
 import { isFifoLane } from './sqs-names';
@@ -67,8 +68,7 @@ export class SqsDriver implements QueueDriver {
   private readonly consumerClient: SQSClient;
   private readonly s3: S3Client;
   private readonly urls: QueueUrls;
-  /** Public for the Lambda entry point, which decodes and dead-letters as the lane consumers do. */
-  readonly messages: SqsMessages;
+  private readonly messages: SqsMessages;
   private readonly consumers = new Set<LaneConsumer>();
   private readonly writers = new Map<Lane, LaneWriter>();
   private connected = false;
@@ -189,11 +189,17 @@ export class SqsDriver implements QueueDriver {
   }
 
   /**
-   * For the Lambda entry point, whose messages come from Lambda's event source mapping rather than
-   * a LaneConsumer: a failed message's next try waits `seconds`. Best effort, as in the consumer:
-   * if it fails, the message comes back when its visibility timeout runs out anyway.
+   * For Lambda, whose messages come from its event source mapping rather than a LaneConsumer: the
+   * batches of `lanes`' queues, each record run by `handler` under the same delivery policy.
    */
-  async setVisibility(lane: Lane, receiptHandles: string[], seconds: number): Promise<void> {
+  batchConsumer(handler: DeliveryHandler, options: { lanes: readonly Lane[]; concurrency: number }): SqsBatchConsumer {
+    const { queuePrefix, maxAttempts, retryBaseMs } = this.config;
+    const broker = { messages: this.messages, setVisibility: (lane: Lane, receipts: string[], seconds: number) => this.setVisibility(lane, receipts, seconds) };
+    return new SqsBatchConsumer(broker, handler, { queuePrefix, maxAttempts, retryBaseMs, ...options });
+  }
+
+  /** Best effort, as in the consumer: if it fails, the message comes back when its visibility timeout runs out anyway. */
+  private async setVisibility(lane: Lane, receiptHandles: string[], seconds: number): Promise<void> {
     if (!receiptHandles.length) return;
     const url = await this.urls.get(lane).catch(() => undefined);
     if (!url) return;
