@@ -1,13 +1,13 @@
 // Checks the definition's `aws` section before any stack is built; each problem names its field.
 import { DefinitionError } from '../model/validate';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
 
-export function awsSettingsProblems(def: SpillwayDefinition): string[] {
-  const a = def.aws;
+export function awsSettingsProblems(def: EksDefinition): string[] {
+  const a = def.target.aws;
   const p: string[] = [];
-  const region = def.targets.eks.region;
+  const region = def.target.region;
   if (a.availabilityZones.length !== 3) p.push('aws.availabilityZones: exactly three (the seed spreads over 3 AZs)');
   for (const az of a.availabilityZones) if (!az.startsWith(region)) p.push(`aws.availabilityZones: ${az} is not in targets.eks.region ${region}`);
   if (!/^1\.\d{2}$/.test(a.cluster.kubernetesVersion)) p.push(`aws.cluster.kubernetesVersion: a minor version like "1.35" (got "${a.cluster.kubernetesVersion}")`);
@@ -43,7 +43,7 @@ export function awsSettingsProblems(def: SpillwayDefinition): string[] {
   return p;
 }
 
-export function checkAwsSettings(def: SpillwayDefinition): void {
+export function checkAwsSettings(def: EksDefinition): void {
   const problems = awsSettingsProblems(def);
   if (problems.length) throw new DefinitionError(problems);
 }
