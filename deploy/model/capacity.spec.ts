@@ -32,8 +32,8 @@ describe('capacity at full scale', () => {
 
   it("refuses the seed's numbers, naming them", () => {
     expect(definitionProblems(changed(seed))).toEqual([
-      "capacity: database connections at full scale come to 722 (absorber 55 x 4, worker 20 x 20, migrate Job 1 x 2, Lambda low 50 x 2 = 100 through the proxy (it opens at most 225)), over 360: db.t3.medium's max_connections 450 less 20% in reserve; lower autoscaling.max or dbPoolMax, or choose a larger aws.database.instanceClass",
-      'capacity: CPU requests at full scale come to 20,800m (absorber 55 x 200m = 11,000m, worker 20 x 200m = 4,000m, migrate Job 100m, cluster add-ons 950m, DaemonSets on 10 x 475m = 4,750m), over 10 x t3.medium allocatable 1,930m = 19,300m; lower autoscaling.max or requests, or raise aws.cluster.nodeGroup.max or its instanceType',
+      "capacity: database connections at full scale come to 722 (absorber 55 x 4, worker 20 x 20, migrate Job 1 x 2, Lambda low 50 x 2 = 100 through the proxy (it opens at most 225)), over 360: db.t3.medium's max_connections 450 less 20% in reserve; lower autoscaling.max or dbPoolMax, or choose a larger targets.eks.aws.database.instanceClass",
+      'capacity: CPU requests at full scale come to 20,800m (absorber 55 x 200m = 11,000m, worker 20 x 200m = 4,000m, migrate Job 100m, cluster add-ons 950m, DaemonSets on 10 x 475m = 4,750m), over 10 x t3.medium allocatable 1,930m = 19,300m; lower autoscaling.max or requests, or raise targets.eks.aws.cluster.nodeGroup.max or its instanceType',
     ]);
   });
 

@@ -51,14 +51,14 @@ export function connectionShares(def: EksDefinition, maxConnections: number): Sh
 function connectionProblems(def: EksDefinition): string[] {
   const db = def.target.aws.database;
   const max = rdsMaxConnections(db.instanceClass);
-  if (max === undefined) return [`aws.database.instanceClass: no memory known for "${db.instanceClass}"; add it to RDS_CLASS_MEMORY_GIB in deploy/model/capacity-tables.ts`];
+  if (max === undefined) return [`targets.${def.target.name}.aws.database.instanceClass: no memory known for "${db.instanceClass}"; add it to RDS_CLASS_MEMORY_GIB in deploy/model/capacity-tables.ts`];
   const budget = Math.floor(max * (1 - DB_CONNECTION_RESERVE));
   const shares = connectionShares(def, max);
   const total = shares.reduce((sum, s) => sum + s.connections, 0);
   if (total <= budget) return [];
   return [
     `capacity: database connections at full scale come to ${n(total)} (${shares.map((s) => s.label).join(', ')}), over ${n(budget)}: ` +
-      `${db.instanceClass}'s max_connections ${n(max)} less ${DB_CONNECTION_RESERVE * 100}% in reserve; lower autoscaling.max or dbPoolMax, or choose a larger aws.database.instanceClass`,
+      `${db.instanceClass}'s max_connections ${n(max)} less ${DB_CONNECTION_RESERVE * 100}% in reserve; lower autoscaling.max or dbPoolMax, or choose a larger targets.${def.target.name}.aws.database.instanceClass`,
   ];
 }
 
@@ -119,7 +119,7 @@ function nodeProblems(def: EksDefinition): string[] {
   if (c.compute !== 'managed-nodes') return [];
   const ng = c.nodeGroup;
   const node = nodeAllocatable(ng.instanceType);
-  if (!node) return [`aws.cluster.nodeGroup.instanceType: no allocatable known for "${ng.instanceType}"; add it to NODE_TYPES in deploy/model/capacity-tables.ts`];
+  if (!node) return [`targets.${def.target.name}.aws.cluster.nodeGroup.instanceType: no allocatable known for "${ng.instanceType}"; add it to NODE_TYPES in deploy/model/capacity-tables.ts`];
   const lines = nodeDemand(def, ng.max);
   const p: string[] = [];
   for (const key of ['cpuMillis', 'memoryMiB', 'pods'] as const) {
@@ -130,7 +130,7 @@ function nodeProblems(def: EksDefinition): string[] {
     const parts = lines.map((l) => (l.count === 1 ? `${l.label} ${n(l.each[key])}${u}` : `${l.label} ${l.count} x ${n(l.each[key])}${u} = ${n(l.count * l.each[key])}${u}`));
     p.push(
       `capacity: ${WHAT[key]} at full scale come to ${n(total)}${u} (${parts.join(', ')}), over ${ng.max} x ${ng.instanceType} allocatable ${n(each)}${u} = ${n(ng.max * each)}${u}; ` +
-        'lower autoscaling.max or requests, or raise aws.cluster.nodeGroup.max or its instanceType',
+        `lower autoscaling.max or requests, or raise targets.${def.target.name}.aws.cluster.nodeGroup.max or its instanceType`,
     );
   }
   return p;

@@ -42,7 +42,8 @@ export function primaryTargetName(def: SpillwayDefinition, kind: TargetKind): st
 export function targetDefinition<K extends TargetKind>(def: SpillwayDefinition, name: string, kind: K): TargetDefinition<OfKind<K>> {
   const target = namedTarget(def, name, kind);
   const { targets: _all, ...shared } = def;
-  const own = target.kind === 'eks' ? target.aws.stackPrefix : def.name;
+  const t: Target = target;
+  const own = t.kind === 'eks' ? t.aws.stackPrefix : def.name;
   return { ...shared, name: own, queuePrefix: queuePrefixOf(def, target), target };
 }
 
