@@ -13,14 +13,20 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { TrafficWeights } from './model/definition';
+import { formatWeights } from './cutover-plan';
 
-export type Side = keyof TrafficWeights;
+/** A target's name: each weighted record's set identifier. */
+export type Side = string;
 
 export interface DnsEdge {
   zoneId: string;
   /** The public name, e.g. ingest.example.com. */
   name: string;
-  /** The ALB the AWS Load Balancer Controller made for the Ingress (dns.eksTarget). */
+  /** The compose target's name (its record: A to the box's address); default hetzner. */
+  box?: Side;
+  /** The EKS target's name (its record: an alias to the ALB); default eks. */
+  alb?: Side;
+  /** The ALB the AWS Load Balancer Controller made for the Ingress (dns.records of the EKS target). */
   albDnsName: string;
   /** The ALB's canonical hosted zone (per region; ALB_ZONE_IDS or --alb-zone-id). */
   albZoneId: string;
@@ -43,7 +49,9 @@ const fqdn = (name: string) => (name.endsWith('.') ? name : `${name}.`).toLowerC
 /** What the name holds now: the box's or the ALB's simple record, or the weighted pair. */
 export type DnsState =
   | { kind: 'simple'; side: Side; record: ResourceRecordSet }
-  | { kind: 'weighted'; hetzner: ResourceRecordSet; eks: ResourceRecordSet };
+  | { kind: 'weighted'; box: ResourceRecordSet; alb: ResourceRecordSet };
+
+const names = (edge: DnsEdge) => ({ box: edge.box ?? 'hetzner', alb: edge.alb ?? 'eks' });
 
 export async function listRecords(client: Route53Client, edge: DnsEdge): Promise<ResourceRecordSet[]> {
   const res = await client.send(new ListResourceRecordSetsCommand({ HostedZoneId: edge.zoneId, StartRecordName: fqdn(edge.name), MaxItems: 20 }));
@@ -56,21 +64,22 @@ export function readState(records: ResourceRecordSet[], edge: DnsEdge): DnsState
     throw new Error(`${edge.name} holds a ${other[0].Type} record: the cutover adopts an A record (the box's address) into an A pair with an alias to the ALB; make it an A record first`);
   }
   const simple = records.filter((r) => r.SetIdentifier === undefined);
-  if (simple.length === 1) return { kind: 'simple', side: simple[0].AliasTarget ? 'eks' : 'hetzner', record: simple[0] };
-  const hetzner = records.find((r) => r.SetIdentifier === 'hetzner');
-  const eks = records.find((r) => r.SetIdentifier === 'eks');
-  if (hetzner && eks && records.length === 2) return { kind: 'weighted', hetzner, eks };
+  const n = names(edge);
+  if (simple.length === 1) return { kind: 'simple', side: simple[0].AliasTarget ? n.alb : n.box, record: simple[0] };
+  const box = records.find((r) => r.SetIdentifier === n.box);
+  const alb = records.find((r) => r.SetIdentifier === n.alb);
+  if (box && alb && records.length === 2) return { kind: 'weighted', box, alb };
   if (!records.length) throw new Error(`${edge.name} has no A record in zone ${edge.zoneId}: nothing to adopt (create the box's record first)`);
-  throw new Error(`${edge.name} holds A records the cutover did not make (set identifiers ${records.map((r) => r.SetIdentifier ?? '(none)').join(', ')}); expected one simple record or the pair hetzner/eks`);
+  throw new Error(`${edge.name} holds A records the cutover did not make (set identifiers ${records.map((r) => r.SetIdentifier ?? '(none)').join(', ')}); expected one simple record or the pair ${n.box}/${n.alb}`);
 }
 
-export const weightsOf = (s: Extract<DnsState, { kind: 'weighted' }>): TrafficWeights => ({ hetzner: s.hetzner.Weight ?? 0, eks: s.eks.Weight ?? 0 });
+export const weightsOf = (s: Extract<DnsState, { kind: 'weighted' }>, edge: DnsEdge): TrafficWeights => ({ [names(edge).box]: s.box.Weight ?? 0, [names(edge).alb]: s.alb.Weight ?? 0 });
 
 function boxRecord(edge: DnsEdge, values: string[], ttl: number, weight: number | undefined, healthCheckId?: string): ResourceRecordSet {
   return {
     Name: fqdn(edge.name),
     Type: 'A',
-    ...(weight === undefined ? {} : { SetIdentifier: 'hetzner', Weight: weight, HealthCheckId: healthCheckId }),
+    ...(weight === undefined ? {} : { SetIdentifier: names(edge).box, Weight: weight, HealthCheckId: healthCheckId }),
     TTL: ttl,
     ResourceRecords: values.map((Value) => ({ Value })),
   };
@@ -81,7 +90,7 @@ function albRecord(edge: DnsEdge, weight: number | undefined): ResourceRecordSet
   return {
     Name: fqdn(edge.name),
     Type: 'A',
-    ...(weight === undefined ? {} : { SetIdentifier: 'eks', Weight: weight }),
+    ...(weight === undefined ? {} : { SetIdentifier: names(edge).alb, Weight: weight }),
     AliasTarget: { HostedZoneId: edge.albZoneId, DNSName: fqdn(edge.albDnsName), EvaluateTargetHealth: true },
   };
 }
@@ -94,25 +103,26 @@ const boxValues = (r: ResourceRecordSet) => (r.ResourceRecords ?? []).map((v) =>
  * simple record named, 0 to the other), so resolvers see no change of answer and no gap.
  */
 export function adoptionChanges(s: Extract<DnsState, { kind: 'simple' }>, edge: DnsEdge, box: { values: string[]; ttl: number; healthCheckId: string }): Change[] {
-  const w = s.side === 'hetzner' ? { hetzner: 100, eks: 0 } : { hetzner: 0, eks: 100 };
+  const onBox = s.side === names(edge).box;
   return [
     { Action: 'DELETE', ResourceRecordSet: s.record },
-    { Action: 'CREATE', ResourceRecordSet: boxRecord(edge, box.values, box.ttl, w.hetzner, box.healthCheckId) },
-    { Action: 'CREATE', ResourceRecordSet: albRecord(edge, w.eks) },
+    { Action: 'CREATE', ResourceRecordSet: boxRecord(edge, box.values, box.ttl, onBox ? 100 : 0, box.healthCheckId) },
+    { Action: 'CREATE', ResourceRecordSet: albRecord(edge, onBox ? 0 : 100) },
   ];
 }
 
 /** New weights on the pair as it stands: UPSERTs of the listed records with the weight changed. */
-export function weightChanges(s: Extract<DnsState, { kind: 'weighted' }>, w: TrafficWeights): Change[] {
-  return (['hetzner', 'eks'] as const).map((side) => ({ Action: 'UPSERT', ResourceRecordSet: { ...s[side], Weight: w[side] } }));
+export function weightChanges(s: Extract<DnsState, { kind: 'weighted' }>, edge: DnsEdge, w: TrafficWeights): Change[] {
+  const n = names(edge);
+  return (['box', 'alb'] as const).map((side) => ({ Action: 'UPSERT', ResourceRecordSet: { ...s[side], Weight: w[n[side]] } }));
 }
 
 /** Weighted pair -> one simple record for `side`, in one batch (DELETE both as listed, CREATE one). */
 export function simpleChanges(s: Extract<DnsState, { kind: 'weighted' }>, edge: DnsEdge, side: Side): Change[] {
-  const record = side === 'hetzner' ? boxRecord(edge, boxValues(s.hetzner), s.hetzner.TTL ?? 60, undefined) : albRecord(edge, undefined);
+  const record = side === names(edge).box ? boxRecord(edge, boxValues(s.box), s.box.TTL ?? 60, undefined) : albRecord(edge, undefined);
   return [
-    { Action: 'DELETE', ResourceRecordSet: s.hetzner },
-    { Action: 'DELETE', ResourceRecordSet: s.eks },
+    { Action: 'DELETE', ResourceRecordSet: s.box },
+    { Action: 'DELETE', ResourceRecordSet: s.alb },
     { Action: 'CREATE', ResourceRecordSet: record },
   ];
 }
@@ -164,7 +174,7 @@ export async function boxHealthCheck(client: Route53Client, edge: DnsEdge, addre
 export async function publishWeights(client: Route53Client, edge: DnsEdge, w: TrafficWeights, log: (l: string) => void, boxAddress?: string): Promise<void> {
   let state = readState(await listRecords(client, edge), edge);
   if (state.kind === 'simple') {
-    const values = state.side === 'hetzner' ? boxValues(state.record) : boxAddress ? [boxAddress] : [];
+    const values = state.side === names(edge).box ? boxValues(state.record) : boxAddress ? [boxAddress] : [];
     if (!values.length) throw new Error(`${edge.name} is a simple alias to the ALB: give --box-address <the box's IPv4> to make the box's weighted record`);
     const healthCheckId = await boxHealthCheck(client, edge, values[0]);
     const ttl = state.record.TTL ?? 60;
@@ -173,10 +183,11 @@ export async function publishWeights(client: Route53Client, edge: DnsEdge, w: Tr
     state = readState(await listRecords(client, edge), edge);
   }
   if (state.kind !== 'weighted') throw new Error(`${edge.name}: adoption did not leave a weighted pair`);
-  const now = weightsOf(state);
-  if (now.hetzner === w.hetzner && now.eks === w.eks) return log(`dns: ${edge.name} already hetzner ${w.hetzner} / eks ${w.eks}`);
-  await applyChanges(client, edge, weightChanges(state, w), `spillway cutover: hetzner ${w.hetzner} / eks ${w.eks}`);
-  log(`dns: ${edge.name} now hetzner ${w.hetzner} / eks ${w.eks}`);
+  const now = weightsOf(state, edge);
+  const pair = { [names(edge).box]: w[names(edge).box] ?? 0, [names(edge).alb]: w[names(edge).alb] ?? 0 };
+  if (Object.entries(pair).every(([n, x]) => now[n] === x)) return log(`dns: ${edge.name} already ${formatWeights(pair)}`);
+  await applyChanges(client, edge, weightChanges(state, edge, pair), `spillway cutover: ${formatWeights(pair)}`);
+  log(`dns: ${edge.name} now ${formatWeights(pair)}`);
 }
 
 /** The end state as one simple record for `side` (which must hold all the weight). */
@@ -186,8 +197,8 @@ export async function returnToSimple(client: Route53Client, edge: DnsEdge, side:
     if (state.side !== side) throw new Error(`${edge.name} is a simple record for ${state.side}, not ${side}`);
     return log(`dns: ${edge.name} already a simple record for ${side}`);
   }
-  const w = weightsOf(state);
-  if (w[side] !== 100) throw new Error(`${edge.name} is hetzner ${w.hetzner} / eks ${w.eks}: a simple record for ${side} needs ${side} at 100 first`);
+  const w = weightsOf(state, edge);
+  if (w[side] !== 100) throw new Error(`${edge.name} is ${formatWeights(w)}: a simple record for ${side} needs ${side} at 100 first`);
   await applyChanges(client, edge, simpleChanges(state, edge, side), `spillway cutover: ${edge.name} back to a simple record for ${side}`);
   log(`dns: ${edge.name} is a simple record for ${side} again`);
 }

@@ -1,8 +1,8 @@
-import { describePlan, other, parseCutoverArgs, plannedWeights } from './cutover-plan';
+import { describePlan, parseCutoverArgs, plannedWeights, weightProblem } from './cutover-plan';
 
 describe('cutover plan', () => {
   it('walks the destination weight up the steps, each split summing to 100', () => {
-    expect(plannedWeights({ hetzner: 100, eks: 0 }, 'eks', [10, 50, 100])).toEqual([
+    expect(plannedWeights({ hetzner: 100, eks: 0 }, 'hetzner', 'eks', [10, 50, 100])).toEqual([
       { eks: 10, hetzner: 90 },
       { eks: 50, hetzner: 50 },
       { eks: 100, hetzner: 0 },
@@ -10,17 +10,17 @@ describe('cutover plan', () => {
   });
 
   it('resumes after an interruption: steps behind the current split are skipped, the current one re-applied', () => {
-    expect(plannedWeights({ hetzner: 50, eks: 50 }, 'eks', [10, 50, 100])).toEqual([
+    expect(plannedWeights({ hetzner: 50, eks: 50 }, 'hetzner', 'eks', [10, 50, 100])).toEqual([
       { eks: 50, hetzner: 50 },
       { eks: 100, hetzner: 0 },
     ]);
-    expect(plannedWeights({ hetzner: 0, eks: 100 }, 'hetzner', [50, 90, 100])).toHaveLength(3);
+    expect(plannedWeights({ hetzner: 0, eks: 100 }, 'eks', 'hetzner', [50, 90, 100])).toHaveLength(3);
   });
 
   it('refuses steps that do not rise to 100, with what to do', () => {
     expect(() => parseCutoverArgs(['--to', 'eks', '--steps', '50,10,100'], {})).toThrow('--steps must rise');
     expect(() => parseCutoverArgs(['--to', 'eks', '--steps', '10,50'], {})).toThrow('--steps must end at 100');
-    expect(() => parseCutoverArgs(['--to', 'mars'], {})).toThrow('--to must be eks or hetzner');
+    expect(() => parseCutoverArgs(['--to', 'mars'], {})).toThrow('--to must name a target taking traffic: hetzner, eks');
     expect(parseCutoverArgs(['--to', 'hetzner'], { CUTOVER_EKS_URL: 'http://e' })).toMatchObject({ steps: [10, 50, 100], urls: { eks: 'http://e' } });
   });
 
@@ -42,7 +42,7 @@ describe('cutover plan', () => {
     );
     expect(o).toMatchObject({ to: 'hetzner', drainTimeoutS: 5, root: '/r', apply: 'a', scaleDown: 's', dryRun: true, urls: { hetzner: 'http://h' }, metricsUrls: { eks: 'http://e:9/metrics' } });
     expect(parseCutoverArgs(['--to', 'eks'], {})).toMatchObject({ holdS: 60, drainTimeoutS: 300, dryRun: false });
-    expect([other('eks'), other('hetzner')]).toEqual(['hetzner', 'eks']);
+    expect([parseCutoverArgs(['--to', 'eks'], {}).from, parseCutoverArgs(['--to', 'hetzner'], {}).from]).toEqual(['hetzner', 'eks']);
   });
 
   it('takes the drain window, give-up and metrics URLs from flags; the window defaults to the definition', () => {
@@ -68,5 +68,34 @@ describe('cutover plan', () => {
     const customText = describePlan({ hetzner: 100, eks: 0 }, custom, 120, 60, 'Route 53').join('\n');
     expect(customText).toContain('step 1/3: set hetzner 90 / eks 10 (deploy/traffic.json), run: ./publish.sh');
     expect(customText).toContain('end: the weighted pair becomes one simple record for eks (one Route 53 batch)');
+  });
+
+  // Targets by name (#36): a third target taking traffic, moved to and from by name.
+  describe('between any two targets chosen by name', () => {
+    const names = ['hetzner', 'eks', 'staging'];
+    it('needs --from once more than two targets take traffic; each side by its own flags', () => {
+      expect(() => parseCutoverArgs(['--to', 'staging'], {}, names)).toThrow('--from is required with more than two targets taking traffic (hetzner, eks, staging)');
+      expect(() => parseCutoverArgs(['--from', 'mars', '--to', 'staging'], {}, names)).toThrow('--from must name a target taking traffic: hetzner, eks, staging');
+      expect(() => parseCutoverArgs(['--from', 'eks', '--to', 'eks'], {}, names)).toThrow('--from and --to are both eks');
+      const o = parseCutoverArgs(['--from', 'eks', '--to', 'staging', '--eks-url', 'http://e', '--staging-metrics-url', 'http://s:9/metrics'], { CUTOVER_STAGING_URL: 'http://s' }, names);
+      expect(o).toMatchObject({ from: 'eks', to: 'staging', urls: { eks: 'http://e', staging: 'http://s' }, metricsUrls: { staging: 'http://s:9/metrics' } });
+    });
+
+    it('walks the weight from one to the other; any third target stays at 0, and one holding traffic stops the move', () => {
+      const now = { hetzner: 0, eks: 100, staging: 0 };
+      expect(plannedWeights(now, 'eks', 'staging', [50, 100])).toEqual([
+        { hetzner: 0, eks: 50, staging: 50 },
+        { hetzner: 0, eks: 0, staging: 100 },
+      ]);
+      expect(weightProblem(now, { from: 'eks', to: 'staging' })).toBeUndefined();
+      expect(weightProblem({ hetzner: 10, eks: 90, staging: 0 }, { from: 'eks', to: 'staging' })).toBe(
+        'deploy/traffic.json gives hetzner 10 to targets other than eks and staging; move that traffic first',
+      );
+      const o = parseCutoverArgs(['--from', 'eks', '--to', 'staging', '--steps', '50,100'], {}, names);
+      const text = describePlan(now, o, 120, 60, 'Route 53').join('\n');
+      expect(text).toContain('plan: eks -> staging, now hetzner 0 / eks 100 / staging 0');
+      expect(text).toContain('step 2/2: set hetzner 0 / eks 0 / staging 100');
+      expect(text).toContain("scale down eks's workers");
+    });
   });
 });

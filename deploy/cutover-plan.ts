@@ -1,9 +1,13 @@
 // Pure parts of `npm run cutover`: arguments and the weight steps, so they can be unit-tested.
+// The two sides are targets chosen by name among those the public name's records point at.
 import { TrafficWeights } from './model/definition';
 
-export type Side = keyof TrafficWeights;
+/** A target's name (a key of dns.records and deploy/traffic.json). */
+export type Side = string;
 
 export interface CutoverOptions {
+  /** The target that loses the traffic (--from; the other one when two targets take traffic). */
+  from: Side;
   to: Side;
   steps: number[];
   holdS: number;
@@ -11,6 +15,7 @@ export interface CutoverOptions {
   root?: string;
   apply?: string;
   scaleDown?: string;
+  /** By target name: --<name>-url, else CUTOVER_<NAME>_URL. */
   urls: Record<Side, string | undefined>;
   /** Where each absorber's /metrics is read (default: <url>/metrics). */
   metricsUrls: Record<Side, string | undefined>;
@@ -28,15 +33,23 @@ export interface CutoverOptions {
   endSimple: boolean;
 }
 
-export const other = (side: Side): Side => (side === 'eks' ? 'hetzner' : 'eks');
+/** CUTOVER_<NAME>_URL: the name upper-cased, `-` as `_`. */
+export const urlVariable = (name: Side) => `CUTOVER_${name.toUpperCase().replace(/-/g, '_')}_URL`;
 
-export function parseCutoverArgs(argv: string[], env: NodeJS.ProcessEnv): CutoverOptions {
+/** `names`: the targets taking traffic (dns.records), in definition order. */
+export function parseCutoverArgs(argv: string[], env: NodeJS.ProcessEnv, names: Side[] = ['hetzner', 'eks']): CutoverOptions {
   const value = (flag: string) => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
+  const list = names.join(', ');
   const to = value('--to');
-  if (to !== 'eks' && to !== 'hetzner') throw new Error('--to must be eks or hetzner');
+  if (!to || !names.includes(to)) throw new Error(`--to must name a target taking traffic: ${list}`);
+  const others = names.filter((n) => n !== to);
+  const from = value('--from') ?? (others.length === 1 ? others[0] : undefined);
+  if (!from) throw new Error(`--from is required with more than two targets taking traffic (${list})`);
+  if (!names.includes(from)) throw new Error(`--from must name a target taking traffic: ${list}`);
+  if (from === to) throw new Error(`--from and --to are both ${to}: a cutover moves traffic between two targets`);
   const steps = (value('--steps') ?? '10,50,100').split(',').map((s) => Number(s.trim()));
   if (steps.some((w) => !Number.isInteger(w) || w < 0 || w > 100)) throw new Error('--steps: integers from 0 to 100, e.g. 10,50,100');
   if (steps.some((w, i) => i > 0 && w <= steps[i - 1])) throw new Error('--steps must rise, e.g. 10,50,100');
@@ -46,7 +59,10 @@ export function parseCutoverArgs(argv: string[], env: NodeJS.ProcessEnv): Cutove
     if (!(n >= 0)) throw new Error(`${flag} must be a number of seconds`);
     return n;
   };
+  const byName = (flag: (n: Side) => string, variable?: (n: Side) => string) =>
+    Object.fromEntries([from, to].map((n) => [n, value(flag(n)) ?? (variable ? env[variable(n)] : undefined)]));
   return {
+    from,
     to,
     steps,
     holdS: number('--hold', 60),
@@ -57,8 +73,8 @@ export function parseCutoverArgs(argv: string[], env: NodeJS.ProcessEnv): Cutove
     root: value('--root'),
     apply: value('--apply'),
     scaleDown: value('--scale-down'),
-    urls: { hetzner: value('--hetzner-url') ?? env.CUTOVER_HETZNER_URL, eks: value('--eks-url') ?? env.CUTOVER_EKS_URL },
-    metricsUrls: { hetzner: value('--hetzner-metrics-url'), eks: value('--eks-metrics-url') },
+    urls: byName((n) => `--${n}-url`, urlVariable),
+    metricsUrls: byName((n) => `--${n}-metrics-url`),
     boxTls: value('--box-tls'),
     boxAddress: value('--box-address'),
     albZoneId: value('--alb-zone-id'),
@@ -67,14 +83,20 @@ export function parseCutoverArgs(argv: string[], env: NodeJS.ProcessEnv): Cutove
 }
 
 /** The whole plan as `--dry-run` prints it: steps, holds, the drain condition and the scale-down. */
+/** `hetzner 90 / eks 10`: every target's weight, in the file's order. */
+export const formatWeights = (w: TrafficWeights): string =>
+  Object.entries(w)
+    .map(([name, weight]) => `${name} ${weight}`)
+    .join(' / ');
+
 export function describePlan(current: TrafficWeights, o: CutoverOptions, drainWindowS: number, dnsTtlS: number, defaultApply: string): string[] {
   const publish = o.apply ? `run: ${o.apply}` : defaultApply;
-  const from = other(o.to);
-  const steps = plannedWeights(current, o.to, o.steps);
-  const lines = [`plan: ${from} -> ${o.to}, now hetzner ${current.hetzner} / eks ${current.eks}`];
+  const from = o.from;
+  const steps = plannedWeights(current, from, o.to, o.steps);
+  const lines = [`plan: ${from} -> ${o.to}, now ${formatWeights(current)}`];
   steps.forEach((w, i) =>
     lines.push(
-      `  step ${i + 1}/${steps.length}: set hetzner ${w.hetzner} / eks ${w.eks} (deploy/traffic.json), ${publish}`,
+      `  step ${i + 1}/${steps.length}: set ${formatWeights(w)} (deploy/traffic.json), ${publish}`,
       `    hold ${o.holdS} s: ${o.to} readiness (${o.urls[o.to] ?? '?'}/health/ready) must stay 200, else stop and say how to roll back`,
     ),
   );
@@ -92,11 +114,18 @@ export function describePlan(current: TrafficWeights, o: CutoverOptions, drainWi
 
 /**
  * The weights to apply, in order, skipping steps already behind the current split: re-running an
- * interrupted cutover picks up where it stopped (the step it stopped on is applied again).
+ * interrupted cutover picks up where it stopped (the step it stopped on is applied again). Every
+ * other target keeps weight 0 (weightProblem refuses to start otherwise); the keys keep the file's order.
  */
-export function plannedWeights(current: TrafficWeights, to: Side, steps: number[]): TrafficWeights[] {
-  const from = other(to);
+export function plannedWeights(current: TrafficWeights, from: Side, to: Side, steps: number[]): TrafficWeights[] {
   return steps
-    .filter((w) => w >= current[to])
-    .map((w) => ({ [to]: w, [from]: 100 - w }) as unknown as TrafficWeights);
+    .filter((w) => w >= (current[to] ?? 0))
+    .map((w) => Object.fromEntries(Object.keys({ ...current, [from]: 0, [to]: 0 }).map((n) => [n, n === to ? w : n === from ? 100 - w : 0])));
+}
+
+/** A cutover moves traffic between two targets only: any third one must hold none. */
+export function weightProblem(current: TrafficWeights, o: Pick<CutoverOptions, 'from' | 'to'>): string | undefined {
+  const others = Object.entries(current).filter(([n, w]) => n !== o.from && n !== o.to && w !== 0);
+  if (others.length) return `deploy/traffic.json gives ${formatWeights(Object.fromEntries(others))} to targets other than ${o.from} and ${o.to}; move that traffic first`;
+  return undefined;
 }

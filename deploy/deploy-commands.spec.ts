@@ -8,6 +8,7 @@ import { spillway } from './spillway';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { composeDefinition, eksDefinition } from './model/targets';
 
 function fakeRunner(answers: Record<string, Partial<RunResult>>): { run: Runner; calls: string[] } {
   const calls: string[] = [];
@@ -51,7 +52,7 @@ describe('deploy:eks', () => {
     const { run, calls } = fakeRunner({ 'kubectl config current-context': { stdout: 'arn:aws:eks:x:1:cluster/spillway-prod' } });
     expect(deployEks([], run, () => undefined, noSynth)).toBe(0);
     const apply = 'kubectl apply --server-side --field-manager=spillway -f deploy/eks/rendered/spillway.k8s.yaml';
-    const wait = `kubectl -n spillway wait --for=condition=complete job/${migrateJobName(spillway)} --timeout=600s`;
+    const wait = `kubectl -n spillway wait --for=condition=complete job/${migrateJobName(eksDefinition(spillway))} --timeout=600s`;
     expect(calls.slice(1)).toEqual([`${apply} --dry-run=server`, apply, wait]);
   });
 
@@ -122,7 +123,7 @@ describe('deploy:hetzner', () => {
   };
 
   it('a ready box has no problems', () => {
-    expect(boxProblems(spillway, fakeRunner(healthyBox).run, checkout(goodSecrets), undefined)).toEqual([]);
+    expect(boxProblems(composeDefinition(spillway), fakeRunner(healthyBox).run, checkout(goodSecrets), undefined)).toEqual([]);
   });
 
   it('names everything the box lacks: old Docker, no compose, little disk, missing or misplaced secrets', () => {
@@ -134,7 +135,7 @@ describe('deploy:hetzner', () => {
       'df -Pk': { stdout: 'x\n/dev/sda1 40000000 39000000 1048576 99% /\n' },
     });
     const root = checkout({ 'absorber.env': 'INGEST_API_KEYS=\nREDIS_URL=r\nWEBHOOK_SECRET_GITHUB=g\n', 'worker.env': 'DATABASE_URL=x\nINGEST_API_KEYS=k\nREDIS_URL=r\n' });
-    expect(boxProblems(spillway, run, root, undefined)).toEqual([
+    expect(boxProblems(composeDefinition(spillway), run, root, undefined)).toEqual([
       'Docker 19.3 at the local Docker engine is older than 20.10; upgrade it',
       'neither `docker compose` nor `docker-compose` is installed here; install the compose plugin',
       'only 1.0 GiB free in /var/lib/docker on the local Docker engine; 5 GiB needed',
@@ -153,10 +154,10 @@ describe('deploy:hetzner', () => {
 
   it('asks the remote box for its free disk over ssh, and says when Docker does not answer', () => {
     const { run, calls } = fakeRunner({ ...healthyBox, ssh: healthyBox['df -Pk'] });
-    expect(boxProblems(spillway, run, checkout(goodSecrets), 'ssh://deploy@box')).toEqual([]);
+    expect(boxProblems(composeDefinition(spillway), run, checkout(goodSecrets), 'ssh://deploy@box')).toEqual([]);
     expect(calls).toContain('ssh deploy@box df -Pk /var/lib/docker');
     const down = fakeRunner({ ...healthyBox, 'docker version': { status: 1, stderr: 'Cannot connect to the Docker daemon\n' } });
-    expect(boxProblems(spillway, down.run, checkout(goodSecrets), undefined)[0]).toBe(
+    expect(boxProblems(composeDefinition(spillway), down.run, checkout(goodSecrets), undefined)[0]).toBe(
       'Docker at the local Docker engine does not answer (Cannot connect to the Docker daemon); install or start it',
     );
   });

@@ -9,9 +9,12 @@ import { runBootstrap } from './eks-bootstrap';
 import { migrateJobName } from './eks/migrate-job';
 import { OUTPUT_PATHS, ROOT } from './outputs';
 import { spillway } from './spillway';
+import { eksDefinition } from './model/targets';
 import { synth } from './synth';
 
-const { cluster, namespace } = spillway.targets.eks;
+const eks = eksDefinition(spillway);
+
+const { cluster, namespace } = eks.target;
 
 const HELP = `Usage: npm run deploy:eks [-- --dry-run] [--bootstrap]
 
@@ -53,7 +56,7 @@ export function deployEks(
   if (stop !== undefined) return stop;
   const dryRun = args.includes('--dry-run');
   const outputs = readOutputs();
-  const access = clusterAccess(spillway, outputs);
+  const access = clusterAccess(eks, outputs);
   const { cluster } = access;
   if (args.includes('--bootstrap')) return bootstrap(run, log, dryRun, outputs);
 
@@ -88,7 +91,7 @@ export function deployEks(
   const result = run('kubectl', apply, { inherit: true });
   if (result.status !== 0) return result.status ?? 1;
   // The workers turn ready only once the schema is current; say here whether the migration ran.
-  const job = migrateJobName(spillway);
+  const job = migrateJobName(eks);
   log(`deploy:eks: waiting for the migration Job ${job} (npm run migrate, up to 10 min)`);
   const waited = run('kubectl', ['-n', namespace, 'wait', '--for=condition=complete', `job/${job}`, '--timeout=600s'], { inherit: true });
   if (waited.status !== 0) {
@@ -100,7 +103,7 @@ export function deployEks(
 
 /** The VPC id the cluster stack exported (deploy:aws's outputs), if deploy:aws has run. */
 export function deployedVpcId(outputs?: StackOutputs): string | undefined {
-  return outputs?.[`${spillway.aws.stackPrefix}-cluster`]?.VpcId;
+  return outputs?.[`${eks.target.aws.stackPrefix}-cluster`]?.VpcId;
 }
 
 /** The add-ons' helm commands: printed with --dry-run, else run by runBootstrap. */
@@ -108,14 +111,14 @@ function bootstrap(run: Runner, log: (l: string) => void, dryRun: boolean, outpu
   const vpcId = deployedVpcId(outputs);
   if (dryRun) {
     log('deploy:eks --bootstrap --dry-run: would run');
-    bootstrapCommands(spillway, { vpcId: vpcId ?? VPC_ID_UNKNOWN }).forEach((c) => log(`  ${c.join(' ')}`));
+    bootstrapCommands(eks, { vpcId: vpcId ?? VPC_ID_UNKNOWN }).forEach((c) => log(`  ${c.join(' ')}`));
     return 0;
   }
   if (!vpcId) {
-    log(`deploy:eks: deploy/aws/outputs.json has no VpcId for ${spillway.aws.stackPrefix}-cluster; run \`npm run deploy:aws\` first (the Load Balancer Controller needs it)`);
+    log(`deploy:eks: deploy/aws/outputs.json has no VpcId for ${eks.target.aws.stackPrefix}-cluster; run \`npm run deploy:aws\` first (the Load Balancer Controller needs it)`);
     return 1;
   }
-  return runBootstrap(installOrder(spillway, { vpcId }), run, log);
+  return runBootstrap(installOrder(eks, { vpcId }), run, log);
 }
 
 if (require.main === module) process.exitCode = deployEks(process.argv.slice(2));

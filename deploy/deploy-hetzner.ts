@@ -4,9 +4,12 @@ import { Runner, spawnRunner, startDeploy } from './command-runner';
 import { boxProblems, composeCommand } from './hetzner/preflight';
 import { OUTPUT_PATHS, ROOT } from './outputs';
 import { spillway } from './spillway';
+import { composeDefinition } from './model/targets';
 import { synth } from './synth';
 
-const { host, sshUser, secretsDir } = spillway.targets.hetzner;
+const box = composeDefinition(spillway);
+
+const { host, sshUser, secretsDir } = box.target;
 
 const HELP = `Usage: npm run deploy:hetzner [-- --dry-run] [--tls] [--monitoring]
 
@@ -44,7 +47,7 @@ export function deployHetzner(
     return 0;
   }
   log(`deploy:hetzner: checking the box (${target})`);
-  const problems = boxProblems(spillway, run, ROOT);
+  const problems = boxProblems(box, run, ROOT);
   if (problems.length) {
     for (const p of problems) log(`deploy:hetzner: ${p}`);
     log(`deploy:hetzner: ${problems.length} thing(s) missing; nothing was started`);

@@ -5,6 +5,7 @@ import { Runner, RunResult } from './command-runner';
 import { deployEks } from './deploy-eks';
 import { runBootstrap } from './eks-bootstrap';
 import { spillway } from './spillway';
+import { eksDefinition } from './model/targets';
 
 /** Answers by command prefix (the first that matches); every call recorded. */
 function fakeHelm(answers: Array<[string, Partial<RunResult>]>): { run: Runner; calls: string[] } {
@@ -54,7 +55,7 @@ describe('deploy:eks --bootstrap', () => {
       ['helm upgrade --install aws-load-balancer-controller', { status: 1 }],
     ]);
     const lines: string[] = [];
-    expect(runBootstrap(installOrder(spillway, { vpcId: 'vpc-1' }), run, (l) => lines.push(l))).toBe(1);
+    expect(runBootstrap(installOrder(eksDefinition(spillway), { vpcId: 'vpc-1' }), run, (l) => lines.push(l))).toBe(1);
     const lbAt = calls.findIndex((c) => c.startsWith('helm upgrade --install aws-load-balancer-controller'));
     expect(calls[lbAt + 1]).toBe('helm uninstall aws-load-balancer-controller --namespace kube-system --wait');
     expect(installs(calls)).toHaveLength(5);
@@ -68,7 +69,7 @@ describe('deploy:eks --bootstrap', () => {
       ['helm upgrade --install keda', { status: 1 }],
     ]);
     const lines: string[] = [];
-    expect(runBootstrap(installOrder(spillway, { vpcId: 'vpc-1' }), run, (l) => lines.push(l))).toBe(1);
+    expect(runBootstrap(installOrder(eksDefinition(spillway), { vpcId: 'vpc-1' }), run, (l) => lines.push(l))).toBe(1);
     expect(calls).toContain('helm rollback keda 4 --namespace keda --wait');
     expect(lines).toContain('  keda: failed; rolled back to revision 4');
   });
@@ -79,7 +80,7 @@ describe('deploy:eks --bootstrap', () => {
       ['helm uninstall metrics-server', { status: 1 }],
     ]);
     const lines: string[] = [];
-    expect(runBootstrap(installOrder(spillway, { vpcId: 'vpc-1' }), run, (l) => lines.push(l))).toBe(1);
+    expect(runBootstrap(installOrder(eksDefinition(spillway), { vpcId: 'vpc-1' }), run, (l) => lines.push(l))).toBe(1);
     expect(installs(calls)).toEqual(['aws-load-balancer-controller', 'metrics-server']);
     expect(lines).toContain('  metrics-server: failed; rollback failed: run it by hand');
     expect(lines).toContain('  keda: not attempted');
@@ -88,7 +89,7 @@ describe('deploy:eks --bootstrap', () => {
   it('installs nothing when a chart repository cannot be reached', () => {
     const { run, calls } = fakeHelm([['helm repo update', { status: 1 }]]);
     const lines: string[] = [];
-    expect(runBootstrap(installOrder(spillway, { vpcId: 'vpc-1' }), run, (l) => lines.push(l))).toBe(1);
+    expect(runBootstrap(installOrder(eksDefinition(spillway), { vpcId: 'vpc-1' }), run, (l) => lines.push(l))).toBe(1);
     expect(installs(calls)).toEqual([]);
     expect(lines).toContain('deploy:eks: `helm repo update` failed; nothing was installed');
   });

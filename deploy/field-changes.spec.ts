@@ -4,6 +4,7 @@ import { composeObject } from './hetzner/compose';
 import { SpillwayDefinition } from './model/definition';
 import { renderAll } from './outputs';
 import { spillway } from './spillway';
+import { composeDefinition, eksDefinition, targetOf } from './model/targets';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -13,9 +14,9 @@ function changed(edit: (d: SpillwayDefinition) => void): SpillwayDefinition {
   return def;
 }
 
-const compose = (def: SpillwayDefinition) => composeObject(def).services as Any;
+const compose = (def: SpillwayDefinition) => composeObject(composeDefinition(def)).services as Any;
 const k8s = (def: SpillwayDefinition, kind: string, name: string): Any => {
-  const found = manifestObjects(def).find((o: Any) => o.kind === kind && o.metadata.name === name);
+  const found = manifestObjects(eksDefinition(def)).find((o: Any) => o.kind === kind && o.metadata.name === name);
   if (!found) throw new Error(`no ${kind} ${name}`);
   return found as Any;
 };
@@ -109,6 +110,9 @@ describe('one field, both targets', () => {
       d.routes['billing.*'] = 'critical';
       d.services[1].lanes = ['normal', 'low'];
       d.services.push({ ...structuredClone(d.services[1]), name: 'worker-critical', lanes: ['critical'], port: 8082 });
+      // A compose target places every service: its containers and limits on the box.
+      const box = targetOf(d, 'hetzner', 'compose');
+      box.services['worker-critical'] = structuredClone(box.services.worker);
     });
     const services = compose(def);
     expect(services['worker-critical'].environment).toMatchObject({ WORKER_LANES: 'critical', WORKER_HEALTH_PORT: '8082' });
@@ -128,8 +132,8 @@ describe('one field, both targets', () => {
 
 describe('blue/green slot', () => {
   it('a green rollout renders beside, not over, the blue one', () => {
-    const def = changed((d) => (d.targets.eks.slot = 'green'));
-    const names = manifestObjects(def).map((o: Any) => `${o.kind}/${o.metadata.name}`);
+    const def = changed((d) => (targetOf(d, 'eks', 'eks').slot = 'green'));
+    const names = manifestObjects(eksDefinition(def)).map((o: Any) => `${o.kind}/${o.metadata.name}`);
     expect(names).toEqual(expect.arrayContaining(['Deployment/absorber-green', 'ConfigMap/absorber-green-env', 'PodDisruptionBudget/absorber-green']));
     expect(names).not.toContain('Deployment/absorber-blue');
     expect(k8s(def, 'HorizontalPodAutoscaler', 'absorber-green').spec.scaleTargetRef.name).toBe('absorber-green');

@@ -7,11 +7,12 @@ import { parse } from 'yaml';
 import { boxSecrets, secretExample, secretsByService, envFileNames, envFileValues } from './hetzner/secret-files';
 import { hetznerSecretNames, renderAll, ROOT } from './outputs';
 import { spillway } from './spillway';
+import { composeDefinition, targetOf } from './model/targets';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const services = Object.keys(secretsByService(spillway));
-const exampleText = (service: string) => readFileSync(join(ROOT, secretExample(spillway, service)), 'utf8');
+const services = Object.keys(secretsByService(composeDefinition(spillway)));
+const exampleText = (service: string) => readFileSync(join(ROOT, secretExample(composeDefinition(spillway), service)), 'utf8');
 const values = [...new Set(services.flatMap((s) => Object.values(envFileValues(exampleText(s)))))];
 const file = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { version: '1.1' }) as Any;
 
@@ -26,15 +27,15 @@ describe('secrets on the box', () => {
     const svc = spillway.services.find((s) => s.name === service);
     const fromDefinition: Record<string, string[]> = {
       postgres: [spillway.dependencies.postgres.passwordSecret],
-      backup: spillway.targets.hetzner.backup.secrets,
+      backup: targetOf(spillway, 'hetzner', 'compose').backup.secrets,
       [MIGRATE_STEP.name]: [...MIGRATE_STEP.secrets],
       // The superuser's password and one per role (database-roles.ts); one per Redis user (redis-acl.ts).
       'db-roles': ['PGPASSWORD', 'MIGRATE_DB_PASSWORD', 'WORKER_DB_PASSWORD', 'BACKUP_DB_PASSWORD', 'EXPORTER_DB_PASSWORD'],
       redis: ['REDIS_ABSORBER_PASSWORD', 'REDIS_WORKER_PASSWORD', 'REDIS_EXPORTER_PASSWORD'],
-      ...Object.fromEntries(Object.entries(spillway.targets.hetzner.monitoring.containers).map(([name, c]) => [name, c.secrets])),
+      ...Object.fromEntries(Object.entries(targetOf(spillway, 'hetzner', 'compose').monitoring.containers).map(([name, c]) => [name, c.secrets])),
     };
     // An app's box secrets: its own, REDIS_URL with its Redis user, and no DATABASE_URL for the absorber.
-    const listed = [...(svc ? boxSecrets(spillway, svc) : (fromDefinition[service] ?? []))].sort();
+    const listed = [...(svc ? boxSecrets(composeDefinition(spillway), svc) : (fromDefinition[service] ?? []))].sort();
     expect(secretsReceived(service)).toEqual(listed);
     // And none through plain environment either.
     for (const name of Object.keys(spillway.secrets)) expect(file.services[service].environment?.[name]).toBeUndefined();
@@ -55,7 +56,7 @@ describe('secrets on the box', () => {
   });
 
   it('the examples name every secret the box reads, with placeholder values', () => {
-    expect([...new Set(services.flatMap((s) => envFileNames(exampleText(s))))].sort()).toEqual(hetznerSecretNames(spillway));
+    expect([...new Set(services.flatMap((s) => envFileNames(exampleText(s))))].sort()).toEqual(hetznerSecretNames(composeDefinition(spillway)));
     expect(values.every((v) => v.length >= 8)).toBe(true);
   });
 
@@ -63,8 +64,8 @@ describe('secrets on the box', () => {
     const def = structuredClone(spillway);
     def.secrets.WEBHOOK_TOKEN = { remoteKey: 'spillway/webhooks', property: 'token' };
     def.services.find((s) => s.name === 'worker')!.secrets.push('WEBHOOK_TOKEN');
-    expect(secretsByService(def).worker).toContain('WEBHOOK_TOKEN');
-    expect(secretsByService(def).absorber).not.toContain('WEBHOOK_TOKEN');
+    expect(secretsByService(composeDefinition(def)).worker).toContain('WEBHOOK_TOKEN');
+    expect(secretsByService(composeDefinition(def)).absorber).not.toContain('WEBHOOK_TOKEN');
     // The worker's example must name it before anything renders.
     expect(() => renderAll(def)).toThrow('deploy/hetzner/secrets/worker.env.example: WEBHOOK_TOKEN is missing or empty');
   });

@@ -1,7 +1,7 @@
 // THE deployment definition of Spillway. `npm run synth` renders it into docker-compose.yml
 // (Hetzner), deploy/eks/rendered/ (Kubernetes) and deploy/aws/rendered/ (the AWS account, CDK).
 // Change things here, never in the rendered files: `npm run synth -- --check` fails on drift.
-import { Resources, SpillwayDefinition, TrafficWeights } from './model/definition';
+import { AwsSettings, Resources, SpillwayDefinition, TrafficWeights } from './model/definition';
 // Written by `npm run cutover`; everything else about traffic is here.
 import traffic from './traffic.json';
 
@@ -20,6 +20,41 @@ const onBox = (cpuMillis: number, memoryMiB: number): Resources => ({
   requests: { cpuMillis: Math.min(cpuMillis, 250), memoryMiB: Math.min(memoryMiB, 256) },
   limits: { cpuMillis, memoryMiB },
 });
+
+// The AWS account of the EKS target (deploy/aws/).
+const AWS: AwsSettings = {
+  stackPrefix: 'spillway',
+  availabilityZones: ['eu-central-1a', 'eu-central-1b', 'eu-central-1c'],
+  // SQS through an interface endpoint: at load.rps its traffic would cost more in NAT fees (docs/cost/cost.md).
+  network: { natGateways: 'one', vpcEndpoints: ['sqs'] },
+  cluster: {
+    kubernetesVersion: '1.35',
+    compute: 'managed-nodes',
+    // The seed: t3.medium, 3 to 10 nodes.
+    nodeGroup: { instanceType: 't3.medium', min: 3, max: 10, desired: 3, diskGiB: 40 },
+    apiAllowedCidrs: ['203.0.113.0/24'],
+    deployRoleName: 'spillway-deploy',
+  },
+  // The seed: db.t3.medium, Multi-AZ, 100 GB gp3, 7-day backups, one read replica.
+  database: {
+    instanceClass: 'db.t3.medium',
+    engineVersion: '16.13',
+    multiAz: true,
+    storageGiB: 100,
+    backupRetentionDays: 7,
+    deletionProtection: true,
+    readReplicas: 1,
+    // The Lambda lanes' way in (IAM auth, TLS); the secret holds the app user's {username,password}.
+    proxy: { user: 'spillway_app', secretName: 'spillway/db-app', maxConnectionsPercent: 50 },
+  },
+  registry: { repository: 'spillway', keepImages: 50 },
+  backups: { bucket: 'spillway-db-backups-123456789012', retainDays: 35 },
+  // Above what these stacks cost a month idle (about 590 USD: docs/aws.md, npm run cost), so the
+  // forecast alert does not fire in the first month; cost.spec.ts holds it there.
+  budget: { monthlyUsd: 650, alertEmails: ['ops@example.com'] },
+  // The ALB's id: `aws elbv2 describe-load-balancers` after deploy:eks (docs/aws.md, step 9).
+  alarms: { emails: ['ops@example.com'], loadBalancer: 'app/spillway-absorber/0123456789abcdef' },
+};
 
 export const spillway: SpillwayDefinition = {
   name: 'spillway',
@@ -76,8 +111,6 @@ export const spillway: SpillwayDefinition = {
       // The Idempotency-Key store's pool: two short statements per keyed request, about 1 ms each
       // in the VPC. 55 x 2 of the database's connections at full scale (deploy/model/capacity.ts).
       dbPoolMax: 2,
-      hetznerReplicas: 1,
-      hetznerResources: onBox(1500, 640),
       public: true,
       // The broker only: the absorber starts and answers 202 while Postgres is down or migrating.
       dependsOn: ['redis'],
@@ -98,8 +131,6 @@ export const spillway: SpillwayDefinition = {
       // One connection per delivery in flight (critical 8 + normal 4 + low 2 on Hetzner) and one
       // for the failure check; 8 x 15 at full scale.
       dbPoolMax: 15,
-      hetznerReplicas: 1,
-      hetznerResources: onBox(1000, 512),
       public: false,
       // Workers start once `npm run migrate` has completed (they also wait for the schema themselves).
       dependsOn: ['redis', 'postgres', 'migrate'],
@@ -110,18 +141,20 @@ export const spillway: SpillwayDefinition = {
     },
   ],
   dependencies: {
-    // maxmemory below the container limit: an AOF rewrite forks, and the copy-on-write pages need room.
-    redis: { image: 'redis:7-bookworm', appendOnly: true, maxMemoryMiB: 640, hetznerResources: onBox(1000, 896) },
-    postgres: {
-      image: 'postgres:16-bookworm',
-      database: 'spillway',
-      user: 'spillway',
-      passwordSecret: 'POSTGRES_PASSWORD',
-      hetznerResources: onBox(1000, 768),
-    },
+    postgres: { image: 'postgres:16-bookworm', database: 'spillway', user: 'spillway', passwordSecret: 'POSTGRES_PASSWORD' },
   },
   targets: {
     hetzner: {
+      kind: 'compose',
+      // maxmemory below the container limit: an AOF rewrite forks, and the copy-on-write pages need room.
+      // REDIS_URL (redis://<service's ACL user>:<password>@redis:6379) is in each service's secrets file.
+      broker: { kind: 'bullmq', redis: { image: 'redis:7-bookworm', appendOnly: true, maxMemoryMiB: 640, resources: onBox(1000, 896) } },
+      // One container each: the absorber's published port allows only one.
+      services: {
+        absorber: { replicas: 1, resources: onBox(1500, 640) },
+        worker: { replicas: 1, resources: onBox(1000, 512) },
+      },
+      postgres: { resources: onBox(1000, 768) },
       host: 'spillway-1.example.com',
       sshUser: 'deploy',
       image: 'spillway:local',
@@ -136,7 +169,7 @@ export const spillway: SpillwayDefinition = {
         keepMin: 7,
         s3: { endpoint: 'https://fsn1.your-objectstorage.com', region: 'fsn1', bucket: 'spillway-backups', prefix: 'spillway/postgres/' },
         secrets: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'BACKUP_ENCRYPTION_KEY', 'DATABASE_URL'],
-        hetznerResources: onBox(500, 256),
+        resources: onBox(500, 256),
       },
       // `docker compose --profile monitoring up -d` (docs/operations.md). Prometheus at a few
       // hundred series and 15 days needs well under its 256 MiB; the exporters use ~15 MiB each.
@@ -145,21 +178,22 @@ export const spillway: SpillwayDefinition = {
         retentionDays: 15,
         ports: { prometheus: 9090, grafana: 3000 },
         containers: {
-          prometheus: { image: 'prom/prometheus:v3.5.0', secrets: [], hetznerResources: onBox(500, 256) },
-          grafana: { image: 'grafana/grafana:12.1.1', secrets: ['GF_SECURITY_ADMIN_PASSWORD'], hetznerResources: onBox(500, 160) },
-          'redis-exporter': { image: 'oliver006/redis_exporter:v1.91.1', secrets: ['REDIS_PASSWORD'], hetznerResources: onBox(250, 32) },
+          prometheus: { image: 'prom/prometheus:v3.5.0', secrets: [], resources: onBox(500, 256) },
+          grafana: { image: 'grafana/grafana:12.1.1', secrets: ['GF_SECURITY_ADMIN_PASSWORD'], resources: onBox(500, 160) },
+          'redis-exporter': { image: 'oliver006/redis_exporter:v1.91.1', secrets: ['REDIS_PASSWORD'], resources: onBox(250, 32) },
           'postgres-exporter': {
             image: 'quay.io/prometheuscommunity/postgres-exporter:v0.17.1',
             secrets: ['DATA_SOURCE_NAME'],
-            hetznerResources: onBox(250, 32),
+            resources: onBox(250, 32),
           },
-          'node-exporter': { image: 'quay.io/prometheus/node-exporter:v1.9.1', secrets: [], hetznerResources: onBox(250, 32) },
+          'node-exporter': { image: 'quay.io/prometheus/node-exporter:v1.9.1', secrets: [], resources: onBox(250, 32) },
         },
       },
-      // REDIS_URL (redis://<service's ACL user>:<password>@redis:6379) is in each service's secrets file.
-      env: { QUEUE_DRIVER: 'bullmq' },
+      env: {},
     },
     eks: {
+      kind: 'eks',
+      broker: { kind: 'sqs' },
       cluster: 'spillway-prod',
       region: 'eu-central-1',
       accountId: '123456789012',
@@ -172,49 +206,19 @@ export const spillway: SpillwayDefinition = {
       weights: { blue: 100, green: 0 },
       slot: 'blue',
       preStopSeconds: 10,
-      env: { QUEUE_DRIVER: 'sqs' },
+      env: {},
+      aws: AWS,
     },
   },
   dns: {
     zoneId: 'Z0123456789ABCDEFGHIJ',
     name: 'ingest.example.com',
     ttl: 60,
-    hetznerTarget: 'spillway-1.example.com',
-    eksTarget: 'spillway-absorber-0123456789.eu-central-1.elb.amazonaws.com',
+    records: {
+      hetzner: 'spillway-1.example.com',
+      eks: 'spillway-absorber-0123456789.eu-central-1.elb.amazonaws.com',
+    },
     weights: traffic as TrafficWeights,
-  },
-  aws: {
-    stackPrefix: 'spillway',
-    availabilityZones: ['eu-central-1a', 'eu-central-1b', 'eu-central-1c'],
-    // SQS through an interface endpoint: at load.rps its traffic would cost more in NAT fees (docs/cost/cost.md).
-    network: { natGateways: 'one', vpcEndpoints: ['sqs'] },
-    cluster: {
-      kubernetesVersion: '1.35',
-      compute: 'managed-nodes',
-      // The seed: t3.medium, 3 to 10 nodes.
-      nodeGroup: { instanceType: 't3.medium', min: 3, max: 10, desired: 3, diskGiB: 40 },
-      apiAllowedCidrs: ['203.0.113.0/24'],
-      deployRoleName: 'spillway-deploy',
-    },
-    // The seed: db.t3.medium, Multi-AZ, 100 GB gp3, 7-day backups, one read replica.
-    database: {
-      instanceClass: 'db.t3.medium',
-      engineVersion: '16.13',
-      multiAz: true,
-      storageGiB: 100,
-      backupRetentionDays: 7,
-      deletionProtection: true,
-      readReplicas: 1,
-      // The Lambda lanes' way in (IAM auth, TLS); the secret holds the app user's {username,password}.
-      proxy: { user: 'spillway_app', secretName: 'spillway/db-app', maxConnectionsPercent: 50 },
-    },
-    registry: { repository: 'spillway', keepImages: 50 },
-    backups: { bucket: 'spillway-db-backups-123456789012', retainDays: 35 },
-    // Above what these stacks cost a month idle (about 590 USD: docs/aws.md, npm run cost), so the
-    // forecast alert does not fire in the first month; cost.spec.ts holds it there.
-    budget: { monthlyUsd: 650, alertEmails: ['ops@example.com'] },
-    // The ALB's id: `aws elbv2 describe-load-balancers` after deploy:eks (docs/aws.md, step 9).
-    alarms: { emails: ['ops@example.com'], loadBalancer: 'app/spillway-absorber/0123456789abcdef' },
   },
   // The seed's staging test: k6 at 10K rps (deploy/k6/rendered/), also the rate docs/cost/ plans for.
   load: {

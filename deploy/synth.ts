@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DefinitionError } from './model/validate';
-import { RENDERED_DIRS, RenderError, renderAll, ROOT } from './outputs';
+import { RENDERED_DIRS, RenderError, renderAll, renderedDirs, ROOT } from './outputs';
 import { spillway } from './spillway';
 
 const HELP = `Usage: npm run synth [-- --check]
@@ -35,8 +35,8 @@ export function staleOutputs(outputs: Record<string, string>, root = ROOT): stri
 }
 
 /** Files in a folder synth owns that it no longer renders (a stack that was removed, say). */
-export function leftoverFiles(outputs: Record<string, string>, root = ROOT): string[] {
-  return RENDERED_DIRS.flatMap((dir) =>
+export function leftoverFiles(outputs: Record<string, string>, root = ROOT, dirs: readonly string[] = RENDERED_DIRS): string[] {
+  return dirs.flatMap((dir) =>
     existsSync(join(root, dir))
       ? readdirSync(join(root, dir))
           // The CDK CLI holds a read lock file there while it reads the assembly; deploy:aws stages
@@ -69,7 +69,7 @@ export function synth(args: string[], log: (line: string) => void = console.log)
     throw err;
   }
   const stale = staleOutputs(outputs);
-  const leftover = leftoverFiles(outputs);
+  const leftover = leftoverFiles(outputs, ROOT, renderedDirs(spillway));
   if (args.includes('--check')) {
     if (leftover.length) {
       log(`synth --check: not rendered any more (run \`npm run synth\` and commit): ${leftover.join(', ')}`);

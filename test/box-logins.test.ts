@@ -11,6 +11,7 @@ import request from 'supertest';
 import { dumpWithCounts } from '../apps/cli/src/backup/postgres-dump';
 import { databaseRoles, renderRolesSql } from '../deploy/hetzner/database-roles';
 import { redisUsers, renderRedisAclScript } from '../deploy/hetzner/redis-acl';
+import { composeDefinition } from '../deploy/model/targets';
 import { spillway } from '../deploy/spillway';
 import { loadConfig } from '../libs/config/src';
 import { createDataSource, runMigrationsLocked } from '../libs/db/src';
@@ -31,7 +32,7 @@ const suffix = randomBytes(3).toString('hex');
 const DB = `spillway_logins_${suffix}`;
 const base = testConfig().databaseUrl;
 const pg = { ...spillway.dependencies.postgres, database: DB, user: `sw_${suffix}` };
-const def = { ...spillway, queuePrefix: `t-logins-${suffix}`, dependencies: { ...spillway.dependencies, postgres: pg } };
+const def = { ...composeDefinition(spillway), queuePrefix: `t-logins-${suffix}`, dependencies: { ...spillway.dependencies, postgres: pg } };
 const roles = Object.fromEntries(databaseRoles(def).map((r) => [r.service, r]));
 const passwords: Record<string, string> = Object.fromEntries(
   [...databaseRoles(def), ...redisUsers(def)].map((r) => [r.passwordEnv, `pw-${r.passwordEnv.toLowerCase()}-${suffix}`]),

@@ -29,7 +29,7 @@ describe('cutover DNS: the live record adopted through the Route 53 API', () => 
 
   const weightsNow = async () => {
     const s = readState(await listRecords(client, edge), edge);
-    return s.kind === 'weighted' ? { hetzner: s.hetzner.Weight, eks: s.eks.Weight } : s.kind;
+    return s.kind === 'weighted' ? { hetzner: s.box.Weight, eks: s.alb.Weight } : s.kind;
   };
 
   it('adopts the simple record in one batch (100/0, box health-checked, ALB alias), then moves the weights with UPSERTs; the name answers at every state', async () => {

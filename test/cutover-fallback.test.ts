@@ -29,7 +29,7 @@ async function ready(): Promise<{ url: string; server: Server }> {
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
 }
 
-describe('npm run cutover: the drain falls back to queue:move across brokers', () => {
+describe('npm run cutover: between two targets by name, the drain falls back to queue:move across brokers', () => {
   const env = { QUEUE_PREFIX: uniquePrefix('cutover-move') };
   const servers: Server[] = [];
   let hetznerQueues: QueueDriver;
@@ -57,7 +57,9 @@ describe('npm run cutover: the drain falls back to queue:move across brokers', (
 
     const { stdout } = await run(
       process.execPath,
-      ['-r', '@swc-node/register', 'deploy/cutover.ts', '--to', 'eks', '--steps', '100', '--hold', '0', '--apply', 'true', '--root', root,
+      // Both sides by name (#36): each reached with its target's broker (hetzner bullmq, eks sqs).
+      ['-r', '@swc-node/register', 'deploy/cutover.ts', '--from', 'hetzner', '--to', 'eks', '--steps', '100', '--hold', '0', '--root', root,
+        '--apply', `echo "hetzner=$SPILLWAY_WEIGHT_HETZNER eks=$SPILLWAY_WEIGHT_EKS" >> ${join(root, 'applied')}`,
         '--hetzner-url', hetzner.url, '--eks-url', eks.url,
         // No absorber listens there: the old side takes no traffic, so only its queues keep it from done.
         '--hetzner-metrics-url', 'http://127.0.0.1:9/metrics',
@@ -69,6 +71,7 @@ describe('npm run cutover: the drain falls back to queue:move across brokers', (
     expect(stdout).toMatch(/drain hetzner: done: quiet and empty for \d+ s \(window 2 s\)/);
     expect(stdout).toContain('done: all traffic on eks, hetzner queues empty');
     expect(JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8'))).toEqual({ hetzner: 0, eks: 100 });
+    expect(readFileSync(join(root, 'applied'), 'utf8')).toBe('hetzner=0 eks=100\n');
 
     for (const lane of LANES) expect([lane, await hetznerQueues.depth(lane)]).toEqual([lane, { waiting: 0, delayed: 0, active: 0, deadLettered: 0 }]);
     const got = await drainAll(eksQueues, left.length);

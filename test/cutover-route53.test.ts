@@ -61,7 +61,7 @@ describe('npm run cutover publishes its steps through the Route 53 API', () => {
       'UPSERT hetzner 0, UPSERT eks 100',
       'DELETE hetzner 0, DELETE eks 100, CREATE simple',
     ]);
-    expect(fake.records).toEqual([{ name: BOX.name, type: 'A', alias: { zoneId: 'Z215JYRZR1TBD5', dnsName: `${spillway.dns.eksTarget}.`, evaluateTargetHealth: true } }]);
+    expect(fake.records).toEqual([{ name: BOX.name, type: 'A', alias: { zoneId: 'Z215JYRZR1TBD5', dnsName: `${spillway.dns.records.eks}.`, evaluateTargetHealth: true } }]);
     expect(JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8'))).toEqual({ hetzner: 0, eks: 100 });
 
     const back = await cutover('hetzner', '--box-address', '198.51.100.7');

@@ -4,7 +4,7 @@
 import { ArnFormat, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { allLanes, queueName } from '../model/queues';
 import { serviceAccountName } from '../model/service-accounts';
 import { addonAccounts } from './addons';
@@ -18,10 +18,10 @@ const statement = (actions: string[], resources: string[], conditions?: Record<s
   new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) });
 
 export class AccessStack extends Stack {
-  constructor(scope: Construct, id: string, def: SpillwayDefinition, props: StackProps) {
+  constructor(scope: Construct, id: string, def: EksDefinition, props: StackProps) {
     super(scope, id, props);
-    const cluster = def.targets.eks.cluster;
-    const ns = def.targets.eks.namespace;
+    const cluster = def.target.cluster;
+    const ns = def.target.namespace;
     const arn = (name: string) => this.formatArn({ service: 'sqs', resource: name });
     const lanes = allLanes().map((l) => arn(queueName(def.queuePrefix, l)));
     const dlqs = allLanes().map((l) => arn(queueName(def.queuePrefix, l, true)));
@@ -54,7 +54,7 @@ export class AccessStack extends Stack {
       allow(roles.externalSecrets, [[finding, 'Secrets Manager appends a random suffix to every secret ARN; -* matches exactly that suffix of a named secret.']]);
     }
 
-    if (def.aws.cluster.compute === 'managed-nodes') {
+    if (def.target.aws.cluster.compute === 'managed-nodes') {
       roles.clusterAutoscaler = serviceAccountRole(this, 'ClusterAutoscaler', cluster, addonAccounts.clusterAutoscaler, [
         statement(
           ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeLaunchConfigurations', 'autoscaling:DescribeScalingActivities', 'autoscaling:DescribeTags', 'ec2:DescribeImages', 'ec2:DescribeInstanceTypes', 'ec2:DescribeLaunchTemplateVersions', 'ec2:GetInstanceTypesFromInstanceRequirements', 'eks:DescribeNodegroup'],
@@ -78,11 +78,11 @@ export class AccessStack extends Stack {
 }
 
 /** Secrets Manager secrets (remote keys) some service on EKS reads. */
-function secretKeys(def: SpillwayDefinition): string[] {
+function secretKeys(def: EksDefinition): string[] {
   const used = [...new Set(def.services.flatMap((s) => s.secrets))];
   return [...new Set(used.map((name) => def.secrets[name].remoteKey))].sort();
 }
 
-function secretArns(stack: Stack, def: SpillwayDefinition): string[] {
+function secretArns(stack: Stack, def: EksDefinition): string[] {
   return secretKeys(def).map((key) => stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${key}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
 }

@@ -4,10 +4,13 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { Runner } from '../command-runner';
 import { deployEks } from '../deploy-eks';
-import { spillway } from '../spillway';
+import { spillway as definition } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { addonAccounts, bootstrapCommands, helmReleases } from './addons';
 import { buildAwsApp } from './app';
 import { clusterAccess } from './stack-outputs';
+
+const spillway = eksDefinition(definition);
 
 describe('cluster add-ons', () => {
   it('every chart is pinned to an exact version, KEDA at 2.13 or later', () => {
@@ -39,7 +42,7 @@ describe('cluster add-ons', () => {
   });
 
   it('Auto Mode installs neither the Load Balancer Controller nor the Cluster Autoscaler', () => {
-    const auto = { ...spillway, aws: { ...spillway.aws, cluster: { ...spillway.aws.cluster, compute: 'auto-mode' as const } } };
+    const auto = { ...spillway, target: { ...spillway.target, aws: { ...spillway.target.aws, cluster: { ...spillway.target.aws.cluster, compute: 'auto-mode' as const } } } };
     const installs = bootstrapCommands(auto).filter((c) => c[1] === 'upgrade').map((c) => c[3]);
     expect(installs).toEqual(['metrics-server', 'keda', 'external-secrets']);
   });

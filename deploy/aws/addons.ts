@@ -6,7 +6,7 @@
 // git; the commit and date are on each line). The earlier pins (1.13.4, 3.12.2, 2.17.2, 0.18.2,
 // 9.46.6) all existed but predate Kubernetes 1.35; the values keys used here were checked in each
 // chart's values.yaml at the new pin. The Cluster Autoscaler chart moved to cluster-autoscaler/charts/.
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 
 export interface ServiceAccountRef {
   namespace: string;
@@ -46,8 +46,8 @@ export const VPC_ID_UNKNOWN = '<VpcId: run npm run deploy:aws first>';
 // first, so a failed install of it is rolled back before the other charts create theirs.
 const AFTER_LB = ['aws-load-balancer-controller'];
 
-export function helmReleases(def: SpillwayDefinition, facts: ClusterFacts = { vpcId: VPC_ID_UNKNOWN }): HelmRelease[] {
-  const { cluster, region } = def.targets.eks;
+export function helmReleases(def: EksDefinition, facts: ClusterFacts = { vpcId: VPC_ID_UNKNOWN }): HelmRelease[] {
+  const { cluster, region } = def.target;
   const sa = (ref: ServiceAccountRef) => ({ 'serviceAccount.create': 'true', 'serviceAccount.name': ref.serviceAccount });
   return [
     {
@@ -101,7 +101,7 @@ export function helmReleases(def: SpillwayDefinition, facts: ClusterFacts = { vp
         awsRegion: region,
         'rbac.serviceAccount.name': addonAccounts.clusterAutoscaler.serviceAccount,
         // The autoscaler's minor version must match the cluster's.
-        'image.tag': `v${def.aws.cluster.kubernetesVersion}.0`,
+        'image.tag': `v${def.target.aws.cluster.kubernetesVersion}.0`,
       },
       managedNodesOnly: true,
     },
@@ -109,8 +109,8 @@ export function helmReleases(def: SpillwayDefinition, facts: ClusterFacts = { vp
 }
 
 /** The releases for this definition's compute mode, each after the releases it names in `after`. */
-export function installOrder(def: SpillwayDefinition, facts?: ClusterFacts): HelmRelease[] {
-  const releases = helmReleases(def, facts).filter((r) => !(r.managedNodesOnly && def.aws.cluster.compute === 'auto-mode'));
+export function installOrder(def: EksDefinition, facts?: ClusterFacts): HelmRelease[] {
+  const releases = helmReleases(def, facts).filter((r) => !(r.managedNodesOnly && def.target.aws.cluster.compute === 'auto-mode'));
   const names = new Set(releases.map((r) => r.release));
   const done: HelmRelease[] = [];
   while (done.length < releases.length) {
@@ -133,7 +133,7 @@ export const installCommand = (r: HelmRelease): string[] => [
 ];
 
 /** The helm commands, in install order, for this definition's compute mode. */
-export function bootstrapCommands(def: SpillwayDefinition, facts?: ClusterFacts): string[][] {
+export function bootstrapCommands(def: EksDefinition, facts?: ClusterFacts): string[][] {
   const releases = installOrder(def, facts);
   return [...repoCommands(releases), ...releases.map(installCommand)];
 }

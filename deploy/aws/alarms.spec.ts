@@ -2,16 +2,19 @@
 // ones the Prometheus rules use (one place, `alerts`: change it once, both outputs move).
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { alertRules } from '../monitoring/prometheus-rules';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { albName } from '../eks/traffic';
-import { spillway } from '../spillway';
+import { spillway as definition } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { alarmName } from './alarms';
 import { buildAwsApp } from './app';
 
+const spillway = eksDefinition(definition);
+
 // Synthesizing an app takes a second or two: once per definition object.
-const synthesized = new Map<SpillwayDefinition, Template>();
-const alarmsOf = (def: SpillwayDefinition) => {
-  if (!synthesized.has(def)) synthesized.set(def, Template.fromStack(buildAwsApp(def).stacks.find((s) => s.stackName === `${def.aws.stackPrefix}-alarms`)!));
+const synthesized = new Map<EksDefinition, Template>();
+const alarmsOf = (def: EksDefinition) => {
+  if (!synthesized.has(def)) synthesized.set(def, Template.fromStack(buildAwsApp(def).stacks.find((s) => s.stackName === `${def.target.aws.stackPrefix}-alarms`)!));
   return synthesized.get(def)!;
 };
 const alarmProps = (t: Template, name: string) => {
@@ -19,7 +22,7 @@ const alarmProps = (t: Template, name: string) => {
   expect(found).toHaveLength(1);
   return found[0].Properties;
 };
-const rule = (def: SpillwayDefinition, alert: string, lane?: string) =>
+const rule = (def: EksDefinition, alert: string, lane?: string) =>
   alertRules(def).groups[0].rules.find((r) => r.alert === alert && (!lane || r.labels.lane === lane))!;
 
 const seed = alarmsOf(spillway);
@@ -50,7 +53,7 @@ describe('CloudWatch alarms of the reference definition', () => {
     expect(errors.Threshold).toBe(a.serverErrorRatio);
     expect(JSON.stringify(errors.Metrics)).toContain('HTTPCode_Target_5XX_Count');
     expect(JSON.stringify(errors.Metrics)).toContain('HTTPCode_ELB_5XX_Count');
-    expect(JSON.stringify(errors.Metrics)).toContain(spillway.aws.alarms.loadBalancer);
+    expect(JSON.stringify(errors.Metrics)).toContain(spillway.target.aws.alarms.loadBalancer);
     expect(alarmProps(seed, alarmName.responseTime(spillway))).toMatchObject({ MetricName: 'TargetResponseTime', ExtendedStatistic: 'p99', Threshold: a.responseP99Seconds });
   });
 
@@ -79,9 +82,9 @@ describe('CloudWatch alarms of the reference definition', () => {
   });
 
   it("the ALB alarms name the ALB the Ingress pins; a definition naming another is refused", () => {
-    expect(spillway.aws.alarms.loadBalancer.split('/')[1]).toBe(albName(spillway, spillway.services.find((s) => s.role === 'absorber')!));
+    expect(spillway.target.aws.alarms.loadBalancer.split('/')[1]).toBe(albName(spillway, spillway.services.find((s) => s.role === 'absorber')!));
     const other = structuredClone(spillway);
-    other.aws.alarms.loadBalancer = 'app/k8s-spillway-absorber-0123456789/0123456789abcdef';
+    other.target.aws.alarms.loadBalancer = 'app/k8s-spillway-absorber-0123456789/0123456789abcdef';
     expect(() => buildAwsApp(other)).toThrow('aws.alarms.loadBalancer is "app/k8s-spillway-absorber-0123456789/0123456789abcdef" but the Ingress names its ALB "spillway-absorber": use app/spillway-absorber/<id>');
   });
 
@@ -97,7 +100,7 @@ describe('CloudWatch alarms of the reference definition', () => {
 });
 
 describe('one place for thresholds: Prometheus rules and CloudWatch alarms move together', () => {
-  const cases: Array<[string, (d: SpillwayDefinition) => void, (d: SpillwayDefinition) => [prometheus: string, cloudwatch: unknown]]> = [
+  const cases: Array<[string, (d: EksDefinition) => void, (d: EksDefinition) => [prometheus: string, cloudwatch: unknown]]> = [
     ['oldestEventSeconds.normal', (d) => (d.alerts.oldestEventSeconds.normal = 777), (d) => [rule(d, 'SpillwayOldestEventTooOld', 'normal').expr, alarmProps(alarmsOf(d), alarmName.oldestAge(d, 'normal')).Threshold]],
     ['deadLetters', (d) => (d.alerts.deadLetters = 3), (d) => [rule(d, 'SpillwayDeadLetters').expr, alarmProps(alarmsOf(d), alarmName.deadLetters(d, 'low')).Threshold]],
     ['serverErrorRatio', (d) => (d.alerts.serverErrorRatio = 0.05), (d) => [rule(d, 'SpillwayIngest5xx').expr, alarmProps(alarmsOf(d), alarmName.ingest5xx(d)).Threshold]],

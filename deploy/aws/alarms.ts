@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import { Lane } from '../../libs/config/src/lanes';
 import { slotServiceName } from '../eks/names';
 import { albName } from '../eks/traffic';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { functionName, lambdaLanes } from '../model/lambda-lanes';
 import { allLanes, queueName } from '../model/queues';
 import { DataStack } from './data';
@@ -24,32 +24,32 @@ const GiB = 1024 ** 3;
 
 /** Alarm names, fixed so other stacks (FIS stop conditions) and operators can name them. */
 export const alarmName = {
-  oldestAge: (def: SpillwayDefinition, lane: Lane) => `${def.name}-${lane}-oldest-event-age`,
-  deadLetters: (def: SpillwayDefinition, lane: Lane) => `${def.name}-${lane}-dead-letters`,
-  ingest5xx: (def: SpillwayDefinition) => `${def.name}-ingest-5xx`,
-  responseTime: (def: SpillwayDefinition) => `${def.name}-ingest-p99`,
-  absorberAtMax: (def: SpillwayDefinition) => `${def.name}-absorber-at-max`,
-  database: (def: SpillwayDefinition, what: string) => `${def.name}-database-${what}`,
+  oldestAge: (def: EksDefinition, lane: Lane) => `${def.name}-${lane}-oldest-event-age`,
+  deadLetters: (def: EksDefinition, lane: Lane) => `${def.name}-${lane}-dead-letters`,
+  ingest5xx: (def: EksDefinition) => `${def.name}-ingest-5xx`,
+  responseTime: (def: EksDefinition) => `${def.name}-ingest-p99`,
+  absorberAtMax: (def: EksDefinition) => `${def.name}-absorber-at-max`,
+  database: (def: EksDefinition, what: string) => `${def.name}-database-${what}`,
   /** A Lambda lane's function (its name, e.g. spillway-worker-low): `errors` or `throttles`. */
   lambda: (fn: string, what: 'errors' | 'throttles') => `${fn}-${what}`,
 };
 
 /** What says the service is hurting its clients: experiments stop when one of these fires. */
-export function serviceHealthAlarms(def: SpillwayDefinition): string[] {
+export function serviceHealthAlarms(def: EksDefinition): string[] {
   return [alarmName.ingest5xx(def), ...allLanes().map((l) => alarmName.oldestAge(def, l))];
 }
 
 export class AlarmsStack extends Stack {
   readonly topic: sns.Topic;
 
-  constructor(scope: Construct, id: string, def: SpillwayDefinition, data: DataStack, props: StackProps) {
+  constructor(scope: Construct, id: string, def: EksDefinition, data: DataStack, props: StackProps) {
     super(scope, id, props);
     const a = def.alerts;
     const key = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: `${def.name}: alarm notifications` });
     // CloudWatch publishes to the encrypted topic with this key.
     key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
     this.topic = new sns.Topic(this, 'Alerts', { displayName: `${def.name} alarms`, enforceSSL: true, masterKey: key });
-    for (const email of def.aws.alarms.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    for (const email of def.target.aws.alarms.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     const notify = new actions.SnsAction(this.topic);
 
     const alarm = (name: string, metric: cw.IMetric, threshold: number, periods: number, description: string, op = cw.ComparisonOperator.GREATER_THAN_THRESHOLD, datapoints = periods) => {
@@ -99,11 +99,11 @@ export class AlarmsStack extends Stack {
     // The Ingress pins the ALB's name; the dimension adds the id AWS gives it (app/<name>/<id>).
     const absorber = def.services.find((s) => s.role === 'absorber')!;
     const pinned = albName(def, absorber);
-    if (def.aws.alarms.loadBalancer.split('/')[1] !== pinned) {
-      throw new Error(`aws.alarms.loadBalancer is "${def.aws.alarms.loadBalancer}" but the Ingress names its ALB "${pinned}": use app/${pinned}/<id>`);
+    if (def.target.aws.alarms.loadBalancer.split('/')[1] !== pinned) {
+      throw new Error(`aws.alarms.loadBalancer is "${def.target.aws.alarms.loadBalancer}" but the Ingress names its ALB "${pinned}": use app/${pinned}/<id>`);
     }
     const alb = (metricName: string, statistic: string) =>
-      new cw.Metric({ namespace: 'AWS/ApplicationELB', metricName, dimensionsMap: { LoadBalancer: def.aws.alarms.loadBalancer }, statistic, period: MINUTE });
+      new cw.Metric({ namespace: 'AWS/ApplicationELB', metricName, dimensionsMap: { LoadBalancer: def.target.aws.alarms.loadBalancer }, statistic, period: MINUTE });
     // The share of answers that were 5xx: the absorber's own and the ALB's (no healthy target).
     const errorRatio = new cw.MathExpression({
       expression: 'IF(req > 0, (FILL(target5xx, 0) + FILL(elb5xx, 0)) / req, 0)',
@@ -117,7 +117,7 @@ export class AlarmsStack extends Stack {
     const rds = (metricName: string, id: string, statistic = 'Average') =>
       new cw.Metric({ namespace: 'AWS/RDS', metricName, dimensionsMap: { DBInstanceIdentifier: id }, statistic, period: MINUTE });
     const primary = data.primary.instanceIdentifier;
-    const freeBytes = Math.round(a.diskFreeRatio * def.aws.database.storageGiB * GiB);
+    const freeBytes = Math.round(a.diskFreeRatio * def.target.aws.database.storageGiB * GiB);
     const dbAlarms = [
       alarm(alarmName.database(def, 'cpu'), rds('CPUUtilization', primary), a.database.cpuPercent, a.forMinutes, `Database CPU above ${a.database.cpuPercent}%.`),
       alarm(alarmName.database(def, 'free-storage'), rds('FreeStorageSpace', primary, 'Minimum'), freeBytes, a.forMinutes, `Less than ${a.diskFreeRatio * 100}% of the database's storage is free: writes stop when it is full.`, cw.ComparisonOperator.LESS_THAN_THRESHOLD),
@@ -134,7 +134,7 @@ export class AlarmsStack extends Stack {
       new cw.Metric({
         namespace: 'ContainerInsights',
         metricName: 'service_number_of_running_pods',
-        dimensionsMap: { ClusterName: def.targets.eks.cluster, Namespace: def.targets.eks.namespace, Service: slotServiceName(absorber, slot) },
+        dimensionsMap: { ClusterName: def.target.cluster, Namespace: def.target.namespace, Service: slotServiceName(absorber, slot) },
         statistic: 'Maximum',
         period: MINUTE,
       });

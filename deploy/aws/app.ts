@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { AccessStack } from './access';
 import { AlarmsStack } from './alarms';
 import { BackupsStack } from './backups';
@@ -31,7 +31,15 @@ export interface AwsApp {
   stacks: Stack[];
 }
 
-export function buildAwsApp(def: SpillwayDefinition, outdir?: string): AwsApp {
+export interface AwsAppOptions {
+  /**
+   * Also the stacks of the definition as a whole: the public name's certificate, the release
+   * pipeline's roles, the move path. Built with the EKS target that takes public traffic only.
+   */
+  definitionWide: boolean;
+}
+
+export function buildAwsApp(def: EksDefinition, outdir?: string, opts: AwsAppOptions = { definitionWide: true }): AwsApp {
   checkAwsSettings(def);
   // The rendered assembly must change only when the definition does: no analytics resource, no
   // tree.json, no stack traces (they hold checkout paths), no validation report. The templates are
@@ -43,8 +51,8 @@ export function buildAwsApp(def: SpillwayDefinition, outdir?: string): AwsApp {
     builtinCloudFormationValidation: false,
     context: { 'aws:cdk:disable-stack-trace': true, 'aws:cdk:disable-creation-stack-traces': true },
   });
-  const env = { account: def.targets.eks.accountId, region: def.targets.eks.region };
-  const p = def.aws.stackPrefix;
+  const env = { account: def.target.accountId, region: def.target.region };
+  const p = def.target.aws.stackPrefix;
   const props = (description: string) => ({ env, description: `${def.name}: ${description}` });
   const network = new NetworkStack(app, `${p}-network`, def, props('VPC over three AZs, subnets, NAT'));
   const cluster = new ClusterStack(app, `${p}-cluster`, def, network.vpc, props('EKS cluster, nodes, managed add-ons, access'));
@@ -59,23 +67,22 @@ export function buildAwsApp(def: SpillwayDefinition, outdir?: string): AwsApp {
   const workers = data.proxy && new LambdaWorkersStack(app, `${p}-workers`, def, network.vpc, data.proxy, queues, props('Lambda workers: functions, roles, SQS event source mappings'));
   const registry = new RegistryStack(app, `${p}-registry`, def, props('ECR repository'));
   // The DR region's vault and bucket exist before anything replicates or copies into them.
-  const dr = def.aws.dr && new DrRegionStack(app, `${p}-dr`, def, { ...props(`DR region: vault, KMS key, backups replica`), env: { ...env, region: def.aws.dr.region } });
+  const dr = def.target.aws.dr && new DrRegionStack(app, `${p}-dr`, def, { ...props(`DR region: vault, KMS key, backups replica`), env: { ...env, region: def.target.aws.dr.region } });
   const backups = new BackupsStack(app, `${p}-backups`, def, props('database dump bucket'));
   const drCopy = dr && new DrCopyStack(app, `${p}-dr-copy`, def, data.primary.instanceArn, props('daily database snapshot copied to the DR region'));
   if (dr) [backups, drCopy!].forEach((s) => s.addStackDependency(dr));
-  const edge = new EdgeStack(app, `${p}-edge`, def, props("The ingest name's ACM certificate; npm run cutover drives its Route 53 records"));
+  const edge = opts.definitionWide && new EdgeStack(app, `${p}-edge`, def, props("The ingest name's ACM certificate; npm run cutover drives its Route 53 records"));
   const billing = new BillingStack(app, `${p}-billing`, def, props('monthly budget and alerts'));
   const alarms = new AlarmsStack(app, `${p}-alarms`, def, data, props('CloudWatch alarms, dashboard, alert topic'));
   const chaos = new ChaosStack(app, `${p}-chaos`, def, network.vpc, data, props('FIS experiment templates for staging'));
   // Stop conditions name the alarms; the access entry needs the cluster.
   [alarms, cluster].forEach((s) => chaos.addStackDependency(s));
-  const ci = new CiStack(app, `${p}-ci`, def, network.vpc, clusterSg, props('GitHub OIDC provider, the release roles by duty, the VPC runners'));
+  const ci = opts.definitionWide && new CiStack(app, `${p}-ci`, def, network.vpc, clusterSg, props('GitHub OIDC provider, the release roles by duty, the VPC runners'));
   // Its access entries need the cluster; the roles name the repository.
-  ci.addStackDependency(cluster);
-  ci.addStackDependency(registry);
-  const stacks: Stack[] = [network, cluster, data, queues, access, ...(workers ? [workers] : []), registry, ...(dr ? [dr] : []), backups, ...(drCopy ? [drCopy] : []), edge, billing, alarms, chaos, ci];
-  if (def.movePath) stacks.push(new MovePathStack(app, `${p}-move-path`, def, network.vpc, props('move path: Site-to-Site VPN to the Hetzner box (docs/move-path.md)')));
-  if (def.aws.cache) stacks.push(new CacheStack(app, `${p}-cache`, def, network.vpc, clusterSg, props('ElastiCache Redis for BullMQ')));
+  if (ci) [cluster, registry].forEach((s) => ci.addStackDependency(s));
+  const stacks: Stack[] = [network, cluster, data, queues, access, ...(workers ? [workers] : []), registry, ...(dr ? [dr] : []), backups, ...(drCopy ? [drCopy] : []), ...(edge ? [edge] : []), billing, alarms, chaos, ...(ci ? [ci] : [])];
+  if (def.movePath && opts.definitionWide) stacks.push(new MovePathStack(app, `${p}-move-path`, def, network.vpc, props('move path: Site-to-Site VPN to the Hetzner box (docs/move-path.md)')));
+  if (def.target.broker.kind === 'bullmq') stacks.push(new CacheStack(app, `${p}-cache`, def, network.vpc, clusterSg, props('ElastiCache Redis for BullMQ')));
   return { app, stacks };
 }
 
@@ -92,15 +99,15 @@ function normalize(file: string, content: string): string {
 }
 
 /** The cloud assembly's files (path under the repository -> content), synthesized in a scratch dir. */
-export function renderAws(def: SpillwayDefinition): Record<string, string> {
+export function renderAws(def: EksDefinition, dir = AWS_RENDERED, opts?: AwsAppOptions): Record<string, string> {
   const outdir = mkdtempSync(join(tmpdir(), 'spillway-cdk-'));
   try {
-    buildAwsApp(def, outdir).app.synth();
+    buildAwsApp(def, outdir, opts).app.synth();
     // Asset directories (asset.<hash>/, the Lambda bundle) are build output: deploy:aws stages them.
     const files = readdirSync(outdir)
       .filter((f) => !statSync(join(outdir, f)).isDirectory())
       .sort();
-    return Object.fromEntries(files.map((f) => [`${AWS_RENDERED}/${f}`, normalize(f, readFileSync(join(outdir, f), 'utf8'))]));
+    return Object.fromEntries(files.map((f) => [`${dir}/${f}`, normalize(f, readFileSync(join(outdir, f), 'utf8'))]));
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
@@ -112,7 +119,7 @@ export function renderAws(def: SpillwayDefinition): Record<string, string> {
  * only the manifests that name them. Throws when a committed manifest names an asset this checkout
  * does not build (the worker code changed since the last `npm run synth`).
  */
-export function stageAwsAssets(def: SpillwayDefinition, root: string): string[] {
+export function stageAwsAssets(def: EksDefinition, root: string): string[] {
   const outdir = mkdtempSync(join(tmpdir(), 'spillway-cdk-'));
   const rendered = join(root, AWS_RENDERED);
   try {

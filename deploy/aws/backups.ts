@@ -4,16 +4,16 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { replicateBackups } from './dr';
 import { allow } from './nag';
 
 export class BackupsStack extends Stack {
   readonly bucket: s3.Bucket;
 
-  constructor(scope: Construct, id: string, def: SpillwayDefinition, props: StackProps) {
+  constructor(scope: Construct, id: string, def: EksDefinition, props: StackProps) {
     super(scope, id, props);
-    const b = def.aws.backups;
+    const b = def.target.aws.backups;
     const bucket = (this.bucket = new s3.Bucket(this, 'Dumps', {
       bucketName: b.bucket,
       versioned: true,
@@ -24,7 +24,7 @@ export class BackupsStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [{ id: 'retention', expiration: Duration.days(b.retainDays), noncurrentVersionExpiration: Duration.days(b.retainDays) }],
     }));
-    if (def.aws.dr) replicateBackups(bucket, def);
+    if (def.target.aws.dr) replicateBackups(bucket, def);
     allow(bucket, [['AwsSolutions-S1', 'Written by an operator or a backup job a few times a day; CloudTrail records who did, access logs would add nothing.']]);
     new CfnOutput(this, 'BackupBucket', { value: bucket.bucketName });
   }

@@ -6,13 +6,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { allow } from './nag';
 
 export class BillingStack extends Stack {
-  constructor(scope: Construct, id: string, def: SpillwayDefinition, props: StackProps) {
+  constructor(scope: Construct, id: string, def: EksDefinition, props: StackProps) {
     super(scope, id, props);
-    const b = def.aws.budget;
+    const b = def.target.aws.budget;
     const topic = new sns.Topic(this, 'Alerts', { displayName: `${def.name} budget alerts`, enforceSSL: true });
     for (const email of b.alertEmails) topic.addSubscription(new subscriptions.EmailSubscription(email));
     topic.addToResourcePolicy(

@@ -3,9 +3,12 @@
 // as free strings, so the validator cannot see a misspelled one: this table can), and the FIS role
 // writes only to named or tagged resources.
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { spillway } from '../spillway';
+import { spillway as definition } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { serviceHealthAlarms } from './alarms';
 import { buildAwsApp } from './app';
+
+const spillway = eksDefinition(definition);
 
 const { stacks } = buildAwsApp(spillway);
 const stack = (name: string) => Template.fromStack(stacks.find((s) => s.stackName === `spillway-${name}`)!);
@@ -88,7 +91,7 @@ describe('FIS experiment templates', () => {
   });
 
   it('the zone experiments hit the first AZ only; the failover hits the primary only', () => {
-    const zone = spillway.aws.availabilityZones[0];
+    const zone = spillway.target.aws.availabilityZones[0];
     const byAction = (id: string) => templates.find((t) => Object.values(t.Actions as Record<string, { ActionId: string }>)[0].ActionId === id)!;
     expect(Object.values(byAction('aws:ec2:stop-instances').Targets)[0]).toMatchObject({
       ResourceTags: { 'eks:cluster-name': 'spillway-prod' },

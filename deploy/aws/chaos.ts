@@ -9,7 +9,7 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as fis from 'aws-cdk-lib/aws-fis';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { serviceHealthAlarms } from './alarms';
 import { DataStack } from './data';
 import { allow } from './nag';
@@ -20,10 +20,10 @@ export const FIS_KUBERNETES = { username: 'fis-experiment', serviceAccount: 'fis
 export class ChaosStack extends Stack {
   readonly templates: Record<string, fis.CfnExperimentTemplate> = {};
 
-  constructor(scope: Construct, id: string, def: SpillwayDefinition, vpc: ec2.IVpc, data: DataStack, props: StackProps) {
+  constructor(scope: Construct, id: string, def: EksDefinition, vpc: ec2.IVpc, data: DataStack, props: StackProps) {
     super(scope, id, props);
-    const { cluster, namespace } = def.targets.eks;
-    const zone = def.aws.availabilityZones[0];
+    const { cluster, namespace } = def.target;
+    const zone = def.target.aws.availabilityZones[0];
     const clusterArn = this.formatArn({ service: 'eks', resource: 'cluster', resourceName: cluster });
     const stopConditions = serviceHealthAlarms(def).map((name) => ({
       source: 'aws:cloudwatch:alarm',

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { Engine, RegoEngine, TemplateFile } from '@aws/cloudformation-validate';
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { SpillwayDefinition } from '../model/definition';
-import { buildAwsApp } from './app';
+import { EksDefinition } from '../model/definition';
+import { AwsAppOptions, buildAwsApp } from './app';
 
 /**
  * Strict: a warning fails like an error. One rule is off, for one resource type: W3010 (literal
@@ -32,10 +32,10 @@ export function newValidator(): Engine {
 }
 
 /** cdk-nag AwsSolutions violations not acknowledged (with a reason) beside their resource. */
-export function nagViolations(def: SpillwayDefinition): string[] {
+export function nagViolations(def: EksDefinition, opts?: AwsAppOptions): string[] {
   const outdir = mkdtempSync(join(tmpdir(), 'spillway-nag-'));
   try {
-    const { app } = buildAwsApp(def, outdir);
+    const { app } = buildAwsApp(def, outdir, opts);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     try {
       app.synth();

@@ -10,11 +10,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { allow } from './nag';
 
 /** The CodeBuild project whose runners take the deploy jobs (`runs-on: codebuild-<this>-...`). */
-export const runnerProjectName = (def: SpillwayDefinition) => `${def.name}-github-runner`;
+export const runnerProjectName = (def: EksDefinition) => `${def.name}-github-runner`;
 
 /** The `runs-on` label of a job that must run inside the VPC. */
 export const vpcRunnerLabel = (project: string) => `codebuild-${project}-\${{ github.run_id }}-\${{ github.run_attempt }}`;
@@ -25,7 +25,7 @@ export const RUNNER_IMAGE = 'aws/codebuild/amazonlinux-x86_64-standard:5.0';
 export class GitHubRunner extends Construct {
   readonly project: codebuild.CfnProject;
 
-  constructor(scope: Construct, id: string, def: SpillwayDefinition, vpc: ec2.IVpc, clusterSecurityGroupId: string) {
+  constructor(scope: Construct, id: string, def: EksDefinition, vpc: ec2.IVpc, clusterSecurityGroupId: string) {
     super(scope, id);
     const name = runnerProjectName(def);
     const stack = Stack.of(this);

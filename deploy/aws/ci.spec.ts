@@ -2,12 +2,15 @@
 // per duty, each trusting exactly one GitHub environment of this repository; ECR rights by duty;
 // Kubernetes rights through groups the rendered Role/RoleBinding name; the CodeBuild runner in the VPC.
 import { Template } from 'aws-cdk-lib/assertions';
-import { SpillwayDefinition } from '../model/definition';
-import { spillway } from '../spillway';
+import { EksDefinition } from '../model/definition';
+import { spillway as definition } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { buildAwsApp } from './app';
 import { CI_DUTIES, ciRoleName, kubernetesGroup, runnerProjectName, subjectOf } from './ci';
 
-const ciOf = (def: SpillwayDefinition) => Template.fromStack(buildAwsApp(def).stacks.find((s) => s.stackName === 'spillway-ci')!);
+const spillway = eksDefinition(definition);
+
+const ciOf = (def: EksDefinition) => Template.fromStack(buildAwsApp(def).stacks.find((s) => s.stackName === 'spillway-ci')!);
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
 type Resource = { Properties: Record<string, any> };

@@ -13,7 +13,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { kubernetesGroup } from '../release/rbac';
 import { GitHubRunner } from './ci-runner';
 
@@ -26,15 +26,15 @@ export const CI_DUTIES = ['image', 'deploy', 'shift', 'hetzner'] as const;
 export type CiDuty = (typeof CI_DUTIES)[number];
 
 /** The GitHub environment whose jobs may assume each duty's role. */
-const ENVIRONMENT_OF: Record<CiDuty, keyof SpillwayDefinition['release']['environments']> = { image: 'release', deploy: 'release', shift: 'production', hetzner: 'hetzner' };
+const ENVIRONMENT_OF: Record<CiDuty, keyof EksDefinition['release']['environments']> = { image: 'release', deploy: 'release', shift: 'production', hetzner: 'hetzner' };
 
 /** The one `sub` claim a duty's role accepts. */
-export const subjectOf = (def: SpillwayDefinition, duty: CiDuty) => `repo:${def.release.repository}:environment:${def.release.environments[ENVIRONMENT_OF[duty]]}`;
+export const subjectOf = (def: EksDefinition, duty: CiDuty) => `repo:${def.release.repository}:environment:${def.release.environments[ENVIRONMENT_OF[duty]]}`;
 
-export const ciRoleName = (def: SpillwayDefinition, duty: CiDuty) => `${def.release.ciRoleName}-${duty}`;
+export const ciRoleName = (def: EksDefinition, duty: CiDuty) => `${def.release.ciRoleName}-${duty}`;
 
 /** The role ARN a workflow job names: fixed by the definition, so no secret or variable holds it. */
-export const ciRoleArn = (def: SpillwayDefinition, duty: CiDuty) => `arn:aws:iam::${def.targets.eks.accountId}:role/${ciRoleName(def, duty)}`;
+export const ciRoleArn = (def: EksDefinition, duty: CiDuty) => `arn:aws:iam::${def.target.accountId}:role/${ciRoleName(def, duty)}`;
 
 // The Kubernetes group of the deploy and shift roles' access entries; the rendered RoleBindings name it.
 export { kubernetesGroup } from '../release/rbac';
@@ -44,16 +44,16 @@ const ECR_PULL = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:G
 const ECR_PUSH = ['ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage'];
 
 export class CiStack extends Stack {
-  constructor(scope: Construct, id: string, def: SpillwayDefinition, vpc: ec2.IVpc, clusterSecurityGroupId: string, props: StackProps) {
+  constructor(scope: Construct, id: string, def: EksDefinition, vpc: ec2.IVpc, clusterSecurityGroupId: string, props: StackProps) {
     super(scope, id, props);
-    const eksTarget = def.targets.eks;
+    const eksTarget = def.target;
     // The native CloudFormation resource, not the L2 that deploys a Lambda custom resource; GitHub's
     // certificate chains to a root CA IAM trusts, so no thumbprint is needed.
     const providerArn =
       def.release.githubOidcProvider === 'existing'
         ? this.formatArn({ service: 'iam', region: '', resource: 'oidc-provider', resourceName: GITHUB_OIDC_HOST })
         : new iam.OidcProviderNative(this, 'GitHubOidc', { url: `https://${GITHUB_OIDC_HOST}`, clientIds: ['sts.amazonaws.com'] }).oidcProviderArn;
-    const repository = this.formatArn({ service: 'ecr', resource: 'repository', resourceName: def.aws.registry.repository });
+    const repository = this.formatArn({ service: 'ecr', resource: 'repository', resourceName: def.target.aws.registry.repository });
     const cluster = this.formatArn({ service: 'eks', resource: 'cluster', resourceName: eksTarget.cluster });
 
     const role = (duty: CiDuty, statements: iam.PolicyStatement[]) => {

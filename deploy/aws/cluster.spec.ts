@@ -2,9 +2,12 @@
 // network policy enforcement in vpc-cni, pinned add-on versions, the VPC id deploy:eks hands to the
 // Load Balancer Controller.
 import { Template } from 'aws-cdk-lib/assertions';
-import { spillway } from '../spillway';
+import { spillway as definition } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { ADDON_PINS_FOR_KUBERNETES, NODE_GROUP_ADDONS } from './addons-eks';
 import { buildAwsApp } from './app';
+
+const spillway = eksDefinition(definition);
 
 const cluster = Template.fromStack(buildAwsApp(spillway).stacks.find((s) => s.stackName === 'spillway-cluster')!);
 const addons = Object.values(cluster.findResources('AWS::EKS::Addon')).map((r) => r.Properties as { AddonName: string; AddonVersion?: string; ConfigurationValues?: string });
@@ -27,7 +30,7 @@ describe('EKS cluster settings', () => {
 
   it('refuses a Kubernetes version the add-on pins are not for, naming the file', () => {
     const next = structuredClone(spillway);
-    next.aws.cluster.kubernetesVersion = '1.36';
+    next.target.aws.cluster.kubernetesVersion = '1.36';
     expect(() => buildAwsApp(next)).toThrow(/kubernetesVersion is 1\.36 but the EKS add-on pins in deploy\/aws\/addons-eks\.ts are for 1\.35/);
   });
 

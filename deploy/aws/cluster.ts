@@ -9,7 +9,7 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { addonPinProblem, NODE_GROUP_ADDONS, OBSERVABILITY_ADDON } from './addons-eks';
 import { allow } from './nag';
 import { podIdentityRole } from './pod-identity';
@@ -29,9 +29,9 @@ const AWS_MANAGED_POLICIES_REASON =
 export class ClusterStack extends Stack {
   readonly cluster: eks.CfnCluster;
 
-  constructor(scope: Construct, id: string, def: SpillwayDefinition, vpc: ec2.IVpc, props: StackProps) {
+  constructor(scope: Construct, id: string, def: EksDefinition, vpc: ec2.IVpc, props: StackProps) {
     super(scope, id, props);
-    const c = def.aws.cluster;
+    const c = def.target.aws.cluster;
     const auto = c.compute === 'auto-mode';
     const pinProblem = addonPinProblem(c.kubernetesVersion);
     if (pinProblem) throw new Error(pinProblem);
@@ -55,10 +55,10 @@ export class ClusterStack extends Stack {
       AWS_MANAGED_POLICIES_REASON,
     );
 
-    const secretsKey = new kms.Key(this, 'SecretsKey', { enableKeyRotation: true, description: `${c.kubernetesVersion} cluster ${def.targets.eks.cluster}: Kubernetes Secrets envelope encryption` });
+    const secretsKey = new kms.Key(this, 'SecretsKey', { enableKeyRotation: true, description: `${c.kubernetesVersion} cluster ${def.target.cluster}: Kubernetes Secrets envelope encryption` });
 
     this.cluster = new eks.CfnCluster(this, 'Cluster', {
-      name: def.targets.eks.cluster,
+      name: def.target.cluster,
       version: c.kubernetesVersion,
       roleArn: clusterRole.roleArn,
       resourcesVpcConfig: {
@@ -105,7 +105,7 @@ export class ClusterStack extends Stack {
         scalingConfig: { minSize: ng.min, maxSize: ng.max, desiredSize: ng.desired },
         updateConfig: { maxUnavailable: 1 },
         // EKS tags the node group's Auto Scaling group with these; the Cluster Autoscaler discovers it by them.
-        tags: { 'k8s.io/cluster-autoscaler/enabled': 'true', [`k8s.io/cluster-autoscaler/${def.targets.eks.cluster}`]: 'owned' },
+        tags: { 'k8s.io/cluster-autoscaler/enabled': 'true', [`k8s.io/cluster-autoscaler/${def.target.cluster}`]: 'owned' },
       });
       // AWS-managed add-ons the node group needs (Auto Mode runs its own).
       for (const a of NODE_GROUP_ADDONS) {

@@ -6,7 +6,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { lambdaLanes } from '../model/lambda-lanes';
 import { admitMovePath } from './move-path';
 import { allow } from './nag';
@@ -19,9 +19,9 @@ export class DataStack extends Stack {
   /** The Lambda lanes' way in (aws.database.proxy), present only when some lane runs on Lambda. */
   readonly proxy?: rds.DatabaseProxy;
 
-  constructor(scope: Construct, id: string, def: SpillwayDefinition, vpc: ec2.IVpc, clusterSecurityGroupId: string, props: StackProps) {
+  constructor(scope: Construct, id: string, def: EksDefinition, vpc: ec2.IVpc, clusterSecurityGroupId: string, props: StackProps) {
     super(scope, id, props);
-    const db = def.aws.database;
+    const db = def.target.aws.database;
     const pg = def.dependencies.postgres;
     const sg = new ec2.SecurityGroup(this, 'DatabaseSg', { vpc, description: 'PostgreSQL from the EKS cluster only', allowAllOutbound: false });
     // Every node and pod of the cluster carries the cluster security group EKS creates.
@@ -98,8 +98,8 @@ export class DataStack extends Stack {
    * security group takes the functions' ingress rule (added by the workers stack); the proxy
    * target adds the rules between it and the database.
    */
-  private addProxy(def: SpillwayDefinition, vpc: ec2.IVpc, clusterSecurityGroupId: string): rds.DatabaseProxy {
-    const settings = def.aws.database.proxy!;
+  private addProxy(def: EksDefinition, vpc: ec2.IVpc, clusterSecurityGroupId: string): rds.DatabaseProxy {
+    const settings = def.target.aws.database.proxy!;
     const proxySg = new ec2.SecurityGroup(this, 'ProxySg', { vpc, description: 'RDS Proxy: from the Lambda workers, to PostgreSQL', allowAllOutbound: false });
     // Pods may use the proxy too (same user, same TLS); they reach the database directly today.
     proxySg.addIngressRule(ec2.Peer.securityGroupId(clusterSecurityGroupId), ec2.Port.tcp(POSTGRES_PORT), 'EKS cluster security group');

@@ -4,11 +4,14 @@ import { cpSync, existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Runner } from '../command-runner';
-import { spillway } from '../spillway';
+import { spillway as definition } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { leftoverFiles } from '../synth';
 import { AWS_RENDERED, buildAwsApp, stageAwsAssets } from './app';
 import { ROOT } from '../outputs';
 import { deployAws, hasAwsCredentials, stackNames } from './deploy-aws';
+
+const spillway = eksDefinition(definition);
 
 function fake(): { run: Runner; calls: string[] } {
   const calls: string[] = [];
@@ -25,8 +28,11 @@ describe('deploy:aws', () => {
     expect(deployAws([], run, (l) => lines.push(l), noSynth, () => true, noStage)).toBe(0);
     expect(lines[0]).toBe('deploy:aws: staged deploy/aws/rendered/asset.0123');
     expect(stackNames(spillway)).toEqual(ORDER);
-    const withCache = { ...spillway, aws: { ...spillway.aws, cache: { nodeType: 'cache.t4g.small' } } };
+    const withCache = { ...spillway, target: { ...spillway.target, broker: { kind: 'bullmq' as const, redis: { elasticache: { nodeType: 'cache.t4g.small' } } } } };
     expect(buildAwsApp(withCache).stacks.map((s) => s.stackName)).toEqual(stackNames(withCache));
+    expect(stackNames(withCache)).toContain('spillway-cache');
+    // Another EKS target's app: its own stacks only, the definition-wide ones stay with the primary target.
+    expect(buildAwsApp(spillway, undefined, { definitionWide: false }).stacks.map((s) => s.stackName)).toEqual(stackNames(spillway, false));
     expect(calls).toEqual([`npx cdk deploy ${ORDER.join(' ')} --require-approval never --outputs-file deploy/aws/outputs.json --app deploy/aws/rendered`]);
   });
 

@@ -6,21 +6,25 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Runner, spawnRunner, startDeploy } from '../command-runner';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { lambdaLanes } from '../model/lambda-lanes';
 import { ROOT } from '../outputs';
 import { spillway } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { synth } from '../synth';
 import { AWS_RENDERED, stageAwsAssets } from './app';
+
+const eks = eksDefinition(spillway);
 
 /** Where `cdk deploy` writes the stacks' outputs (git-ignored); deploy:eks reads it. */
 export const STACK_OUTPUTS_FILE = 'deploy/aws/outputs.json';
 
 /** The stacks in deploy order, as buildAwsApp creates them (deploy-aws.spec.ts checks they agree). */
-export function stackNames(def: SpillwayDefinition): string[] {
-  const dr = (s: string[]) => (def.aws.dr ? s : []);
-  const stacks = ['network', 'cluster', 'data', 'queues', 'access', ...(lambdaLanes(def).length ? ['workers'] : []), 'registry', ...dr(['dr']), 'backups', ...dr(['dr-copy']), 'edge', 'billing', 'alarms', 'chaos', 'ci', ...(def.movePath ? ['move-path'] : []), ...(def.aws.cache ? ['cache'] : [])];
-  return stacks.map((s) => `${def.aws.stackPrefix}-${s}`);
+export function stackNames(def: EksDefinition, definitionWide = true): string[] {
+  const dr = (s: string[]) => (def.target.aws.dr ? s : []);
+  const wide = (s: string[]) => (definitionWide ? s : []);
+  const stacks = ['network', 'cluster', 'data', 'queues', 'access', ...(lambdaLanes(def).length ? ['workers'] : []), 'registry', ...dr(['dr']), 'backups', ...dr(['dr-copy']), ...wide(['edge']), 'billing', 'alarms', 'chaos', ...wide(['ci']), ...(def.movePath && definitionWide ? ['move-path'] : []), ...(def.target.broker.kind === 'bullmq' ? ['cache'] : [])];
+  return stacks.map((s) => `${def.target.aws.stackPrefix}-${s}`);
 }
 
 const cdk = (...args: string[]) => ['npx', 'cdk', ...args, '--app', AWS_RENDERED];
@@ -48,11 +52,11 @@ const help = () => `Usage: npm run deploy:aws [-- --dry-run]
 Renders and validates everything (npm run synth), then deploys the AWS stacks of deploy/spillway.ts
 in order with the AWS CDK CLI, from the committed cloud assembly:
   ${cdk('deploy', '<stacks>', '--require-approval', 'never', '--outputs-file', STACK_OUTPUTS_FILE).join(' ')}
-Stacks: ${stackNames(spillway).join(', ')}
+Stacks: ${stackNames(eks).join(', ')}
 Their outputs (cluster name and endpoint, database endpoint, role ARNs) land in ${STACK_OUTPUTS_FILE},
 which npm run deploy:eks reads.
 
-Once per account and region first: npx cdk bootstrap aws://${spillway.targets.eks.accountId}/${spillway.targets.eks.region}
+Once per account and region first: npx cdk bootstrap aws://${eks.target.accountId}/${eks.target.region}
 Credentials: the AWS SDK's usual chain (AWS_PROFILE, keys, SSO via aws configure sso).
 
   --dry-run   list the stacks and their resources; with credentials also run cdk diff; deploy nothing
@@ -75,11 +79,11 @@ export function deployAws(
   log: (l: string) => void = console.log,
   render: (log: (l: string) => void) => number = (l) => synth([], l),
   credentials: () => boolean = hasAwsCredentials,
-  stage: () => string[] = () => stageAwsAssets(spillway, ROOT),
+  stage: () => string[] = () => stageAwsAssets(eks, ROOT),
 ): number {
   const stop = startDeploy('deploy:aws', help(), args, ['--dry-run'], log, render);
   if (stop !== undefined) return stop;
-  const names = stackNames(spillway);
+  const names = stackNames(eks);
   if (args.includes('--dry-run')) {
     for (const name of names) {
       const resources = stackResources(name);

@@ -2,9 +2,12 @@
 // (Ingress, wait for the controller's ALB and security groups, protection, stacks in reverse), the
 // bounded wait, and the refusals.
 import { RunResult, Runner } from '../command-runner';
-import { spillway } from '../spillway';
+import { spillway as definition } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { destroyAws, DestroyClock } from './destroy-aws';
 import { stackNames } from './deploy-aws';
+
+const spillway = eksDefinition(definition);
 
 const ok = (stdout = ''): RunResult => ({ status: 0, stdout, stderr: '' });
 
@@ -69,7 +72,7 @@ describe('destroy:aws', () => {
     expect(calls).toEqual([]);
     // not protected in the definition: no flag needed, and no protection call
     const open = structuredClone(spillway);
-    open.aws.database.deletionProtection = false;
+    open.target.aws.database.deletionProtection = false;
     const second = fakeAws(0);
     expect(destroyAws([], second.run, () => undefined, () => true, fakeClock(), opts, open)).toBe(0);
     expect(second.calls.filter((c) => c.includes('modify-db-instance') || c.includes('describe-stack-resources'))).toEqual([]);

@@ -4,11 +4,14 @@
 // subnets and would make the network stack's deletion fail); then `cdk destroy` stack by stack, in
 // the reverse of deploy:aws's order. What is kept on purpose is listed with how to remove it.
 import { Runner, spawnRunner } from '../command-runner';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { spillway } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { AWS_RENDERED } from './app';
 import { payloadBucketName } from './queues';
 import { hasAwsCredentials, stackNames } from './deploy-aws';
+
+const eks = eksDefinition(spillway);
 
 const FLAGS = ['--dry-run', '--lift-deletion-protection', '--help', '-h'];
 /** The tag the AWS Load Balancer Controller puts on the ALBs and security groups it makes. */
@@ -30,8 +33,8 @@ export interface DestroyOptions {
 }
 
 /** The commands, in order: each one a program and its arguments. */
-export function destroyCommands(def: SpillwayDefinition) {
-  const { cluster, namespace, region } = def.targets.eks;
+export function destroyCommands(def: EksDefinition) {
+  const { cluster, namespace, region } = def.target;
   const filter = `Name=tag:${CONTROLLER_TAG},Values=${cluster}`;
   return {
     deleteIngress: ['kubectl', '--namespace', namespace, 'delete', 'ingress', '--all', '--ignore-not-found', '--wait=true', '--timeout=120s'],
@@ -50,9 +53,9 @@ export function destroyCommands(def: SpillwayDefinition) {
 }
 
 /** What destroy:aws leaves behind on purpose, and the command that removes each. */
-export function keptResources(def: SpillwayDefinition): string[] {
-  const { cluster, region } = def.targets.eks;
-  const a = def.aws;
+export function keptResources(def: EksDefinition): string[] {
+  const { cluster, region } = def.target;
+  const a = def.target.aws;
   const lines = [
     `ECR repository ${a.registry.repository} and its images (retained): aws ecr delete-repository --region ${region} --repository-name ${a.registry.repository} --force`,
     `backups bucket s3://${a.backups.bucket} (retained, versioned): delete every object version (aws s3api list-object-versions / delete-objects, or "Empty" in the console), then aws s3 rb s3://${a.backups.bucket}`,
@@ -65,14 +68,14 @@ export function keptResources(def: SpillwayDefinition): string[] {
   return lines;
 }
 
-const help = (def: SpillwayDefinition) => `Usage: npm run destroy:aws [-- --dry-run] [--lift-deletion-protection]
+const help = (def: EksDefinition) => `Usage: npm run destroy:aws [-- --dry-run] [--lift-deletion-protection]
 
 Takes down what deploy:aws made, in an order AWS accepts:
-  1. kubectl delete ingress --all in namespace ${def.targets.eks.namespace}, then wait (up to 15 min, with
+  1. kubectl delete ingress --all in namespace ${def.target.namespace}, then wait (up to 15 min, with
      progress) until the load balancer controller has deleted the ALB and its security groups
-     (tag ${CONTROLLER_TAG}=${def.targets.eks.cluster}): they would block the VPC's deletion;
+     (tag ${CONTROLLER_TAG}=${def.target.cluster}): they would block the VPC's deletion;
   2. npx cdk destroy, one stack at a time: ${stackNames(def).reverse().join(', ')}.
-The database has deletion protection${def.aws.database.deletionProtection ? '' : ' (off in this definition)'}: it is lifted only with --lift-deletion-protection.
+The database has deletion protection${def.target.aws.database.deletionProtection ? '' : ' (off in this definition)'}: it is lifted only with --lift-deletion-protection.
 Kept on purpose, with how to remove each: ECR images, the backups bucket, KMS keys, final
 snapshots, log groups.
 
@@ -87,7 +90,7 @@ export function destroyAws(
   credentials: () => boolean = hasAwsCredentials,
   clock: DestroyClock = realClock,
   o: DestroyOptions = { waitS: 900, pollS: 15 },
-  def: SpillwayDefinition = spillway,
+  def: EksDefinition = eks,
 ): number {
   if (args.includes('--help') || args.includes('-h')) {
     log(help(def));
@@ -102,9 +105,9 @@ export function destroyAws(
   const lift = args.includes('--lift-deletion-protection');
   const c = destroyCommands(def);
   const stacks = stackNames(def).reverse();
-  const dataStack = `${def.aws.stackPrefix}-data`;
+  const dataStack = `${def.target.aws.stackPrefix}-data`;
   const show = (cmd: string[]) => cmd.join(' ');
-  const protectedDb = def.aws.database.deletionProtection && !lift;
+  const protectedDb = def.target.aws.database.deletionProtection && !lift;
   if (protectedDb && !dry) {
     log('destroy:aws: the database has deletion protection (aws.database.deletionProtection); pass --lift-deletion-protection to delete it (a final snapshot is kept); nothing deleted');
     return 1;
@@ -133,10 +136,10 @@ export function destroyAws(
 
   const ingress = exec(c.deleteIngress);
   if (ingress.status !== 0) {
-    log(`destroy:aws: ${failed('deleting the Ingress', ingress)}; nothing else deleted (is kubectl pointed at ${def.targets.eks.cluster}? aws eks update-kubeconfig --name ${def.targets.eks.cluster})`);
+    log(`destroy:aws: ${failed('deleting the Ingress', ingress)}; nothing else deleted (is kubectl pointed at ${def.target.cluster}? aws eks update-kubeconfig --name ${def.target.cluster})`);
     return 1;
   }
-  log(`destroy:aws: Ingress deleted in ${def.targets.eks.namespace}; waiting for the load balancer controller to remove the ALB and its security groups`);
+  log(`destroy:aws: Ingress deleted in ${def.target.namespace}; waiting for the load balancer controller to remove the ALB and its security groups`);
   const started = clock.now();
   for (;;) {
     const lbs = exec(c.listLoadBalancers);

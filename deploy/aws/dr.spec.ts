@@ -6,13 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DefinitionError } from '../model/validate';
-import { spillway } from '../spillway';
+import { spillway as definition } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { buildAwsApp } from './app';
 import { nagViolations, newValidator, secretValues, templateFindings } from './checks';
 import { stackNames } from './deploy-aws';
 
+const spillway = eksDefinition(definition);
+
 const def = structuredClone(spillway);
-def.aws.dr = { region: 'eu-west-1' };
+def.target.aws.dr = { region: 'eu-west-1' };
 const { stacks } = buildAwsApp(def);
 const t = (name: string) => Template.fromStack(stacks.find((s) => s.stackName === `spillway-${name}`)!);
 
@@ -64,8 +67,8 @@ describe('aws.dr: the second region', () => {
       const files = readdirSync(outdir).filter((f) => /^spillway-dr.*\.template\.json$|^spillway-backups\.template\.json$/.test(f));
       expect(files.sort()).toEqual(['spillway-backups.template.json', 'spillway-dr-copy.template.json', 'spillway-dr.template.json']);
       for (const f of files) {
-        const region = f === 'spillway-dr.template.json' ? 'eu-west-1' : def.targets.eks.region;
-        expect({ f, findings: templateFindings(validator, join(outdir, f), region, def.targets.eks.accountId) }).toEqual({ f, findings: [] });
+        const region = f === 'spillway-dr.template.json' ? 'eu-west-1' : def.target.region;
+        expect({ f, findings: templateFindings(validator, join(outdir, f), region, def.target.accountId) }).toEqual({ f, findings: [] });
         expect(secretValues(readFileSync(join(outdir, f), 'utf8'))).toEqual([]);
       }
     } finally {
@@ -80,10 +83,10 @@ describe('aws.dr: the second region', () => {
 
   it('refuses a DR region that is the primary one or not a region name', () => {
     const bad = structuredClone(spillway);
-    bad.aws.dr = { region: 'eu-central-1' };
+    bad.target.aws.dr = { region: 'eu-central-1' };
     expect(() => buildAwsApp(bad)).toThrow(DefinitionError);
     expect(() => buildAwsApp(bad)).toThrow(/aws.dr.region: eu-central-1 is targets.eks.region/);
-    bad.aws.dr = { region: 'frankfurt' };
+    bad.target.aws.dr = { region: 'frankfurt' };
     expect(() => buildAwsApp(bad)).toThrow(/aws.dr.region: "frankfurt" is not an AWS region name/);
   });
 });

@@ -12,23 +12,23 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { allow } from './nag';
 
 /** Names both regions agree on. */
-export function drNames(def: SpillwayDefinition) {
-  const dr = def.aws.dr;
+export function drNames(def: EksDefinition) {
+  const dr = def.target.aws.dr;
   if (!dr) throw new Error('drNames: the definition has no aws.dr');
   return {
     region: dr.region,
     vault: `${def.name}-dr`,
     keyAlias: `alias/${def.name}-dr`,
-    bucket: `${def.aws.backups.bucket}-${dr.region}`,
+    bucket: `${def.target.aws.backups.bucket}-${dr.region}`,
   };
 }
 
 export class DrRegionStack extends Stack {
-  constructor(scope: Construct, id: string, def: SpillwayDefinition, props: StackProps) {
+  constructor(scope: Construct, id: string, def: EksDefinition, props: StackProps) {
     super(scope, id, props);
     const n = drNames(def);
     const key = new kms.Key(this, 'Key', {
@@ -49,7 +49,7 @@ export class DrRegionStack extends Stack {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ id: 'retention', expiration: Duration.days(def.aws.backups.retainDays), noncurrentVersionExpiration: Duration.days(def.aws.backups.retainDays) }],
+      lifecycleRules: [{ id: 'retention', expiration: Duration.days(def.target.aws.backups.retainDays), noncurrentVersionExpiration: Duration.days(def.target.aws.backups.retainDays) }],
     });
     allow(replica, [['AwsSolutions-S1', 'Written only by S3 replication from the backups bucket; CloudTrail records who reads it.']]);
     new CfnOutput(this, 'VaultName', { value: vault.backupVaultName });
@@ -59,7 +59,7 @@ export class DrRegionStack extends Stack {
 }
 
 /** Adds the rule that copies every dump of the backups bucket to its replica in the DR region. */
-export function replicateBackups(bucket: s3.Bucket, def: SpillwayDefinition): void {
+export function replicateBackups(bucket: s3.Bucket, def: EksDefinition): void {
   const n = drNames(def);
   const stack = Stack.of(bucket);
   const replica = `arn:${stack.partition}:s3:::${n.bucket}`;
@@ -91,10 +91,10 @@ export function replicateBackups(bucket: s3.Bucket, def: SpillwayDefinition): vo
 
 /** In the primary region: a daily snapshot of the database, copied to the DR region's vault. */
 export class DrCopyStack extends Stack {
-  constructor(scope: Construct, id: string, def: SpillwayDefinition, databaseArn: string, props: StackProps) {
+  constructor(scope: Construct, id: string, def: EksDefinition, databaseArn: string, props: StackProps) {
     super(scope, id, props);
     const n = drNames(def);
-    const days = def.aws.database.backupRetentionDays;
+    const days = def.target.aws.database.backupRetentionDays;
     // AWS Backup needs a vault in the source region too; the snapshot there is kept one day only.
     const local = new backup.CfnBackupVault(this, 'Vault', { backupVaultName: `${def.name}-primary` });
     local.applyRemovalPolicy(RemovalPolicy.RETAIN);

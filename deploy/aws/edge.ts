@@ -6,10 +6,10 @@
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { Construct } from 'constructs';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 
 export class EdgeStack extends Stack {
-  constructor(scope: Construct, id: string, def: SpillwayDefinition, props: StackProps) {
+  constructor(scope: Construct, id: string, def: EksDefinition, props: StackProps) {
     super(scope, id, props);
     const dns = def.dns;
     // L1: the L2 Certificate wants the zone's name too; the validation record needs only its id.

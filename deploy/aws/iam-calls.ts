@@ -4,7 +4,7 @@
 // rendered templates (RenderedAssembly) and the definition, so a renamed queue moves both sides.
 // Multi-resource actions (CreateSecurityGroup, CreateNetworkAcl, CreateListener...) are one call
 // per resource, each with the keys IAM sets for that resource type.
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { RenderedAssembly } from './iam-templates';
 
 export interface IamCall {
@@ -41,9 +41,9 @@ export class Calls {
 
   constructor(
     private readonly asm: RenderedAssembly,
-    private readonly def: SpillwayDefinition,
+    private readonly def: EksDefinition,
   ) {
-    const p = def.aws.stackPrefix;
+    const p = def.target.aws.stackPrefix;
     this.arn = (service, resource) => `arn:aws:${service}:${asm.region}:${asm.account}:${resource}`;
     this.queues = queues(asm, `${p}-queues`);
     this.bucket = payloadBucket(asm, `${p}-queues`);
@@ -93,7 +93,7 @@ export class Calls {
   }
 
   clusterAutoscaler(): IamCall[] {
-    const cluster = this.def.targets.eks.cluster;
+    const cluster = this.def.target.cluster;
     const asg = this.arn('autoscaling', 'autoScalingGroup:6b1f0c2e-1111-2222-3333-444455556666:autoScalingGroupName/eks-general-1234');
     const owned = { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${cluster}`]: 'owned' };
     return [
@@ -110,9 +110,9 @@ export class Calls {
    * cluster's tags; then targets, attributes and tag changes on its own resources; then delete.
    */
   loadBalancerController(): IamCall[] {
-    const cluster = this.def.targets.eks.cluster;
+    const cluster = this.def.target.cluster;
     const vpc = this.vpcArn();
-    const tags = { [CLUSTER_TAG]: cluster, 'ingress.k8s.aws/stack': `${this.def.targets.eks.namespace}/absorber`, 'ingress.k8s.aws/resource': 'LoadBalancer' };
+    const tags = { [CLUSTER_TAG]: cluster, 'ingress.k8s.aws/stack': `${this.def.target.namespace}/absorber`, 'ingress.k8s.aws/resource': 'LoadBalancer' };
     const requestTags = { ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])), 'aws:TagKeys': Object.keys(tags) };
     const own = Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
     const elb = (resource: string) => this.arn('elasticloadbalancing', resource);
@@ -162,8 +162,8 @@ export class Calls {
 
   /** The FIS experiments of chaos.ts, as the FIS role makes their calls. */
   fis(): IamCall[] {
-    const { cluster } = this.def.targets.eks;
-    const p = this.def.aws.stackPrefix;
+    const { cluster } = this.def.target;
+    const p = this.def.target.aws.stackPrefix;
     const primary = this.asm.physicalId(`${p}-data`, this.asm.ofType(`${p}-data`, 'AWS::RDS::DBInstance')[0]);
     const acl = this.arn('ec2', 'network-acl/acl-0123456789abcdef0');
     const vpc = this.vpcArn();
@@ -195,7 +195,7 @@ export class Calls {
 
   /** One Lambda lane's function role (lambda-workers.ts). */
   lambdaLane(lane: string): IamCall[] {
-    const p = this.def.aws.stackPrefix;
+    const p = this.def.target.aws.stackPrefix;
     const queue = this.queues.lanes.find((q) => q.replace(/\.fifo$/, '').endsWith(`-${lane}`))!;
     const dlq = this.queues.dlqs.find((q) => q.replace(/\.fifo$/, '').endsWith(`-${lane}-dlq`))!;
     const logGroup = this.asm.physicalId(`${p}-workers`, this.asm.ofType(`${p}-workers`, 'AWS::Logs::LogGroup').find((id) => id.startsWith(`${lane}Logs`))!);
@@ -206,23 +206,23 @@ export class Calls {
       ...this.payload('s3:GetObject', 'read a claim-checked payload'),
       { does: 'write its log', action: 'logs:PutLogEvents', resource: this.arn('logs', `log-group:${logGroup}:log-stream:2026/12/06/[$LATEST]abc`) },
       { does: 'attach to the VPC', action: 'ec2:CreateNetworkInterface', resource: '*' },
-      { does: 'connect through RDS Proxy with IAM auth', action: 'rds-db:connect', resource: this.arn('rds-db', `dbuser:prx-${proxyId}/${this.def.aws.database.proxy!.user}`) },
+      { does: 'connect through RDS Proxy with IAM auth', action: 'rds-db:connect', resource: this.arn('rds-db', `dbuser:prx-${proxyId}/${this.def.target.aws.database.proxy!.user}`) },
     ];
   }
 
   /** What the release workflows do with AWS: push and pull the image, find the cluster. */
   ci(): IamCall[] {
-    const repo = this.arn('ecr', `repository/${this.def.aws.registry.repository}`);
+    const repo = this.arn('ecr', `repository/${this.def.target.aws.registry.repository}`);
     return [
       { does: 'docker login', action: 'ecr:GetAuthorizationToken', resource: '*' },
       ...['ecr:BatchCheckLayerAvailability', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage'].map((action) => ({ does: 'push the image', action, resource: repo })),
       ...['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:DescribeImages'].map((action) => ({ does: 'promote the built digest', action, resource: repo })),
-      { does: 'aws eks update-kubeconfig', action: 'eks:DescribeCluster', resource: this.arn('eks', `cluster/${this.def.targets.eks.cluster}`) },
+      { does: 'aws eks update-kubeconfig', action: 'eks:DescribeCluster', resource: this.arn('eks', `cluster/${this.def.target.cluster}`) },
     ];
   }
 
   private vpcArn(): string {
-    const net = `${this.def.aws.stackPrefix}-network`;
+    const net = `${this.def.target.aws.stackPrefix}-network`;
     return this.arn('ec2', `vpc/${this.asm.physicalId(net, this.asm.ofType(net, 'AWS::EC2::VPC')[0])}`);
   }
 }

@@ -7,15 +7,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import { ROOT } from '../outputs';
-import { spillway } from '../spillway';
+import { spillway as definition } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { AWS_RENDERED } from './app';
 import { Calls, IamCall } from './iam-calls';
 import { PolicyDocument, RenderedAssembly, RenderedRole } from './iam-templates';
 
-const { region, accountId } = spillway.targets.eks;
+const spillway = eksDefinition(definition);
+
+const { region, accountId } = spillway.target;
 const asm = new RenderedAssembly(join(ROOT, AWS_RENDERED), region, accountId);
 const calls = new Calls(asm, spillway);
-const p = spillway.aws.stackPrefix;
+const p = spillway.target.aws.stackPrefix;
 const upstream = JSON.parse(readFileSync(join(__dirname, 'fixtures/lb-controller-iam-policy.json'), 'utf8')) as { policy: PolicyDocument };
 
 const DEFAULT_KEY_POLICY = {
@@ -114,7 +117,7 @@ describe('IAM, offline: each role can make the calls it makes, and no more', () 
       [role('access', 'ExternalSecrets'), { does: 'read another secret', action: 'secretsmanager:GetSecretValue', resource: `arn:aws:secretsmanager:${region}:${accountId}:secret:prod/other-AbC123` }],
       [role('access', 'LoadBalancerController'), other(find(lb, 'delete the load balancer'), { does: "delete another cluster's ALB", context: foreignTag })],
       [role('access', 'LoadBalancerController'), other(find(lb, 'tag the new listener'), { does: "tag a listener for another cluster", context: { 'aws:RequestTag/elbv2.k8s.aws/cluster': 'someone-else', 'aws:TagKeys': ['elbv2.k8s.aws/cluster'], 'elasticloadbalancing:CreateAction': 'CreateListener' } })],
-      [role('access', 'LoadBalancerController'), other(find(lb, 'tag the new listener'), { does: 'tag an existing untagged listener', context: { 'aws:RequestTag/elbv2.k8s.aws/cluster': spillway.targets.eks.cluster, 'aws:TagKeys': ['elbv2.k8s.aws/cluster'] } })],
+      [role('access', 'LoadBalancerController'), other(find(lb, 'tag the new listener'), { does: 'tag an existing untagged listener', context: { 'aws:RequestTag/elbv2.k8s.aws/cluster': spillway.target.cluster, 'aws:TagKeys': ['elbv2.k8s.aws/cluster'] } })],
       [role('access', 'LoadBalancerController'), other(find(lb, 'create the ALB security group (the group)'), { does: 'create an untagged security group', context: {} })],
       [role('chaos', 'FisRole'), other(find(calls.fis(), 'disrupt-connectivity: remove the ACL'), { does: "delete an ACL FIS did not make", context: {} })],
       [role('chaos', 'FisRole'), other(find(calls.fis(), 'disrupt-connectivity: create the deny-all ACL (the ACL)'), { does: 'create an untagged ACL', context: {} })],

@@ -2,16 +2,19 @@
 // mapping, its role's exact statements, its alarms, the RDS Proxy, and that a definition without
 // Lambda lanes renders neither the workers stack nor the proxy.
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { SpillwayDefinition } from '../model/definition';
-import { spillway } from '../spillway';
+import { EksDefinition } from '../model/definition';
+import { spillway as definition } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { alarmName } from './alarms';
 import { buildAwsApp } from './app';
 
+const spillway = eksDefinition(definition);
+
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function stacksOf(def: SpillwayDefinition): Record<string, Template> {
+function stacksOf(def: EksDefinition): Record<string, Template> {
   const { stacks } = buildAwsApp(def);
-  return Object.fromEntries(stacks.map((s) => [s.stackName.replace(`${def.aws.stackPrefix}-`, ''), Template.fromStack(s)]));
+  return Object.fromEntries(stacks.map((s) => [s.stackName.replace(`${def.target.aws.stackPrefix}-`, ''), Template.fromStack(s)]));
 }
 const only = (t: Template, type: string): Any => {
   const found = Object.values(t.findResources(type));

@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Lane } from '../../libs/config/src/lanes';
-import { ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { ServiceSpec, EksDefinition } from '../model/definition';
 import { lambdaEnv } from '../model/env';
 import { functionName, lambdaLanes, proxyDatabaseUrl } from '../model/lambda-lanes';
 import { queueName } from '../model/queues';
@@ -69,7 +69,7 @@ export function workerCode(): lambda.Code {
 export class LambdaWorkersStack extends Stack {
   readonly functions = new Map<Lane, lambda.Function>();
 
-  constructor(scope: Construct, id: string, def: SpillwayDefinition, vpc: ec2.IVpc, proxy: rds.DatabaseProxy, queues: QueuesStack, props: StackProps) {
+  constructor(scope: Construct, id: string, def: EksDefinition, vpc: ec2.IVpc, proxy: rds.DatabaseProxy, queues: QueuesStack, props: StackProps) {
     super(scope, id, props);
     // One group for every function: out to the proxy and to AWS APIs over HTTPS (SQS, S3 via the NAT).
     const sg = new ec2.SecurityGroup(this, 'FunctionsSg', { vpc, description: 'Lambda workers: to the RDS Proxy and AWS APIs', allowAllOutbound: false });
@@ -89,7 +89,7 @@ export class LambdaWorkersStack extends Stack {
     for (const { svc, lane } of lambdaLanes(def)) this.functions.set(lane, this.laneFunction(def, svc, lane, vpc, sg, proxy, code, queues.lanes.get(lane)!.queue.attrArn));
   }
 
-  private laneFunction(def: SpillwayDefinition, svc: ServiceSpec, lane: Lane, vpc: ec2.IVpc, sg: ec2.ISecurityGroup, proxy: rds.DatabaseProxy, code: lambda.Code, queueRef: string): lambda.Function {
+  private laneFunction(def: EksDefinition, svc: ServiceSpec, lane: Lane, vpc: ec2.IVpc, sg: ec2.ISecurityGroup, proxy: rds.DatabaseProxy, code: lambda.Code, queueRef: string): lambda.Function {
     const spec = svc.lambda!;
     const name = functionName(def, svc, lane);
     const sqsArn = (queue: string) => this.formatArn({ service: 'sqs', resource: queue });
@@ -108,7 +108,7 @@ export class LambdaWorkersStack extends Stack {
     allowTo(['logs:CreateLogStream', 'logs:PutLogEvents'], [logGroup.logGroupArn]);
     // What Lambda does to attach the function to the VPC (AWSLambdaVPCAccessExecutionRole's actions).
     allowTo(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'], ['*']);
-    proxy.grantConnect(role, def.aws.database.proxy!.user);
+    proxy.grantConnect(role, def.target.aws.database.proxy!.user);
     allow(role, [
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/*]`, 'Objects of the payload bucket only: claim-check objects have random keys.'],
       ['AwsSolutions-IAM5[Resource::*]', 'The network-interface actions Lambda needs to run in the VPC take no resource ARN (the interfaces do not exist yet); AWS documents them with Resource *.'],

@@ -1,6 +1,9 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { spillway } from '../spillway';
+import { spillway as definition } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { buildAwsApp } from './app';
+
+const spillway = eksDefinition(definition);
 
 function stacks(def: typeof spillway): Record<string, Template> {
   return Object.fromEntries(buildAwsApp(def).stacks.map((s) => [s.stackName, Template.fromStack(s)]));
@@ -15,10 +18,10 @@ describe('the move path, AWS side', () => {
     t.resourceCountIs('AWS::EC2::VPNGateway', 1);
     t.resourceCountIs('AWS::EC2::VPCGatewayAttachment', 1);
     t.hasResourceProperties('AWS::EC2::CustomerGateway', { IpAddress: spillway.movePath!.boxPublicIp, Type: 'ipsec.1' });
-    t.hasResourceProperties('AWS::EC2::VPNConnection', { StaticRoutesOnly: true, LocalIpv4NetworkCidr: box, RemoteIpv4NetworkCidr: spillway.targets.eks.vpcCidr });
+    t.hasResourceProperties('AWS::EC2::VPNConnection', { StaticRoutesOnly: true, LocalIpv4NetworkCidr: box, RemoteIpv4NetworkCidr: spillway.target.vpcCidr });
     t.hasResourceProperties('AWS::EC2::VPNConnectionRoute', { DestinationCidrBlock: box });
     // every private subnet (RDS, nodes, pods) routes the box to the gateway
-    t.resourceCountIs('AWS::EC2::Route', spillway.aws.availabilityZones.length);
+    t.resourceCountIs('AWS::EC2::Route', spillway.target.aws.availabilityZones.length);
     t.allResourcesProperties('AWS::EC2::Route', { DestinationCidrBlock: box, GatewayId: { Ref: Match.anyValue() } });
   });
 

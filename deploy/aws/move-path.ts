@@ -7,7 +7,7 @@ import { CfnOutput, SecretValue, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { MOVE_PATH_CRYPTO, MovePath } from '../model/move-path';
 import { allow } from './nag';
 
@@ -19,7 +19,7 @@ export const boxTunnelCidr = (path: MovePath): string => `${path.boxTunnelAddres
  * phase, `db:move` from the box) and out to the box's Postgres (`db:move --mode replicate`: RDS
  * subscribes to the box). Nothing else: the group keeps no other egress.
  */
-export function admitMovePath(sg: ec2.SecurityGroup, def: SpillwayDefinition, port: number): void {
+export function admitMovePath(sg: ec2.SecurityGroup, def: EksDefinition, port: number): void {
   if (!def.movePath) return;
   const box = ec2.Peer.ipv4(boxTunnelCidr(def.movePath));
   sg.addIngressRule(box, ec2.Port.tcp(port), 'the box through the move path (docs/move-path.md)');
@@ -27,7 +27,7 @@ export function admitMovePath(sg: ec2.SecurityGroup, def: SpillwayDefinition, po
 }
 
 export class MovePathStack extends Stack {
-  constructor(scope: Construct, id: string, def: SpillwayDefinition, vpc: ec2.IVpc, props: StackProps) {
+  constructor(scope: Construct, id: string, def: EksDefinition, vpc: ec2.IVpc, props: StackProps) {
     super(scope, id, props);
     const path = def.movePath!;
     const vgw = new ec2.CfnVPNGateway(this, 'VpnGateway', { type: 'ipsec.1', tags: [{ key: 'Name', value: `${def.name}-move` }] });
@@ -69,7 +69,7 @@ export class MovePathStack extends Stack {
       staticRoutesOnly: true,
       // The traffic selectors AWS proposes: the box's tunnel address <-> the VPC, nothing wider.
       localIpv4NetworkCidr: boxTunnelCidr(path),
-      remoteIpv4NetworkCidr: def.targets.eks.vpcCidr,
+      remoteIpv4NetworkCidr: def.target.vpcCidr,
       vpnTunnelOptionsSpecifications: [tunnel(), tunnel()],
       tags: [{ key: 'Name', value: `${def.name}-move` }],
     });

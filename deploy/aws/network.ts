@@ -4,20 +4,20 @@
 import { Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { InterfaceEndpoint, SpillwayDefinition } from '../model/definition';
+import { InterfaceEndpoint, EksDefinition } from '../model/definition';
 import { SUBNET_MASKS } from '../model/subnets';
 import { allow } from './nag';
 
 export class NetworkStack extends Stack {
   readonly vpc: ec2.Vpc;
 
-  constructor(scope: Construct, id: string, def: SpillwayDefinition, props: StackProps) {
+  constructor(scope: Construct, id: string, def: EksDefinition, props: StackProps) {
     super(scope, id, props);
-    const net = def.aws.network;
+    const net = def.target.aws.network;
     this.vpc = new ec2.Vpc(this, 'Vpc', {
-      ipAddresses: ec2.IpAddresses.cidr(def.targets.eks.vpcCidr),
-      availabilityZones: def.aws.availabilityZones,
-      natGateways: net.natGateways === 'one' ? 1 : def.aws.availabilityZones.length,
+      ipAddresses: ec2.IpAddresses.cidr(def.target.vpcCidr),
+      availabilityZones: def.target.aws.availabilityZones,
+      natGateways: net.natGateways === 'one' ? 1 : def.target.aws.availabilityZones.length,
       subnetConfiguration: [
         { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: SUBNET_MASKS.public },
         // Pods take VPC addresses (VPC CNI): the private subnets get the larger blocks.

@@ -7,9 +7,13 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { LANES } from '../../libs/config/src/lanes';
 import { dlqAttributes, laneAttributes, PAYLOAD_EXPIRY_DAYS } from '../../libs/queue/src/sqs/queue-attributes';
 import { plainEnv } from '../model/env';
-import { payloadBucketName, queueName } from '../model/queues';
-import { spillway } from '../spillway';
+import { queueName } from '../model/queues';
+import { payloadBucketName } from './queues';
+import { spillway as definition } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { buildAwsApp } from './app';
+
+const spillway = eksDefinition(definition);
 
 type Props = Record<string, unknown>;
 const queuesStack = buildAwsApp(spillway).stacks.find((s) => s.stackName === 'spillway-queues')!;
@@ -62,7 +66,7 @@ describe('queue attributes: the CDK queues stack and queues:ensure agree', () =>
     expect(payloadBucketName(spillway)).toBe('spillway-payloads-123456789012');
     template.hasResourceProperties('AWS::S3::Bucket', { BucketName: payloadBucketName(spillway) });
     for (const svc of spillway.services) {
-      const env = plainEnv(spillway, svc, 'eks');
+      const env = plainEnv(spillway, svc, spillway.target);
       expect([svc.name, env.SQS_PAYLOAD_BUCKET]).toEqual([svc.name, payloadBucketName(spillway)]);
       expect(loadConfig({ ...env, WEBHOOK_SECRET_GITHUB: 'x'.repeat(32) }).payloadBucket).toBe(payloadBucketName(spillway));
     }

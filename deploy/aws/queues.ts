@@ -7,13 +7,13 @@ import { Construct } from 'constructs';
 import { Lane } from '../../libs/config/src/lanes';
 import { loadConfig } from '../../libs/config/src/config';
 import { dlqAttributes, laneAttributes, payloadExpiryDays } from '../../libs/queue/src/sqs/queue-attributes';
-import { SpillwayDefinition } from '../model/definition';
-import { allLanes, payloadBucketName, queueName } from '../model/queues';
+import { EksDefinition } from '../model/definition';
+import { allLanes, payloadBucket, queueName } from '../model/queues';
 import { allow } from './nag';
 
 /** LEDGER_RETENTION_DAYS as the EKS apps read it (the definition's env, else the apps' default). */
-export function claimCheckDays(def: SpillwayDefinition): number {
-  return payloadExpiryDays(loadConfig({ ...def.env, ...def.targets.eks.env }).ledgerRetentionDays);
+export function claimCheckDays(def: EksDefinition): number {
+  return payloadExpiryDays(loadConfig({ ...def.env, ...def.target.env }).ledgerRetentionDays);
 }
 
 /** SQS API attributes (strings) as CfnQueue props (camelCase; numbers, booleans, objects). */
@@ -28,13 +28,14 @@ export function queueProperties(attributes: Record<string, string>): Record<stri
   );
 }
 
-export { payloadBucketName };
+/** The claim-check bucket of this EKS target (deploy/model/queues.ts, payloadBucket). */
+export const payloadBucketName = (def: EksDefinition): string => payloadBucket(def.queuePrefix, def.target.accountId);
 
 export class QueuesStack extends Stack {
   readonly lanes = new Map<Lane, { queue: sqs.CfnQueue; dlq: sqs.CfnQueue }>();
   readonly payloads: s3.Bucket;
 
-  constructor(scope: Construct, id: string, def: SpillwayDefinition, props: StackProps) {
+  constructor(scope: Construct, id: string, def: EksDefinition, props: StackProps) {
     super(scope, id, props);
     for (const lane of allLanes()) {
       const sourceName = queueName(def.queuePrefix, lane);

@@ -3,12 +3,12 @@
 import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { Construct } from 'constructs';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 
 export class RegistryStack extends Stack {
-  constructor(scope: Construct, id: string, def: SpillwayDefinition, props: StackProps) {
+  constructor(scope: Construct, id: string, def: EksDefinition, props: StackProps) {
     super(scope, id, props);
-    const r = def.aws.registry;
+    const r = def.target.aws.registry;
     const repo = new ecr.Repository(this, 'Repository', {
       repositoryName: r.repository,
       imageScanOnPush: true,

@@ -2,7 +2,7 @@
 // `cdk deploy --outputs-file`): deploy:eks takes the cluster and its deploy role from here.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 
 export type StackOutputs = Record<string, Record<string, string>>;
 
@@ -12,10 +12,10 @@ export function readStackOutputs(root: string, file = 'deploy/aws/outputs.json')
 }
 
 /** The cluster to point kubectl at: the deployed one when outputs exist, else the definition's. */
-export function clusterAccess(def: SpillwayDefinition, outputs?: StackOutputs): { cluster: string; roleArn?: string; command: string } {
-  const deployed = outputs?.[`${def.aws.stackPrefix}-cluster`];
-  const cluster = deployed?.ClusterName ?? def.targets.eks.cluster;
+export function clusterAccess(def: EksDefinition, outputs?: StackOutputs): { cluster: string; roleArn?: string; command: string } {
+  const deployed = outputs?.[`${def.target.aws.stackPrefix}-cluster`];
+  const cluster = deployed?.ClusterName ?? def.target.cluster;
   const roleArn = deployed?.DeployRoleArn;
-  const command = `aws eks update-kubeconfig --name ${cluster} --region ${def.targets.eks.region}${roleArn ? ` --role-arn ${roleArn}` : ''}`;
+  const command = `aws eks update-kubeconfig --name ${cluster} --region ${def.target.region}${roleArn ? ` --role-arn ${roleArn}` : ''}`;
   return { cluster, roleArn, command };
 }

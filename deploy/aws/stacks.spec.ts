@@ -1,15 +1,18 @@
 // The seed's numbers as they reach CloudFormation (aws-cdk-lib/assertions on each stack): node
 // group, RDS, budget, DNS weights, and the options the definition turns on.
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { publicSubnetCidrs } from '../model/subnets';
 import { DefinitionError } from '../model/validate';
-import { spillway } from '../spillway';
+import { spillway as definition } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { buildAwsApp } from './app';
 
-function stacksOf(def: SpillwayDefinition): Record<string, Template> {
+const spillway = eksDefinition(definition);
+
+function stacksOf(def: EksDefinition): Record<string, Template> {
   const { stacks } = buildAwsApp(def);
-  return Object.fromEntries(stacks.map((s) => [s.stackName.replace(`${def.aws.stackPrefix}-`, ''), Template.fromStack(s)]));
+  return Object.fromEntries(stacks.map((s) => [s.stackName.replace(`${def.target.aws.stackPrefix}-`, ''), Template.fromStack(s)]));
 }
 
 const seed = stacksOf(spillway);
@@ -31,7 +34,7 @@ describe('AWS stacks of the reference definition', () => {
   it('network: the public subnets are the ones the absorber NetworkPolicy admits the ALB from', () => {
     const subnets = Object.values(seed.network.findResources('AWS::EC2::Subnet')) as Array<{ Properties: { CidrBlock: string; Tags: Array<{ Key: string; Value: string }> } }>;
     const pub = subnets.filter((s) => s.Properties.Tags.some((t) => t.Key === 'aws-cdk:subnet-type' && t.Value === 'Public')).map((s) => s.Properties.CidrBlock);
-    expect(pub.sort()).toEqual(publicSubnetCidrs(spillway.targets.eks.vpcCidr, spillway.aws.availabilityZones.length).sort());
+    expect(pub.sort()).toEqual(publicSubnetCidrs(spillway.target.vpcCidr, spillway.target.aws.availabilityZones.length).sort());
   });
 
   it('cluster: the seed node group (t3.medium, 3 to 10), restricted API, encrypted secrets, all logs', () => {
@@ -126,10 +129,10 @@ describe('AWS stacks of the reference definition', () => {
 
 describe('AWS stacks: options from the definition', () => {
   const def = structuredClone(spillway);
-  def.aws.cluster.compute = 'auto-mode';
-  def.aws.network = { natGateways: 'per-az', vpcEndpoints: ['sqs', 'ecr', 'secretsmanager', 'sts', 'logs'] };
-  def.aws.database.readReplicas = 2;
-  def.aws.cache = { nodeType: 'cache.t4g.small' };
+  def.target.aws.cluster.compute = 'auto-mode';
+  def.target.aws.network = { natGateways: 'per-az', vpcEndpoints: ['sqs', 'ecr', 'secretsmanager', 'sts', 'logs'] };
+  def.target.aws.database.readReplicas = 2;
+  def.target.broker = { kind: 'bullmq', redis: { elasticache: { nodeType: 'cache.t4g.small' } } };
   const t = stacksOf(def);
 
   it('Auto Mode: no node group or self-managed add-ons, no autoscaler or LB controller roles', () => {
@@ -150,9 +153,9 @@ describe('AWS stacks: options from the definition', () => {
 
   it('refuses settings that cannot work, naming the field', () => {
     const bad = structuredClone(spillway);
-    bad.aws.database.readReplicas = 3;
-    bad.aws.cluster.apiAllowedCidrs = ['0.0.0.0/0'];
-    bad.aws.database.engineVersion = '17.2';
+    bad.target.aws.database.readReplicas = 3;
+    bad.target.aws.cluster.apiAllowedCidrs = ['0.0.0.0/0'];
+    bad.target.aws.database.engineVersion = '17.2';
     bad.release.runner.connectionArn = 'github.com/example-org';
     expect(() => buildAwsApp(bad)).toThrow(DefinitionError);
     expect(() => buildAwsApp(bad)).toThrow(/aws.database.readReplicas: 0, 1 or 2/);

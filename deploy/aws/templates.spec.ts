@@ -4,13 +4,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../outputs';
-import { spillway } from '../spillway';
+import { spillway as definition } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { AWS_RENDERED } from './app';
 import { newValidator, nagViolations, renderedTemplates, secretValues, templateFindings } from './checks';
 
+const spillway = eksDefinition(definition);
+
 const dir = join(ROOT, AWS_RENDERED);
 const templates = renderedTemplates(dir);
-const { region, accountId } = spillway.targets.eks;
+const { region, accountId } = spillway.target;
 
 describe('rendered AWS templates', () => {
   const validator = newValidator();
@@ -48,10 +51,10 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('Auto Mode, per-AZ NAT, VPC endpoints, a cache and two replicas: the same', () => {
     const def = structuredClone(spillway);
-    def.aws.cluster.compute = 'auto-mode';
-    def.aws.network = { natGateways: 'per-az', vpcEndpoints: ['sqs', 'ecr', 'secretsmanager', 'sts', 'logs'] };
-    def.aws.database.readReplicas = 2;
-    def.aws.cache = { nodeType: 'cache.t4g.small' };
+    def.target.aws.cluster.compute = 'auto-mode';
+    def.target.aws.network = { natGateways: 'per-az', vpcEndpoints: ['sqs', 'ecr', 'secretsmanager', 'sts', 'logs'] };
+    def.target.aws.database.readReplicas = 2;
+    def.target.broker = { kind: 'bullmq', redis: { elasticache: { nodeType: 'cache.t4g.small' } } };
     expect(nagViolations(def)).toEqual([]);
   });
 
@@ -67,7 +70,7 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('catches a single-AZ database (it can fail)', () => {
     const def = structuredClone(spillway);
-    def.aws.database.multiAz = false;
+    def.target.aws.database.multiAz = false;
     expect(nagViolations(def)).toEqual([expect.stringMatching(/^AwsSolutions-RDS3 spillway-data\/Primary/)]);
   });
 });

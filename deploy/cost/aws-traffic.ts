@@ -1,7 +1,7 @@
 // The lines of the AWS bill that follow addresses, gigabytes and alarms rather than instances:
 // public IPv4, the NAT gateway's per-GB fee (or an interface endpoint's), CloudWatch logs, metrics
 // and alarms. Counts come from the definition the stacks are built from; volumes from ASSUMPTIONS.
-import { InterfaceEndpoint, SpillwayDefinition } from '../model/definition';
+import { InterfaceEndpoint, EksDefinition } from '../model/definition';
 import { lambdaLanes } from '../model/lambda-lanes';
 import { allLanes } from '../model/queues';
 import { ASSUMPTIONS, SECONDS_PER_MONTH } from './assumptions';
@@ -14,20 +14,20 @@ const gb = (v: number) => (v < 10 ? v.toFixed(1) : String(Math.round(v)));
 /** Endpoints per AZ a service needs ('ecr': the API and the Docker registry). */
 export const endpointsPerAz = (e: InterfaceEndpoint) => (e === 'ecr' ? 2 : 1);
 
-export const natGatewayCount = (def: SpillwayDefinition) => (def.aws.network.natGateways === 'one' ? 1 : def.aws.availabilityZones.length);
+export const natGatewayCount = (def: EksDefinition) => (def.target.aws.network.natGateways === 'one' ? 1 : def.target.aws.availabilityZones.length);
 
 /** Public IPv4 addresses the account holds: one per NAT gateway, and the internet-facing ALB's one per AZ. */
-export function publicIpv4Count(def: SpillwayDefinition): number {
-  const alb = def.services.some((s) => s.public) ? def.aws.availabilityZones.length : 0;
+export function publicIpv4Count(def: EksDefinition): number {
+  const alb = def.services.some((s) => s.public) ? def.target.aws.availabilityZones.length : 0;
   return natGatewayCount(def) + alb;
 }
 
 /** The alarms deploy/aws/alarms.ts creates (cost.spec.ts counts them in its template). */
-export function alarmCount(def: SpillwayDefinition): number {
+export function alarmCount(def: EksDefinition): number {
   const lanes = allLanes().length * 2; // oldest event age, dead letters
   const lambda = lambdaLanes(def).length * 2; // errors, throttles
   const ingress = 2 + 1; // 5xx share, p99, absorber at its maximum
-  const database = 3 + def.aws.database.readReplicas; // CPU, free storage, connections, each replica's lag
+  const database = 3 + def.target.aws.database.readReplicas; // CPU, free storage, connections, each replica's lag
   return lanes + lambda + ingress + database;
 }
 
@@ -64,8 +64,8 @@ export interface EndpointVerdict {
   pays: boolean;
 }
 
-export function endpointVerdicts(def: SpillwayDefinition, prices: AwsRegionPrices, v: Volumes): EndpointVerdict[] {
-  const azs = def.aws.availabilityZones.length;
+export function endpointVerdicts(def: EksDefinition, prices: AwsRegionPrices, v: Volumes): EndpointVerdict[] {
+  const azs = def.target.aws.availabilityZones.length;
   return INTERFACE_ENDPOINTS.map((endpoint) => {
     const gbPerMonth = v.apiGb[endpoint];
     const costUsd = endpointsPerAz(endpoint) * azs * prices.interfaceEndpointHourly * HOURS_PER_MONTH + gbPerMonth * prices.interfaceEndpointPerGb;
@@ -77,10 +77,10 @@ export function endpointVerdicts(def: SpillwayDefinition, prices: AwsRegionPrice
 const NAMES: Record<InterfaceEndpoint, string> = { sqs: 'SQS', logs: 'CloudWatch', ecr: 'ECR', secretsmanager: 'Secrets Manager', sts: 'STS' };
 
 /** The lines these volumes add: endpoints, NAT data, S3 gateway, public IPv4, CloudWatch. */
-export function trafficItems(def: SpillwayDefinition, prices: AwsRegionPrices, v: Volumes): Array<{ item: string; monthly: number }> {
+export function trafficItems(def: EksDefinition, prices: AwsRegionPrices, v: Volumes): Array<{ item: string; monthly: number }> {
   const h = HOURS_PER_MONTH;
-  const azs = def.aws.availabilityZones.length;
-  const on = def.aws.network.vpcEndpoints;
+  const azs = def.target.aws.availabilityZones.length;
+  const on = def.target.aws.network.vpcEndpoints;
   const items = on.map((e) => ({
     item: `interface endpoint ${e} x ${endpointsPerAz(e) * azs}, ${gb(v.apiGb[e])} GB`,
     monthly: endpointsPerAz(e) * azs * prices.interfaceEndpointHourly * h + v.apiGb[e] * prices.interfaceEndpointPerGb,

@@ -2,7 +2,7 @@
 // definition's requests and scaling ranges, nodes from what those pods request, then every line of
 // the AWS bill the stacks in deploy/aws/ create, priced from the dated table.
 import { Lane } from '../../libs/config/src/lanes';
-import { ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { ServiceSpec, EksDefinition } from '../model/definition';
 import { lambdaLanes as definitionLambdaLanes } from '../model/lambda-lanes';
 import { ASSUMPTIONS, SECONDS_PER_MONTH } from './assumptions';
 import { fixedSqsCallsPerMinute, sqsCallRows } from './sqs-calls';
@@ -51,13 +51,13 @@ export function regionPrices(region: string): AwsRegionPrices {
 }
 
 /** Share of all events (0-1) on the given lanes, by the definition's load plan (even if none). */
-export function laneShare(def: SpillwayDefinition, lanes: readonly Lane[]): number {
+export function laneShare(def: EksDefinition, lanes: readonly Lane[]): number {
   const mix = def.load?.laneMix ?? { critical: 100 / 3, normal: 100 / 3, low: 100 / 3 };
   return lanes.reduce((s, l) => s + mix[l] / 100, 0);
 }
 
-function eksDriver(def: SpillwayDefinition): string {
-  return def.targets.eks.env.QUEUE_DRIVER ?? def.env.QUEUE_DRIVER ?? 'bullmq';
+function eksDriver(def: EksDefinition): string {
+  return def.target.broker.kind;
 }
 
 function podsFor(svc: ServiceSpec, wanted: number): ServicePods {
@@ -66,8 +66,8 @@ function podsFor(svc: ServiceSpec, wanted: number): ServicePods {
   return { service: svc.name, pods: Math.min(pods, max), capped: pods > max };
 }
 
-export function eksPlan(def: SpillwayDefinition, m: Measured, rps: number, opts: EksOptions = {}): EksPlan {
-  const region = opts.region ?? def.targets.eks.region;
+export function eksPlan(def: EksDefinition, m: Measured, rps: number, opts: EksOptions = {}): EksPlan {
+  const region = opts.region ?? def.target.region;
   const prices = regionPrices(region);
   const sqs = eksDriver(def) === 'sqs';
   // The seed's table has no Lambda line; otherwise the definition's lanes unless told otherwise.
@@ -84,7 +84,7 @@ export function eksPlan(def: SpillwayDefinition, m: Measured, rps: number, opts:
   });
   const saturated = pods.filter((p) => p.capped).map((p) => `${p.service} wants more than autoscaling.max pods`);
 
-  const ng = def.aws.cluster.nodeGroup;
+  const ng = def.target.aws.cluster.nodeGroup;
   const node = prices.instances[ng.instanceType];
   if (!node) throw new Error(`cost: no price for instance type "${ng.instanceType}" in ${region}`);
   const { nodeSystem: sys, clusterAddons: addons } = ASSUMPTIONS;
@@ -106,7 +106,7 @@ export function eksPlan(def: SpillwayDefinition, m: Measured, rps: number, opts:
   const eventsPerMonth = rps * SECONDS_PER_MONTH;
   const natCount = natGatewayCount(def);
   const albGbPerHour = (rps * ASSUMPTIONS.albBytesPerRequest * 3600) / 1e9;
-  const db = def.aws.database;
+  const db = def.target.aws.database;
   const dbHourly = prices.rdsHourly[db.instanceClass];
   if (dbHourly === undefined) throw new Error(`cost: no RDS price for "${db.instanceClass}" in ${region}`);
   const replicas = opts.seedItemsOnly ? 0 : db.readReplicas;
@@ -156,7 +156,7 @@ export function eksPlan(def: SpillwayDefinition, m: Measured, rps: number, opts:
 }
 
 /** Each interface endpoint at this rate: what it would cost against the NAT fee it saves. */
-export function endpointEconomics(def: SpillwayDefinition, m: Measured, rps: number, opts: EksOptions = {}): EndpointVerdict[] {
+export function endpointEconomics(def: EksDefinition, m: Measured, rps: number, opts: EksOptions = {}): EndpointVerdict[] {
   const plan = eksPlan(def, m, rps, opts);
   return endpointVerdicts(def, regionPrices(plan.region), plan.volumes);
 }

@@ -2,6 +2,7 @@
 // seed's own line items, and the break-even: the rate at which the Hetzner box runs out.
 import { Lane } from '../../libs/config/src/lanes';
 import { SpillwayDefinition } from '../model/definition';
+import { composeDefinition, eksDefinition } from '../model/targets';
 import { eksPlan, EksPlan } from './eks-plan';
 import { hetznerPlan, HetznerPlan } from './hetzner-plan';
 import { Measured } from './measured';
@@ -30,20 +31,22 @@ export interface CostReport {
 }
 
 /** lambdaLanes: the lanes priced as Lambda functions; absent, the definition's. */
+/** The box and the EKS target that take public traffic (dns.records) are the pair compared. */
 export function planAt(def: SpillwayDefinition, m: Measured, rps: number, lambdaLanes?: Lane[]): RatePlan {
   if (!(Number.isFinite(rps) && rps >= 0)) throw new Error(`cost: --rps must be a number >= 0, got ${rps}`);
-  const box = hetznerPlan(def, m);
-  return { rps, hetznerUsd: rps <= box.capacityRps ? box.monthlyUsd : undefined, eks: eksPlan(def, m, rps, { lambdaLanes }) };
+  const box = hetznerPlan(composeDefinition(def), m);
+  return { rps, hetznerUsd: rps <= box.capacityRps ? box.monthlyUsd : undefined, eks: eksPlan(eksDefinition(def), m, rps, { lambdaLanes }) };
 }
 
 export function costReport(def: SpillwayDefinition, m: Measured, lambdaLanes?: Lane[]): CostReport {
-  const hetzner = hetznerPlan(def, m);
+  const hetzner = hetznerPlan(composeDefinition(def), m);
+  const eks = eksDefinition(def);
   const rates = REPORT_RATES.map((rps) => planAt(def, m, rps, lambdaLanes));
   return {
     hetzner,
     breakEvenRps: hetzner.capacityRps,
-    atBreakEven: eksPlan(def, m, hetzner.capacityRps, { lambdaLanes }),
-    seed: eksPlan(def, m, 0, { region: 'us-east-1', seedItemsOnly: true }),
+    atBreakEven: eksPlan(eks, m, hetzner.capacityRps, { lambdaLanes }),
+    seed: eksPlan(eks, m, 0, { region: 'us-east-1', seedItemsOnly: true }),
     rates,
     planned: def.load ? planAt(def, m, def.load.rps, lambdaLanes) : undefined,
   };

@@ -1,5 +1,6 @@
 // docs/cost/cost.md: the cost report `npm run synth` renders (and `npm run cost` prints).
 import { SpillwayDefinition } from '../model/definition';
+import { composeDefinition, eksDefinition } from '../model/targets';
 import { ASSUMPTIONS } from './assumptions';
 import { eksPlan, EksPlan, endpointEconomics } from './eks-plan';
 import { Measured } from './measured';
@@ -31,7 +32,9 @@ export function ratesTable(r: CostReport): string[] {
   ];
 }
 
-export function renderCostMarkdown(def: SpillwayDefinition, m: Measured, r: CostReport): string {
+export function renderCostMarkdown(all: SpillwayDefinition, m: Measured, r: CostReport): string {
+  const def = eksDefinition(all);
+  const box = composeDefinition(all).target.box;
   const h = r.hetzner;
   const seedWithout = r.seed.monthlyUsd - r.seed.items.filter((i) => /disks|storage/.test(i.item)).reduce((s, i) => s + i.monthly, 0);
   const lines = [
@@ -57,7 +60,7 @@ export function renderCostMarkdown(def: SpillwayDefinition, m: Measured, r: Cost
     `limit is taken at ${Math.round(h.utilization * 100)}% (the EKS absorber's own scaling target). One absorber process`,
     `answered ${num(m.absorberProcessRps)} rps in the bench; the box's CPU, at ${h.cpuMsPerEvent.toFixed(3)} ms per event`,
     `(absorber ${m.absorberCpuMsPerRequest.bullmq.toFixed(3)} + Redis ${m.redisCpuMsPerRequest.toFixed(3)} + worker drain`,
-    `${((m.machineCpus * 1000) / m.workerDrainEventsPerSecond).toFixed(3)}), would allow ${num((def.targets.hetzner.box.vcpus * 1000 * h.utilization) / h.cpuMsPerEvent)}.`,
+    `${((m.machineCpus * 1000) / m.workerDrainEventsPerSecond).toFixed(3)}), would allow ${num((box.vcpus * 1000 * h.utilization) / h.cpuMsPerEvent)}.`,
     `Above it EKS is needed: at ${num(r.breakEvenRps)} rps it costs **${usd(r.atBreakEven.monthlyUsd)}/month** in ${r.atBreakEven.region}`,
     `(${podsText(r.atBreakEven)}; ${r.atBreakEven.nodes} nodes).`,
     '',
@@ -75,12 +78,12 @@ export function renderCostMarkdown(def: SpillwayDefinition, m: Measured, r: Cost
       '',
       ...itemsTable(r.planned.eks),
       '',
-      `Interface endpoints at this rate (each in ${def.aws.availabilityZones.length} AZs, against the NAT gateway's per-GB fee; \`aws.network.vpcEndpoints\` turns them on,`,
+      `Interface endpoints at this rate (each in ${def.target.aws.availabilityZones.length} AZs, against the NAT gateway's per-GB fee; \`aws.network.vpcEndpoints\` turns them on,`,
       'and `deploy/cost/cost.spec.ts` holds it to exactly those that pay):',
       '',
       '| endpoint | GB / month | endpoint USD / month | NAT fee it saves | pays | in the definition |',
       '|---|---:|---:|---:|---|---|',
-      ...verdicts.map((v) => `| ${v.endpoint} | ${num(v.gbPerMonth)} | ${v.costUsd.toFixed(2)} | ${v.savingUsd.toFixed(2)} | ${v.pays ? 'yes' : 'no'} | ${def.aws.network.vpcEndpoints.includes(v.endpoint) ? 'yes' : 'no'} |`),
+      ...verdicts.map((v) => `| ${v.endpoint} | ${num(v.gbPerMonth)} | ${v.costUsd.toFixed(2)} | ${v.savingUsd.toFixed(2)} | ${v.pays ? 'yes' : 'no'} | ${def.target.aws.network.vpcEndpoints.includes(v.endpoint) ? 'yes' : 'no'} |`),
       '',
     );
   }

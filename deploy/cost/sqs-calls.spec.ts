@@ -6,6 +6,7 @@ import { spillway } from '../spillway';
 import { Measured } from './measured';
 import { eksPlan } from './eks-plan';
 import { fixedSqsCallsPerMinute, renderSqsCallTable, sqsCallRows } from './sqs-calls';
+import { eksDefinition } from '../model/targets';
 
 const m: Measured = {
   sources: [],
@@ -18,12 +19,12 @@ const m: Measured = {
 };
 
 const perMinute = (per: string, busy: boolean) =>
-  sqsCallRows(spillway)
+  sqsCallRows(eksDefinition(spillway))
     .filter((r) => r.per === per)
     .reduce((s, r) => s + (busy ? (r.busyPerMinute ?? r.idlePerMinute) : r.idlePerMinute), 0);
 
 describe('SQS requests no event pays for', () => {
-  const rows = sqsCallRows(spillway);
+  const rows = sqsCallRows(eksDefinition(spillway));
   const row = (re: RegExp) => rows.filter((r) => re.test(r.source));
 
   it('the absorber\'s shedder: 3 lanes read once a minute idle, at most every 5 s busy (one GetQueueAttributes each)', () => {
@@ -49,8 +50,7 @@ describe('SQS requests no event pays for', () => {
   });
 
   it('prices them on their own SQS line: at rest at minimum size, at the busy bound above 0 rps', () => {
-    const sqs = { ...spillway, targets: { ...spillway.targets, eks: { ...spillway.targets.eks, env: { ...spillway.targets.eks.env, QUEUE_DRIVER: 'sqs' } } } };
-    const plan = eksPlan(sqs, m, 100);
+    const plan = eksPlan(eksDefinition(spillway), m, 100);
     expect(plan.pods.map((p) => p.pods)).toEqual([5, 1]);
     const perMin = fixedSqsCallsPerMinute(rows, { absorber: 5, worker: 1 }, true);
     expect(perMin).toBe(5 * 62 + (12 + 14 + 6) + (8 + 15));
@@ -65,6 +65,6 @@ describe('SQS requests no event pays for', () => {
   it('docs/sqs-driver.md lists the same calls', () => {
     const doc = readFileSync(join(ROOT, 'docs/sqs-driver.md'), 'utf8');
     const copy = /<!-- sqs-calls:start -->\n([\s\S]*?)\n<!-- sqs-calls:end -->/.exec(doc)?.[1];
-    expect(copy).toBe(renderSqsCallTable(spillway));
+    expect(copy).toBe(renderSqsCallTable(eksDefinition(spillway)));
   });
 });

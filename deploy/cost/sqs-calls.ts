@@ -6,7 +6,7 @@ import { loadConfig } from '../../libs/config/src/config';
 import { LANES } from '../../libs/config/src/lanes';
 import { manifestObjects } from '../eks/chart';
 import { workloadName } from '../eks/names';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { plainEnv } from '../model/env';
 import { lambdaLanes, podLanes } from '../model/lambda-lanes';
 import { webhookSecretNames } from '../model/webhooks';
@@ -42,7 +42,7 @@ interface Rendered {
   };
 }
 
-export function sqsCallRows(def: SpillwayDefinition): SqsCallRow[] {
+export function sqsCallRows(def: EksDefinition): SqsCallRow[] {
   const docs = manifestObjects(def) as unknown as Rendered[];
   const rows: SqsCallRow[] = [];
   const scrapePerMin = (60 / ASSUMPTIONS.eksScrapeSeconds) * CALLS_PER_SCRAPE;
@@ -63,7 +63,7 @@ export function sqsCallRows(def: SpillwayDefinition): SqsCallRow[] {
     }
     // Held by the secret store, their values unknown here: stand-ins of the shape the loader accepts.
     const held = Object.fromEntries(webhookSecretNames(def).filter((n) => svc.secrets.includes(n)).map((n) => [n, HELD_WHSEC]));
-    const config = loadConfig({ ...plainEnv(def, svc, 'eks'), ...held });
+    const config = loadConfig({ ...plainEnv(def, svc, def.target), ...held });
     if (svc.role === 'absorber') {
       const marked = LANES.filter((l) => config.laneHighWater[l] > 0).length;
       const reads = shedderReadsPerMinute(SHEDDER_SAMPLING, marked, false);
@@ -76,7 +76,7 @@ export function sqsCallRows(def: SpillwayDefinition): SqsCallRow[] {
       });
       rows.push({ per, source: `${svc.name}: enqueue (group commit)`, calls: 'SendMessageBatch', idlePerMinute: 0 });
     } else {
-      const lanes = podLanes(svc, 'eks');
+      const lanes = podLanes(svc, def.target);
       const pollers = lanes.reduce((s, l) => s + Math.ceil(config.workerConcurrency[l] / RECEIVE_BATCH), 0);
       rows.push({
         per,
@@ -106,7 +106,7 @@ export function fixedSqsCallsPerMinute(rows: SqsCallRow[], pods: { absorber: num
 }
 
 /** The per-replica table of docs/sqs-driver.md and the cost report. */
-export function renderSqsCallTable(def: SpillwayDefinition): string {
+export function renderSqsCallTable(def: EksDefinition): string {
   const rows = sqsCallRows(def);
   const sum = (per: SqsCallRow['per'], busy: boolean) =>
     rows.filter((r) => r.per === per).reduce((s, r) => s + (busy ? (r.busyPerMinute ?? r.idlePerMinute) : r.idlePerMinute), 0);

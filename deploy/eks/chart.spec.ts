@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { OUTPUT_PATHS, ROOT } from '../outputs';
-import { spillway } from '../spillway';
+import { spillway as definition } from '../spillway';
+import { composeDefinition, eksDefinition } from '../model/targets';
 import { renderCompose } from '../hetzner/compose';
 import { manifestObjects } from './chart';
 import { kubernetesSchemaProblems } from './schemas';
+
+const spillway = eksDefinition(definition);
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -109,7 +112,7 @@ describe('EKS workloads', () => {
     expect(policy.egress.map((e: Any) => e.ports[0].port)).toEqual([5432]);
     // A new image is a new Job (Jobs are immutable); the same image renders the same name.
     const next = structuredClone(spillway);
-    next.targets.eks.image = `${next.targets.eks.image}-next`;
+    next.target.image = `${next.target.image}-next`;
     const names = (d: typeof spillway) => manifestObjects(d).filter((o) => o.kind === 'Job').map((o) => (o.metadata as Any).name);
     expect(names(next)).not.toEqual([job.metadata.name]);
     expect(names(spillway)).toEqual([job.metadata.name]);
@@ -218,7 +221,8 @@ describe('EKS workers with Lambda lanes', () => {
 
   it('Hetzner keeps the pod worker for every lane: the compose file does not change', () => {
     const all = withLambda(['critical', 'normal', 'low']);
-    expect(renderCompose(all)).toBe(readFileSync(join(ROOT, OUTPUT_PATHS.compose), 'utf8'));
-    expect(renderCompose(all)).toContain('WORKER_LANES: critical,normal,low');
+    const box = composeDefinition({ ...definition, services: all.services });
+    expect(renderCompose(box)).toBe(readFileSync(join(ROOT, OUTPUT_PATHS.compose), 'utf8'));
+    expect(renderCompose(box)).toContain('WORKER_LANES: critical,normal,low');
   });
 });

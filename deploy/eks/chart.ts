@@ -3,7 +3,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { runsPods } from '../model/lambda-lanes';
 import { releaseRbac } from '../release/rbac';
 import { RENDERED_API_VERSION } from './schemas';
@@ -22,9 +22,9 @@ interface Model {
 }
 
 /** In apply order: the namespace and what pods mount or reference come before the pods. */
-export function manifestModels(def: SpillwayDefinition): Model[] {
+export function manifestModels(def: EksDefinition): Model[] {
   // A worker whose every lane runs on Lambda has no pods here: none of its objects render.
-  const withPods = def.services.filter((svc) => runsPods(svc, 'eks'));
+  const withPods = def.services.filter((svc) => runsPods(svc, def.target));
   const models: Array<Model | undefined> = [namespace(def), ...withPods.map((svc) => serviceAccount(def, svc)), secretStore(def), externalSecret(def)];
   models.push(triggerAuthentication(def), ...baselinePolicies(def));
   // Before the workloads: workers wait for the schema this Job applies.
@@ -40,7 +40,7 @@ export function manifestModels(def: SpillwayDefinition): Model[] {
 }
 
 export class SpillwayChart extends Chart {
-  constructor(scope: Construct, def: SpillwayDefinition) {
+  constructor(scope: Construct, def: EksDefinition) {
     super(scope, def.name, { disableResourceNameHashes: true });
     for (const model of manifestModels(def)) {
       const id = `${model.kind}-${model.metadata?.name}`;
@@ -56,11 +56,11 @@ export class SpillwayChart extends Chart {
 }
 
 /** The chart as plain objects (cdk8s resolves them; nothing is written to disk). */
-export function manifestObjects(def: SpillwayDefinition): Record<string, unknown>[] {
+export function manifestObjects(def: EksDefinition): Record<string, unknown>[] {
   return new SpillwayChart(new App(), def).toJson();
 }
 
-export function renderManifests(def: SpillwayDefinition): string {
+export function renderManifests(def: EksDefinition): string {
   const header = '# Rendered by `npm run synth` from deploy/spillway.ts: edit the definition, not this file.\n';
   const docs = manifestObjects(def).map((o) => stringify(o, { sortMapEntries: true, lineWidth: 0 }));
   return header + docs.map((d) => `---\n${d}`).join('');

@@ -1,9 +1,9 @@
 // Names and labels the EKS objects refer to each other by; one place so a selector cannot miss.
-import { ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { ServiceSpec, EksDefinition } from '../model/definition';
 
 export const SLOT_LABEL = 'spillway.dev/slot';
 
-export function selectorLabels(def: SpillwayDefinition, svc: ServiceSpec): Record<string, string> {
+export function selectorLabels(def: EksDefinition, svc: ServiceSpec): Record<string, string> {
   return { 'app.kubernetes.io/name': def.name, 'app.kubernetes.io/component': svc.name };
 }
 
@@ -12,32 +12,32 @@ export function selectorLabels(def: SpillwayDefinition, svc: ServiceSpec): Recor
  * public service carries its slot, so a green rollout sits beside the blue one until the weights
  * move and the old slot is deleted.
  */
-export function workloadName(def: SpillwayDefinition, svc: ServiceSpec): string {
-  return svc.public ? `${svc.name}-${def.targets.eks.slot}` : svc.name;
+export function workloadName(def: EksDefinition, svc: ServiceSpec): string {
+  return svc.public ? `${svc.name}-${def.target.slot}` : svc.name;
 }
 
 /** Selects the pods of one rollout: the component, plus the slot for the public service. */
-export function podSelector(def: SpillwayDefinition, svc: ServiceSpec): Record<string, string> {
+export function podSelector(def: EksDefinition, svc: ServiceSpec): Record<string, string> {
   const labels = selectorLabels(def, svc);
-  return svc.public ? { ...labels, [SLOT_LABEL]: def.targets.eks.slot } : labels;
+  return svc.public ? { ...labels, [SLOT_LABEL]: def.target.slot } : labels;
 }
 
-export function commonLabels(def: SpillwayDefinition): Record<string, string> {
+export function commonLabels(def: EksDefinition): Record<string, string> {
   return { 'app.kubernetes.io/part-of': def.name, 'app.kubernetes.io/managed-by': 'cdk8s' };
 }
 
-export function meta(def: SpillwayDefinition, name: string, svc?: ServiceSpec) {
+export function meta(def: EksDefinition, name: string, svc?: ServiceSpec) {
   const labels = { ...commonLabels(def), ...(svc ? selectorLabels(def, svc) : {}) };
-  return { name, namespace: def.targets.eks.namespace, labels };
+  return { name, namespace: def.target.namespace, labels };
 }
 
-export const secretName = (def: SpillwayDefinition) => `${def.name}-secrets`;
-export const envConfigMapName = (def: SpillwayDefinition, svc: ServiceSpec) => `${workloadName(def, svc)}-env`;
-export const secretStoreName = (def: SpillwayDefinition) => `${def.name}-aws`;
-export const triggerAuthName = (def: SpillwayDefinition) => `${def.name}-aws`;
+export const secretName = (def: EksDefinition) => `${def.name}-secrets`;
+export const envConfigMapName = (def: EksDefinition, svc: ServiceSpec) => `${workloadName(def, svc)}-env`;
+export const secretStoreName = (def: EksDefinition) => `${def.name}-aws`;
+export const triggerAuthName = (def: EksDefinition) => `${def.name}-aws`;
 export const slotServiceName = (svc: ServiceSpec, slot: string) => `${svc.name}-${slot}`;
 
 /** Seconds Kubernetes waits after the preStop pause for the app's own drain, plus a margin. */
-export function gracePeriodSeconds(def: SpillwayDefinition): number {
-  return def.targets.eks.preStopSeconds + Math.ceil(def.shutdownTimeoutMs / 1000) + 5;
+export function gracePeriodSeconds(def: EksDefinition): number {
+  return def.target.preStopSeconds + Math.ceil(def.shutdownTimeoutMs / 1000) + 5;
 }

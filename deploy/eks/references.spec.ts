@@ -6,8 +6,11 @@ import { parseAllDocuments } from 'yaml';
 import { helmReleases } from '../aws/addons';
 import { AWS_RENDERED } from '../aws/app';
 import { OUTPUT_PATHS, ROOT } from '../outputs';
-import { spillway } from '../spillway';
+import { spillway as definition } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { AccountBinding, bindingProblems, ExternalObject, referenceProblems } from './references';
+
+const spillway = eksDefinition(definition);
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -1,12 +1,12 @@
 // HPA (autoscaling/v2, CPU) for the absorber; a KEDA ScaledObject per worker on its SQS queues.
 import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
-import { ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { ServiceSpec, EksDefinition } from '../model/definition';
 import { podLanes } from '../model/lambda-lanes';
 import { queueName } from '../model/queues';
 import { meta, triggerAuthName, workloadName } from './names';
 
-export function cpuAutoscaler(def: SpillwayDefinition, svc: ServiceSpec): HorizontalPodAutoscaler | undefined {
+export function cpuAutoscaler(def: EksDefinition, svc: ServiceSpec): HorizontalPodAutoscaler | undefined {
   const a = svc.autoscaling;
   if (!('cpuPercent' in a)) return undefined;
   return new HorizontalPodAutoscaler({
@@ -21,7 +21,7 @@ export function cpuAutoscaler(def: SpillwayDefinition, svc: ServiceSpec): Horizo
 }
 
 /** KEDA reads queue depth with its operator's own IAM role (EKS Pod Identity), so no keys live in the cluster. */
-export function triggerAuthentication(def: SpillwayDefinition): TriggerAuthentication {
+export function triggerAuthentication(def: EksDefinition): TriggerAuthentication {
   return new TriggerAuthentication({
     metadata: meta(def, triggerAuthName(def)),
     // `identityOwner` (KEDA >= 2.13) postdates the CommonJS model's types; its schema accepts it.
@@ -29,12 +29,12 @@ export function triggerAuthentication(def: SpillwayDefinition): TriggerAuthentic
   });
 }
 
-export function queueUrl(def: SpillwayDefinition, queue: string): string {
-  const eks = def.targets.eks;
+export function queueUrl(def: EksDefinition, queue: string): string {
+  const eks = def.target;
   return `https://sqs.${eks.region}.amazonaws.com/${eks.accountId}/${queue}`;
 }
 
-export function queueScaler(def: SpillwayDefinition, svc: ServiceSpec): ScaledObject | undefined {
+export function queueScaler(def: EksDefinition, svc: ServiceSpec): ScaledObject | undefined {
   const a = svc.autoscaling;
   if (!('queueDepthPerReplica' in a)) return undefined;
   return new ScaledObject({
@@ -47,14 +47,14 @@ export function queueScaler(def: SpillwayDefinition, svc: ServiceSpec): ScaledOb
       // Longer than a lease, so a worker is not removed while its deliveries could still return.
       cooldownPeriod: Math.max(300, Math.ceil(def.leaseMs / 1000) * 2),
       // Lanes that run as Lambda functions are scaled by their event source mapping, not by KEDA.
-      triggers: podLanes(svc, 'eks').map((lane) => ({
+      triggers: podLanes(svc, def.target).map((lane) => ({
         type: 'aws-sqs-queue',
         name: lane,
         authenticationRef: { name: triggerAuthName(def) },
         metadata: {
           queueURL: queueUrl(def, queueName(def.queuePrefix, lane)),
           queueLength: String(a.queueDepthPerReplica),
-          awsRegion: def.targets.eks.region,
+          awsRegion: def.target.region,
         },
       })),
     },

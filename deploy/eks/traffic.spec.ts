@@ -1,6 +1,9 @@
 // The ALB's pinned name and the Pod Identity agent's egress rule in the rendered traffic objects.
-import { spillway } from '../spillway';
+import { spillway as definition } from '../spillway';
+import { eksDefinition } from '../model/targets';
 import { albName, baselinePolicies, ingress, POD_IDENTITY_AGENT } from './traffic';
+
+const spillway = eksDefinition(definition);
 
 const absorber = spillway.services.find((s) => s.role === 'absorber')!;
 

@@ -2,20 +2,20 @@
 // definition allows).
 import { INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort, Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { Service } from 'kubernetes-models/v1';
-import { HEALTH, ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { HEALTH, ServiceSpec, EksDefinition } from '../model/definition';
 import { publicSubnetCidrs } from '../model/subnets';
 import { commonLabels, meta, selectorLabels, SLOT_LABEL, slotServiceName } from './names';
 
 const SERVICE_PORT = 80;
 
 /** The ALB's name, pinned (at most 32 characters): alarms and DNS name it instead of a generated one. */
-export const albName = (def: SpillwayDefinition, svc: ServiceSpec) => `${def.name}-${svc.name}`.slice(0, 32);
+export const albName = (def: EksDefinition, svc: ServiceSpec) => `${def.name}-${svc.name}`.slice(0, 32);
 
 /** The EKS Pod Identity agent every pod with an AWS role asks for credentials (a node-local address). */
 export const POD_IDENTITY_AGENT = { ipv4: '169.254.170.23/32', ipv6: 'fd00:ec2::23/128', port: 80 };
 const SLOTS = ['blue', 'green'] as const;
 
-export function services(def: SpillwayDefinition, svc: ServiceSpec): Service[] {
+export function services(def: EksDefinition, svc: ServiceSpec): Service[] {
   const port = { name: 'http', port: SERVICE_PORT, targetPort: 'http', protocol: 'TCP' as const };
   // Scrapers reach the absorber's metrics through the in-cluster Service; the slot Services (the
   // ALB's targets) carry only the API port, so /metrics is never behind the public listener.
@@ -36,8 +36,8 @@ export function services(def: SpillwayDefinition, svc: ServiceSpec): Service[] {
   return [main, ...slots];
 }
 
-export function ingress(def: SpillwayDefinition, svc: ServiceSpec): Ingress {
-  const eks = def.targets.eks;
+export function ingress(def: EksDefinition, svc: ServiceSpec): Ingress {
+  const eks = def.target;
   const action = `${svc.name}-weighted`;
   const forward = {
     type: 'forward',
@@ -80,8 +80,8 @@ export function ingress(def: SpillwayDefinition, svc: ServiceSpec): Ingress {
   });
 }
 
-export function baselinePolicies(def: SpillwayDefinition): NetworkPolicy[] {
-  const metadata = (name: string) => ({ name, namespace: def.targets.eks.namespace, labels: commonLabels(def) });
+export function baselinePolicies(def: EksDefinition): NetworkPolicy[] {
+  const metadata = (name: string) => ({ name, namespace: def.target.namespace, labels: commonLabels(def) });
   return [
     new NetworkPolicy({
       metadata: metadata('default-deny'),
@@ -139,19 +139,19 @@ export const PROMETHEUS_PEER: INetworkPolicyPeer = {
 };
 
 /** Who may open a service's port: the ALB's subnets for the public service, the VPC otherwise. */
-function servicePortIngress(def: SpillwayDefinition, svc: ServiceSpec): INetworkPolicyIngressRule[] {
+function servicePortIngress(def: EksDefinition, svc: ServiceSpec): INetworkPolicyIngressRule[] {
   const port: INetworkPolicyPort[] = [{ protocol: 'TCP', port: svc.port }];
   const from: INetworkPolicyPeer[] = svc.public
-    ? publicSubnetCidrs(def.targets.eks.vpcCidr, def.aws.availabilityZones.length).map((cidr) => ({ ipBlock: { cidr } }))
-    : [{ ipBlock: { cidr: def.targets.eks.vpcCidr } }];
+    ? publicSubnetCidrs(def.target.vpcCidr, def.target.aws.availabilityZones.length).map((cidr) => ({ ipBlock: { cidr } }))
+    : [{ ipBlock: { cidr: def.target.vpcCidr } }];
   const rules: INetworkPolicyIngressRule[] = [{ from, ports: port }];
   if (svc.metricsPort) rules.push({ from: [PROMETHEUS_PEER], ports: [{ protocol: 'TCP', port: svc.metricsPort }] });
   return rules;
 }
 
 /** What one service may receive and reach: its port from the VPC, its dependencies out. */
-export function servicePolicy(def: SpillwayDefinition, svc: ServiceSpec): NetworkPolicy {
-  const vpc: INetworkPolicyPeer[] = [{ ipBlock: { cidr: def.targets.eks.vpcCidr } }];
+export function servicePolicy(def: EksDefinition, svc: ServiceSpec): NetworkPolicy {
+  const vpc: INetworkPolicyPeer[] = [{ ipBlock: { cidr: def.target.vpcCidr } }];
   const egress: Array<{ to: INetworkPolicyPeer[]; ports: INetworkPolicyPort[] }> = [];
   // RDS lives in the VPC; whoever holds DATABASE_URL may reach it (the absorber does so for SQS's
   // idempotency keys without waiting for Postgres at start).

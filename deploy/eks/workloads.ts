@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, ServiceAccount } from 'kubernetes-models/v1';
-import { ENTRYPOINTS, HEALTH, ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { ENTRYPOINTS, HEALTH, ServiceSpec, EksDefinition } from '../model/definition';
 import { plainEnv, secretNames } from '../model/env';
 import { serviceAccountName } from '../model/service-accounts';
 import { commonLabels, envConfigMapName, gracePeriodSeconds, meta, podSelector, secretName, workloadName } from './names';
@@ -26,10 +26,10 @@ export const containerSecurity = () => ({
   capabilities: { drop: ['ALL'] },
 });
 
-export function namespace(def: SpillwayDefinition): Namespace {
+export function namespace(def: EksDefinition): Namespace {
   return new Namespace({
     metadata: {
-      name: def.targets.eks.namespace,
+      name: def.target.namespace,
       // The pods below meet the restricted Pod Security Standard; enforce it so none slips.
       // The ALB registers a new pod only once it is healthy there: the Load Balancer Controller's
       // readiness gate, injected into pods of namespaces with this label.
@@ -39,12 +39,12 @@ export function namespace(def: SpillwayDefinition): Namespace {
 }
 
 /** One per service: the access stack binds each to its own IAM role (EKS Pod Identity association). */
-export function serviceAccount(def: SpillwayDefinition, svc: ServiceSpec): ServiceAccount {
+export function serviceAccount(def: EksDefinition, svc: ServiceSpec): ServiceAccount {
   return new ServiceAccount({ metadata: meta(def, serviceAccountName(def, svc.name), svc) });
 }
 
-export function envConfigMap(def: SpillwayDefinition, svc: ServiceSpec): ConfigMap {
-  return new ConfigMap({ metadata: meta(def, envConfigMapName(def, svc), svc), data: plainEnv(def, svc, 'eks') });
+export function envConfigMap(def: EksDefinition, svc: ServiceSpec): ConfigMap {
+  return new ConfigMap({ metadata: meta(def, envConfigMapName(def, svc), svc), data: plainEnv(def, svc, def.target) });
 }
 
 const cpu = (m: number) => `${m}m`;
@@ -63,11 +63,11 @@ function scrapeAnnotations(svc: ServiceSpec): Record<string, string> {
   return { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' };
 }
 
-export function deployment(def: SpillwayDefinition, svc: ServiceSpec): Deployment {
-  const eks = def.targets.eks;
+export function deployment(def: EksDefinition, svc: ServiceSpec): Deployment {
+  const eks = def.target;
   const podLabels = { ...commonLabels(def), ...podSelector(def, svc) };
   // A changed ConfigMap does not restart pods by itself; a changed hash in the template does.
-  const envHash = createHash('sha256').update(JSON.stringify(plainEnv(def, svc, 'eks'))).digest('hex').slice(0, 16);
+  const envHash = createHash('sha256').update(JSON.stringify(plainEnv(def, svc, def.target))).digest('hex').slice(0, 16);
   const probe = (path: string) => ({ httpGet: { path, port: 'http' }, timeoutSeconds: 3 });
   return new Deployment({
     metadata: meta(def, workloadName(def, svc), svc),
@@ -122,7 +122,7 @@ export function deployment(def: SpillwayDefinition, svc: ServiceSpec): Deploymen
   });
 }
 
-export function disruptionBudget(def: SpillwayDefinition, svc: ServiceSpec): PodDisruptionBudget {
+export function disruptionBudget(def: EksDefinition, svc: ServiceSpec): PodDisruptionBudget {
   return new PodDisruptionBudget({
     metadata: meta(def, workloadName(def, svc), svc),
     spec: { maxUnavailable: 1, selector: { matchLabels: podSelector(def, svc) } },

@@ -1,6 +1,6 @@
 // The compose `backup` service: `npm run db:backup --every <hours>` in an image built FROM the
 // Postgres image (so pg_dump matches the server's major version) with Node and the build added.
-import { SpillwayDefinition } from '../model/definition';
+import { ComposeDefinition, Resources } from '../model/definition';
 import { secretFile } from './secret-files';
 
 type Obj = Record<string, unknown>;
@@ -11,8 +11,8 @@ function backupImage(image: string): string {
   return at > image.lastIndexOf('/') ? `${image.slice(0, at)}-backup${image.slice(at)}` : `${image}-backup`;
 }
 
-export function backupService(def: SpillwayDefinition, resources: (r: SpillwayDefinition['targets']['hetzner']['backup']['hetznerResources']) => Obj): Obj {
-  const het = def.targets.hetzner;
+export function backupService(def: ComposeDefinition, resources: (r: Resources) => Obj): Obj {
+  const het = def.target;
   const b = het.backup;
   const environment: Record<string, string> = {
     BACKUP_KEEP_MIN: String(b.keepMin),
@@ -33,7 +33,7 @@ export function backupService(def: SpillwayDefinition, resources: (r: SpillwayDe
       depends_on: { postgres: { condition: 'service_healthy' } },
       // The dump and its encrypted copy are written here, not to the read-only root fs or RAM.
       volumes: ['backup-work:/work'],
-      deploy: { resources: resources(b.hetznerResources) },
+      deploy: { resources: resources(b.resources) },
       restart: 'unless-stopped',
       read_only: true,
       cap_drop: ['ALL'],

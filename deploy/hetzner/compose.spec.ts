@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { spillway } from '../spillway';
 import { composeObject } from './compose';
 import { composeSchemaProblems } from './schema';
+import { composeDefinition, targetOf } from '../model/targets';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -26,7 +27,7 @@ describe('rendered docker-compose.yml', () => {
   });
 
   it('reads back as the object it was rendered from (no YAML 1.1 surprises like yes -> true)', () => {
-    expect(file).toEqual(composeObject(spillway));
+    expect(file).toEqual(composeObject(composeDefinition(spillway)));
     expect(file.services.redis.command).toEqual([
       'sh', '/etc/spillway/redis-acl.sh', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory', '640mb', '--maxmemory-policy', 'noeviction',
     ]);
@@ -79,9 +80,9 @@ describe('rendered docker-compose.yml', () => {
     const all = Object.keys(s).filter((name) => !['caddy', 'migrate', 'db-roles'].includes(name));
     expect(all).toEqual(expect.arrayContaining(['absorber', 'worker', 'redis', 'postgres', 'backup', 'prometheus', 'grafana', 'node-exporter']));
     const total = all.map(limitMiB).reduce((a, b) => a + b, 0);
-    expect(total).toBeLessThanOrEqual(spillway.targets.hetzner.box.memoryMiB - 512);
+    expect(total).toBeLessThanOrEqual(targetOf(spillway, 'hetzner', 'compose').box.memoryMiB - 512);
     for (const name of all) {
-      expect(Number(s[name].deploy.resources.limits.cpus)).toBeLessThanOrEqual(spillway.targets.hetzner.box.vcpus);
+      expect(Number(s[name].deploy.resources.limits.cpus)).toBeLessThanOrEqual(targetOf(spillway, 'hetzner', 'compose').box.vcpus);
     }
     // Redis's own bound sits under its container limit: a full Redis refuses writes, it is not OOM-killed.
     expect(640).toBeLessThan(limitMiB('redis'));
@@ -145,7 +146,7 @@ describe('rendered docker-compose.yml', () => {
 
 describe('rendered app services', () => {
   it('run with a read-only root fs, no capabilities and no privilege escalation', () => {
-    const services = composeObject(spillway).services as Record<string, Record<string, unknown>>;
+    const services = composeObject(composeDefinition(spillway)).services as Record<string, Record<string, unknown>>;
     for (const name of ['absorber', 'worker']) {
       expect(services[name]).toMatchObject({ read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'] });
     }

@@ -2,7 +2,7 @@
 // AOF, Postgres, the absorber and workers, secrets from one git-ignored env file per service,
 // optional Caddy TLS.
 import { stringify } from 'yaml';
-import { ENTRYPOINTS, HEALTH, MIGRATE_STEP, Resources, ServiceSpec, SpillwayDefinition } from '../model/definition';
+import { ENTRYPOINTS, HEALTH, MIGRATE_STEP, Resources, ServiceSpec, ComposeDefinition } from '../model/definition';
 import { migrateEnv, plainEnv } from '../model/env';
 import { composeImage } from '../release/image-ref';
 import { backupService } from './backup-service';
@@ -35,13 +35,13 @@ function dependsOn(names: string[]): Obj {
 const hardening = () => ({ read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'] });
 
 /** `npm run migrate` once per `up`, after Postgres is healthy; no restart, no healthcheck. */
-function migrateService(def: SpillwayDefinition): Obj {
-  const het = def.targets.hetzner;
+function migrateService(def: ComposeDefinition): Obj {
+  const het = def.target;
   return {
     [MIGRATE_STEP.name]: {
       image: composeImage(def),
       command: [...MIGRATE_STEP.command],
-      environment: migrateEnv(def, 'hetzner'),
+      environment: migrateEnv(def, def.target),
       env_file: [secretFile(def, MIGRATE_STEP.name)],
       'x-secrets': [...MIGRATE_STEP.secrets],
       depends_on: dependsOn(['postgres', DB_ROLES_SERVICE]),
@@ -51,14 +51,14 @@ function migrateService(def: SpillwayDefinition): Obj {
   };
 }
 
-const databaseRoleSecrets = (def: SpillwayDefinition) => databaseRoles(def).map((r) => r.passwordEnv);
+const databaseRoleSecrets = (def: ComposeDefinition) => databaseRoles(def).map((r) => r.passwordEnv);
 
 /**
  * Before `migrate`, once per `up`: the per-service Postgres roles (database-roles.ts), made or
  * updated by psql as the superuser. The only container that holds the superuser's password
  * besides Postgres itself (PGPASSWORD in db-roles.env).
  */
-function dbRolesService(def: SpillwayDefinition): Obj {
+function dbRolesService(def: ComposeDefinition): Obj {
   const pg = def.dependencies.postgres;
   const inContainer = '/etc/spillway/db-roles.sql';
   return {
@@ -75,7 +75,7 @@ function dbRolesService(def: SpillwayDefinition): Obj {
   };
 }
 
-/** The box's sizing (the definition's `hetznerResources`), never the EKS pod limits. */
+/** The box's sizing (the target's own `resources`), never the EKS pod limits. */
 function resources(r: Resources): Obj {
   const cpus = (m: number) => String(m / 1000);
   const mem = (mib: number) => `${mib}M`;
@@ -105,13 +105,13 @@ function komposeLabels(svc: ServiceSpec): Record<string, string> | undefined {
   return labels;
 }
 
-function appService(def: SpillwayDefinition, svc: ServiceSpec): Obj {
-  const het = def.targets.hetzner;
+function appService(def: ComposeDefinition, svc: ServiceSpec): Obj {
+  const het = def.target;
   const service: Obj = {
     // A release sets SPILLWAY_IMAGE to a digest (npm run release); unset, the local build.
     image: composeImage(def),
     command: ENTRYPOINTS[svc.role],
-    environment: plainEnv(def, svc, 'hetzner'),
+    environment: plainEnv(def, svc, def.target),
     // Names this service's env file must hold, and nothing else; compose ignores x- keys.
     'x-secrets': boxSecrets(def, svc),
     healthcheck: httpCheck(svc.port),
@@ -119,7 +119,7 @@ function appService(def: SpillwayDefinition, svc: ServiceSpec): Obj {
     restart: 'unless-stopped',
     // Drain time plus a margin before Docker sends SIGKILL.
     stop_grace_period: `${Math.ceil(def.shutdownTimeoutMs / 1000) + 5}s`,
-    deploy: { replicas: svc.hetznerReplicas, resources: resources(svc.hetznerResources) },
+    deploy: { replicas: het.services[svc.name].replicas, resources: resources(het.services[svc.name].resources) },
     ...hardening(),
   };
   const labels = komposeLabels(svc);
@@ -131,8 +131,9 @@ function appService(def: SpillwayDefinition, svc: ServiceSpec): Obj {
   return service;
 }
 
-function dependencyServices(def: SpillwayDefinition): Obj {
-  const { redis, postgres } = def.dependencies;
+function dependencyServices(def: ComposeDefinition): Obj {
+  const { postgres } = def.dependencies;
+  const redis = def.target.broker.redis;
   const redisCommand = ['redis-server'];
   // fsync before every reply: a 202 then means the event survives kill -9 of Redis (test/faults).
   if (redis.appendOnly) redisCommand.push('--appendonly', 'yes', '--appendfsync', 'always');
@@ -151,7 +152,7 @@ function dependencyServices(def: SpillwayDefinition): Obj {
       tmpfs: [REDIS_ACL_DIR],
       // As the exporter's user (the default user is off); the password through the environment.
       healthcheck: { test: ['CMD-SHELL', 'REDISCLI_AUTH="$$REDIS_EXPORTER_PASSWORD" redis-cli --user exporter ping | grep -q PONG'], ...CHECK_TIMING },
-      deploy: { resources: resources(redis.hetznerResources) },
+      deploy: { resources: resources(redis.resources) },
       restart: 'unless-stopped',
     },
     postgres: {
@@ -162,21 +163,21 @@ function dependencyServices(def: SpillwayDefinition): Obj {
       'x-secrets': [postgres.passwordSecret],
       volumes: ['postgres-data:/var/lib/postgresql/data'],
       healthcheck: { test: ['CMD', 'pg_isready', '-U', postgres.user, '-d', postgres.database], ...CHECK_TIMING },
-      deploy: { resources: resources(postgres.hetznerResources) },
+      deploy: { resources: resources(def.target.postgres.resources) },
       restart: 'unless-stopped',
     },
   };
 }
 
 /** TLS in front of the public service, only with `--profile tls` (Caddy gets the certificate). */
-function proxyService(def: SpillwayDefinition): Obj {
+function proxyService(def: ComposeDefinition): Obj {
   const pub = def.services.find((s) => s.public);
   if (!pub) return {};
   return {
     caddy: {
-      image: def.targets.hetzner.tlsProxyImage,
+      image: def.target.tlsProxyImage,
       profiles: ['tls'],
-      command: ['caddy', 'reverse-proxy', '--from', def.targets.hetzner.domain, '--to', `${pub.name}:${pub.port}`],
+      command: ['caddy', 'reverse-proxy', '--from', def.target.domain, '--to', `${pub.name}:${pub.port}`],
       ports: ['80:80', '443:443'],
       volumes: ['caddy-data:/data', 'caddy-config:/config'],
       depends_on: dependsOn([pub.name]),
@@ -186,7 +187,7 @@ function proxyService(def: SpillwayDefinition): Obj {
 }
 
 /** The compose file as an object (validated against the compose-spec schema by the caller). */
-export function composeObject(def: SpillwayDefinition): Obj {
+export function composeObject(def: ComposeDefinition): Obj {
   const services: Obj = {
     ...dependencyServices(def),
     ...dbRolesService(def),
@@ -202,8 +203,8 @@ export function composeObject(def: SpillwayDefinition): Obj {
   return { services, volumes, networks: structuredClone(BOX_NETWORKS) };
 }
 
-function header(def: SpillwayDefinition): string {
-  const het = def.targets.hetzner;
+function header(def: ComposeDefinition): string {
+  const het = def.target;
   return [
     ' Rendered by `npm run synth` from deploy/spillway.ts: edit the definition, not this file.',
     ` Secrets: one env file per service, ${het.secretsDir}/<service>.env (copy each <service>.env.example).`,
@@ -212,7 +213,7 @@ function header(def: SpillwayDefinition): string {
   ].join('\n');
 }
 
-export function renderCompose(def: SpillwayDefinition): string {
+export function renderCompose(def: ComposeDefinition): string {
   // YAML 1.1 quoting: docker-compose 1.29 (PyYAML) would read `yes` as true and `22:22` as a number.
   const body = stringify(composeObject(def), { sortMapEntries: true, lineWidth: 0, version: '1.1' });
   return `#${header(def).replace(/\n/g, '\n#')}\n${body}`;

@@ -2,7 +2,7 @@
 // (`dependencies.postgres.user`) is used by the one-shot `db-roles` step alone, which runs the SQL
 // rendered here with psql before `migrate`. Passwords never appear in it: psql reads each from the
 // db-roles container's environment (\getenv), which comes from its own secret file.
-import { SpillwayDefinition } from '../model/definition';
+import { ComposeDefinition } from '../model/definition';
 
 export interface DatabaseRole {
   /** The compose service that logs in as this role (its DATABASE_URL / DATA_SOURCE_NAME user). */
@@ -23,7 +23,7 @@ export const BOX_ACCESS_FILES = {
 
 export const DB_ROLES_SERVICE = 'db-roles';
 
-export function databaseRoles(def: SpillwayDefinition): DatabaseRole[] {
+export function databaseRoles(def: ComposeDefinition): DatabaseRole[] {
   const u = def.dependencies.postgres.user;
   return [
     { service: 'migrate', role: `${u}_migrate`, passwordEnv: 'MIGRATE_DB_PASSWORD', grants: 'owns the public schema and every table in it (runs the migrations)' },
@@ -36,7 +36,7 @@ export function databaseRoles(def: SpillwayDefinition): DatabaseRole[] {
 const MIGRATIONS_TABLE = 'spillway_migrations';
 
 /** The SQL `db-roles` runs on every `up`: idempotent, so it also re-sets changed passwords. */
-export function renderRolesSql(def: SpillwayDefinition): string {
+export function renderRolesSql(def: ComposeDefinition): string {
   const pg = def.dependencies.postgres;
   const roles = databaseRoles(def);
   const [migrate, worker, backup, exporter] = roles;

@@ -1,7 +1,7 @@
 // The compose `monitoring` profile: Prometheus, Grafana and the Redis, Postgres and node exporters,
 // sized from `targets.hetzner.monitoring`. Their configuration is rendered beside the other outputs
 // (deploy/monitoring/rendered/) and mounted read-only; only data lives in volumes.
-import { MonitoringService, Resources, SpillwayDefinition } from '../model/definition';
+import { MonitoringService, Resources, ComposeDefinition } from '../model/definition';
 import { GRAFANA_PATHS, GRAFANA_PORT } from '../monitoring/grafana';
 import { EXPORTERS, PROMETHEUS_CONFIG_DIR, PROMETHEUS_PORT } from '../monitoring/prometheus-config';
 import { secretFile } from './secret-files';
@@ -22,15 +22,15 @@ const CHECK_TIMING = { interval: '10s', timeout: '3s', retries: 10 };
 const httpProbe = (url: string) => ({ test: ['CMD', 'wget', '-q', '-O', '/dev/null', url], ...CHECK_TIMING, start_period: '30s' });
 const hardening = (readOnly: boolean) => ({ ...(readOnly ? { read_only: true } : {}), cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'] });
 
-export function monitoringServices(def: SpillwayDefinition, resources: (r: Resources) => Obj): Obj {
-  const het = def.targets.hetzner;
+export function monitoringServices(def: ComposeDefinition, resources: (r: Resources) => Obj): Obj {
+  const het = def.target;
   const m = het.monitoring;
   const c = m.containers;
   const base = (name: MonitoringService): Obj => {
     const svc: Obj = {
       image: c[name].image,
       profiles: [MONITORING_PROFILE],
-      deploy: { resources: resources(c[name].hetznerResources) },
+      deploy: { resources: resources(c[name].resources) },
       restart: 'unless-stopped',
     };
     if (c[name].secrets.length) Object.assign(svc, { env_file: [secretFile(def, name)], 'x-secrets': [...c[name].secrets].sort() });

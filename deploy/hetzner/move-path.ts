@@ -3,7 +3,7 @@
 // compose override that publishes Postgres and Redis on the tunnel address only, the firewall that
 // admits them from the VPC through IPsec only, and the host steps that install all of it.
 import { stringify } from 'yaml';
-import { SpillwayDefinition } from '../model/definition';
+import { ComposeDefinition } from '../model/definition';
 import { MOVE_PATH_CRYPTO, MovePath, STRONGSWAN_PROPOSAL } from '../model/move-path';
 
 export const MOVE_PATH_DIR = 'deploy/hetzner/move-path';
@@ -19,7 +19,8 @@ const HEADER = (how: string) => `Rendered by \`npm run synth\` from deploy/spill
  * traffic selectors box tunnel address <-> VPC. AWS starts both tunnels (StartupAction start) from
  * addresses the box need not know; the key, not the peer's address, authenticates it.
  */
-export function renderSwanctl(def: SpillwayDefinition): string {
+/** `vpcCidr`: the EKS target's VPC at the other end of the tunnel. */
+export function renderSwanctl(def: ComposeDefinition, vpcCidr: string): string {
   const path = def.movePath!;
   return `# ${HEADER('Installed as /etc/swanctl/conf.d/spillway-move.conf by setup.sh.')}
 connections {
@@ -40,7 +41,7 @@ connections {
     children {
       ${MOVE_PATH_CONNECTION} {
         local_ts = ${path.boxTunnelAddress}/32
-        remote_ts = ${def.targets.eks.vpcCidr}
+        remote_ts = ${vpcCidr}
         esp_proposals = ${STRONGSWAN_PROPOSAL}
         rekey_time = ${MOVE_PATH_CRYPTO.childLifetimeSeconds / 2}s
         dpd_action = clear
@@ -61,7 +62,7 @@ export function secretFileContent(key: string): string {
 }
 
 /** `docker compose -f docker-compose.yml -f <this>`: Postgres and Redis on the tunnel address, nowhere else. */
-export function renderComposeOverride(def: SpillwayDefinition): string {
+export function renderComposeOverride(def: ComposeDefinition): string {
   const a = def.movePath!.boxTunnelAddress;
   const doc = {
     services: {
@@ -90,12 +91,12 @@ ${rule('nat', 'POSTROUTING', `-d ${vpcCidr} ! -s ${a} -j SNAT --to-source ${a}`)
 }
 
 /** Host steps, as root on the box, from the release checkout; every step can be run again. */
-export function renderSetup(def: SpillwayDefinition): string {
+export function renderSetup(def: ComposeDefinition): string {
   const path = def.movePath!;
   return `#!/bin/sh
 # ${HEADER('As root on the box, from the checkout:')}
 #   aws secretsmanager get-secret-value --secret-id ${path.pskSecretName} --query SecretString --output text \\
-#     | ssh ${def.targets.hetzner.sshUser}@${def.targets.hetzner.host} sudo sh ${MOVE_PATH_DIR}/setup.sh --key-from-stdin
+#     | ssh ${def.target.sshUser}@${def.target.host} sudo sh ${MOVE_PATH_DIR}/setup.sh --key-from-stdin
 # Then: sh ${MOVE_PATH_DIR}/setup.sh (again, any time) and docker compose -f docker-compose.yml -f ${MOVE_PATH_DIR}/compose.move-path.yml up -d
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -149,12 +150,12 @@ echo "setup.sh: waiting for AWS to start the tunnels: swanctl --list-sas"
 }
 
 /** The files under deploy/hetzner/move-path/, path -> content; none when the path is off. */
-export function renderMovePathBox(def: SpillwayDefinition): Record<string, string> {
+export function renderMovePathBox(def: ComposeDefinition, vpcCidr: string): Record<string, string> {
   if (!def.movePath) return {};
   return {
-    [`${MOVE_PATH_DIR}/swanctl.conf`]: renderSwanctl(def),
+    [`${MOVE_PATH_DIR}/swanctl.conf`]: renderSwanctl(def, vpcCidr),
     [`${MOVE_PATH_DIR}/compose.move-path.yml`]: renderComposeOverride(def),
-    [`${MOVE_PATH_DIR}/firewall.sh`]: renderFirewall(def.movePath, def.targets.eks.vpcCidr),
+    [`${MOVE_PATH_DIR}/firewall.sh`]: renderFirewall(def.movePath, vpcCidr),
     [`${MOVE_PATH_DIR}/setup.sh`]: renderSetup(def),
   };
 }

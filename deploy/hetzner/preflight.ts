@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runner } from '../command-runner';
-import { SpillwayDefinition } from '../model/definition';
+import { ComposeDefinition } from '../model/definition';
 import { secretExample, secretFile, secretFileProblems, secretsByService } from './secret-files';
 
 /** healthcheck-gated depends_on and `deploy.resources` outside swarm need these or newer. */
@@ -39,7 +39,7 @@ function freeGiB(run: Runner, dockerHost: string | undefined, rootDir: string): 
 }
 
 /** One line per thing the box lacks; empty when it is ready for `compose up`. */
-export function boxProblems(def: SpillwayDefinition, run: Runner, root: string, dockerHost = process.env.DOCKER_HOST): string[] {
+export function boxProblems(def: ComposeDefinition, run: Runner, root: string, dockerHost = process.env.DOCKER_HOST): string[] {
   const problems: string[] = [];
   const where = dockerHost || 'the local Docker engine';
   const engine = run('docker', ['version', '--format', '{{.Server.Version}}']);

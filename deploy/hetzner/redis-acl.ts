@@ -2,7 +2,7 @@
 // each with only the commands it needs. The start script rendered here writes the ACL file with
 // SHA-256 hashes of the passwords (from the redis container's own secret file) to a tmpfs, then
 // starts redis-server with it; no password is in the file, the script or any argument.
-import { SpillwayDefinition } from '../model/definition';
+import { ComposeDefinition } from '../model/definition';
 
 export interface RedisUser {
   /** The compose service that logs in as this user. */
@@ -21,7 +21,7 @@ export interface RedisUser {
  * the rest; INFO (BullMQ reads the server version, the absorber memory use) and CLIENT SETNAME /
  * GETNAME / ID / LIST (BullMQ names its connections and lists its workers) are added back one by one.
  */
-export function appRules(def: SpillwayDefinition): string {
+export function appRules(def: ComposeDefinition): string {
   return [
     `~${def.queuePrefix}:*`,
     'resetchannels',
@@ -45,7 +45,7 @@ export function appRules(def: SpillwayDefinition): string {
 /** redis_exporter: server statistics only, no key. */
 export const EXPORTER_RULES = ['-@all', '+@connection', '+info', '+config|get', '+client|list', '+slowlog|get', '+slowlog|len', '+latency|latest', '+dbsize', '+memory|stats'].join(' ');
 
-export function redisUsers(def: SpillwayDefinition): RedisUser[] {
+export function redisUsers(def: ComposeDefinition): RedisUser[] {
   return [
     { service: 'absorber', user: 'absorber', passwordEnv: 'REDIS_ABSORBER_PASSWORD', rules: appRules(def) },
     { service: 'worker', user: 'worker', passwordEnv: 'REDIS_WORKER_PASSWORD', rules: appRules(def) },
@@ -61,7 +61,7 @@ export const REDIS_ACL_DIR = '/run/redis-acl';
  * image's entrypoint (which drops to the redis user); without that entrypoint (tests on a
  * machine with redis-server installed), redis-server directly. REDIS_ACL_FILE overrides the path.
  */
-export function renderRedisAclScript(def: SpillwayDefinition): string {
+export function renderRedisAclScript(def: ComposeDefinition): string {
   const users = redisUsers(def);
   return [
     '#!/bin/sh',

@@ -2,10 +2,11 @@
 // connection and a place on a node. Part of validation, so `npm run synth` refuses a definition
 // whose numbers do not add up and says which numbers.
 import { loadConfig } from '../../libs/config/src/config';
-import { MIGRATE_STEP, ServiceSpec, SpillwayDefinition, TargetName } from './definition';
+import { EksDefinition, MIGRATE_STEP, ServiceSpec, SpillwayDefinition } from './definition';
 import { CLUSTER_ADDON_PODS, DB_CONNECTION_RESERVE, NODE_DAEMONSETS, nodeAllocatable, rdsMaxConnections } from './capacity-tables';
 import { plainEnv } from './env';
 import { lambdaLanes, podLanes, runsPods } from './lambda-lanes';
+import { targetDefinition, targetsOfKind } from './targets';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -27,9 +28,9 @@ interface Share {
 }
 
 /** Each workload's connections at full scale; Lambda's are what the proxy opens to the database for it. */
-export function connectionShares(def: SpillwayDefinition, maxConnections: number): Share[] {
+export function connectionShares(def: EksDefinition, maxConnections: number): Share[] {
   const shares: Share[] = def.services
-    .filter((svc) => connects(svc) && runsPods(svc, 'eks'))
+    .filter((svc) => connects(svc) && runsPods(svc, def.target))
     .map((svc) => {
       const replicas = fullScaleReplicas(svc);
       const pool = svc.dbPoolMax ?? 0;
@@ -40,24 +41,24 @@ export function connectionShares(def: SpillwayDefinition, maxConnections: number
   if (lanes.length) {
     const clients = lanes.reduce((sum, { svc }) => sum + svc.lambda!.maxConcurrency * svc.lambda!.dbPoolMax, 0);
     // RDS Proxy opens at most maxConnectionsPercent of max_connections, however many clients it serves.
-    const cap = Math.floor((maxConnections * (def.aws.database.proxy?.maxConnectionsPercent ?? 100)) / 100);
+    const cap = Math.floor((maxConnections * (def.target.aws.database.proxy?.maxConnectionsPercent ?? 100)) / 100);
     const parts = lanes.map(({ svc, lane }) => `${lane} ${svc.lambda!.maxConcurrency} x ${svc.lambda!.dbPoolMax}`).join(' + ');
     shares.push({ label: `Lambda ${parts} = ${clients} through the proxy (it opens at most ${cap})`, connections: Math.min(clients, cap) });
   }
   return shares;
 }
 
-function connectionProblems(def: SpillwayDefinition): string[] {
-  const db = def.aws.database;
+function connectionProblems(def: EksDefinition): string[] {
+  const db = def.target.aws.database;
   const max = rdsMaxConnections(db.instanceClass);
-  if (max === undefined) return [`aws.database.instanceClass: no memory known for "${db.instanceClass}"; add it to RDS_CLASS_MEMORY_GIB in deploy/model/capacity-tables.ts`];
+  if (max === undefined) return [`targets.${def.target.name}.aws.database.instanceClass: no memory known for "${db.instanceClass}"; add it to RDS_CLASS_MEMORY_GIB in deploy/model/capacity-tables.ts`];
   const budget = Math.floor(max * (1 - DB_CONNECTION_RESERVE));
   const shares = connectionShares(def, max);
   const total = shares.reduce((sum, s) => sum + s.connections, 0);
   if (total <= budget) return [];
   return [
     `capacity: database connections at full scale come to ${n(total)} (${shares.map((s) => s.label).join(', ')}), over ${n(budget)}: ` +
-      `${db.instanceClass}'s max_connections ${n(max)} less ${DB_CONNECTION_RESERVE * 100}% in reserve; lower autoscaling.max or dbPoolMax, or choose a larger aws.database.instanceClass`,
+      `${db.instanceClass}'s max_connections ${n(max)} less ${DB_CONNECTION_RESERVE * 100}% in reserve; lower autoscaling.max or dbPoolMax, or choose a larger targets.${def.target.name}.aws.database.instanceClass`,
   ];
 }
 
@@ -66,13 +67,14 @@ function poolProblems(def: SpillwayDefinition): string[] {
   const p: string[] = [];
   def.services.forEach((svc, i) => {
     if (svc.role !== 'worker' || !connects(svc)) return;
-    for (const target of ['hetzner', 'eks'] as TargetName[]) {
+    for (const [name, t] of Object.entries(def.targets)) {
+      const target = { ...t, name };
       const lanes = podLanes(svc, target);
       if (!lanes.length) continue;
       const concurrency = loadConfig(plainEnv(def, svc, target)).workerConcurrency;
       const inFlight = lanes.reduce((sum, lane) => sum + concurrency[lane], 0);
       if ((svc.dbPoolMax ?? 0) < inFlight + 1) {
-        p.push(`services[${i}].dbPoolMax: ${svc.dbPoolMax} is below the ${inFlight + 1} its pods need on ${target} (${lanes.map((l) => `${l} ${concurrency[l]}`).join(' + ')} deliveries in flight, + 1 for the failure check)`);
+        p.push(`services[${i}].dbPoolMax: ${svc.dbPoolMax} is below the ${inFlight + 1} its pods need on ${name} (${lanes.map((l) => `${l} ${concurrency[l]}`).join(' + ')} deliveries in flight, + 1 for the failure check)`);
       }
     }
   });
@@ -93,9 +95,9 @@ interface DemandLine {
 }
 
 /** Requests at full scale on the node group: the services, the migrate Job, the add-ons, the DaemonSets. */
-export function nodeDemand(def: SpillwayDefinition, nodes: number): DemandLine[] {
+export function nodeDemand(def: EksDefinition, nodes: number): DemandLine[] {
   const lines: DemandLine[] = def.services
-    .filter((svc) => runsPods(svc, 'eks'))
+    .filter((svc) => runsPods(svc, def.target))
     .map((svc) => ({ label: svc.name, count: fullScaleReplicas(svc), each: { ...svc.resources.requests, pods: 1 } }));
   lines.push({ label: 'migrate Job', count: 1, each: { ...MIGRATE_STEP.resources.requests, pods: 1 } });
   const addons = CLUSTER_ADDON_PODS.reduce(
@@ -111,13 +113,13 @@ export function nodeDemand(def: SpillwayDefinition, nodes: number): DemandLine[]
 const UNITS = { cpuMillis: 'm', memoryMiB: ' MiB', pods: '' } as const;
 const WHAT = { cpuMillis: 'CPU requests', memoryMiB: 'memory requests', pods: 'pods' } as const;
 
-function nodeProblems(def: SpillwayDefinition): string[] {
-  const c = def.aws.cluster;
+function nodeProblems(def: EksDefinition): string[] {
+  const c = def.target.aws.cluster;
   // Auto Mode sizes and adds nodes itself: there is no maximum here to check against.
   if (c.compute !== 'managed-nodes') return [];
   const ng = c.nodeGroup;
   const node = nodeAllocatable(ng.instanceType);
-  if (!node) return [`aws.cluster.nodeGroup.instanceType: no allocatable known for "${ng.instanceType}"; add it to NODE_TYPES in deploy/model/capacity-tables.ts`];
+  if (!node) return [`targets.${def.target.name}.aws.cluster.nodeGroup.instanceType: no allocatable known for "${ng.instanceType}"; add it to NODE_TYPES in deploy/model/capacity-tables.ts`];
   const lines = nodeDemand(def, ng.max);
   const p: string[] = [];
   for (const key of ['cpuMillis', 'memoryMiB', 'pods'] as const) {
@@ -128,7 +130,7 @@ function nodeProblems(def: SpillwayDefinition): string[] {
     const parts = lines.map((l) => (l.count === 1 ? `${l.label} ${n(l.each[key])}${u}` : `${l.label} ${l.count} x ${n(l.each[key])}${u} = ${n(l.count * l.each[key])}${u}`));
     p.push(
       `capacity: ${WHAT[key]} at full scale come to ${n(total)}${u} (${parts.join(', ')}), over ${ng.max} x ${ng.instanceType} allocatable ${n(each)}${u} = ${n(ng.max * each)}${u}; ` +
-        'lower autoscaling.max or requests, or raise aws.cluster.nodeGroup.max or its instanceType',
+        `lower autoscaling.max or requests, or raise targets.${def.target.name}.aws.cluster.nodeGroup.max or its instanceType`,
     );
   }
   return p;
@@ -136,5 +138,6 @@ function nodeProblems(def: SpillwayDefinition): string[] {
 
 /** Everything that does not add up at full scale, each naming its numbers. */
 export function capacityProblems(def: SpillwayDefinition): string[] {
-  return [...poolProblems(def), ...connectionProblems(def), ...nodeProblems(def)];
+  const eks = targetsOfKind(def, 'eks').map((t) => targetDefinition(def, t.name, 'eks'));
+  return [...poolProblems(def), ...eks.flatMap((d) => [...connectionProblems(d), ...nodeProblems(d)])];
 }

@@ -1,5 +1,6 @@
-// The shape of the one service definition (`deploy/spillway.ts`). Both renderers read only this;
-// anything a target needs to know lives here, so Compose and Kubernetes cannot drift apart.
+// The shape of the one service definition (`deploy/spillway.ts`): what every target shares, and the
+// targets by name, each of a kind (`compose`, `eks`) whose renderer synth picks. A renderer reads the
+// shared part and one target (`TargetDefinition`), so a second target of a kind is data, not code.
 import type { MovePath } from './move-path';
 import type { Lane } from '../../libs/config/src/lanes';
 import type { LoadPlan } from './load-plan';
@@ -49,10 +50,6 @@ export interface ServiceSpec {
    * Lambda lanes, must fit the RDS instance's max_connections (deploy/model/capacity.ts).
    */
   dbPoolMax?: number;
-  /** Containers on the single Hetzner box (a published port allows only one). */
-  hetznerReplicas: number;
-  /** Limits on the Hetzner box, sized from `targets.hetzner.box` (not the EKS pod limits above). */
-  hetznerResources: Resources;
   /** Reached from outside the cluster/box (absorber): Ingress on EKS, a published port on Hetzner. */
   public: boolean;
   /**
@@ -88,19 +85,43 @@ export interface LambdaWorkerSpec {
 }
 
 export interface Dependencies {
-  /** Redis for BullMQ: only on Hetzner; EKS uses SQS. */
-  redis: {
-    image: string;
-    appendOnly: boolean;
-    /** Redis `maxmemory` (policy `noeviction`, as BullMQ requires): writes fail instead of jobs vanishing. */
-    maxMemoryMiB: number;
-    hetznerResources: Resources;
-  };
-  /** Postgres: a container on Hetzner, RDS on EKS (reached through the VPC CIDR). */
-  postgres: { image: string; database: string; user: string; passwordSecret: string; hetznerResources: Resources };
+  /** Postgres: a container on a compose target (its limits: the target's `postgres`), RDS on EKS. */
+  postgres: { image: string; database: string; user: string; passwordSecret: string };
 }
 
-export interface HetznerTarget {
+/** Redis as a container beside the services (compose). */
+export interface RedisContainer {
+  image: string;
+  appendOnly: boolean;
+  /** Redis `maxmemory` (policy `noeviction`, as BullMQ requires): writes fail instead of jobs vanishing. */
+  maxMemoryMiB: number;
+  resources: Resources;
+}
+
+/**
+ * A target's broker (QUEUE_DRIVER is derived from `kind`, never set in `env`). A compose target runs
+ * its Redis as a container; an EKS target uses SQS, or keeps BullMQ on ElastiCache (deploy/aws/cache.ts).
+ */
+export type ComposeBroker = { kind: 'bullmq'; redis: RedisContainer };
+export type EksBroker = { kind: 'sqs' } | { kind: 'bullmq'; redis: { elasticache: { nodeType: string } } };
+export type Broker = ComposeBroker | EksBroker;
+export type BrokerKind = Broker['kind'];
+
+/** One service on a compose target: containers on the box (a published port allows only one) and their limits. */
+export interface ComposePlacement {
+  replicas: number;
+  /** Sized from the target's `box` (not the EKS pod limits of the service). */
+  resources: Resources;
+}
+
+/** A single box running the stack with Docker Compose (the Hetzner target). */
+export interface ComposeTarget {
+  kind: 'compose';
+  broker: ComposeBroker;
+  /** Every service of the definition, by name. */
+  services: Record<string, ComposePlacement>;
+  /** The Postgres container's limits. */
+  postgres: { resources: Resources };
   /** SSH host for DOCKER_HOST=ssh://<sshUser>@<host>. */
   host: string;
   sshUser: string;
@@ -137,7 +158,7 @@ export interface MonitoringContainer {
   image: string;
   /** Names its own env file holds (Grafana's admin password, the exporter's DSN); Hetzner only. */
   secrets: string[];
-  hetznerResources: Resources;
+  resources: Resources;
 }
 
 export interface HetznerMonitoring {
@@ -162,10 +183,17 @@ export interface HetznerBackup {
   s3: { endpoint: string; region: string; bucket: string; prefix: string };
   /** Names the backup's own env file holds (the key, storage credentials, DATABASE_URL); Hetzner only. */
   secrets: string[];
-  hetznerResources: Resources;
+  resources: Resources;
 }
 
+/** A namespace on an EKS cluster, and the AWS account's stacks around it (deploy/eks/, deploy/aws/). */
 export interface EksTarget {
+  kind: 'eks';
+  broker: EksBroker;
+  /** Prefix of this target's queue names (QUEUE_PREFIX); the definition's `queuePrefix` when absent. */
+  queuePrefix?: string;
+  /** What deploy/aws/ creates for this target. */
+  aws: AwsSettings;
   cluster: string;
   region: string;
   accountId: string;
@@ -187,25 +215,31 @@ export interface EksTarget {
   env: Record<string, string>;
 }
 
+export type Target = ComposeTarget | EksTarget;
+export type TargetKind = Target['kind'];
+export type Named<T> = T & { name: string };
+
 /**
- * The public host's split between the two targets, as Route 53 weighted records. The weights live
- * in deploy/traffic.json so `npm run cutover` can change them as a reviewable one-line diff.
+ * The public host's split between targets, as Route 53 weighted records (one per target, its set
+ * identifier the target's name). The weights live in deploy/traffic.json so `npm run cutover` can
+ * change them as a reviewable one-line diff.
  */
 export interface DnsSettings {
   zoneId: string;
   /** The public host clients send events to. */
   name: string;
   ttl: number;
-  /** What each weighted record points at: the Hetzner box and the EKS ALB. */
-  hetznerTarget: string;
-  eksTarget: string;
+  /**
+   * By target name, what its weighted record points at: a compose target's box (host name), an EKS
+   * target's ALB. The targets named here are the ones that take public traffic.
+   */
+  records: Record<string, string>;
+  /** By target name (the same names as `records`), summing to 100. */
   weights: TrafficWeights;
 }
 
-export interface TrafficWeights {
-  hetzner: number;
-  eks: number;
-}
+/** Share of the public traffic (0-100) by target name. */
+export type TrafficWeights = Record<string, number>;
 
 /**
  * Alert thresholds, the one place both targets read them from: the Prometheus rules on Hetzner
@@ -242,11 +276,10 @@ export interface SpillwayDefinition {
   shutdownTimeoutMs: number;
   services: ServiceSpec[];
   dependencies: Dependencies;
-  targets: { hetzner: HetznerTarget; eks: EksTarget };
+  /** By name; synth renders each with its kind's renderer. */
+  targets: Record<string, Target>;
   dns: DnsSettings;
   alerts: AlertThresholds;
-  /** The AWS account the EKS target runs in, as CDK stacks (deploy/aws/). */
-  aws: AwsSettings;
   /** The staging load test (deploy/k6/) and the rate the cost report plans for (deploy/cost/). */
   load?: LoadPlan;
   /** `POST /v1/hooks/<name>` sources (docs/webhooks.md); each needs WEBHOOK_SECRET_<NAME> in secrets. */
@@ -309,8 +342,8 @@ export interface ReleaseSettings {
 }
 
 /**
- * What `deploy/aws/` creates for the EKS target (region, account and VPC CIDR come from
- * targets.eks). Sizes are the seed's; every option defaults to the cheaper choice.
+ * What `deploy/aws/` creates for an EKS target (region, account and VPC CIDR come from the target).
+ * Sizes are the seed's; every option defaults to the cheaper choice.
  */
 export interface AwsSettings {
   /** Prefix of every stack name: `<stackPrefix>-network`, `<stackPrefix>-cluster`... */
@@ -369,8 +402,6 @@ export interface AwsSettings {
      */
     loadBalancer: string;
   };
-  /** ElastiCache Redis (Multi-AZ) for an EKS target that keeps BullMQ; absent = none. */
-  cache?: { nodeType: string };
   /**
    * A second region for disaster recovery (deploy/aws/dr.ts): daily snapshots of the primary copied
    * there by AWS Backup into a vault under a KMS key of that region (kept database.backupRetentionDays),
@@ -394,7 +425,16 @@ export interface DatabaseProxySettings {
   maxConnectionsPercent: number;
 }
 
-export type TargetName = keyof SpillwayDefinition['targets'];
+/** Everything but the targets: what all of them share. */
+export type SharedDefinition = Omit<SpillwayDefinition, 'targets'>;
+
+/**
+ * What a renderer of one kind reads: the shared definition and one target of that kind, by name.
+ * `queuePrefix` is the target's own (its override, else the definition's).
+ */
+export type TargetDefinition<T extends Target> = SharedDefinition & { target: Named<T> };
+export type EksDefinition = TargetDefinition<EksTarget>;
+export type ComposeDefinition = TargetDefinition<ComposeTarget>;
 
 export const HEALTH = { live: '/health/live', ready: '/health/ready' } as const;
 

@@ -1,13 +1,14 @@
 // What each service's process sees, per target. Both renderers call this, so the env of a
 // container on Hetzner and of a pod on EKS differ only where the definition says they should.
-import { MIGRATE_STEP, ServiceSpec, SpillwayDefinition, TargetName } from './definition';
+import { EksDefinition, MIGRATE_STEP, Named, ServiceSpec, SharedDefinition, Target } from './definition';
 import { webhookEnv, webhookRoutes } from './webhooks';
 import { podLanes } from './lambda-lanes';
-import { payloadBucketName } from './queues';
+import { payloadBucket } from './queues';
+import { queuePrefixOf } from './targets';
 import { Lane } from '../../libs/config/src/lanes';
 
 /** `payment.captured=critical,analytics.*=low`, in the definition's order (the router sorts). */
-export function laneRoutesEnv(def: SpillwayDefinition): string {
+export function laneRoutesEnv(def: SharedDefinition): string {
   return [...Object.entries(def.routes).map(([pattern, lane]) => `${pattern}=${lane}`), ...webhookRoutes(def)].join(',');
 }
 
@@ -18,6 +19,7 @@ export const DERIVED_ENV = [
   'WORKER_HEALTH_PORT',
   'WORKER_LANES',
   'QUEUE_PREFIX',
+  'QUEUE_DRIVER',
   'LANE_ROUTES',
   'MAX_ATTEMPTS',
   'LEASE_MS',
@@ -34,13 +36,21 @@ export const DERIVED_ENV = [
  * EKS's database is the RDS instance (or its proxy) the AWS stacks make, whose certificates chain
  * to RDS's own CAs, not to any in Node's store: the apps trust the RDS bundle the image carries.
  */
-function databaseEnv(target: TargetName): Record<string, string> {
-  return target === 'eks' ? { DATABASE_CA: 'rds' } : {};
+function databaseEnv(target: Target): Record<string, string> {
+  return target.kind === 'eks' ? { DATABASE_CA: 'rds' } : {};
 }
 
-function derivedEnv(def: SpillwayDefinition, svc: ServiceSpec, target: TargetName): Record<string, string> {
+/** What every process of a target needs to reach its broker: the driver, and the SQS region and bucket. */
+function brokerEnv(def: SharedDefinition, target: Target): Record<string, string> {
+  const env: Record<string, string> = { QUEUE_DRIVER: target.broker.kind };
+  if (target.kind === 'eks') env.AWS_REGION = target.region;
+  if (target.kind === 'eks' && target.broker.kind === 'sqs') env.SQS_PAYLOAD_BUCKET = payloadBucket(queuePrefixOf(def, target), target.accountId);
+  return env;
+}
+
+function derivedEnv(def: SharedDefinition, svc: ServiceSpec, target: Target): Record<string, string> {
   const env: Record<string, string> = {
-    QUEUE_PREFIX: def.queuePrefix,
+    QUEUE_PREFIX: queuePrefixOf(def, target),
     MAX_ATTEMPTS: String(def.maxAttempts),
     LEASE_MS: String(def.leaseMs),
     SHUTDOWN_TIMEOUT_MS: String(def.shutdownTimeoutMs),
@@ -48,7 +58,7 @@ function derivedEnv(def: SpillwayDefinition, svc: ServiceSpec, target: TargetNam
   Object.assign(env, databaseEnv(target));
   const routes = laneRoutesEnv(def);
   if (routes) env.LANE_ROUTES = routes;
-  if (target === 'eks') Object.assign(env, { AWS_REGION: def.targets.eks.region, SQS_PAYLOAD_BUCKET: payloadBucketName(def) });
+  Object.assign(env, brokerEnv(def, target));
   if (svc.dbPoolMax !== undefined) env.DB_POOL_MAX = String(svc.dbPoolMax);
   if (svc.role === 'absorber') {
     env.PORT = String(svc.port);
@@ -63,14 +73,14 @@ function derivedEnv(def: SpillwayDefinition, svc: ServiceSpec, target: TargetNam
 }
 
 /** Plain (non-secret) env of one service on one target, keys sorted for stable output. */
-export function plainEnv(def: SpillwayDefinition, svc: ServiceSpec, target: TargetName): Record<string, string> {
-  const merged = { ...def.env, ...def.targets[target].env, ...svc.env, ...derivedEnv(def, svc, target) };
+export function plainEnv(def: SharedDefinition, svc: ServiceSpec, target: Named<Target>): Record<string, string> {
+  const merged = { ...def.env, ...target.env, ...svc.env, ...derivedEnv(def, svc, target) };
   return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** Plain env of the migration step: the shared env and its pool size (it reads DATABASE_URL, a secret). */
-export function migrateEnv(def: SpillwayDefinition, target: TargetName): Record<string, string> {
-  const merged = { ...def.env, ...def.targets[target].env, QUEUE_PREFIX: def.queuePrefix, DB_POOL_MAX: String(MIGRATE_STEP.dbPoolMax), ...databaseEnv(target) };
+export function migrateEnv(def: SharedDefinition, target: Named<Target>): Record<string, string> {
+  const merged = { ...def.env, ...target.env, QUEUE_DRIVER: target.broker.kind, QUEUE_PREFIX: queuePrefixOf(def, target), DB_POOL_MAX: String(MIGRATE_STEP.dbPoolMax), ...databaseEnv(target) };
   return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
@@ -90,8 +100,8 @@ const NOT_ON_LAMBDA = ['AWS_REGION', 'WORKER_HEALTH_PORT', 'SHUTDOWN_TIMEOUT_MS'
  * payload bucket, a small pool and DATABASE_URL without a password (the runtime signs an RDS IAM
  * token per connection: DATABASE_IAM_AUTH=on).
  */
-export function lambdaEnv(def: SpillwayDefinition, svc: ServiceSpec, lane: Lane, at: { databaseUrl: string; payloadBucket: string }): Record<string, string> {
-  const env: Record<string, string> = { ...plainEnv(def, svc, 'eks') };
+export function lambdaEnv(def: EksDefinition, svc: ServiceSpec, lane: Lane, at: { databaseUrl: string; payloadBucket: string }): Record<string, string> {
+  const env: Record<string, string> = { ...plainEnv(def, svc, def.target) };
   for (const name of NOT_ON_LAMBDA) delete env[name];
   Object.assign(env, {
     QUEUE_DRIVER: 'sqs',

@@ -2,8 +2,9 @@
 // field and the limit it breaks, AWS's own (batch sizes, windows, concurrency, the queue's visibility
 // timeout) or the definition's (the database connections the alarms allow).
 import { isFifo } from './queues';
-import { SpillwayDefinition } from './definition';
+import { EksDefinition, SpillwayDefinition } from './definition';
 import { lambdaLanes } from './lambda-lanes';
+import { targetDefinition, targetsOfKind } from './targets';
 
 const isInt = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
 
@@ -35,8 +36,16 @@ export function lambdaProblems(def: SpillwayDefinition): string[] {
     if (!isInt(l.dbPoolMax, 2, 20)) p.push(`${f}.dbPoolMax: 2 to 20 connections per invocation (a delivery holds one, its failure check takes another)`);
     if (l.architecture !== 'arm64' && l.architecture !== 'x86_64') p.push(`${f}.architecture: arm64 or x86_64`);
   });
+  for (const t of targetsOfKind(def, 'eks')) p.push(...targetLambdaProblems(targetDefinition(def, t.name, 'eks')));
+  return p;
+}
+
+/** What one EKS target's Lambda lanes need of it: SQS to feed them, the RDS Proxy, connections within the alarm. */
+function targetLambdaProblems(def: EksDefinition): string[] {
+  const p: string[] = [];
   const lanes = lambdaLanes(def);
   if (!lanes.length) return p;
+  const f = `targets.${def.target.name}`;
   // Each lane's function may run maxConcurrency invocations, each holding up to dbPoolMax connections.
   const connections = lanes.reduce((n, { svc }) => n + svc.lambda!.maxConcurrency * svc.lambda!.dbPoolMax, 0);
   const budget = def.alerts?.database?.connections ?? Infinity;
@@ -44,13 +53,12 @@ export function lambdaProblems(def: SpillwayDefinition): string[] {
     const parts = lanes.map(({ svc, lane }) => `${lane} ${svc.lambda!.maxConcurrency} x ${svc.lambda!.dbPoolMax}`).join(' + ');
     p.push(`services: the Lambda lanes may open ${connections} database connections at full concurrency (${parts}; maxConcurrency x dbPoolMax), over alerts.database.connections (${budget}); lower maxConcurrency or dbPoolMax`);
   }
-  const driver = def.targets.eks.env.QUEUE_DRIVER ?? def.env.QUEUE_DRIVER;
-  if (driver !== 'sqs') p.push(`targets.eks.env.QUEUE_DRIVER: Lambda lanes are fed by SQS; set it to sqs (got ${driver ?? 'the default, bullmq'})`);
-  const proxy = def.aws.database.proxy;
-  if (!proxy) return [...p, 'aws.database.proxy: required when a lane runs on Lambda (user, secretName, maxConnectionsPercent): the functions reach Postgres through RDS Proxy'];
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(proxy.user)) p.push(`aws.database.proxy.user: "${proxy.user}" is not a Postgres user name (a-z, 0-9, _)`);
-  if (proxy.user === def.dependencies.postgres.user) p.push(`aws.database.proxy.user: "${proxy.user}" is the RDS master user; the functions connect as the app's own user`);
-  if (!/^[\w/+=.@-]{1,512}$/.test(proxy.secretName)) p.push(`aws.database.proxy.secretName: "${proxy.secretName}" is not a Secrets Manager secret name`);
-  if (!isInt(proxy.maxConnectionsPercent, 1, 100)) p.push('aws.database.proxy.maxConnectionsPercent: 1 to 100');
+  if (def.target.broker.kind !== 'sqs') p.push(`${f}.broker.kind: Lambda lanes are fed by SQS; make it sqs (got ${def.target.broker.kind})`);
+  const proxy = def.target.aws.database.proxy;
+  if (!proxy) return [...p, `${f}.aws.database.proxy: required when a lane runs on Lambda (user, secretName, maxConnectionsPercent): the functions reach Postgres through RDS Proxy`];
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(proxy.user)) p.push(`${f}.aws.database.proxy.user: "${proxy.user}" is not a Postgres user name (a-z, 0-9, _)`);
+  if (proxy.user === def.dependencies.postgres.user) p.push(`${f}.aws.database.proxy.user: "${proxy.user}" is the RDS master user; the functions connect as the app's own user`);
+  if (!/^[\w/+=.@-]{1,512}$/.test(proxy.secretName)) p.push(`${f}.aws.database.proxy.secretName: "${proxy.secretName}" is not a Secrets Manager secret name`);
+  if (!isInt(proxy.maxConnectionsPercent, 1, 100)) p.push(`${f}.aws.database.proxy.maxConnectionsPercent: 1 to 100`);
   return p;
 }

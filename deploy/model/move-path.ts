@@ -2,6 +2,7 @@
 // an AWS Site-to-Site VPN (virtual private gateway, static routes) answered by strongSwan on the
 // box. One crypto suite, read by both renderers (deploy/aws/move-path.ts, deploy/hetzner/move-path.ts).
 import type { SpillwayDefinition } from './definition';
+import { eksDefinition } from './targets';
 
 export interface MovePath {
   /** The only kind rendered: AWS Site-to-Site VPN with strongSwan (IKEv2, PSK) on the box. */
@@ -50,7 +51,7 @@ export function movePathProblems(def: SpillwayDefinition): string[] {
   const path = def.movePath;
   if (!path) return [];
   const p: string[] = [];
-  const vpc = def.targets.eks.vpcCidr;
+  const vpc = eksDefinition(def).target.vpcCidr;
   if (path.kind !== 'site-to-site-vpn') p.push(`movePath.kind: "${path.kind}" is not rendered; the only kind is site-to-site-vpn (docs/move-path.md)`);
   if (!IPV4.test(path.boxPublicIp)) p.push(`movePath.boxPublicIp: "${path.boxPublicIp}" is not an IPv4 address`);
   else if (NOT_PUBLIC.some((c) => inCidr(path.boxPublicIp, c))) p.push(`movePath.boxPublicIp: ${path.boxPublicIp} is not a public address; AWS's VPN endpoints must reach the box there`);

@@ -2,7 +2,6 @@
 // `<prefix>-low`, and `-dlq` twins (`<prefix>-critical-dlq.fifo` for the FIFO one).
 // The CDK queues stack and KEDA both take names from here, so a rename cannot reach only one of them.
 import { Lane, LANES } from '../../libs/config/src/lanes';
-import { SpillwayDefinition } from './definition';
 
 /** Lanes that promise per-key ordering, hence SQS FIFO queues. */
 export const FIFO_LANES: readonly Lane[] = ['critical'];
@@ -26,6 +25,6 @@ export function allLanes(): Lane[] {
  * it; every EKS pod and Lambda function gets it as SQS_PAYLOAD_BUCKET (the apps' default,
  * `<prefix>-payloads`, is for emulators and local runs).
  */
-export function payloadBucketName(def: SpillwayDefinition): string {
-  return `${def.queuePrefix.toLowerCase().replace(/_/g, '-')}-payloads-${def.targets.eks.accountId}`;
+export function payloadBucket(queuePrefix: string, accountId: string): string {
+  return `${queuePrefix.toLowerCase().replace(/_/g, '-')}-payloads-${accountId}`;
 }

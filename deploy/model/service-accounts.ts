@@ -1,7 +1,7 @@
 // The Kubernetes ServiceAccount of each service's pods, `<name>-<service>`. The EKS manifests
 // create it and the AWS access stack binds its IAM role to it (EKS Pod Identity): one name, two renderers.
-import { SpillwayDefinition } from './definition';
+import { SharedDefinition } from './definition';
 
-export function serviceAccountName(def: SpillwayDefinition, service: string): string {
+export function serviceAccountName(def: SharedDefinition, service: string): string {
   return `${def.name}-${service}`;
 }

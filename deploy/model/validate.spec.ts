@@ -1,6 +1,7 @@
 import { SpillwayDefinition } from './definition';
 import { definitionProblems, DefinitionError, validateDefinition } from './validate';
 import { spillway } from '../spillway';
+import { targetOf } from './targets';
 
 function changed(edit: (d: SpillwayDefinition) => void): SpillwayDefinition {
   const def = structuredClone(spillway);
@@ -20,19 +21,24 @@ describe('definition validation', () => {
     ['a plain value for a secret', (d) => (d.env.DATABASE_URL = 'postgres://x'), 'env.DATABASE_URL: declared in secrets'],
     ['a derived variable set by hand', (d) => (d.services[0].env = { PORT: '1' }), 'services[0].env.PORT: computed from'],
     ['a lane nobody consumes', (d) => (d.services[1].lanes = ['critical', 'normal']), 'services: no worker consumes lane "low"'],
-    ['two replicas of a published port', (d) => (d.services[0].hetznerReplicas = 2), 'services[0].hetznerReplicas: a public service'],
+    ['two replicas of a published port', (d) => (targetOf(d, 'hetzner', 'compose').services.absorber.replicas = 2), 'targets.hetzner.services.absorber.replicas: a public service'],
+    ['a service the box does not place', (d) => delete targetOf(d, 'hetzner', 'compose').services.worker, 'targets.hetzner.services.worker: missing'],
+    ['QUEUE_DRIVER set by hand', (d) => (targetOf(d, 'hetzner', 'compose').env.QUEUE_DRIVER = 'sqs'), "targets.hetzner.env.QUEUE_DRIVER: computed from the definition's typed fields; set those instead (the target's broker)"],
+    ['weights for a target without a record', (d) => (d.dns.weights = { hetzner: 100, eks: 0, staging: 0 }), 'dns.weights.staging: no record in dns.records'],
+    ['BullMQ on EKS before its REDIS_URL and scaler render', (d) => (targetOf(d, 'eks', 'eks').broker = { kind: 'bullmq', redis: { elasticache: { nodeType: 'cache.t4g.small' } } }), 'targets.eks.broker.kind: bullmq on EKS is not rendered whole yet'],
+    ['a record for no target', (d) => (d.dns.records.mars = 'x.example.com'), 'dns.records.mars: not a target'],
     ['min above max', (d) => (d.services[0].autoscaling.min = 60), 'services[0].autoscaling.max: must be >= min'],
     ['limits below requests', (d) => (d.services[0].resources.limits.cpuMillis = 100), 'services[0].resources.limits.cpuMillis'],
-    ['weights not summing to 100', (d) => (d.targets.eks.weights.green = 10), 'targets.eks.weights: blue + green must be 100'],
+    ['weights not summing to 100', (d) => (targetOf(d, 'eks', 'eks').weights.green = 10), 'targets.eks.weights: blue + green must be 100'],
     ['a route to an unknown lane', (d) => (d.routes['x.y'] = 'fast' as never), 'routes.x.y: unknown lane "fast"'],
     ['an unknown dependency', (d) => d.services[0].dependsOn.push('kafka'), 'services[0].dependsOn[1]: "kafka"'],
     ['an absorber without API keys (it would refuse to start)', (d) => (d.services[0].secrets = ['DATABASE_URL', 'WEBHOOK_SECRET_GITHUB']), 'services[0] (absorber) on hetzner: INGEST_API_KEYS: not set, and NODE_ENV=production requires it'],
     ['an absorber serving metrics on its API port', (d) => (d.services[0].metricsPort = 8080), 'services[0].metricsPort: must differ from port'],
     ['an absorber without a metrics port', (d) => delete d.services[0].metricsPort, 'services[0].metricsPort: the absorber serves /metrics on a port of its own'],
     ['a worker with a separate metrics port', (d) => (d.services[1].metricsPort = 9464), 'services[1].metricsPort: a worker serves /metrics on its port'],
-    ['a monitoring container over the box', (d) => (d.targets.hetzner.monitoring.containers.prometheus.hetznerResources.limits.memoryMiB = 1024), 'targets.hetzner.box: memory limits add up to 4352 MiB'],
-    ['Grafana without its admin password', (d) => (d.targets.hetzner.monitoring.containers.grafana.secrets = []), 'targets.hetzner.monitoring.containers.grafana.secrets: must include GF_SECURITY_ADMIN_PASSWORD'],
-    ['Grafana on the published API port', (d) => (d.targets.hetzner.monitoring.ports.grafana = 8080), 'targets.hetzner.monitoring.ports.grafana: 8080 is already published'],
+    ['a monitoring container over the box', (d) => (targetOf(d, 'hetzner', 'compose').monitoring.containers.prometheus.resources.limits.memoryMiB = 1024), 'targets.hetzner.box: memory limits add up to 4352 MiB'],
+    ['Grafana without its admin password', (d) => (targetOf(d, 'hetzner', 'compose').monitoring.containers.grafana.secrets = []), 'targets.hetzner.monitoring.containers.grafana.secrets: must include GF_SECURITY_ADMIN_PASSWORD'],
+    ['Grafana on the published API port', (d) => (targetOf(d, 'hetzner', 'compose').monitoring.ports.grafana = 8080), 'targets.hetzner.monitoring.ports.grafana: 8080 is already published'],
     ['a service holding DATABASE_URL without a pool size', (d) => delete d.services[1].dbPoolMax, 'services[1].dbPoolMax: 1-1000 connections per replica (DB_POOL_MAX), required with DATABASE_URL'],
     ['a pool size on a service that never connects', (d) => (d.services[0].secrets = ['INGEST_API_KEYS', 'WEBHOOK_SECRET_GITHUB']), 'services[0].dbPoolMax: set without DATABASE_URL in its secrets'],
     ['DB_POOL_MAX set by hand', (d) => (d.services[1].env!.DB_POOL_MAX = '5'), 'services[1].env.DB_POOL_MAX: computed from'],
@@ -53,9 +59,9 @@ describe('definition validation', () => {
     ['a maximum concurrency of 1', lambda((l) => (l.maxConcurrency = 1)), 'services[1].lambda.maxConcurrency: 2 to 1000'],
     ['a pool of one connection', lambda((l) => (l.dbPoolMax = 1)), 'services[1].lambda.dbPoolMax: 2 to 20 connections per invocation'],
     ['more connections than the database alarm allows', lambda((l) => Object.assign(l, { maxConcurrency: 200, dbPoolMax: 2 })), 'services: the Lambda lanes may open 400 database connections at full concurrency (low 200 x 2; maxConcurrency x dbPoolMax), over alerts.database.connections (300)'],
-    ['Lambda lanes without a proxy', (d) => delete d.aws.database.proxy, 'aws.database.proxy: required when a lane runs on Lambda'],
-    ['the proxy as the master user', (d) => (d.aws.database.proxy!.user = 'spillway'), 'aws.database.proxy.user: "spillway" is the RDS master user'],
-    ['Lambda lanes with BullMQ on EKS', (d) => (d.targets.eks.env.QUEUE_DRIVER = 'bullmq'), 'targets.eks.env.QUEUE_DRIVER: Lambda lanes are fed by SQS'],
+    ['Lambda lanes without a proxy', (d) => delete targetOf(d, 'eks', 'eks').aws.database.proxy, 'aws.database.proxy: required when a lane runs on Lambda'],
+    ['the proxy as the master user', (d) => (targetOf(d, 'eks', 'eks').aws.database.proxy!.user = 'spillway'), 'aws.database.proxy.user: "spillway" is the RDS master user'],
+    ['Lambda lanes with BullMQ on EKS', (d) => (targetOf(d, 'eks', 'eks').broker = { kind: 'bullmq', redis: { elasticache: { nodeType: 'cache.t4g.small' } } }), 'targets.eks.broker.kind: Lambda lanes are fed by SQS'],
     ['Lambda on the absorber', (d) => (d.services[0].lambda = structuredClone(d.services[1].lambda)), "services[0].lambda: only a worker's lanes run on Lambda"],
   ])('Lambda lanes: names the field for %s', (_what, edit, message) => {
     const problems = definitionProblems(changed(edit));
@@ -68,7 +74,7 @@ describe('definition validation', () => {
   });
 
   it("runs each service's env through the apps' config loader, per target", () => {
-    const problems = definitionProblems(changed((d) => (d.targets.eks.env.LOG_LEVEL = 'loud')));
+    const problems = definitionProblems(changed((d) => (targetOf(d, 'eks', 'eks').env.LOG_LEVEL = 'loud')));
     expect(problems).toEqual([
       'services[0] (absorber) on eks: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
       'services[1] (worker) on eks: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',

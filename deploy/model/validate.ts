@@ -3,14 +3,16 @@
 // that renders is one the processes will accept at start.
 import { ConfigError, ingestAuthProblem, loadConfig } from '../../libs/config/src/config';
 import { isLane, LANES } from '../../libs/config/src/lanes';
-import { MIGRATE_STEP, MONITORING_SERVICES, Resources, ServiceSpec, SpillwayDefinition, TargetName } from './definition';
+import { MIGRATE_STEP, ServiceSpec, SpillwayDefinition } from './definition';
 import { loadLambdaConfig } from '../../apps/worker/src/lambda/lambda-config';
 import { capacityProblems } from './capacity';
-import { DERIVED_ENV, lambdaEnv, plainEnv } from './env';
+import { lambdaEnv, plainEnv } from './env';
 import { lambdaProblems } from './lambda-checks';
 import { lambdaLanes, runsPods } from './lambda-lanes';
 import { loadPlanProblems } from './load-plan';
 import { movePathProblems } from './move-path';
+import { targetDefinition, targetsOfKind } from './targets';
+import { checkEnv, DNS_LABEL, ENV_NAME, targetProblems } from './validate-targets';
 import { webhookProblems, webhookSecretNames } from './webhooks';
 
 const HELD_WHSEC = `whsec_${Buffer.from('held by the secret store: 32 byte').toString('base64')}`;
@@ -21,19 +23,8 @@ export class DefinitionError extends Error {
   }
 }
 
-const DNS_LABEL = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
-const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
-const DEPENDENCIES = ['redis', 'postgres', MIGRATE_STEP.name];
 
-function checkEnv(p: string[], field: string, env: Record<string, string>, secrets: string[]): void {
-  for (const name of Object.keys(env)) {
-    if (!ENV_NAME.test(name)) p.push(`${field}.${name}: not a valid env name (A-Z, 0-9, _)`);
-    if ((DERIVED_ENV as readonly string[]).includes(name)) {
-      p.push(`${field}.${name}: computed from the definition's typed fields; set those instead`);
-    }
-    if (secrets.includes(name)) p.push(`${field}.${name}: declared in secrets; a secret never has a plain value`);
-  }
-}
+const DEPENDENCIES = ['redis', 'postgres', MIGRATE_STEP.name];
 
 function checkService(p: string[], def: SpillwayDefinition, svc: ServiceSpec, i: number): void {
   const f = `services[${i}]`;
@@ -68,10 +59,6 @@ function checkService(p: string[], def: SpillwayDefinition, svc: ServiceSpec, i:
     if (!(req > 0)) p.push(`${f}.resources.requests.${kind}: must be > 0`);
     if (!(lim >= req)) p.push(`${f}.resources.limits.${kind}: must be >= requests.${kind}`);
   }
-  if (!Number.isInteger(svc.hetznerReplicas) || svc.hetznerReplicas < 1) p.push(`${f}.hetznerReplicas: must be >= 1`);
-  if (svc.public && svc.hetznerReplicas !== 1) {
-    p.push(`${f}.hetznerReplicas: a public service publishes its port on the box, so only 1 fits`);
-  }
   svc.secrets.forEach((name, j) => {
     if (!def.secrets[name]) p.push(`${f}.secrets[${j}]: "${name}" is not declared in secrets`);
   });
@@ -87,98 +74,11 @@ function checkService(p: string[], def: SpillwayDefinition, svc: ServiceSpec, i:
   }
 }
 
-/** Memory the OS, Docker and the Caddy proxy keep on the box, outside every container's limit. */
-export const BOX_RESERVE_MIB = 512;
-
-/** Every container's limits on the Hetzner box, from the definition's `hetznerResources`. */
-function checkBox(p: string[], def: SpillwayDefinition): void {
-  const box = def.targets.hetzner.box;
-  const deps = def.dependencies;
-  const sized: Array<[string, Resources, number]> = [
-    ...def.services.map((s, i): [string, Resources, number] => [`services[${i}].hetznerResources`, s.hetznerResources, s.hetznerReplicas]),
-    ['dependencies.redis.hetznerResources', deps.redis.hetznerResources, 1],
-    ['dependencies.postgres.hetznerResources', deps.postgres.hetznerResources, 1],
-    ['targets.hetzner.backup.hetznerResources', def.targets.hetzner.backup.hetznerResources, 1],
-    // The monitoring profile counts: it is meant to run on the same box in production.
-    ...MONITORING_SERVICES.map((name): [string, Resources, number] => [
-      `targets.hetzner.monitoring.containers.${name}.hetznerResources`,
-      def.targets.hetzner.monitoring.containers[name].hetznerResources,
-      1,
-    ]),
-  ];
-  let memory = 0;
-  for (const [field, r, replicas] of sized) {
-    if (r.limits.cpuMillis > box.vcpus * 1000) p.push(`${field}.limits.cpuMillis: more than the box's ${box.vcpus} vCPU`);
-    if (!(r.requests.memoryMiB > 0) || r.limits.memoryMiB < r.requests.memoryMiB) p.push(`${field}: limits must be >= requests > 0`);
-    memory += r.limits.memoryMiB * replicas;
-  }
-  if (memory > box.memoryMiB - BOX_RESERVE_MIB) {
-    p.push(`targets.hetzner.box: memory limits add up to ${memory} MiB, over the ${box.type}'s ${box.memoryMiB} MiB less ${BOX_RESERVE_MIB} for the OS`);
-  }
-  if (!(deps.redis.maxMemoryMiB > 0) || deps.redis.maxMemoryMiB >= deps.redis.hetznerResources.limits.memoryMiB) {
-    p.push('dependencies.redis.maxMemoryMiB: above 0 and below its container memory limit (an AOF rewrite forks)');
-  }
-}
-
-function checkTargets(p: string[], def: SpillwayDefinition): void {
-  const eks = def.targets.eks;
-  if (!DNS_LABEL.test(eks.namespace)) p.push(`targets.eks.namespace: must be a DNS label`);
-  if (!/^\d{12}$/.test(eks.accountId)) p.push(`targets.eks.accountId: must be 12 digits`);
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(eks.region)) p.push(`targets.eks.region: "${eks.region}" is not an AWS region`);
-  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(eks.vpcCidr)) p.push(`targets.eks.vpcCidr: must be a CIDR like 10.0.0.0/16`);
-  if (eks.weights.blue + eks.weights.green !== 100) p.push(`targets.eks.weights: blue + green must be 100`);
-  if (!(eks.preStopSeconds >= 0)) p.push(`targets.eks.preStopSeconds: must be >= 0`);
-  if (!eks.certificateArn.startsWith('arn:aws:acm:')) p.push(`targets.eks.certificateArn: must be an ACM certificate ARN`);
-  if (!/^[a-zA-Z0-9+=,.@_-]{1,64}$/.test(eks.roleName)) p.push(`targets.eks.roleName: not a valid IAM role name`);
-  const dns = def.dns;
-  for (const side of ['hetzner', 'eks'] as const) {
-    const w = dns.weights[side];
-    if (!Number.isInteger(w) || w < 0 || w > 100) p.push(`dns.weights.${side}: an integer from 0 to 100 (deploy/traffic.json)`);
-  }
-  if (dns.weights.hetzner + dns.weights.eks !== 100) p.push(`dns.weights: hetzner + eks must be 100 (deploy/traffic.json)`);
-  if (!/^Z[A-Z0-9]{1,31}$/.test(dns.zoneId)) p.push(`dns.zoneId: not a Route 53 hosted zone id`);
-  if (!(dns.ttl >= 1 && dns.ttl <= 300)) p.push(`dns.ttl: 1 to 300 seconds (a cutover moves no faster than the TTL)`);
-  const het = def.targets.hetzner;
-  if (!het.secretsDir || het.secretsDir.startsWith('/')) p.push(`targets.hetzner.secretsDir: a path relative to the repository root`);
-  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(het.publishAddress)) p.push(`targets.hetzner.publishAddress: an IPv4 address (127.0.0.1 or 0.0.0.0)`);
-  checkBox(p, def);
-  const b = het.backup;
-  if (!(b.everyHours > 0)) p.push('targets.hetzner.backup.everyHours: must be > 0');
-  if (!Number.isInteger(b.retentionDays) || b.retentionDays < 1) p.push('targets.hetzner.backup.retentionDays: whole days >= 1');
-  if (!Number.isInteger(b.keepMin) || b.keepMin < 1) p.push('targets.hetzner.backup.keepMin: >= 1');
-  if (!b.s3.bucket) p.push('targets.hetzner.backup.s3.bucket: required');
-  if (!b.secrets.includes('BACKUP_ENCRYPTION_KEY')) p.push('targets.hetzner.backup.secrets: must include BACKUP_ENCRYPTION_KEY (dumps leave the box encrypted)');
-  checkMonitoring(p, def);
-  for (const target of ['hetzner', 'eks'] as const) {
-    checkEnv(p, `targets.${target}.env`, def.targets[target].env, Object.keys(def.secrets));
-  }
-}
-
-function checkMonitoring(p: string[], def: SpillwayDefinition): void {
-  const m = def.targets.hetzner.monitoring;
-  const f = 'targets.hetzner.monitoring';
-  if (!(Number.isInteger(m.scrapeSeconds) && m.scrapeSeconds >= 1)) p.push(`${f}.scrapeSeconds: whole seconds >= 1`);
-  if (!(Number.isInteger(m.retentionDays) && m.retentionDays >= 1)) p.push(`${f}.retentionDays: whole days >= 1`);
-  const published = def.services.filter((s) => s.public).map((s) => s.port);
-  for (const [ui, port] of Object.entries(m.ports)) {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) p.push(`${f}.ports.${ui}: must be 1-65535`);
-    else if (published.includes(port)) p.push(`${f}.ports.${ui}: ${port} is already published by a public service`);
-  }
-  if (m.ports.prometheus === m.ports.grafana) p.push(`${f}.ports: prometheus and grafana need different host ports`);
-  for (const name of MONITORING_SERVICES) {
-    const c = m.containers[name];
-    if (!c?.image) p.push(`${f}.containers.${name}.image: required`);
-    for (const secret of c?.secrets ?? []) if (!ENV_NAME.test(secret)) p.push(`${f}.containers.${name}.secrets: "${secret}" is not a valid env name`);
-  }
-  if (!m.containers.grafana?.secrets.includes('GF_SECURITY_ADMIN_PASSWORD')) {
-    p.push(`${f}.containers.grafana.secrets: must include GF_SECURITY_ADMIN_PASSWORD (Grafana's default admin password is "admin")`);
-  }
-}
-
 /** Each service's env on each target must pass the apps' own validation (libs/config). */
 function checkAppConfig(p: string[], def: SpillwayDefinition): void {
   def.services.forEach((svc, i) => {
-    for (const target of ['hetzner', 'eks'] as TargetName[]) {
+    for (const [name, t] of Object.entries(def.targets)) {
+      const target = { ...t, name };
       // A worker whose every lane runs on Lambda there has no pod env; its functions are checked below.
       if (!runsPods(svc, target)) continue;
       try {
@@ -191,22 +91,24 @@ function checkAppConfig(p: string[], def: SpillwayDefinition): void {
         if (svc.role === 'absorber') {
           const held = svc.secrets.includes('INGEST_API_KEYS') ? { INGEST_API_KEYS: 'held-by-the-secret-store-value-not-known-here' } : {};
           const problem = ingestAuthProblem(loadConfig({ ...plainEnv(def, svc, target), ...webhookSecrets, ...held, NODE_ENV: 'production' }));
-          if (problem) p.push(`services[${i}] (${svc.name}) on ${target}: ${problem} (list INGEST_API_KEYS in its secrets)`);
+          if (problem) p.push(`services[${i}] (${svc.name}) on ${name}: ${problem} (list INGEST_API_KEYS in its secrets)`);
         }
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
-        for (const problem of err.problems) p.push(`services[${i}] (${svc.name}) on ${target}: ${problem}`);
+        for (const problem of err.problems) p.push(`services[${i}] (${svc.name}) on ${name}: ${problem}`);
       }
     }
   });
-  for (const { svc, lane } of lambdaLanes(def)) {
-    const i = def.services.indexOf(svc);
-    try {
-      // The function's own loader; the proxy's host and the bucket are known only once deployed: stand-ins of the same shape.
-      loadLambdaConfig(lambdaEnv(def, svc, lane, { databaseUrl: 'postgres://app@proxy.example:5432/db?sslmode=require', payloadBucket: 'payload-bucket' }));
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      for (const problem of err.problems) p.push(`services[${i}] (${svc.name}) lane ${lane} on Lambda: ${problem}`);
+  for (const eks of targetsOfKind(def, 'eks').map((t) => targetDefinition(def, t.name, 'eks'))) {
+    for (const { svc, lane } of lambdaLanes(eks)) {
+      const i = def.services.indexOf(svc);
+      try {
+        // The function's own loader; the proxy's host and the bucket are known only once deployed: stand-ins of the same shape.
+        loadLambdaConfig(lambdaEnv(eks, svc, lane, { databaseUrl: 'postgres://app@proxy.example:5432/db?sslmode=require', payloadBucket: 'payload-bucket' }));
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        for (const problem of err.problems) p.push(`services[${i}] (${svc.name}) lane ${lane} on Lambda${eks.target.name === 'eks' ? '' : ` (${eks.target.name})`}: ${problem}`);
+      }
     }
   }
 }
@@ -263,7 +165,7 @@ export function definitionProblems(def: SpillwayDefinition): string[] {
   if (!def.secrets[def.dependencies.postgres.passwordSecret]) {
     p.push(`dependencies.postgres.passwordSecret: "${def.dependencies.postgres.passwordSecret}" is not declared in secrets`);
   }
-  checkTargets(p, def);
+  p.push(...targetProblems(def));
   p.push(...webhookProblems(def));
   p.push(...lambdaProblems(def));
   p.push(...movePathProblems(def));

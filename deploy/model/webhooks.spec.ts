@@ -5,6 +5,7 @@ import { composeObject } from '../hetzner/compose';
 import { spillway } from '../spillway';
 import { SpillwayDefinition } from './definition';
 import { definitionProblems } from './validate';
+import { composeDefinition, eksDefinition } from './targets';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -23,9 +24,9 @@ const withStripe = (d: SpillwayDefinition) => {
 describe('webhooks in the definition', () => {
   it('renders sources, rates, lane routes and the secret alike for Compose and Kubernetes', () => {
     const def = changed(withStripe);
-    const compose = (composeObject(def).services as Any).absorber;
-    const configMap = manifestObjects(def).find((o: Any) => o.kind === 'ConfigMap' && o.metadata.name === 'absorber-blue-env') as Any;
-    const workerMap = manifestObjects(def).find((o: Any) => o.kind === 'ConfigMap' && o.metadata.name === 'worker-env') as Any;
+    const compose = (composeObject(composeDefinition(def)).services as Any).absorber;
+    const configMap = manifestObjects(eksDefinition(def)).find((o: Any) => o.kind === 'ConfigMap' && o.metadata.name === 'absorber-blue-env') as Any;
+    const workerMap = manifestObjects(eksDefinition(def)).find((o: Any) => o.kind === 'ConfigMap' && o.metadata.name === 'worker-env') as Any;
     for (const env of [compose.environment, configMap.data]) {
       expect(env.WEBHOOK_SOURCES).toBe('github:github,pay:stripe');
       expect(env.WEBHOOK_RATE_LIMITS).toBe('github=200,pay=50');
@@ -34,7 +35,7 @@ describe('webhooks in the definition', () => {
     // Workers route nothing themselves but check LANE_ROUTES against their handlers; they never see the sources or secrets.
     expect(workerMap.data.LANE_ROUTES).toContain('pay.*=critical');
     expect(workerMap.data.WEBHOOK_SOURCES).toBeUndefined();
-    const absorber = manifestObjects(def).find((o: Any) => o.kind === 'Deployment' && o.metadata.name === 'absorber-blue') as Any;
+    const absorber = manifestObjects(eksDefinition(def)).find((o: Any) => o.kind === 'Deployment' && o.metadata.name === 'absorber-blue') as Any;
     expect(absorber.spec.template.spec.containers[0].env.map((e: Any) => e.name)).toContain('WEBHOOK_SECRET_PAY');
   });
 

@@ -4,19 +4,19 @@
 // and each source's secret as a secret env of the absorber (Secrets Manager / env_file).
 import { isLane, LANES } from '../../libs/config/src/lanes';
 import { WEBHOOK_PROVIDERS, webhookEnvName } from '../../libs/config/src/webhooks';
-import type { SpillwayDefinition } from './definition';
+import type { SharedDefinition } from './definition';
 
 const SOURCE_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
 /** `github.*=low,github.push=normal`: a source's routes, prefixed with its name (`*` is the whole source). */
-export function webhookRoutes(def: SpillwayDefinition): string[] {
+export function webhookRoutes(def: SharedDefinition): string[] {
   return Object.entries(def.webhooks ?? {}).flatMap(([name, spec]) =>
     Object.entries(spec.routes ?? {}).map(([pattern, lane]) => `${name}.${pattern}=${lane}`),
   );
 }
 
 /** The absorber's WEBHOOK_SOURCES and WEBHOOK_RATE_LIMITS (absent when there is nothing to say). */
-export function webhookEnv(def: SpillwayDefinition): Record<string, string> {
+export function webhookEnv(def: SharedDefinition): Record<string, string> {
   const entries = Object.entries(def.webhooks ?? {});
   if (!entries.length) return {};
   const env: Record<string, string> = { WEBHOOK_SOURCES: entries.map(([name, spec]) => `${name}:${spec.provider}`).join(',') };
@@ -26,14 +26,14 @@ export function webhookEnv(def: SpillwayDefinition): Record<string, string> {
 }
 
 /** The secret env names each source needs on the absorber. */
-export function webhookSecretNames(def: SpillwayDefinition): string[] {
+export function webhookSecretNames(def: SharedDefinition): string[] {
   return Object.entries(def.webhooks ?? {}).flatMap(([name, spec]) => [
     webhookEnvName('WEBHOOK_SECRET_', name),
     ...(spec.provider === 'meta' ? [webhookEnvName('WEBHOOK_VERIFY_TOKEN_', name)] : []),
   ]);
 }
 
-export function webhookProblems(def: SpillwayDefinition): string[] {
+export function webhookProblems(def: SharedDefinition): string[] {
   const p: string[] = [];
   const absorber = def.services.find((s) => s.role === 'absorber');
   for (const [name, spec] of Object.entries(def.webhooks ?? {})) {

@@ -3,7 +3,7 @@
 // machine, alerts). Every metric they name is checked against the apps' registry or the exporters'
 // series in dashboards.spec.ts, and found in a running Prometheus by the compose e2e.
 import { LANES } from '../../libs/config/src/lanes';
-import { SpillwayDefinition } from '../model/definition';
+import { ComposeDefinition } from '../model/definition';
 import { dashboard, PanelSpec } from './grafana';
 import { SCRAPE_JOBS } from './prometheus-rules';
 
@@ -12,7 +12,7 @@ const rate = (metric: string, by: string, filter = '') => `sum by (${by}) (rate(
 const quantile = (q: number, metric: string, by: string) =>
   `histogram_quantile(${q}, sum by (le, ${by}) (rate(${metric}_bucket{${apps}}[$__rate_interval])))`;
 
-function lanePanels(def: SpillwayDefinition): PanelSpec[] {
+function lanePanels(def: ComposeDefinition): PanelSpec[] {
   const limits = LANES.map((l) => `${l} ${def.alerts.oldestEventSeconds[l]} s`).join(', ');
   return [
     {
@@ -129,7 +129,7 @@ const processPanels: PanelSpec[] = [
   },
 ];
 
-export function spillwayDashboard(def: SpillwayDefinition): Record<string, unknown> {
+export function spillwayDashboard(def: ComposeDefinition): Record<string, unknown> {
   return dashboard('spillway', 'Spillway', [
     { title: 'Lanes', panels: lanePanels(def) },
     { title: 'Ingest (absorber)', panels: ingestPanels },
@@ -138,7 +138,7 @@ export function spillwayDashboard(def: SpillwayDefinition): Record<string, unkno
   ]);
 }
 
-export function boxDashboard(def: SpillwayDefinition): Record<string, unknown> {
+export function boxDashboard(def: ComposeDefinition): Record<string, unknown> {
   const disk = `node_filesystem_avail_bytes{job="${SCRAPE_JOBS.node}",fstype!~"tmpfs|overlay"} / node_filesystem_size_bytes{job="${SCRAPE_JOBS.node}",fstype!~"tmpfs|overlay"}`;
   return dashboard('spillway-box', 'Spillway box', [
     {
@@ -209,7 +209,7 @@ export function boxDashboard(def: SpillwayDefinition): Record<string, unknown> {
         },
         {
           title: 'Memory available',
-          description: `The box has ${def.targets.hetzner.box.memoryMiB} MiB (${def.targets.hetzner.box.type}).`,
+          description: `The box has ${def.target.box.memoryMiB} MiB (${def.target.box.type}).`,
           unit: 'bytes',
           queries: [{ expr: `node_memory_MemAvailable_bytes{job="${SCRAPE_JOBS.node}"}`, legend: 'available' }],
         },
@@ -225,6 +225,6 @@ export function boxDashboard(def: SpillwayDefinition): Record<string, unknown> {
 }
 
 /** Rendered file name -> dashboard, under deploy/monitoring/rendered/dashboards/. */
-export function dashboards(def: SpillwayDefinition): Record<string, Record<string, unknown>> {
+export function dashboards(def: ComposeDefinition): Record<string, Record<string, unknown>> {
   return { 'spillway.json': spillwayDashboard(def), 'box.json': boxDashboard(def) };
 }

@@ -1,7 +1,7 @@
 // Grafana on the box: the provisioning files (datasource, dashboard provider) and the small
 // builder the dashboards are written with. Grafana reads them at start from read-only mounts.
 import { stringify } from 'yaml';
-import { SpillwayDefinition } from '../model/definition';
+import { ComposeDefinition } from '../model/definition';
 import { PROMETHEUS_PORT } from './prometheus-config';
 
 /** Mount points in the Grafana container (compose binds the rendered folders there, read-only). */
@@ -10,7 +10,7 @@ export const GRAFANA_PATHS = { provisioning: '/etc/grafana/provisioning', dashbo
 export const GRAFANA_PORT = 3000;
 const DATASOURCE = { type: 'prometheus', uid: 'prometheus' } as const;
 
-export function renderDatasources(def: SpillwayDefinition): string {
+export function renderDatasources(def: ComposeDefinition): string {
   const body = {
     apiVersion: 1,
     datasources: [
@@ -23,7 +23,7 @@ export function renderDatasources(def: SpillwayDefinition): string {
         isDefault: true,
         editable: false,
         // Grafana's $__rate_interval needs the scrape interval to stay above it.
-        jsonData: { timeInterval: `${def.targets.hetzner.monitoring.scrapeSeconds}s` },
+        jsonData: { timeInterval: `${def.target.monitoring.scrapeSeconds}s` },
       },
     ],
   };

@@ -7,6 +7,7 @@ import { OUTPUT_PATHS, ROOT } from '../outputs';
 import { spillway } from '../spillway';
 import { alertRules, SCRAPE_JOBS } from './prometheus-rules';
 import { EXPORTERS, prometheusConfig } from './prometheus-config';
+import { composeDefinition, targetOf } from '../model/targets';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -52,20 +53,20 @@ describe('prometheus.yml of the monitoring profile', () => {
     expect(targets(SCRAPE_JOBS.apps).sort()).toEqual(['absorber:9464', 'worker:8081']);
     for (const [service, e] of Object.entries(EXPORTERS)) expect(targets(e.job)).toEqual([`${service}:${e.port}`]);
     expect(targets('prometheus')).toEqual(['localhost:9090']);
-    expect(config.global.scrape_interval).toBe(`${spillway.targets.hetzner.monitoring.scrapeSeconds}s`);
+    expect(config.global.scrape_interval).toBe(`${targetOf(spillway, 'hetzner', 'compose').monitoring.scrapeSeconds}s`);
     expect(config.rule_files).toEqual(['alerts.rules.yml']);
   });
 
   it('defines every job the alert rules select on', () => {
-    const selected = alertRules(spillway).groups.flatMap((g) => g.rules.flatMap((r) => [...r.expr.matchAll(/job="([^"]+)"/g)].map((m) => m[1])));
+    const selected = alertRules(composeDefinition(spillway)).groups.flatMap((g) => g.rules.flatMap((r) => [...r.expr.matchAll(/job="([^"]+)"/g)].map((m) => m[1])));
     expect([...new Set(selected)].filter((j) => !jobs.includes(j))).toEqual([]);
     expect(selected.length).toBeGreaterThan(0);
   });
 
   it('finds a scaled-out service through Docker DNS (every replica), a single one by name', () => {
     const def = structuredClone(spillway);
-    def.services.find((s) => s.name === 'worker')!.hetznerReplicas = 3;
-    const app = (prometheusConfig(def).scrape_configs as Any[])[0];
+    targetOf(def, 'hetzner', 'compose').services.worker.replicas = 3;
+    const app = (prometheusConfig(composeDefinition(def)).scrape_configs as Any[])[0];
     expect(app.static_configs.flatMap((s: Any) => s.targets)).toEqual(['absorber:9464']);
     expect(app.dns_sd_configs).toEqual([{ names: ['worker'], type: 'A', port: 8081 }]);
   });

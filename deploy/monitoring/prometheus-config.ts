@@ -1,7 +1,7 @@
 // prometheus.yml for the box's `monitoring` profile, rendered from the definition: what to scrape
 // (every app's metrics port, the exporters, Prometheus itself) and the rules file beside it.
 import { stringify } from 'yaml';
-import { SpillwayDefinition } from '../model/definition';
+import { ComposeDefinition } from '../model/definition';
 import { SCRAPE_JOBS } from './prometheus-rules';
 
 /** Where the compose file mounts deploy/monitoring/rendered/ (read-only) in the Prometheus container. */
@@ -18,7 +18,7 @@ export const EXPORTERS = {
 } as const;
 
 /** The port an app serves /metrics on: the absorber's own METRICS_PORT, a worker's health port. */
-export function metricsPort(svc: SpillwayDefinition['services'][number]): number {
+export function metricsPort(svc: ComposeDefinition['services'][number]): number {
   return svc.metricsPort ?? svc.port;
 }
 
@@ -28,10 +28,11 @@ export function metricsPort(svc: SpillwayDefinition['services'][number]): number
  * service with several replicas is found through Docker's DNS (every replica's address), where a
  * static name would reach one replica per scrape.
  */
-function appTargets(def: SpillwayDefinition): Record<string, unknown>[] {
-  const byName = (svc: SpillwayDefinition['services'][number]) => ({ targets: [`${svc.name}:${metricsPort(svc)}`], labels: { service: svc.name } });
-  const single = def.services.filter((s) => s.hetznerReplicas === 1);
-  const scaled = def.services.filter((s) => s.hetznerReplicas > 1);
+function appTargets(def: ComposeDefinition): Record<string, unknown>[] {
+  const byName = (svc: ComposeDefinition['services'][number]) => ({ targets: [`${svc.name}:${metricsPort(svc)}`], labels: { service: svc.name } });
+  const replicas = (s: ComposeDefinition['services'][number]) => def.target.services[s.name].replicas;
+  const single = def.services.filter((s) => replicas(s) === 1);
+  const scaled = def.services.filter((s) => replicas(s) > 1);
   const job: Record<string, unknown> = { job_name: SCRAPE_JOBS.apps, metrics_path: '/metrics', static_configs: single.map(byName) };
   if (scaled.length) {
     job.dns_sd_configs = scaled.map((s) => ({ names: [s.name], type: 'A', port: metricsPort(s) }));
@@ -40,11 +41,11 @@ function appTargets(def: SpillwayDefinition): Record<string, unknown>[] {
   return [job];
 }
 
-export function prometheusConfig(def: SpillwayDefinition): Record<string, unknown> {
-  const m = def.targets.hetzner.monitoring;
+export function prometheusConfig(def: ComposeDefinition): Record<string, unknown> {
+  const m = def.target.monitoring;
   const every = `${m.scrapeSeconds}s`;
   return {
-    global: { scrape_interval: every, evaluation_interval: every, external_labels: { box: def.targets.hetzner.host } },
+    global: { scrape_interval: every, evaluation_interval: every, external_labels: { box: def.target.host } },
     // Relative to this file: the same in the container and for `promtool check config` in the repo.
     rule_files: [RULES_FILE],
     scrape_configs: [
@@ -55,7 +56,7 @@ export function prometheusConfig(def: SpillwayDefinition): Record<string, unknow
   };
 }
 
-export function renderPrometheusConfig(def: SpillwayDefinition): string {
+export function renderPrometheusConfig(def: ComposeDefinition): string {
   const header = '# Rendered from deploy/spillway.ts (targets.hetzner.monitoring) by `npm run synth`; do not edit.\n';
   return header + stringify(prometheusConfig(def), { lineWidth: 0 });
 }

@@ -7,6 +7,7 @@ import { OUTPUT_PATHS, ROOT } from '../outputs';
 import { spillway } from '../spillway';
 import { alertRules, SCRAPE_JOBS } from './prometheus-rules';
 import { majorVersionProblems } from './promql-major';
+import { composeDefinition, targetOf } from '../model/targets';
 
 // Debian's `prometheus` package; .ci/run installs it. Its evaluator is the one the box runs.
 const promtool = (...args: string[]) => execFileSync('promtool', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -19,7 +20,7 @@ const apps = `job="${SCRAPE_JOBS.apps}"`;
  * `promtool check rules` below checks the committed file, templates included.
  */
 function rulesWithoutAnnotations(dir: string): string {
-  const rules = alertRules(spillway);
+  const rules = alertRules(composeDefinition(spillway));
   for (const group of rules.groups) for (const rule of group.rules) delete (rule as { annotations?: unknown }).annotations;
   const file = join(dir, 'rules.yml');
   writeFileSync(file, stringify(rules));
@@ -42,8 +43,8 @@ describe('Prometheus alert rules (rendered from the definition, checked by promt
   // promtool here is Debian's 2.42; the box runs prom/prometheus 3.x, and no promtool of 3.x comes
   // from Debian's or npm's packages (docs/operations.md). What 3.0 changed is refused instead.
   it('uses no PromQL construct whose meaning changed between Prometheus 2.x (promtool here) and 3.x (the box)', () => {
-    const scrape = spillway.targets.hetzner.monitoring.scrapeSeconds;
-    const problems = alertRules(spillway).groups.flatMap((g) => g.rules.flatMap((r) => majorVersionProblems(r.expr, scrape).map((p) => `${r.alert}: ${p}`)));
+    const scrape = targetOf(spillway, 'hetzner', 'compose').monitoring.scrapeSeconds;
+    const problems = alertRules(composeDefinition(spillway)).groups.flatMap((g) => g.rules.flatMap((r) => majorVersionProblems(r.expr, scrape).map((p) => `${r.alert}: ${p}`)));
     expect(problems).toEqual([]);
   });
 

@@ -2,7 +2,7 @@
 // place the thresholds live; the CloudWatch alarms on AWS read the same numbers).
 import { stringify } from 'yaml';
 import { LANES } from '../../libs/config/src/lanes';
-import { SpillwayDefinition } from '../model/definition';
+import { SharedDefinition } from '../model/definition';
 
 /** Scrape jobs the rules select on: the box's Prometheus must name its jobs like this. */
 export const SCRAPE_JOBS = { apps: 'spillway', node: 'node' } as const;
@@ -15,7 +15,7 @@ interface Rule {
   annotations: { summary: string; description: string };
 }
 
-export function alertRules(def: SpillwayDefinition): { groups: Array<{ name: string; rules: Rule[] }> } {
+export function alertRules(def: SharedDefinition): { groups: Array<{ name: string; rules: Rule[] }> } {
   const a = def.alerts;
   const hold = `${a.forMinutes}m`;
   const apps = `job="${SCRAPE_JOBS.apps}"`;
@@ -82,7 +82,7 @@ export function alertRules(def: SpillwayDefinition): { groups: Array<{ name: str
   return { groups: [{ name: 'spillway', rules }] };
 }
 
-export function renderAlertRules(def: SpillwayDefinition): string {
+export function renderAlertRules(def: SharedDefinition): string {
   const header = '# Rendered from deploy/spillway.ts (alerts) by `npm run synth`; do not edit.\n';
   return header + stringify(alertRules(def), { lineWidth: 0 });
 }

@@ -8,37 +8,38 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { manifestObjects } from '../eks/chart';
 import { migrateJobName } from '../eks/migrate-job';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { formatRelease, HISTORY_CONFIGMAP, parseHistory, previousRelease, Release } from './history';
 import { NOT_RELEASED } from './rbac';
 
 export { HISTORY_CONFIGMAP };
 import { ReleaseIo } from './hetzner-release';
-import { withImage } from './image-ref';
+import { pinnedImage } from './image-ref';
 
 type Slot = 'blue' | 'green';
 type K8sObject = { kind: string; metadata: { name: string } };
 
 const other = (slot: Slot): Slot => (slot === 'blue' ? 'green' : 'blue');
 
-function publicService(def: SpillwayDefinition) {
+function publicService(def: EksDefinition) {
   const svc = def.services.find((s) => s.public);
   if (!svc) throw new Error('no public service in the definition: nothing to shift traffic for');
   return svc;
 }
 
 /** The definition as one slot of it is deployed: that slot's image, and all the weight on `live`. */
-function slotDefinition(def: SpillwayDefinition, slot: Slot, live: Slot, image?: string): SpillwayDefinition {
-  const next = image ? withImage(def, image) : structuredClone(def);
-  next.targets.eks.slot = slot;
-  next.targets.eks.weights = { blue: live === 'blue' ? 100 : 0, green: live === 'green' ? 100 : 0 };
+function slotDefinition(def: EksDefinition, slot: Slot, live: Slot, image?: string): EksDefinition {
+  const next = structuredClone(def);
+  if (image) next.target.image = pinnedImage(image);
+  next.target.slot = slot;
+  next.target.weights = { blue: live === 'blue' ? 100 : 0, green: live === 'green' ? 100 : 0 };
   return next;
 }
 
 export class EksRelease {
   private readonly ns: string;
-  constructor(private readonly def: SpillwayDefinition, private readonly io: ReleaseIo, private readonly dryRun: boolean) {
-    this.ns = def.targets.eks.namespace;
+  constructor(private readonly def: EksDefinition, private readonly io: ReleaseIo, private readonly dryRun: boolean) {
+    this.ns = def.target.namespace;
   }
 
   /** Reads (`get`) run even with --dry-run: the plan is about the cluster as it is. */
@@ -80,7 +81,7 @@ export class EksRelease {
 
   /** The slot taking the traffic: the last release recorded, else the definition's weights. */
   liveSlot(history: Release[]): Slot {
-    const w = this.def.targets.eks.weights;
+    const w = this.def.target.weights;
     return history.at(-1)?.slot ?? (w.blue >= w.green ? 'blue' : 'green');
   }
 

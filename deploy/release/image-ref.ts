@@ -1,7 +1,7 @@
 // A deploy names its image by digest: `<registry>/<repository>@sha256:<64 hex>`. A tag can be moved
 // to another build after the fact; a digest is the build, so both targets (and a rollback) run
 // exactly the bytes that were scanned.
-import { SpillwayDefinition } from '../model/definition';
+import { ComposeDefinition, SpillwayDefinition } from '../model/definition';
 
 /** The variable the rendered docker-compose.yml reads its app image from (`${SPILLWAY_IMAGE:-...}`). */
 export const IMAGE_VARIABLE = 'SPILLWAY_IMAGE';
@@ -23,13 +23,12 @@ export function pinnedImage(ref: string | undefined, option = '--image'): string
 /** The repository part of a pinned ref (everything before `@sha256:`). */
 export const repositoryOf = (ref: string): string => ref.slice(0, ref.indexOf('@'));
 
-/** The definition with every app image (absorber, workers, migrations, both targets) set to `ref`. */
+/** The definition with every app image (absorber, workers, migrations, every target) set to `ref`. */
 export function withImage(def: SpillwayDefinition, ref: string): SpillwayDefinition {
   const next = structuredClone(def);
-  next.targets.eks.image = pinnedImage(ref);
-  next.targets.hetzner.image = ref;
+  for (const t of Object.values(next.targets)) t.image = t.kind === 'eks' ? pinnedImage(ref) : ref;
   return next;
 }
 
 /** What the compose file names as the app image: the pinned ref from the environment, else the local build. */
-export const composeImage = (def: SpillwayDefinition): string => `\${${IMAGE_VARIABLE}:-${def.targets.hetzner.image}}`;
+export const composeImage = (def: ComposeDefinition): string => `\${${IMAGE_VARIABLE}:-${def.target.image}}`;

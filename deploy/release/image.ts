@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Runner, spawnRunner } from '../command-runner';
 import { ROOT } from '../outputs';
+import { eksDefinition } from '../model/targets';
 import { spillway } from '../spillway';
 import { parseArgs, UsageError } from './args';
 
@@ -12,10 +13,10 @@ const HELP = `Usage: npm run image [-- --dry-run]
        npm run image:push -- --registry <host[:port]>[/path] [--dry-run]
 
 image       docker build --target runtime of the Dockerfile, tagged
-            ${spillway.aws.registry.repository}:<version> and ${spillway.aws.registry.repository}:<version>-<commit> (package.json version, git HEAD;
+            ${eksDefinition(spillway).target.aws.registry.repository}:<version> and ${eksDefinition(spillway).target.aws.registry.repository}:<version>-<commit> (package.json version, git HEAD;
             GITHUB_SHA in CI). A dirty work tree is refused: the tag would lie.
-image:push  tags that build <registry>/${spillway.aws.registry.repository}:<version>-<commit>, pushes it, and prints the
-            pinned ref <registry>/${spillway.aws.registry.repository}@sha256:<digest> alone on stdout (logs go to stderr),
+image:push  tags that build <registry>/${eksDefinition(spillway).target.aws.registry.repository}:<version>-<commit>, pushes it, and prints the
+            pinned ref <registry>/${eksDefinition(spillway).target.aws.registry.repository}@sha256:<digest> alone on stdout (logs go to stderr),
             e.g. IMAGE=$(npm run -s image:push -- --registry 123456789012.dkr.ecr.eu-central-1.amazonaws.com)
   --dry-run print the docker commands; run nothing
   --help    this text`;
@@ -54,7 +55,7 @@ export function image(command: 'image' | 'image:push', args: string[], io: Image
   }
   try {
     const o = parseArgs(command, args, command === 'image:push' ? ['--registry'] : [], ['--dry-run']);
-    const repo = spillway.aws.registry.repository;
+    const repo = eksDefinition(spillway).target.aws.registry.repository;
     const tag = imageTag(io);
     const version = tag.slice(0, tag.lastIndexOf('-'));
     const steps: string[][] = [];

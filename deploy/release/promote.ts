@@ -4,15 +4,16 @@
 // the pinned ref. The repository's tags are immutable, so pushing `<version>-<commit>` again is
 // refused, and a rebuild would be other bytes than those scanned and deployed from the branch.
 import { spawnRunner } from '../command-runner';
+import { eksDefinition } from '../model/targets';
 import { spillway } from '../spillway';
 import { parseArgs, UsageError } from './args';
 import { ImageIo, imageTag } from './image';
 
 const HELP = `Usage: npm run image:promote -- --registry <account>.dkr.ecr.<region>.amazonaws.com --tag <git tag>
 
-Finds the image the ${spillway.release.branch} branch pushed for this commit (${spillway.aws.registry.repository}:<version>-<commit>, as npm run image
+Finds the image the ${spillway.release.branch} branch pushed for this commit (${eksDefinition(spillway).target.aws.registry.repository}:<version>-<commit>, as npm run image
 tags it), adds --tag to that manifest in ECR, and prints its pinned ref
-<registry>/${spillway.aws.registry.repository}@sha256:<digest> alone on stdout. Needs the AWS CLI and ecr:BatchGetImage,
+<registry>/${eksDefinition(spillway).target.aws.registry.repository}@sha256:<digest> alone on stdout. Needs the AWS CLI and ecr:BatchGetImage,
 ecr:PutImage on the repository. Running it again with the same tag is fine.
   --help    this text`;
 
@@ -36,7 +37,7 @@ export function promote(args: string[], io: ImageIo): number {
     if (!host) throw new UsageError(`image:promote: --registry ${o.registry}: an ECR registry, <account>.dkr.ecr.<region>.amazonaws.com`);
     if (typeof o.tag !== 'string') throw new UsageError('image:promote: --tag <name> is required (the git tag, e.g. v1.2.0)');
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(o.tag)) throw new UsageError(`image:promote: --tag ${o.tag}: letters, digits, _ . - (a Docker tag)`);
-    const repo = spillway.aws.registry.repository;
+    const repo = eksDefinition(spillway).target.aws.registry.repository;
     const built = imageTag(io);
     const where = ['--region', host.region, '--registry-id', host.account, '--repository-name', repo];
 

@@ -8,14 +8,14 @@
 //   <name>-release-shift   the public Ingress (the weights), the history ConfigMap, and reading the
 //                          two slot Deployments' images: nothing else.
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { commonLabels } from '../eks/names';
 import { HISTORY_CONFIGMAP } from './history';
 
 export type ReleaseDuty = 'deploy' | 'shift';
 
 /** The Kubernetes group of a CI role's access entry; the RoleBinding of the same duty names it. */
-export const kubernetesGroup = (def: SpillwayDefinition, duty: ReleaseDuty) => `${def.name}-release-${duty}`;
+export const kubernetesGroup = (def: EksDefinition, duty: ReleaseDuty) => `${def.name}-release-${duty}`;
 
 /** Kinds a release leaves alone: cluster-scoped or an operator's (RBAC), and the Ingress (the shift's). */
 export const NOT_RELEASED = ['Namespace', 'Role', 'RoleBinding', 'Ingress'];
@@ -56,7 +56,7 @@ function deployRules(objects: Applied[]): Rule[] {
   ];
 }
 
-function shiftRules(def: SpillwayDefinition, objects: Applied[]): Rule[] {
+function shiftRules(def: EksDefinition, objects: Applied[]): Rule[] {
   const ingresses = objects.filter((o) => o.kind === 'Ingress').map((o) => o.metadata!.name!);
   const slots = def.services.filter((s) => s.public).flatMap((s) => [`${s.name}-blue`, `${s.name}-green`]);
   return [
@@ -69,8 +69,8 @@ function shiftRules(def: SpillwayDefinition, objects: Applied[]): Rule[] {
 }
 
 /** A Role and its RoleBinding per duty, in the app's namespace, from the objects the chart renders. */
-export function releaseRbac(def: SpillwayDefinition, objects: Applied[]): Array<Role | RoleBinding> {
-  const namespace = def.targets.eks.namespace;
+export function releaseRbac(def: EksDefinition, objects: Applied[]): Array<Role | RoleBinding> {
+  const namespace = def.target.namespace;
   const labels = { ...commonLabels(def), 'app.kubernetes.io/component': 'release' };
   const rules: Record<ReleaseDuty, Rule[]> = { deploy: deployRules(objects), shift: shiftRules(def, objects) };
   return (['deploy', 'shift'] as const).flatMap((duty) => {

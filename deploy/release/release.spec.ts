@@ -10,6 +10,7 @@ import { kubernetesGroup, resourceOf } from './rbac';
 import { manifestObjects } from '../eks/chart';
 import { release } from './release';
 import { rollback } from './rollback';
+import { eksDefinition, targetOf } from '../model/targets';
 
 const A = `127.0.0.1:5000/spillway@sha256:${'a'.repeat(64)}`;
 const B = `127.0.0.1:5000/spillway@sha256:${'b'.repeat(64)}`;
@@ -26,8 +27,8 @@ describe('pinned images', () => {
 
   it('one digest for every app image of both targets', () => {
     const def = withImage(spillway, A);
-    expect([def.targets.eks.image, def.targets.hetzner.image]).toEqual([A, A]);
-    expect(spillway.targets.eks.image).not.toBe(A);
+    expect([targetOf(def, 'eks', 'eks').image, targetOf(def, 'hetzner', 'compose').image]).toEqual([A, A]);
+    expect(targetOf(spillway, 'eks', 'eks').image).not.toBe(A);
   });
 
   it("reads the digest from docker push's last line", () => {
@@ -86,7 +87,7 @@ function fakeCluster(images: Record<string, string>, history = '') {
 describe('EKS: idle slot, shift, rollback', () => {
   it('deploys to the slot without traffic and leaves the weights alone (the Ingress is the shift\'s)', () => {
     const c = fakeCluster({ 'absorber-blue': A });
-    const slot = new EksRelease(spillway, c.io, false).deploy(B);
+    const slot = new EksRelease(eksDefinition(spillway), c.io, false).deploy(B);
     expect(slot).toBe('green');
     const applied = c.calls.find((l) => l.includes('apply'))!;
     expect(applied).toContain('--server-side');
@@ -101,35 +102,35 @@ describe('EKS: idle slot, shift, rollback', () => {
 
   it('shift records what served before it; rollback gives the weight back; a slot that moved on is refused', () => {
     const c = fakeCluster({ 'absorber-blue': A, 'absorber-green': B });
-    new EksRelease(spillway, c.io, false).shift();
+    new EksRelease(eksDefinition(spillway), c.io, false).shift();
     expect(parseHistory(c.state.history).map((r) => `${r.how} ${r.slot} ${r.image}`)).toEqual([`deploy blue ${A}`, `shift green ${B}`]);
     expect(c.calls).toContain('  weights 0/100');
-    new EksRelease(spillway, c.io, false).rollback();
+    new EksRelease(eksDefinition(spillway), c.io, false).rollback();
     expect(c.calls.filter((l) => l.startsWith('  weights')).at(-1)).toBe('  weights 100/0');
     expect(parseHistory(c.state.history).at(-1)).toMatchObject({ how: 'rollback', slot: 'blue', image: A });
 
     const moved = fakeCluster({ 'absorber-blue': B, 'absorber-green': B }, [`${at}\tdeploy\t${A}\tblue`, `${at}\tshift\t${B}\tgreen`].join('\n'));
-    expect(() => new EksRelease(spillway, moved.io, false).rollback()).toThrow(`slot blue now runs ${B}, not ${A}`);
+    expect(() => new EksRelease(eksDefinition(spillway), moved.io, false).rollback()).toThrow(`slot blue now runs ${B}, not ${A}`);
   });
 });
 
 describe("the release's Kubernetes rights (rendered Role/RoleBinding per CI group)", () => {
   type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
-  const objects = manifestObjects(spillway) as Array<{ kind: string; metadata: { name: string }; rules?: Rule[]; subjects?: unknown[]; roleRef?: { name: string } }>;
-  const role = (duty: 'deploy' | 'shift') => objects.find((o) => o.kind === 'Role' && o.metadata.name === kubernetesGroup(spillway, duty))!;
+  const objects = manifestObjects(eksDefinition(spillway)) as Array<{ kind: string; metadata: { name: string }; rules?: Rule[]; subjects?: unknown[]; roleRef?: { name: string } }>;
+  const role = (duty: 'deploy' | 'shift') => objects.find((o) => o.kind === 'Role' && o.metadata.name === kubernetesGroup(eksDefinition(spillway), duty))!;
   const grants = (rules: Rule[], verb: string) => rules.filter((r) => r.verbs.includes(verb)).flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}`)));
 
   it("each duty's Role is bound to the group its CI role's access entry carries", () => {
     for (const duty of ['deploy', 'shift'] as const) {
-      const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === kubernetesGroup(spillway, duty))!;
-      expect(binding.roleRef!.name).toBe(kubernetesGroup(spillway, duty));
-      expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: kubernetesGroup(spillway, duty) }]);
+      const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === kubernetesGroup(eksDefinition(spillway), duty))!;
+      expect(binding.roleRef!.name).toBe(kubernetesGroup(eksDefinition(spillway), duty));
+      expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: kubernetesGroup(eksDefinition(spillway), duty) }]);
     }
   });
 
   it('deploy: create and patch exactly the kinds a release applies (keda.sh and external-secrets.io included); no Secret, Ingress or RBAC', () => {
     const c = fakeCluster({ 'absorber-blue': A });
-    new EksRelease(spillway, c.io, false).deploy(B);
+    new EksRelease(eksDefinition(spillway), c.io, false).deploy(B);
     const needed = [...new Set(c.applied)].sort();
     expect(needed).toEqual(expect.arrayContaining(['keda.sh/scaledobjects', 'external-secrets.io/externalsecrets', 'external-secrets.io/secretstores']));
     const rules = role('deploy').rules!;

@@ -1,6 +1,7 @@
 // `npm run release -- --target hetzner|eks --image <ref@sha256:...> [--dry-run]` and
 // `npm run release -- --target eks --shift`: ship one pinned image to a target (docs/release.md).
 import { spawnRunner } from '../command-runner';
+import { composeDefinition, eksDefinition } from '../model/targets';
 import { spillway } from '../spillway';
 import { parseArgs, targetOf, UsageError } from './args';
 import { EksRelease } from './eks-release';
@@ -13,7 +14,7 @@ const HELP = `Usage: npm run release -- --target hetzner --image <registry>/<rep
 
 Ships one image, named by its digest (npm run image:push prints it; a tag is refused).
 
-  --target hetzner  against DOCKER_HOST (ssh://${spillway.targets.hetzner.sshUser}@${spillway.targets.hetzner.host} for the box, else the local
+  --target hetzner  against DOCKER_HOST (ssh://${composeDefinition(spillway).target.sshUser}@${composeDefinition(spillway).target.host} for the box, else the local
                     engine): docker pull, then SPILLWAY_IMAGE=<image> docker compose up -d --no-build
                     for the migration step and the app services, then waits until each is healthy
                     on that image (--health-timeout seconds, default 180) and appends the release
@@ -22,7 +23,7 @@ Ships one image, named by its digest (npm run image:push prints it; a tag is ref
   --target eks      applies the manifests with the image to the absorber slot that takes no
                     traffic (the workers and the migration Job take it too), waits for the Job and
                     the rollout, and smoke-tests the slot's Service; the traffic stays where it is.
-  --shift           (eks) all the ALB weight to the other slot; recorded in the ${spillway.targets.eks.namespace}/spillway-releases ConfigMap
+  --shift           (eks) all the ALB weight to the other slot; recorded in the ${eksDefinition(spillway).target.namespace}/spillway-releases ConfigMap
   --dry-run         print what would run; change nothing
   --help            this text
 Back to the previous release: npm run rollback -- --target eks|hetzner`;
@@ -39,12 +40,12 @@ export function release(args: string[], io: ReleaseIo): number {
     if (o.shift) {
       if (target !== 'eks') throw new UsageError('release: --shift is for --target eks (Hetzner has one slot)');
       if (o.image) throw new UsageError('release: --shift moves the traffic to the slot already deployed; leave out --image');
-      new EksRelease(spillway, io, dryRun).shift();
+      new EksRelease(eksDefinition(spillway), io, dryRun).shift();
       return 0;
     }
     const image = pinnedImage(typeof o.image === 'string' ? o.image : undefined);
     if (target === 'eks') {
-      new EksRelease(spillway, io, dryRun).deploy(image);
+      new EksRelease(eksDefinition(spillway), io, dryRun).deploy(image);
       return 0;
     }
     const timeout = Number(o['health-timeout'] ?? 180);

@@ -1,6 +1,7 @@
 // `npm run rollback -- --target eks|hetzner [--dry-run]`: back to the release before the current one,
 // in one command. Hetzner: the previous digest from the box's history, through the same health gate
 // as a release. EKS: all the weight back to the previous slot (its Deployment still runs that image).
+import { eksDefinition } from '../model/targets';
 import { spillway } from '../spillway';
 import { parseArgs, targetOf, UsageError } from './args';
 import { EksRelease } from './eks-release';
@@ -30,7 +31,7 @@ export function rollback(args: string[], io: ReleaseIo): number {
     const target = targetOf('rollback', o.target);
     const dryRun = o['dry-run'] === true;
     if (target === 'eks') {
-      new EksRelease(spillway, io, dryRun).rollback();
+      new EksRelease(eksDefinition(spillway), io, dryRun).rollback();
       return 0;
     }
     const history = new HetznerHistory(spillway, io);

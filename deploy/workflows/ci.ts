@@ -1,12 +1,14 @@
 // `ci.yml`: on pull requests and pushes, what .ci/run does: npm ci, the synth check, the README's
 // test command against Postgres and Redis service containers, then the compose e2e.
 import { SpillwayDefinition } from '../model/definition';
+import { composeDefinition } from '../model/targets';
 import { checkout, Obj, RUNNER, setupNode } from './steps';
 
 const health = (cmd: string) => `--health-cmd "${cmd}" --health-interval 5s --health-timeout 5s --health-retries 20`;
 
 export function ciWorkflow(def: SpillwayDefinition): Obj {
-  const { redis, postgres } = def.dependencies;
+  const { postgres } = def.dependencies;
+  const redis = composeDefinition(def).target.broker.redis;
   return {
     name: 'ci',
     on: { pull_request: {}, push: { branches: [def.release.branch] } },

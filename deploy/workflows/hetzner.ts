@@ -2,14 +2,15 @@
 // release command's health gate. Called by release.yml with the digest it pushed, or run by hand
 // with a digest. The box pulls from ECR with the runner's login (the Docker client sends it).
 import { secretFile, secretsByService } from '../hetzner/secret-files';
-import { SpillwayDefinition } from '../model/definition';
+import { ComposeDefinition, EksDefinition } from '../model/definition';
 import { awsLogin, checkout, Obj, OIDC_PERMISSIONS, RUNNER, setupNode } from './steps';
 
 /** The environment secret holding one service's env file, e.g. HETZNER_ENV_ABSORBER. */
 export const envFileSecret = (service: string) => `HETZNER_ENV_${service.toUpperCase().replace(/-/g, '_')}`;
 
-export function hetznerWorkflow(def: SpillwayDefinition): Obj {
-  const het = def.targets.hetzner;
+/** `eks`: the EKS target whose account holds the registry and the CI role the deploy job assumes. */
+export function hetznerWorkflow(def: ComposeDefinition, eks: EksDefinition): Obj {
+  const het = def.target;
   const image = { description: 'the image by digest: <registry>/<repo>@sha256:<digest> (npm run image:push prints it)', required: true, type: 'string' };
   const services = Object.keys(secretsByService(def)).sort();
   return {
@@ -26,7 +27,7 @@ export function hetznerWorkflow(def: SpillwayDefinition): Obj {
         steps: [
           checkout(),
           ...setupNode(def),
-          ...awsLogin(def, 'hetzner'),
+          ...awsLogin(eks, 'hetzner'),
           {
             name: "SSH key and the box's host key",
             env: { SSH_KEY: '${{ secrets.HETZNER_SSH_KEY }}', KNOWN_HOSTS: '${{ secrets.HETZNER_KNOWN_HOSTS }}' },

@@ -5,17 +5,17 @@
 // the `production` environment) shift the weights. The same digest goes to the Hetzner box
 // (deploy-hetzner.yml). The two jobs that call the cluster run on CodeBuild runners in the VPC.
 import { runnerProjectName, vpcRunnerLabel } from '../aws/ci';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition } from '../model/definition';
 import { awsLogin, checkout, installKubectl, Obj, OIDC_PERMISSIONS, registryHost, RUNNER, setupNode } from './steps';
 
 const IMAGE = '${{ needs.image.outputs.image }}';
 /** Whichever of the two steps ran: the push (branch) or the promotion (tag). */
 const IMAGE_BUILT = '${{ steps.push.outputs.image || steps.promote.outputs.image }}';
 
-export function releaseWorkflow(def: SpillwayDefinition): Obj {
+export function releaseWorkflow(def: EksDefinition): Obj {
   const env = def.release.environments;
-  const eks = def.targets.eks;
-  const repo = def.aws.registry.repository;
+  const eks = def.target;
+  const repo = def.target.aws.registry.repository;
   const kubeconfig = { name: 'kubectl for the cluster', run: `aws eks update-kubeconfig --name ${eks.cluster} --region ${eks.region}` };
   const inVpc = vpcRunnerLabel(runnerProjectName(def));
   const branchOnly = "github.ref_type != 'tag'";

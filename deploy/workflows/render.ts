@@ -1,6 +1,7 @@
 // The GitHub Actions workflows, rendered from the definition into .github/workflows/ by `npm run synth`.
 import { stringify } from 'yaml';
 import { SpillwayDefinition } from '../model/definition';
+import { composeDefinition, eksDefinition } from '../model/targets';
 import { annotateVersions } from './actions';
 import { ciWorkflow } from './ci';
 import { hetznerWorkflow } from './hetzner';
@@ -16,7 +17,8 @@ const toYaml = (workflow: Obj) => HEADER + annotateVersions(stringify(workflow, 
 export function renderWorkflows(def: SpillwayDefinition): Record<string, string> {
   return {
     [`${WORKFLOWS_DIR}/ci.yml`]: toYaml(ciWorkflow(def)),
-    [`${WORKFLOWS_DIR}/release.yml`]: toYaml(releaseWorkflow(def)),
-    [`${WORKFLOWS_DIR}/deploy-hetzner.yml`]: toYaml(hetznerWorkflow(def)),
+    // The pipeline releases to the targets that take public traffic (dns.records).
+    [`${WORKFLOWS_DIR}/release.yml`]: toYaml(releaseWorkflow(eksDefinition(def))),
+    [`${WORKFLOWS_DIR}/deploy-hetzner.yml`]: toYaml(hetznerWorkflow(composeDefinition(def), eksDefinition(def))),
   };
 }

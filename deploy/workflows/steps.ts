@@ -1,6 +1,6 @@
 // Steps and settings the workflows share, built from the definition.
 import { CiDuty, ciRoleArn } from '../aws/ci';
-import { SpillwayDefinition } from '../model/definition';
+import { EksDefinition, SharedDefinition } from '../model/definition';
 import { ACTIONS } from './actions';
 
 export type Obj = Record<string, unknown>;
@@ -10,14 +10,14 @@ export const RUNNER = 'ubuntu-latest';
 
 export const checkout = (): Obj => ({ uses: ACTIONS.checkout.uses, with: { 'persist-credentials': false } });
 
-export const setupNode = (def: SpillwayDefinition): Obj[] => [
+export const setupNode = (def: SharedDefinition): Obj[] => [
   { uses: ACTIONS.setupNode.uses, with: { 'node-version': def.release.nodeVersion, cache: 'npm' } },
   { run: 'npm ci --no-audit --no-fund' },
 ];
 
 /** The duty's role through GitHub's OIDC token (the job needs `id-token: write`); image and hetzner log in to ECR. */
-export const awsLogin = (def: SpillwayDefinition, duty: CiDuty): Obj[] => [
-  { uses: ACTIONS.awsCredentials.uses, with: { 'role-to-assume': ciRoleArn(def, duty), 'aws-region': def.targets.eks.region } },
+export const awsLogin = (def: EksDefinition, duty: CiDuty): Obj[] => [
+  { uses: ACTIONS.awsCredentials.uses, with: { 'role-to-assume': ciRoleArn(def, duty), 'aws-region': def.target.region } },
   ...(duty === 'image' || duty === 'hetzner' ? [{ uses: ACTIONS.ecrLogin.uses }] : []),
 ];
 
@@ -25,8 +25,8 @@ export const awsLogin = (def: SpillwayDefinition, duty: CiDuty): Obj[] => [
  * kubectl of the cluster's minor (its latest patch from dl.k8s.io, checked against the published
  * SHA-256): the CodeBuild runner image has none, and kubectl supports one minor of skew either way.
  */
-export const installKubectl = (def: SpillwayDefinition): Obj => {
-  const minor = def.aws.cluster.kubernetesVersion;
+export const installKubectl = (def: EksDefinition): Obj => {
+  const minor = def.target.aws.cluster.kubernetesVersion;
   return {
     name: `kubectl ${minor} (the cluster's minor), checksum-verified`,
     run: [
@@ -40,6 +40,6 @@ export const installKubectl = (def: SpillwayDefinition): Obj => {
   };
 };
 
-export const registryHost = (def: SpillwayDefinition) => `${def.targets.eks.accountId}.dkr.ecr.${def.targets.eks.region}.amazonaws.com`;
+export const registryHost = (def: EksDefinition) => `${def.target.accountId}.dkr.ecr.${def.target.region}.amazonaws.com`;
 
 export const OIDC_PERMISSIONS = { contents: 'read', 'id-token': 'write' };

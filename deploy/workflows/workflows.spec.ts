@@ -11,6 +11,7 @@ import { ROOT } from '../outputs';
 import { spillway } from '../spillway';
 import { ciRoleName, CiDuty, runnerProjectName, subjectOf } from '../aws/ci';
 import { renderWorkflows } from './render';
+import { eksDefinition } from '../model/targets';
 
 const rendered = renderWorkflows(spillway);
 const files = Object.keys(rendered);
@@ -112,14 +113,14 @@ describe('what the workflows do', () => {
     ];
     for (const [job, duty] of jobs) {
       const logins = (job.steps ?? []).filter((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials'));
-      expect(logins.map((s) => s.with!['role-to-assume'])).toEqual([`arn:aws:iam::123456789012:role/${ciRoleName(spillway, duty)}`]);
-      expect(subjectOf(spillway, duty)).toBe(`repo:${spillway.release.repository}:environment:${job.environment}`);
+      expect(logins.map((s) => s.with!['role-to-assume'])).toEqual([`arn:aws:iam::123456789012:role/${ciRoleName(eksDefinition(spillway), duty)}`]);
+      expect(subjectOf(eksDefinition(spillway), duty)).toBe(`repo:${spillway.release.repository}:environment:${job.environment}`);
     }
   });
 
   it('the jobs that call the cluster run on the CodeBuild runners in the VPC; the others on GitHub-hosted runners', () => {
     const jobs = jobsOf('release.yml');
-    const vpc = `codebuild-${runnerProjectName(spillway)}-\${{ github.run_id }}-\${{ github.run_attempt }}`;
+    const vpc = `codebuild-${runnerProjectName(eksDefinition(spillway))}-\${{ github.run_id }}-\${{ github.run_attempt }}`;
     expect([jobs['deploy-eks']['runs-on'], jobs.shift['runs-on']]).toEqual([vpc, vpc]);
     expect([jobs.image['runs-on'], jobsOf('deploy-hetzner.yml').deploy['runs-on']]).toEqual(['ubuntu-latest', 'ubuntu-latest']);
     // The runner image has no kubectl: the cluster's minor, checked against its published digest, before the kubeconfig.

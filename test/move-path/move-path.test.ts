@@ -15,6 +15,7 @@ import { PG15_BIN } from '../support/pg-cluster';
 import { waitFor } from '../support/env';
 import { awsVpnStandIn, StandIn } from './aws-vpn-stand-in';
 import { Charon, inNs, ip, Namespaces, netnsUnavailable, NsPostgres } from './netns';
+import { composeDefinition, targetOf } from '../../deploy/model/targets';
 
 const why = netnsUnavailable();
 if (why) console.warn(`move-path test skipped: ${why}`);
@@ -59,7 +60,7 @@ function sasOnBox(): string {
     // The box: the rendered connection in conf.d/, the key in private/ as setup.sh writes it.
     mkdirSync(join(work, 'box/conf.d'), { recursive: true });
     mkdirSync(join(work, 'box/private'), { recursive: true });
-    writeFileSync(join(work, 'box/conf.d', `${MOVE_PATH_CONNECTION}.conf`), renderSwanctl(spillway));
+    writeFileSync(join(work, 'box/conf.d', `${MOVE_PATH_CONNECTION}.conf`), renderSwanctl(composeDefinition(spillway), targetOf(spillway, 'eks', 'eks').vpcCidr));
     writeFileSync(join(work, 'box/private', `${MOVE_PATH_CONNECTION}.secret`), secretFileContent(KEY), { mode: 0o600 });
     standIn = awsVpnStandIn(TEMPLATE, AWS_OUTSIDE, KEY);
     writeFileSync(join(work, 'aws.conf'), standIn.swanctl);
@@ -95,7 +96,7 @@ function sasOnBox(): string {
   it('the stand-in is what the template sets: IKEv2, AES-256/SHA2-256/group 14, box tunnel address <-> VPC', () => {
     expect(standIn.boxPublicIp).toBe(path.boxPublicIp);
     expect(standIn.boxCidr).toBe(`${path.boxTunnelAddress}/32`);
-    expect(standIn.vpcCidr).toBe(spillway.targets.eks.vpcCidr);
+    expect(standIn.vpcCidr).toBe(targetOf(spillway, 'eks', 'eks').vpcCidr);
     expect(standIn.swanctl).toMatch(/proposals = aes256-sha256-modp2048/);
     expect(standIn.swanctl).toMatch(/start_action = start/);
   });
@@ -113,7 +114,7 @@ function sasOnBox(): string {
     await waitFor('the box has an installed CHILD_SA', async () => /INSTALLED/.test(sasOnBox()), 30_000, 250);
     const sas = sasOnBox();
     expect(sas).toMatch(new RegExp(`local\\s+${path.boxTunnelAddress.replace(/\./g, '\\.')}/32`));
-    expect(sas).toMatch(new RegExp(`remote\\s+${spillway.targets.eks.vpcCidr.replace(/[./]/g, '\\$&')}`));
+    expect(sas).toMatch(new RegExp(`remote\\s+${targetOf(spillway, 'eks', 'eks').vpcCidr.replace(/[./]/g, '\\$&')}`));
 
     const run = dbMove();
     expect(run.stderr).toBe('');

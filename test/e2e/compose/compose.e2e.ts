@@ -13,6 +13,7 @@ import { spillway } from '../../../deploy/spillway';
 import { alerts, query, upByTarget } from './prometheus';
 import { effectCountsQuery, INSTALL_EFFECT_COUNTER, REDELIVER_SCRIPT, REMOVE_EFFECT_COUNTER } from './effects';
 import { ABSORBER_PORT, compose, Container, containers, lines, PROJECT, run, waitHealthy, waitPortFree } from './stack';
+import { composeDefinition, targetOf } from '../../../deploy/model/targets';
 
 /**
  * `docker compose up` for real: the image built from the Dockerfile, the repository's
@@ -266,14 +267,14 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
         }, 3 * MINUTE, 2000);
         expect(firing.labels).toMatchObject({ lane: 'low', severity: 'warning' });
         expect(await query('max by (lane) (spillway_dead_letters{job="spillway"}) > 0')).toEqual([expect.objectContaining({ metric: { lane: 'low' } })]);
-        console.log(`compose e2e: SpillwayDeadLetters fired ${Math.round((Date.now() - sentAt) / 1000)} s after the event (${spillway.maxAttempts} attempts, ${spillway.targets.hetzner.monitoring.scrapeSeconds} s scrape and evaluation)`);
+        console.log(`compose e2e: SpillwayDeadLetters fired ${Math.round((Date.now() - sentAt) / 1000)} s after the event (${spillway.maxAttempts} attempts, ${targetOf(spillway, 'hetzner', 'compose').monitoring.scrapeSeconds} s scrape and evaluation)`);
       } finally {
         await sql('ALTER TABLE events DROP CONSTRAINT e2e_dead_letter');
       }
 
       // The dashboards show real series: every metric they name is in this Prometheus, except the
       // refusal counter (nothing was refused in this run).
-      const names = [...new Set(Object.values(dashboards(spillway)).flatMap(dashboardMetricNames))].filter((n) => n !== 'spillway_requests_rejected_total');
+      const names = [...new Set(Object.values(dashboards(composeDefinition(spillway))).flatMap(dashboardMetricNames))].filter((n) => n !== 'spillway_requests_rejected_total');
       const present = new Set((await query(`count by (__name__) ({__name__=~"${names.join('|')}"})`)).map((s) => s.metric.__name__));
       expect(names.filter((n) => !present.has(n))).toEqual([]);
     } finally {

@@ -1,7 +1,8 @@
 // The box's Prometheus, asked through its HTTP API on the loopback port the compose file publishes.
 import { spillway } from '../../../deploy/spillway';
+import { targetOf } from '../../../deploy/model/targets';
 
-export const PROMETHEUS = `http://127.0.0.1:${spillway.targets.hetzner.monitoring.ports.prometheus}`;
+export const PROMETHEUS = `http://127.0.0.1:${targetOf(spillway, 'hetzner', 'compose').monitoring.ports.prometheus}`;
 
 interface Sample {
   metric: Record<string, string>;
