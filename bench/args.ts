@@ -1,6 +1,7 @@
 /** `npm run bench -- [flags]`; every figure the bench prints comes from the run these flags describe. */
 export interface BenchArgs {
-  mode: 'http' | 'e2e' | 'profile' | 'idle';
+  /** http: the saturation run, then (rate > 0, BullMQ) the fixed-rate run; rate: the fixed-rate run alone. */
+  mode: 'http' | 'e2e' | 'profile' | 'idle' | 'rate';
   driver: 'bullmq' | 'sqs';
   /** Measured window per server, seconds. */
   duration: number;
@@ -26,9 +27,15 @@ export interface BenchArgs {
   nodeArgs: string[];
   /** --idle: seconds each process is counted at rest. */
   idleSeconds: number;
+  /** The fixed-rate run: arrivals per second offered to each server (0: no fixed-rate run), and its measured seconds. */
+  rate: number;
+  rateSeconds: number;
+  /** The fixed-rate run drains with a worker on the same box (false: --no-worker, to see the absorber alone). */
+  rateWorker: boolean;
 }
 
-const USAGE = `usage: npm run bench -- [--e2e | --profile | --idle [--idle-seconds S]] [--driver bullmq|sqs] [--duration S] [--warmup S]
+const USAGE = `usage: npm run bench -- [--e2e | --profile | --idle [--idle-seconds S] | --fixed-rate] [--rate N] [--rate-seconds S] [--no-worker]
+       [--driver bullmq|sqs] [--duration S] [--warmup S]
        [--connections N] [--servers absorber,fastify,naive] [--rounds N] [--no-aof]
        [--events N] [--batch N] [--workers N] [--concurrency N] [--out DIR] [--baseline DIST_DIR] [--node-args "FLAGS"]`;
 
@@ -54,6 +61,9 @@ export function parseArgs(argv: string[]): BenchArgs {
     outDir: 'bench/results',
     nodeArgs: [],
     idleSeconds: 60,
+    rate: 2000,
+    rateSeconds: 20,
+    rateWorker: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -67,6 +77,21 @@ export function parseArgs(argv: string[]): BenchArgs {
         break;
       case '--idle':
         args.mode = 'idle';
+        break;
+      case '--fixed-rate':
+        args.mode = 'rate';
+        break;
+      case '--rate': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 0 || n > 50_000) throw new Error(`--rate: an integer from 0 to 50000 (got ${argv[i]})\n${USAGE}`);
+        args.rate = n;
+        break;
+      }
+      case '--no-worker':
+        args.rateWorker = false;
+        break;
+      case '--rate-seconds':
+        args.rateSeconds = positiveInt(flag, value(), 3600);
         break;
       case '--idle-seconds':
         args.idleSeconds = positiveInt(flag, value(), 600);

@@ -69,12 +69,17 @@ export function markdown(result: HttpBenchResult, args: BenchArgs, at: string, m
     ),
     '',
   ];
-  if (r.absorberVsFastify !== undefined) lines.push(`- absorber / bare Fastify, rps: **${fmt(r.absorberVsFastify, 2)}x** (goal >= 0.5)`);
+  if (r.absorberVsFastify !== undefined) lines.push(`- absorber / bare Fastify, rps: **${fmt(r.absorberVsFastify, 2)}x** (goal >= 0.75)`);
   if (r.absorberVsNaive !== undefined) lines.push(`- absorber / naive peer, rps: **${fmt(r.absorberVsNaive, 2)}x** (goal >= 4)`);
   if (r.absorberVsBaseline !== undefined) lines.push(`- absorber / its earlier build, rps: **${fmt(r.absorberVsBaseline, 2)}x**`);
   for (const [name, value] of Object.entries(r.cpuEfficiency)) lines.push(`- ${name}: **${fmt(value, 2)}x**`);
+  const fastify = result.summary.find((s) => s.key === 'fastify');
   if (absorber) {
-    lines.push(`- absorber p99: **${fmt(absorber.p99, 1)} ms** (goal <= 20), RSS peak **${fmt(absorber.rssPeakMb)} MB** (goal <= 150)`);
+    const vs = (a?: number, b?: number) => (a !== undefined && b ? ` (${fmt(a / b, 2)}x bare Fastify's)` : '');
+    lines.push(
+      `- absorber p99: **${fmt(absorber.p99, 1)} ms**${vs(absorber.p99, fastify?.p99)} (goal <= 1.5x), ` +
+        `RSS peak **${fmt(absorber.rssPeakMb)} MB**${vs(absorber.rssPeakMb, fastify?.rssPeakMb)} (goal <= 1.3x and <= 256 MB)`,
+    );
   }
   if (absorber?.sqs) lines.push('', ...sqsLines(absorber.sqs));
   lines.push(

@@ -21,6 +21,12 @@ export class BenchLedger {
     return { processed: Number(rows[0].processed), stored: Number(rows[0].stored) };
   }
 
+  /** How many of these event ids have a processed_events row. */
+  async countIds(ids: string[]): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM processed_events WHERE id = ANY($1)', [ids]);
+    return Number(rows[0].n);
+  }
+
   /** Removes the run's own rows (its types and Idempotency-Keys are unique to it); shared tables stay. */
   async cleanUp(types: string[], keyPrefix: string): Promise<void> {
     await this.pool.query('DELETE FROM events WHERE type = ANY($1)', [types]);

@@ -3,6 +3,7 @@
 // cluster), a minute, idle and busy; `eksPlan` prices them beside the per-event requests.
 import { SHEDDER_SAMPLING, shedderReadsPerMinute } from '../../apps/absorber/src/ingest/lane-shedder';
 import { loadConfig } from '../../libs/config/src/config';
+import { SQS_PING_FRESH_MS } from '../../libs/queue/src/sqs/sqs.driver';
 import { LANES } from '../../libs/config/src/lanes';
 import { manifestObjects } from '../eks/chart';
 import { workloadName } from '../eks/names';
@@ -27,8 +28,10 @@ export interface SqsCallRow {
 const LONG_POLL_SECONDS = 20;
 /** Batch size of a consumer's receive (sqs-consumer.ts: one poller per 10 of concurrency). */
 const RECEIVE_BATCH = 10;
-/** One scrape: ping (1 GetQueueAttributes) and depth() of each lane (2: the queue and its DLQ). */
-const CALLS_PER_SCRAPE = 1 + 2 * LANES.length;
+/** One reading of the metrics' broker figures: depth() of each lane (2: the queue and its DLQ). */
+const CALLS_PER_READING = 2 * LANES.length;
+/** At most one real ping per freshness window (probes and scrapes between are answered from it). */
+const PINGS_PER_MINUTE_AT_MOST = 60_000 / SQS_PING_FRESH_MS;
 
 const HELD_WHSEC = `whsec_${Buffer.from('held by the secret store: 32 byte').toString('base64')}`;
 
@@ -45,25 +48,37 @@ interface Rendered {
 export function sqsCallRows(def: EksDefinition): SqsCallRow[] {
   const docs = manifestObjects(def) as unknown as Rendered[];
   const rows: SqsCallRow[] = [];
-  const scrapePerMin = (60 / ASSUMPTIONS.eksScrapeSeconds) * CALLS_PER_SCRAPE;
   for (const svc of def.services) {
     const per = svc.role === 'absorber' ? 'absorber' : 'worker';
     const deployment = docs.find((d) => d.kind === 'Deployment' && d.metadata.name.startsWith(workloadName(def, svc)));
     const period = deployment?.spec.template?.spec.containers[0].readinessProbe?.periodSeconds;
     if (!period) continue;
-    rows.push({ per, source: `${svc.name}: readiness probe every ${period} s (ping)`, calls: 'GetQueueAttributes', idlePerMinute: 60 / period, busyPerMinute: 60 / period });
-    if (deployment?.spec.template?.metadata?.annotations?.['prometheus.io/scrape'] === 'true') {
-      rows.push({
-        per,
-        source: `${svc.name}: metrics scrape every ${ASSUMPTIONS.eksScrapeSeconds} s (ping, depth of ${LANES.length} lanes and DLQs)`,
-        calls: 'GetQueueAttributes',
-        idlePerMinute: scrapePerMin,
-        busyPerMinute: scrapePerMin,
-      });
-    }
     // Held by the secret store, their values unknown here: stand-ins of the shape the loader accepts.
     const held = Object.fromEntries(webhookSecretNames(def).filter((n) => svc.secrets.includes(n)).map((n) => [n, HELD_WHSEC]));
     const config = loadConfig({ ...plainEnv(def, svc, def.target), ...held });
+    // A worker's long polls answer every 20 s at most, so its probes never need a call of their own;
+    // an idle absorber's other calls (shedder, metrics) come once a minute, so its probes may.
+    const pollsAnswer = per === 'worker' && LONG_POLL_SECONDS * 1000 < SQS_PING_FRESH_MS;
+    const pings = pollsAnswer ? 0 : Math.min(60 / period, PINGS_PER_MINUTE_AT_MOST);
+    rows.push({
+      per,
+      source: `${svc.name}: readiness probe every ${period} s (ping: answered by any SQS answer of the last ${SQS_PING_FRESH_MS / 1000} s${pollsAnswer ? ', the long polls' : ''})`,
+      calls: 'GetQueueAttributes',
+      idlePerMinute: pings,
+      // Busy, sends (absorber) or receives (worker) answer every few seconds.
+      busyPerMinute: 0,
+    });
+    if (deployment?.spec.template?.metadata?.annotations?.['prometheus.io/scrape'] === 'true') {
+      const every = Math.max(ASSUMPTIONS.eksScrapeSeconds, config.sqsMetricsReadS);
+      const readings = (60 / every) * CALLS_PER_READING;
+      rows.push({
+        per,
+        source: `${svc.name}: metrics scrape every ${ASSUMPTIONS.eksScrapeSeconds} s (depth of ${LANES.length} lanes and DLQs read at most every ${config.sqsMetricsReadS} s, SQS_METRICS_READ_S)`,
+        calls: 'GetQueueAttributes',
+        idlePerMinute: readings,
+        busyPerMinute: readings,
+      });
+    }
     if (svc.role === 'absorber') {
       const marked = LANES.filter((l) => config.laneHighWater[l] > 0).length;
       const reads = shedderReadsPerMinute(SHEDDER_SAMPLING, marked, false);
@@ -84,7 +99,7 @@ export function sqsCallRows(def: EksDefinition): SqsCallRow[] {
         calls: 'ReceiveMessage',
         idlePerMinute: pollers * (60 / LONG_POLL_SECONDS),
       });
-      rows.push({ per, source: `${svc.name}: deliveries (delete, lease extension)`, calls: 'DeleteMessageBatch, ChangeMessageVisibilityBatch', idlePerMinute: 0 });
+      rows.push({ per, source: `${svc.name}: deliveries (delete, lease extension, retry backoff, dead-letter copy)`, calls: 'DeleteMessageBatch, ChangeMessageVisibility(Batch), SendMessageBatch', idlePerMinute: 0 });
     }
   }
   for (const scaler of docs.filter((d) => d.kind === 'ScaledObject')) {
@@ -115,7 +130,7 @@ export function renderSqsCallTable(def: EksDefinition): string {
   return [
     '| per | source | call | idle / min | busy / min |',
     '|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.per} | ${r.source} | ${r.calls} | ${fmt(r.idlePerMinute)} | ${r.busyPerMinute === undefined ? 'per event (measured)' : `${r.busyPerMinute === r.idlePerMinute ? '' : 'at most '}${fmt(r.busyPerMinute)}`} |`),
+    ...rows.map((r) => `| ${r.per} | ${r.source} | ${r.calls} | ${fmt(r.idlePerMinute)} | ${r.busyPerMinute === undefined ? 'per event (measured)' : `${r.busyPerMinute > r.idlePerMinute ? 'at most ' : ''}${fmt(r.busyPerMinute)}`} |`),
     `| absorber | total per replica |  | ${fmt(sum('absorber', false))} | ${fmt(fixedBusy('absorber'))} + per event |`,
     `| worker | total per replica |  | ${fmt(sum('worker', false))} | ${fmt(fixedBusy('worker'))} + per event |`,
     `| cluster | total |  | ${fmt(sum('cluster', false))} | ${fmt(fixedBusy('cluster'))} + per event |`,

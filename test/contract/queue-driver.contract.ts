@@ -331,6 +331,8 @@ export function queueDriverContract(name: QueueDriverName): void {
       for (let i = 0; i < 3; i++) await driver.enqueue('low', [event('low')]);
       await waitFor('3 waiting', async () => (await driver.depth('low')).waiting === 3);
       expect(await driver.depth('low')).toMatchObject({ delayed: 0, active: 0, deadLettered: 0 });
+      // The shedder's cheaper read, where the driver has one, counts the same backlog.
+      if (driver.backlog) expect(await driver.backlog('low')).toEqual({ waiting: 3, delayed: 0 });
       await consume('low', new Recorder());
       await waitFor('an empty lane', async () => Object.values(await driver.depth('low')).every((n) => n === 0));
     });

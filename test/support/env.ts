@@ -9,8 +9,9 @@ export function uniquePrefix(name: string): string {
 export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
-  // METRICS_PORT 0: absorbers started side by side must not all claim 9464.
-  return { ...base, LOG_LEVEL: 'warn', METRICS_PORT: '0', ...overrides };
+  // METRICS_PORT 0: absorbers started side by side must not all claim 9464. SQS_METRICS_READ_S 0:
+  // a scrape shows what the case just did (test/sqs-idle-calls.test.ts runs the default, 60).
+  return { ...base, LOG_LEVEL: 'warn', METRICS_PORT: '0', SQS_METRICS_READ_S: '0', ...overrides };
 }
 
 export function testConfig(overrides: Record<string, string> = {}): SpillwayConfig {

@@ -26,6 +26,8 @@ export interface SpillwayConfig {
   sqsEndpoint?: string;
   /** SQS: how long a busy lane's next send waits to gather more events (0 = group commit only). */
   sqsSendLingerMs: number;
+  /** SQS: /metrics reads the broker's counts at most this often (seconds); scrapes between serve the last reading. 0: every scrape. */
+  sqsMetricsReadS: number;
   /** SQS: pause after a receive that came back short, so the next one is fuller. */
   sqsReceiveLingerMs: number;
   /** S3 bucket for SQS payloads over the message size limit (claim check). */
@@ -148,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
     payloadBucket,
     sqsSendLingerMs: r.int('SQS_SEND_LINGER_MS', 10, 0, 1000),
     sqsReceiveLingerMs: r.int('SQS_RECEIVE_LINGER_MS', 100, 0, 10_000),
+    sqsMetricsReadS: r.int('SQS_METRICS_READ_S', 60, 0, 3600),
     queuePrefix,
     port: r.int('PORT', 8080, 1, 65535),
     workerHealthPort: r.int('WORKER_HEALTH_PORT', 8081, 1, 65535),

@@ -1,6 +1,6 @@
-import { Controller, Get, Header, Inject, Injectable } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Injectable, Optional } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { Lane, LANES } from '../../config/src';
+import { Lane, LANES, SPILLWAY_CONFIG, SpillwayConfig } from '../../config/src';
 import { Delivery, QUEUE_DRIVER, QueueDriver } from '../../queue/src';
 
 /** What became of one delivery in this worker (`spillway_deliveries_total{outcome}`). */
@@ -8,8 +8,11 @@ export type DeliveryOutcome = 'succeeded' | 'failed' | 'failed_final' | 'deferre
 
 /**
  * The metrics both apps serve, with the same names on both drivers (docs/operations.md has the
- * table). Broker figures (depth, dead letters, age of the oldest event) are read at scrape time,
- * never cached between scrapes.
+ * table). Broker figures (depth, dead letters, age of the oldest event) are read at scrape time
+ * where the broker's counts are exact and free (BullMQ); where each read is a billed request and
+ * the counts are approximate anyway (SQS), at most once per SQS_METRICS_READ_S (default 60 s,
+ * about how often SQS refreshes them), and `spillway_broker_reading_age_seconds` says how old the
+ * figures served are.
  */
 @Injectable()
 export class Metrics {
@@ -75,7 +78,8 @@ export class Metrics {
   /** This worker's view of each lane: how long the last delivery it picked up had waited. */
   private readonly lastPickup = new Map<Lane, number>();
 
-  constructor(@Inject(QUEUE_DRIVER) driver: QueueDriver) {
+  constructor(@Inject(QUEUE_DRIVER) driver: QueueDriver, @Optional() @Inject(SPILLWAY_CONFIG) config?: SpillwayConfig) {
+    this.readEveryMs = (config?.sqsMetricsReadS ?? 60) * 1000;
     collectDefaultMetrics({ register: this.registry });
     const depth = new Gauge({
       name: 'spillway_queue_depth',
@@ -102,15 +106,25 @@ export class Metrics {
     });
     const brokerUp = new Gauge({
       name: 'spillway_broker_up',
-      help: "1 when the broker answered this process's ping at scrape time, else 0 (part of readiness)",
+      help: "1 when the broker answered this process's ping at scrape time (SQS: or any call of it in the last 30 s), else 0 (part of readiness)",
       registers: [this.registry],
       collect: () => this.readBroker(),
     });
-    this.brokerGauges = { driver, depth, deadLetters, oldestAge, brokerUp };
+    const readingAge = new Gauge({
+      name: 'spillway_broker_reading_age_seconds',
+      help: 'Age of the broker figures served (depth, dead letters, oldest age): 0 where read at each scrape (BullMQ); SQS: up to SQS_METRICS_READ_S',
+      registers: [this.registry],
+      collect: () => this.readBroker(),
+    });
+    this.brokerGauges = { driver, depth, deadLetters, oldestAge, brokerUp, readingAge };
   }
 
-  private readonly brokerGauges: { driver: QueueDriver; depth: Gauge; deadLetters: Gauge; oldestAge: Gauge; brokerUp: Gauge };
+  private readonly brokerGauges: { driver: QueueDriver; depth: Gauge; deadLetters: Gauge; oldestAge: Gauge; brokerUp: Gauge; readingAge: Gauge };
   private brokerRound?: Promise<void>;
+  /** On approximate-count brokers, how often the figures are read (SQS_METRICS_READ_S). */
+  private readonly readEveryMs: number;
+  /** When every lane was last read successfully. */
+  private readAt = -Infinity;
 
   /**
    * One broker round per scrape feeds the three broker gauges (the registry collects them in
@@ -122,10 +136,21 @@ export class Metrics {
   }
 
   private async readBrokerOnce(): Promise<void> {
-    const { driver, depth, deadLetters, oldestAge, brokerUp } = this.brokerGauges;
+    const { driver, depth, deadLetters, oldestAge, brokerUp, readingAge } = this.brokerGauges;
     const up = await driver.ping().then(() => 1, () => 0);
     brokerUp.set(up);
-    if (!up) return; // leave the last broker figures; the alert on spillway_broker_up says why
+    const now = Date.now();
+    if (up && (driver.capabilities.exactDepth || now - this.readAt >= this.readEveryMs)) {
+      if (await this.readLanes()) this.readAt = now;
+    }
+    // Down: the last broker figures stay (the alert on spillway_broker_up says why), and age.
+    readingAge.set(Number.isFinite(this.readAt) ? Math.max(0, (Date.now() - this.readAt) / 1000) : 0);
+  }
+
+  /** Reads every lane's figures; false if any lane could not be read (the next scrape tries again). */
+  private async readLanes(): Promise<boolean> {
+    const { driver, depth, deadLetters, oldestAge } = this.brokerGauges;
+    let all = true;
     for (const lane of LANES) {
       try {
         const d = await driver.depth(lane);
@@ -138,8 +163,10 @@ export class Metrics {
         else if (seen !== undefined) oldestAge.set({ lane }, seen);
       } catch {
         // Broker down: leave the last values; readiness reports the outage.
+        all = false;
       }
     }
+    return all;
   }
 
   /** The worker's side of a delivery: outcome, attempt number, and how long it had waited. */

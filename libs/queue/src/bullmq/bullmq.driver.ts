@@ -216,6 +216,12 @@ export class BullmqDriver implements QueueDriver {
     return consumer;
   }
 
+  /** The shedder's read: one count script on the lane, no DLQ, no active or failed sets. */
+  async backlog(lane: Lane): Promise<Pick<LaneDepth, 'waiting' | 'delayed'>> {
+    const counts = await this.queue(lane).getJobCounts('waiting', 'prioritized', 'delayed');
+    return { waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0), delayed: counts.delayed ?? 0 };
+  }
+
   async depth(lane: Lane): Promise<LaneDepth> {
     // BullMQ 6 keeps a paused queue's jobs in its wait list: there is no 'paused' state to add.
     const counts = await this.queue(lane).getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed');

@@ -5,19 +5,33 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { SpillwayConfig } from '../../../config/src';
 
-/** Counts API calls by command name, so the calls-per-event cost can be measured, not guessed. */
+/**
+ * Counts API calls by command name, so the calls-per-event cost can be measured, not guessed; and
+ * notes when SQS last answered a call, so readiness can rest on the calls already made.
+ */
 export class ApiCallCounter {
   readonly calls: Record<string, number> = {};
+  /** When an SQS call last succeeded (ms since the epoch); 0 after any SQS call fails. */
+  lastAnswerAt = 0;
 
   total(...names: string[]): number {
     return names.reduce((sum, n) => sum + (this.calls[n] ?? 0), 0);
   }
 
-  attach(client: SQSClient | S3Client): void {
+  /** `answers`: this client's successes and failures say whether SQS is reachable (not S3's). */
+  attach(client: SQSClient | S3Client, answers = true): void {
     const middleware: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
       const name = context.commandName ?? 'unknown';
       this.calls[name] = (this.calls[name] ?? 0) + 1;
-      return next(args);
+      if (!answers) return next(args);
+      try {
+        const out = await next(args);
+        this.lastAnswerAt = Date.now();
+        return out;
+      } catch (err) {
+        this.lastAnswerAt = 0;
+        throw err;
+      }
     };
     (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(middleware, { step: 'initialize', name: 'spillwayApiCallCounter' });
   }
@@ -61,6 +75,6 @@ export function createSqsClient(config: SpillwayConfig, counter: ApiCallCounter,
 export function createS3Client(config: SpillwayConfig, counter: ApiCallCounter): S3Client {
   // Emulators serve S3 on the same endpoint, path-style (no `<bucket>.host` DNS needed).
   const client = new S3Client({ ...common(config), forcePathStyle: Boolean(config.sqsEndpoint) });
-  counter.attach(client);
+  counter.attach(client, false);
   return client;
 }

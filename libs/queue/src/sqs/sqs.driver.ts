@@ -32,6 +32,12 @@ import { ensureQueues, EnsureResult, QueueUrls } from './sqs-queues';
 import { dedupeIdOf, Envelope, packEvents, SQS_MAX_BYTES } from './sqs-packing';
 
 const DEPTH_ATTRIBUTES: QueueAttributeName[] = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'];
+/**
+ * Readiness on SQS: an answer from SQS to any call of this driver (a send, a long poll, a shedder
+ * read) this recent stands for a ping, so an idle replica's probes cost at most two calls a minute.
+ * Any failed call clears it, so an outage is seen by the next probe after the first failure.
+ */
+export const SQS_PING_FRESH_MS = 30_000;
 /** How many batches of 10 a redrive by id receives at most while looking for its letters. */
 const REDRIVE_ROUNDS = 100;
 
@@ -383,7 +389,22 @@ export class SqsDriver implements QueueDriver {
     return undefined;
   }
 
-  async ping(): Promise<void> {
+  /**
+   * Resolves if SQS answered a call within SQS_PING_FRESH_MS, else asks it (one GetQueueAttributes);
+   * pings at the same moment (a probe and a scrape) share that one call.
+   */
+  ping(): Promise<void> {
+    if (Date.now() - this.apiCalls.lastAnswerAt < SQS_PING_FRESH_MS) {
+      this.connected = true;
+      return Promise.resolve();
+    }
+    this.pinging ??= this.askSqs().finally(() => (this.pinging = undefined));
+    return this.pinging;
+  }
+
+  private pinging?: Promise<void>;
+
+  private async askSqs(): Promise<void> {
     try {
       const url = await withTimeout(this.urls.get('critical'), 1000, () => new Error('SQS did not answer in time'));
       await withTimeout(
