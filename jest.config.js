@@ -14,7 +14,7 @@ module.exports = {
       testPathIgnorePatterns: ignore,
       modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
       transform,
-      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/deploy/**/*.spec.ts'],
+      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/deploy/**/*.spec.ts', '<rootDir>/test/lint/*.spec.ts'],
     },
     {
       displayName: 'integration',

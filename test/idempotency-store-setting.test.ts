@@ -8,7 +8,7 @@ import { testConfig, uniquePrefix, waitFor } from './support/env';
  * IDEMPOTENCY_STORE, not the driver's name, picks where Idempotency-Key records live: each store
  * is made under the other driver too, on the real Redis and Postgres, and keeps a record.
  */
-describe.each<[QueueDriverName, string, Function]>([
+describe.each<[QueueDriverName, string, abstract new (...args: never[]) => IdempotencyStore]>([
   ['bullmq', 'redis', RedisIdempotencyStore],
   ['bullmq', 'postgres', PostgresIdempotencyStore],
   ['sqs', 'postgres', PostgresIdempotencyStore],
