@@ -8,6 +8,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY scripts/path-aliases.cjs scripts/dist-aliases.mjs ./scripts/
 COPY apps ./apps
 COPY libs ./libs
 RUN npm run build

@@ -1,6 +1,8 @@
 // Two projects: `unit` (pure logic, no services) and `integration` (real Redis, Postgres and
 // child processes). swc compiles TypeScript for jest; `npm run build` (tsc) type-checks first.
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
+// `@spillway/<lib>` imports, as tsconfig.json's `paths` states them.
+const moduleNameMapper = require('./scripts/path-aliases.cjs').jestModuleNameMapper();
 
 // StrykerJS copies the repository into .stryker-tmp/ while it runs (npm run test:mutation).
 const ignore = ['/node_modules/', '<rootDir>/.stryker-tmp/'];
@@ -14,7 +16,8 @@ module.exports = {
       testPathIgnorePatterns: ignore,
       modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
       transform,
-      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/deploy/**/*.spec.ts'],
+      moduleNameMapper,
+      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/deploy/**/*.spec.ts', '<rootDir>/test/lint/*.spec.ts'],
     },
     {
       displayName: 'integration',
@@ -22,6 +25,7 @@ module.exports = {
       testPathIgnorePatterns: ignore,
       modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
       transform,
+      moduleNameMapper,
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',

@@ -1,5 +1,6 @@
 // StrykerJS over one delivery-critical module at a time (STRYKER_MODULE, see stryker/modules.mjs);
 // run through `npm run test:mutation -- <module...>`. Not part of CI: see docs/testing.md.
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { MODULES } from './stryker/modules.mjs';
 
@@ -20,6 +21,7 @@ export default {
       testEnvironment: fileURLToPath(new URL('./stryker/fail-fast-environment.cjs', import.meta.url)),
       testSequencer: fileURLToPath(new URL('./stryker/list-order-sequencer.cjs', import.meta.url)),
       transform: { '^.+\\.ts$': ['@swc/jest'] },
+      moduleNameMapper: createRequire(import.meta.url)('./scripts/path-aliases.cjs').jestModuleNameMapper(),
       testMatch: mod.tests,
       testTimeout: 60_000,
       ...(mod.integration

@@ -5,6 +5,7 @@ module.exports = {
   testTimeout: 600_000,
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest'] },
+  moduleNameMapper: require('../../scripts/path-aliases.cjs').jestModuleNameMapper(),
   testMatch: ['<rootDir>/bench/sqs-calls/**/*.bench.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

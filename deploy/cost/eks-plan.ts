@@ -1,9 +1,10 @@
 // The EKS target at a given rate: pods from the measured per-process throughput and the
 // definition's requests and scaling ranges, nodes from what those pods request, then every line of
 // the AWS bill the stacks in deploy/aws/ create, priced from the dated table.
-import { Lane } from '../../libs/config/src/lanes';
+import { Lane, LANES } from '../../libs/config/src/lanes';
 import { ServiceSpec, EksDefinition } from '../model/definition';
 import { lambdaLanes as definitionLambdaLanes } from '../model/lambda-lanes';
+import { FIFO_LANES } from '../model/queues';
 import { ASSUMPTIONS, SECONDS_PER_MONTH } from './assumptions';
 import { fixedSqsCallsPerMinute, sqsCallRows } from './sqs-calls';
 import { CostItem, targetUtilization } from './hetzner-plan';
@@ -52,7 +53,7 @@ export function regionPrices(region: string): AwsRegionPrices {
 
 /** Share of all events (0-1) on the given lanes, by the definition's load plan (even if none). */
 export function laneShare(def: EksDefinition, lanes: readonly Lane[]): number {
-  const mix = def.load?.laneMix ?? { critical: 100 / 3, normal: 100 / 3, low: 100 / 3 };
+  const mix = def.load?.laneMix ?? (Object.fromEntries(LANES.map((l) => [l, 100 / LANES.length])) as Record<Lane, number>);
   return lanes.reduce((s, l) => s + mix[l] / 100, 0);
 }
 
@@ -126,7 +127,7 @@ export function eksPlan(def: EksDefinition, m: Measured, rps: number, opts: EksO
   if (!opts.seedItemsOnly) items.push(...trafficItems(def, prices, traffic));
   if (sqs) {
     const calls = (eventsPerMonth * (m.sqsCallsPerEvent ?? 0.25)) / 1e6;
-    const fifo = laneShare(def, ['critical']);
+    const fifo = laneShare(def, FIFO_LANES);
     const perMillion = fifo * prices.sqsFifoPerMillion + (1 - fifo) * prices.sqsStandardPerMillion;
     items.push({ item: `SQS, ${calls.toFixed(1)} M requests`, monthly: calls * perMillion });
     // The requests no event pays for (probes, scrapes, the shedder, idle long polls); busy at its bound when rps > 0.

@@ -1,30 +1,19 @@
-// Queue names as the SQS driver builds them: `<prefix>-critical.fifo`, `<prefix>-normal`,
-// `<prefix>-low`, and `-dlq` twins (`<prefix>-critical-dlq.fifo` for the FIFO one).
-// The CDK queues stack and KEDA both take names from here, so a rename cannot reach only one of them.
+// Queue names, the FIFO rule and the claim-check bucket are stated once, in
+// libs/config/src/queue-names.ts, for the SQS driver and deploy/ alike: the CDK queues stack, KEDA
+// and the alarms take them from here, so a rename cannot reach only one of them.
 import { Lane, LANES } from '../../libs/config/src/lanes';
+import { FIFO_LANES, isFifoLane, payloadBucketName, queueName } from '../../libs/config/src/queue-names';
 
-/** Lanes that promise per-key ordering, hence SQS FIFO queues. */
-export const FIFO_LANES: readonly Lane[] = ['critical'];
-
-export function isFifo(lane: Lane): boolean {
-  return FIFO_LANES.includes(lane);
-}
-
-export function queueName(prefix: string, lane: Lane, dlq = false): string {
-  const base = `${prefix}-${lane}${dlq ? '-dlq' : ''}`;
-  return isFifo(lane) ? `${base}.fifo` : base;
-}
+export { FIFO_LANES, queueName, isFifoLane as isFifo };
 
 export function allLanes(): Lane[] {
   return [...LANES];
 }
 
 /**
- * The claim-check bucket of the EKS target: `<queue prefix>-payloads-<account id>`, like the backups
- * bucket (S3 names are global: the bare name is likely someone else's). The CDK queues stack creates
- * it; every EKS pod and Lambda function gets it as SQS_PAYLOAD_BUCKET (the apps' default,
- * `<prefix>-payloads`, is for emulators and local runs).
+ * The claim-check bucket of an EKS target, `<queue prefix>-payloads-<account id>`. The CDK queues
+ * stack creates it; every EKS pod and Lambda function gets it as SQS_PAYLOAD_BUCKET.
  */
 export function payloadBucket(queuePrefix: string, accountId: string): string {
-  return `${queuePrefix.toLowerCase().replace(/_/g, '-')}-payloads-${accountId}`;
+  return payloadBucketName(queuePrefix, accountId);
 }

@@ -4,6 +4,7 @@ module.exports = {
   rootDir: '../..',
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest'] },
+  moduleNameMapper: require('../../scripts/path-aliases.cjs').jestModuleNameMapper(),
   testMatch: ['<rootDir>/test/e2e/**/*.e2e.ts'],
   testTimeout: 5 * 60_000,
 };

@@ -1,3 +1,4 @@
+import './path-aliases-hook';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../libs/config/src';
 import { dataSourceOptions, runMigrationsLocked } from '../../libs/db/src';

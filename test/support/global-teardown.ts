@@ -1,3 +1,4 @@
+import './path-aliases-hook';
 import { loadConfig } from '../../libs/config/src';
 import type { FauxqsServer } from './fauxqs';
 import { dropKeys } from './redis-server';

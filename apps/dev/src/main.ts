@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadConfig } from '../../../libs/config/src';
+import { LANES, loadConfig, queueName } from '../../../libs/config/src';
 import { SqsDriver } from '../../../libs/queue/src/drivers';
 import { importEsm } from './esm-import';
 import { postgresUser, reachable } from './run-as-root';
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
   const driver = new SqsDriver(loadConfig({ ...env, ...appEnv }));
   await driver.ensureQueues();
   await driver.close();
-  say(`queues ready: ${appEnv.QUEUE_PREFIX}-critical.fifo, -normal, -low (+ -dlq twins)`);
+  say(`queues ready: ${LANES.map((lane) => queueName(appEnv.QUEUE_PREFIX, lane)).join(', ')} (+ -dlq twins)`);
 
   // The apps never migrate themselves: the schema is its own step, as on both deploy targets.
   await migrate(appEnv);

@@ -20,6 +20,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SQS_PAYLOAD_BUCKET: 'Bad_Bucket' })).toThrow(/SQS_PAYLOAD_BUCKET: not a valid S3 bucket name/);
   });
 
+  it('keeps Idempotency-Key records beside the broker unless IDEMPOTENCY_STORE says otherwise', () => {
+    expect(loadConfig({}).idempotencyStore).toBe('redis');
+    expect(loadConfig({ QUEUE_DRIVER: 'sqs' }).idempotencyStore).toBe('postgres');
+    expect(loadConfig({ QUEUE_DRIVER: 'sqs', IDEMPOTENCY_STORE: 'redis' }).idempotencyStore).toBe('redis');
+    expect(loadConfig({ IDEMPOTENCY_STORE: 'postgres' }).idempotencyStore).toBe('postgres');
+    expect(() => loadConfig({ IDEMPOTENCY_STORE: 'memory' })).toThrow(/IDEMPOTENCY_STORE/);
+  });
+
   it('reports every bad variable, one line each', () => {
     let error: ConfigError | undefined;
     try {

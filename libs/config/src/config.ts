@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Lane, LANES, LaneRoute } from './lanes';
+import { payloadBucketName } from './queue-names';
 import { DatabaseCa, databaseCaConflict, parseDatabaseCa } from './database-ca';
 import { EnvReader } from './parse';
 import { weakEntries, weakSecret } from './secret-strength';
@@ -7,6 +8,8 @@ import { parseWebhookSources, WebhookSource } from './webhooks';
 
 export const QUEUE_DRIVERS = ['bullmq', 'sqs'] as const;
 export type QueueDriverName = (typeof QUEUE_DRIVERS)[number];
+export const IDEMPOTENCY_STORES = ['redis', 'postgres'] as const;
+export type IdempotencyStoreName = (typeof IDEMPOTENCY_STORES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** `json`: one JSON object a line, for collectors (the default everywhere); `pretty`: for a person (`npm run dev`). */
 export const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -67,6 +70,8 @@ export interface SpillwayConfig {
   enqueueTimeoutMs: number;
   /** Events the absorber may have awaiting the broker's answer at once; over it, 503 before writing. */
   enqueueMaxInFlight: number;
+  /** IDEMPOTENCY_STORE: where Idempotency-Key records live; unset = beside the broker (bullmq: redis, sqs: postgres). */
+  idempotencyStore: IdempotencyStoreName;
   /** How long an Idempotency-Key holds its events' ids (ms). */
   idempotencyWindowMs: number;
   /** How long an Idempotency-Key record is kept (ms, at least the window). */
@@ -133,13 +138,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
   if (!/^[a-zA-Z0-9_-]{1,40}$/.test(queuePrefix)) {
     r.problems.push('QUEUE_PREFIX: 1-40 letters, digits, - or _ (it becomes part of queue names)');
   }
-  // S3 bucket names are lower case, no underscores; queue prefixes may have both.
-  const payloadBucket = r.string('SQS_PAYLOAD_BUCKET', `${queuePrefix.toLowerCase().replace(/_/g, '-')}-payloads`);
+  const payloadBucket = r.string('SQS_PAYLOAD_BUCKET', payloadBucketName(queuePrefix));
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(payloadBucket)) {
     r.problems.push(`SQS_PAYLOAD_BUCKET: not a valid S3 bucket name (got "${payloadBucket}")`);
   }
+  const queueDriver = r.oneOf('QUEUE_DRIVER', QUEUE_DRIVERS, 'bullmq');
   const config: SpillwayConfig = {
-    queueDriver: r.oneOf('QUEUE_DRIVER', QUEUE_DRIVERS, 'bullmq'),
+    queueDriver,
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     databaseUrl: r.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/test', ['postgres:', 'postgresql:']),
     dbPoolMax: r.int('DB_POOL_MAX', 20, 1, 1000),
@@ -174,6 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
     leaseMs: r.int('LEASE_MS', 30_000, 1000, 43_200_000),
     enqueueTimeoutMs: r.int('ENQUEUE_TIMEOUT_MS', 1000, 10, 60_000),
     enqueueMaxInFlight: r.int('ENQUEUE_MAX_IN_FLIGHT', 20_000, 1, 10_000_000),
+    // Beside the broker's own state by default: on SQS no Redis need exist.
+    idempotencyStore: r.oneOf('IDEMPOTENCY_STORE', IDEMPOTENCY_STORES, queueDriver === 'sqs' ? 'postgres' : 'redis'),
     idempotencyWindowMs: r.int('IDEMPOTENCY_WINDOW_SECONDS', 86_400, 1, 30 * 86_400) * 1000,
     idempotencyRetentionMs: r.int('IDEMPOTENCY_RETENTION_SECONDS', 172_800, 1, 365 * 86_400) * 1000,
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),

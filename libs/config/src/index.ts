@@ -1,4 +1,5 @@
 export * from './lanes';
+export { FIFO_LANES, isFifoLane, queueName, payloadBucketName } from './queue-names';
 export * from './config';
 export * from './config.module';
 export { EnvReader } from './parse';

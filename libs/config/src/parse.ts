@@ -74,7 +74,7 @@ export class EnvReader {
 
   /** `8` for every lane, or `critical=8,normal=4,low=2` (missing lanes take `fallback`). */
   perLane(name: string, fallback: number | Record<Lane, number>, min: number, max: number): Record<Lane, number> {
-    const result = typeof fallback === 'number' ? { critical: fallback, normal: fallback, low: fallback } : { ...fallback };
+    const result = typeof fallback === 'number' ? (Object.fromEntries(LANES.map((l) => [l, fallback])) as Record<Lane, number>) : { ...fallback };
     const value = this.raw(name);
     if (value === undefined) return result;
     const check = (text: string): number | undefined => {

@@ -6,6 +6,7 @@ export * from './delivery-policy';
 export { queueName } from './sqs/sqs-names';
 export { withTimeout, chunk, errorText } from './timeout';
 export * from './idempotency/idempotency.store';
+export { createIdempotencyStore } from './idempotency/create-idempotency-store';
 export { moveLane, pendingDeliveries, MoveOptions } from './move';
 export * from './enqueue-outcome';
 export * from './errors';

@@ -1,5 +1,3 @@
-import type { SpillwayConfig } from '../../../config/src';
-
 /**
  * The record of one Idempotency-Key. Event ids derive from (tenant, key, generation), so a retry
  * within the window gets the same ids; a key reused after the window gets a new generation, hence
@@ -33,16 +31,3 @@ export interface IdempotencyStore {
 }
 
 export const IDEMPOTENCY_STORE = Symbol('IDEMPOTENCY_STORE');
-
-/**
- * Keys live beside the broker's own state: Redis with BullMQ; Postgres with SQS, where no Redis
- * need exist. Only the store in use is loaded (the absorber on BullMQ never loads `pg`).
- */
-export async function createIdempotencyStore(config: SpillwayConfig): Promise<IdempotencyStore> {
-  if (config.queueDriver === 'sqs') {
-    const { PostgresIdempotencyStore } = await import('./postgres-idempotency.store');
-    return new PostgresIdempotencyStore(config);
-  }
-  const { RedisIdempotencyStore } = await import('./redis-idempotency.store');
-  return new RedisIdempotencyStore(config);
-}

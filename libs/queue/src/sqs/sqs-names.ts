@@ -1,10 +1,3 @@
-import type { Lane } from '../../../config/src';
-
-/** The critical lane is FIFO (ordered per key); normal and low are Standard queues (throughput first). */
-export function isFifoLane(lane: Lane): boolean {
-  return lane === 'critical';
-}
-
-export function queueName(prefix: string, lane: Lane, dlq = false): string {
-  return `${prefix}-${lane}${dlq ? '-dlq' : ''}${isFifoLane(lane) ? '.fifo' : ''}`;
-}
+// The names are stated once, for the runtime and deploy/ alike, in libs/config/src/queue-names.ts;
+// the SQS driver's files take them from here.
+export { FIFO_LANES, isFifoLane, queueName } from '../../../config/src/queue-names';

@@ -27,7 +27,7 @@ import { ApiCallCounter, createS3Client, createSqsClient } from './sqs-clients';
 import { SqsBatchConsumer } from './sqs-batch';
 import { LaneConsumer } from './sqs-consumer';
 import { SqsMessages } from './sqs-messages';
-import { isFifoLane } from './sqs-names';
+import { FIFO_LANES, isFifoLane } from './sqs-names';
 import { ensureQueues, EnsureResult, QueueUrls } from './sqs-queues';
 import { dedupeIdOf, Envelope, packEvents, SQS_MAX_BYTES } from './sqs-packing';
 
@@ -56,8 +56,8 @@ export class SqsDriver implements QueueDriver {
   readonly name = 'sqs';
   /** Static so the contract tests can decide what applies before a driver connects. */
   static readonly CAPABILITIES: QueueCapabilities = {
-    orderedLanes: ['critical'],
-    dedupeLanes: ['critical'],
+    orderedLanes: [...FIFO_LANES],
+    dedupeLanes: [...FIFO_LANES],
     dedupeWindowSeconds: 300,
     maxMessageBytes: SQS_MAX_BYTES,
     nativeDeadLetter: true,

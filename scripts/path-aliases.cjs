@@ -1,0 +1,41 @@
+// The path aliases (`@spillway/<lib>` for libs/<lib>/src), stated once in tsconfig.json's `paths`
+// (read there by tsc, @swc-node/register and esbuild), for the tools that do not read it: jest
+// (moduleNameMapper) and the built dist/ (scripts/dist-aliases.mjs).
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const ROOT = join(__dirname, '..');
+
+/** [alias, target] pairs, e.g. ['@spillway/queue', 'libs/queue/src'], ['@spillway/queue/*', 'libs/queue/src/*']. */
+function aliases() {
+  const { compilerOptions } = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8'));
+  return Object.entries(compilerOptions.paths ?? {}).map(([alias, [target]]) => [alias, target]);
+}
+
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** jest's moduleNameMapper for every alias, relative to a config whose rootDir is the repository. */
+function jestModuleNameMapper() {
+  return Object.fromEntries(
+    aliases().map(([alias, target]) =>
+      alias.endsWith('/*')
+        ? [`^${escape(alias.slice(0, -2))}/(.*)$`, `<rootDir>/${target.slice(0, -2)}/$1`]
+        : [`^${escape(alias)}$`, `<rootDir>/${target}`],
+    ),
+  );
+}
+
+/** The repository path an import specifier stands for ('@spillway/queue/sqs/x' -> 'libs/queue/src/sqs/x'), or undefined. */
+function resolveAlias(specifier) {
+  for (const [alias, target] of aliases()) {
+    if (alias.endsWith('/*')) {
+      const base = alias.slice(0, -1);
+      if (specifier.startsWith(base)) return target.slice(0, -1) + specifier.slice(base.length);
+    } else if (specifier === alias) {
+      return target;
+    }
+  }
+  return undefined;
+}
+
+module.exports = { aliases, jestModuleNameMapper, resolveAlias };
