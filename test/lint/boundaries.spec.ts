@@ -27,7 +27,7 @@ const REFUSED: Case[] = [
     ['apps/absorber/src/fixture.ts', "import { SqsDriver } from '../../../libs/queue/src/sqs/sqs.driver';"],
     ['apps/worker/src/fixture.ts', "import { BullmqDriver } from '../../../libs/queue/src/bullmq/bullmq.driver';"],
     ['apps/cli/src/fixture.ts', "export { queueName } from '@spillway/queue/sqs/sqs-names';"],
-    ['apps/worker/src/lambda/sqs-batch.ts', "import { ClaimCheck } from '../../../../libs/queue/src/sqs/claim-check';"],
+    ['apps/worker/src/lambda/lambda-worker.module.ts', "import { SqsDriver } from '../../../../libs/queue/src/sqs/sqs.driver';"],
     ['deploy/model/fixture.ts', "import { IngestService } from '../../apps/absorber/src/ingest/ingest.service';"],
     ['deploy/model/validate.ts', "import { IngestService } from '../../apps/absorber/src/ingest/ingest.service';"],
 ];
@@ -35,7 +35,7 @@ const ALLOWED: Case[] = [
     ['apps/absorber/src/fixture.ts', "import { QUEUE_DRIVER } from '../../../libs/queue/src';"],
     ['apps/absorber/src/fixture.ts', "import { QUEUE_DRIVER } from '@spillway/queue';"],
     ['apps/dev/src/fixture.ts', "import { SqsDriver } from '../../../libs/queue/src/drivers';"],
-    ['apps/worker/src/lambda/sqs-batch.ts', "import { backoffMs } from '../../../../libs/queue/src/sqs/sqs-packing';"],
+    ['apps/worker/src/lambda/lambda-worker.module.ts', "import { SqsBatchConsumer } from '../../../../libs/queue/src/lambda';"],
     ['deploy/eks/fixture.ts', "import { Deployment } from 'kubernetes-models/apps/v1';"],
     ['deploy/model/validate.ts', "import { loadLambdaConfig } from '../../apps/worker/src/lambda/lambda-config';"],
     ['test/fixture.ts', "import { SqsDriver } from '../libs/queue/src/sqs/sqs.driver';"],
