@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { createInterface } from 'node:readline/promises';
 import { isLane, Lane, LANES, loadConfigOrExit } from '../../../libs/config/src';
-import { filters, filterText, findLetters, LaneFind, LetterFilter, letterLine, parseSince } from '../../../libs/ops/src/letter-filter';
+import { filters, filterText, findLetters, inS3Text, LaneFind, LetterFilter, letterLine, parseSince } from '../../../libs/ops/src/letter-filter';
 import { createQueueDriver } from '../../../libs/queue/src';
 import { cliFlags } from './flags';
 
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
       for (const f of found) {
         for (const l of f.matching) {
           if (json) out(JSON.stringify(letterLine(l)));
-          else out(`${f.lane}\t${l.id}\t${l.events.length} event(s)\t${l.attempts} attempts\t${l.failedAt}\t${l.lastError.split('\n')[0]}`);
+          else out(`${f.lane}\t${l.id}\t${l.claim ? inS3Text({ bytes: l.claim.bytes ?? null }) : `${l.events.length} event(s)`}\t${l.attempts} attempts\t${l.failedAt}\t${l.lastError.split('\n')[0]}`);
         }
         if (!f.lookedAt && !f.counted) continue;
         if (filtered) say(`${f.lane}: ${f.matching.length} of ${f.lookedAt} looked at match ${filterText(filter)}; ${f.counted} counted by the broker`);

@@ -2,7 +2,7 @@ import { IncomingMessage } from 'node:http';
 import { Pool } from 'pg';
 import { isLane, Lane, LANES } from '../../../libs/config/src';
 import { filters, filterText, findLetters, LaneFind, LetterFilter, letterLine, parseSince, traceEvent, traceText } from '../../../libs/ops/src';
-import { DeadLetter, QueuedEvent, withTimeout } from '../../../libs/queue/src';
+import { DeadLetter, QueuedEvent, wholeLetter, withTimeout } from '../../../libs/queue/src';
 import { HttpError, jsonBody } from './http';
 import { LetterLock } from './letter-lock';
 import { ConsoleSide } from './side-report';
@@ -102,13 +102,16 @@ export function lettersApi(o: LettersOptions) {
     };
   }
 
+  /** The letter by id, its claim-checked payload (SQS: S3) read for it alone. */
   async function oneLetter(side: ConsoleSide, lane: string, id: string): Promise<DeadLetter> {
     const [l] = lanesOf(lane);
     if (lane === 'all') throw new HttpError(404, 'a letter is read on its own lane, not "all"');
-    const found = await bounded(side, () => side.driver.deadLetters(l, MOST_LOOK));
-    const letter = found.find((d) => d.id === id);
-    if (!letter) throw new HttpError(404, `no dead letter "${id}" on ${side.name}/${l} (looked at ${found.length}): redriven, discarded, or a wrong id`);
-    return letter;
+    return bounded(side, async () => {
+      const found = await side.driver.deadLetters(l, MOST_LOOK);
+      const letter = found.find((d) => d.id === id);
+      if (!letter) throw new HttpError(404, `no dead letter "${id}" on ${side.name}/${l} (looked at ${found.length}): redriven, discarded, or a wrong id`);
+      return wholeLetter(side.driver, letter);
+    });
   }
 
   /** GET .../lanes/<lane>/letters/<id>: its attempts, error and events, payloads cut to a preview. */

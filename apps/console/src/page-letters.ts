@@ -79,7 +79,9 @@ function renderFound() {
     const tr = el('tr'); tr.dataset.letter = d.id; tr.dataset.events = d.events.map((e) => e.id).join(' ');
     const pick = el('input'); pick.type = 'checkbox'; pick.value = d.id; pick.dataset.lane = d.lane; pick.dataset.test = 'pick-' + d.id;
     const td0 = el('td'); td0.append(pick); tr.append(td0);
-    for (const v of [d.lane, d.id, d.events.map((e) => e.type).join(', '), d.events.map((e) => e.key === null ? '-' : e.key).join(', '), d.attempts, d.failedAt.replace('T', ' ').slice(0, 19)]) tr.append(el('td', v));
+    // A claim-checked letter (SQS) is listed without reading S3: its events show when it is opened.
+    const s3 = d.eventsInS3 ? 'in S3 (' + (d.eventsInS3.bytes === null ? 'size not recorded' : d.eventsInS3.bytes + ' bytes') + '): open to read' : null;
+    for (const v of [d.lane, d.id, s3 ?? d.events.map((e) => e.type).join(', '), s3 ? '' : d.events.map((e) => e.key === null ? '-' : e.key).join(', '), d.attempts, d.failedAt.replace('T', ' ').slice(0, 19)]) tr.append(el('td', v));
     tr.append(el('td', d.lastError.split(String.fromCharCode(10))[0], 'err'));
     const td = el('td');
     td.append(button('Open', () => openLetter(r.side, d.lane, d.id), 'open-' + d.id), button('Redrive', () => actOn('redrive', [d]), 'letter-redrive-' + d.id), button('Discard', () => actOn('discard', [d]), 'letter-discard-' + d.id));

@@ -107,7 +107,7 @@ function renderSide(s) {
     const dt = table(['lane', 'id', 'events', 'attempts', 'failed at', 'last error', '']); dt.rows[0].cells[5].className = 'err';
     for (const d of letters) {
       const tr = el('tr'); tr.dataset.deadLetter = d.id;
-      for (const v of [d.lane, d.id, d.events, d.attempts, d.failedAt.replace('T', ' ').slice(0, 19)]) tr.append(el('td', v));
+      for (const v of [d.lane, d.id, d.eventsInS3 ? 'in S3' : d.events, d.attempts, d.failedAt.replace('T', ' ').slice(0, 19)]) tr.append(el('td', v));
       const err = el('td', undefined, 'err'); const lines = d.lastError.split(String.fromCharCode(10));
       if (lines.length === 1) err.textContent = d.lastError;
       else { const det = el('details'); det.append(el('summary', lines[0]), el('div', lines.slice(1).join(String.fromCharCode(10)))); err.append(det); }

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { Lane, LANES } from '../../config/src';
-import type { QueueDriver } from '../../queue/src';
+import { QueueDriver, wholeLetter } from '../../queue/src/queue.port';
 
 /** More than any sane dead-letter queue holds: an event is looked for among all of them. */
 const LETTER_LIMIT = 100_000;
@@ -39,7 +39,9 @@ export async function traceEvent(id: string, driver: QueueDriver, db: Pool): Pro
 
   base.searched.push(`${driver.name} dead letters on ${LANES.join(', ')}`);
   for (const lane of LANES) {
-    for (const letter of await driver.deadLetters(lane, LETTER_LIMIT)) {
+    for (const listed of await driver.deadLetters(lane, LETTER_LIMIT)) {
+      // A claim-checked letter's event ids are known only from its payload: read it (SQS: from S3).
+      const letter = await wholeLetter(driver, listed);
       const event = letter.events.find((e) => e.id === id);
       if (event) {
         return { ...base, state: 'dead-lettered', lane, type: event.type, at: letter.failedAt, attempts: letter.attempts, deliveryId: letter.id, lastError: letter.lastError };

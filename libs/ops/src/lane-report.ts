@@ -15,11 +15,21 @@ export interface DeadLetterView {
   attempts: number;
   failedAt: string;
   lastError: string;
+  /** Only on a letter whose events are in S3 (SQS claim check), not read for the report: `events` is 0. */
+  eventsInS3?: { bytes: number | null };
 }
 
 /** A dead letter as the report lists it: its first five event ids, not its payloads. */
 export function deadLetterView(l: DeadLetter): DeadLetterView {
-  return { id: l.id, events: l.events.length, eventIds: l.events.slice(0, 5).map((e) => e.id), attempts: l.attempts, failedAt: l.failedAt, lastError: l.lastError };
+  return {
+    id: l.id,
+    events: l.events.length,
+    eventIds: l.events.slice(0, 5).map((e) => e.id),
+    attempts: l.attempts,
+    failedAt: l.failedAt,
+    lastError: l.lastError,
+    ...(l.claim ? { eventsInS3: { bytes: l.claim.bytes ?? null } } : {}),
+  };
 }
 
 export interface LaneView {

@@ -1,5 +1,5 @@
 import type { Lane } from '../../config/src';
-import { DeadLetter, orderingKey, QueuedEvent, QueueDriver } from '../../queue/src/queue.port';
+import { DeadLetter, orderingKey, QueuedEvent, QueueDriver, wholeLetter } from '../../queue/src/queue.port';
 
 /**
  * What an operator asks for among dead letters. Every field given must hold: `lane`, `grep`
@@ -72,6 +72,13 @@ export interface LetterLine {
   failedAt: string;
   lastError: string;
   events: Array<{ id: string; type: string; key: string | null }>;
+  /** Only on a letter whose events are in S3 (SQS claim check) and were not read: `events` is empty. */
+  eventsInS3?: { bytes: number | null };
+}
+
+/** `events in S3 (1100042 bytes)`: a claim-checked letter's events, said without reading them. */
+export function inS3Text(s: { bytes: number | null }): string {
+  return `events in S3 (${s.bytes === null ? 'size not recorded' : `${s.bytes} bytes`})`;
 }
 
 export function letterLine(letter: DeadLetter): LetterLine {
@@ -82,6 +89,7 @@ export function letterLine(letter: DeadLetter): LetterLine {
     failedAt: letter.failedAt,
     lastError: letter.lastError,
     events: letter.events.map((e) => ({ id: e.id, type: e.type, key: e.key ?? null })),
+    ...(letter.claim ? { eventsInS3: { bytes: letter.claim.bytes ?? null } } : {}),
   };
 }
 
@@ -98,9 +106,19 @@ export interface LaneFind {
 /**
  * Reads up to `max` of the lane's dead letters and keeps those `filter` matches: no broker
  * filters server-side, and SQS has no peek (a bounded receive), so `lookedAt` says how far it read.
+ * Payloads kept apart (SQS claim checks in S3) are read only for a `type` or `key` filter, and only
+ * for the letters its other fields (grep, since) let through, one at a time.
  */
 export async function findLetters(driver: QueueDriver, lane: Lane, filter: LetterFilter, max: number): Promise<LaneFind> {
   const letters = await driver.deadLetters(lane, max);
   const counted = (await driver.depth(lane)).deadLettered;
-  return { lane, lookedAt: letters.length, matching: letters.filter(letterMatcher(filter)), counted };
+  const matches = letterMatcher(filter);
+  const needsEvents = filter.type !== undefined || filter.key !== undefined;
+  const rest = letterMatcher({ ...filter, type: undefined, key: undefined });
+  const matching: DeadLetter[] = [];
+  for (const l of letters) {
+    const seen = needsEvents && l.claim && rest(l) ? await wholeLetter(driver, l) : l;
+    if (matches(seen)) matching.push(seen);
+  }
+  return { lane, lookedAt: letters.length, matching, counted };
 }

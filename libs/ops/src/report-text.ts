@@ -1,4 +1,5 @@
 import type { Readiness, Report } from './lane-report';
+import { inS3Text } from './letter-filter';
 
 const num = (v: number | null, digits = 1) => (v === null ? 'n/a' : v.toFixed(digits));
 const age = (s: number | null) => (s === null ? 'n/a' : s < 120 ? `${s.toFixed(1)}s` : s < 7200 ? `${(s / 60).toFixed(1)}m` : `${(s / 3600).toFixed(1)}h`);
@@ -20,7 +21,7 @@ export function reportText(r: Report): string {
   const letters = r.lanes.flatMap((l) => l.deadLetters.map((d) => ({ lane: l.lane, ...d })));
   lines.push('', letters.length ? 'dead letters:' : 'dead letters: none');
   for (const d of letters) {
-    lines.push(`  ${d.lane}  ${d.id}  ${d.events} event(s)  ${d.attempts} attempts  ${d.failedAt}  ${d.lastError.split('\n')[0].slice(0, 160)}`);
+    lines.push(`  ${d.lane}  ${d.id}  ${d.eventsInS3 ? inS3Text(d.eventsInS3) : `${d.events} event(s)`}  ${d.attempts} attempts  ${d.failedAt}  ${d.lastError.split('\n')[0].slice(0, 160)}`);
   }
   lines.push('', 'traffic weights: ' + ('error' in r.traffic ? r.traffic.error : `hetzner ${r.traffic.hetzner}, eks ${r.traffic.eks}`));
   lines.push(side('hetzner', r.readiness.hetzner, '--hetzner-url'), side('eks', r.readiness.eks, '--eks-url'));

@@ -62,6 +62,17 @@ export interface DeadLetter {
   attempts: number;
   lastError: string;
   failedAt: string;
+  /**
+   * Set when the letter's events are kept apart from the broker message (SQS claim check: S3) and
+   * were not read: `events` is empty until `wholeLetter()` reads them. `bytes`: the stored payload's
+   * size, undefined for a claim check written before sizes were recorded.
+   */
+  claim?: { bucket: string; key: string; bytes?: number };
+}
+
+/** The letter with its events, read from where the broker keeps them apart if it does (one read). */
+export function wholeLetter(driver: QueueDriver, letter: DeadLetter): Promise<DeadLetter> {
+  return letter.claim && driver.withEvents ? driver.withEvents(letter) : Promise.resolve(letter);
 }
 
 export interface PendingDelivery {
@@ -127,7 +138,13 @@ export interface QueueDriver {
    * than depth() (SQS: one request on the lane's queue, not two); absent: callers use depth().
    */
   backlog?(lane: Lane): Promise<Pick<LaneDepth, 'waiting' | 'delayed'>>;
+  /** Lists dead letters without reading payloads kept apart (a claim-checked letter comes with `claim` set, no events). */
   deadLetters(lane: Lane, limit: number): Promise<DeadLetter[]>;
+  /**
+   * The letter with its claim-checked events read (SQS: one S3 GetObject); absent on brokers that
+   * always list whole letters (BullMQ). Callers use `wholeLetter()`.
+   */
+  withEvents?(letter: DeadLetter): Promise<DeadLetter>;
   /**
    * Moves dead letters back to their lane (all of the lane's, or those with the given ids, as
    * `deadLetters()` names them); returns how many moved. An id that names no dead letter moves nothing.

@@ -10,10 +10,12 @@ import type { QueuedEvent } from '../queue.port';
 export class ClaimCheck {
   constructor(private readonly s3: S3Client, private readonly bucket: string) {}
 
-  async put(events: QueuedEvent[]): Promise<{ bucket: string; key: string }> {
+  /** Stores the events; the reference records the object's size, so a listing can say it without reading S3. */
+  async put(events: QueuedEvent[]): Promise<{ bucket: string; key: string; bytes: number }> {
     const key = `events/${new Date().toISOString().slice(0, 10)}/${randomUUID()}.json`;
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(events), ContentType: 'application/json' }));
-    return { bucket: this.bucket, key };
+    const body = JSON.stringify(events);
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }));
+    return { bucket: this.bucket, key, bytes: Buffer.byteLength(body) };
   }
 
   async get(claim: { bucket: string; key: string }): Promise<QueuedEvent[]> {

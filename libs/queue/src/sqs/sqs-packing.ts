@@ -11,7 +11,8 @@ const ENVELOPE_BYTES = 1024;
 /** What an SQS message body holds: the events, or where in S3 they are (claim check). */
 export interface Envelope {
   events?: QueuedEvent[];
-  claim?: { bucket: string; key: string };
+  /** `bytes`: the object's size (absent on claim checks written before it was recorded). */
+  claim?: { bucket: string; key: string; bytes?: number };
   /** Only in dead-letter copies written by the driver. */
   lastError?: string;
   attempts?: number;

@@ -253,12 +253,14 @@ export class SqsDriver implements QueueDriver {
       .then((r) => r.Messages ?? []);
   }
 
-  private async toDeadLetter(lane: Lane, m: Message): Promise<DeadLetter> {
+  /** No S3 read: a claim-checked letter is listed with its reference and no events (see withEvents). */
+  private toDeadLetter(lane: Lane, m: Message): DeadLetter {
     const envelope = JSON.parse(m.Body ?? '{}') as Envelope;
     return {
       id: m.MessageId!,
       lane,
-      events: await this.messages.eventsOf(envelope).catch(() => []),
+      events: envelope.events ?? [],
+      ...(!envelope.events && envelope.claim ? { claim: envelope.claim } : {}),
       attempts: envelope.attempts ?? this.config.maxAttempts,
       // No recorded error: SQS moved it itself, after receives that never finished (worker died).
       lastError: envelope.lastError ?? `moved by the SQS redrive policy after ${this.config.maxAttempts} receives without a recorded failure (worker stopped or timed out)`,
@@ -289,7 +291,14 @@ export class SqsDriver implements QueueDriver {
           .catch(() => undefined); // they come back visible after 30 s anyway
       }
     }
-    return Promise.all([...seen.values()].slice(0, limit).map((m) => this.toDeadLetter(lane, m)));
+    return [...seen.values()].slice(0, limit).map((m) => this.toDeadLetter(lane, m));
+  }
+
+  /** Reads a claim-checked letter's events from S3 (one GetObject); a letter holding its events is returned as is. */
+  async withEvents(letter: DeadLetter): Promise<DeadLetter> {
+    if (!letter.claim) return letter;
+    const { claim, ...rest } = letter;
+    return { ...rest, events: await this.messages.eventsOf({ claim }) };
   }
 
   /**
