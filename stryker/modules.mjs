@@ -122,7 +122,7 @@ export const MODULES = {
   // Webhooks, in parts (the whole is about 860 lines over two integration suites: hours at
   // concurrency 1 on the shared cores; signing.ts with the route's handler alone was 77 mutants at
   // about 2 min each on 2026-12-07). hooks: the route's 401 and 429 refusals. hooks-providers (not
-  // run yet): everything else, split it further before running.
+  // run yet): the whole module as first defined (it overlaps hooks); split it by file before running.
   hooks: {
     mutate: ['apps/absorber/src/hooks/hooks.route.ts:100-110'],
     tests: ['<rootDir>/test/hooks-security.test.ts', '<rootDir>/test/hooks.test.ts'],
