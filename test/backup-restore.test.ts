@@ -5,16 +5,20 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seal, unseal } from '../apps/cli/src/backup/sealed-file';
+import { main as backupMain } from '../apps/cli/src/db-backup';
+import { main as restoreMain } from '../apps/cli/src/db-restore';
 import { Client } from 'pg';
 import { createDataSource, runMigrationsLocked } from '../libs/db/src';
 import { testConfig } from './support/env';
 import { FauxqsServer } from './support/fauxqs';
 
 /**
- * `npm run db:backup` and `db:restore` for real (built CLIs, pg_dump/pg_restore, the S3 emulator):
- * back a database up, destroy it, restore into an empty one, and find the ledger and events intact,
- * row for row. Then the refusals: a non-empty target, a wrong key, a genuine dump under another
- * name, a changed object, a manifest whose counts the restored rows do not match, the example key.
+ * `npm run db:backup` and `db:restore` for real (pg_dump/pg_restore, the S3 emulator): back a
+ * database up, destroy it, restore into an empty one, and find the ledger and events intact, row
+ * for row (the built CLIs). Then, with the commands run in this process (where a mutation run sees
+ * their code; each case on its own): the newest of three picked, and the refusals: a non-empty
+ * target, a wrong key, a genuine dump under another name, a changed object, a manifest whose counts
+ * the restored rows do not match, the example key, wrong options.
  */
 const ROOT = join(__dirname, '..');
 const base = testConfig().databaseUrl;
@@ -33,6 +37,30 @@ function cli(script: string, args: string[], env: Record<string, string>): Promi
     child.stderr.on('data', (d) => (out += d));
     child.on('close', (code) => resolve({ code: code ?? -1, out }));
   });
+}
+
+/**
+ * The same command in this process: its env set for the call, its console captured, an error it
+ * throws turned into the one line and exit 1 its `require.main` block gives (db-backup.ts).
+ */
+async function inProcess(script: 'db-backup.js' | 'db-restore.js', args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  let out = '';
+  const capture = (...a: unknown[]) => void (out += `${a.join(' ')}\n`);
+  const log = jest.spyOn(console, 'log').mockImplementation(capture);
+  const error = jest.spyOn(console, 'error').mockImplementation(capture);
+  try {
+    const code = await (script === 'db-backup.js' ? backupMain : restoreMain)(args);
+    return { code, out };
+  } catch (err) {
+    return { code: 1, out: `${out}${script === 'db-backup.js' ? 'db:backup' : 'db:restore'}: ${(err as Error).message}\n` };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
 }
 
 describe('db:backup -> destroy -> db:restore', () => {
@@ -85,6 +113,35 @@ describe('db:backup -> destroy -> db:restore', () => {
     await fauxqs?.stop();
   });
 
+  // The quick in-process cases first: a mutation run stops at the first failing case.
+  it('refuses the example key from backup.env.example', async () => {
+    const r = await inProcess('db-backup.js', [], { ...env, BACKUP_ENCRYPTION_KEY: 'ZXhhbXBsZS1rZXktY2hhbmdlLW1lLTMyLWJ5dGVzISE=' });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('BACKUP_ENCRYPTION_KEY: is the example from backup.env.example');
+  });
+
+  it('refuses options it does not know, and says what a restore needs', async () => {
+    expect(await inProcess('db-backup.js', ['--evry', '2'], env)).toEqual({ code: 2, out: 'db:backup: unknown option --evry 2; see --help\n' });
+    for (const hours of ['0', 'x']) {
+      expect(await inProcess('db-backup.js', ['--every', hours], env)).toEqual({ code: 2, out: 'db:backup: --every needs a number of hours; see --help\n' });
+    }
+    expect(await inProcess('db-backup.js', ['--help'], env)).toMatchObject({ code: 0, out: expect.stringMatching(/^usage: npm run db:backup/) });
+    expect(await inProcess('db-restore.js', [], env)).toMatchObject({ code: 2, out: expect.stringMatching(/^usage: npm run db:restore/) });
+    expect(await inProcess('db-restore.js', ['--help'], env)).toMatchObject({ code: 0, out: expect.stringMatching(/^usage: npm run db:restore/) });
+    expect(await inProcess('db-restore.js', ['--pick', 'latest', '--into', 'postgres://x/y', '--frobnicate'], env)).toEqual({
+      code: 2,
+      out: 'db:restore: unknown option --frobnicate; see --help\n',
+    });
+    expect(await inProcess('db-restore.js', ['--into', 'postgres://x/y'], env)).toEqual({
+      code: 2,
+      out: 'db:restore: name a dump with --pick <key> or --pick latest (see --list)\n',
+    });
+    expect(await inProcess('db-restore.js', ['--pick', 'nope.dump.aes'], env)).toEqual({
+      code: 1,
+      out: `db:restore: no dump nope.dump.aes in s3://${BUCKET}/spillway/postgres/ (see --list)\n`,
+    });
+  });
+
   it('restores every row of the ledger and the events into an empty database, verified against the dump', async () => {
     const before = await snapshot(dbUrl(SOURCE));
     expect(before.ledger).toHaveLength(5000);
@@ -115,34 +172,14 @@ describe('db:backup -> destroy -> db:restore', () => {
     expect(await snapshot(dbUrl(RESTORED))).toEqual(before);
   }, 120_000);
 
-  it('refuses a database that is not empty, and a dump it cannot authenticate', async () => {
-    const intoFull = await cli('db-restore.js', ['--pick', 'latest', '--into', dbUrl(RESTORED)], env);
-    expect(intoFull.code).toBe(1);
-    expect(intoFull.out).toMatch(/the target database is not empty \(.*events/);
-
-    const other = `spillway_backup_other_${suffix}`;
-    await admin.query(`CREATE DATABASE ${other}`);
-    try {
-      const wrongKey = await cli('db-restore.js', ['--pick', 'latest', '--into', dbUrl(other)], { ...env, BACKUP_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
-      expect(wrongKey.code).toBe(1);
-      expect(wrongKey.out).toMatch(/does not authenticate/);
-      // Nothing was restored from it.
-      const db = new Client({ connectionString: dbUrl(other) });
-      await db.connect();
-      expect((await db.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`)).rows[0].n).toBe(0);
-      await db.end();
-    } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${other} WITH (FORCE)`);
-    }
-  }, 60_000);
-
-  it('picks the newest of three, and refuses a genuine dump under another name, a changed object and a planted count', async () => {
+  it('picks the newest of three, and refuses a full target, a wrong key, a genuine dump under another name, a changed object and a planted count', async () => {
+    const cli = inProcess;
     const prefix = `three-${suffix}/`;
     const src = `spillway_backup_three_${suffix}`;
     const into = (n: string) => `spillway_backup_into_${n}_${suffix}`;
     const e = { ...env, DATABASE_URL: dbUrl(src), BACKUP_S3_PREFIX: prefix };
     await admin.query(`CREATE DATABASE ${src}`);
-    for (const n of ['latest', 'swapped', 'changed', 'planted']) await admin.query(`CREATE DATABASE ${into(n)}`);
+    for (const n of ['latest', 'wrongkey', 'swapped', 'changed', 'planted']) await admin.query(`CREATE DATABASE ${into(n)}`);
     const s3 = new S3Client({ region: 'us-east-1', endpoint: fauxqs.url, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const get = async (k: string) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: k }))).Body!.transformToByteArray());
     const put = (k: string, body: Buffer) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: k, Body: body }));
@@ -171,6 +208,24 @@ describe('db:backup -> destroy -> db:restore', () => {
       expect(latest.out).toContain(`downloading ${keys[2]}`);
       expect(latest.out).toMatch(/verified: .*processed_events 30\b/);
       expect(latest.code).toBe(0);
+      // --list: oldest first, each with its size and time, then how many.
+      const list = await cli('db-restore.js', ['--list'], e);
+      expect(list.code).toBe(0);
+      const listed = list.out.trim().split('\n');
+      expect(listed.map((l) => l.split('\t')[0])).toEqual([...keys, `3 dump(s) in s3://${BUCKET}/${prefix}`]);
+      expect(listed[0]).toMatch(/\t0\.\d MiB\t\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+
+      // The target now has tables: a second restore into it is refused before anything is read.
+      const intoFull = await cli('db-restore.js', ['--pick', 'latest', '--into', dbUrl(into('latest'))], e);
+      expect(intoFull.code).toBe(1);
+      expect(intoFull.out).toMatch(/the target database is not empty \(.*events/);
+      expect(intoFull.out).not.toContain('downloading');
+
+      // Another key: the tag does not check, nothing restored.
+      const wrongKey = await cli('db-restore.js', ['--pick', 'latest', '--into', dbUrl(into('wrongkey'))], { ...e, BACKUP_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+      expect(wrongKey.code).toBe(1);
+      expect(wrongKey.out).toMatch(/does not authenticate/);
+      expect(await empty(into('wrongkey'))).toBe(true);
 
       // The oldest genuine dump, copied under a newer name: it would pass for the latest.
       const newer = `${prefix}2099-01-01T00-00-00-000Z.dump.aes`;
@@ -208,15 +263,9 @@ describe('db:backup -> destroy -> db:restore', () => {
       }
     } finally {
       s3.destroy();
-      for (const n of [src, ...['latest', 'swapped', 'changed', 'planted'].map(into)]) await admin.query(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`);
+      for (const n of [src, ...['latest', 'wrongkey', 'swapped', 'changed', 'planted'].map(into)]) await admin.query(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`);
     }
   }, 180_000);
-
-  it('refuses the example key from backup.env.example', async () => {
-    const r = await cli('db-backup.js', [], { ...env, BACKUP_ENCRYPTION_KEY: 'ZXhhbXBsZS1rZXktY2hhbmdlLW1lLTMyLWJ5dGVzISE=' });
-    expect(r.code).toBe(1);
-    expect(r.out).toContain('BACKUP_ENCRYPTION_KEY: is the example from backup.env.example');
-  });
 
   it('says in one line what is missing', async () => {
     const r = await cli('db-backup.js', [], { ...env, BACKUP_S3_BUCKET: '', BACKUP_ENCRYPTION_KEY: 'short' });

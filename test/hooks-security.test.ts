@@ -9,6 +9,7 @@ import type { HookEventData } from '../apps/absorber/src/hooks/hook-event';
 import { EventHandler, HandlesEvents } from '../apps/worker/src/handlers/event-handler';
 import { StoreEventHandler } from '../apps/worker/src/handlers/store-event.handler';
 import { loadConfig } from '../libs/config/src';
+import { Metrics } from '../libs/health/src';
 import { QUEUE_DRIVER, QueueDriver, QueuedEvent } from '../libs/queue/src';
 import { startAbsorber, startWorker } from './support/apps';
 import { appendEffects, EffectLog } from './support/effect-log';
@@ -70,6 +71,11 @@ describe('webhooks: identity from signed bytes, origins, scoped keys, refusals (
     return req.send(body);
   };
   const send = (sender: Sender, body: string, signed: Signed) => post(signed.path ?? `/v1/hooks/${sender.source}`, body, signed.headers);
+  /** `spillway_webhook_requests_total` for a source and outcome, read from the absorber's registry. */
+  const outcomes = async (source: string, outcome: string) => {
+    const text = await absorber.get(Metrics).registry.metrics();
+    return Number(new RegExp(`^spillway_webhook_requests_total\\{source="${source}",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  };
   const drained = async () => {
     const driver = absorber.get<QueueDriver>(QUEUE_DRIVER);
     for (const lane of ['critical', 'normal', 'low'] as const) {
@@ -244,8 +250,12 @@ describe('webhooks: identity from signed bytes, origins, scoped keys, refusals (
         return { body, signed: sender.sign(body, sender.secrets[0], { id: `refused-${n}` }) };
       };
       const refused = async (body: string, signed: Signed) => {
+        const before = await outcomes(sender.source, 'unauthorized');
         const res = await send(sender, body, signed).expect(401);
+        expect(res.body.error).toBe('Unauthorized');
         expect(res.body.message).toMatch(new RegExp(`^${sender.provider} signature check failed: `));
+        // Counted as a refused signature (a run of them is a secret not yet rotated in, or a probe).
+        expect(await outcomes(sender.source, 'unauthorized')).toBe(before + 1);
         return res.body.message as string;
       };
 
@@ -291,6 +301,7 @@ describe('webhooks: identity from signed bytes, origins, scoped keys, refusals (
       const body = JSON.stringify({ action: 'opened', repository: { full_name: 'acme/limited' } });
       const [signature] = githubSignatures([{ secret: LIMITED_SECRET, body }]);
       const headers = { 'content-type': 'application/json', 'x-github-event': 'issues', 'x-hub-signature-256': signature };
+      const before = await outcomes('limited', 'rate_limited');
       const answers = await Promise.all(Array.from({ length: 6 }, () => post('/v1/hooks/limited', body, headers)));
       const statuses = answers.map((a) => a.status);
       expect(statuses).toContain(202);
@@ -298,6 +309,8 @@ describe('webhooks: identity from signed bytes, origins, scoped keys, refusals (
       expect(limited).toBeDefined();
       expect(limited!.headers['retry-after']).toMatch(/^\d+$/);
       expect(limited!.body.message).toMatch(/^source "limited" is over its rate of 1 events\/s \(WEBHOOK_RATE_LIMITS\); retry in \d+ s$/);
+      expect(limited!.body.error).toBe('Too Many Requests');
+      expect(await outcomes('limited', 'rate_limited')).toBe(before + statuses.filter((st) => st === 429).length);
     });
   });
 });

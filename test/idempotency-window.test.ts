@@ -72,6 +72,16 @@ describe.each(DRIVERS)('Idempotency-Key window (%s)', (driverName) => {
     expect(await waiting()).toBe(before + 1);
   });
 
+  it('keeps the record in its store, held once the broker took the event', async () => {
+    // The other cases count ids and SQS's approximate depth, which the store-down path (ids from
+    // the time generation) can satisfy too: the idempotency mutation run found the Postgres store
+    // could be broken outright with every SQS case passing. Ask the store itself.
+    const key = `stored-${randomBytes(4).toString('hex')}`;
+    expect((await settle(await post(key), key)).status).toBe(202);
+    const record = await absorber.get<IdempotencyStore>(IDEMPOTENCY_STORE).reserve(ANONYMOUS_TENANT, key, 0);
+    expect(record).toMatchObject({ held: true, fresh: false });
+  });
+
   it('a repeat within the window answers the same id and enqueues nothing', async () => {
     const key = `repeat-${randomBytes(4).toString('hex')}`;
     const first = await settle(await post(key), key);

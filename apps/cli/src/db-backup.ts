@@ -43,7 +43,8 @@ export async function backupOnce(s: BackupSettings, log: (l: string) => void): P
   }
 }
 
-async function main(argv: string[]): Promise<number> {
+/** The command itself (exported so a test can run it in-process, where a mutation run sees it). */
+export async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(HELP);
     return 0;

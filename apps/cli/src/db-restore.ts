@@ -21,7 +21,8 @@ function flag(argv: string[], name: string): string | undefined {
   return i >= 0 ? argv[i + 1] : undefined;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** The command itself (exported so a test can run it in-process, where a mutation run sees it). */
+export async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h') || argv.length === 0) {
     console.log(HELP);
     return argv.length === 0 ? 2 : 0;
