@@ -11,9 +11,9 @@ import { EventWriter } from '../apps/absorber/src/ingest/event-writer';
 import { IdempotencyGate } from '../apps/absorber/src/ingest/idempotency-gate';
 import { laneShedderFor } from '../apps/absorber/src/ingest/ingest.providers';
 import { heldOrThrow, IngestService } from '../apps/absorber/src/ingest/ingest.service';
-import { LaneRouter, loadConfig } from '../libs/config/src';
-import { Metrics } from '../libs/health/src';
-import type { IdempotencyStore, QueueDriver } from '../libs/queue/src';
+import { LaneRouter, loadConfig } from '@spillway/config';
+import { Metrics } from '@spillway/health';
+import type { IdempotencyStore, QueueDriver } from '@spillway/queue';
 
 const REQUESTS = 200_000;
 const PER_TURN = 100;

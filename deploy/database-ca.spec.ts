@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { loadConfig } from '../libs/config/src';
+import { loadConfig } from '@spillway/config';
 import { OUTPUT_PATHS, ROOT } from './outputs';
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any

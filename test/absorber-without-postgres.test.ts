@@ -1,4 +1,4 @@
-import { loadConfig } from '../libs/config/src';
+import { loadConfig } from '@spillway/config';
 import { DRIVERS } from './support/drivers';
 import { waitFor } from './support/env';
 import { EffectLog } from './support/effect-log';

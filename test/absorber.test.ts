@@ -1,7 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { MetricsListener } from '../apps/absorber/src/metrics-listener';
-import { QUEUE_DRIVER, QueueDriver } from '../libs/queue/src';
+import { QUEUE_DRIVER, QueueDriver } from '@spillway/queue';
 import { startAbsorber } from './support/apps';
 import { DRIVERS, ensureSqsQueues } from './support/drivers';
 import { testConfig, uniquePrefix, waitFor } from './support/env';

@@ -8,7 +8,7 @@ import { seal, unseal } from '../apps/cli/src/backup/sealed-file';
 import { main as backupMain } from '../apps/cli/src/db-backup';
 import { main as restoreMain } from '../apps/cli/src/db-restore';
 import { Client } from 'pg';
-import { createDataSource, runMigrationsLocked } from '../libs/db/src';
+import { createDataSource, runMigrationsLocked } from '@spillway/db';
 import { testConfig } from './support/env';
 import { FauxqsServer } from './support/fauxqs';
 

@@ -13,8 +13,8 @@ import { databaseRoles, renderRolesSql } from '../deploy/hetzner/database-roles'
 import { redisUsers, renderRedisAclScript } from '../deploy/hetzner/redis-acl';
 import { composeDefinition } from '../deploy/model/targets';
 import { spillway } from '../deploy/spillway';
-import { loadConfig } from '../libs/config/src';
-import { createDataSource, runMigrationsLocked } from '../libs/db/src';
+import { loadConfig } from '@spillway/config';
+import { createDataSource, runMigrationsLocked } from '@spillway/db';
 import { startAbsorber, startWorker } from './support/apps';
 import { testConfig, testEnv, waitFor } from './support/env';
 import { freePort } from './support/redis-server';

@@ -1,6 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import IORedis from 'ioredis';
-import { QueueDriver, QueuedEvent } from '../libs/queue/src';
+import { QueueDriver, QueuedEvent } from '@spillway/queue';
 import { event } from './contract/queue-driver.contract';
 import { freshDriver } from './support/drivers';
 import { testConfig, waitFor } from './support/env';

@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { queueName } from '../libs/queue/src';
+import { queueName } from '@spillway/queue';
 import { startAbsorber } from './support/apps';
 import { EmulatorProxy } from './support/emulator-proxy';
 import { ensureSqsQueues } from './support/drivers';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Client } from 'pg';
 import { dumpWithCounts, restoreInto } from '../apps/cli/src/backup/postgres-dump';
-import { copySchemaSection } from '../libs/db-move/src/schema-copy';
+import { copySchemaSection } from '@spillway/db-move/schema-copy';
 import { testConfig } from './support/env';
 
 /**

@@ -4,7 +4,7 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConsoleServer } from '../apps/console/src/console-server';
-import { QueueDriver } from '../libs/queue/src';
+import { QueueDriver } from '@spillway/queue';
 import { freshDriver } from './support/drivers';
 import { makeDeadLetter } from './support/ops-fixtures';
 

@@ -1,9 +1,9 @@
 // The cutover's drain as `npm run cutover` composes it (drainRules from the parsed flags and the
 // definition's DNS TTL, runDrain, the pending count of move.ts), against real BullMQ queues, with a
 // virtual clock so the default window (DNS TTL 60 s + 60 s) runs in seconds.
-import { LANES } from '../libs/config/src';
-import { pendingDeliveries, QueueDriver } from '../libs/queue/src';
-import { moveLane } from '../libs/queue/src';
+import { LANES } from '@spillway/config';
+import { pendingDeliveries, QueueDriver } from '@spillway/queue';
+import { moveLane } from '@spillway/queue';
 import { DrainClock, drainRules, runDrain } from '../deploy/cutover-drain';
 import { parseCutoverArgs } from '../deploy/cutover-plan';
 import { spillway } from '../deploy/spillway';

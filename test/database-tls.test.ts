@@ -5,9 +5,9 @@
 import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { loadConfig } from '../libs/config/src';
-import { createDataSource, pgConnectionOptions } from '../libs/db/src';
-import { PostgresIdempotencyStore } from '../libs/queue/src/idempotency/postgres-idempotency.store';
+import { loadConfig } from '@spillway/config';
+import { createDataSource, pgConnectionOptions } from '@spillway/db';
+import { PostgresIdempotencyStore } from '@spillway/queue/idempotency/postgres-idempotency.store';
 import { postgresUser } from '../apps/dev/src/run-as-root';
 import { PgCluster } from './support/pg-cluster';
 import { AppProcess } from './support/processes';

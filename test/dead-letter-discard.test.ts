@@ -1,4 +1,4 @@
-import { QueueDriver } from '../libs/queue/src';
+import { QueueDriver } from '@spillway/queue';
 import { DRIVERS, freshDriver } from './support/drivers';
 import { makeDeadLetter } from './support/ops-fixtures';
 

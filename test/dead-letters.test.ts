@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { Consumer, Delivery, QueueDriver, QueuedEvent } from '../libs/queue/src';
+import { Consumer, Delivery, QueueDriver, QueuedEvent } from '@spillway/queue';
 import { startWorker } from './support/apps';
 import { DRIVERS, freshDriver } from './support/drivers';
 import { testConfig, testEnv, waitFor } from './support/env';

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { LANES } from '../libs/config/src';
+import { LANES } from '@spillway/config';
 import { waitFor } from './support/env';
 import { freePort } from './support/redis-server';
 

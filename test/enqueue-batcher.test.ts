@@ -1,5 +1,5 @@
 import { EnqueueBatcher } from '../apps/absorber/src/ingest/enqueue-batcher';
-import { QueueDriver, QueuedEvent } from '../libs/queue/src';
+import { QueueDriver, QueuedEvent } from '@spillway/queue';
 import { freshDriver } from './support/drivers';
 import { testConfig, waitFor } from './support/env';
 import { drainAll } from './support/move-events';

@@ -8,9 +8,9 @@ import { getExpectedBodyHash, getExpectedTwilioSignature } from 'twilio/lib/webh
 import type { HookEventData } from '../apps/absorber/src/hooks/hook-event';
 import { EventHandler, HandlesEvents } from '../apps/worker/src/handlers/event-handler';
 import { StoreEventHandler } from '../apps/worker/src/handlers/store-event.handler';
-import { loadConfig } from '../libs/config/src';
-import { Metrics } from '../libs/health/src';
-import { QUEUE_DRIVER, QueueDriver, QueuedEvent } from '../libs/queue/src';
+import { loadConfig } from '@spillway/config';
+import { Metrics } from '@spillway/health';
+import { QUEUE_DRIVER, QueueDriver, QueuedEvent } from '@spillway/queue';
 import { startAbsorber, startWorker } from './support/apps';
 import { appendEffects, EffectLog } from './support/effect-log';
 import { testConfig, uniquePrefix, waitFor } from './support/env';

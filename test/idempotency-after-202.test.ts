@@ -6,9 +6,9 @@ import { EventWriter } from '../apps/absorber/src/ingest/event-writer';
 import { IdempotencyGate } from '../apps/absorber/src/ingest/idempotency-gate';
 import { laneShedderFor } from '../apps/absorber/src/ingest/ingest.providers';
 import { IngestService } from '../apps/absorber/src/ingest/ingest.service';
-import { Metrics } from '../libs/health/src';
-import { LaneRouter, QueueDriverName } from '../libs/config/src';
-import { createIdempotencyStore, IdempotencyStore, QueueDriver } from '../libs/queue/src';
+import { Metrics } from '@spillway/health';
+import { LaneRouter, QueueDriverName } from '@spillway/config';
+import { createIdempotencyStore, IdempotencyStore, QueueDriver } from '@spillway/queue';
 import { freshDriver } from './support/drivers';
 import { testConfig, uniquePrefix, waitFor } from './support/env';
 

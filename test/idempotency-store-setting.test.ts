@@ -1,7 +1,7 @@
-import { QueueDriverName } from '../libs/config/src';
-import { createIdempotencyStore, IdempotencyStore } from '../libs/queue/src';
-import { PostgresIdempotencyStore } from '../libs/queue/src/idempotency/postgres-idempotency.store';
-import { RedisIdempotencyStore } from '../libs/queue/src/idempotency/redis-idempotency.store';
+import { QueueDriverName } from '@spillway/config';
+import { createIdempotencyStore, IdempotencyStore } from '@spillway/queue';
+import { PostgresIdempotencyStore } from '@spillway/queue/idempotency/postgres-idempotency.store';
+import { RedisIdempotencyStore } from '@spillway/queue/idempotency/redis-idempotency.store';
 import { testConfig, uniquePrefix, waitFor } from './support/env';
 
 /**

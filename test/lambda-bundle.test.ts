@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { SQSRecord } from 'aws-lambda';
 import request from 'supertest';
 import { bundleWorkerLambda } from '../deploy/aws/worker-bundle';
-import { queueName } from '../libs/queue/src';
+import { queueName } from '@spillway/queue';
 import { startAbsorber } from './support/apps';
 import { ensureSqsQueues } from './support/drivers';
 import { testConfig, testEnv, uniquePrefix, waitFor } from './support/env';

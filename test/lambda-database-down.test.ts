@@ -1,10 +1,10 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { LambdaEntry } from '../apps/worker/src/lambda/lambda-entry';
-import { Metrics } from '../libs/health/src';
-import { parsePromText, sumOf } from '../libs/ops/src/prom-text';
-import { QUEUE_DRIVER, queueName } from '../libs/queue/src';
-import { SqsDriver } from '../libs/queue/src/sqs/sqs.driver';
+import { Metrics } from '@spillway/health';
+import { parsePromText, sumOf } from '@spillway/ops/prom-text';
+import { QUEUE_DRIVER, queueName } from '@spillway/queue';
+import { SqsDriver } from '@spillway/queue/sqs/sqs.driver';
 import { startAbsorber } from './support/apps';
 import { ensureSqsQueues } from './support/drivers';
 import { testConfig, testEnv, uniquePrefix } from './support/env';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { LambdaEntry } from '../apps/worker/src/lambda/lambda-entry';
-import { dataSourceOptions } from '../libs/db/src';
+import { dataSourceOptions } from '@spillway/db';
 import { sleep, testConfig, testEnv, uniquePrefix } from './support/env';
 import { failDeletesOfType } from './support/failing-deletes';
 import { lambdaContext, sqsEvent } from './support/lambda-events';

@@ -9,9 +9,9 @@ import { EventHandler, HandlesEvents } from '../apps/worker/src/handlers/event-h
 import { MalformedEventError } from '../apps/worker/src/handlers/malformed-event.error';
 import { LambdaEntry } from '../apps/worker/src/lambda/lambda-entry';
 import { HANDLERS } from '../apps/worker/src/worker.module';
-import { Lane } from '../libs/config/src';
-import { QUEUE_DRIVER, QueuedEvent, queueName } from '../libs/queue/src';
-import type { SqsDriver } from '../libs/queue/src/sqs/sqs.driver';
+import { Lane } from '@spillway/config';
+import { QUEUE_DRIVER, QueuedEvent, queueName } from '@spillway/queue';
+import type { SqsDriver } from '@spillway/queue/sqs/sqs.driver';
 import { startAbsorber } from './support/apps';
 import { ensureSqsQueues } from './support/drivers';
 import { appendEffects, EffectLog } from './support/effect-log';

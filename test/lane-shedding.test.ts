@@ -1,7 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { QUEUE_DRIVER, QueueDriver } from '../libs/queue/src';
-import { SqsDriver } from '../libs/queue/src/drivers';
+import { QUEUE_DRIVER, QueueDriver } from '@spillway/queue';
+import { SqsDriver } from '@spillway/queue/drivers';
 import { startAbsorber } from './support/apps';
 import { DRIVERS, ensureSqsQueues } from './support/drivers';
 import { testConfig, uniquePrefix, waitFor } from './support/env';

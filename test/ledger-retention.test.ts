@@ -2,9 +2,9 @@ import { PutBucketLifecycleConfigurationCommandInput } from '@aws-sdk/client-s3'
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { LedgerSweeper } from '../apps/worker/src/ledger-sweeper';
-import { dataSourceOptions } from '../libs/db/src';
-import { ApiCallCounter, createS3Client, createSqsClient } from '../libs/queue/src/sqs/sqs-clients';
-import { ensureQueues } from '../libs/queue/src/sqs/sqs-queues';
+import { dataSourceOptions } from '@spillway/db';
+import { ApiCallCounter, createS3Client, createSqsClient } from '@spillway/queue/sqs/sqs-clients';
+import { ensureQueues } from '@spillway/queue/sqs/sqs-queues';
 import { testConfig, uniquePrefix } from './support/env';
 
 describe('ledger retention: processed_events rows older than LEDGER_RETENTION_DAYS are swept', () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { LedgerSweeper } from '../apps/worker/src/ledger-sweeper';
-import { dataSourceOptions } from '../libs/db/src';
+import { dataSourceOptions } from '@spillway/db';
 import { sleep, testConfig, waitFor } from './support/env';
 import { failDeletesOfType } from './support/failing-deletes';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { lettersApi } from '../apps/console/src/letters-api';
 import { LetterLock } from '../apps/console/src/letter-lock';
-import { QueuedEvent } from '../libs/queue/src';
-import { SqsDriver } from '../libs/queue/src/drivers';
+import { QueuedEvent } from '@spillway/queue';
+import { SqsDriver } from '@spillway/queue/drivers';
 import { ensureSqsQueues } from './support/drivers';
 import { EmulatorProxy } from './support/emulator-proxy';
 import { testConfig, uniquePrefix, waitFor } from './support/env';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import { laneRoutesEnv } from '../deploy/model/env';
 import { spillway } from '../deploy/spillway';
-import { loadConfig } from '../libs/config/src';
+import { loadConfig } from '@spillway/config';
 import { testEnv, uniquePrefix, waitFor } from './support/env';
 import { AppProcess } from './support/processes';
 import { freePort } from './support/redis-server';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { createDataSource, MIGRATIONS, runMigrationsLocked, schemaIsCurrent } from '../libs/db/src';
+import { createDataSource, MIGRATIONS, runMigrationsLocked, schemaIsCurrent } from '@spillway/db';
 import { testConfig } from './support/env';
 
 /**

@@ -1,8 +1,8 @@
 import { DeleteQueueCommand, GetQueueUrlCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { Metrics } from '../libs/health/src';
-import { QUEUE_DRIVER, QueueDriver, queueName } from '../libs/queue/src';
+import { Metrics } from '@spillway/health';
+import { QUEUE_DRIVER, QueueDriver, queueName } from '@spillway/queue';
 import { startAbsorber } from './support/apps';
 import { ensureSqsQueues } from './support/drivers';
 import { testConfig, uniquePrefix } from './support/env';

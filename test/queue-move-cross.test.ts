@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { LANES, QueueDriverName } from '../libs/config/src';
-import { QueueDriver } from '../libs/queue/src';
+import { LANES, QueueDriverName } from '@spillway/config';
+import { QueueDriver } from '@spillway/queue';
 import { freshDriver } from './support/drivers';
 import { testConfig, testEnv, uniquePrefix } from './support/env';
 import { drainAll, moveEvents } from './support/move-events';

@@ -1,5 +1,5 @@
-import { Lane, QueueDriverName } from '../libs/config/src';
-import { moveLane, QueueDriver, QueuedEvent } from '../libs/queue/src';
+import { Lane, QueueDriverName } from '@spillway/config';
+import { moveLane, QueueDriver, QueuedEvent } from '@spillway/queue';
 import { freshDriver } from './support/drivers';
 import { waitFor } from './support/env';
 import { drainAll, moveEvents } from './support/move-events';

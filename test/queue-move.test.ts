@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Lane, LANES } from '../libs/config/src';
-import { QueuedEvent } from '../libs/queue/src';
-import { BullmqDriver } from '../libs/queue/src/drivers';
+import { Lane, LANES } from '@spillway/config';
+import { QueuedEvent } from '@spillway/queue';
+import { BullmqDriver } from '@spillway/queue/drivers';
 import { testConfig, testEnv, uniquePrefix, waitFor } from './support/env';
 
 const run = promisify(execFile);

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { Delivery, DependencyDownError, QueuedEvent } from '../libs/queue/src';
-import { ClaimCheck } from '../libs/queue/src/sqs/claim-check';
-import { LaneConsumer, LaneConsumerOptions } from '../libs/queue/src/sqs/sqs-consumer';
-import { SqsMessages } from '../libs/queue/src/sqs/sqs-messages';
-import { QueueUrls } from '../libs/queue/src/sqs/sqs-queues';
+import { Delivery, DependencyDownError, QueuedEvent } from '@spillway/queue';
+import { ClaimCheck } from '@spillway/queue/sqs/claim-check';
+import { LaneConsumer, LaneConsumerOptions } from '@spillway/queue/sqs/sqs-consumer';
+import { SqsMessages } from '@spillway/queue/sqs/sqs-messages';
+import { QueueUrls } from '@spillway/queue/sqs/sqs-queues';
 import { sleep, waitFor } from './support/env';
 import { FifoSqsFake } from './support/fifo-sqs-fake';
 

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { BrokerUnavailableError, EnqueueError, QueuedEvent } from '../libs/queue/src';
-import { SqsDriver } from '../libs/queue/src/drivers';
+import { BrokerUnavailableError, EnqueueError, QueuedEvent } from '@spillway/queue';
+import { SqsDriver } from '@spillway/queue/drivers';
 import { sleep, testConfig } from './support/env';
 
 /**

@@ -1,10 +1,10 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { LaneShedder, SHEDDER_SAMPLING } from '../apps/absorber/src/ingest/lane-shedder';
-import { Lane } from '../libs/config/src';
+import { Lane } from '@spillway/config';
 import { MetricsListener } from '../apps/absorber/src/metrics-listener';
-import { QUEUE_DRIVER } from '../libs/queue/src';
-import { SqsDriver } from '../libs/queue/src/drivers';
+import { QUEUE_DRIVER } from '@spillway/queue';
+import { SqsDriver } from '@spillway/queue/drivers';
 import { startAbsorber } from './support/apps';
 import { ensureSqsQueues, freshDriver } from './support/drivers';
 import { sleep, testConfig, uniquePrefix } from './support/env';

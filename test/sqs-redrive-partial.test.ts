@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { QueueDriver, queueName, QueuedEvent } from '../libs/queue/src';
+import { QueueDriver, queueName, QueuedEvent } from '@spillway/queue';
 import { freshDriver } from './support/drivers';
 import { EmulatorProxy } from './support/emulator-proxy';
 

@@ -1,8 +1,8 @@
 import { CreateQueueCommand, DeleteQueueCommand, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { ApiCallCounter, createSqsClient } from '../libs/queue/src/sqs/sqs-clients';
-import { certainlyNotSent, SentReport, sendEntries } from '../libs/queue/src/sqs/sqs-send';
+import { ApiCallCounter, createSqsClient } from '@spillway/queue/sqs/sqs-clients';
+import { certainlyNotSent, SentReport, sendEntries } from '@spillway/queue/sqs/sqs-send';
 import { testConfig, uniquePrefix } from './support/env';
 import { freePort } from './support/redis-server';
 

@@ -1,7 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { startAbsorber } from './support/apps';
-import { QUEUE_DRIVER, QueueDriver, QueuedEvent } from '../libs/queue/src';
+import { QUEUE_DRIVER, QueueDriver, QueuedEvent } from '@spillway/queue';
 import { DRIVERS, ensureSqsQueues } from './support/drivers';
 import { testConfig, testEnv, uniquePrefix, waitFor } from './support/env';
 import { EffectLog } from './support/effect-log';

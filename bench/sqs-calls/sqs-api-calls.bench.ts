@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
-import { Lane } from '../../libs/config/src';
-import { QUEUE_DRIVER } from '../../libs/queue/src';
-import { SqsDriver } from '../../libs/queue/src/drivers';
+import { Lane } from '@spillway/config';
+import { QUEUE_DRIVER } from '@spillway/queue';
+import { SqsDriver } from '@spillway/queue/drivers';
 import { startAbsorber, startWorker } from '../../test/support/apps';
 import { ensureSqsQueues } from '../../test/support/drivers';
 import { testConfig, uniquePrefix, waitFor } from '../../test/support/env';

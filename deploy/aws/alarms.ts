@@ -11,7 +11,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { Lane } from '../../libs/config/src/lanes';
+import { Lane } from '@spillway/config/lanes';
 import { slotServiceName } from '../eks/names';
 import { albName } from '../eks/traffic';
 import { EksDefinition } from '../model/definition';

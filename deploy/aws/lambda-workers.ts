@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Lane } from '../../libs/config/src/lanes';
+import { Lane } from '@spillway/config/lanes';
 import { ServiceSpec, EksDefinition } from '../model/definition';
 import { lambdaEnv } from '../model/env';
 import { functionName, lambdaLanes, proxyDatabaseUrl } from '../model/lambda-lanes';

@@ -1,11 +1,11 @@
-import { loadConfig } from '../../libs/config/src/config';
-import { claimCheckExpiryDays } from '../../libs/queue/src/sqs/sqs-queues';
+import { loadConfig } from '@spillway/config/config';
+import { claimCheckExpiryDays } from '@spillway/queue/sqs/sqs-queues';
 // The queues stack and `npm run queues:ensure` set the same attributes: both read
 // libs/queue/src/sqs/queue-attributes.ts, and this reads the template back into SQS attribute
 // terms and compares, so a property added on one side only fails here.
 import { Template } from 'aws-cdk-lib/assertions';
-import { LANES } from '../../libs/config/src/lanes';
-import { dlqAttributes, laneAttributes, PAYLOAD_EXPIRY_DAYS } from '../../libs/queue/src/sqs/queue-attributes';
+import { LANES } from '@spillway/config/lanes';
+import { dlqAttributes, laneAttributes, PAYLOAD_EXPIRY_DAYS } from '@spillway/queue/sqs/queue-attributes';
 import { plainEnv } from '../model/env';
 import { queueName } from '../model/queues';
 import { payloadBucketName } from './queues';

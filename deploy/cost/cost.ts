@@ -1,6 +1,6 @@
 // `npm run cost`: capacity and monthly cost of each target, from the definition, the bench's
 // measured throughput and the dated price table (deploy/cost/prices.ts).
-import { isLane, Lane } from '../../libs/config/src/lanes';
+import { isLane, Lane } from '@spillway/config/lanes';
 import { ROOT } from '../outputs';
 import { spillway } from '../spillway';
 import { readMeasured } from './measured';

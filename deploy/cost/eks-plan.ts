@@ -1,7 +1,7 @@
 // The EKS target at a given rate: pods from the measured per-process throughput and the
 // definition's requests and scaling ranges, nodes from what those pods request, then every line of
 // the AWS bill the stacks in deploy/aws/ create, priced from the dated table.
-import { Lane, LANES } from '../../libs/config/src/lanes';
+import { Lane, LANES } from '@spillway/config/lanes';
 import { ServiceSpec, EksDefinition } from '../model/definition';
 import { lambdaLanes as definitionLambdaLanes } from '../model/lambda-lanes';
 import { FIFO_LANES } from '../model/queues';

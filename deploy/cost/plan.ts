@@ -1,6 +1,6 @@
 // Both targets side by side: at one rate (capacity mode), over a range of rates (the report), the
 // seed's own line items, and the break-even: the rate at which the Hetzner box runs out.
-import { Lane } from '../../libs/config/src/lanes';
+import { Lane } from '@spillway/config/lanes';
 import { SpillwayDefinition } from '../model/definition';
 import { composeDefinition, eksDefinition } from '../model/targets';
 import { eksPlan, EksPlan } from './eks-plan';

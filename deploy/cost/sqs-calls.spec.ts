@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LANES } from '../../libs/config/src/lanes';
+import { LANES } from '@spillway/config/lanes';
 import { ROOT } from '../outputs';
 import { spillway } from '../spillway';
 import { Measured } from './measured';

@@ -2,9 +2,9 @@
 // shedder, the workers' idle long polls, KEDA's queue reads, Lambda's pollers. Per replica (or per
 // cluster), a minute, idle and busy; `eksPlan` prices them beside the per-event requests.
 import { SHEDDER_SAMPLING, shedderReadsPerMinute } from '../../apps/absorber/src/ingest/lane-shedder';
-import { loadConfig } from '../../libs/config/src/config';
-import { SQS_PING_FRESH_MS } from '../../libs/queue/src/sqs/sqs.driver';
-import { LANES } from '../../libs/config/src/lanes';
+import { loadConfig } from '@spillway/config/config';
+import { SQS_PING_FRESH_MS } from '@spillway/queue/sqs/sqs.driver';
+import { LANES } from '@spillway/config/lanes';
 import { manifestObjects } from '../eks/chart';
 import { workloadName } from '../eks/names';
 import { EksDefinition } from '../model/definition';

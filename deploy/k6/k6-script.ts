@@ -2,7 +2,7 @@
 // constant-arrival-rate scenario (k6's open model: arrivals do not wait for answers; arrivals with no
 // free VU are dropped and counted as dropped_iterations), the lane mix sent as event types the
 // definition's own routes send to each lane, Bearer auth, and the plan's thresholds.
-import { LaneRouter, LANES, Lane } from '../../libs/config/src/lanes';
+import { LaneRouter, LANES, Lane } from '@spillway/config/lanes';
 import { SpillwayDefinition } from '../model/definition';
 import { LoadPlan } from '../model/load-plan';
 

@@ -1,7 +1,7 @@
 // The EKS target at full scale: every replica at its autoscaling maximum must still get a database
 // connection and a place on a node. Part of validation, so `npm run synth` refuses a definition
 // whose numbers do not add up and says which numbers.
-import { loadConfig } from '../../libs/config/src/config';
+import { loadConfig } from '@spillway/config/config';
 import { EksDefinition, MIGRATE_STEP, ServiceSpec, SpillwayDefinition } from './definition';
 import { CLUSTER_ADDON_PODS, DB_CONNECTION_RESERVE, NODE_DAEMONSETS, nodeAllocatable, rdsMaxConnections } from './capacity-tables';
 import { plainEnv } from './env';

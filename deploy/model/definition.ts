@@ -2,9 +2,9 @@
 // targets by name, each of a kind (`compose`, `eks`) whose renderer synth picks. A renderer reads the
 // shared part and one target (`TargetDefinition`), so a second target of a kind is data, not code.
 import type { MovePath } from './move-path';
-import type { Lane } from '../../libs/config/src/lanes';
+import type { Lane } from '@spillway/config/lanes';
 import type { LoadPlan } from './load-plan';
-import type { WebhookProvider } from '../../libs/config/src/webhooks';
+import type { WebhookProvider } from '@spillway/config/webhooks';
 
 export type Role = 'absorber' | 'worker';
 

@@ -5,7 +5,7 @@ import { webhookEnv, webhookRoutes } from './webhooks';
 import { podLanes } from './lambda-lanes';
 import { payloadBucket } from './queues';
 import { queuePrefixOf } from './targets';
-import { Lane } from '../../libs/config/src/lanes';
+import { Lane } from '@spillway/config/lanes';
 
 /** `payment.captured=critical,analytics.*=low`, in the definition's order (the router sorts). */
 export function laneRoutesEnv(def: SharedDefinition): string {

@@ -1,7 +1,7 @@
 // Which of a worker's lanes run as pods and which as AWS Lambda functions, per target. The
 // Kubernetes renderer, the AWS stacks, validation and the cost model all ask here, so a lane cannot
 // be left out of the pods without getting its function.
-import { Lane } from '../../libs/config/src/lanes';
+import { Lane } from '@spillway/config/lanes';
 import { EksDefinition, ServiceSpec, Target } from './definition';
 
 /** A worker lane served by a Lambda function on the EKS target. */

@@ -1,6 +1,6 @@
 // The staging load test the definition asks for (the k6 script, `npm run load`'s defaults, and the
 // rps the cost report plans for). Kept beside the definition's shape, read by deploy/k6 and deploy/cost.
-import { isLane, Lane, LANES } from '../../libs/config/src/lanes';
+import { isLane, Lane, LANES } from '@spillway/config/lanes';
 
 export interface LoadPlan {
   /** Arrival rate of the k6 scenario (requests per second), overridable at run time (K6_RPS). */

@@ -1,8 +1,8 @@
 // Queue names, the FIFO rule and the claim-check bucket are stated once, in
 // libs/config/src/queue-names.ts, for the SQS driver and deploy/ alike: the CDK queues stack, KEDA
 // and the alarms take them from here, so a rename cannot reach only one of them.
-import { Lane, LANES } from '../../libs/config/src/lanes';
-import { FIFO_LANES, isFifoLane, payloadBucketName, queueName } from '../../libs/config/src/queue-names';
+import { Lane, LANES } from '@spillway/config/lanes';
+import { FIFO_LANES, isFifoLane, payloadBucketName, queueName } from '@spillway/config/queue-names';
 
 export { FIFO_LANES, queueName, isFifoLane as isFifo };
 

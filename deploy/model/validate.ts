@@ -1,8 +1,8 @@
 // Checks the definition before anything is rendered. Every problem names the field it is about,
 // and the env each service would get is run through the apps' own config loader, so a definition
 // that renders is one the processes will accept at start.
-import { ConfigError, ingestAuthProblem, loadConfig } from '../../libs/config/src/config';
-import { isLane, LANES } from '../../libs/config/src/lanes';
+import { ConfigError, ingestAuthProblem, loadConfig } from '@spillway/config/config';
+import { isLane, LANES } from '@spillway/config/lanes';
 import { MIGRATE_STEP, ServiceSpec, SpillwayDefinition } from './definition';
 import { loadLambdaConfig } from '../../apps/worker/src/lambda/lambda-config';
 import { capacityProblems } from './capacity';

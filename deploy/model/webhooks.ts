@@ -2,8 +2,8 @@
 // Both targets get the same three things from here: WEBHOOK_SOURCES and WEBHOOK_RATE_LIMITS on the
 // absorber, the sources' lane routes inside LANE_ROUTES (every service: workers check them too),
 // and each source's secret as a secret env of the absorber (Secrets Manager / env_file).
-import { isLane, LANES } from '../../libs/config/src/lanes';
-import { WEBHOOK_PROVIDERS, webhookEnvName } from '../../libs/config/src/webhooks';
+import { isLane, LANES } from '@spillway/config/lanes';
+import { WEBHOOK_PROVIDERS, webhookEnvName } from '@spillway/config/webhooks';
 import type { SharedDefinition } from './definition';
 
 const SOURCE_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { Metrics } from '../../libs/health/src/metrics';
+import { Metrics } from '@spillway/health/metrics';
 import { MONITORING_FILES } from '../hetzner/monitoring-services';
 import { OUTPUT_PATHS, ROOT } from '../outputs';
 import { dashboardExprs } from './grafana';

@@ -2,7 +2,7 @@
 // ingest, workers, processes: the apps' own metrics) and "Spillway box" (Redis, Postgres, the
 // machine, alerts). Every metric they name is checked against the apps' registry or the exporters'
 // series in dashboards.spec.ts, and found in a running Prometheus by the compose e2e.
-import { LANES } from '../../libs/config/src/lanes';
+import { LANES } from '@spillway/config/lanes';
 import { ComposeDefinition } from '../model/definition';
 import { dashboard, PanelSpec } from './grafana';
 import { SCRAPE_JOBS } from './prometheus-rules';

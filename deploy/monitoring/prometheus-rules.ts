@@ -1,7 +1,7 @@
 // Prometheus alert rules for the Hetzner box, rendered from the definition's `alerts` (the one
 // place the thresholds live; the CloudWatch alarms on AWS read the same numbers).
 import { stringify } from 'yaml';
-import { LANES } from '../../libs/config/src/lanes';
+import { LANES } from '@spillway/config/lanes';
 import { SharedDefinition } from '../model/definition';
 
 /** Scrape jobs the rules select on: the box's Prometheus must name its jobs like this. */

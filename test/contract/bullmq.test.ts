@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
-import { EnqueueError, QueueDriver } from '../../libs/queue/src';
+import { EnqueueError, QueueDriver } from '@spillway/queue';
 import { freshDriver } from '../support/drivers';
 import { testConfig, waitFor } from '../support/env';
 import { RedisServer } from '../support/redis-server';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Lane, LANES, QueueDriverName } from '../../libs/config/src';
-import { BrokerUnavailableError, Consumer, Delivery, DependencyDownError, QueueCapabilities, QueueDriver, QueuedEvent, UnrecoverableError } from '../../libs/queue/src';
+import { Lane, LANES, QueueDriverName } from '@spillway/config';
+import { BrokerUnavailableError, Consumer, Delivery, DependencyDownError, QueueCapabilities, QueueDriver, QueuedEvent, UnrecoverableError } from '@spillway/queue';
 import { freshDriver, unreachableDriver } from '../support/drivers';
 import { sleep, testEnv, waitFor } from '../support/env';
 import { AppProcess } from '../support/processes';

@@ -3,7 +3,7 @@
 // sets sequences, verifies and removes the publication and the slot. `npm run build` first.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { databaseAgreement } from '../../libs/db-move/src';
+import { databaseAgreement } from '@spillway/db-move';
 import { PgCluster, startClusters } from '../support/pg-cluster';
 import { testEnv, uniquePrefix, waitFor } from '../support/env';
 import { move } from './run-move';

@@ -1,4 +1,4 @@
-import { Lane, LANES } from '../../libs/config/src';
+import { Lane, LANES } from '@spillway/config';
 import { Stack } from './support/stack';
 
 const post = (url: string, body: object, key?: string) =>

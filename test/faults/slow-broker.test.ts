@@ -2,7 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import request from 'supertest';
-import { loadConfig } from '../../libs/config/src';
+import { loadConfig } from '@spillway/config';
 import { startAbsorber, startWorker } from '../support/apps';
 import { DRIVERS, ensureSqsQueues } from '../support/drivers';
 import { sleep, testConfig, uniquePrefix, waitFor } from '../support/env';

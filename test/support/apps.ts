@@ -4,7 +4,7 @@ import { createAbsorber } from '../../apps/absorber/src/bootstrap';
 import { createWorker } from '../../apps/worker/src/bootstrap';
 import { LaneConsumers } from '../../apps/worker/src/lane-consumers.service';
 import { HANDLERS } from '../../apps/worker/src/worker.module';
-import { SpillwayConfig } from '../../libs/config/src';
+import { SpillwayConfig } from '@spillway/config';
 
 /** The absorber in-process, ready for supertest (not listening on a port). */
 export async function startAbsorber(config: SpillwayConfig): Promise<NestFastifyApplication> {

@@ -1,6 +1,6 @@
-import { QueueDriverName } from '../../libs/config/src';
-import { QueueDriver } from '../../libs/queue/src';
-import { BullmqDriver, SqsDriver } from '../../libs/queue/src/drivers';
+import { QueueDriverName } from '@spillway/config';
+import { QueueDriver } from '@spillway/queue';
+import { BullmqDriver, SqsDriver } from '@spillway/queue/drivers';
 import { testConfig, uniquePrefix } from './env';
 
 export const DRIVERS: QueueDriverName[] = ['bullmq', 'sqs'];

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import type { EntityManager } from 'typeorm';
-import { loadConfig } from '../../libs/config/src';
+import { loadConfig } from '@spillway/config';
 
 /**
  * A place that counts effects WITHOUT a unique key: one row appended per application of an

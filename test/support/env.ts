@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig, SpillwayConfig } from '../../libs/config/src';
+import { loadConfig, SpillwayConfig } from '@spillway/config';
 
 /** A queue prefix of its own per suite, so suites never see each other's jobs. */
 export function uniquePrefix(name: string): string {

@@ -1,7 +1,7 @@
 import './path-aliases-hook';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../../libs/config/src';
-import { dataSourceOptions, runMigrationsLocked } from '../../libs/db/src';
+import { loadConfig } from '@spillway/config';
+import { dataSourceOptions, runMigrationsLocked } from '@spillway/db';
 import { FauxqsServer } from './fauxqs';
 
 /**

@@ -1,5 +1,5 @@
 import './path-aliases-hook';
-import { loadConfig } from '../../libs/config/src';
+import { loadConfig } from '@spillway/config';
 import type { FauxqsServer } from './fauxqs';
 import { dropKeys } from './redis-server';
 

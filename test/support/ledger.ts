@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { loadConfig } from '../../libs/config/src';
+import { loadConfig } from '@spillway/config';
 
 /** Reads `processed_events` directly, the way an auditor would, not through the app. */
 export class Ledger {

@@ -1,5 +1,5 @@
-import { Lane, LANES } from '../../libs/config/src';
-import { Delivery, QueueDriver, QueuedEvent } from '../../libs/queue/src';
+import { Lane, LANES } from '@spillway/config';
+import { Delivery, QueueDriver, QueuedEvent } from '@spillway/queue';
 import { waitFor } from './env';
 
 /** Events with everything a move must keep: keys (some absent), nested data, a traceparent. */

@@ -1,7 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { Lane } from '../../libs/config/src';
-import { QueueDriver, QueuedEvent } from '../../libs/queue/src';
+import { Lane } from '@spillway/config';
+import { QueueDriver, QueuedEvent } from '@spillway/queue';
 import { waitFor } from './env';
 
 export function queued(lane: Lane, id: string): QueuedEvent {

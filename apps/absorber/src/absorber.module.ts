@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, SpillwayConfig } from '../../../libs/config/src';
-import { HealthModule } from '../../../libs/health/src';
-import { createIdempotencyStore, IDEMPOTENCY_STORE, IdempotencyStore, QueueModule } from '../../../libs/queue/src';
+import { ConfigModule, SpillwayConfig } from '@spillway/config';
+import { HealthModule } from '@spillway/health';
+import { createIdempotencyStore, IDEMPOTENCY_STORE, IdempotencyStore, QueueModule } from '@spillway/queue';
 import { HooksRoute } from './hooks/hooks.route';
 import { IngestController } from './ingest/ingest.controller';
 import { INGEST_PROVIDERS } from './ingest/ingest.providers';

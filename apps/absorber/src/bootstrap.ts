@@ -1,7 +1,7 @@
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { checkAbsorberConfig, SpillwayConfig } from '../../../libs/config/src';
-import { createLogger, Metrics, PinoNestLogger } from '../../../libs/health/src';
+import { checkAbsorberConfig, SpillwayConfig } from '@spillway/config';
+import { createLogger, Metrics, PinoNestLogger } from '@spillway/health';
 import { AbsorberModule } from './absorber.module';
 import { slowClientLimits } from './http-limits';
 import { IngestErrorsFilter } from './ingest/errors.filter';

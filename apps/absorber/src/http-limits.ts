@@ -2,7 +2,7 @@
 // and check that only every 30 s, and take any number of connections; on the box the port faces
 // the internet (through Caddy at best), so a few thousand half-sent requests could hold it.
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { SpillwayConfig } from '../../../libs/config/src';
+import type { SpillwayConfig } from '@spillway/config';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

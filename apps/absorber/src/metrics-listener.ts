@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Metrics } from '../../../libs/health/src';
+import { Metrics } from '@spillway/health';
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4';
 

@@ -1,5 +1,5 @@
 // `npm run db:move`: a Postgres database (Supabase, the Hetzner box) into another (RDS), verified.
-import { HELP, parseMoveArgs, runMove, VerifyFailed } from '../../../libs/db-move/src';
+import { HELP, parseMoveArgs, runMove, VerifyFailed } from '@spillway/db-move';
 
 const log = (line: string): void => {
   process.stdout.write(`${new Date().toISOString()} db:move: ${line}\n`);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { isLane, Lane, LANES, loadConfigOrExit, QUEUE_DRIVERS, QueueDriverName, SpillwayConfig } from '../../../libs/config/src';
-import { createQueueDriver, moveLane } from '../../../libs/queue/src';
+import { isLane, Lane, LANES, loadConfigOrExit, QUEUE_DRIVERS, QueueDriverName, SpillwayConfig } from '@spillway/config';
+import { createQueueDriver, moveLane } from '@spillway/queue';
 
 const HELP = `usage: npm run queue:move -- --from <bullmq|sqs> --to <bullmq|sqs> --lane <critical|normal|low|all>
                           [--from-prefix P] [--to-prefix P] [--concurrency N] [--timeout S] [--dry-run]

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { createInterface } from 'node:readline/promises';
-import { isLane, Lane, LANES, loadConfigOrExit } from '../../../libs/config/src';
-import { filters, filterText, findLetters, inS3Text, LaneFind, LetterFilter, letterLine, parseSince } from '../../../libs/ops/src/letter-filter';
-import { createQueueDriver } from '../../../libs/queue/src';
+import { isLane, Lane, LANES, loadConfigOrExit } from '@spillway/config';
+import { filters, filterText, findLetters, inS3Text, LaneFind, LetterFilter, letterLine, parseSince } from '@spillway/ops/letter-filter';
+import { createQueueDriver } from '@spillway/queue';
 import { cliFlags } from './flags';
 
 const HELP = `usage: npm run queue:redrive -- --lane <critical|normal|low|all> [--type GLOB] [--grep TEXT]

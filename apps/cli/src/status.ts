@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { LANES, loadConfigOrExit } from '../../../libs/config/src';
-import { acceptedTotals, buildReport, inRates, openSources, reportText, traceEvent, traceText } from '../../../libs/ops/src';
+import { LANES, loadConfigOrExit } from '@spillway/config';
+import { acceptedTotals, buildReport, inRates, openSources, reportText, traceEvent, traceText } from '@spillway/ops';
 import { cliFlags } from './flags';
 
 const HELP = `usage: npm run status -- [--json] [--hetzner-url URL] [--eks-url URL] [--metrics-url URL[,URL...]]

@@ -1,4 +1,4 @@
-import { Lane, LANES } from '../../../libs/config/src';
+import { Lane, LANES } from '@spillway/config';
 
 /** One reading of one lane of one side; `pending` null: the side could not be read then. */
 export interface LanePoint {

@@ -1,4 +1,4 @@
-import type { DeadLetter } from '../../../libs/queue/src';
+import type { DeadLetter } from '@spillway/queue';
 
 /**
  * One dead-letter operation at a time per side: on SQS reading letters means receiving them

@@ -1,8 +1,8 @@
 import { IncomingMessage } from 'node:http';
 import { Pool } from 'pg';
-import { isLane, Lane, LANES } from '../../../libs/config/src';
-import { filters, filterText, findLetters, LaneFind, LetterFilter, letterLine, parseSince, traceEvent, traceText } from '../../../libs/ops/src';
-import { DeadLetter, QueuedEvent, wholeLetter, withTimeout } from '../../../libs/queue/src';
+import { isLane, Lane, LANES } from '@spillway/config';
+import { filters, filterText, findLetters, LaneFind, LetterFilter, letterLine, parseSince, traceEvent, traceText } from '@spillway/ops';
+import { DeadLetter, QueuedEvent, wholeLetter, withTimeout } from '@spillway/queue';
 import { HttpError, jsonBody } from './http';
 import { LetterLock } from './letter-lock';
 import { ConsoleSide } from './side-report';

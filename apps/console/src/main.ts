@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { Pool } from 'pg';
-import { ConfigError, loadConfig } from '../../../libs/config/src';
-import { pgConnectionOptions } from '../../../libs/db-connection/src';
-import { brokerHint } from '../../../libs/ops/src';
-import { createQueueDriver } from '../../../libs/queue/src';
+import { ConfigError, loadConfig } from '@spillway/config';
+import { pgConnectionOptions } from '@spillway/db-connection';
+import { brokerHint } from '@spillway/ops';
+import { createQueueDriver } from '@spillway/queue';
 import { createConsoleServer } from './console-server';
 import { ConsoleSide } from './side-report';
 import { chooseSides, sideConfig } from './sides';

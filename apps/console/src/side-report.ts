@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { Pool } from 'pg';
-import { Lane, LANES } from '../../../libs/config/src';
-import { DeadLetterView, deadLetterView, parsePromText, Readiness, readiness, sumOf } from '../../../libs/ops/src';
-import { DeadLetter, LaneDepth, pendingDeliveries, QueueDriver, withTimeout } from '../../../libs/queue/src';
+import { Lane, LANES } from '@spillway/config';
+import { DeadLetterView, deadLetterView, parsePromText, Readiness, readiness, sumOf } from '@spillway/ops';
+import { DeadLetter, LaneDepth, pendingDeliveries, QueueDriver, withTimeout } from '@spillway/queue';
 import { History, LaneSeries } from './history';
 
 /** A side the console reads: its driver (opened once) and where its counters and readiness are. */

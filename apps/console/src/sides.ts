@@ -1,4 +1,4 @@
-import { loadConfig, QUEUE_DRIVERS, QueueDriverName, SpillwayConfig } from '../../../libs/config/src';
+import { loadConfig, QUEUE_DRIVERS, QueueDriverName, SpillwayConfig } from '@spillway/config';
 
 /** One broker the console reads: a target's queues, named as in deploy/traffic.json when it has a weight. */
 export interface SideSpec {

@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LANES, loadConfig, queueName } from '../../../libs/config/src';
-import { SqsDriver } from '../../../libs/queue/src/drivers';
+import { LANES, loadConfig, queueName } from '@spillway/config';
+import { SqsDriver } from '@spillway/queue/drivers';
 import { importEsm } from './esm-import';
 import { postgresUser, reachable } from './run-as-root';
 

@@ -1,8 +1,8 @@
 import { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { SpillwayConfig } from '../../../libs/config/src';
-import { createLogger, PinoNestLogger } from '../../../libs/health/src';
+import { SpillwayConfig } from '@spillway/config';
+import { createLogger, PinoNestLogger } from '@spillway/health';
 import { HANDLERS, WorkerModule } from './worker.module';
 
 /**

@@ -1,5 +1,5 @@
-import type { DeliveryOutcome } from '../../../libs/health/src';
-import { deadLettersOn, Delivery, DependencyDownError } from '../../../libs/queue/src';
+import type { DeliveryOutcome } from '@spillway/health';
+import { deadLettersOn, Delivery, DependencyDownError } from '@spillway/queue';
 
 /** Ids and trace contexts listed per log line, at most: a delivery can carry hundreds of events. */
 const MAX_LISTED = 20;

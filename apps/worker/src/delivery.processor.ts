@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { Metrics } from '../../../libs/health/src';
-import { deadLettersOn, Delivery, DependencyDownError, orderingKey, originText, QueuedEvent, UnrecoverableError } from '../../../libs/queue/src';
+import { Metrics } from '@spillway/health';
+import { deadLettersOn, Delivery, DependencyDownError, orderingKey, originText, QueuedEvent, UnrecoverableError } from '@spillway/queue';
 
 import { deliveryFailureOutcome, deliveryLogLine } from './delivery-log';
 import { EventHandler } from './handlers/event-handler';

@@ -1,5 +1,5 @@
 import type { QueryRunner } from 'typeorm';
-import type { Lane } from '../../../libs/config/src';
+import type { Lane } from '@spillway/config';
 
 /**
  * Per-key order across deliveries, on brokers that have no per-key groups (BullMQ, SQS Standard)

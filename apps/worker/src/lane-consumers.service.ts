@@ -1,9 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { SPILLWAY_CONFIG, SpillwayConfig } from '../../../libs/config/src';
-import { pendingMigrations } from '../../../libs/db/src';
-import { DrainState, StartupState } from '../../../libs/health/src';
-import { Consumer, QUEUE_DRIVER, QueueDriver } from '../../../libs/queue/src';
+import { SPILLWAY_CONFIG, SpillwayConfig } from '@spillway/config';
+import { pendingMigrations } from '@spillway/db';
+import { DrainState, StartupState } from '@spillway/health';
+import { Consumer, QUEUE_DRIVER, QueueDriver } from '@spillway/queue';
 import { DeliveryProcessor } from './delivery.processor';
 
 /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { SPILLWAY_CONFIG, SpillwayConfig } from '../../../libs/config/src';
+import { SPILLWAY_CONFIG, SpillwayConfig } from '@spillway/config';
 import { SWEEP_BATCH, sweepLedgerBatch } from './ledger-sweep';
 
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { loadConfigOrExit } from '../../../libs/config/src';
-import { DrainState, installShutdown } from '../../../libs/health/src';
+import { loadConfigOrExit } from '@spillway/config';
+import { DrainState, installShutdown } from '@spillway/health';
 import { createWorker } from './bootstrap';
 
 async function main(): Promise<void> {

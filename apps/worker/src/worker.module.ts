@@ -1,9 +1,9 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { ConfigModule, SpillwayConfig } from '../../../libs/config/src';
-import { DbModule } from '../../../libs/db/src';
-import { HealthModule } from '../../../libs/health/src';
-import { QueueModule } from '../../../libs/queue/src';
+import { ConfigModule, SpillwayConfig } from '@spillway/config';
+import { DbModule } from '@spillway/db';
+import { HealthModule } from '@spillway/health';
+import { QueueModule } from '@spillway/queue';
 import { DeliveryProcessor } from './delivery.processor';
 import { HandlerRegistry } from './handlers/handler.registry';
 import { StoreEventHandler } from './handlers/store-event.handler';

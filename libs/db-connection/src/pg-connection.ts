@@ -1,7 +1,7 @@
 // Every Postgres connection of the apps is made from these: the TypeORM data source (worker,
 // migrate, Lambda), the idempotency store's pool and the ops reports.
 import { Client, ClientConfig } from 'pg';
-import type { SpillwayConfig } from '../../config/src';
+import type { SpillwayConfig } from '@spillway/config';
 import { databaseTlsError } from './tls-error';
 
 /** URL parameters node-postgres turns into its `ssl` option, which would replace the one built here. */

@@ -1,4 +1,4 @@
-import type { SpillwayConfig } from '../../config/src';
+import type { SpillwayConfig } from '@spillway/config';
 
 /** OpenSSL's verdicts on a certificate chain Node could not tie to a trusted CA. */
 const UNTRUSTED = new Set([

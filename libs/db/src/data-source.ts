@@ -1,7 +1,7 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
-import type { SpillwayConfig } from '../../config/src';
+import type { SpillwayConfig } from '@spillway/config';
 import { iamConnection } from './iam-auth';
-import { databaseClientClass, databaseTls, databaseUrlFor } from '../../db-connection/src';
+import { databaseClientClass, databaseTls, databaseUrlFor } from '@spillway/db-connection';
 import { Init1764230400000 } from './migrations/1764230400000-Init';
 import { IdempotencyKeys1764316800000 } from './migrations/1764316800000-IdempotencyKeys';
 import { IdempotencyGenerations1764403200000 } from './migrations/1764403200000-IdempotencyGenerations';

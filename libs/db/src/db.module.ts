@@ -1,11 +1,11 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { SpillwayConfig } from '../../config/src';
-import { DATABASE_PING, DatabasePing } from '../../health/src';
-import { withTimeout } from '../../queue/src';
+import type { SpillwayConfig } from '@spillway/config';
+import { DATABASE_PING, DatabasePing } from '@spillway/health';
+import { withTimeout } from '@spillway/queue';
 import { dataSourceOptions } from './data-source';
-import { isDatabaseTlsError } from '../../db-connection/src';
+import { isDatabaseTlsError } from '@spillway/db-connection';
 
 @Global()
 @Module({})

@@ -1,5 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
-import { loadConfig } from '../../config/src';
+import { loadConfig } from '@spillway/config';
 import { dataSourceOptions } from './data-source';
 
 type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;

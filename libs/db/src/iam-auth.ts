@@ -1,6 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
-import type { SpillwayConfig } from '../../config/src';
-import { databaseTls } from '../../db-connection/src';
+import type { SpillwayConfig } from '@spillway/config';
+import { databaseTls } from '@spillway/db-connection';
 
 type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 

@@ -1,4 +1,4 @@
 export * from './data-source';
 export * from './db.module';
 export { pendingMigrations, runMigrationsLocked, schemaIsCurrent } from './migrate';
-export * from '../../db-connection/src';
+export * from '@spillway/db-connection';

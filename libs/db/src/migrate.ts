@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { loadConfigOrExit } from '../../config/src';
+import { loadConfigOrExit } from '@spillway/config';
 import { createDataSource } from './data-source';
 
 // Any fixed 64-bit number works; all Spillway processes agree on this one.

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
-import { QUEUE_DRIVER, QueueDriver } from '../../queue/src';
+import { QUEUE_DRIVER, QueueDriver } from '@spillway/queue';
 import { DrainState } from './drain.state';
 import { DATABASE_PING, DatabasePing, ReadinessCheck, runReadiness } from './readiness';
 import { StartupState } from './startup.state';

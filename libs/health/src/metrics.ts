@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, Injectable, Optional } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { Lane, LANES, SPILLWAY_CONFIG, SpillwayConfig } from '../../config/src';
-import { Delivery, QUEUE_DRIVER, QueueDriver } from '../../queue/src';
+import { Lane, LANES, SPILLWAY_CONFIG, SpillwayConfig } from '@spillway/config';
+import { Delivery, QUEUE_DRIVER, QueueDriver } from '@spillway/queue';
 
 /** What became of one delivery in this worker (`spillway_deliveries_total{outcome}`). */
 export type DeliveryOutcome = 'succeeded' | 'failed' | 'failed_final' | 'deferred';

@@ -1,5 +1,5 @@
 import { INestApplicationContext } from '@nestjs/common';
-import type { SpillwayConfig } from '../../config/src';
+import type { SpillwayConfig } from '@spillway/config';
 import { DrainState } from './drain.state';
 
 /**

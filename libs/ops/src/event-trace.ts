@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { Lane, LANES } from '../../config/src';
-import { QueueDriver, wholeLetter } from '../../queue/src/queue.port';
+import { Lane, LANES } from '@spillway/config';
+import { QueueDriver, wholeLetter } from '@spillway/queue/queue.port';
 
 /** More than any sane dead-letter queue holds: an event is looked for among all of them. */
 const LETTER_LIMIT = 100_000;

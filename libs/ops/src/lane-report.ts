@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Pool } from 'pg';
-import { Lane, LANES } from '../../config/src';
-import { DeadLetter, LaneDepth, QueueDriver } from '../../queue/src';
+import { Lane, LANES } from '@spillway/config';
+import { DeadLetter, LaneDepth, QueueDriver } from '@spillway/queue';
 import { parsePromText, sumOf } from './prom-text';
 
 /** The window of the out-rate: events committed per lane in the last minute, from the ledger. */

@@ -1,4 +1,4 @@
-import type { DeadLetter, QueuedEvent } from '../../queue/src/queue.port';
+import type { DeadLetter, QueuedEvent } from '@spillway/queue/queue.port';
 import { filterText, globToRegExp, LetterFilter, letterLine, letterMatcher, parseSince } from './letter-filter';
 
 const ev = (id: string, type: string, key?: string, origin?: QueuedEvent['origin']): QueuedEvent => ({

@@ -1,5 +1,5 @@
-import type { Lane } from '../../config/src';
-import { DeadLetter, orderingKey, QueuedEvent, QueueDriver, wholeLetter } from '../../queue/src/queue.port';
+import type { Lane } from '@spillway/config';
+import { DeadLetter, orderingKey, QueuedEvent, QueueDriver, wholeLetter } from '@spillway/queue/queue.port';
 
 /**
  * What an operator asks for among dead letters. Every field given must hold: `lane`, `grep`

@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
-import type { SpillwayConfig } from '../../config/src';
-import { pgConnectionOptions } from '../../db-connection/src';
-import { createQueueDriver, QueueDriver } from '../../queue/src';
+import type { SpillwayConfig } from '@spillway/config';
+import { pgConnectionOptions } from '@spillway/db-connection';
+import { createQueueDriver, QueueDriver } from '@spillway/queue';
 
 /** The one-line hint for a broker that does not answer, naming what to start. */
 export function brokerHint(config: SpillwayConfig): string {

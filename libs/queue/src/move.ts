@@ -1,4 +1,4 @@
-import type { Lane } from '../../config/src';
+import type { Lane } from '@spillway/config';
 import { DependencyDownError, LaneDepth, QueueDriver } from './queue.port';
 
 /**

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import type { SpillwayConfig } from '../../config/src';
+import type { SpillwayConfig } from '@spillway/config';
 import { QUEUE_DRIVER, QueueDriver } from './queue.port';
 
 /**

@@ -1,4 +1,4 @@
-import type { Lane } from '../../config/src';
+import type { Lane } from '@spillway/config';
 
 export { DependencyDownError } from './errors/dependency-down.error';
 export { UnrecoverableError } from './errors/unrecoverable.error';

@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { loadConfig } from '../../../libs/config/src';
+import { loadConfig } from '@spillway/config';
 import { sleep, waitFor } from '../../support/env';
 
 export interface Audit {

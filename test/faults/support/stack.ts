@@ -1,5 +1,5 @@
 import IORedis from 'ioredis';
-import { LANES, QueueDriverName } from '../../../libs/config/src';
+import { LANES, QueueDriverName } from '@spillway/config';
 import { ensureSqsQueues } from '../../support/drivers';
 import { testEnv, uniquePrefix, waitFor } from '../../support/env';
 import { AppProcess } from '../../support/processes';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { WebhookSource } from '../../../../libs/config/src';
+import type { WebhookSource } from '@spillway/config';
 import type { EventInput } from '../ingest/event-validator';
 import { MAX_DATA_DEPTH, MAX_KEY_LENGTH } from '../ingest/event-validator';
 import { idempotentEventId } from '../ingest/event-ids';

@@ -1,5 +1,5 @@
 import { Counter } from 'prom-client';
-import type { Metrics } from '../../../../libs/health/src';
+import type { Metrics } from '@spillway/health';
 
 export type HookOutcome = 'accepted' | 'handshake' | 'unauthorized' | 'bad_request' | 'rate_limited' | 'refused' | 'unknown_outcome';
 

@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SPILLWAY_CONFIG, SpillwayConfig, WebhookSource } from '../../../../libs/config/src';
-import { Metrics } from '../../../../libs/health/src';
+import { SPILLWAY_CONFIG, SpillwayConfig, WebhookSource } from '@spillway/config';
+import { Metrics } from '@spillway/health';
 import { hookTenant } from '../ingest/event-origin';
 import { HookPayloadError, NotAuthenticatedError, OutcomeUnknownError, PostOnlyError, RateLimitedError, UnknownSourceError } from '../ingest/errors';
 import { answerOf, sendAnswer } from '../ingest/http-answer';

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { WebhookSource } from '../../../../libs/config/src';
+import type { WebhookSource } from '@spillway/config';
 
 /** What a provider sees of one request: the exact bytes the sender signed, and its headers. */
 export interface HookRequest {

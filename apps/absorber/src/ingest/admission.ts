@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { Lane, SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
+import { Lane, SPILLWAY_CONFIG, SpillwayConfig } from '@spillway/config';
 import { EnqueueBatcher } from './enqueue-batcher';
 import { LaneSheddingError, RateLimitedError, TooLargeError } from './errors';
 import { LaneShedder } from './lane-shedder';

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../../../libs/config/src';
+import { loadConfig } from '@spillway/config';
 import { ANONYMOUS_TENANT, ApiKeyGuard } from './api-key.guard';
 import { NotAuthenticatedError } from './errors';
 

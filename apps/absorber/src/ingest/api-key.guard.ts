@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
+import { SPILLWAY_CONFIG, SpillwayConfig } from '@spillway/config';
 import { NotAuthenticatedError } from './errors';
 
 export const ANONYMOUS_TENANT = 'anonymous';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Lane, SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
+import { Lane, SPILLWAY_CONFIG, SpillwayConfig } from '@spillway/config';
 import { InFlightBoundError } from './errors';
-import { EnqueueError, QUEUE_DRIVER, QueueDriver, QueuedEvent, withTimeout } from '../../../../libs/queue/src';
+import { EnqueueError, QUEUE_DRIVER, QueueDriver, QueuedEvent, withTimeout } from '@spillway/queue';
 
 /**
  * One lane's events of this turn, and the one promise every request in it waits on. It never

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, HttpServer } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
-import type { Metrics } from '../../../../libs/health/src';
+import type { Metrics } from '@spillway/health';
 import { BadRequestError, NotJsonError, TooLargeError } from './errors';
 import { answerOf, sendAnswer } from './http-answer';
 

@@ -1,4 +1,4 @@
-import type { Lane } from '../../../../libs/config/src';
+import type { Lane } from '@spillway/config';
 
 // The absorber's ingest errors, in one place: each names a refusal of `POST /v1/events`, its batch
 // form or `POST /v1/hooks/<source>` and says, in its message, what was wrong. What a client is

@@ -1,5 +1,5 @@
-import type { WebhookSource } from '../../../../libs/config/src';
-import type { EventOrigin } from '../../../../libs/queue/src';
+import type { WebhookSource } from '@spillway/config';
+import type { EventOrigin } from '@spillway/queue';
 
 const HOOK_TENANT = 'hook:';
 

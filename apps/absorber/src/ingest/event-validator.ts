@@ -1,4 +1,4 @@
-import { isLane, Lane, LANES } from '../../../../libs/config/src';
+import { isLane, Lane, LANES } from '@spillway/config';
 import { firstUnstorable, unstorable } from './storable-strings';
 
 export interface EventInput {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
-import { Lane, LANES } from '../../../../libs/config/src';
-import { outcomeOf, QueuedEvent } from '../../../../libs/queue/src';
-import { Metrics } from '../../../../libs/health/src';
+import { Lane, LANES } from '@spillway/config';
+import { outcomeOf, QueuedEvent } from '@spillway/queue';
+import { Metrics } from '@spillway/health';
 import { EnqueueBatcher } from './enqueue-batcher';
 import type { EventResult } from './ingest.service';
 import { LaneShedder } from './lane-shedder';

@@ -1,7 +1,7 @@
 import { BadRequestException, HttpException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
 import Fastify from 'fastify';
-import { BrokerUnavailableError, EnqueueError } from '../../../../libs/queue/src';
-import { Metrics } from '../../../../libs/health/src';
+import { BrokerUnavailableError, EnqueueError } from '@spillway/queue';
+import { Metrics } from '@spillway/health';
 import {
   BadRequestError,
   HookPayloadError,

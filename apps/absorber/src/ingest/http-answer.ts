@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
-import { BrokerUnavailableError } from '../../../../libs/queue/src';
-import type { Metrics } from '../../../../libs/health/src';
+import { BrokerUnavailableError } from '@spillway/queue';
+import type { Metrics } from '@spillway/health';
 import {
   BadRequestError,
   InFlightBoundError,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
-import { IDEMPOTENCY_STORE, IdempotencyReservation, IdempotencyStore, withTimeout } from '../../../../libs/queue/src';
+import { SPILLWAY_CONFIG, SpillwayConfig } from '@spillway/config';
+import { IDEMPOTENCY_STORE, IdempotencyReservation, IdempotencyStore, withTimeout } from '@spillway/queue';
 import { KeyInFlightError } from './errors';
 import type { EventResult } from './ingest.service';
 

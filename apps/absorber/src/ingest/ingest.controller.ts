@@ -1,6 +1,6 @@
 import { Body, Controller, Headers, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { Metrics } from '../../../../libs/health/src';
+import { Metrics } from '@spillway/health';
 import { ApiKeyGuard } from './api-key.guard';
 import { BadRequestError, ReservedTypeError } from './errors';
 import { ReservedTypes } from './event-origin';

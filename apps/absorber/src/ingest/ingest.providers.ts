@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
-import { LaneRouter, SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
-import { QUEUE_DRIVER, QueueDriver } from '../../../../libs/queue/src';
+import { LaneRouter, SPILLWAY_CONFIG, SpillwayConfig } from '@spillway/config';
+import { QUEUE_DRIVER, QueueDriver } from '@spillway/queue';
 import { Admission } from './admission';
 import { ApiKeyGuard } from './api-key.guard';
 import { Clock } from './clock';

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Metrics } from '../../../../libs/health/src';
+import { Metrics } from '@spillway/health';
 import { ApiKeyGuard } from './api-key.guard';
 import { BadRequestError, ReservedTypeError } from './errors';
 import { ReservedTypes } from './event-origin';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Lane, LaneRouter } from '../../../../libs/config/src';
-import { BrokerUnavailableError, IdempotencyReservation, QueuedEvent } from '../../../../libs/queue/src';
+import { Lane, LaneRouter } from '@spillway/config';
+import { BrokerUnavailableError, IdempotencyReservation, QueuedEvent } from '@spillway/queue';
 import { Admission } from './admission';
 import { Clock } from './clock';
 import { OutcomeUnknownError } from './errors';

@@ -1,4 +1,4 @@
-import { Lane } from '../../../../libs/config/src';
+import { Lane } from '@spillway/config';
 import { LaneShedder, SamplingPlan, SHEDDER_SAMPLING, shedderReadsPerMinute } from './lane-shedder';
 
 const SQS_PLAN: SamplingPlan = { ...SHEDDER_SAMPLING, exactDepth: false };

@@ -1,5 +1,5 @@
-import { Lane, LANES } from '../../../../libs/config/src';
-import type { BrokerMemory, LaneDepth } from '../../../../libs/queue/src';
+import { Lane, LANES } from '@spillway/config';
+import type { BrokerMemory, LaneDepth } from '@spillway/queue';
 
 /** Why a lane is refusing: its own backlog, or the broker's memory (shared by every lane). */
 export type Overload =

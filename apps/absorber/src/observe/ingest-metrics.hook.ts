@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Histogram } from 'prom-client';
-import type { Lane } from '../../../../libs/config/src';
-import type { Metrics } from '../../../../libs/health/src';
+import type { Lane } from '@spillway/config';
+import type { Metrics } from '@spillway/health';
 
 const SINGLE = '/v1/events';
 const BATCH = '/v1/events/batch';

@@ -3,7 +3,7 @@
 // while the box keeps writing during the dump.
 import { spawn } from 'node:child_process';
 import { Client } from 'pg';
-import { toolInvocation } from '../../../../libs/db-move/src/password-env';
+import { toolInvocation } from '@spillway/db-move/password-env';
 import { RowCounts } from './object-store';
 
 /**

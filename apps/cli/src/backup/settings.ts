@@ -1,6 +1,6 @@
 // Where backups go and how they are sealed: the environment of `npm run db:backup` / `db:restore`
 // (and of the compose `backup` service), validated like the apps' own config.
-import { EnvReader } from '../../../../libs/config/src/parse';
+import { EnvReader } from '@spillway/config/parse';
 
 export interface BackupSettings {
   databaseUrl: string;

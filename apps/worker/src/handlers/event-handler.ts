@@ -1,6 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { QueuedEvent } from '../../../../libs/queue/src';
+import type { QueuedEvent } from '@spillway/queue';
 
 /**
  * A handler gets the events of its types from one delivery, and the transaction that will also

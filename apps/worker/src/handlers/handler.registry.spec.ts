@@ -1,7 +1,7 @@
 import { Injectable, Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
-import { ConfigModule, loadConfig } from '../../../../libs/config/src';
+import { ConfigModule, loadConfig } from '@spillway/config';
 import { EventHandler, HandlesEvents } from './event-handler';
 import { HandlerRegistry } from './handler.registry';
 

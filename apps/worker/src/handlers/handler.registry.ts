@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
+import { SPILLWAY_CONFIG, SpillwayConfig } from '@spillway/config';
 import { EventHandler, HANDLES_EVENTS } from './event-handler';
 
 export class HandlerSetupError extends Error {}

@@ -1,4 +1,4 @@
-import { QueuedEvent, UnrecoverableError } from '../../../../libs/queue/src';
+import { QueuedEvent, UnrecoverableError } from '@spillway/queue';
 
 /**
  * What a handler throws for an event whose payload it can never apply (a field missing, of the

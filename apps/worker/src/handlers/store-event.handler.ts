@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { QueuedEvent } from '../../../../libs/queue/src';
+import type { QueuedEvent } from '@spillway/queue';
 import { EventHandler, HandlesEvents } from './event-handler';
 
 /**

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, SpillwayConfig } from '../../../../libs/config/src';
+import { ConfigError, loadConfig, SpillwayConfig } from '@spillway/config';
 
 /**
  * The function's configuration: `loadConfig`, plus what only the Lambda worker needs. It reads SQS

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { SPILLWAY_CONFIG, SpillwayConfig } from '../../../../libs/config/src';
+import { SPILLWAY_CONFIG, SpillwayConfig } from '@spillway/config';
 import { SWEEP_BATCH, sweepLedgerBatch } from '../ledger-sweep';
 
 /** Time an invocation keeps after its last sweep batch: one DELETE of SWEEP_BATCH rows, and the answer. */

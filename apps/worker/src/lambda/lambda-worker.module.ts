@@ -1,10 +1,10 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { ConfigModule, SpillwayConfig } from '../../../../libs/config/src';
-import { DbModule } from '../../../../libs/db/src';
-import { Metrics } from '../../../../libs/health/src';
-import { QUEUE_DRIVER } from '../../../../libs/queue/src';
-import { SqsBatchConsumer, SqsDriver } from '../../../../libs/queue/src/lambda';
+import { ConfigModule, SpillwayConfig } from '@spillway/config';
+import { DbModule } from '@spillway/db';
+import { Metrics } from '@spillway/health';
+import { QUEUE_DRIVER } from '@spillway/queue';
+import { SqsBatchConsumer, SqsDriver } from '@spillway/queue/lambda';
 import { DeliveryProcessor } from '../delivery.processor';
 import { HandlerRegistry } from '../handlers/handler.registry';
 import { HANDLERS } from '../worker.module';

@@ -1,6 +1,6 @@
 import { DelayedError, Job, Queue, Worker } from 'bullmq';
 import IORedis, { RedisOptions } from 'ioredis';
-import type { Lane, SpillwayConfig } from '../../../config/src';
+import type { Lane, SpillwayConfig } from '@spillway/config';
 import {
   BrokerUnavailableError,
   ConsumeOptions,

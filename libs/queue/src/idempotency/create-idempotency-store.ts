@@ -1,4 +1,4 @@
-import type { SpillwayConfig } from '../../../config/src';
+import type { SpillwayConfig } from '@spillway/config';
 import type { IdempotencyStore } from './idempotency.store';
 
 /**

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
-import type { SpillwayConfig } from '../../../config/src';
-import { pgConnectionOptions } from '../../../db-connection/src';
+import type { SpillwayConfig } from '@spillway/config';
+import { pgConnectionOptions } from '@spillway/db-connection';
 import type { IdempotencyReservation, IdempotencyStore } from './idempotency.store';
 
 // Creates the record, or takes over one whose window has passed (with a later generation);

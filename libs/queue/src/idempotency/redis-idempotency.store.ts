@@ -1,5 +1,5 @@
 import IORedis from 'ioredis';
-import type { SpillwayConfig } from '../../../config/src';
+import type { SpillwayConfig } from '@spillway/config';
 import type { IdempotencyReservation, IdempotencyStore } from './idempotency.store';
 
 // Redis server time, so every absorber replica judges the window by one clock.

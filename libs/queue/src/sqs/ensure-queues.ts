@@ -1,5 +1,5 @@
-import { loadConfigOrExit } from '../../../config/src';
-import { LANES } from '../../../config/src';
+import { loadConfigOrExit } from '@spillway/config';
+import { LANES } from '@spillway/config';
 import { queueName } from './sqs-names';
 import { SqsDriver } from './sqs.driver';
 

@@ -1,7 +1,7 @@
 // The SQS attributes of every lane queue and its DLQ, in SQS API names and string values. One
 // place: `npm run queues:ensure` sets exactly these, and the CDK queues stack
 // (deploy/aws/queues.ts) renders exactly these, so the two cannot disagree (deploy/aws/queues.spec.ts).
-import type { Lane } from '../../../config/src';
+import type { Lane } from '@spillway/config';
 import { isFifoLane } from './sqs-names';
 import { SQS_MAX_BYTES, visibilitySeconds } from './sqs-packing';
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import type { Lane } from '../../../config/src';
+import type { Lane } from '@spillway/config';
 import { decide, followersRun, HandlerResult, PolicySettings } from '../delivery-policy';
 import type { DeliveryHandler } from '../queue.port';
 import { envelopeOf, SqsMessages } from './sqs-messages';

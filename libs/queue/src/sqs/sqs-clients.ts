@@ -3,7 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { InitializeMiddleware, MetadataBearer, MiddlewareStack } from '@aws-sdk/types';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import type { SpillwayConfig } from '../../../config/src';
+import type { SpillwayConfig } from '@spillway/config';
 
 /**
  * Counts API calls by command name, so the calls-per-event cost can be measured, not guessed; and

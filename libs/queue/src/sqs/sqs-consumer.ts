@@ -6,7 +6,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Lane } from '../../../config/src';
+import type { Lane } from '@spillway/config';
 import { decide, followersRun, HandlerResult, Verdict } from '../delivery-policy';
 import { Consumer, DeliveryHandler } from '../queue.port';
 import { chunk } from '../timeout';

@@ -1,5 +1,5 @@
 import { Message, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
-import type { Lane } from '../../../config/src';
+import type { Lane } from '@spillway/config';
 import { QueuedEvent, UnrecoverableError } from '../queue.port';
 import { errorText } from '../timeout';
 import type { ClaimCheck } from './claim-check';

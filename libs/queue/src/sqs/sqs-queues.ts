@@ -7,7 +7,7 @@ import {
   SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { Lane, LANES, SpillwayConfig } from '../../../config/src';
+import { Lane, LANES, SpillwayConfig } from '@spillway/config';
 import { queueName } from './sqs-names';
 import { dlqAttributes, laneAttributes, payloadExpiryDays } from './queue-attributes';
 

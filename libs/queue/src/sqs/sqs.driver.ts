@@ -8,7 +8,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Lane, SpillwayConfig } from '../../../config/src';
+import type { Lane, SpillwayConfig } from '@spillway/config';
 import {
   BrokerUnavailableError,
   ConsumeOptions,

@@ -1,4 +1,4 @@
-import type { WebhookProvider } from '../../../../../libs/config/src';
+import type { WebhookProvider } from '@spillway/config';
 import type { HookProvider } from '../provider';
 import { github } from './github';
 import { hmacSha256 } from './hmac-sha256';
