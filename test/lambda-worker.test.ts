@@ -232,7 +232,9 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
     });
     const body = JSON.parse(record.body);
     expect(body.events).toBeUndefined();
-    expect(body.claim).toEqual({ bucket: config.payloadBucket, key: expect.stringMatching(/^events\//) });
+    expect(body.claim).toEqual({ bucket: config.payloadBucket, key: expect.stringMatching(/^events\//), bytes: expect.any(Number) });
+    // The size the console shows before reading S3: the stored events, the payload and their envelope.
+    expect(body.claim.bytes).toBeGreaterThan(big.length);
 
     const response = await entry.handle(sqsEvent([record]), lambdaContext());
     expect(response).toEqual({ batchItemFailures: [] });
