@@ -190,7 +190,9 @@ describe('npm run cost', () => {
     expect(cost([], (l) => lines.push(l))).toBe(0);
     expect(lines.join('\n')).toBe(readFileSync(join(ROOT, 'docs/cost/cost.md'), 'utf8'));
     const at: string[] = [];
-    expect(cost(['--rps', '5000'], (l) => at.push(l))).toBe(0);
+    // Far over what one box's absorber answers in any bench run (9,205 rps on a quiet machine), so
+    // the case holds whatever bench/results the report was rendered from.
+    expect(cost(['--rps', '30000'], (l) => at.push(l))).toBe(0);
     expect(at.join('\n')).toMatch(/Hetzner CX22: over capacity \(holds \d+ rps, limited by the absorber process\); EKS is needed/);
     const bad: string[] = [];
     expect(cost(['--rps', '-1'], (l) => bad.push(l))).toBe(2);
