@@ -69,12 +69,12 @@ describe('the box logins: one Postgres role and one Redis user per service', () 
     await admin.query(`CREATE DATABASE ${DB}`);
     await writeFile(join(dir, 'db-roles.sql'), renderRolesSql(def));
     await applyRoles();
-    // A box's first `up`: db-roles once, then migrate, as its own role, makes the tables. The
-    // worker's grants come from the default privileges; the migrations table was made by db-roles.
+    // migrate, as its own role, makes the tables; db-roles on the next `up` finds them.
     const source = createDataSource(testConfig({ DATABASE_URL: roleUrl('migrate') }));
     await source.initialize();
     await runMigrationsLocked(source);
     await source.destroy();
+    await applyRoles();
 
     await writeFile(join(dir, 'redis-acl.sh'), renderRedisAclScript(def));
     redisPort = await freePort();

@@ -63,9 +63,6 @@ GRANT CONNECT ON DATABASE "spillway" TO spillway_migrate, spillway_worker, spill
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
 ALTER SCHEMA public OWNER TO spillway_migrate;
 GRANT USAGE ON SCHEMA public TO spillway_worker, spillway_backup;
--- The migrations table exists before the first migrate (as TypeORM would make it), so the worker's
--- write grants on it are revoked below on the first `up` too, not only from the second.
-CREATE TABLE IF NOT EXISTS public.spillway_migrations (id SERIAL PRIMARY KEY, "timestamp" bigint NOT NULL, name varchar NOT NULL);
 -- Tables made before these roles existed (by spillway) pass to the migrate role.
 SELECT format('ALTER TABLE public.%I OWNER TO spillway_migrate', tablename) FROM pg_tables WHERE schemaname = 'public' AND tableowner <> 'spillway_migrate' \gexec
 SELECT format('ALTER SEQUENCE public.%I OWNER TO spillway_migrate', sequencename) FROM pg_sequences WHERE schemaname = 'public' AND sequenceowner <> 'spillway_migrate' \gexec
