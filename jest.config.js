@@ -1,8 +1,20 @@
 // Two projects: `unit` (pure logic, no services) and `integration` (real Redis, Postgres and
 // child processes). swc compiles TypeScript for jest; `npm run build` (tsc) type-checks first.
-const transform = { '^.+\\.ts$': ['@swc/jest'] };
-// `@spillway/<lib>` imports, as tsconfig.json's `paths` states them.
-const moduleNameMapper = require('./scripts/path-aliases.cjs').jestModuleNameMapper();
+// The kubernetes-models packages (and the ESM-only packages their validator loads) ship only ES
+// modules: swc turns them into CommonJS too, and test/support/esm-models-resolver.js finds them.
+const ESM_ONLY = ['kubernetes-models', '@kubernetes-models', 'is-cidr', 'cidr-regex'];
+const transform = {
+  '^.+\\.ts$': ['@swc/jest'],
+  [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: ['@swc/jest', { module: { type: 'commonjs' } }],
+};
+const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
+const resolver = '<rootDir>/test/support/esm-models-resolver.js';
+// `@spillway/<lib>` imports, as tsconfig.json's `paths` states them; deploy/eks/esm-models.ts (Node's
+// resolve hook, which jest refuses) becomes a no-op: the resolver above does its work here.
+const moduleNameMapper = {
+  ...require('./scripts/path-aliases.cjs').jestModuleNameMapper(),
+  '^\\./esm-models$|^\\.\\./eks/esm-models$': '<rootDir>/test/support/empty-module.js',
+};
 
 // StrykerJS copies the repository into .stryker-tmp/ while it runs (npm run test:mutation).
 const ignore = ['/node_modules/', '<rootDir>/.stryker-tmp/'];
@@ -16,6 +28,8 @@ module.exports = {
       testPathIgnorePatterns: ignore,
       modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
       transform,
+      transformIgnorePatterns,
+      resolver,
       moduleNameMapper,
       testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/deploy/**/*.spec.ts', '<rootDir>/test/lint/*.spec.ts'],
     },
@@ -25,6 +39,8 @@ module.exports = {
       testPathIgnorePatterns: ignore,
       modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
       transform,
+      transformIgnorePatterns,
+      resolver,
       moduleNameMapper,
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -9,7 +9,11 @@ const ROOT = join(__dirname, '..');
 /** [alias, target] pairs, e.g. ['@spillway/queue', 'libs/queue/src'], ['@spillway/queue/*', 'libs/queue/src/*']. */
 function aliases() {
   const { compilerOptions } = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8'));
-  return Object.entries(compilerOptions.paths ?? {}).map(([alias, [target]]) => [alias, target]);
+  // Only the project's own: the @kubernetes-models/* entries there give tsc (node10 resolution) the
+  // types of two packages that name them only in `exports`; node and jest resolve those packages themselves.
+  return Object.entries(compilerOptions.paths ?? {})
+    .filter(([alias]) => alias.startsWith('@spillway/'))
+    .map(([alias, [target]]) => [alias, target]);
 }
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

@@ -18,7 +18,8 @@ interface Model {
   kind: string;
   metadata?: { name?: string };
   validate(): void;
-  toJSON(): Record<string, unknown>;
+  // kubernetes-models 5 types it `unknown`; it is the object's plain JSON form.
+  toJSON(): unknown;
 }
 
 /** In apply order: the namespace and what pods mount or reference come before the pods. */
@@ -49,7 +50,7 @@ export class SpillwayChart extends Chart {
       } catch (err) {
         throw new Error(`${id} does not match the Kubernetes schema: ${(err as Error).message}`);
       }
-      const json = model.toJSON();
+      const json = model.toJSON() as Record<string, unknown>;
       new ApiObject(this, id, { ...json, apiVersion: RENDERED_API_VERSION[model.apiVersion] ?? model.apiVersion } as never);
     }
   }

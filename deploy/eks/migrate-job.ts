@@ -1,6 +1,7 @@
 // The migration step on EKS: a Job per image, applied with the rest. Jobs are immutable, so the
 // name carries a hash of the image: a new release is a new Job (it runs `npm run migrate` once),
 // while re-applying the same release finds its Job already there and changes nothing.
+import './esm-models'; // first: lets CommonJS resolve kubernetes-models' ESM-only exports
 import { createHash } from 'node:crypto';
 import { Job } from 'kubernetes-models/batch/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';

@@ -1,4 +1,5 @@
 // HPA (autoscaling/v2, CPU) for the absorber; a KEDA ScaledObject per worker on its SQS queues.
+import './esm-models'; // first: lets CommonJS resolve kubernetes-models' ESM-only exports
 import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { ServiceSpec, EksDefinition } from '../model/definition';

@@ -1,5 +1,6 @@
 // Offline schema check of rendered Kubernetes documents: each apiVersion/kind maps to its
 // kubernetes-models class, whose validate() runs the OpenAPI schema of that object.
+import './esm-models'; // first: lets CommonJS resolve kubernetes-models' ESM-only exports
 import { ExternalSecret, SecretStore } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1';
 import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { Deployment } from 'kubernetes-models/apps/v1';

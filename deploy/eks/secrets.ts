@@ -1,5 +1,6 @@
 // Secrets come from AWS Secrets Manager through External Secrets Operator: the cluster holds a
 // reference (ExternalSecret) and ESO writes the Secret; no value is ever rendered.
+import './esm-models'; // first: lets CommonJS resolve kubernetes-models' ESM-only exports
 import { ExternalSecret, SecretStore } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1';
 import { EksDefinition } from '../model/definition';
 import { meta, secretName, secretStoreName } from './names';

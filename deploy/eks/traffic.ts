@@ -1,5 +1,6 @@
 // Services, the ALB Ingress (blue/green weighted) and NetworkPolicies (default deny, then what the
 // definition allows).
+import './esm-models'; // first: lets CommonJS resolve kubernetes-models' ESM-only exports
 import { INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort, Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { Service } from 'kubernetes-models/v1';
 import { HEALTH, ServiceSpec, EksDefinition } from '../model/definition';

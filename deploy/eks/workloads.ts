@@ -1,4 +1,5 @@
 // Namespace, ServiceAccount, per-service ConfigMap, Deployment and PodDisruptionBudget.
+import './esm-models'; // first: lets CommonJS resolve kubernetes-models' ESM-only exports
 import { createHash } from 'node:crypto';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';

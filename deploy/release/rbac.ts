@@ -7,6 +7,7 @@
 //                          smoke test. No Secrets, no Ingress, no RBAC.
 //   <name>-release-shift   the public Ingress (the weights), the history ConfigMap, and reading the
 //                          two slot Deployments' images: nothing else.
+import '../eks/esm-models'; // first: lets CommonJS resolve kubernetes-models' ESM-only exports
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { EksDefinition } from '../model/definition';
 import { commonLabels } from '../eks/names';
