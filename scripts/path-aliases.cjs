@@ -13,7 +13,7 @@ function aliases() {
   // types of two packages that name them only in `exports`; node and jest resolve those packages themselves.
   return Object.entries(compilerOptions.paths ?? {})
     .filter(([alias]) => alias.startsWith('@spillway/'))
-    .map(([alias, [target]]) => [alias, target]);
+    .map(([alias, [target]]) => [alias, target.replace(/^\.\//, '')]);
 }
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
