@@ -1,6 +1,6 @@
 // k6 cannot be installed here, so its script is checked the way an editor would: the TypeScript
 // compiler over the JavaScript with `checkJs`, against k6's own type definitions (@types/k6).
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import ts from 'typescript';
 
 const ROOT = join(__dirname, '..', '..');
@@ -14,13 +14,13 @@ export function k6TypeErrors(file: string): string[] {
     strict: true,
     noImplicitAny: false,
     target: ts.ScriptTarget.ES2020,
-    module: ts.ModuleKind.ES2020,
-    moduleResolution: ts.ModuleResolutionKind.Node10,
+    module: ts.ModuleKind.ESNext,
+    // k6 resolves `k6/http` itself; bundler resolution finds @types/k6 for it (node10 is deprecated in TS 6).
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
     lib: ['lib.es2020.d.ts'],
     types: ['k6'],
     typeRoots: [join(ROOT, 'node_modules', '@types')],
     skipLibCheck: false,
-    baseUrl: dirname(file),
   };
   const program = ts.createProgram([file], options);
   return ts.getPreEmitDiagnostics(program).map((d) => {
