@@ -8,6 +8,7 @@ import { MONITORING_FILES } from '../hetzner/monitoring-services';
 import { OUTPUT_PATHS, ROOT } from '../outputs';
 import { dashboardExprs } from './grafana';
 import { dashboardMetricNames, EXPORTER_METRICS, metricNames, PROMETHEUS_METRICS } from './metric-names';
+import { monitoringProgram } from './monitoring-bins';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -16,7 +17,8 @@ const boards = readdirSync(dir).map((f) => ({ file: f, board: JSON.parse(readFil
 
 /**
  * promtool parses rule files, not bare expressions: each dashboard query becomes a recording rule,
- * so Prometheus's own parser reads it. Grafana's `$__rate_interval` is replaced the way Grafana
+ * so Prometheus's own parser reads it, of the box's major (scripts/monitoring-bins.sh): Grafana
+ * queries only the box's Prometheus (the compose e2e runs no Grafana). Grafana's `$__rate_interval` is replaced the way Grafana
  * does before it sends the query (with a duration).
  */
 function promtoolParse(exprs: string[]): { ok: boolean; out: string } {
@@ -24,7 +26,7 @@ function promtoolParse(exprs: string[]): { ok: boolean; out: string } {
   const rules = exprs.map((expr, i) => ({ record: `dashboard:query_${i}`, expr: expr.replaceAll('$__rate_interval', '1m') }));
   writeFileSync(file, stringify({ groups: [{ name: 'dashboards', rules }] }));
   try {
-    return { ok: true, out: execFileSync('promtool', ['check', 'rules', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
+    return { ok: true, out: execFileSync(monitoringProgram('promtool'), ['check', 'rules', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
     return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
