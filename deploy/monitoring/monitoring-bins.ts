@@ -1,7 +1,7 @@
 // The box's monitoring programs at the box's versions (scripts/monitoring-bins.sh fetches them from
 // Debian's trixie and sid into a cache; .ci/run does it before the tests): promtool of the
 // Prometheus major the box runs, and the exporters whose metric names the dashboards and rules use.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from '../outputs';
 import { spillway } from '../spillway';
@@ -19,9 +19,10 @@ export function monitoringBin(): string {
 
 export const monitoringProgram = (name: MonitoringProgram): string => join(monitoringBin(), name);
 
-/** `x.y.z` of a program's `--version` (redis_exporter prints it in a log line). */
+/** `x.y.z` of a program's `--version` (the exporters print it on stderr, redis_exporter in a log line). */
 export function programVersion(path: string): string {
-  const out = execFileSync(path, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = spawnSync(path, ['--version'], { encoding: 'utf8' });
+  const out = `${run.stdout}${run.stderr}`;
   const m = /(?:version |Exporter )v?(\d+\.\d+\.\d+)/.exec(out);
   if (!m) throw new Error(`no version in the output of ${path} --version: ${out}`);
   return m[1];
