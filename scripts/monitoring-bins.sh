@@ -32,17 +32,25 @@ programs=(
 cache="${SPILLWAY_MONITORING_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spillway/monitoring}"
 bin="$cache/bin"
 
+# The cache names the packages it was fetched from: a changed list above fetches again.
+stamp="${programs[*]}"
 complete() {
   local p
+  [ "$(cat "$bin/.packages" 2>/dev/null)" = "$stamp" ] || return 1
   for p in "${programs[@]}"; do
     "$bin/${p%% *}" --version >/dev/null 2>&1 || return 1
   done
 }
 
 if ! complete; then
+  mkdir -p "$cache"
+  # Test files start side by side and each asks: one fetches, the others wait for its result.
+  exec 9>"$cache/.lock"
+  flock 9
+fi
+if ! complete; then
   command -v apt-get >/dev/null || { echo "scripts/monitoring-bins.sh: needs apt-get (Debian's packages are the source)" >&2; exit 1; }
   echo "scripts/monitoring-bins.sh: fetching ${programs[*]#* } into $bin" >&2
-  mkdir -p "$cache"
   tmp="$(mktemp -d "$cache/.fetch.XXXXXX")"
   trap 'rm -rf "$tmp"' EXIT
   mkdir -p "$tmp/lists/partial" "$tmp/archives/partial" "$tmp/debs" "$tmp/root" "$tmp/bin"
@@ -77,6 +85,7 @@ EOF
     install -m 755 "$src" "$tmp/bin/$name"
     "$tmp/bin/$name" --version >/dev/null 2>&1 || { echo "scripts/monitoring-bins.sh: $name from $package does not run here" >&2; exit 1; }
   done
+  printf '%s\n' "$stamp" >"$tmp/bin/.packages"
   # Renamed into place last, so an interrupted fetch never leaves a half folder behind.
   rm -rf "$bin"
   mv "$tmp/bin" "$bin"

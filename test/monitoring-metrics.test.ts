@@ -87,11 +87,11 @@ describe('the metrics the dashboards and alert rules name are served by the prog
           if (!app.running) throw new Error(`${name} exited: ${app.output.slice(-2000)}`);
           texts.set(name, await scrape(`http://127.0.0.1:${port}/metrics`));
           return true;
-        }),
+        }, 30_000), // an app's start under a loaded CI, as test/faults/support/stack.ts allows
       );
     }
     await Promise.all(started);
-  }, 30_000);
+  }, 60_000);
 
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
