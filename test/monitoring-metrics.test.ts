@@ -7,7 +7,7 @@ import { dashboardExprs } from '../deploy/monitoring/grafana';
 import { exposedNames, metricNames, PROMETHEUS_METRICS } from '../deploy/monitoring/metric-names';
 import { boxImage, imageVersion, MonitoringProgram, monitoringProgram, programVersion } from '../deploy/monitoring/monitoring-bins';
 import { OUTPUT_PATHS, ROOT } from '../deploy/outputs';
-import { testEnv, uniquePrefix, waitFor } from './support/env';
+import { testConfig, testEnv, uniquePrefix, waitFor } from './support/env';
 import { AppProcess } from './support/processes';
 import { freePort } from './support/redis-server';
 
@@ -21,9 +21,10 @@ import { freePort } from './support/redis-server';
  */
 type Exporter = Exclude<MonitoringProgram, 'promtool'>;
 
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const pg = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
-pg.searchParams.set('sslmode', 'disable');
+// The run's Postgres and Redis, with the apps' defaults (loadConfig) when the env names none.
+const { redisUrl, databaseUrl } = testConfig();
+const pg = new URL(databaseUrl);
+pg.searchParams.set('sslmode', 'disable'); // the exporter's driver asks for TLS by default
 
 /** How each exporter is started here; the compose file passes the same address and source. */
 const START: Record<Exporter, (port: number) => { args: string[]; env: Record<string, string>; ready: RegExp }> = {
@@ -59,7 +60,7 @@ describe('the metrics the dashboards and alert rules name are served by the prog
   const texts = new Map<string, string>();
 
   beforeAll(async () => {
-    const started: Array<Promise<void>> = [];
+    const started: Array<Promise<unknown>> = [];
     for (const name of Object.keys(START) as Exporter[]) {
       const port = await freePort();
       const { args, env, ready } = START[name](port);

@@ -40,6 +40,5 @@ const containers = () => targetOf(spillway, 'hetzner', 'compose').monitoring.con
 /** The image each program stands for on the box. */
 export function boxImage(name: MonitoringProgram): string {
   const c = containers();
-  const image = { promtool: c.prometheus, postgres_exporter: c['postgres-exporter'], redis_exporter: c['redis-exporter'], node_exporter: c['node-exporter'] }[name].image;
-  return image;
+  return { promtool: c.prometheus, postgres_exporter: c['postgres-exporter'], redis_exporter: c['redis-exporter'], node_exporter: c['node-exporter'] }[name].image;
 }
