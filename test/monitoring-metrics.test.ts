@@ -1,35 +1,50 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import IORedis from 'ioredis';
+import { Client } from 'pg';
 import { parse } from 'yaml';
 import { MONITORING_FILES } from '../deploy/hetzner/monitoring-services';
+import { EXPORTER_RULES } from '../deploy/hetzner/redis-acl';
 import { dashboardExprs } from '../deploy/monitoring/grafana';
 import { exposedNames, metricNames, PROMETHEUS_METRICS } from '../deploy/monitoring/metric-names';
 import { boxImage, imageVersion, MonitoringProgram, monitoringProgram, programVersion } from '../deploy/monitoring/monitoring-bins';
 import { OUTPUT_PATHS, ROOT } from '../deploy/outputs';
 import { testConfig, testEnv, uniquePrefix, waitFor } from './support/env';
 import { AppProcess } from './support/processes';
-import { freePort } from './support/redis-server';
+import { freePort, RedisServer } from './support/redis-server';
 
 /**
  * Every metric the rendered dashboards and alert rules name is served by a real program the box
  * runs: the Postgres, Redis and node exporters at the box's versions (Debian's builds of them,
- * scripts/monitoring-bins.sh), scraped while they read this machine's Postgres and the run's
- * Redis, and the absorber's and worker's own /metrics from the build; `up` and `ALERTS` are made
- * by Prometheus. (The compose e2e checks the dashboards' names once more in its stand-in
- * Prometheus, which scrapes the stand-in images' Debian 12 exporters.)
+ * scripts/monitoring-bins.sh), scraped while they read this machine's Postgres and a Redis of the
+ * test's own, each logged in as the box logs it in (a `pg_monitor` role; the Redis ACL user
+ * `exporter` with the box's rules), and the absorber's and worker's own /metrics from the build;
+ * `up` and `ALERTS` are made by Prometheus. (The compose e2e checks the dashboards' names once
+ * more in its stand-in Prometheus, which scrapes the stand-in images' Debian 12 exporters.)
  */
 type Exporter = Exclude<MonitoringProgram, 'promtool'>;
 
-// The run's Postgres and Redis, with the apps' defaults (loadConfig) when the env names none.
-const { redisUrl, databaseUrl } = testConfig();
-const pg = new URL(databaseUrl);
+const suffix = randomBytes(3).toString('hex');
+// Roles are shared by the whole Postgres cluster: a name of this run's own, dropped at the end.
+const PG_ROLE = `spillway_metrics_${suffix}`;
+const REDIS_PASSWORD = `exporter-${suffix}-${randomBytes(8).toString('hex')}`;
+const { databaseUrl } = testConfig();
+// The box's exporter role: pg_monitor only (deploy/hetzner/database-roles.ts). This machine's
+// Postgres trusts 127.0.0.1, so the role needs no password here.
+const pg = Object.assign(new URL(databaseUrl), { username: PG_ROLE, password: '' });
 pg.searchParams.set('sslmode', 'disable'); // the exporter's driver asks for TLS by default
+let redis: RedisServer;
 
-/** How each exporter is started here; the compose file passes the same address and source. */
+/** How each exporter is started here; the compose file passes the same address, source and login. */
 const START: Record<Exporter, (port: number) => { args: string[]; env: Record<string, string>; ready: RegExp }> = {
   postgres_exporter: (port) => ({ args: [`--web.listen-address=127.0.0.1:${port}`], env: { DATA_SOURCE_NAME: pg.toString() }, ready: /^pg_up 1$/m }),
-  redis_exporter: (port) => ({ args: [], env: { REDIS_ADDR: redisUrl, REDIS_EXPORTER_WEB_LISTEN_ADDRESS: `127.0.0.1:${port}` }, ready: /^redis_up 1$/m }),
+  redis_exporter: (port) => ({
+    args: [],
+    env: { REDIS_ADDR: redis.url, REDIS_USER: 'exporter', REDIS_PASSWORD, REDIS_EXPORTER_WEB_LISTEN_ADDRESS: `127.0.0.1:${port}` },
+    ready: /^redis_up 1$/m,
+  }),
   node_exporter: (port) => ({ args: [`--web.listen-address=127.0.0.1:${port}`], env: {}, ready: /^node_filesystem_size_bytes\{/m }),
 };
 
@@ -59,7 +74,18 @@ describe('the metrics the dashboards and alert rules name are served by the prog
   const apps: AppProcess[] = [];
   const texts = new Map<string, string>();
 
+  const admin = new Client({ connectionString: databaseUrl });
+
   beforeAll(async () => {
+    await admin.connect();
+    await admin.query(`CREATE ROLE ${PG_ROLE} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT`);
+    await admin.query(`GRANT pg_monitor TO ${PG_ROLE}`);
+    // The box's Redis: maxmemory set (redis_memory_max_bytes), the exporter's ACL user as rendered.
+    redis = await RedisServer.start({ aof: false, args: ['--maxmemory', '64mb'] });
+    const acl = new IORedis(redis.url);
+    await acl.call('ACL', 'SETUSER', 'exporter', 'reset', 'on', `>${REDIS_PASSWORD}`, ...EXPORTER_RULES.split(' '));
+    acl.disconnect();
+
     const started: Array<Promise<unknown>> = [];
     for (const name of Object.keys(START) as Exporter[]) {
       const port = await freePort();
@@ -72,7 +98,8 @@ describe('the metrics the dashboards and alert rules name are served by the prog
         waitFor(`${name} on :${port} serving ${ready}`, async () => {
           if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode}: ${log}`);
           const text = await scrape(`http://127.0.0.1:${port}/metrics`);
-          if (!ready.test(text)) return false;
+          // Serving but not reading its source (a refused login, say): its own log says why.
+          if (!ready.test(text)) throw new Error(`no ${ready} in its scrape; its log: ${log.slice(-600)}`);
           texts.set(name, text);
           return true;
         }),
@@ -80,7 +107,7 @@ describe('the metrics the dashboards and alert rules name are served by the prog
     }
     // The apps from the build, as production starts them, on their own queue prefix.
     const [absorberPort, metricsPort, workerPort] = [await freePort(), await freePort(), await freePort()];
-    const env = testEnv({ QUEUE_PREFIX: uniquePrefix('metrics'), REDIS_URL: redisUrl });
+    const env = testEnv({ QUEUE_PREFIX: uniquePrefix('metrics'), REDIS_URL: redis.url });
     apps.push(AppProcess.absorber({ ...env, PORT: String(absorberPort), METRICS_PORT: String(metricsPort) }), AppProcess.worker({ ...env, WORKER_HEALTH_PORT: String(workerPort) }));
     for (const [name, port, app] of [['absorber', metricsPort, apps[0]], ['worker', workerPort, apps[1]]] as const) {
       started.push(
@@ -95,8 +122,12 @@ describe('the metrics the dashboards and alert rules name are served by the prog
   }, 60_000);
 
   afterAll(async () => {
+    const exits = children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined));
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    await Promise.all(apps.map((a) => a.stop('SIGKILL')));
+    await Promise.all([...exits, ...apps.map((a) => a.stop('SIGKILL'))]);
+    await redis?.kill();
+    await admin.query(`DROP ROLE IF EXISTS ${PG_ROLE}`);
+    await admin.end();
   });
 
   const served = () => new Set([...[...texts.values()].flatMap((t) => [...exposedNames(t)]), ...PROMETHEUS_METRICS]);
