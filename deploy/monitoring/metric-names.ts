@@ -1,21 +1,7 @@
-// Metric names the dashboards may use besides the apps' own (libs/health/src/metrics.ts): the
-// exporters' series (seen in a running Prometheus by the compose e2e) and Prometheus's own.
+// Metric names in the dashboards' and rules' queries, and in what an exporter serves: the
+// integration test test/monitoring-metrics.test.ts checks the first against the second, with the
+// real exporters at the box's versions and the apps' real /metrics.
 import { dashboardExprs } from './grafana';
-
-export const EXPORTER_METRICS = [
-  'redis_memory_used_bytes',
-  'redis_memory_max_bytes',
-  'redis_connected_clients',
-  'redis_commands_processed_total',
-  'pg_up',
-  'pg_stat_database_numbackends',
-  'pg_settings_max_connections',
-  'pg_database_size_bytes',
-  'node_filesystem_avail_bytes',
-  'node_filesystem_size_bytes',
-  'node_cpu_seconds_total',
-  'node_memory_MemAvailable_bytes',
-] as const;
 
 /** Made by Prometheus itself: scrape health and the alerts its rules fire. */
 export const PROMETHEUS_METRICS = ['up', 'ALERTS'] as const;
@@ -37,4 +23,25 @@ export function metricNames(expr: string): string[] {
 
 export function dashboardMetricNames(board: Record<string, unknown>): string[] {
   return [...new Set(dashboardExprs(board).flatMap(metricNames))];
+}
+
+/**
+ * Every series name a Prometheus scrape of this text would store: the names of its samples, and of
+ * each declared family, with the `_bucket`/`_sum`/`_count` series of a histogram and the
+ * `_sum`/`_count` of a summary (a family declared with no sample yet, such as a labelled counter
+ * nothing has counted, is served once it counts).
+ */
+export function exposedNames(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of text.split('\n')) {
+    const type = /^# TYPE (\S+) (\S+)/.exec(line);
+    if (type) {
+      const [, name, kind] = type;
+      const suffixes = kind === 'histogram' ? ['_bucket', '_sum', '_count'] : kind === 'summary' ? ['', '_sum', '_count'] : [''];
+      for (const s of suffixes) names.add(`${name}${s}`);
+    } else if (line && !line.startsWith('#')) {
+      names.add(/^[^\s{]+/.exec(line)![0]);
+    }
+  }
+  return names;
 }

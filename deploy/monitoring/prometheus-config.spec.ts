@@ -8,13 +8,20 @@ import { spillway } from '../spillway';
 import { alertRules, SCRAPE_JOBS } from './prometheus-rules';
 import { EXPORTERS, prometheusConfig } from './prometheus-config';
 import { composeDefinition, targetOf } from '../model/targets';
+import { monitoringProgram } from './monitoring-bins';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-// Debian's `prometheus` package (.ci/run installs it): the config parser of the box's Prometheus.
-function promtoolCheckConfig(dir: string): { ok: boolean; out: string } {
+// The config parser of the box's Prometheus major (scripts/monitoring-bins.sh) and of Debian 12's
+// 2.42 (`prometheus`, .ci/run installs it), the Prometheus of the compose e2e's stand-in image.
+const PROMTOOLS = [
+  { name: 'promtool of the box major', path: monitoringProgram('promtool') },
+  { name: "Debian 12's promtool 2.42 (the e2e stand-in)", path: 'promtool' },
+];
+
+function promtoolCheckConfig(dir: string, promtool = PROMTOOLS[0].path): { ok: boolean; out: string } {
   try {
-    return { ok: true, out: execFileSync('promtool', ['check', 'config', join(dir, 'prometheus.yml')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
+    return { ok: true, out: execFileSync(promtool, ['check', 'config', join(dir, 'prometheus.yml')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
     return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
@@ -35,18 +42,18 @@ const jobs = (config.scrape_configs as Any[]).map((j) => j.job_name as string);
 const targets = (job: string) => (config.scrape_configs as Any[]).find((j) => j.job_name === job)!.static_configs.flatMap((s: Any) => s.targets);
 
 describe('prometheus.yml of the monitoring profile', () => {
-  it('passes promtool check config, rules file included', () => {
-    const { ok, out } = promtoolCheckConfig(join(ROOT, 'deploy/monitoring/rendered'));
+  it.each(PROMTOOLS)('passes check config of the $name, rules file included', ({ path }) => {
+    const { ok, out } = promtoolCheckConfig(join(ROOT, 'deploy/monitoring/rendered'), path);
     expect(out).toContain('SUCCESS: 1 rule files found');
     expect(out).toMatch(/SUCCESS: 8 rules found/);
     expect(ok).toBe(true);
   });
 
-  it('the check can fail: a bad interval and a missing rules file are refused', () => {
+  it.each(PROMTOOLS)('the check can fail: a bad interval and a missing rules file are refused by the $name', ({ path }) => {
     const bad = { ...config, global: { ...config.global, scrape_interval: 'fast' } };
-    expect(promtoolCheckConfig(configDir(stringify(bad))).ok).toBe(false);
+    expect(promtoolCheckConfig(configDir(stringify(bad)), path).ok).toBe(false);
     const noRules = { ...config, rule_files: ['missing.rules.yml'] };
-    expect(promtoolCheckConfig(configDir(stringify(noRules))).out).toContain('missing.rules.yml');
+    expect(promtoolCheckConfig(configDir(stringify(noRules)), path).out).toContain('missing.rules.yml');
   });
 
   it("scrapes every app's metrics port, each exporter and itself, every scrape interval", () => {

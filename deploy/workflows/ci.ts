@@ -31,6 +31,8 @@ export function ciWorkflow(def: SpillwayDefinition): Obj {
             name: 'Debian packages the tests use',
             run: 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light prometheus chromium postgresql-client redis-tools',
           },
+          // Debian 12 has Prometheus 2.42 only: promtool of the box's major and the exporters at the box's versions from trixie/sid.
+          { name: "promtool of the box's Prometheus major, the box's exporters", run: 'scripts/monitoring-bins.sh' },
           ...setupNode(def),
           { name: 'Rendered files match the definition', run: 'npm run synth -- --check' },
           { name: 'Unit and integration tests (README)', run: 'npm test' },
