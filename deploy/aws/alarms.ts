@@ -17,7 +17,7 @@ import { albName } from '../eks/traffic';
 import { EksDefinition } from '../model/definition';
 import { functionName, lambdaLanes } from '../model/lambda-lanes';
 import { allLanes, queueName } from '../model/queues';
-import { replicationGroupId } from '../model/redis';
+import { cacheNodeSuffixes, replicationGroupId } from '../model/redis';
 import { DataStack } from './data';
 
 const MINUTE = Duration.minutes(1);
@@ -95,7 +95,7 @@ export class AlarmsStack extends Stack {
       // noeviction: a full Redis refuses writes (the absorber answers 503), as a full disk does;
       // the same share as diskFreeRatio alerts first. Either node may be the primary after a failover.
       const full = Math.round((1 - a.diskFreeRatio) * 100);
-      for (const node of ['001', '002']) {
+      for (const node of cacheNodeSuffixes()) {
         const metric = new cw.Metric({ namespace: 'AWS/ElastiCache', metricName: 'DatabaseMemoryUsagePercentage', dimensionsMap: { CacheClusterId: `${replicationGroupId(def)}-${node}` }, statistic: 'Maximum', period: MINUTE });
         const memory = alarm(alarmName.redisMemory(def, node), metric, full, a.forMinutes, `Redis node ${node} holds more than ${full}% of its memory: at 100% BullMQ's writes are refused (noeviction).`);
         laneWidgets.push(new cw.AlarmWidget({ title: `redis ${node}: memory (%)`, alarm: memory, width: 8 }));

@@ -10,7 +10,7 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { EksDefinition } from '../model/definition';
-import { EKS_REDIS_PORT, REDIS_SECRET_PROPERTIES, redisSecretKey, redisTokenSecretKey, replicationGroupId } from '../model/redis';
+import { CACHE_NODES, EKS_REDIS_PORT, REDIS_SECRET_PROPERTIES, redisSecretKey, redisTokenSecretKey, replicationGroupId } from '../model/redis';
 import { allow } from './nag';
 
 /** Engine and its parameter group family: they move together. */
@@ -37,7 +37,7 @@ export class CacheStack extends Stack {
     });
     // ElastiCache's AUTH token: 16-128 printable characters without @, " or /; letters and digits only
     // also keep it as is inside a URL.
-    const token = new secretsmanager.Secret(this, 'AuthToken', {
+    const token = new secretsmanager.Secret(this, 'Token', {
       secretName: redisTokenSecretKey(def),
       description: `${def.name}: the ElastiCache AUTH token (CloudFormation reads it; the pods read ${redisSecretKey(def)})`,
       generateSecretString: { excludePunctuation: true, passwordLength: 64 },
@@ -49,7 +49,7 @@ export class CacheStack extends Stack {
       engineVersion: ENGINE_VERSION,
       cacheParameterGroupName: parameters.ref,
       cacheNodeType: broker.redis.elasticache.nodeType,
-      numCacheClusters: 2,
+      numCacheClusters: CACHE_NODES,
       multiAzEnabled: true,
       automaticFailoverEnabled: true,
       atRestEncryptionEnabled: true,
@@ -76,7 +76,6 @@ export class CacheStack extends Stack {
         [REDIS_SECRET_PROPERTIES.password]: token.secretValue,
       },
     });
-    forPods.node.addDependency(redis);
     for (const secret of [token, forPods]) allow(secret, [['AwsSolutions-SMG4', 'Rotating the AUTH token needs a rotation Lambda, the replication group\'s ROTATE/SET strategy and the pods\' secret in step; it never leaves Secrets Manager, ElastiCache and the cluster.']]);
     new CfnOutput(this, 'RedisEndpoint', { value: redis.attrPrimaryEndPointAddress });
     new CfnOutput(this, 'RedisSecretArn', { value: forPods.secretArn });

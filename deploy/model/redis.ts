@@ -25,6 +25,12 @@ export const redisTokenSecretKey = (def: Pick<EksDefinition, 'name'>): string =>
  */
 export const REDIS_SECRET_PROPERTIES = { url: 'REDIS_URL', address: 'address', password: 'password' } as const;
 
+/** Nodes of the replication group: a primary and one replica in another AZ (Multi-AZ, automatic failover). */
+export const CACHE_NODES = 2;
+
+/** Its nodes' ids' suffixes, `001`, `002`: what CloudWatch's CacheClusterId ends in. */
+export const cacheNodeSuffixes = (): string[] => Array.from({ length: CACHE_NODES }, (_, i) => String(i + 1).padStart(3, '0'));
+
 /** The replication group's id: its node ids (`<id>-001`, `-002`) name the CloudWatch metrics. */
 export const replicationGroupId = (def: Pick<EksDefinition, 'name'>): string => `${def.name}-redis`;
 
