@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { newValidator, nagViolations, secretValues, templateFindings } from './aws/checks';
 import { referenceProblems } from './eks/references';
 import { kubernetesSchemaProblems } from './eks/schemas';
-import { EksTarget, SpillwayDefinition } from './model/definition';
+import { EksTarget } from './model/definition';
 import { targetDefinition } from './model/targets';
 import { definitionProblems } from './model/validate';
 import { eksPaths, renderAll, ROOT, TARGETS_DIR } from './outputs';
