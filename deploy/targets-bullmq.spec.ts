@@ -55,7 +55,7 @@ describe('an EKS target on BullMQ (ElastiCache), from the shipped definition', (
     expect(buckets.map((b) => b.Properties.BucketName)).toEqual(['spillway-bullmq-db-backups-123456789012']);
   });
 
-  it('its pods: QUEUE_DRIVER=bullmq, no payload bucket, every lane on the worker, REDIS_URL from the cache secret', () => {
+  it('its pods: QUEUE_DRIVER=bullmq, no payload bucket, every lane on the worker, REDIS_URL from the cache secret, Redis out of their NetworkPolicy', () => {
     const maps = docs().filter((d) => d.kind === 'ConfigMap' && d.data?.QUEUE_DRIVER);
     expect(maps.length).toBeGreaterThanOrEqual(2);
     for (const m of maps) {
@@ -68,6 +68,11 @@ describe('an EKS target on BullMQ (ElastiCache), from the shipped definition', (
     for (const d of deployments) {
       const env = d.spec.template.spec.containers[0].env as Doc[];
       expect(env.find((e) => e.name === 'REDIS_URL')).toEqual({ name: 'REDIS_URL', valueFrom: { secretKeyRef: { name: 'spillway-bullmq-redis', key: 'REDIS_URL' } } });
+    }
+    // Their NetworkPolicies let them out to Redis in the VPC (default deny otherwise).
+    for (const name of ['absorber', 'worker']) {
+      const policy = docs().find((d) => d.kind === 'NetworkPolicy' && d.metadata.name === name)!;
+      expect(policy.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.2.0.0/16' } }], ports: [{ protocol: 'TCP', port: 6379 }] });
     }
     const secret = docs().find((d) => d.kind === 'ExternalSecret' && d.metadata.name === 'spillway-bullmq-redis')!;
     expect(secret.spec.data.map((e: Doc) => `${e.remoteRef.key} ${e.remoteRef.property} -> ${e.secretKey}`)).toEqual([
