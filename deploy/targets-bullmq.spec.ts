@@ -120,6 +120,19 @@ describe('an EKS target on BullMQ (ElastiCache), from the shipped definition', (
     expect(value).toContain('{"Fn::GetAtt":["Redis","PrimaryEndPoint.Address"]}');
   });
 
+  it('alarms: each cache node\'s memory instead of the SQS lanes\'; the chaos experiments stop on the 5xx alarm', () => {
+    const alarms = Object.values(template('alarms').Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => r.Properties);
+    const redis = alarms.filter((a) => a.Namespace === 'AWS/ElastiCache');
+    expect(redis.map((a) => [a.AlarmName, a.Dimensions[0].Value, a.MetricName, a.Threshold])).toEqual([
+      ['spillway-bullmq-redis-001-memory', 'spillway-bullmq-redis-001', 'DatabaseMemoryUsagePercentage', 85],
+      ['spillway-bullmq-redis-002-memory', 'spillway-bullmq-redis-002', 'DatabaseMemoryUsagePercentage', 85],
+    ]);
+    expect(alarms.filter((a) => a.Namespace === 'AWS/SQS')).toEqual([]);
+    const stops = Object.values(template('chaos').Resources).filter((r) => r.Type === 'AWS::FIS::ExperimentTemplate').flatMap((r) => r.Properties.StopConditions.map((c: Doc) => JSON.stringify(c.Value)));
+    expect(stops.length).toBeGreaterThan(0);
+    expect(stops.every((v) => v.includes('spillway-bullmq-ingest-5xx'))).toBe(true);
+  });
+
   it('the stacks that differ from its SQS twin pass the strict CloudFormation validator and hold no secret; cdk-nag passes', () => {
     const differ = templates(files).filter((p) => files[p] !== twin[p]);
     // The rest are the twin's byte for byte, which templates.spec.ts and targets.spec.ts validate.
