@@ -91,6 +91,7 @@ export const AWS_PRICES: Record<string, AwsRegionPrices> = {
     rdsGp3GbMonth: 0.115,
     sqsStandardPerMillion: 0.4,
     sqsFifoPerMillion: 0.5,
+    // Not read off the pricing page when added (no network then): the list rates as known, to re-check.
     elasticacheHourly: { 'cache.t4g.micro': 0.016, 'cache.t4g.small': 0.032, 'cache.t4g.medium': 0.065, 'cache.m7g.large': 0.158 },
     lambdaPerMillionRequests: 0.2,
     lambdaPerGbSecond: 0.0000166667,
@@ -118,7 +119,8 @@ export const AWS_PRICES: Record<string, AwsRegionPrices> = {
     rdsGp3GbMonth: 0.137,
     sqsStandardPerMillion: 0.4,
     sqsFifoPerMillion: 0.5,
-    // Frankfurt's node rates, about 12% over us-east-1's; not re-checked against the page since recorded.
+    // Frankfurt's node rates, about 12% over us-east-1's. Not read off the pricing page when added
+    // (no network then): the list rates as known, to re-check before a decision.
     elasticacheHourly: { 'cache.t4g.micro': 0.018, 'cache.t4g.small': 0.036, 'cache.t4g.medium': 0.073, 'cache.m7g.large': 0.177 },
     lambdaPerMillionRequests: 0.2,
     lambdaPerGbSecond: 0.0000166667,
