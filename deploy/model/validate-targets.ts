@@ -152,7 +152,11 @@ export function targetProblems(def: SpillwayDefinition): string[] {
     const f = `targets.${name}`;
     if (!DNS_LABEL.test(name)) p.push(`${f}: a target's name is a DNS label (it names files, records and env)`);
     if (t.kind === 'compose') composeProblems(p, def, f, t);
-    else if (t.kind === 'eks') eksProblems(p, f, t);
+    else if (t.kind === 'eks') {
+      eksProblems(p, f, t);
+      // On BullMQ the pods' REDIS_URL comes from the cache stack's secret; a second one would shadow it.
+      if (t.broker?.kind === 'bullmq') def.services.forEach((svc, i) => svc.secrets.includes('REDIS_URL') && p.push(`services[${i}].secrets: REDIS_URL comes from the cache stack's secret on ${f} (broker bullmq); leave it out`));
+    }
     else p.push(`${f}.kind: "${(t as { kind: string }).kind}" has no renderer (compose or eks)`);
     checkEnv(p, `${f}.env`, t.env, Object.keys(def.secrets));
   }

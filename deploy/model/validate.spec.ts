@@ -27,6 +27,10 @@ describe('definition validation', () => {
     ['QUEUE_DRIVER set by hand', (d) => (targetOf(d, 'hetzner', 'compose').env.QUEUE_DRIVER = 'sqs'), "targets.hetzner.env.QUEUE_DRIVER: computed from the definition's typed fields; set those instead (the target's broker)"],
     ['weights for a target without a record', (d) => (d.dns.weights = { hetzner: 100, eks: 0, staging: 0 }), 'dns.weights.staging: no record in dns.records'],
     ['BullMQ on EKS on a node type without TLS in transit', (d) => (targetOf(d, 'eks', 'eks').broker = { kind: 'bullmq', redis: { elasticache: { nodeType: 'cache.t2.micro' } } }), 'targets.eks.broker.redis.elasticache.nodeType: "cache.t2.micro" is not an ElastiCache node type that encrypts in transit'],
+    ['REDIS_URL in a service\'s secrets beside an EKS target on BullMQ', (d) => {
+      targetOf(d, 'eks', 'eks').broker = { kind: 'bullmq', redis: { elasticache: { nodeType: 'cache.t4g.small' } } };
+      d.services[1].secrets.push('REDIS_URL');
+    }, "services[1].secrets: REDIS_URL comes from the cache stack's secret on targets.eks"],
     ['BullMQ on EKS without a node type', (d) => (targetOf(d, 'eks', 'eks').broker = { kind: 'bullmq', redis: { elasticache: { nodeType: '' } } }), 'targets.eks.broker.redis.elasticache.nodeType: required'],
     ['a record for no target', (d) => (d.dns.records.mars = 'x.example.com'), 'dns.records.mars: not a target'],
     ['min above max', (d) => (d.services[0].autoscaling.min = 60), 'services[0].autoscaling.max: must be >= min'],
