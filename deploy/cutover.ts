@@ -59,7 +59,8 @@ queue:move. Then it scales the old workers down. Re-running continues from the c
 
 Each side's queues are reached with the driver of its broker (targets.<name>.broker.kind: ${NAMES.map((n) => `${n} ${spillway.targets[n].broker.kind}`).join(', ')})
 and the apps' environment: REDIS_URL (bullmq), AWS_REGION / SQS_ENDPOINT (sqs), QUEUE_PREFIX (a target
-with its own queuePrefix uses that; CUTOVER_<NAME>_QUEUE_PREFIX overrides), ROUTE53_ENDPOINT (a Route 53
+with its own queuePrefix uses that; CUTOVER_<NAME>_QUEUE_PREFIX overrides; CUTOVER_<NAME>_REDIS_URL gives a
+side on BullMQ its own Redis, e.g. an EKS target on ElastiCache), ROUTE53_ENDPOINT (a Route 53
 stand-in, tests only), DATABASE_URL (the one Postgres both use).
 CUTOVER_<NAME>_DATABASE_URL (default DATABASE_URL): each side's database, e.g. CUTOVER_HETZNER_DATABASE_URL;
 traffic moves only when they are one database, or a db:move replication between them has lag 0.
@@ -71,13 +72,15 @@ tunnel; the EKS absorber's metrics through kubectl port-forward.`;
 /** CUTOVER_<NAME>_<what>: the target's name upper-cased, `-` as `_`. */
 const sideEnv = (side: Side, what: string): string | undefined => process.env[`CUTOVER_${side.toUpperCase().replace(/-/g, '_')}_${what}`];
 
-/** One side's queues: its broker's driver, with its own queue prefix (and claim-check bucket) when it names one. */
+/** One side's queues: its broker's driver, with its own queue prefix (and claim-check bucket, or Redis) when it names one. */
 async function sideDriver(side: Side, config: SpillwayConfig): Promise<QueueDriver> {
   const t = spillway.targets[side];
   const own = t.kind === 'eks' && t.queuePrefix !== undefined;
   const queuePrefix = sideEnv(side, 'QUEUE_PREFIX') ?? (own ? t.queuePrefix! : config.queuePrefix);
   const bucket = own && t.kind === 'eks' ? { payloadBucket: payloadBucket(queuePrefix, t.accountId) } : {};
-  return createQueueDriver({ ...config, queueDriver: t.broker.kind, queuePrefix, ...bucket });
+  // Two sides on BullMQ (the box and an EKS target on ElastiCache) are two Redis servers: each may name its own.
+  const redisUrl = sideEnv(side, 'REDIS_URL') ?? config.redisUrl;
+  return createQueueDriver({ ...config, queueDriver: t.broker.kind, queuePrefix, redisUrl, ...bucket });
 }
 
 const log = (line: string): void => {

@@ -8,40 +8,15 @@ import { parseAllDocuments } from 'yaml';
 import { newValidator, nagViolations, secretValues, templateFindings } from './aws/checks';
 import { referenceProblems } from './eks/references';
 import { kubernetesSchemaProblems } from './eks/schemas';
-import { EksTarget, SpillwayDefinition } from './model/definition';
+import { EksTarget } from './model/definition';
 import { targetDefinition } from './model/targets';
 import { definitionProblems } from './model/validate';
 import { eksPaths, renderAll, ROOT, TARGETS_DIR } from './outputs';
 import { spillway } from './spillway';
+import { withStaging } from './test-targets';
 import { staleOutputs } from './synth';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** The shipped definition with a staging EKS target beside the production one (no public traffic: not in dns.records). */
-export function withStaging(def: SpillwayDefinition = spillway): SpillwayDefinition {
-  const next = structuredClone(def);
-  const eks = next.targets.eks as EksTarget;
-  const aws = structuredClone(eks.aws);
-  next.targets.staging = {
-    ...structuredClone(eks),
-    queuePrefix: 'spillway-staging',
-    namespace: 'spillway-staging',
-    cluster: 'spillway-staging',
-    domain: 'staging.ingest.example.com',
-    roleName: 'spillway-staging-workload',
-    vpcCidr: '10.1.0.0/16',
-    aws: {
-      ...aws,
-      stackPrefix: 'spillway-staging',
-      cluster: { ...aws.cluster, deployRoleName: 'spillway-staging-deploy', nodeGroup: { ...aws.cluster.nodeGroup, min: 1, desired: 1 } },
-      database: { ...aws.database, readReplicas: 0, proxy: { ...aws.database.proxy!, secretName: 'spillway-staging/db-app' } },
-      registry: { ...aws.registry, repository: 'spillway-staging' },
-      backups: { ...aws.backups, bucket: 'spillway-staging-db-backups-123456789012' },
-      alarms: { ...aws.alarms, loadBalancer: 'app/spillway-staging-absorber/0123456789abcdef' },
-    },
-  };
-  return next;
-}
 
 describe('a second EKS target, by name', () => {
   const def = withStaging();

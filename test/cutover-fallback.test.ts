@@ -64,7 +64,8 @@ describe('npm run cutover: between two targets by name, the drain falls back to 
         // No absorber listens there: the old side takes no traffic, so only its queues keep it from done.
         '--hetzner-metrics-url', 'http://127.0.0.1:9/metrics',
         '--drain-timeout', '3', '--drain-window', '2', '--drain-give-up', '60'],
-      { env: testEnv(env), timeout: 100_000 },
+      // hetzner's Redis only by its own URL: the apps' REDIS_URL points where nothing listens.
+      { env: testEnv({ ...env, REDIS_URL: 'redis://127.0.0.1:9', CUTOVER_HETZNER_REDIS_URL: testEnv().REDIS_URL ?? 'redis://127.0.0.1:6379' }), timeout: 100_000 },
     );
     expect(stdout).toMatch(/drain hetzner: wait: .*, \d+ pending/);
     expect(stdout).toMatch(/drain hetzner: move: \d+ still pending after 3 s/);

@@ -12,6 +12,7 @@ import { lbControllerNagReasons, lbControllerStatements } from './lb-controller-
 import { allow } from './nag';
 import { serviceAccountRole } from './pod-identity';
 import { payloadBucketName } from './queues';
+import { redisSecretKey } from '../model/redis';
 
 
 const statement = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
@@ -29,25 +30,35 @@ export class AccessStack extends Stack {
     const objects = `${bucket}/*`;
     const describe = ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes'];
 
-    const roles: Record<string, iam.Role> = {
-      absorber: serviceAccountRole(this, 'Absorber', cluster, { namespace: ns, serviceAccount: serviceAccountName(def, 'absorber') }, [
-        statement(['sqs:SendMessage', ...describe], lanes),
-        statement(describe, dlqs),
-        statement(['s3:PutObject'], [objects]),
-      ]),
-      // A delivery that fails is re-sent (with its delay) or moved to the DLQ by the worker itself.
-      worker: serviceAccountRole(this, 'Worker', cluster, { namespace: ns, serviceAccount: serviceAccountName(def, 'worker') }, [
-        statement(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage', ...describe], [...lanes, ...dlqs]),
-        statement(['s3:GetObject', 's3:PutObject'], [objects]),
-      ]),
-      keda: serviceAccountRole(this, 'Keda', cluster, addonAccounts.keda, [statement(['sqs:GetQueueAttributes'], lanes)]),
-      externalSecrets: serviceAccountRole(this, 'ExternalSecrets', cluster, addonAccounts.externalSecrets, [
-        statement(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], secretArns(this, def)),
-      ]),
-    };
+    const sqs = def.target.broker.kind === 'sqs';
+    const roles: Record<string, iam.Role> = sqs
+      ? {
+          absorber: serviceAccountRole(this, 'Absorber', cluster, { namespace: ns, serviceAccount: serviceAccountName(def, 'absorber') }, [
+            statement(['sqs:SendMessage', ...describe], lanes),
+            statement(describe, dlqs),
+            statement(['s3:PutObject'], [objects]),
+          ]),
+          // A delivery that fails is re-sent (with its delay) or moved to the DLQ by the worker itself.
+          worker: serviceAccountRole(this, 'Worker', cluster, { namespace: ns, serviceAccount: serviceAccountName(def, 'worker') }, [
+            statement(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage', ...describe], [...lanes, ...dlqs]),
+            statement(['s3:GetObject', 's3:PutObject'], [objects]),
+          ]),
+          keda: serviceAccountRole(this, 'Keda', cluster, addonAccounts.keda, [statement(['sqs:GetQueueAttributes'], lanes)]),
+        }
+      : {
+          // On BullMQ the pods reach only Redis (REDIS_URL, a Kubernetes Secret): their roles grant
+          // nothing, and KEDA reads list lengths from Redis with the same secret, so it has no role.
+          absorber: serviceAccountRole(this, 'Absorber', cluster, { namespace: ns, serviceAccount: serviceAccountName(def, 'absorber') }, []),
+          worker: serviceAccountRole(this, 'Worker', cluster, { namespace: ns, serviceAccount: serviceAccountName(def, 'worker') }, []),
+        };
+    roles.externalSecrets = serviceAccountRole(this, 'ExternalSecrets', cluster, addonAccounts.externalSecrets, [
+      statement(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], secretArns(this, def)),
+    ]);
     // S3 object ARNs end in /*: the objects of exactly one bucket.
-    for (const role of [roles.absorber, roles.worker]) {
-      allow(role, [[`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${payloadBucketName(def)}/*]`, 'Objects of the payload bucket only: claim-check objects have random keys.']]);
+    if (sqs) {
+      for (const role of [roles.absorber, roles.worker]) {
+        allow(role, [[`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${payloadBucketName(def)}/*]`, 'Objects of the payload bucket only: claim-check objects have random keys.']]);
+      }
     }
     for (const key of secretKeys(def)) {
       const finding = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${this.region}:${this.account}:secret:${key}-*]`;
@@ -77,10 +88,11 @@ export class AccessStack extends Stack {
   }
 }
 
-/** Secrets Manager secrets (remote keys) some service on EKS reads. */
+/** Secrets Manager secrets (remote keys) some service on EKS reads, and on BullMQ the cache's connection secret. */
 function secretKeys(def: EksDefinition): string[] {
   const used = [...new Set(def.services.flatMap((s) => s.secrets))];
-  return [...new Set(used.map((name) => def.secrets[name].remoteKey))].sort();
+  const broker = def.target.broker.kind === 'bullmq' ? [redisSecretKey(def)] : [];
+  return [...new Set([...used.map((name) => def.secrets[name].remoteKey), ...broker])].sort();
 }
 
 function secretArns(stack: Stack, def: EksDefinition): string[] {

@@ -17,6 +17,7 @@ import { albName } from '../eks/traffic';
 import { EksDefinition } from '../model/definition';
 import { functionName, lambdaLanes } from '../model/lambda-lanes';
 import { allLanes, queueName } from '../model/queues';
+import { cacheNodeSuffixes, replicationGroupId } from '../model/redis';
 import { DataStack } from './data';
 
 const MINUTE = Duration.minutes(1);
@@ -30,13 +31,19 @@ export const alarmName = {
   responseTime: (def: EksDefinition) => `${def.name}-ingest-p99`,
   absorberAtMax: (def: EksDefinition) => `${def.name}-absorber-at-max`,
   database: (def: EksDefinition, what: string) => `${def.name}-database-${what}`,
+  /** A node of BullMQ's replication group (`001`, `002`) on an EKS target whose broker is bullmq. */
+  redisMemory: (def: EksDefinition, node: string) => `${def.name}-redis-${node}-memory`,
   /** A Lambda lane's function (its name, e.g. spillway-worker-low): `errors` or `throttles`. */
   lambda: (fn: string, what: 'errors' | 'throttles') => `${fn}-${what}`,
 };
 
-/** What says the service is hurting its clients: experiments stop when one of these fires. */
+/**
+ * What says the service is hurting its clients: experiments stop when one of these fires. On BullMQ
+ * no lane's age is a CloudWatch metric (it is the apps' Prometheus figure), so only the 5xx share.
+ */
 export function serviceHealthAlarms(def: EksDefinition): string[] {
-  return [alarmName.ingest5xx(def), ...allLanes().map((l) => alarmName.oldestAge(def, l))];
+  const lanes = def.target.broker.kind === 'sqs' ? allLanes().map((l) => alarmName.oldestAge(def, l)) : [];
+  return [alarmName.ingest5xx(def), ...lanes];
 }
 
 export class AlarmsStack extends Stack {
@@ -73,13 +80,26 @@ export class AlarmsStack extends Stack {
     const sqs = (metricName: string, queue: string) =>
       new cw.Metric({ namespace: 'AWS/SQS', metricName, dimensionsMap: { QueueName: queue }, statistic: 'Maximum', period: MINUTE });
     const laneWidgets: cw.IWidget[] = [];
-    for (const lane of allLanes()) {
+    // SQS publishes each lane's age and its DLQ's depth; BullMQ's lanes live in Redis, whose memory is what runs out.
+    const sqsLanes = def.target.broker.kind === 'sqs' ? allLanes() : [];
+    for (const lane of sqsLanes) {
       const age = sqs('ApproximateAgeOfOldestMessage', queueName(def.queuePrefix, lane));
       const dead = sqs('ApproximateNumberOfMessagesVisible', queueName(def.queuePrefix, lane, true));
       const ageAlarm = alarm(alarmName.oldestAge(def, lane), age, a.oldestEventSeconds[lane], a.forMinutes, `Lane ${lane}: the oldest waiting event is older than ${a.oldestEventSeconds[lane]} s (workers behind or stopped).`);
       // Dead letters fire at once, as in the Prometheus rule.
       const deadAlarm = alarm(alarmName.deadLetters(def, lane), dead, a.deadLetters, 1, `Lane ${lane}: dead letters in its DLQ; see npm run status, fix, then redrive.`);
       laneWidgets.push(new cw.AlarmWidget({ title: `${lane}: oldest event (s)`, alarm: ageAlarm, width: 8 }), new cw.AlarmWidget({ title: `${lane}: dead letters`, alarm: deadAlarm, width: 8 }));
+    }
+
+    if (def.target.broker.kind === 'bullmq') {
+      // noeviction: a full Redis refuses writes (the absorber answers 503), as a full disk does;
+      // the same share as diskFreeRatio alerts first. Either node may be the primary after a failover.
+      const full = Math.round((1 - a.diskFreeRatio) * 100);
+      for (const node of cacheNodeSuffixes()) {
+        const metric = new cw.Metric({ namespace: 'AWS/ElastiCache', metricName: 'DatabaseMemoryUsagePercentage', dimensionsMap: { CacheClusterId: `${replicationGroupId(def)}-${node}` }, statistic: 'Maximum', period: MINUTE });
+        const memory = alarm(alarmName.redisMemory(def, node), metric, full, a.forMinutes, `Redis node ${node} holds more than ${full}% of its memory: at 100% BullMQ's writes are refused (noeviction).`);
+        laneWidgets.push(new cw.AlarmWidget({ title: `redis ${node}: memory (%)`, alarm: memory, width: 8 }));
+      }
     }
 
     // A Lambda lane's age is its queue's (the oldest-event alarm above); the function adds its own two.

@@ -58,13 +58,16 @@ export function buildAwsApp(def: EksDefinition, outdir?: string, opts: AwsAppOpt
   const cluster = new ClusterStack(app, `${p}-cluster`, def, network.vpc, props('EKS cluster, nodes, managed add-ons, access'));
   const clusterSg = cluster.cluster.attrClusterSecurityGroupId;
   const data = new DataStack(app, `${p}-data`, def, network.vpc, clusterSg, props('RDS PostgreSQL and read replicas'));
-  const queues = new QueuesStack(app, `${p}-queues`, def, props('SQS lanes, DLQs, payload bucket'));
+  // The broker: SQS queues and the payload bucket, or BullMQ's Redis on ElastiCache (then no queues, no bucket).
+  const sqs = def.target.broker.kind === 'sqs';
+  const queues = sqs ? new QueuesStack(app, `${p}-queues`, def, props('SQS lanes, DLQs, payload bucket')) : undefined;
+  const cache = sqs ? undefined : new CacheStack(app, `${p}-cache`, def, network.vpc, clusterSg, props('ElastiCache Redis for BullMQ'));
   const access = new AccessStack(app, `${p}-access`, def, props('pod roles (EKS Pod Identity)'));
-  // Pod Identity associations need the cluster; the roles name the queues and bucket.
+  // Pod Identity associations need the cluster; the roles name the queues and bucket, or the cache's secret.
   access.addStackDependency(cluster);
-  access.addStackDependency(queues);
-  // Only when some lane runs on Lambda: its functions need the proxy, the queues and the VPC.
-  const workers = data.proxy && new LambdaWorkersStack(app, `${p}-workers`, def, network.vpc, data.proxy, queues, props('Lambda workers: functions, roles, SQS event source mappings'));
+  access.addStackDependency((queues ?? cache)!);
+  // Only when some lane runs on Lambda (SQS targets only): its functions need the proxy, the queues and the VPC.
+  const workers = data.proxy && queues && new LambdaWorkersStack(app, `${p}-workers`, def, network.vpc, data.proxy, queues, props('Lambda workers: functions, roles, SQS event source mappings'));
   const registry = new RegistryStack(app, `${p}-registry`, def, props('ECR repository'));
   // The DR region's vault and bucket exist before anything replicates or copies into them.
   const dr = def.target.aws.dr && new DrRegionStack(app, `${p}-dr`, def, { ...props(`DR region: vault, KMS key, backups replica`), env: { ...env, region: def.target.aws.dr.region } });
@@ -80,9 +83,8 @@ export function buildAwsApp(def: EksDefinition, outdir?: string, opts: AwsAppOpt
   const ci = opts.definitionWide && new CiStack(app, `${p}-ci`, def, network.vpc, clusterSg, props('GitHub OIDC provider, the release roles by duty, the VPC runners'));
   // Its access entries need the cluster; the roles name the repository.
   if (ci) [cluster, registry].forEach((s) => ci.addStackDependency(s));
-  const stacks: Stack[] = [network, cluster, data, queues, access, ...(workers ? [workers] : []), registry, ...(dr ? [dr] : []), backups, ...(drCopy ? [drCopy] : []), ...(edge ? [edge] : []), billing, alarms, chaos, ...(ci ? [ci] : [])];
+  const stacks: Stack[] = [network, cluster, data, (queues ?? cache)!, access, ...(workers ? [workers] : []), registry, ...(dr ? [dr] : []), backups, ...(drCopy ? [drCopy] : []), ...(edge ? [edge] : []), billing, alarms, chaos, ...(ci ? [ci] : [])];
   if (def.movePath && opts.definitionWide) stacks.push(new MovePathStack(app, `${p}-move-path`, def, network.vpc, props('move path: Site-to-Site VPN to the Hetzner box (docs/move-path.md)')));
-  if (def.target.broker.kind === 'bullmq') stacks.push(new CacheStack(app, `${p}-cache`, def, network.vpc, clusterSg, props('ElastiCache Redis for BullMQ')));
   return { app, stacks };
 }
 

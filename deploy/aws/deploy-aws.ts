@@ -23,7 +23,7 @@ export const STACK_OUTPUTS_FILE = 'deploy/aws/outputs.json';
 export function stackNames(def: EksDefinition, definitionWide = true): string[] {
   const dr = (s: string[]) => (def.target.aws.dr ? s : []);
   const wide = (s: string[]) => (definitionWide ? s : []);
-  const stacks = ['network', 'cluster', 'data', 'queues', 'access', ...(lambdaLanes(def).length ? ['workers'] : []), 'registry', ...dr(['dr']), 'backups', ...dr(['dr-copy']), ...wide(['edge']), 'billing', 'alarms', 'chaos', ...wide(['ci']), ...(def.movePath && definitionWide ? ['move-path'] : []), ...(def.target.broker.kind === 'bullmq' ? ['cache'] : [])];
+  const stacks = ['network', 'cluster', 'data', def.target.broker.kind === 'sqs' ? 'queues' : 'cache', 'access', ...(lambdaLanes(def).length ? ['workers'] : []), 'registry', ...dr(['dr']), 'backups', ...dr(['dr-copy']), ...wide(['edge']), 'billing', 'alarms', 'chaos', ...wide(['ci']), ...(def.movePath && definitionWide ? ['move-path'] : [])];
   return stacks.map((s) => `${def.target.aws.stackPrefix}-${s}`);
 }
 

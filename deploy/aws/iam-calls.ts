@@ -5,6 +5,7 @@
 // Multi-resource actions (CreateSecurityGroup, CreateNetworkAcl, CreateListener...) are one call
 // per resource, each with the keys IAM sets for that resource type.
 import { EksDefinition } from '../model/definition';
+import { redisSecretKey } from '../model/redis';
 import { RenderedAssembly } from './iam-templates';
 
 export interface IamCall {
@@ -45,8 +46,10 @@ export class Calls {
   ) {
     const p = def.target.aws.stackPrefix;
     this.arn = (service, resource) => `arn:aws:${service}:${asm.region}:${asm.account}:${resource}`;
-    this.queues = queues(asm, `${p}-queues`);
-    this.bucket = payloadBucket(asm, `${p}-queues`);
+    // A target on BullMQ has no queues stack: its pods make no SQS or S3 call.
+    const sqs = `${p}-queues` in asm.templates;
+    this.queues = sqs ? queues(asm, `${p}-queues`) : { lanes: [], dlqs: [] };
+    this.bucket = sqs ? payloadBucket(asm, `${p}-queues`) : { name: '' };
   }
 
   private sqs(actions: string[], names: string[], does: string): IamCall[] {
@@ -85,7 +88,9 @@ export class Calls {
   }
 
   externalSecrets(): IamCall[] {
-    const keys = [...new Set(this.def.services.flatMap((s) => s.secrets).map((n) => this.def.secrets[n].remoteKey))];
+    const app = this.def.services.flatMap((s) => s.secrets).map((n) => this.def.secrets[n].remoteKey);
+    // On BullMQ also the cache's connection secret (REDIS_URL, and KEDA's address and password).
+    const keys = [...new Set([...app, ...(this.def.target.broker.kind === 'bullmq' ? [redisSecretKey(this.def)] : [])])];
     // Secrets Manager appends six random characters to every secret's ARN.
     return keys.flatMap((k) =>
       ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'].map((action) => ({ does: `sync ${k}`, action, resource: this.arn('secretsmanager', `secret:${k}-AbC123`) })),

@@ -3,13 +3,15 @@
 // included. The Load Balancer Controller's calls also run against upstream's own policy (a dated
 // fixture) to calibrate the call list: a call upstream refuses is a call modelled wrong.
 // iam-simulate is AGPL-3.0: a devDependency used by this spec only, never by shipped code.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import { ROOT } from '../outputs';
 import { spillway as definition } from '../spillway';
-import { eksDefinition } from '../model/targets';
-import { AWS_RENDERED } from './app';
+import { eksDefinition, targetDefinition } from '../model/targets';
+import { withBullmq } from '../test-targets';
+import { AWS_RENDERED, renderAws } from './app';
 import { Calls, IamCall } from './iam-calls';
 import { PolicyDocument, RenderedAssembly, RenderedRole } from './iam-templates';
 
@@ -144,5 +146,47 @@ describe('IAM, offline: each role can make the calls it makes, and no more', () 
     expect(await refused(role('access', 'Absorber').policies, kms.absorber())).toEqual([
       `claim-check a large payload: S3 uses the bucket's key: kms:GenerateDataKey on arn:aws:kms:${region}:${accountId}:key/1234abcd-12ab-34cd-56ef-1234567890ab -> ImplicitlyDenied`,
     ]);
+  });
+});
+
+// An EKS target on BullMQ (deploy/test-targets.ts): its pods reach only Redis, so their roles may do
+// nothing in AWS; External Secrets reads the app's secret and the cache's connection secret, never
+// the AUTH token's own. Rendered here (one CDK synth of that target), read back like the shipped one.
+describe('IAM, offline: an EKS target on BullMQ', () => {
+  const view = targetDefinition(withBullmq(), 'bullmq', 'eks');
+  const bp = view.target.aws.stackPrefix;
+  let dir: string;
+  let bull: RenderedAssembly;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'spillway-iam-bullmq-'));
+    for (const [path, text] of Object.entries(renderAws(view, 'aws', { definitionWide: false }))) writeFileSync(join(dir, path.slice(4)), text);
+    bull = new RenderedAssembly(dir, region, accountId);
+  }, 120_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const bullRole = (prefix: string) => bull.roles().find((r) => r.stack === `${bp}-access` && r.logicalId.startsWith(prefix));
+  const secretArn = (name: string) => `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}-AbC123`;
+  const cacheSecrets = () => bull.ofType(`${bp}-cache`, 'AWS::SecretsManager::Secret').map((id) => bull.physicalId(`${bp}-cache`, id)).sort();
+
+  it('the pod roles are denied SQS and S3 (they hold no policy), and KEDA has no AWS role', async () => {
+    // The SQS twin's names: what these roles would need if they still sent to SQS.
+    const queue = `arn:aws:sqs:${region}:${accountId}:${bp}-critical.fifo`;
+    const object = `arn:aws:s3:::${bp}-payloads-${accountId}/payloads/0f4c1a.json`;
+    for (const name of ['Absorber', 'Worker']) {
+      const r = bullRole(name)!;
+      expect(r.policies).toEqual([]);
+      expect(await decide(r.policies, { does: 'enqueue', action: 'sqs:SendMessage', resource: queue })).not.toBe('Allowed');
+      expect(await decide(r.policies, { does: 'read a payload', action: 's3:GetObject', resource: object })).not.toBe('Allowed');
+    }
+    expect(bullRole('Keda')).toBeUndefined();
+  });
+
+  it('External Secrets reads the app secret and the connection secret, and not the AUTH token secret', async () => {
+    expect(cacheSecrets()).toEqual([`${bp}/cache-auth-token`, `${bp}/redis`]);
+    const eso = bullRole('ExternalSecrets')!;
+    expect(await refused(eso.policies, new Calls(bull, view).externalSecrets())).toEqual([]);
+    const read = (name: string) => decide(eso.policies, { does: `read ${name}`, action: 'secretsmanager:GetSecretValue', resource: secretArn(name) });
+    expect(await read(`${bp}/redis`)).toBe('Allowed');
+    expect(await read(`${bp}/cache-auth-token`)).not.toBe('Allowed');
+    expect(await read('spillway/redis')).not.toBe('Allowed');
   });
 });

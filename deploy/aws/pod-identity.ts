@@ -11,7 +11,7 @@ export function podIdentityRole(scope: Construct, id: string, managedPolicies: i
   });
 }
 
-/** A role for one ServiceAccount, with an inline policy of exactly `statements`. */
+/** A role for one ServiceAccount, with an inline policy of exactly `statements` (none when empty: a role that may do nothing). */
 export function serviceAccountRole(
   scope: Construct,
   id: string,
@@ -20,7 +20,7 @@ export function serviceAccountRole(
   statements: iam.PolicyStatement[],
 ): iam.Role {
   const role = podIdentityRole(scope, id);
-  role.attachInlinePolicy(new iam.Policy(role, 'Policy', { statements }));
+  if (statements.length) role.attachInlinePolicy(new iam.Policy(role, 'Policy', { statements }));
   new eks.CfnPodIdentityAssociation(role, 'Association', { clusterName: cluster, roleArn: role.roleArn, ...account });
   return role;
 }

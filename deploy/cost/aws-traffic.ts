@@ -2,6 +2,7 @@
 // public IPv4, the NAT gateway's per-GB fee (or an interface endpoint's), CloudWatch logs, metrics
 // and alarms. Counts come from the definition the stacks are built from; volumes from ASSUMPTIONS.
 import { InterfaceEndpoint, EksDefinition } from '../model/definition';
+import { CACHE_NODES } from '../model/redis';
 import { lambdaLanes } from '../model/lambda-lanes';
 import { allLanes } from '../model/queues';
 import { ASSUMPTIONS, SECONDS_PER_MONTH } from './assumptions';
@@ -24,7 +25,8 @@ export function publicIpv4Count(def: EksDefinition): number {
 
 /** The alarms deploy/aws/alarms.ts creates (cost.spec.ts counts them in its template). */
 export function alarmCount(def: EksDefinition): number {
-  const lanes = allLanes().length * 2; // oldest event age, dead letters
+  // SQS: each lane's oldest event age and dead letters; BullMQ: each cache node's memory.
+  const lanes = def.target.broker.kind === 'sqs' ? allLanes().length * 2 : CACHE_NODES;
   const lambda = lambdaLanes(def).length * 2; // errors, throttles
   const ingress = 2 + 1; // 5xx share, p99, absorber at its maximum
   const database = 3 + def.target.aws.database.readReplicas; // CPU, free storage, connections, each replica's lag

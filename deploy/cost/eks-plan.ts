@@ -5,6 +5,7 @@ import { Lane, LANES } from '@spillway/config/lanes';
 import { ServiceSpec, EksDefinition } from '../model/definition';
 import { lambdaLanes as definitionLambdaLanes } from '../model/lambda-lanes';
 import { FIFO_LANES } from '../model/queues';
+import { CACHE_NODES } from '../model/redis';
 import { ASSUMPTIONS, SECONDS_PER_MONTH } from './assumptions';
 import { fixedSqsCallsPerMinute, sqsCallRows } from './sqs-calls';
 import { CostItem, targetUtilization } from './hetzner-plan';
@@ -134,6 +135,15 @@ export function eksPlan(def: EksDefinition, m: Measured, rps: number, opts: EksO
     const count = (role: string) => def.services.filter((s) => s.role === role).reduce((n, s) => n + pods.find((p) => p.service === s.name)!.pods, 0);
     const fixed = (fixedSqsCallsPerMinute(sqsCallRows(def), { absorber: count('absorber'), worker: count('worker') }, rps > 0) * 60 * h) / 1e6;
     if (!opts.seedItemsOnly) items.push({ item: `SQS, ${fixed.toFixed(1)} M requests at rest (probes, scrapes, shedder, idle polls)`, monthly: fixed * prices.sqsStandardPerMillion });
+  }
+  const broker = def.target.broker;
+  if (broker.kind === 'bullmq') {
+    // The cache stack's replication group: a primary and a replica (Multi-AZ), billed per node hour
+    // whatever the rate; BullMQ's commands cost nothing more. The node holds the backlog in memory.
+    const nodeType = broker.redis.elasticache.nodeType;
+    const hourly = prices.elasticacheHourly[nodeType];
+    if (hourly === undefined) throw new Error(`cost: no ElastiCache price for "${nodeType}" in ${region} (deploy/cost/prices.ts)`);
+    items.push({ item: `ElastiCache Redis ${CACHE_NODES} x ${nodeType} (Multi-AZ)`, monthly: CACHE_NODES * hourly * h });
   }
   const lambda: EksPlan['lambda'] = {};
   const msPerEvent = (m.machineCpus * 1000) / m.workerDrainEventsPerSecond;

@@ -14,6 +14,7 @@ export const PRICE_SOURCES = [
   'https://aws.amazon.com/elasticloadbalancing/pricing/ (ALB, LCU)',
   'https://aws.amazon.com/rds/postgresql/pricing/',
   'https://aws.amazon.com/sqs/pricing/',
+  'https://aws.amazon.com/elasticache/pricing/ (Redis OSS on-demand nodes; an EKS target on BullMQ)',
   'https://aws.amazon.com/lambda/pricing/',
   'https://aws.amazon.com/rds/proxy/pricing/',
   'https://aws.amazon.com/vpc/pricing/ (public IPv4 addresses)',
@@ -48,6 +49,8 @@ export interface AwsRegionPrices {
   rdsGp3GbMonth: number;
   sqsStandardPerMillion: number;
   sqsFifoPerMillion: number;
+  /** ElastiCache (Redis OSS) on-demand, per node hour, by node type: an EKS target whose broker is BullMQ. */
+  elasticacheHourly: Record<string, number>;
   lambdaPerMillionRequests: number;
   /** x86_64. */
   lambdaPerGbSecond: number;
@@ -88,6 +91,8 @@ export const AWS_PRICES: Record<string, AwsRegionPrices> = {
     rdsGp3GbMonth: 0.115,
     sqsStandardPerMillion: 0.4,
     sqsFifoPerMillion: 0.5,
+    // Not read off the pricing page when added (no network then): the list rates as known, to re-check.
+    elasticacheHourly: { 'cache.t4g.micro': 0.016, 'cache.t4g.small': 0.032, 'cache.t4g.medium': 0.065, 'cache.m7g.large': 0.158 },
     lambdaPerMillionRequests: 0.2,
     lambdaPerGbSecond: 0.0000166667,
     lambdaArmPerGbSecond: 0.0000133334,
@@ -114,6 +119,9 @@ export const AWS_PRICES: Record<string, AwsRegionPrices> = {
     rdsGp3GbMonth: 0.137,
     sqsStandardPerMillion: 0.4,
     sqsFifoPerMillion: 0.5,
+    // Frankfurt's node rates, about 12% over us-east-1's. Not read off the pricing page when added
+    // (no network then): the list rates as known, to re-check before a decision.
+    elasticacheHourly: { 'cache.t4g.micro': 0.018, 'cache.t4g.small': 0.036, 'cache.t4g.medium': 0.073, 'cache.m7g.large': 0.177 },
     lambdaPerMillionRequests: 0.2,
     lambdaPerGbSecond: 0.0000166667,
     lambdaArmPerGbSecond: 0.0000133334,

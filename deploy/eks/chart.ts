@@ -9,7 +9,7 @@ import { releaseRbac } from '../release/rbac';
 import { RENDERED_API_VERSION } from './schemas';
 import { migrateConfigMap, migrateJob, migratePolicy, migrateServiceAccount } from './migrate-job';
 import { cpuAutoscaler, queueScaler, triggerAuthentication } from './scaling';
-import { externalSecret, secretStore } from './secrets';
+import { externalSecret, redisExternalSecret, secretStore } from './secrets';
 import { baselinePolicies, ingress, servicePolicy, services } from './traffic';
 import { deployment, disruptionBudget, envConfigMap, namespace, serviceAccount } from './workloads';
 
@@ -26,7 +26,7 @@ interface Model {
 export function manifestModels(def: EksDefinition): Model[] {
   // A worker whose every lane runs on Lambda has no pods here: none of its objects render.
   const withPods = def.services.filter((svc) => runsPods(svc, def.target));
-  const models: Array<Model | undefined> = [namespace(def), ...withPods.map((svc) => serviceAccount(def, svc)), secretStore(def), externalSecret(def)];
+  const models: Array<Model | undefined> = [namespace(def), ...withPods.map((svc) => serviceAccount(def, svc)), secretStore(def), externalSecret(def), redisExternalSecret(def)];
   models.push(triggerAuthentication(def), ...baselinePolicies(def));
   // Before the workloads: workers wait for the schema this Job applies.
   models.push(migrateServiceAccount(def), migrateConfigMap(def), migratePolicy(def), migrateJob(def));

@@ -34,7 +34,10 @@ export function meta(def: EksDefinition, name: string, svc?: ServiceSpec) {
 export const secretName = (def: EksDefinition) => `${def.name}-secrets`;
 export const envConfigMapName = (def: EksDefinition, svc: ServiceSpec) => `${workloadName(def, svc)}-env`;
 export const secretStoreName = (def: EksDefinition) => `${def.name}-aws`;
-export const triggerAuthName = (def: EksDefinition) => `${def.name}-aws`;
+/** KEDA's credentials: its own AWS role on SQS, the Redis secret on BullMQ. */
+export const triggerAuthName = (def: EksDefinition) => `${def.name}-${def.target.broker.kind === 'sqs' ? 'aws' : 'redis'}`;
+/** The Kubernetes Secret External Secrets writes from the cache's connection secret (BullMQ targets only). */
+export const redisSecretName = (def: EksDefinition) => `${def.name}-redis`;
 export const slotServiceName = (svc: ServiceSpec, slot: string) => `${svc.name}-${slot}`;
 
 /** Seconds Kubernetes waits after the preStop pause for the app's own drain, plus a margin. */

@@ -150,7 +150,7 @@ function budgetProblems(d: Doc, docs: Doc[], p: string[]): void {
   if (!hit) p.push(`${id(d)}: selector ${JSON.stringify(selector)} matches no pod template in ${nsOf(d)}`);
 }
 
-/** ExternalSecret -> its SecretStore; ScaledObject trigger -> its TriggerAuthentication. */
+/** ExternalSecret -> its SecretStore; ScaledObject trigger -> its TriggerAuthentication -> its Secrets. */
 function operatorRefProblems(d: Doc, docs: Doc[], p: string[]): void {
   const has = (kind: string, name: string) => docs.some((o) => o.kind === kind && o.metadata?.name === name && nsOf(o) === nsOf(d));
   if (d.kind === 'ExternalSecret') {
@@ -164,6 +164,15 @@ function operatorRefProblems(d: Doc, docs: Doc[], p: string[]): void {
     for (const t of d.spec?.triggers ?? []) {
       const auth = t.authenticationRef;
       if (auth && !has(auth.kind ?? 'TriggerAuthentication', auth.name)) p.push(`${id(d)} trigger ${t.name ?? t.type}: authenticationRef "${auth.name}" does not exist`);
+    }
+  }
+  // A TriggerAuthentication reads its parameters from Secrets: each must be made here, with that key.
+  if (d.kind === 'TriggerAuthentication') {
+    const secrets = secretKeys(docs, nsOf(d));
+    for (const ref of d.spec?.secretTargetRef ?? []) {
+      const at = `${id(d)} parameter ${ref.parameter}`;
+      if (!secrets.has(ref.name) && !has('Secret', ref.name)) p.push(`${at}: Secret "${ref.name}" is made by no Secret or ExternalSecret target in ${nsOf(d)}`);
+      else if (secrets.get(ref.name) && !secrets.get(ref.name)!.has(ref.key)) p.push(`${at}: Secret "${ref.name}" has no key "${ref.key}"`);
     }
   }
 }

@@ -4,6 +4,7 @@ import './esm-models'; // first: lets CommonJS resolve kubernetes-models' ESM-on
 import { INetworkPolicyIngressRule, INetworkPolicyPeer, INetworkPolicyPort, Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { Service } from 'kubernetes-models/v1';
 import { HEALTH, ServiceSpec, EksDefinition } from '../model/definition';
+import { EKS_REDIS_PORT } from '../model/redis';
 import { publicSubnetCidrs } from '../model/subnets';
 import { commonLabels, meta, selectorLabels, SLOT_LABEL, slotServiceName } from './names';
 
@@ -157,6 +158,8 @@ export function servicePolicy(def: EksDefinition, svc: ServiceSpec): NetworkPoli
   // RDS lives in the VPC; whoever holds DATABASE_URL may reach it (the absorber does so for SQS's
   // idempotency keys without waiting for Postgres at start).
   if (svc.dependsOn.includes('postgres') || svc.secrets.includes('DATABASE_URL')) egress.push({ to: vpc, ports: [{ protocol: 'TCP', port: POSTGRES_PORT }] });
+  // On BullMQ every service reaches its broker, ElastiCache, in the VPC (the cache stack admits the cluster's group only).
+  if (def.target.broker.kind === 'bullmq') egress.push({ to: vpc, ports: [{ protocol: 'TCP', port: EKS_REDIS_PORT }] });
   // SQS and STS (IRSA) are public AWS endpoints on 443; VPC endpoints would narrow this.
   egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] });
   return new NetworkPolicy({

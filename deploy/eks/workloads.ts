@@ -7,7 +7,8 @@ import { ConfigMap, Namespace, ServiceAccount } from 'kubernetes-models/v1';
 import { ENTRYPOINTS, HEALTH, ServiceSpec, EksDefinition } from '../model/definition';
 import { plainEnv, secretNames } from '../model/env';
 import { serviceAccountName } from '../model/service-accounts';
-import { commonLabels, envConfigMapName, gracePeriodSeconds, meta, podSelector, secretName, workloadName } from './names';
+import { REDIS_SECRET_PROPERTIES } from '../model/redis';
+import { commonLabels, envConfigMapName, gracePeriodSeconds, meta, podSelector, redisSecretName, secretName, workloadName } from './names';
 
 /** The node image's `node` user; numeric so the kubelet can prove runAsNonRoot. */
 const NODE_UID = 1000;
@@ -97,10 +98,13 @@ export function deployment(def: EksDefinition, svc: ServiceSpec): Deployment {
               command: ENTRYPOINTS[svc.role],
               ports: containerPorts(svc),
               envFrom: [{ configMapRef: { name: envConfigMapName(def, svc) } }],
-              env: secretNames(svc).map((name) => ({
-                name,
-                valueFrom: { secretKeyRef: { name: secretName(def), key: name } },
-              })),
+              env: [
+                ...secretNames(svc).map((name) => ({
+                  name,
+                  valueFrom: { secretKeyRef: { name: secretName(def), key: name } },
+                })),
+                ...brokerSecretEnv(def),
+              ],
               resources: {
                 requests: { cpu: cpu(svc.resources.requests.cpuMillis), memory: mem(svc.resources.requests.memoryMiB) },
                 limits: { cpu: cpu(svc.resources.limits.cpuMillis), memory: mem(svc.resources.limits.memoryMiB) },
@@ -121,6 +125,13 @@ export function deployment(def: EksDefinition, svc: ServiceSpec): Deployment {
       },
     },
   });
+}
+
+/** On BullMQ every pod reaches Redis by REDIS_URL (rediss://, with the AUTH token) from the cache's secret. */
+function brokerSecretEnv(def: EksDefinition) {
+  if (def.target.broker.kind !== 'bullmq') return [];
+  const key = REDIS_SECRET_PROPERTIES.url;
+  return [{ name: key, valueFrom: { secretKeyRef: { name: redisSecretName(def), key } } }];
 }
 
 export function disruptionBudget(def: EksDefinition, svc: ServiceSpec): PodDisruptionBudget {

@@ -53,7 +53,7 @@ function targetLambdaProblems(def: EksDefinition): string[] {
     const parts = lanes.map(({ svc, lane }) => `${lane} ${svc.lambda!.maxConcurrency} x ${svc.lambda!.dbPoolMax}`).join(' + ');
     p.push(`services: the Lambda lanes may open ${connections} database connections at full concurrency (${parts}; maxConcurrency x dbPoolMax), over alerts.database.connections (${budget}); lower maxConcurrency or dbPoolMax`);
   }
-  if (def.target.broker.kind !== 'sqs') p.push(`${f}.broker.kind: Lambda lanes are fed by SQS; make it sqs (got ${def.target.broker.kind})`);
+  // No broker check: lambdaLanes() is empty unless the broker is SQS (on BullMQ the lanes run in the pods).
   const proxy = def.target.aws.database.proxy;
   if (!proxy) return [...p, `${f}.aws.database.proxy: required when a lane runs on Lambda (user, secretName, maxConnectionsPercent): the functions reach Postgres through RDS Proxy`];
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(proxy.user)) p.push(`${f}.aws.database.proxy.user: "${proxy.user}" is not a Postgres user name (a-z, 0-9, _)`);

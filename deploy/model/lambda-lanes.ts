@@ -10,9 +10,12 @@ export interface LambdaLane {
   lane: Lane;
 }
 
-/** The worker's lanes that run as functions on EKS (none on Hetzner). */
+/**
+ * The worker's lanes that run as functions on an EKS target whose broker is SQS (their event source
+ * mappings read SQS). On BullMQ, on EKS as on Hetzner, every lane runs in the worker's pods.
+ */
 export function lambdaLanesOf(svc: ServiceSpec, target: Target): Lane[] {
-  if (target.kind !== 'eks' || svc.role !== 'worker') return [];
+  if (target.kind !== 'eks' || target.broker.kind !== 'sqs' || svc.role !== 'worker') return [];
   return (svc.lambda?.lanes ?? []).filter((l) => svc.lanes?.includes(l));
 }
 

@@ -92,9 +92,12 @@ function composeProblems(p: string[], def: SpillwayDefinition, f: string, t: Com
 
 function eksProblems(p: string[], f: string, t: EksTarget): void {
   if (t.broker?.kind !== 'sqs' && t.broker?.kind !== 'bullmq') p.push(`${f}.broker.kind: sqs or bullmq`);
-  if (t.broker?.kind === 'bullmq' && !t.broker.redis?.elasticache?.nodeType) p.push(`${f}.broker.redis.elasticache.nodeType: required (an EKS target's BullMQ runs on ElastiCache)`);
-  // The cache stack renders, but the pods' REDIS_URL and KEDA's Redis scaler do not yet: refused, not half-deployed.
-  else if (t.broker?.kind === 'bullmq') p.push(`${f}.broker.kind: bullmq on EKS is not rendered whole yet (REDIS_URL from ElastiCache, KEDA's Redis scaler: docs/aws.md, "An EKS target on BullMQ"); use sqs`);
+  if (t.broker?.kind === 'bullmq') {
+    const nodeType = t.broker.redis?.elasticache?.nodeType;
+    if (!nodeType) p.push(`${f}.broker.redis.elasticache.nodeType: required (an EKS target's BullMQ runs on ElastiCache)`);
+    // cache.t1/m1/m2/c1/t2 cannot encrypt in transit, and the pods connect with rediss:// only.
+    else if (!/^cache\.(t3|t4g|m[5-9]g?|r[5-9]g?|r6gd|c7gn)\.[a-z0-9]+$/.test(nodeType)) p.push(`${f}.broker.redis.elasticache.nodeType: "${nodeType}" is not an ElastiCache node type that encrypts in transit (cache.t4g.small, cache.m7g.large...)`);
+  }
   if (t.queuePrefix !== undefined && !/^[A-Za-z0-9_-]{1,40}$/.test(t.queuePrefix)) p.push(`${f}.queuePrefix: 1-40 of A-Z a-z 0-9 _ - (SQS queue names)`);
   if (!DNS_LABEL.test(t.namespace)) p.push(`${f}.namespace: must be a DNS label`);
   if (!/^\d{12}$/.test(t.accountId)) p.push(`${f}.accountId: must be 12 digits`);
@@ -149,7 +152,11 @@ export function targetProblems(def: SpillwayDefinition): string[] {
     const f = `targets.${name}`;
     if (!DNS_LABEL.test(name)) p.push(`${f}: a target's name is a DNS label (it names files, records and env)`);
     if (t.kind === 'compose') composeProblems(p, def, f, t);
-    else if (t.kind === 'eks') eksProblems(p, f, t);
+    else if (t.kind === 'eks') {
+      eksProblems(p, f, t);
+      // On BullMQ the pods' REDIS_URL comes from the cache stack's secret; a second one would shadow it.
+      if (t.broker?.kind === 'bullmq') def.services.forEach((svc, i) => svc.secrets.includes('REDIS_URL') && p.push(`services[${i}].secrets: REDIS_URL comes from the cache stack's secret on ${f} (broker bullmq); leave it out`));
+    }
     else p.push(`${f}.kind: "${(t as { kind: string }).kind}" has no renderer (compose or eks)`);
     checkEnv(p, `${f}.env`, t.env, Object.keys(def.secrets));
   }

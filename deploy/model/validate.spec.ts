@@ -1,7 +1,8 @@
 import { SpillwayDefinition } from './definition';
 import { definitionProblems, DefinitionError, validateDefinition } from './validate';
 import { spillway } from '../spillway';
-import { targetOf } from './targets';
+import { eksDefinition, targetOf } from './targets';
+import { lambdaLanes, podLanes } from './lambda-lanes';
 
 function changed(edit: (d: SpillwayDefinition) => void): SpillwayDefinition {
   const def = structuredClone(spillway);
@@ -25,7 +26,12 @@ describe('definition validation', () => {
     ['a service the box does not place', (d) => delete targetOf(d, 'hetzner', 'compose').services.worker, 'targets.hetzner.services.worker: missing'],
     ['QUEUE_DRIVER set by hand', (d) => (targetOf(d, 'hetzner', 'compose').env.QUEUE_DRIVER = 'sqs'), "targets.hetzner.env.QUEUE_DRIVER: computed from the definition's typed fields; set those instead (the target's broker)"],
     ['weights for a target without a record', (d) => (d.dns.weights = { hetzner: 100, eks: 0, staging: 0 }), 'dns.weights.staging: no record in dns.records'],
-    ['BullMQ on EKS before its REDIS_URL and scaler render', (d) => (targetOf(d, 'eks', 'eks').broker = { kind: 'bullmq', redis: { elasticache: { nodeType: 'cache.t4g.small' } } }), 'targets.eks.broker.kind: bullmq on EKS is not rendered whole yet'],
+    ['BullMQ on EKS on a node type without TLS in transit', (d) => (targetOf(d, 'eks', 'eks').broker = { kind: 'bullmq', redis: { elasticache: { nodeType: 'cache.t2.micro' } } }), 'targets.eks.broker.redis.elasticache.nodeType: "cache.t2.micro" is not an ElastiCache node type that encrypts in transit'],
+    ['REDIS_URL in a service\'s secrets beside an EKS target on BullMQ', (d) => {
+      targetOf(d, 'eks', 'eks').broker = { kind: 'bullmq', redis: { elasticache: { nodeType: 'cache.t4g.small' } } };
+      d.services[1].secrets.push('REDIS_URL');
+    }, "services[1].secrets: REDIS_URL comes from the cache stack's secret on targets.eks"],
+    ['BullMQ on EKS without a node type', (d) => (targetOf(d, 'eks', 'eks').broker = { kind: 'bullmq', redis: { elasticache: { nodeType: '' } } }), 'targets.eks.broker.redis.elasticache.nodeType: required'],
     ['a record for no target', (d) => (d.dns.records.mars = 'x.example.com'), 'dns.records.mars: not a target'],
     ['min above max', (d) => (d.services[0].autoscaling.min = 60), 'services[0].autoscaling.max: must be >= min'],
     ['limits below requests', (d) => (d.services[0].resources.limits.cpuMillis = 100), 'services[0].resources.limits.cpuMillis'],
@@ -61,7 +67,6 @@ describe('definition validation', () => {
     ['more connections than the database alarm allows', lambda((l) => Object.assign(l, { maxConcurrency: 200, dbPoolMax: 2 })), 'services: the Lambda lanes may open 400 database connections at full concurrency (low 200 x 2; maxConcurrency x dbPoolMax), over alerts.database.connections (300)'],
     ['Lambda lanes without a proxy', (d) => delete targetOf(d, 'eks', 'eks').aws.database.proxy, 'aws.database.proxy: required when a lane runs on Lambda'],
     ['the proxy as the master user', (d) => (targetOf(d, 'eks', 'eks').aws.database.proxy!.user = 'spillway'), 'aws.database.proxy.user: "spillway" is the RDS master user'],
-    ['Lambda lanes with BullMQ on EKS', (d) => (targetOf(d, 'eks', 'eks').broker = { kind: 'bullmq', redis: { elasticache: { nodeType: 'cache.t4g.small' } } }), 'targets.eks.broker.kind: Lambda lanes are fed by SQS'],
     ['Lambda on the absorber', (d) => (d.services[0].lambda = structuredClone(d.services[1].lambda)), "services[0].lambda: only a worker's lanes run on Lambda"],
   ])('Lambda lanes: names the field for %s', (_what, edit, message) => {
     const problems = definitionProblems(changed(edit));
@@ -71,6 +76,13 @@ describe('definition validation', () => {
   it('a worker with every lane on Lambda is valid: its pods are gone on EKS, kept on Hetzner', () => {
     const def = changed((d) => Object.assign(d.services[1].lambda!, { lanes: ['critical', 'normal', 'low'], batchSize: 10, batchingWindowSeconds: 0, maxConcurrency: 40 }));
     expect(definitionProblems(def)).toEqual([]);
+  });
+
+  it('an EKS target on BullMQ is valid with the Lambda lane: Lambda is fed by SQS, so there the lane runs in the pods', () => {
+    const def = changed((d) => (targetOf(d, 'eks', 'eks').broker = { kind: 'bullmq', redis: { elasticache: { nodeType: 'cache.t4g.small' } } }));
+    expect(definitionProblems(def)).toEqual([]);
+    expect(lambdaLanes(eksDefinition(def))).toEqual([]);
+    expect(podLanes(def.services[1], def.targets.eks)).toEqual(['critical', 'normal', 'low']);
   });
 
   it("runs each service's env through the apps' config loader, per target", () => {
