@@ -31,7 +31,7 @@ export function parseTargets(text: string, file: string): Targets {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file}: not JSON (${(err as Error).message}); render it with npm run synth`);
+    throw new Error(`${file}: not JSON (${(err as Error).message}); render it with npm run synth`, { cause: err });
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${file}: must be an object of targets by name`);
   const byName: Targets['byName'] = {};
