@@ -1,6 +1,6 @@
 // ESLint (flat config) for the TypeScript of the repository: `npm run lint`, also in .ci/run.
 // The import boundaries are errors: apps reach libs/queue only through its port, deploy/ never
-// reaches into apps/ (issue #36 item 6). Test: test/lint/boundaries.spec.ts.
+// reaches into apps/ (issue #36 item 6), apps and libs never into deploy/. Test: test/lint/boundaries.spec.ts.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
@@ -19,6 +19,11 @@ const APPS = {
   // Relative paths only: packages may have an `apps/` of their own (kubernetes-models/apps/v1).
   regex: '^\\.\\.?/(.*/)?apps/',
   message: 'deploy/ never imports apps/: what both need belongs in libs/ (the runtime and the definition then read one module).',
+};
+const DEPLOY = {
+  // Relative paths only, as APPS.
+  regex: '^\\.\\.?/(.*/)?deploy/',
+  message: 'apps and libs never import deploy/: the definition reaches them rendered (deploy/rendered/targets.json, the env synth writes), never as code.',
 };
 
 // Recommended rules warn for now: they came with this config and the code predates them (a
@@ -52,7 +57,11 @@ export default defineConfig(
   },
   {
     files: ['apps/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [driverFiles()] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [driverFiles(), DEPLOY] }] },
+  },
+  {
+    files: ['libs/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [DEPLOY] }] },
   },
   {
     files: ['deploy/**/*.ts'],
