@@ -18,7 +18,7 @@ async function rig() {
   const redis = new IORedis(config.redisUrl, { maxRetriesPerRequest: null });
   const lane = new Queue('normal', { connection: redis, prefix });
   const job = async (): Promise<Record<string, string>> => {
-    const [id] = await redis.zrange(`${prefix}:normal:delayed`, 0, 0);
+    const [id] = await redis.zrange(`${prefix}:normal:delayed`, '0', '0');
     return id ? { id, ...(await redis.hgetall(`${prefix}:normal:${id}`)) } : {};
   };
   const close = async () => {
