@@ -1,6 +1,6 @@
 // ESLint (flat config) for the TypeScript of the repository: `npm run lint`, also in .ci/run.
 // The import boundaries are errors: apps reach libs/queue only through its port, deploy/ never
-// reaches into apps/ (issue #36 item 6). Test: test/lint/boundaries.spec.ts.
+// reaches into apps/ (issue #36 item 6), apps and libs never into deploy/. Test: test/lint/boundaries.spec.ts.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
@@ -15,11 +15,16 @@ const driverFiles = (except = '') => ({
   regex: except ? `^(?!.*(${except})$).*(${DRIVER_FILES})` : DRIVER_FILES,
   message: "apps use libs/queue's port (`@spillway/queue`), never a driver's files: a driver's internals are libs/queue's own.",
 });
-const APPS = (except = '') => ({
+const APPS = {
   // Relative paths only: packages may have an `apps/` of their own (kubernetes-models/apps/v1).
-  regex: `^\\.\\.?/(.*/)?apps/${except ? `(?!(${except})$)` : ''}`,
+  regex: '^\\.\\.?/(.*/)?apps/',
   message: 'deploy/ never imports apps/: what both need belongs in libs/ (the runtime and the definition then read one module).',
-});
+};
+const DEPLOY = {
+  // Relative paths only, as APPS.
+  regex: '^\\.\\.?/(.*/)?deploy/',
+  message: 'apps and libs never import deploy/: the definition reaches them rendered (deploy/rendered/targets.json, the env synth writes), never as code.',
+};
 
 // Recommended rules warn for now: they came with this config and the code predates them (a
 // first run found about 20 findings, listed by `npx eslint .`); the boundaries below are the
@@ -52,20 +57,14 @@ export default defineConfig(
   },
   {
     files: ['apps/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [driverFiles()] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [driverFiles(), DEPLOY] }] },
+  },
+  {
+    files: ['libs/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [DEPLOY] }] },
   },
   {
     files: ['deploy/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [APPS()] }] },
-  },
-  {
-    // Two reads the definition's validation and the cost model still make of apps/: the Lambda
-    // function's own settings check (apps/worker/src/lambda/lambda-config) and the absorber's
-    // shedder sampling plan (apps/absorber/src/ingest/lane-shedder). Both belong in libs/ (#36);
-    // until they move, only these two modules.
-    files: ['deploy/model/validate.ts', 'deploy/cost/sqs-calls.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [APPS('worker/src/lambda/lambda-config|absorber/src/ingest/lane-shedder')] }],
-    },
+    rules: { 'no-restricted-imports': ['error', { patterns: [APPS] }] },
   },
 );

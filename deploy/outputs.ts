@@ -22,6 +22,7 @@ import { secretExample, secretFileProblems, secretsByService } from './hetzner/s
 import { ComposeDefinition, SpillwayDefinition } from './model/definition';
 import { eksDefinition, primaryTargetName, targetDefinition, targetsOfKind } from './model/targets';
 import { validateDefinition } from './model/validate';
+import { renderTargetsFile } from './targets-file';
 import { renderWorkflows, WORKFLOWS_DIR } from './workflows/render';
 
 export const ROOT = join(__dirname, '..');
@@ -136,5 +137,7 @@ export function renderAll(def: SpillwayDefinition, root = ROOT): Record<string, 
     renderCostOutputs(def, root),
     // CI, release and the Hetzner deploy (GitHub Actions); checked by deploy/workflows/workflows.spec.ts.
     renderWorkflows(def),
+    // Each target's kind and broker by name, for the console (apps/ never imports deploy/).
+    renderTargetsFile(def),
   ) as Record<string, string>;
 }

@@ -17,6 +17,7 @@ Renders deploy/spillway.ts into:
   deploy/k6/rendered/spillway-load.js           the staging load test (k6), from the definition's \`load\`
   docs/cost/cost.md, cost.svg                   capacity and monthly cost per target (bench results + prices)
   .github/workflows/                            CI, release and the Hetzner deploy (GitHub Actions)
+  deploy/rendered/targets.json                  each target's kind and broker by name (read by npm run console)
 
 Validates the definition and every output first; nothing is written if anything fails.
 

@@ -15,6 +15,7 @@ import { eksPaths, renderAll, ROOT, TARGETS_DIR } from './outputs';
 import { spillway } from './spillway';
 import { withStaging } from './test-targets';
 import { staleOutputs } from './synth';
+import { TARGETS_FILE } from './targets-file';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -32,8 +33,14 @@ describe('a second EKS target, by name', () => {
 
   it('is a valid definition, and leaves every file of the shipped targets as committed', () => {
     expect(definitionProblems(def)).toEqual([]);
-    const shipped = Object.fromEntries(Object.entries(outputs).filter(([p]) => !p.startsWith(`${TARGETS_DIR}/`)));
+    // The targets file lists every target (the console reads it): the one shipped file that gains staging.
+    const shipped = Object.fromEntries(Object.entries(outputs).filter(([p]) => !p.startsWith(`${TARGETS_DIR}/`) && p !== TARGETS_FILE));
     expect(staleOutputs(shipped)).toEqual([]);
+    expect(JSON.parse(outputs[TARGETS_FILE])).toEqual({
+      hetzner: { kind: 'compose', driver: 'bullmq' },
+      eks: { kind: 'eks', driver: 'sqs' },
+      staging: { kind: 'eks', driver: 'sqs', prefix: 'spillway-staging', bucket: 'spillway-staging-payloads-123456789012' },
+    });
     expect(paths).toEqual({ manifests: 'deploy/targets/staging/staging.k8s.yaml', aws: 'deploy/targets/staging/aws', primary: false });
   });
 

@@ -1,9 +1,9 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { LaneShedder, SHEDDER_SAMPLING } from '../apps/absorber/src/ingest/lane-shedder';
+import { LaneShedder } from '../apps/absorber/src/ingest/lane-shedder';
 import { Lane } from '@spillway/config';
 import { MetricsListener } from '../apps/absorber/src/metrics-listener';
-import { QUEUE_DRIVER } from '@spillway/queue';
+import { QUEUE_DRIVER, SHEDDER_SAMPLING } from '@spillway/queue';
 import { SqsDriver } from '@spillway/queue/drivers';
 import { startAbsorber } from './support/apps';
 import { ensureSqsQueues, freshDriver } from './support/drivers';

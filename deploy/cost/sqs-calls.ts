@@ -1,7 +1,7 @@
 // Every SQS request the pods make that no event pays for: probes, scrapes, the absorber's load
 // shedder, the workers' idle long polls, KEDA's queue reads, Lambda's pollers. Per replica (or per
 // cluster), a minute, idle and busy; `eksPlan` prices them beside the per-event requests.
-import { SHEDDER_SAMPLING, shedderReadsPerMinute } from '../../apps/absorber/src/ingest/lane-shedder';
+import { SHEDDER_SAMPLING, shedderReadsPerMinute } from '@spillway/queue/shedder-sampling';
 import { loadConfig } from '@spillway/config/config';
 import { SQS_PING_FRESH_MS } from '@spillway/queue/sqs/sqs.driver';
 import { LANES } from '@spillway/config/lanes';

@@ -2,9 +2,9 @@
 // and the env each service would get is run through the apps' own config loader, so a definition
 // that renders is one the processes will accept at start.
 import { ConfigError, ingestAuthProblem, loadConfig } from '@spillway/config/config';
+import { loadLambdaConfig } from '@spillway/config/lambda-config';
 import { isLane, LANES } from '@spillway/config/lanes';
 import { MIGRATE_STEP, ServiceSpec, SpillwayDefinition } from './definition';
-import { loadLambdaConfig } from '../../apps/worker/src/lambda/lambda-config';
 import { capacityProblems } from './capacity';
 import { lambdaEnv, plainEnv } from './env';
 import { lambdaProblems } from './lambda-checks';

@@ -6,7 +6,7 @@ import { brokerHint } from '@spillway/ops';
 import { createQueueDriver } from '@spillway/queue';
 import { createConsoleServer } from './console-server';
 import { ConsoleSide } from './side-report';
-import { chooseSides, sideConfig } from './sides';
+import { chooseSides, readTargets, sideConfig, TARGETS_FILE } from './sides';
 
 const HELP = `usage: npm run console [-- --side SPEC [--side SPEC ...]]
 
@@ -22,13 +22,15 @@ Sides (each read on its own, with its own timeout: one that does not answer is s
                          url=https://spillway-1.example.com,metrics=http://absorber:9464/metrics
                          name=eks,driver=sqs,region=eu-central-1,endpoint=URL,prefix=spillway
                          keys: name driver redis prefix region endpoint bucket url metrics
-                         (metrics may repeat). A bare name (--side hetzner, --side eks) takes the
-                         target's driver (hetzner: bullmq, eks: sqs); unset keys come from the
-                         apps' env (REDIS_URL, QUEUE_PREFIX, AWS_REGION, SQS_ENDPOINT). A redis
+                         (metrics may repeat). A side named after a target of the definition
+                         (--side hetzner, --side eks, --side staging) takes that target's broker
+                         as its driver, and its own queue prefix and bucket when it has them, from
+                         CONSOLE_TARGETS_FILE; any other name needs driver=. Unset keys come from
+                         the apps' env (REDIS_URL, QUEUE_PREFIX, AWS_REGION, SQS_ENDPOINT). A redis
                          URL with a password is refused here (ps shows flags): use CONSOLE_SIDES
   CONSOLE_SIDES          the same as a JSON array: [{"name":"hetzner","driver":"bullmq","redis":"..."}]
-  (neither)              one side from the apps' env (QUEUE_DRIVER and its settings), named
-                         hetzner for bullmq, eks for sqs
+  (neither)              one side from the apps' env (QUEUE_DRIVER and its settings), named after
+                         the first target whose broker is that driver (hetzner for bullmq, eks for sqs)
 
 Environment:
   CONSOLE_TOKEN          required: the page and every API call need it (Bearer token)
@@ -37,8 +39,10 @@ Environment:
   CONSOLE_ALLOWED_HOSTS  comma list of names the console is reached by without a token
   CONSOLE_PORT           default 8090
   CONSOLE_HOST           default 127.0.0.1 (0.0.0.0 to listen on every interface)
-  CONSOLE_HETZNER_URL    base URL of the side named hetzner, when its spec has no url=
-  CONSOLE_EKS_URL        base URL of the side named eks, when its spec has no url=
+  CONSOLE_<NAME>_URL     base URL of the side named <name> (upper-cased, - as _), when its spec
+                         has no url=: CONSOLE_HETZNER_URL, CONSOLE_EKS_URL, CONSOLE_STAGING_URL
+  CONSOLE_TARGETS_FILE   default deploy/rendered/targets.json: the definition's targets by name, each
+                         with its kind and broker (rendered by npm run synth from deploy/spillway.ts)
   CONSOLE_METRICS_URLS   comma list of /metrics URLs of the one default side (with --side: metrics=)
   CONSOLE_SAMPLE_S       seconds between history samples (default 10; one hour is kept)
   CONSOLE_SIDE_TIMEOUT_MS  a side's reads give up after this long (default 5000)
@@ -84,7 +88,7 @@ async function main(): Promise<void> {
   const sideTimeoutMs = intEnv('CONSOLE_SIDE_TIMEOUT_MS', 5000, 100, 60_000);
   let specs;
   try {
-    specs = chooseSides(flags, env);
+    specs = chooseSides(flags, env, readTargets(env.CONSOLE_TARGETS_FILE || TARGETS_FILE));
   } catch (err) {
     fail((err as Error).message, 2);
   }

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { loadConfig, QUEUE_DRIVERS, QueueDriverName, SpillwayConfig } from '@spillway/config';
 
 /** One broker the console reads: a target's queues, named as in deploy/traffic.json when it has a weight. */
@@ -12,8 +13,45 @@ export interface SideSpec {
   metrics: string[];
 }
 
-/** The definition's targets run these drivers (deploy/spillway.ts: targets.<name>.env.QUEUE_DRIVER). */
-export const TARGET_DRIVERS: Record<string, QueueDriverName> = { hetzner: 'bullmq', eks: 'sqs' };
+/**
+ * The definition's targets by name, as `npm run synth` renders them (deploy/rendered/targets.json,
+ * from deploy/spillway.ts: each target's `kind`, its `broker.kind` as `driver`, and its own queue
+ * prefix and claim-check bucket when it has them). Read as a file: apps never import deploy/.
+ */
+export interface Targets {
+  file: string;
+  byName: Record<string, { kind: string; driver: QueueDriverName; prefix?: string; bucket?: string }>;
+}
+
+export const TARGETS_FILE = 'deploy/rendered/targets.json';
+
+/** The targets file's text, checked; every problem names the file and the target. */
+export function parseTargets(text: string, file: string): Targets {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file}: not JSON (${(err as Error).message}); render it with npm run synth`, { cause: err });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${file}: must be an object of targets by name`);
+  const byName: Targets['byName'] = {};
+  for (const [name, t] of Object.entries(raw as Record<string, Record<string, unknown>>)) {
+    const where = `${file}: target "${name}"`;
+    if (typeof t !== 'object' || t === null) throw new Error(`${where}: must be an object`);
+    if (typeof t.kind !== 'string') throw new Error(`${where}: kind missing`);
+    if (!(QUEUE_DRIVERS as readonly unknown[]).includes(t.driver)) throw new Error(`${where}: driver must be bullmq or sqs (got "${String(t.driver)}")`);
+    const own = (k: 'prefix' | 'bucket') => (typeof t[k] === 'string' && t[k] ? { [k]: t[k] as string } : {});
+    byName[name] = { kind: t.kind, driver: t.driver as QueueDriverName, ...own('prefix'), ...own('bucket') };
+  }
+  return { file, byName };
+}
+
+/** The targets file at `file`; none (every side then needs driver=) when it does not exist. */
+export function readTargets(file: string = TARGETS_FILE): Targets {
+  return existsSync(file) ? parseTargets(readFileSync(file, 'utf8'), file) : { file, byName: {} };
+}
+
+const NO_TARGETS: Targets = { file: TARGETS_FILE, byName: {} };
 
 const KEYS: Record<string, string | undefined> = {
   name: undefined,
@@ -29,18 +67,27 @@ const KEYS: Record<string, string | undefined> = {
 
 type RawSide = Record<string, string | string[] | undefined>;
 
-function toSpec(raw: RawSide, where: string, fromFlag: boolean): SideSpec {
+function toSpec(given: RawSide, where: string, fromFlag: boolean, targets: Targets): SideSpec {
+  let raw = given;
   const one = (k: string) => {
     const v = raw[k];
     if (Array.isArray(v)) throw new Error(`${where}: ${k} given more than once`);
     return v?.trim() || undefined;
   };
-  for (const k of Object.keys(raw)) if (!(k in KEYS)) throw new Error(`${where}: unknown key "${k}" (keys: ${Object.keys(KEYS).join(', ')})`);
+  for (const k of Object.keys(given)) if (!(k in KEYS)) throw new Error(`${where}: unknown key "${k}" (keys: ${Object.keys(KEYS).join(', ')})`);
   const name = one('name');
   if (!name || !/^[a-z0-9][a-z0-9-]{0,31}$/.test(name)) throw new Error(`${where}: name must be 1-32 lower-case letters, digits or - (got "${name ?? ''}")`);
-  const driver = one('driver') ?? TARGET_DRIVERS[name];
-  if (!driver) throw new Error(`${where}: driver missing for side "${name}" (bullmq or sqs)`);
+  const target = Object.hasOwn(targets.byName, name) ? targets.byName[name] : undefined;
+  const driver = one('driver') ?? target?.driver;
+  if (!driver) {
+    const known = Object.keys(targets.byName);
+    throw new Error(`${where}: driver missing for side "${name}" (bullmq or sqs): no target of that name in ${targets.file} (${known.length ? `targets: ${known.join(', ')}` : 'missing or empty'})`);
+  }
   if (!(QUEUE_DRIVERS as readonly string[]).includes(driver)) throw new Error(`${where}: driver must be bullmq or sqs (got "${driver}")`);
+  // A side named after a target reads that target's broker: a driver= that says otherwise is a mistake.
+  if (target && driver !== target.driver) throw new Error(`${where}: driver=${driver}, but target "${name}" runs ${target.driver} (${targets.file}); name the side otherwise to read another broker`);
+  // The target's own queue prefix and bucket (when it has them) unless the side gives its own.
+  if (target) raw = { prefix: target.prefix, bucket: target.bucket, ...given };
   const env: Record<string, string> = { QUEUE_DRIVER: driver };
   for (const [k, envName] of Object.entries(KEYS)) {
     const v = envName ? one(k) : undefined;
@@ -56,7 +103,7 @@ function toSpec(raw: RawSide, where: string, fromFlag: boolean): SideSpec {
 }
 
 /** `name=hetzner,driver=bullmq,redis=redis://...,metrics=URL,metrics=URL`; a bare `hetzner` is `name=hetzner`. */
-export function parseSideFlag(value: string): SideSpec {
+export function parseSideFlag(value: string, targets: Targets = NO_TARGETS): SideSpec {
   const shown = `--side ${value.replace(/\/\/[^@/]*@/g, '//***@')}`;
   const raw: RawSide = {};
   for (const part of value.split(',').filter(Boolean)) {
@@ -66,11 +113,11 @@ export function parseSideFlag(value: string): SideSpec {
     const before = raw[k];
     raw[k] = before === undefined ? v : ([] as string[]).concat(before, v);
   }
-  return toSpec(raw, shown, true);
+  return toSpec(raw, shown, true, targets);
 }
 
 /** CONSOLE_SIDES: a JSON array of objects with the --side keys (metrics: a string or an array). */
-export function parseSidesJson(text: string): SideSpec[] {
+export function parseSidesJson(text: string, targets: Targets = NO_TARGETS): SideSpec[] {
   let list: unknown;
   try {
     list = JSON.parse(text);
@@ -80,22 +127,25 @@ export function parseSidesJson(text: string): SideSpec[] {
   if (!Array.isArray(list) || !list.length) throw new Error('CONSOLE_SIDES: must be a non-empty JSON array of sides');
   return list.map((item, i) => {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new Error(`CONSOLE_SIDES[${i}]: must be an object`);
-    return toSpec(item as RawSide, `CONSOLE_SIDES[${i}]`, false);
+    return toSpec(item as RawSide, `CONSOLE_SIDES[${i}]`, false, targets);
   });
 }
 
+/** CONSOLE_<NAME>_URL: the side's name upper-cased, `-` as `_` (as cutover's CUTOVER_<NAME>_URL). */
+export const urlEnvName = (side: string): string => `CONSOLE_${side.toUpperCase().replace(/-/g, '_')}_URL`;
+
 /**
  * The sides, from `--side` flags, else CONSOLE_SIDES, else one side from the apps' environment
- * (QUEUE_DRIVER and its settings), named after the target that runs that driver.
+ * (QUEUE_DRIVER and its settings), named after the first target whose broker is that driver.
  */
-export function chooseSides(flags: string[], env: NodeJS.ProcessEnv): SideSpec[] {
+export function chooseSides(flags: string[], env: NodeJS.ProcessEnv, targets: Targets = NO_TARGETS): SideSpec[] {
   if (flags.length && env.CONSOLE_SIDES) throw new Error('sides given twice: use --side flags or CONSOLE_SIDES, not both');
   let sides: SideSpec[];
-  if (flags.length) sides = flags.map(parseSideFlag);
-  else if (env.CONSOLE_SIDES) sides = parseSidesJson(env.CONSOLE_SIDES);
+  if (flags.length) sides = flags.map((f) => parseSideFlag(f, targets));
+  else if (env.CONSOLE_SIDES) sides = parseSidesJson(env.CONSOLE_SIDES, targets);
   else {
     const driver = (env.QUEUE_DRIVER ?? 'bullmq') as QueueDriverName;
-    const name = Object.keys(TARGET_DRIVERS).find((n) => TARGET_DRIVERS[n] === driver) ?? driver;
+    const name = Object.keys(targets.byName).find((n) => targets.byName[n].driver === driver) ?? driver;
     sides = [{ name, driver, env: { QUEUE_DRIVER: driver }, metrics: (env.CONSOLE_METRICS_URLS ?? '').split(',').map((s) => s.trim()).filter(Boolean) }];
   }
   if ((flags.length || env.CONSOLE_SIDES) && env.CONSOLE_METRICS_URLS) {
@@ -105,7 +155,7 @@ export function chooseSides(flags: string[], env: NodeJS.ProcessEnv): SideSpec[]
   for (const s of sides) {
     if (names.has(s.name)) throw new Error(`side "${s.name}" given twice`);
     names.add(s.name);
-    s.url ??= s.name === 'hetzner' ? env.CONSOLE_HETZNER_URL : s.name === 'eks' ? env.CONSOLE_EKS_URL : undefined;
+    s.url ??= env[urlEnvName(s.name)] || undefined;
   }
   return sides;
 }

@@ -1,6 +1,7 @@
 export * from './lanes';
 export { FIFO_LANES, isFifoLane, queueName, payloadBucketName } from './queue-names';
 export * from './config';
+export { loadLambdaConfig } from './lambda-config';
 export * from './config.module';
 export { EnvReader } from './parse';
 export * from './webhooks';

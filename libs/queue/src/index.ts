@@ -1,6 +1,7 @@
 export * from './queue.port';
 export * from './queue.module';
 export * from './delivery-policy';
+export * from './shedder-sampling';
 // The driver classes are in './drivers' (for code that picks one itself: tests, dev, bench);
 // apps go through createQueueDriver, which loads only the configured one.
 export { queueName } from './sqs/sqs-names';

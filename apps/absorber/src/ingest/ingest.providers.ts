@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { LaneRouter, SPILLWAY_CONFIG, SpillwayConfig } from '@spillway/config';
-import { QUEUE_DRIVER, QueueDriver } from '@spillway/queue';
+import { QUEUE_DRIVER, QueueDriver, SHEDDER_SAMPLING } from '@spillway/queue';
 import { Admission } from './admission';
 import { ApiKeyGuard } from './api-key.guard';
 import { Clock } from './clock';
@@ -10,7 +10,7 @@ import { ReservedTypes } from './event-origin';
 import { EventWriter } from './event-writer';
 import { IdempotencyGate } from './idempotency-gate';
 import { IngestService } from './ingest.service';
-import { LaneShedder, SHEDDER_SAMPLING } from './lane-shedder';
+import { LaneShedder } from './lane-shedder';
 import { SignatureVerifier } from './signature';
 
 /** The absorber's shedder, reading the configured driver (its backlog where it has one, else its depth). */

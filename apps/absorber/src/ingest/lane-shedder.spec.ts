@@ -1,5 +1,6 @@
 import { Lane } from '@spillway/config';
-import { LaneShedder, SamplingPlan, SHEDDER_SAMPLING, shedderReadsPerMinute } from './lane-shedder';
+import { SamplingPlan, SHEDDER_SAMPLING, shedderReadsPerMinute } from '@spillway/queue';
+import { LaneShedder } from './lane-shedder';
 
 const SQS_PLAN: SamplingPlan = { ...SHEDDER_SAMPLING, exactDepth: false };
 

@@ -2,10 +2,10 @@ import { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import pino from 'pino';
+import { loadLambdaConfig } from '@spillway/config';
 import { createLogger, PinoNestLogger } from '@spillway/health';
 import { SqsBatchConsumer } from '@spillway/queue/lambda';
 import { HANDLERS } from '../worker.module';
-import { loadLambdaConfig } from './lambda-config';
 import { LambdaWorkerModule } from './lambda-worker.module';
 import { LambdaLedgerSweep } from './lambda-ledger-sweep';
 

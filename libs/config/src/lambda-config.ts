@@ -1,6 +1,10 @@
-import { ConfigError, loadConfig, SpillwayConfig } from '@spillway/config';
+import { ConfigError, loadConfig, SpillwayConfig } from './config';
 
 /**
+ * The Lambda worker function's configuration (apps/worker/src/lambda), here in libs/ because the
+ * definition's validation (deploy/model/validate.ts) runs every rendered function env through it:
+ * deploy/ never imports apps/.
+ *
  * The function's configuration: `loadConfig`, plus what only the Lambda worker needs. It reads SQS
  * batches, so QUEUE_DRIVER must say sqs; WORKER_LANES must name the lane(s) whose queue feeds it
  * (records from any other queue are refused, so its default of every lane is not taken silently);
