@@ -72,7 +72,8 @@ export async function schemaIsCurrent(dataSource: DataSource): Promise<boolean> 
 
 const HELP = `Usage: npm run migrate
 
-Applies pending database migrations to DATABASE_URL under an advisory lock, then exits. A one-shot
+Applies pending database migrations to DATABASE_URL under an advisory lock, leaves the migrations
+table writable by its owner alone (other logins keep SELECT), then exits. A one-shot
 step that runs before the apps on every target: the compose service \`migrate\`, the Kubernetes Job
 \`<name>-migrate-<image hash>\`, and \`npm run dev\`. Neither app migrates by itself.
 Exit codes: 0 schema up to date, 1 failed (one line says why), 78 invalid configuration.`;
