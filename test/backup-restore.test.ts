@@ -17,8 +17,9 @@ import { FauxqsServer } from './support/fauxqs';
  * database up, destroy it, restore into an empty one, and find the ledger and events intact, row
  * for row (the built CLIs). Then, with the commands run in this process (where a mutation run sees
  * their code; each case on its own): the newest of three picked, and the refusals: a non-empty
- * target, a wrong key, a genuine dump under another name, a changed object, a manifest whose counts
- * the restored rows do not match, the example key, wrong options.
+ * target (one holding only an applied migration too), a wrong key, a genuine dump under another
+ * name, a changed object, a manifest whose counts the restored rows do not match, the example key,
+ * wrong options.
  */
 const ROOT = join(__dirname, '..');
 const base = testConfig().databaseUrl;
@@ -172,14 +173,14 @@ describe('db:backup -> destroy -> db:restore', () => {
     expect(await snapshot(dbUrl(RESTORED))).toEqual(before);
   }, 120_000);
 
-  it('picks the newest of three, and refuses a full target, a wrong key, a genuine dump under another name, a changed object and a planted count', async () => {
+  it('picks the newest of three, and refuses a full target, one with only an applied migration, a wrong key, a genuine dump under another name, a changed object and a planted count', async () => {
     const cli = inProcess;
     const prefix = `three-${suffix}/`;
     const src = `spillway_backup_three_${suffix}`;
     const into = (n: string) => `spillway_backup_into_${n}_${suffix}`;
     const e = { ...env, DATABASE_URL: dbUrl(src), BACKUP_S3_PREFIX: prefix };
     await admin.query(`CREATE DATABASE ${src}`);
-    for (const n of ['latest', 'wrongkey', 'swapped', 'changed', 'planted']) await admin.query(`CREATE DATABASE ${into(n)}`);
+    for (const n of ['latest', 'migrated', 'wrongkey', 'swapped', 'changed', 'planted']) await admin.query(`CREATE DATABASE ${into(n)}`);
     const s3 = new S3Client({ region: 'us-east-1', endpoint: fauxqs.url, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const get = async (k: string) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: k }))).Body!.transformToByteArray());
     const put = (k: string, body: Buffer) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: k, Body: body }));
@@ -220,6 +221,23 @@ describe('db:backup -> destroy -> db:restore', () => {
       expect(intoFull.code).toBe(1);
       expect(intoFull.out).toMatch(/the target database is not empty \(.*events/);
       expect(intoFull.out).not.toContain('downloading');
+
+      // A target whose only table is the migrations table, with one applied migration (as a box's
+      // migrate step leaves it): refused as well, and left as it was.
+      const migrated = new Client({ connectionString: dbUrl(into('migrated')) });
+      await migrated.connect();
+      try {
+        await migrated.query(`CREATE TABLE spillway_migrations (id SERIAL PRIMARY KEY, "timestamp" bigint NOT NULL, name varchar NOT NULL)`);
+        await migrated.query(`INSERT INTO spillway_migrations ("timestamp", name) VALUES (1764230400000, 'Init1764230400000')`);
+        const intoMigrated = await cli('db-restore.js', ['--pick', 'latest', '--into', dbUrl(into('migrated'))], e);
+        expect(intoMigrated.code).toBe(1);
+        expect(intoMigrated.out).toContain('the target database is not empty (spillway_migrations)');
+        expect(intoMigrated.out).not.toContain('downloading');
+        expect((await migrated.query(`SELECT name FROM spillway_migrations`)).rows).toEqual([{ name: 'Init1764230400000' }]);
+        expect((await migrated.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`)).rows[0].n).toBe(1);
+      } finally {
+        await migrated.end();
+      }
 
       // Another key: the tag does not check, nothing restored.
       const wrongKey = await cli('db-restore.js', ['--pick', 'latest', '--into', dbUrl(into('wrongkey'))], { ...e, BACKUP_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
@@ -263,7 +281,7 @@ describe('db:backup -> destroy -> db:restore', () => {
       }
     } finally {
       s3.destroy();
-      for (const n of [src, ...['latest', 'wrongkey', 'swapped', 'changed', 'planted'].map(into)]) await admin.query(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`);
+      for (const n of [src, ...['latest', 'migrated', 'wrongkey', 'swapped', 'changed', 'planted'].map(into)]) await admin.query(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`);
     }
   }, 180_000);
 

@@ -68,13 +68,14 @@ describe('the box logins: one Postgres role and one Redis user per service', () 
     await admin.connect();
     await admin.query(`CREATE DATABASE ${DB}`);
     await writeFile(join(dir, 'db-roles.sql'), renderRolesSql(def));
+    // A box's first `up` on a fresh volume: db-roles once, then migrate, as its own role, makes
+    // the tables (the migrations table too); the worker's grants come from the default privileges.
+    // The first case checks that state, then runs db-roles again as the next `up` does.
     await applyRoles();
-    // migrate, as its own role, makes the tables; db-roles on the next `up` finds them.
     const source = createDataSource(testConfig({ DATABASE_URL: roleUrl('migrate') }));
     await source.initialize();
     await runMigrationsLocked(source);
     await source.destroy();
-    await applyRoles();
 
     await writeFile(join(dir, 'redis-acl.sh'), renderRedisAclScript(def));
     redisPort = await freePort();
@@ -101,6 +102,26 @@ describe('the box logins: one Postgres role and one Redis user per service', () 
     for (const r of databaseRoles(def)) await admin.query(`DROP ROLE IF EXISTS ${r.role}`);
     await admin.end();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('Postgres: from the first `up` on a fresh volume the worker reads spillway_migrations and cannot INSERT, UPDATE or DELETE it; the next `up` keeps it so', async () => {
+    const refusesWrites = () =>
+      as(roleUrl('worker'), async (db) => {
+        expect((await db.query(`SELECT count(*)::int AS n FROM spillway_migrations`)).rows[0].n).toBeGreaterThan(0);
+        const denied = /permission denied for table spillway_migrations/;
+        await expect(db.query(`INSERT INTO spillway_migrations ("timestamp", name) VALUES (1, 'Planted1')`)).rejects.toThrow(denied);
+        await expect(db.query(`UPDATE spillway_migrations SET name = name`)).rejects.toThrow(denied);
+        await expect(db.query(`DELETE FROM spillway_migrations`)).rejects.toThrow(denied);
+        await expect(db.query(`TRUNCATE spillway_migrations`)).rejects.toThrow(denied);
+      });
+    await refusesWrites();
+    // The ledger, made by the same migrate run, is writable through the default privileges.
+    await as(roleUrl('worker'), async (db) => {
+      await db.query(`INSERT INTO processed_events (id, type, lane, attempts) VALUES ('first-up', 't', 'normal', 1)`);
+      await db.query(`DELETE FROM processed_events WHERE id = 'first-up'`);
+    });
+    await applyRoles(); // the second `up`
+    await refusesWrites();
   });
 
   it('Postgres: each role has its password; the worker writes the ledger but cannot CREATE TABLE, COPY TO PROGRAM or touch the migrations', async () => {

@@ -81,6 +81,8 @@ export function renderRolesSql(def: ComposeDefinition): string {
     `SELECT format('ALTER TABLE public.%I OWNER TO ${migrate.role}', tablename) FROM pg_tables WHERE schemaname = 'public' AND tableowner <> '${migrate.role}' \\gexec`,
     `SELECT format('ALTER SEQUENCE public.%I OWNER TO ${migrate.role}', sequencename) FROM pg_sequences WHERE schemaname = 'public' AND sequenceowner <> '${migrate.role}' \\gexec`,
     `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${worker.role};`,
+    `-- The migrations table is read-only to the worker. migrate revokes the default privileges' writes`,
+    `-- on it when it makes it (the first \`up\`); this covers a table restored or made before the roles.`,
     `SELECT format('REVOKE INSERT, UPDATE, DELETE ON public.%I FROM ${worker.role}', '${MIGRATIONS_TABLE}') WHERE to_regclass('public.${MIGRATIONS_TABLE}') IS NOT NULL \\gexec`,
     `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${worker.role};`,
     `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${backup.role};`,

@@ -67,6 +67,8 @@ GRANT USAGE ON SCHEMA public TO spillway_worker, spillway_backup;
 SELECT format('ALTER TABLE public.%I OWNER TO spillway_migrate', tablename) FROM pg_tables WHERE schemaname = 'public' AND tableowner <> 'spillway_migrate' \gexec
 SELECT format('ALTER SEQUENCE public.%I OWNER TO spillway_migrate', sequencename) FROM pg_sequences WHERE schemaname = 'public' AND sequenceowner <> 'spillway_migrate' \gexec
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO spillway_worker;
+-- The migrations table is read-only to the worker. migrate revokes the default privileges' writes
+-- on it when it makes it (the first `up`); this covers a table restored or made before the roles.
 SELECT format('REVOKE INSERT, UPDATE, DELETE ON public.%I FROM spillway_worker', 'spillway_migrations') WHERE to_regclass('public.spillway_migrations') IS NOT NULL \gexec
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO spillway_worker;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO spillway_backup;

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { loadConfigOrExit } from '@spillway/config';
 import { createDataSource } from './data-source';
 
@@ -15,11 +15,36 @@ export async function runMigrationsLocked(dataSource: DataSource): Promise<strin
   try {
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
+    await keepMigrationsTableToOwner(runner, dataSource.options.migrationsTableName ?? 'migrations');
     return applied.map((m) => m.name);
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
     await runner.release();
   }
+}
+
+/**
+ * Only the login that owns the migrations table writes it: any other login's INSERT, UPDATE, DELETE
+ * or TRUNCATE on it is revoked, SELECT kept (the worker reads it to wait for the schema). The table
+ * is made by runMigrations(), as its owner, so it gets whatever the owner's default privileges give
+ * (on the box: the worker's write grants, docs/hetzner.md); revoking here, before the migrate step
+ * exits and the apps start, means no other login ever holds them, from the first run on. Does nothing
+ * when this login does not own the table (it could not revoke the owner's grants) or no one else has
+ * them, as with a single login.
+ */
+async function keepMigrationsTableToOwner(runner: QueryRunner, table: string): Promise<void> {
+  const rows: { target: string; grantee: string }[] = await runner.query(
+    `SELECT DISTINCT c.oid::regclass::text AS target,
+            CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee
+       FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+      WHERE c.oid = to_regclass($1)
+        AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+        AND a.grantee <> c.relowner
+        AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')`,
+    [table],
+  );
+  if (!rows.length) return;
+  await runner.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON TABLE ${rows[0].target} FROM ${rows.map((r) => r.grantee).join(', ')}`);
 }
 
 /**
@@ -47,7 +72,8 @@ export async function schemaIsCurrent(dataSource: DataSource): Promise<boolean> 
 
 const HELP = `Usage: npm run migrate
 
-Applies pending database migrations to DATABASE_URL under an advisory lock, then exits. A one-shot
+Applies pending database migrations to DATABASE_URL under an advisory lock, leaves the migrations
+table writable by its owner alone (other logins keep SELECT), then exits. A one-shot
 step that runs before the apps on every target: the compose service \`migrate\`, the Kubernetes Job
 \`<name>-migrate-<image hash>\`, and \`npm run dev\`. Neither app migrates by itself.
 Exit codes: 0 schema up to date, 1 failed (one line says why), 78 invalid configuration.`;

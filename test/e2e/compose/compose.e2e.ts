@@ -14,6 +14,7 @@ import { alerts, query, upByTarget } from './prometheus';
 import { effectCountsQuery, INSTALL_EFFECT_COUNTER, REDELIVER_SCRIPT, REMOVE_EFFECT_COUNTER } from './effects';
 import { ABSORBER_PORT, compose, Container, containers, lines, PROJECT, run, waitHealthy, waitPortFree } from './stack';
 import { composeDefinition, targetOf } from '../../../deploy/model/targets';
+import { databaseRoles } from '../../../deploy/hetzner/database-roles';
 
 /**
  * `docker compose up` for real: the image built from the Dockerfile, the repository's
@@ -67,6 +68,17 @@ async function sql(query: string): Promise<string[][]> {
   const db = pg.env.POSTGRES_DB ?? user;
   const out = await compose(['exec', '-T', service, 'psql', '-U', user, '-d', db, '-v', 'ON_ERROR_STOP=1', '-tA', '-F', ',', '-c', query]);
   return lines(out).map((l) => l.split(','));
+}
+
+const WORKER_ROLE = databaseRoles(composeDefinition(spillway)).find((r) => r.service === 'worker')!.role;
+
+/** What the worker's login may do to the migrations table, as Postgres itself answers it. */
+async function workerOnMigrationsTable(): Promise<string[]> {
+  const rows = await sql(
+    `SELECT p FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p
+      WHERE has_table_privilege('${WORKER_ROLE}', 'public.spillway_migrations', p)`,
+  );
+  return rows.map(([p]) => p);
 }
 
 /**
@@ -152,6 +164,11 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
     const ready = await fetch(`${BASE}/health/ready`);
     expect(ready.status).toBe(200);
   }, 9 * MINUTE);
+
+  it("from the first up on a fresh volume, the worker's login reads the migrations table and cannot write it", async () => {
+    upStack();
+    expect(await workerOnMigrationsTable()).toEqual(['SELECT']);
+  });
 
   it('gives each container exactly the secrets of its own env file, and publishes only on loopback', async () => {
     const secretNames = new Set(readdirSync(SECRETS_DIR).filter((f) => f.endsWith('.env')).flatMap((f) => envNames(join(SECRETS_DIR, f))));
@@ -322,6 +339,8 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
       const after = await ledger();
       expect(after.lanes).toEqual(before.lanes);
       expect(after.notOnce).toEqual([]);
+      // The restored migrations table, handed over by db-roles: the worker reads it, writes nothing.
+      expect(await workerOnMigrationsTable()).toEqual(['SELECT']);
     } finally {
       await fauxqs.stop();
     }
