@@ -21,6 +21,10 @@ const ignore = ['/node_modules/', '<rootDir>/.stryker-tmp/'];
 
 module.exports = {
   testTimeout: 60_000,
+  // Two workers on CI's two cores (jest's default there is one: every suite in band, ~1,400 s).
+  // Most integration time is waiting on child processes, brokers and timers, so two suites side
+  // by side roughly halve it; a suite that must run alone says so (suite-lock-environment.ts).
+  maxWorkers: 2,
   projects: [
     {
       displayName: 'unit',
@@ -35,7 +39,8 @@ module.exports = {
     },
     {
       displayName: 'integration',
-      testEnvironment: 'node',
+      // node's, holding a shared lock while a suite runs (an exclusive one for `@spillway-alone` suites).
+      testEnvironment: '<rootDir>/test/support/suite-lock-environment.ts',
       testPathIgnorePatterns: ignore,
       modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
       transform,

@@ -1,3 +1,6 @@
+/**
+ * @spillway-alone `npm run dev` builds again: tsc rewrites dist/, which the other suites spawn their apps from (test/support/suite-lock-environment.ts)
+ */
 import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,6 @@
+/**
+ * @spillway-alone its sweeps delete every old processed_events row, and it plants old rows another sweep would take (test/support/suite-lock-environment.ts)
+ */
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
