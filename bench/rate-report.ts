@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { BenchArgs } from './args';
 import { RateFigures } from './fixed-rate';
 import { machine } from './report';
+import { deployedNodeArgs } from './servers';
 
 const f = (n: number | undefined, d = 1) => (n === undefined ? '-' : n.toFixed(d));
 
@@ -40,7 +41,7 @@ export function rateMarkdown(summary: RateFigures[], rounds: Record<string, Rate
       ? `arrival. One worker (WORKER_CONCURRENCY=${args.concurrency}) drains into Postgres on the same CPUs (idle in Fastify's run).`
       : 'arrival. No worker during the window (--no-worker): one drains the events afterwards, for the count.',
     `${args.rounds} round(s), interleaved; per server the median round by p99.`,
-    ...(args.nodeArgs.length ? [`The absorber (this build only) ran with \`${args.nodeArgs.join(' ')}\`.`] : []),
+    `Both builds of the absorber ran with the deployed NODE_OPTIONS (docker-compose.yml): \`${deployedNodeArgs().join(' ') || 'none'}\`${args.nodeArgs.length ? `; this build also with \`${args.nodeArgs.join(' ')}\`` : ''}.`,
     '',
     ...header,
     ...summary.map(row),
