@@ -64,9 +64,7 @@ function derivedEnv(def: SharedDefinition, svc: ServiceSpec, target: Target): Re
   if (svc.dbPoolMax !== undefined) env.DB_POOL_MAX = String(svc.dbPoolMax);
   if (svc.role === 'absorber') {
     env.PORT = String(svc.port);
-    // The container's memory limit: the target's own sizing on a compose box, the pod's on EKS.
-    const limit = target.kind === 'compose' ? target.services[svc.name].resources.limits.memoryMiB : svc.resources.limits.memoryMiB;
-    env.NODE_OPTIONS = absorberNodeOptions(limit);
+    env.NODE_OPTIONS = absorberNodeOptions();
     if (svc.metricsPort) env.METRICS_PORT = String(svc.metricsPort);
     Object.assign(env, webhookEnv(def));
   } else {
