@@ -32,12 +32,14 @@ export interface BenchArgs {
   rateSeconds: number;
   /** The fixed-rate run drains with a worker on the same box (false: --no-worker, to see the absorber alone). */
   rateWorker: boolean;
+  /** The fixed-rate run: each server's stdout and stderr saved here, one file a round (for --node-args "--trace-gc"). */
+  logsDir?: string;
 }
 
 const USAGE = `usage: npm run bench -- [--e2e | --profile | --idle [--idle-seconds S] | --fixed-rate] [--rate N] [--rate-seconds S] [--no-worker]
        [--driver bullmq|sqs] [--duration S] [--warmup S]
        [--connections N] [--servers absorber,fastify,naive] [--rounds N] [--no-aof]
-       [--events N] [--batch N] [--workers N] [--concurrency N] [--out DIR] [--baseline DIST_DIR] [--node-args "FLAGS"]`;
+       [--events N] [--batch N] [--workers N] [--concurrency N] [--out DIR] [--baseline DIST_DIR] [--node-args "FLAGS"] [--logs DIR]`;
 
 function positiveInt(flag: string, value: string | undefined, max: number): number {
   const n = Number(value);
@@ -141,6 +143,9 @@ export function parseArgs(argv: string[]): BenchArgs {
         break;
       case '--baseline':
         args.baselineDist = value();
+        break;
+      case '--logs':
+        args.logsDir = value();
         break;
       case '--help':
       case '-h':

@@ -37,4 +37,6 @@ process.on('SIGUSR2', () => {
   }
   delay.reset();
   gc = {};
+  // Marks the window's edges in the saved output (--logs), between --trace-gc lines.
+  process.stdout.write(`[bench] window edge at ${Math.round(performance.now())} ms\n`);
 });

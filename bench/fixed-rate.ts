@@ -6,7 +6,7 @@
 // applications must equal those rows with no failed delivery.
 import IORedis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { BenchArgs } from './args';
 import { flushOwnRedis } from './broker-count';
 import { API_KEY, defaultType, eventBody } from './load';
 import { Child, freePort, ROOT, sleep, startNode } from './processes';
-import { absorberEnv, ServerSpec } from './servers';
+import { ABSORBER_PREFIX, absorberEnv, ServerSpec } from './servers';
 import { BenchLedger, startWorker, waitForLedger } from './sqs/ledger';
 import { workerCounters } from './worker-metrics';
 
@@ -37,6 +37,11 @@ export interface RateFigures {
   unknown: number;
   statuses: Record<string, number>;
   latencyMs: { p50: number; p99: number; p999: number; max: number };
+  /**
+   * The same split by whether the request carried an Idempotency-Key (1 in 10): a keyed request
+   * takes the idempotency store's round trips besides the enqueue, so the tail may be theirs.
+   */
+  byKey?: { keyed: { p50: number; p99: number; max: number }; plain: { p50: number; p99: number; max: number } };
   /** How far the generator fell behind its own schedule (it shares the CPUs): counted in latency. */
   maxSendLagMs: number;
   inside?: InsideFigures;
@@ -48,12 +53,20 @@ export interface RateFigures {
    * appendfsync always a 202 waits for one, so a slow fsync is a slow answer.
    */
   fsync?: { maxMs: number; secondsOver1ms: number; worst: number[] };
+  /**
+   * The absorber's BullMQ jobs over warm-up and window (each lane's job-id counter) and events per
+   * job: every job is a Lua script to add, and a fetch, a move and a Postgres transaction for the
+   * worker, so a job per event makes the worker's share of the two CPUs large.
+   */
+  jobs?: { jobs: number; eventsPerJob: number };
   /** lost: 202 ids with no row; extra: rows beyond the 202s' and the unknown outcomes' (a timeout or 504 may have been held; a refusal may not). */
   loss?: { acked: number; rows: number; applied: number; failedDeliveries: number; lost: number; extra: number };
 }
 
 interface OpenLoadResult {
   latencies: Float64Array;
+  /** 1 where the request carried an Idempotency-Key. */
+  keyed: Uint8Array;
   sent: number;
   ok2xx: number;
   errors: number;
@@ -74,6 +87,7 @@ function openLoad(url: string, rate: number, seconds: number, body: (i: number) 
   const agent = new Agent({ keepAlive: true, maxSockets: 512 });
   const total = Math.round(rate * seconds);
   const latencies = new Float64Array(total);
+  const keyed = new Uint8Array(total);
   let sent = 0;
   let settled = 0;
   let ok2xx = 0;
@@ -87,13 +101,16 @@ function openLoad(url: string, rate: number, seconds: number, body: (i: number) 
     const finish = () => {
       if (++settled < total) return;
       agent.destroy();
-      resolve({ latencies, sent, ok2xx, errors, unknown, statuses, maxSendLagMs, ids });
+      resolve({ latencies, keyed, sent, ok2xx, errors, unknown, statuses, maxSendLagMs, ids });
     };
     const send = (i: number, scheduledAt: number) => {
       const payload = body(i);
       const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)), authorization: `Bearer ${API_KEY}` };
       const k = key(i);
-      if (k) headers['idempotency-key'] = k;
+      if (k) {
+        headers['idempotency-key'] = k;
+        keyed[i] = 1;
+      }
       let done = false;
       const end = (ok: boolean, answered = true) => {
         if (done) return;
@@ -170,6 +187,13 @@ export async function measureAtRate(spec: ServerSpec, args: BenchArgs, redisUrl:
   // --no-worker: the events stay in Redis during the window; a worker drains them afterwards for the count.
   let worker = args.rateWorker ? await startWorker(workerEnv, args.concurrency) : undefined;
   const child = startNode(spec.key, spec.script, env, [...preload, ...(spec.nodeArgs ?? []), ...nodeArgs]);
+  if (args.logsDir) {
+    // The whole output (the Child keeps only its tail): --trace-gc lines, with the window's edges marked.
+    mkdirSync(args.logsDir, { recursive: true });
+    const out = createWriteStream(join(args.logsDir, `${spec.key}-${run}.log`));
+    child.proc.stdout?.pipe(out);
+    child.proc.stderr?.pipe(out);
+  }
   const typeOf = (phase: string) => (i: number) => `${defaultType(i % 10)}.${phase}${run}`;
   const types = (phase: string) => [...new Set(Array.from({ length: 10 }, (_, i) => typeOf(phase)(i)))];
   const bodies = (phase: string) => Array.from({ length: 10 }, (_, i) => eventBody(typeOf(phase)(i)));
@@ -200,6 +224,10 @@ export async function measureAtRate(spec: ServerSpec, args: BenchArgs, redisUrl:
     const rssEnd = child.rssMb();
     const sorted = load.latencies.slice().sort();
     const round = (v: number) => Math.round(v * 10) / 10;
+    const part = (want: number) => {
+      const s = load.latencies.filter((_, i) => load.keyed[i] === want).sort();
+      return { p50: round(percentile(s, 50)), p99: round(percentile(s, 99)), max: round(s[s.length - 1] ?? 0) };
+    };
     const figures: RateFigures = {
       key: spec.key,
       label: spec.label,
@@ -211,6 +239,7 @@ export async function measureAtRate(spec: ServerSpec, args: BenchArgs, redisUrl:
       unknown: load.unknown,
       statuses: load.statuses,
       latencyMs: { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), p999: round(percentile(sorted, 99.9)), max: round(sorted[sorted.length - 1] ?? 0) },
+      byKey: { keyed: part(1), plain: part(0) },
       maxSendLagMs: Math.round(load.maxSendLagMs),
       inside,
       rssMb: { start: rssStart && Math.round(rssStart), peak: rss.length ? Math.max(...rss) : undefined, end: rssEnd && Math.round(rssEnd), series: rss },
@@ -218,6 +247,12 @@ export async function measureAtRate(spec: ServerSpec, args: BenchArgs, redisUrl:
       cpuMsPer1k: cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) * 1e6) / Math.max(load.sent, 1) : undefined,
     };
     if (broker) {
+      const counter = new IORedis(redisUrl);
+      // The lanes' names (libs/config's LANES; the bench's tsconfig builds bench/ alone).
+      const ids = await counter.mget(['critical', 'normal', 'low'].map((lane) => `${ABSORBER_PREFIX}:${lane}:id`));
+      counter.disconnect();
+      const jobs = ids.reduce((n, v) => n + Number(v ?? 0), 0);
+      figures.jobs = { jobs, eventsPerJob: Math.round(((warmLoad.ok2xx + load.ok2xx) / Math.max(jobs, 1)) * 10) / 10 };
       worker ??= await startWorker(workerEnv, args.concurrency);
       const acked = load.ok2xx;
       const all = [...types('w'), ...types('m')];
@@ -261,7 +296,9 @@ export async function runRateBench(args: BenchArgs, specs: ServerSpec[], redisUr
       log(
         `  ${r.ok2xx}/${r.sent} 202, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, p99.9 ${r.latencyMs.p999} ms, max ${r.latencyMs.max} ms` +
           (e ? `; event-loop delay p99 ${e.p99} ms, max ${e.max} ms` : '') +
+          (r.byKey ? `; p99 keyed ${r.byKey.keyed.p99} ms, without a key ${r.byKey.plain.p99} ms` : '') +
           `; RSS ${r.rssMb.start}/${r.rssMb.peak}/${r.rssMb.end} MB; generator lag max ${r.maxSendLagMs} ms` +
+          (r.jobs ? `; ${r.jobs.jobs} jobs, ${r.jobs.eventsPerJob} events per job` : '') +
           (r.loss ? `; rows ${r.loss.rows}, lost ${r.loss.lost}, extra ${r.loss.extra}, applied ${r.loss.applied}` : ''),
       );
       (rounds[spec.key] ??= []).push(r);

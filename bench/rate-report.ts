@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { BenchArgs } from './args';
 import { RateFigures } from './fixed-rate';
 import { machine } from './report';
+import { deployedNodeArgs } from './servers';
 
 const f = (n: number | undefined, d = 1) => (n === undefined ? '-' : n.toFixed(d));
 
@@ -22,13 +23,13 @@ export function rateMarkdown(summary: RateFigures[], rounds: Record<string, Rate
     const e = s.inside?.eventLoopDelayMs;
     const loss = s.loss ? `${s.loss.acked} / ${s.loss.rows} / ${s.loss.lost} / ${s.loss.extra} / ${s.loss.applied}` : 'n/a';
     return (
-      `| ${s.label} | ${s.ok2xx}/${s.sent}${s.unknown ? ` (${s.unknown} unknown: no answer or 504)` : ''} | ${f(s.latencyMs.p50)} | **${f(s.latencyMs.p99)}** | ${f(s.latencyMs.p999)} | ${f(s.latencyMs.max)} | ` +
-      `${e ? `${f(e.p50)} / ${f(e.p99)} / ${f(e.max)}` : '-'} | ${gcCell(s.inside)} | ${s.rssMb.start ?? '-'} / ${s.rssMb.peak ?? '-'} / ${s.rssMb.end ?? '-'} | ${f(s.cpuMsPer1k, 0)} | ${s.maxSendLagMs} | ${s.fsync ? `${s.fsync.maxMs} (${s.fsync.secondsOver1ms})` : '-'} | ${loss} |`
+      `| ${s.label} | ${s.ok2xx}/${s.sent}${s.unknown ? ` (${s.unknown} unknown: no answer or 504)` : ''} | ${f(s.latencyMs.p50)} | **${f(s.latencyMs.p99)}** | ${f(s.latencyMs.p999)} | ${f(s.latencyMs.max)} | ${s.byKey ? `${f(s.byKey.keyed.p50)} / ${f(s.byKey.keyed.p99)}; ${f(s.byKey.plain.p50)} / ${f(s.byKey.plain.p99)}` : '-'} | ` +
+      `${e ? `${f(e.p50)} / ${f(e.p99)} / ${f(e.max)}` : '-'} | ${gcCell(s.inside)} | ${s.rssMb.start ?? '-'} / ${s.rssMb.peak ?? '-'} / ${s.rssMb.end ?? '-'} | ${f(s.cpuMsPer1k, 0)} | ${s.maxSendLagMs} | ${s.fsync ? `${s.fsync.maxMs} (${s.fsync.secondsOver1ms})` : '-'} | ${s.jobs ? `${s.jobs.jobs} (${f(s.jobs.eventsPerJob)})` : '-'} | ${loss} |`
     );
   };
   const header = [
-    '| server | 202 / sent | p50 ms | p99 ms | p99.9 ms | max ms | event-loop delay p50 / p99 / max ms (inside) | GC in the window (inside) | RSS MB start / peak / end | CPU ms per 1k | generator lag max ms | Redis fsync max ms (seconds >= 1 ms) | 202 / rows / lost / extra / applied |',
-    '|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|',
+    '| server | 202 / sent | p50 ms | p99 ms | p99.9 ms | max ms | p50 / p99 ms: keyed (1 in 10); without a key | event-loop delay p50 / p99 / max ms (inside) | GC in the window (inside) | RSS MB start / peak / end | CPU ms per 1k | generator lag max ms | Redis fsync max ms (seconds >= 1 ms) | BullMQ jobs, warm-up and window (events per job) | 202 / rows / lost / extra / applied |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|',
   ];
   const lines = [
     `# Fixed rate, ${at}`,
@@ -40,6 +41,7 @@ export function rateMarkdown(summary: RateFigures[], rounds: Record<string, Rate
       ? `arrival. One worker (WORKER_CONCURRENCY=${args.concurrency}) drains into Postgres on the same CPUs (idle in Fastify's run).`
       : 'arrival. No worker during the window (--no-worker): one drains the events afterwards, for the count.',
     `${args.rounds} round(s), interleaved; per server the median round by p99.`,
+    `Both builds of the absorber ran with the deployed NODE_OPTIONS (docker-compose.yml): \`${deployedNodeArgs().join(' ') || 'none'}\`${args.nodeArgs.length ? `; this build also with \`${args.nodeArgs.join(' ')}\`` : ''}.`,
     '',
     ...header,
     ...summary.map(row),
@@ -50,6 +52,10 @@ export function rateMarkdown(summary: RateFigures[], rounds: Record<string, Rate
       `- absorber p99 **${f(a.latencyMs.p99)} ms** (goal <= 10) beside bare Fastify's ${f(b.latencyMs.p99)} ms: ${f(a.latencyMs.p99 / b.latencyMs.p99, 2)}x`,
       `- absorber RSS peak ${a.rssMb.peak ?? '-'} MB, bare Fastify ${b.rssMb.peak ?? '-'} MB: ${a.rssMb.peak && b.rssMb.peak ? f(a.rssMb.peak / b.rssMb.peak, 2) : '-'}x (goal <= 1.3x and <= 256 MB)`,
     );
+  }
+  const base = summary.find((s) => s.key === 'baseline');
+  if (a && base) {
+    lines.push(`- this build's p99 ${f(a.latencyMs.p99)} ms beside the earlier build's ${f(base.latencyMs.p99)} ms; event-loop delay p99 ${f(a.inside?.eventLoopDelayMs.p99)} against ${f(base.inside?.eventLoopDelayMs.p99)} ms`);
   }
   lines.push('', '## Every round', '', ...header, ...Object.values(rounds).flat().map(row), '');
   lines.push(

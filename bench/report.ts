@@ -3,6 +3,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { BenchArgs } from './args';
 import { renderPlot } from './plot';
+import { deployedNodeArgs } from './servers';
 import { HttpBenchResult, ServerFigures } from './throughput';
 
 export function machine() {
@@ -59,6 +60,7 @@ export function markdown(result: HttpBenchResult, args: BenchArgs, at: string, m
     `${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}, 1-min load average ${m.loadavg1m} before the run (the machine is shared).`,
     `autocannon, ${args.connections} connections, ~300-byte event, ${args.warmup} s warm-up, then ~${args.duration} s measured` +
       ` (an exact request count), ${args.rounds} round(s), median round shown; driver ${args.driver}; Redis AOF ${args.aof ? 'on' : 'off'}.`,
+    `The absorber ran with the deployed NODE_OPTIONS (docker-compose.yml): \`${deployedNodeArgs().join(' ') || 'none'}\`${args.nodeArgs.length ? `, then \`${args.nodeArgs.join(' ')}\`` : ''}.`,
     '',
     `| server | rps | p50 ms | p99 ms | errors | RSS peak MB | CPU ms per 1k requests (server + ${args.driver === 'sqs' ? 'its broker: fauxqs or redis' : 'redis'}) | measured 2xx / added / lost / extra |`,
     '|---|---:|---:|---:|---:|---:|---:|---|',

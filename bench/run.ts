@@ -59,7 +59,9 @@ async function http(args: BenchArgs, brokers: Brokers): Promise<void> {
 /** Absorber and bare Fastify at the same offered rate, a worker draining on the same box (BullMQ). */
 async function fixedRate(args: BenchArgs, brokers: Brokers): Promise<void> {
   const m = machine();
-  const specs = serverSpecs('bullmq', undefined, []).filter((s) => s.key === 'absorber' || s.key === 'fastify');
+  // --baseline adds the earlier build beside this one (without --node-args: so one run also
+  // compares a V8 flag against none); --servers may leave bare Fastify or the absorber out.
+  const specs = serverSpecs('bullmq', args.baselineDist, []).filter((s) => s.key === 'baseline' || (s.key !== 'naive' && args.servers.includes(s.key)));
   const ledger = brokers.sqs?.ledger ?? new BenchLedger();
   try {
     const { summary, rounds, problems } = await runRateBench(args, specs, brokers.redis.url, ledger, log);

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { API_KEY, LANE_ROUTES } from './load';
+import { ROOT } from './processes';
 
 /** One server under test: how to start it, and what its broker should hold afterwards. */
 export interface ServerSpec {
@@ -33,6 +36,16 @@ export function absorberEnv(driver: string, redisUrl: string, port: number): Rec
   };
 }
 
+/**
+ * The absorber's V8 flags as deployed: NODE_OPTIONS of the compose file's absorber, which synth
+ * renders from the definition (deploy/model/node-options.ts). Passed as node flags to both builds
+ * of the absorber, so the bench measures the heap it ships with; --node-args come after them.
+ */
+export function deployedNodeArgs(): string[] {
+  const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services?: { absorber?: { environment?: Record<string, string> } } };
+  return (compose.services?.absorber?.environment?.NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+}
+
 export function serverSpecs(driver: string, baselineDist?: string, absorberNodeArgs: string[] = []): ServerSpec[] {
   const baseline: ServerSpec[] = baselineDist
     ? [
@@ -42,6 +55,7 @@ export function serverSpecs(driver: string, baselineDist?: string, absorberNodeA
           script: join(baselineDist, 'apps/absorber/src/main.js'),
           env: (redisUrl, port) => absorberEnv(driver, redisUrl, port),
           stores: driver === 'sqs' ? 'ledger' : 'events',
+          nodeArgs: deployedNodeArgs(),
         },
       ]
     : [];
@@ -53,7 +67,7 @@ export function serverSpecs(driver: string, baselineDist?: string, absorberNodeA
       script: 'dist/apps/absorber/src/main.js',
       env: (redisUrl, port) => absorberEnv(driver, redisUrl, port),
       stores: driver === 'sqs' ? 'ledger' : 'events',
-      nodeArgs: absorberNodeArgs,
+      nodeArgs: [...deployedNodeArgs(), ...absorberNodeArgs],
     },
     {
       key: 'fastify',

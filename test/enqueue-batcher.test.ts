@@ -36,6 +36,18 @@ describe('EnqueueBatcher on a real broker', () => {
     for (const e of [...normal, ...low]) expect(got.events.get(e.id)).toEqual(e);
   });
 
+  it('BullMQ: while a write to a lane is out, later enqueues wait and go out together as one job', async () => {
+    const first = [event('normal', 10)];
+    const waited = [[event('normal', 11)], [event('normal', 12), event('normal', 13)]];
+    // Three enqueues in one go: the first is written at once, the other two wait for its answer.
+    await Promise.all([driver.enqueue('normal', first), ...waited.map((events) => driver.enqueue('normal', events))]);
+    const got = await drainAll(driver, 4);
+    expect(got.copies).toBe(4);
+    // Two jobs (consumed two at a time, so in either order): the first write's, and what waited, in order.
+    const jobs = got.deliveries.map((d) => d.events.map((e) => e.id)).sort((x, y) => x.length - y.length);
+    expect(jobs).toEqual([first.map((e) => e.id), waited.flat().map((e) => e.id)]);
+  });
+
   // The real driver with its write replaced: the broker's refusal and its silence are what a live
   // Redis cannot be made to give on cue for one write.
   const withWrite = (enqueue: QueueDriver['enqueue']): QueueDriver => Object.create(driver, { enqueue: { value: enqueue } });

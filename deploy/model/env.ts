@@ -5,6 +5,7 @@ import { webhookEnv, webhookRoutes } from './webhooks';
 import { podLanes } from './lambda-lanes';
 import { payloadBucket } from './queues';
 import { queuePrefixOf } from './targets';
+import { absorberNodeOptions } from './node-options';
 import { Lane } from '@spillway/config/lanes';
 
 /** `payment.captured=critical,analytics.*=low`, in the definition's order (the router sorts). */
@@ -30,6 +31,7 @@ export const DERIVED_ENV = [
   'DB_POOL_MAX',
   'DATABASE_CA',
   'SQS_PAYLOAD_BUCKET',
+  'NODE_OPTIONS',
 ] as const;
 
 /**
@@ -62,6 +64,7 @@ function derivedEnv(def: SharedDefinition, svc: ServiceSpec, target: Target): Re
   if (svc.dbPoolMax !== undefined) env.DB_POOL_MAX = String(svc.dbPoolMax);
   if (svc.role === 'absorber') {
     env.PORT = String(svc.port);
+    env.NODE_OPTIONS = absorberNodeOptions();
     if (svc.metricsPort) env.METRICS_PORT = String(svc.metricsPort);
     Object.assign(env, webhookEnv(def));
   } else {

@@ -17,6 +17,7 @@ import {
 import { decide, HandlerResult, retryDelayMs, RUNNING } from '../delivery-policy';
 import { errorText, withTimeout } from '../timeout';
 import { addEventJobs } from './bullmq-enqueue';
+import { LaneWrites } from './lane-writes';
 
 interface EventsJob {
   events: QueuedEvent[];
@@ -64,6 +65,8 @@ export class BullmqDriver implements QueueDriver {
   private readonly queues = new Map<string, Queue>();
   /** Open consumers: close() closes them (their Worker, its blocking connection, their own). */
   private readonly consumers = new Set<Consumer>();
+  /** One write per lane in flight; what arrives meanwhile goes out together next (lane-writes.ts). */
+  private readonly writes: LaneWrites;
 
   constructor(private readonly config: SpillwayConfig) {
     // Fail fast while Redis is down: no offline queue, one try per command, so the absorber can
@@ -77,6 +80,7 @@ export class BullmqDriver implements QueueDriver {
       commandTimeout: config.enqueueTimeoutMs,
     });
     this.producer.on('error', () => undefined); // state is read via isConnected(); avoid log floods
+    this.writes = new LaneWrites((lane, events) => this.write(lane, events), config.enqueueTimeoutMs);
   }
 
   private baseOptions(): RedisOptions {
@@ -125,11 +129,16 @@ export class BullmqDriver implements QueueDriver {
 
   /**
    * No answer deadline here: the producer connection's commandTimeout (ENQUEUE_TIMEOUT_MS) bounds
-   * each write, and a write that times out is reported as unknown, never as refused.
+   * each write, and a write that times out is reported as unknown, never as refused. Writes to a
+   * lane go out one at a time, each carrying what arrived during the one before (LaneWrites).
    */
   async enqueue(lane: Lane, events: QueuedEvent[]): Promise<void> {
     if (events.length === 0) return;
     if (!this.isConnected()) throw new BrokerUnavailableError(`redis is not connected (${this.producer.status})`);
+    return this.writes.enqueue(lane, events);
+  }
+
+  private async write(lane: Lane, events: QueuedEvent[]): Promise<void> {
     const queue = this.queue(lane);
     try {
       await queue.waitUntilReady();
