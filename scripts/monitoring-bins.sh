@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Puts the box's monitoring programs, at the box's versions, in a cache outside the checkout and
-# prints their bin folder: promtool of the Prometheus major the box runs, and the Postgres, Redis
-# and node exporters whose metric names the dashboards and alert rules use.
+# prints their bin folder: Prometheus and promtool of the major the box runs, and the Postgres,
+# Redis and node exporters whose metric names the dashboards and alert rules use. The tests run
+# promtool and the exporters; the compose e2e's stand-in images carry prometheus and the exporters.
 #
-#   bin="$(scripts/monitoring-bins.sh)"   # then $bin/promtool, $bin/postgres_exporter, ...
+#   bin="$(scripts/monitoring-bins.sh)"   # then $bin/promtool, $bin/prometheus, $bin/postgres_exporter, ...
 #
 # Debian's packages are the only source of them this project's machines reach, and Debian 12 has
 # Prometheus 2.42 only. Newer Debian suites have the box's versions, as static Go programs that need
@@ -14,16 +15,17 @@
 set -euo pipefail
 
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
   exit 0
 fi
 
 # program  package/suite  (the box's image, deploy/spillway.ts). sid is the only suite with a
-# Prometheus 3 (3.5.3 for the box's v3.5.0); trixie has postgres_exporter 0.17.1 (box: v0.17.1)
+# Prometheus 3 (3.5.3 for the box's v3.5.0: the server and its promtool); trixie has postgres_exporter 0.17.1 (box: v0.17.1)
 # and node_exporter 1.9.0 (box: v1.9.1); redis_exporter is 1.69 in trixie, 1.86 in sid (box:
 # v1.91.1, the nearest is taken). Bump the suites here when the box's images move.
 programs=(
   "promtool promtool/sid"
+  "prometheus prometheus/sid"
   "postgres_exporter prometheus-postgres-exporter/trixie"
   "redis_exporter prometheus-redis-exporter/sid"
   "node_exporter prometheus-node-exporter/trixie"
@@ -79,9 +81,8 @@ EOF
   for p in "${programs[@]}"; do
     name="${p%% *}" package="${p#* }"
     package="${package%/*}"
-    # Debian names an exporter's program after its package (prometheus-postgres-exporter).
+    # Debian names each program after its package (prometheus-postgres-exporter, promtool).
     src="$tmp/root/usr/bin/$package"
-    [ "$package" = promtool ] && src="$tmp/root/usr/bin/promtool"
     install -m 755 "$src" "$tmp/bin/$name"
     "$tmp/bin/$name" --version >/dev/null 2>&1 || { echo "scripts/monitoring-bins.sh: $name from $package does not run here" >&2; exit 1; }
   done

@@ -10,7 +10,7 @@ import { waitFor } from '../../support/env';
 import { dashboards } from '../../../deploy/monitoring/dashboards';
 import { dashboardMetricNames } from '../../../deploy/monitoring/metric-names';
 import { spillway } from '../../../deploy/spillway';
-import { alerts, query, upByTarget } from './prometheus';
+import { alerts, prometheusVersion, query, upByTarget } from './prometheus';
 import { effectCountsQuery, INSTALL_EFFECT_COUNTER, REDELIVER_SCRIPT, REMOVE_EFFECT_COUNTER } from './effects';
 import { ABSORBER_PORT, compose, Container, containers, lines, PROJECT, run, waitHealthy, waitPortFree } from './stack';
 import { composeDefinition, targetOf } from '../../../deploy/model/targets';
@@ -37,7 +37,7 @@ const envNames = (f: string) => lines(readFileSync(f, 'utf8')).filter((l) => !l.
 const apiKey = /^INGEST_API_KEYS=([^,\n]+)/m.exec(readFileSync(join(SECRETS_DIR, 'absorber.env'), 'utf8'))?.[1];
 const AUTH: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey.trim()}` } : {};
 
-type ComposeServices = Record<string, { profiles?: string[]; restart?: string }>;
+type ComposeServices = Record<string, { profiles?: string[]; restart?: string; image?: string }>;
 const composeServices = () => (parse(readFileSync(join(__dirname, '../../../docker-compose.yml'), 'utf8')) as { services: ComposeServices }).services;
 
 /**
@@ -266,6 +266,13 @@ describe(`docker-compose.yml, run for real (project ${PROJECT})`, () => {
         throw new Error(`${err.message}: ${JSON.stringify(up)}`);
       });
       expect(Object.keys(up).sort()).toEqual([...want].sort());
+      // The rules below are evaluated by the box's Prometheus major (3.x reads ranges, le values and
+      // regexes differently from 2.x), not by an older stand-in: the compose file's tag names it.
+      const boxMajor = /:v(\d+)\./.exec(composeServices().prometheus.image ?? '')?.[1];
+      expect(boxMajor).toBe('3');
+      expect((await prometheusVersion()).split('.')[0]).toBe(boxMajor);
+      const exporters = await query('{__name__=~"(postgres|redis|node)_exporter_build_info"}');
+      console.log(`compose e2e: Prometheus ${await prometheusVersion()}, ${exporters.map((s) => `${s.metric.__name__.replace('_build_info', '')} ${s.metric.version}`).sort().join(', ')}`);
       expect(await alerts()).not.toContainEqual(expect.objectContaining({ labels: expect.objectContaining({ alertname: 'SpillwayDeadLetters' }) }));
 
       // A real dead letter: Postgres refuses this one event type, so every attempt fails in the worker.

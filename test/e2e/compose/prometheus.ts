@@ -33,3 +33,9 @@ export async function upByTarget(): Promise<Record<string, string>> {
   const samples = await query('up');
   return Object.fromEntries(samples.map((s) => [s.metric.service ? `${s.metric.job}/${s.metric.service}` : s.metric.job, s.value[1]]));
 }
+
+/** The running Prometheus's own version (`3.5.3+ds1` for Debian's build), from its build info. */
+export async function prometheusVersion(): Promise<string> {
+  const res = await fetch(`${PROMETHEUS}/api/v1/status/buildinfo`);
+  return ((await res.json()) as { data: { version: string } }).data.version;
+}

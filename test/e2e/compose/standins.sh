@@ -16,17 +16,26 @@
 #                          locale C.UTF-8 (official: en_US.utf8) and no /docker-entrypoint-initdb.d.
 #                          Stops on SIGTERM (smart shutdown): `docker import` cannot set the
 #                          official STOPSIGNAL SIGINT.
-# The monitoring profile (only what Debian packages; Grafana has no Debian package, so there is no
-# grafana/grafana stand-in and the e2e does not start it). Each runs as `nobody` like the official:
-#   prom/prometheus:v3.5.0  !!! Debian's Prometheus 2.42, NOT 3.5; wget added for the compose
-#                           healthcheck (the official image has busybox's). No web UI assets
-#                           beyond what Debian ships; the HTTP API, scraping and rules are the same.
-#   oliver006/redis_exporter:v1.91.1       Debian's prometheus-redis-exporter 1.45 as /redis_exporter.
+# The monitoring profile (Grafana has no Debian package, so there is no grafana/grafana stand-in and
+# the e2e does not start it). Prometheus and the exporters are the box's versions, or the nearest
+# Debian has: the static Go programs of Debian trixie's and sid's packages, which run on bookworm,
+# fetched (unpacked, never installed) by scripts/monitoring-bins.sh, the same ones `npm test` runs.
+# Each runs as `nobody` like the official:
+#   prom/prometheus:v3.5.0  Debian sid's Prometheus 3.5.3 (official: 3.5.0); wget added for the
+#                           compose healthcheck (the official image has busybox's). !!! No web UI
+#                           assets (Debian builds it without them; / answers a redirect, the UI
+#                           pages 404): the HTTP API, scraping and rules, all the e2e uses, are there.
+#   oliver006/redis_exporter:v1.91.1       !!! Debian sid's redis_exporter 1.86 (Debian has no
+#                           1.91) as /redis_exporter.
 #   quay.io/prometheuscommunity/postgres-exporter:v0.17.1
-#                           Debian's prometheus-postgres-exporter 0.11 as /bin/postgres_exporter.
-#   quay.io/prometheus/node-exporter:v1.9.1  Debian's prometheus-node-exporter 1.5 as /bin/node_exporter.
-# A tag that already exists locally is left alone (reruns are fast; `docker rmi` one to rebuild).
+#                           Debian trixie's postgres_exporter 0.17.1 as /bin/postgres_exporter.
+#   quay.io/prometheus/node-exporter:v1.9.1  Debian trixie's node_exporter 1.9.0 (official:
+#                           1.9.1) as /bin/node_exporter.
+# An existing tag is left alone when its label spillway.standin.recipe is the hash of the recipe
+# that would build it now (the function, the helpers, the programs it copies in); otherwise it is
+# rebuilt. CI machines keep their image cache between runs, so a changed recipe must show there.
 set -euo pipefail
+repo="$(cd "$(dirname "$0")/../../.." && pwd)"
 cache="${STANDIN_CACHE:-/var/cache/spillway-standins}"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 mkdir -p "$cache"
@@ -35,7 +44,26 @@ mounted=()
 cleanup() { for m in "${mounted[@]}"; do umount -l "$m" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-have() { docker image inspect "$1" >/dev/null 2>&1; }
+# The recipe's hash: the building function and the helpers it calls (their text, from declare -f),
+# its arguments, and the contents of the files it copies in (`file:<path>`). A tag built from
+# another recipe (an older standins.sh, other programs from scripts/monitoring-bins.sh) is rebuilt;
+# the same recipe is not built again.
+recipe() {
+  local fn="$1" a; shift
+  {
+    declare -f "$fn" base fresh apt_in import
+    for a in "$@"; do
+      case "$a" in file:*) sha256sum <"${a#file:}" ;; *) printf '%s\n' "$a" ;; esac
+    done
+  } | sha256sum | cut -c1-16
+}
+current() {
+  [ "$(docker image inspect --format '{{index .Config.Labels "spillway.standin.recipe"}}' "$1" 2>/dev/null)" = "$2" ]
+}
+
+# The box's Prometheus and exporters, fetched once into scripts/monitoring-bins.sh's cache.
+mbin=
+monitoring_bin() { [ -n "$mbin" ] || mbin="$("$repo/scripts/monitoring-bins.sh")"; }
 
 # One minbase debootstrap, copied for each image; kept in the cache for the next stand-in.
 base() {
@@ -97,7 +125,8 @@ local_cas() { cat /usr/local/share/ca-certificates/*.crt 2>/dev/null || true; }
 node_image() {
   local tag=node:24-bookworm-slim
   local ca_sum; ca_sum="$(local_cas | sha256sum | cut -c1-16)"
-  [ "$(docker image inspect --format '{{index .Config.Labels "spillway.standin.ca"}}' "$tag" 2>/dev/null)" = "$ca_sum" ] && return
+  local sum; sum="$(recipe node_image "ca=$ca_sum")"
+  current "$tag" "$sum" && return
   base; fresh node
   mkdir -p "$root/usr/local/share/ca-certificates"
   local_cas >"$root/usr/local/share/ca-certificates/local-cas.pem"
@@ -117,12 +146,13 @@ node_image() {
   [ -s "$root/usr/local/share/ca-certificates/local-cas.pem" ] &&
     ca_env=('ENV NODE_EXTRA_CA_CERTS=/usr/local/share/ca-certificates/local-cas.pem')
   import "$tag" "ENV PATH=$PATH_DEFAULT" "ENV NODE_VERSION=${version#v}" "${ca_env[@]}" \
-    "LABEL spillway.standin.ca=$ca_sum" 'CMD ["node"]'
+    "LABEL spillway.standin.ca=$ca_sum" "LABEL spillway.standin.recipe=$sum" 'CMD ["node"]'
 }
 
 redis_image() {
   local tag=redis:7-bookworm
-  have "$tag" && return
+  local sum; sum="$(recipe redis_image)"
+  current "$tag" "$sum" && return
   base; fresh redis
   apt_in redis-server
   mkdir -p "$root/data"
@@ -149,7 +179,7 @@ fi
 exec "$@"
 EOF
   chmod 755 "$root/usr/local/bin/docker-entrypoint.sh"
-  import "$tag" "ENV PATH=$PATH_DEFAULT" 'WORKDIR /data' 'VOLUME /data' 'EXPOSE 6379' \
+  import "$tag" "ENV PATH=$PATH_DEFAULT" "LABEL spillway.standin.recipe=$sum" 'WORKDIR /data' 'VOLUME /data' 'EXPOSE 6379' \
     'ENTRYPOINT ["docker-entrypoint.sh"]' 'CMD ["redis-server"]'
 }
 
@@ -157,7 +187,8 @@ EOF
 # nothing 16-only; a user's real stack runs the official 16 image.
 postgres_image() {
   local tag=postgres:16-bookworm
-  have "$tag" && return
+  local sum; sum="$(recipe postgres_image)"
+  current "$tag" "$sum" && return
   base; fresh postgres
   # The image's entrypoint makes the cluster in PGDATA, not Debian's packaging.
   mkdir -p "$root/etc/postgresql-common/createcluster.d"
@@ -202,37 +233,46 @@ fi
 exec "$@"
 EOF
   chmod 755 "$root/usr/local/bin/docker-entrypoint.sh"
-  import "$tag" "ENV PATH=/usr/lib/postgresql/15/bin:$PATH_DEFAULT" 'ENV PGDATA=/var/lib/postgresql/data' \
+  import "$tag" "ENV PATH=/usr/lib/postgresql/15/bin:$PATH_DEFAULT" "LABEL spillway.standin.recipe=$sum" 'ENV PGDATA=/var/lib/postgresql/data' \
     'ENV PG_MAJOR=15' 'VOLUME /var/lib/postgresql/data' 'EXPOSE 5432' \
     'ENTRYPOINT ["docker-entrypoint.sh"]' 'CMD ["postgres"]'
 }
 
-# An exporter from its Debian package, under the official image's tag and entrypoint path.
+# An exporter from scripts/monitoring-bins.sh (Debian trixie's or sid's package), under the
+# official image's tag and entrypoint path.
 exporter_image() {
-  local tag="$1" package="$2" entrypoint="$3" port="$4"
-  have "$tag" && return
-  base; fresh "$package"
-  apt_in "$package"
-  ln -sf "/usr/bin/$package" "$root$entrypoint"
-  import "$tag" "ENV PATH=$PATH_DEFAULT" 'USER nobody' "EXPOSE $port" "ENTRYPOINT [\"$entrypoint\"]"
+  local tag="$1" program="$2" entrypoint="$3" port="$4"
+  monitoring_bin
+  local sum; sum="$(recipe exporter_image "$@" "file:$mbin/$program")"
+  current "$tag" "$sum" && return
+  base; fresh "$program"
+  install -D -m 755 "$mbin/$program" "$root$entrypoint"
+  echo "== $tag: $("$mbin/$program" --version 2>&1 | grep -o 'v\{0,1\}[0-9]\+\.[0-9]\+\.[0-9]\+' | head -n 1)"
+  import "$tag" "ENV PATH=$PATH_DEFAULT" "LABEL spillway.standin.recipe=$sum" 'USER nobody' "EXPOSE $port" "ENTRYPOINT [\"$entrypoint\"]"
 }
 
-# !!! Prometheus 2.42 under the v3.5.0 tag: the config and rules the box uses parse in both.
+# Prometheus 3.5.3 from Debian sid (scripts/monitoring-bins.sh) under the v3.5.0 tag, with no web UI
+# assets: the e2e uses the HTTP API, scraping and rules only.
 prometheus_image() {
   local tag=prom/prometheus:v3.5.0
-  have "$tag" && return
+  monitoring_bin
+  local sum; sum="$(recipe prometheus_image "file:$mbin/prometheus")"
+  current "$tag" "$sum" && return
   base; fresh prometheus
-  apt_in prometheus wget
-  mkdir -p "$root/prometheus"
+  apt_in wget
+  install -m 755 "$mbin/prometheus" "$root/bin/prometheus"
+  mkdir -p "$root/prometheus" "$root/etc/prometheus"
   chown 65534:65534 "$root/prometheus"
-  import "$tag" "ENV PATH=$PATH_DEFAULT" 'USER nobody' 'WORKDIR /prometheus' 'VOLUME /prometheus' 'EXPOSE 9090' \
-    'ENTRYPOINT ["/usr/bin/prometheus"]' 'CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]'
+  echo "== $tag: $("$mbin/prometheus" --version | head -n 1)"
+  import "$tag" "ENV PATH=$PATH_DEFAULT" "LABEL spillway.standin.recipe=$sum" 'USER nobody' 'WORKDIR /prometheus' \
+    'VOLUME /prometheus' 'EXPOSE 9090' 'ENTRYPOINT ["/bin/prometheus"]' \
+    'CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]'
 }
 
 node_image
 redis_image
 postgres_image
 prometheus_image
-exporter_image oliver006/redis_exporter:v1.91.1 prometheus-redis-exporter /redis_exporter 9121
-exporter_image quay.io/prometheuscommunity/postgres-exporter:v0.17.1 prometheus-postgres-exporter /bin/postgres_exporter 9187
-exporter_image quay.io/prometheus/node-exporter:v1.9.1 prometheus-node-exporter /bin/node_exporter 9100
+exporter_image oliver006/redis_exporter:v1.91.1 redis_exporter /redis_exporter 9121
+exporter_image quay.io/prometheuscommunity/postgres-exporter:v0.17.1 postgres_exporter /bin/postgres_exporter 9187
+exporter_image quay.io/prometheus/node-exporter:v1.9.1 node_exporter /bin/node_exporter 9100
