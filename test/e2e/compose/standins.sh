@@ -44,7 +44,8 @@ mounted=()
 cleanup() { for m in "${mounted[@]}"; do umount -l "$m" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-# The recipe's hash: the building function and the helpers it calls (their text, from declare -f),
+# The recipe's hash: the building function and the helpers it calls (their code as declare -f prints
+# it, so an edit of a comment alone rebuilds nothing),
 # its arguments, and the contents of the files it copies in (`file:<path>`). A tag built from
 # another recipe (an older standins.sh, other programs from scripts/monitoring-bins.sh) is rebuilt;
 # the same recipe is not built again.
