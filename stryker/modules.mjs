@@ -102,11 +102,14 @@ export const MODULES = {
   // consumes, so a survivor re-runs the whole contract) do not fit a session in one run. The
   // cases mostly wait on timers, so parts side by side barely slow each other. sqs-consumer: the
   // calls the consumer makes (FifoSqsFake records them), written after the first run's survivors.
-  // The delivery policy every consumer carries out: its table first, then a consumer of each kind.
+  // The delivery policy every consumer carries out: a pure function, pinned by its table spec alone
+  // (seconds per mutant). The consumers that carry each verdict out have modules of their own
+  // (sqs-consumer-*, lambda-batch, bullmq-*); with their suites here every survivor would re-run
+  // minutes of integration cases to learn what the table should say.
   'delivery-policy': {
     mutate: ['libs/queue/src/delivery-policy.ts'],
-    tests: ['<rootDir>/libs/queue/src/delivery-policy.spec.ts', '<rootDir>/test/sqs-consumer.test.ts', '<rootDir>/test/lambda-worker.test.ts', '<rootDir>/test/contract/bullmq.test.ts'],
-    integration: true,
+    tests: ['<rootDir>/libs/queue/src/delivery-policy.spec.ts'],
+    integration: false,
   },
   'sqs-consumer-loop': {
     mutate: ['libs/queue/src/sqs/sqs-consumer.ts:1-105'],
@@ -123,10 +126,18 @@ export const MODULES = {
     tests: SQS_CONSUMER_TESTS,
     integration: true,
   },
-  // The Lambda batch consumer: the time margin, the dead-letter copy, the FIFO chain, the outage loop.
-  // (Moved from apps/worker/src/lambda/sqs-batch.ts; the earlier scores in docs/mutation are of that file.)
+  // The Lambda batch consumer (moved from apps/worker/src/lambda/sqs-batch.ts in #36; the scores of
+  // 2026-12-06 in docs/mutation are of that file), in two parts: lambda-batch the chains and each
+  // record's run under the policy (the time margin, the dead-letter copy, the FIFO chain, the
+  // outage hold), lambda-batch-intake the grouping into chains, the foreign-queue refusal and the
+  // runners' count.
   'lambda-batch': {
-    mutate: ['libs/queue/src/sqs/sqs-batch.ts'],
+    mutate: ['libs/queue/src/sqs/sqs-batch.ts:83-155'],
+    tests: ['<rootDir>/test/lambda-worker.test.ts', '<rootDir>/test/lambda-database-down.test.ts'],
+    integration: true,
+  },
+  'lambda-batch-intake': {
+    mutate: ['libs/queue/src/sqs/sqs-batch.ts:1-82'],
     tests: ['<rootDir>/test/lambda-worker.test.ts', '<rootDir>/test/lambda-database-down.test.ts'],
     integration: true,
   },
@@ -154,7 +165,8 @@ export const MODULES = {
   // first (milliseconds; written after the first run's survivors), then the batcher (BullMQ), the
   // SQS driver against a slow or failing SQS, and the absorber's answers.
   'enqueue-outcome': {
-    mutate: ['libs/queue/src/enqueue-outcome.ts'],
+    // EnqueueError (held / unknown sets, allUnknown) moved to errors/enqueue.error.ts in #36.
+    mutate: ['libs/queue/src/enqueue-outcome.ts', 'libs/queue/src/errors/enqueue.error.ts'],
     tests: ['<rootDir>/libs/queue/src/enqueue-outcome.spec.ts', '<rootDir>/test/enqueue-batcher.test.ts', '<rootDir>/test/sqs-driver-send.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
     integration: true,
   },
