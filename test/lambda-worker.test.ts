@@ -182,12 +182,19 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
   };
   /** Runs the batch; which deliveries reached the processor (calls go through), with their attempt. */
   const runWatched = async (records: SQSRecord[], remainingMs: number) => {
-    const processor = (await entry.start()).get(DeliveryProcessor);
+    const app = await entry.start();
+    const processor = app.get(DeliveryProcessor);
     const run = jest.spyOn(processor, 'process');
+    // The function's own SqsDriver, observed (it still makes each call): which records it hands
+    // back and when they are due. fauxqs cannot show it here: the FIFO records' handles are spent.
+    const driver = app.get<SqsDriver>(QUEUE_DRIVER) as unknown as { setVisibility(lane: Lane, handles: string[], seconds: number): Promise<void> };
+    const visibility = jest.spyOn(driver, 'setVisibility');
     const response = await entry.handle(sqsEvent(records), lambdaContext(remainingMs));
     const ran = run.mock.calls.map(([d]) => ({ id: d.events[0].id, attempt: d.attempt }));
+    const handedBack = visibility.mock.calls.map(([lane, handles, seconds]) => ({ lane, handles, seconds }));
     run.mockRestore();
-    return { response, ran };
+    visibility.mockRestore();
+    return { response, ran, handedBack };
   };
 
   it('FIFO: a head failing with time left is retried in the invocation until dead-lettered, then the rest of its group runs (no follower charged a receive it never ran)', async () => {
@@ -212,13 +219,21 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
   it('FIFO: a head failing with too little time left for its backoff returns the rest of that group unrun; another group goes on', async () => {
     const { k, g, records } = await fifoBatch();
     // 4.9 s left: after the 3 s margin, under the 2 s backoff of attempt 1, so the head goes back.
-    const { response, ran } = await runWatched(records, 4900);
+    const { response, ran, handedBack } = await runWatched(records, 4900);
     // The key's fence alone would also keep the follower's effect out, but only after running it as a failed delivery.
     expect(ran.filter((r) => k.includes(r.id)).map((r) => r.id)).toEqual([k[0], k[1]]);
     expect(ran.filter((r) => g.includes(r.id)).map((r) => r.id)).toEqual(g);
     const byEvent = new Map(records.map((r) => [idOf(r), r.messageId]));
     // The poison record and the one after it in group k; nothing of group g.
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([byEvent.get(k[1]), byEvent.get(k[2])].sort());
+    // The head due again after its backoff, the follower at once: not both left to their lease
+    // (the group held for the whole lease), which the response alone cannot tell (lambda-batch
+    // mutation run: the time left counted 3 s over, or the follower's handles lost, survived).
+    const handle = new Map(records.map((r) => [idOf(r), r.receiptHandle]));
+    expect(handedBack).toEqual([
+      { lane: 'critical', handles: [handle.get(k[1])], seconds: 2 },
+      { lane: 'critical', handles: [handle.get(k[2])], seconds: 0 },
+    ]);
     expect(await effects.counts([...k, ...g])).toEqual(new Map([[k[0], 1], [g[0], 1], [g[1], 1]]));
     expect(await ledger.counts([k[1], k[2]])).toEqual(new Map());
   });
