@@ -31,6 +31,14 @@ export const MODULES = {
     ],
     integration: true,
   },
+  // ingest after #36, one injected part per module (the whole was 226 mutants over 11 suites, about
+  // 3.5 h). ingest-gate: the Idempotency-Key record around a request (reserve, 409 while pending,
+  // release, settle) through the suites that send keyed requests on both stores.
+  'ingest-gate': {
+    mutate: ['apps/absorber/src/ingest/idempotency-gate.ts:41-81'],
+    tests: ['<rootDir>/test/idempotency-window.test.ts', '<rootDir>/test/partial-enqueue.test.ts', '<rootDir>/test/idempotency-after-202.test.ts'],
+    integration: true,
+  },
   // The processor in two parts so that each fits a session (a run stopped midway writes nothing).
   'delivery-flow': {
     mutate: ['apps/worker/src/delivery.processor.ts:1-123'],

@@ -44,6 +44,19 @@ class MalformedHandler implements EventHandler {
   }
 }
 
+/** Records the most of its deliveries in their handler at once (each holds its pooled connection 300 ms). */
+@Injectable()
+@HandlesEvents('test.overlap')
+class OverlapHandler implements EventHandler {
+  static running = 0;
+  static most = 0;
+  async handle(): Promise<void> {
+    OverlapHandler.most = Math.max(OverlapHandler.most, ++OverlapHandler.running);
+    await new Promise((r) => setTimeout(r, 300));
+    OverlapHandler.running--;
+  }
+}
+
 /**
  * The Lambda entry point, in-process, on SQS batches built from messages the absorber really sent
  * through the SQS emulator (fauxqs), shaped as Lambda's event source mapping shapes them.
@@ -52,7 +65,7 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
   // ENQUEUE_TIMEOUT_MS: the claim-checked event's 1.1 MB PUT to S3 takes longer than the 1 s default on a loaded machine.
   const env = { QUEUE_DRIVER: 'sqs', QUEUE_PREFIX: uniquePrefix('lambda'), MAX_ATTEMPTS: '3', RETRY_BASE_MS: '2000', BODY_LIMIT_BYTES: String(2 * 1024 * 1024), ENQUEUE_TIMEOUT_MS: '10000' };
   const config = testConfig(env);
-  const entry = new LambdaEntry([...HANDLERS, CountingHandler, PoisonHandler, MalformedHandler], testEnv({ ...env, WORKER_LANES: 'critical,normal', DB_POOL_MAX: '4' }));
+  const entry = new LambdaEntry([...HANDLERS, CountingHandler, PoisonHandler, MalformedHandler, OverlapHandler], testEnv({ ...env, WORKER_LANES: 'critical,normal', DB_POOL_MAX: '4' }));
   const ledger = new Ledger();
   const effects = new EffectLog();
   let absorber: NestFastifyApplication;
@@ -104,6 +117,21 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
     expect(await ledger.counts(ids)).toEqual(new Map(ids.map((id) => [id, 1])));
     expect(await effects.counts(ids.slice(0, 2))).toEqual(new Map(ids.slice(0, 2).map((id) => [id, 1])));
     expect(await ledger.storedCount([ids[2]])).toBe(1);
+    await mapping('normal').settle(records, response);
+  });
+
+  // Two pooled connections per chain (DB_POOL_MAX 4 here: 2 chains): a delivery holds one, and its
+  // failure path asks Postgres on another whether it is up. More chains than that and a handler's
+  // error could pass for an outage (lambda-batch-intake run: one runner per chain survived).
+  it('runs at most DB_POOL_MAX / 2 chains at once, however many records the batch holds', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await post('test.overlap', 'normal'));
+    const records = await batchOf('normal', ids);
+    OverlapHandler.most = 0;
+    const response = await entry.handle(sqsEvent(records), lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(OverlapHandler.most).toBe(2);
+    expect(await ledger.counts(ids)).toEqual(new Map(ids.map((id) => [id, 1])));
     await mapping('normal').settle(records, response);
   });
 
