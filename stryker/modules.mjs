@@ -51,6 +51,15 @@ export const MODULES = {
     ],
     integration: true,
   },
+  // After #36, small: only how a failure is told from an outage (processAll's catch, inTransaction's
+  // catch): an outage must defer the delivery (DependencyDownError, never an attempt spent), a
+  // handler's error with Postgres up must fail it. The Lambda's in-process outage first, then the
+  // pipeline's failing handlers.
+  'delivery-outage': {
+    mutate: ['apps/worker/src/delivery.processor.ts:99-104', 'apps/worker/src/delivery.processor.ts:118-121'],
+    tests: ['<rootDir>/test/lambda-database-down.test.ts', '<rootDir>/test/pipeline.test.ts'],
+    integration: true,
+  },
   'delivery-apply': {
     mutate: ['apps/worker/src/delivery.processor.ts:124-200'],
     tests: ['<rootDir>/test/pipeline.test.ts', '<rootDir>/test/key-order.test.ts', '<rootDir>/test/metrics.test.ts'],
