@@ -39,6 +39,13 @@ export const MODULES = {
     tests: ['<rootDir>/test/idempotency-window.test.ts', '<rootDir>/test/partial-enqueue.test.ts', '<rootDir>/test/idempotency-after-202.test.ts'],
     integration: true,
   },
+  // ingest-admission: what is refused before anything is written (a tenant over its burst or rate,
+  // a lane shedding on backlog or broker memory), through the suites that drive each refusal.
+  'ingest-admission': {
+    mutate: ['apps/absorber/src/ingest/admission.ts:38-62'],
+    tests: ['<rootDir>/test/tenant-burst.test.ts', '<rootDir>/test/lane-shedding.test.ts', '<rootDir>/test/redis-memory.test.ts'],
+    integration: true,
+  },
   // The processor in two parts so that each fits a session (a run stopped midway writes nothing).
   'delivery-flow': {
     mutate: ['apps/worker/src/delivery.processor.ts:1-123'],
