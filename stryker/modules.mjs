@@ -46,6 +46,14 @@ export const MODULES = {
     tests: ['<rootDir>/test/tenant-burst.test.ts', '<rootDir>/test/lane-shedding.test.ts', '<rootDir>/test/redis-memory.test.ts'],
     integration: true,
   },
+  // ingest-writer: the events handed to the broker per lane and each one's fate read back (held,
+  // refused, unknown), the accepted counter: partial-enqueue's refusals first, then the absorber's
+  // round trip through the broker and its counters.
+  'ingest-writer': {
+    mutate: ['apps/absorber/src/ingest/event-writer.ts:29-50'],
+    tests: ['<rootDir>/test/partial-enqueue.test.ts', '<rootDir>/test/absorber.test.ts', '<rootDir>/test/metrics.test.ts'],
+    integration: true,
+  },
   // The processor in two parts so that each fits a session (a run stopped midway writes nothing).
   'delivery-flow': {
     mutate: ['apps/worker/src/delivery.processor.ts:1-123'],
