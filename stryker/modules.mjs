@@ -47,11 +47,12 @@ export const MODULES = {
     integration: true,
   },
   // ingest-writer: the events handed to the broker per lane and each one's fate read back (held,
-  // refused, unknown), the accepted counter: partial-enqueue's refusals first, then the absorber's
-  // round trip through the broker and its counters.
+  // refused, unknown), the accepted counter and the shedder's sent signal: partial-enqueue's
+  // refusals first, the absorber's round trip through the broker and its counters, then
+  // lane-shedding (on SQS a lane is read early only on that signal; added after the first run).
   'ingest-writer': {
     mutate: ['apps/absorber/src/ingest/event-writer.ts:29-50'],
-    tests: ['<rootDir>/test/partial-enqueue.test.ts', '<rootDir>/test/absorber.test.ts', '<rootDir>/test/metrics.test.ts'],
+    tests: ['<rootDir>/test/partial-enqueue.test.ts', '<rootDir>/test/absorber.test.ts', '<rootDir>/test/metrics.test.ts', '<rootDir>/test/lane-shedding.test.ts'],
     integration: true,
   },
   // The processor in two parts so that each fits a session (a run stopped midway writes nothing).
