@@ -55,6 +55,14 @@ export const MODULES = {
     tests: ['<rootDir>/test/partial-enqueue.test.ts', '<rootDir>/test/absorber.test.ts', '<rootDir>/test/metrics.test.ts', '<rootDir>/test/lane-shedding.test.ts'],
     integration: true,
   },
+  // ingest-service: the order of the steps (lanes, admission, key, ids, write, settle) and the
+  // single event's answer; absorber (ids, lanes, keys, data), idempotency-window (keyed ids,
+  // held repeats), partial-enqueue (refusals, the keyed record).
+  'ingest-service': {
+    mutate: ['apps/absorber/src/ingest/ingest.service.ts:53-104'],
+    tests: ['<rootDir>/test/absorber.test.ts', '<rootDir>/test/idempotency-window.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
+    integration: true,
+  },
   // The processor in two parts so that each fits a session (a run stopped midway writes nothing).
   'delivery-flow': {
     mutate: ['apps/worker/src/delivery.processor.ts:1-123'],
