@@ -31,6 +31,38 @@ export const MODULES = {
     ],
     integration: true,
   },
+  // ingest after #36, one injected part per module (the whole was 226 mutants over 11 suites, about
+  // 3.5 h). ingest-gate: the Idempotency-Key record around a request (reserve, 409 while pending,
+  // release, settle) through the suites that send keyed requests on both stores.
+  'ingest-gate': {
+    mutate: ['apps/absorber/src/ingest/idempotency-gate.ts:41-81'],
+    tests: ['<rootDir>/test/idempotency-window.test.ts', '<rootDir>/test/partial-enqueue.test.ts', '<rootDir>/test/idempotency-after-202.test.ts'],
+    integration: true,
+  },
+  // ingest-admission: what is refused before anything is written (a tenant over its burst or rate,
+  // a lane shedding on backlog or broker memory), through the suites that drive each refusal.
+  'ingest-admission': {
+    mutate: ['apps/absorber/src/ingest/admission.ts:38-62'],
+    tests: ['<rootDir>/test/tenant-burst.test.ts', '<rootDir>/test/lane-shedding.test.ts', '<rootDir>/test/redis-memory.test.ts'],
+    integration: true,
+  },
+  // ingest-writer: the events handed to the broker per lane and each one's fate read back (held,
+  // refused, unknown), the accepted counter and the shedder's sent signal: partial-enqueue's
+  // refusals first, the absorber's round trip through the broker and its counters, then
+  // lane-shedding (on SQS a lane is read early only on that signal; added after the first run).
+  'ingest-writer': {
+    mutate: ['apps/absorber/src/ingest/event-writer.ts:29-50'],
+    tests: ['<rootDir>/test/partial-enqueue.test.ts', '<rootDir>/test/absorber.test.ts', '<rootDir>/test/metrics.test.ts', '<rootDir>/test/lane-shedding.test.ts'],
+    integration: true,
+  },
+  // ingest-service: the order of the steps (lanes, admission, key, ids, write, settle) and the
+  // single event's answer; absorber (ids, lanes, keys, data), idempotency-window (keyed ids,
+  // held repeats), partial-enqueue (refusals, the keyed record).
+  'ingest-service': {
+    mutate: ['apps/absorber/src/ingest/ingest.service.ts:53-104'],
+    tests: ['<rootDir>/test/absorber.test.ts', '<rootDir>/test/idempotency-window.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
+    integration: true,
+  },
   // The processor in two parts so that each fits a session (a run stopped midway writes nothing).
   'delivery-flow': {
     mutate: ['apps/worker/src/delivery.processor.ts:1-123'],
@@ -41,6 +73,15 @@ export const MODULES = {
       '<rootDir>/test/pipeline.test.ts', '<rootDir>/test/key-order.test.ts', '<rootDir>/test/metrics.test.ts',
       '<rootDir>/test/lambda-database-down.test.ts',
     ],
+    integration: true,
+  },
+  // After #36, small: only how a failure is told from an outage (processAll's catch, inTransaction's
+  // catch): an outage must defer the delivery (DependencyDownError, never an attempt spent), a
+  // handler's error with Postgres up must fail it. The Lambda's in-process outage first, then the
+  // pipeline's failing handlers.
+  'delivery-outage': {
+    mutate: ['apps/worker/src/delivery.processor.ts:99-104', 'apps/worker/src/delivery.processor.ts:118-121'],
+    tests: ['<rootDir>/test/lambda-database-down.test.ts', '<rootDir>/test/pipeline.test.ts'],
     integration: true,
   },
   'delivery-apply': {
@@ -102,11 +143,14 @@ export const MODULES = {
   // consumes, so a survivor re-runs the whole contract) do not fit a session in one run. The
   // cases mostly wait on timers, so parts side by side barely slow each other. sqs-consumer: the
   // calls the consumer makes (FifoSqsFake records them), written after the first run's survivors.
-  // The delivery policy every consumer carries out: its table first, then a consumer of each kind.
+  // The delivery policy every consumer carries out: a pure function, pinned by its table spec alone
+  // (seconds per mutant). The consumers that carry each verdict out have modules of their own
+  // (sqs-consumer-*, lambda-batch, bullmq-*); with their suites here every survivor would re-run
+  // minutes of integration cases to learn what the table should say.
   'delivery-policy': {
     mutate: ['libs/queue/src/delivery-policy.ts'],
-    tests: ['<rootDir>/libs/queue/src/delivery-policy.spec.ts', '<rootDir>/test/sqs-consumer.test.ts', '<rootDir>/test/lambda-worker.test.ts', '<rootDir>/test/contract/bullmq.test.ts'],
-    integration: true,
+    tests: ['<rootDir>/libs/queue/src/delivery-policy.spec.ts'],
+    integration: false,
   },
   'sqs-consumer-loop': {
     mutate: ['libs/queue/src/sqs/sqs-consumer.ts:1-105'],
@@ -123,10 +167,18 @@ export const MODULES = {
     tests: SQS_CONSUMER_TESTS,
     integration: true,
   },
-  // The Lambda batch consumer: the time margin, the dead-letter copy, the FIFO chain, the outage loop.
-  // (Moved from apps/worker/src/lambda/sqs-batch.ts; the earlier scores in docs/mutation are of that file.)
+  // The Lambda batch consumer (moved from apps/worker/src/lambda/sqs-batch.ts in #36; the scores of
+  // 2026-12-06 in docs/mutation are of that file), in two parts: lambda-batch the chains and each
+  // record's run under the policy (the time margin, the dead-letter copy, the FIFO chain, the
+  // outage hold), lambda-batch-intake the grouping into chains, the foreign-queue refusal and the
+  // runners' count.
   'lambda-batch': {
-    mutate: ['libs/queue/src/sqs/sqs-batch.ts'],
+    mutate: ['libs/queue/src/sqs/sqs-batch.ts:83-155'],
+    tests: ['<rootDir>/test/lambda-worker.test.ts', '<rootDir>/test/lambda-database-down.test.ts'],
+    integration: true,
+  },
+  'lambda-batch-intake': {
+    mutate: ['libs/queue/src/sqs/sqs-batch.ts:1-82'],
     tests: ['<rootDir>/test/lambda-worker.test.ts', '<rootDir>/test/lambda-database-down.test.ts'],
     integration: true,
   },
@@ -135,7 +187,8 @@ export const MODULES = {
   // about 2 min each on 2026-12-07). hooks: the route's 401 and 429 refusals. hooks-providers (not
   // run yet): the whole module as first defined (it overlaps hooks); split it by file before running.
   hooks: {
-    mutate: ['apps/absorber/src/hooks/hooks.route.ts:100-110'],
+    // Lines 103-112 since the route maps its refusals once (#36; they were 100-110 at the first run).
+    mutate: ['apps/absorber/src/hooks/hooks.route.ts:103-112'],
     tests: ['<rootDir>/test/hooks-security.test.ts', '<rootDir>/test/hooks.test.ts'],
     integration: true,
   },
@@ -154,7 +207,8 @@ export const MODULES = {
   // first (milliseconds; written after the first run's survivors), then the batcher (BullMQ), the
   // SQS driver against a slow or failing SQS, and the absorber's answers.
   'enqueue-outcome': {
-    mutate: ['libs/queue/src/enqueue-outcome.ts'],
+    // EnqueueError (held / unknown sets, allUnknown) moved to errors/enqueue.error.ts in #36.
+    mutate: ['libs/queue/src/enqueue-outcome.ts', 'libs/queue/src/errors/enqueue.error.ts'],
     tests: ['<rootDir>/libs/queue/src/enqueue-outcome.spec.ts', '<rootDir>/test/enqueue-batcher.test.ts', '<rootDir>/test/sqs-driver-send.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
     integration: true,
   },
@@ -171,9 +225,19 @@ export const MODULES = {
   // Idempotency-Key records (Redis with BullMQ, Postgres with SQS): reserve / held / release /
   // sweep, through the absorber's answers (idempotency-window runs on both stores) and the keyed
   // batches a refusal releases or holds (partial-enqueue).
+  // Whole, as first run on 2026-12-07 (67 mutants, 78 min on the loaded machine): the factory, both
+  // stores.
   idempotency: {
     mutate: ['libs/queue/src/idempotency/*.ts'],
     tests: ['<rootDir>/test/idempotency-after-202.test.ts', '<rootDir>/test/idempotency-window.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
+    integration: true,
+  },
+  // The Postgres store's reserve / markHeld / release (what SQS's absorber keys on), with the two
+  // suites that now ask the store itself: idempotency-window's "keeps the record in its store"
+  // (held after a 202) and partial-enqueue's keyed case (released after a whole refusal).
+  'idempotency-postgres': {
+    mutate: ['libs/queue/src/idempotency/postgres-idempotency.store.ts:29-67'],
+    tests: ['<rootDir>/test/idempotency-window.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
     integration: true,
   },
   // Backups, narrowed to the restore's count check against the counts sealed in the dump. All of

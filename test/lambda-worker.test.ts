@@ -44,6 +44,19 @@ class MalformedHandler implements EventHandler {
   }
 }
 
+/** Records the most of its deliveries in their handler at once (each holds its pooled connection 300 ms). */
+@Injectable()
+@HandlesEvents('test.overlap')
+class OverlapHandler implements EventHandler {
+  static running = 0;
+  static most = 0;
+  async handle(): Promise<void> {
+    OverlapHandler.most = Math.max(OverlapHandler.most, ++OverlapHandler.running);
+    await new Promise((r) => setTimeout(r, 300));
+    OverlapHandler.running--;
+  }
+}
+
 /**
  * The Lambda entry point, in-process, on SQS batches built from messages the absorber really sent
  * through the SQS emulator (fauxqs), shaped as Lambda's event source mapping shapes them.
@@ -52,7 +65,7 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
   // ENQUEUE_TIMEOUT_MS: the claim-checked event's 1.1 MB PUT to S3 takes longer than the 1 s default on a loaded machine.
   const env = { QUEUE_DRIVER: 'sqs', QUEUE_PREFIX: uniquePrefix('lambda'), MAX_ATTEMPTS: '3', RETRY_BASE_MS: '2000', BODY_LIMIT_BYTES: String(2 * 1024 * 1024), ENQUEUE_TIMEOUT_MS: '10000' };
   const config = testConfig(env);
-  const entry = new LambdaEntry([...HANDLERS, CountingHandler, PoisonHandler, MalformedHandler], testEnv({ ...env, WORKER_LANES: 'critical,normal', DB_POOL_MAX: '4' }));
+  const entry = new LambdaEntry([...HANDLERS, CountingHandler, PoisonHandler, MalformedHandler, OverlapHandler], testEnv({ ...env, WORKER_LANES: 'critical,normal', DB_POOL_MAX: '4' }));
   const ledger = new Ledger();
   const effects = new EffectLog();
   let absorber: NestFastifyApplication;
@@ -104,6 +117,21 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
     expect(await ledger.counts(ids)).toEqual(new Map(ids.map((id) => [id, 1])));
     expect(await effects.counts(ids.slice(0, 2))).toEqual(new Map(ids.slice(0, 2).map((id) => [id, 1])));
     expect(await ledger.storedCount([ids[2]])).toBe(1);
+    await mapping('normal').settle(records, response);
+  });
+
+  // Two pooled connections per chain (DB_POOL_MAX 4 here: 2 chains): a delivery holds one, and its
+  // failure path asks Postgres on another whether it is up. More chains than that and a handler's
+  // error could pass for an outage (lambda-batch-intake run: one runner per chain survived).
+  it('runs at most DB_POOL_MAX / 2 chains at once, however many records the batch holds', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await post('test.overlap', 'normal'));
+    const records = await batchOf('normal', ids);
+    OverlapHandler.most = 0;
+    const response = await entry.handle(sqsEvent(records), lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(OverlapHandler.most).toBe(2);
+    expect(await ledger.counts(ids)).toEqual(new Map(ids.map((id) => [id, 1])));
     await mapping('normal').settle(records, response);
   });
 
@@ -182,12 +210,19 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
   };
   /** Runs the batch; which deliveries reached the processor (calls go through), with their attempt. */
   const runWatched = async (records: SQSRecord[], remainingMs: number) => {
-    const processor = (await entry.start()).get(DeliveryProcessor);
+    const app = await entry.start();
+    const processor = app.get(DeliveryProcessor);
     const run = jest.spyOn(processor, 'process');
+    // The function's own SqsDriver, observed (it still makes each call): which records it hands
+    // back and when they are due. fauxqs cannot show it here: the FIFO records' handles are spent.
+    const driver = app.get<SqsDriver>(QUEUE_DRIVER) as unknown as { setVisibility(lane: Lane, handles: string[], seconds: number): Promise<void> };
+    const visibility = jest.spyOn(driver, 'setVisibility');
     const response = await entry.handle(sqsEvent(records), lambdaContext(remainingMs));
     const ran = run.mock.calls.map(([d]) => ({ id: d.events[0].id, attempt: d.attempt }));
+    const handedBack = visibility.mock.calls.map(([lane, handles, seconds]) => ({ lane, handles, seconds }));
     run.mockRestore();
-    return { response, ran };
+    visibility.mockRestore();
+    return { response, ran, handedBack };
   };
 
   it('FIFO: a head failing with time left is retried in the invocation until dead-lettered, then the rest of its group runs (no follower charged a receive it never ran)', async () => {
@@ -212,13 +247,21 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
   it('FIFO: a head failing with too little time left for its backoff returns the rest of that group unrun; another group goes on', async () => {
     const { k, g, records } = await fifoBatch();
     // 4.9 s left: after the 3 s margin, under the 2 s backoff of attempt 1, so the head goes back.
-    const { response, ran } = await runWatched(records, 4900);
+    const { response, ran, handedBack } = await runWatched(records, 4900);
     // The key's fence alone would also keep the follower's effect out, but only after running it as a failed delivery.
     expect(ran.filter((r) => k.includes(r.id)).map((r) => r.id)).toEqual([k[0], k[1]]);
     expect(ran.filter((r) => g.includes(r.id)).map((r) => r.id)).toEqual(g);
     const byEvent = new Map(records.map((r) => [idOf(r), r.messageId]));
     // The poison record and the one after it in group k; nothing of group g.
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([byEvent.get(k[1]), byEvent.get(k[2])].sort());
+    // The head due again after its backoff, the follower at once: not both left to their lease
+    // (the group held for the whole lease), which the response alone cannot tell (lambda-batch
+    // mutation run: the time left counted 3 s over, or the follower's handles lost, survived).
+    const handle = new Map(records.map((r) => [idOf(r), r.receiptHandle]));
+    expect(handedBack).toEqual([
+      { lane: 'critical', handles: [handle.get(k[1])], seconds: 2 },
+      { lane: 'critical', handles: [handle.get(k[2])], seconds: 0 },
+    ]);
     expect(await effects.counts([...k, ...g])).toEqual(new Map([[k[0], 1], [g[0], 1], [g[1], 1]]));
     expect(await ledger.counts([k[1], k[2]])).toEqual(new Map());
   });

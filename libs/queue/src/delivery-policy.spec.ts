@@ -28,6 +28,8 @@ describe('delivery policy', () => {
     ['a FIFO head while closing: back to the broker', 1, failed, HEAD_CLOSING, { kind: 'retry', delayMs: 1000 }],
     ['a FIFO head whose backoff outlasts the time left: back to the broker', 2, failed, HEAD_SHORT, { kind: 'retry', delayMs: 2000 }],
     ['a FIFO head whose backoff fits the time left: retried here', 1, failed, HEAD_SHORT, { kind: 'retry-here', delayMs: 1000 }],
+    // The bound is inclusive, as for a hold: a backoff that ends exactly at the margin still runs here.
+    ['a FIFO head whose backoff just fits the time left: retried here', 1, failed, { hasFollowers: true, canWaitMs: 1000 }, { kind: 'retry-here', delayMs: 1000 }],
     ['a dependency down: held, uncharged', 1, down, RUNNING, { kind: 'hold', retryAfterMs: 1000 }],
     ['a dependency down on the last attempt: held, never dead-lettered', 3, down, RUNNING, { kind: 'hold', retryAfterMs: 1000 }],
     ['a dependency down while closing: handed back uncharged', 3, down, CLOSING, { kind: 'hand-back', delayMs: 1000 }],
