@@ -42,4 +42,13 @@ function resolveAlias(specifier) {
   return undefined;
 }
 
-module.exports = { aliases, jestModuleNameMapper, resolveAlias };
+/** Vite's resolve.alias (Vitest) for every alias: absolute targets under `root`, exact names and subpaths. */
+function viteAliases(root) {
+  return aliases().map(([alias, target]) =>
+    alias.endsWith('/*')
+      ? { find: new RegExp(`^${escape(alias.slice(0, -2))}/(.*)$`), replacement: `${join(root, target.slice(0, -2))}/$1` }
+      : { find: new RegExp(`^${escape(alias)}$`), replacement: join(root, target) },
+  );
+}
+
+module.exports = { aliases, jestModuleNameMapper, viteAliases, resolveAlias };

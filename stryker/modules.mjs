@@ -2,17 +2,17 @@
 // in-process (tests that spawn dist/ apps cannot see a mutant: the child runs the unmutated build).
 // Keep the test lists short: on 2 shared cores every mutant re-runs the tests covering it. Suites
 // run in list order and a run stops at its first failure, so list the quick suites first.
-const SQS_CONSUMER_TESTS = ['<rootDir>/test/sqs-consumer.test.ts', '<rootDir>/test/sqs-fifo-group.test.ts', '<rootDir>/test/contract/sqs.test.ts'];
+const SQS_CONSUMER_TESTS = ['test/sqs-consumer.test.ts', 'test/sqs-fifo-group.test.ts', 'test/contract/sqs.test.ts'];
 
 export const MODULES = {
   cutover: {
     mutate: ['deploy/cutover-drain.ts', 'deploy/cutover-plan.ts'],
-    tests: ['<rootDir>/deploy/cutover-drain.spec.ts', '<rootDir>/deploy/cutover-plan.spec.ts'],
+    tests: ['deploy/cutover-drain.spec.ts', 'deploy/cutover-plan.spec.ts'],
     integration: false,
   },
   batcher: {
     mutate: ['apps/absorber/src/ingest/enqueue-batcher.ts'],
-    tests: ['<rootDir>/test/enqueue-batcher.test.ts', '<rootDir>/test/absorber.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
+    tests: ['test/enqueue-batcher.test.ts', 'test/absorber.test.ts', 'test/partial-enqueue.test.ts'],
     integration: true,
   },
   ingest: {
@@ -24,10 +24,10 @@ export const MODULES = {
     // The first run (2026-12-01, the first two files only) left refusals, unknown outcomes, tenant
     // limits and the store-down path uncovered: those live in the in-process suites after them.
     tests: [
-      '<rootDir>/test/absorber.test.ts', '<rootDir>/test/idempotency-window.test.ts', '<rootDir>/test/partial-enqueue.test.ts',
-      '<rootDir>/test/broker-outage.test.ts', '<rootDir>/test/tenant-burst.test.ts', '<rootDir>/test/idempotency-after-202.test.ts',
-      '<rootDir>/test/absorber-without-postgres.test.ts', '<rootDir>/test/metrics.test.ts', '<rootDir>/test/lane-shedding.test.ts',
-      '<rootDir>/test/redis-memory.test.ts', '<rootDir>/test/faults/bad-input.test.ts',
+      'test/absorber.test.ts', 'test/idempotency-window.test.ts', 'test/partial-enqueue.test.ts',
+      'test/broker-outage.test.ts', 'test/tenant-burst.test.ts', 'test/idempotency-after-202.test.ts',
+      'test/absorber-without-postgres.test.ts', 'test/metrics.test.ts', 'test/lane-shedding.test.ts',
+      'test/redis-memory.test.ts', 'test/faults/bad-input.test.ts',
     ],
     integration: true,
   },
@@ -38,24 +38,24 @@ export const MODULES = {
     // lambda-database-down: the only in-process Postgres outage under DeliveryProcessor (the Lambda
     // entry runs it; the pod worker's outage case spawns dist/).
     tests: [
-      '<rootDir>/test/pipeline.test.ts', '<rootDir>/test/key-order.test.ts', '<rootDir>/test/metrics.test.ts',
-      '<rootDir>/test/lambda-database-down.test.ts',
+      'test/pipeline.test.ts', 'test/key-order.test.ts', 'test/metrics.test.ts',
+      'test/lambda-database-down.test.ts',
     ],
     integration: true,
   },
   'delivery-apply': {
     mutate: ['apps/worker/src/delivery.processor.ts:124-200'],
-    tests: ['<rootDir>/test/pipeline.test.ts', '<rootDir>/test/key-order.test.ts', '<rootDir>/test/metrics.test.ts'],
+    tests: ['test/pipeline.test.ts', 'test/key-order.test.ts', 'test/metrics.test.ts'],
     integration: true,
   },
   fences: {
     mutate: ['apps/worker/src/key-fences.ts'],
-    tests: ['<rootDir>/test/key-order.test.ts', '<rootDir>/test/pipeline.test.ts'],
+    tests: ['test/key-order.test.ts', 'test/pipeline.test.ts'],
     integration: true,
   },
   ledger: {
     mutate: ['apps/worker/src/ledger-sweeper.ts', 'apps/worker/src/ledger-sweep.ts', 'apps/worker/src/lambda/lambda-ledger-sweep.ts'],
-    tests: ['<rootDir>/test/ledger-sweep-schedule.test.ts', '<rootDir>/test/ledger-retention.test.ts', '<rootDir>/test/lambda-ledger-sweep.test.ts'],
+    tests: ['test/ledger-sweep-schedule.test.ts', 'test/ledger-retention.test.ts', 'test/lambda-ledger-sweep.test.ts'],
     integration: true,
   },
   // The drivers are split by line range (Stryker's `file.ts:from-to`) so that each part fits a
@@ -64,12 +64,12 @@ export const MODULES = {
     mutate: ['libs/queue/src/bullmq/bullmq.driver.ts:1-217', 'libs/queue/src/bullmq/bullmq-enqueue.ts'],
     // broker-outage: the in-process absorber while its own Redis is killed (enqueue while not
     // connected, reconnection); the contract only ever sees a live Redis.
-    tests: ['<rootDir>/test/contract/bullmq.test.ts', '<rootDir>/test/broker-outage.test.ts'],
+    tests: ['test/contract/bullmq.test.ts', 'test/broker-outage.test.ts'],
     integration: true,
   },
   'bullmq-ops': {
     mutate: ['libs/queue/src/bullmq/bullmq.driver.ts:218-328'],
-    tests: ['<rootDir>/test/bullmq-failed-set.test.ts', '<rootDir>/test/contract/bullmq.test.ts', '<rootDir>/test/dead-letter-discard.test.ts'],
+    tests: ['test/bullmq-failed-set.test.ts', 'test/contract/bullmq.test.ts', 'test/dead-letter-discard.test.ts'],
     integration: true,
   },
   'sqs-send': {
@@ -77,8 +77,8 @@ export const MODULES = {
     // sqs-send: each message's held / refused / unknown, against fauxqs and a failing server;
     // partial-enqueue: the same through the absorber (one entry refused in a shared call).
     tests: [
-      '<rootDir>/libs/queue/src/sqs/sqs-packing.spec.ts', '<rootDir>/test/sqs-send.test.ts', '<rootDir>/test/partial-enqueue.test.ts',
-      '<rootDir>/test/contract/sqs.test.ts',
+      'libs/queue/src/sqs/sqs-packing.spec.ts', 'test/sqs-send.test.ts', 'test/partial-enqueue.test.ts',
+      'test/contract/sqs.test.ts',
     ],
     integration: true,
   },
@@ -88,14 +88,14 @@ export const MODULES = {
     // silent or failing SQS (sqs-driver-send), refused entries and a lane gone (partial-enqueue),
     // SQS stopped under the absorber (broker-outage).
     tests: [
-      '<rootDir>/test/sqs-driver-send.test.ts', '<rootDir>/test/partial-enqueue.test.ts', '<rootDir>/test/broker-outage.test.ts',
-      '<rootDir>/test/contract/sqs.test.ts',
+      'test/sqs-driver-send.test.ts', 'test/partial-enqueue.test.ts', 'test/broker-outage.test.ts',
+      'test/contract/sqs.test.ts',
     ],
     integration: true,
   },
   'sqs-ops': {
     mutate: ['libs/queue/src/sqs/sqs.driver.ts:213-370'],
-    tests: ['<rootDir>/test/sqs-redrive-partial.test.ts', '<rootDir>/test/sqs-dead-letters.test.ts', '<rootDir>/test/contract/sqs.test.ts', '<rootDir>/test/dead-letter-discard.test.ts'],
+    tests: ['test/sqs-redrive-partial.test.ts', 'test/sqs-dead-letters.test.ts', 'test/contract/sqs.test.ts', 'test/dead-letter-discard.test.ts'],
     integration: true,
   },
   // In three parts run side by side: 218 mutants at about a minute each (every contract case
@@ -105,7 +105,7 @@ export const MODULES = {
   // The delivery policy every consumer carries out: its table first, then a consumer of each kind.
   'delivery-policy': {
     mutate: ['libs/queue/src/delivery-policy.ts'],
-    tests: ['<rootDir>/libs/queue/src/delivery-policy.spec.ts', '<rootDir>/test/sqs-consumer.test.ts', '<rootDir>/test/lambda-worker.test.ts', '<rootDir>/test/contract/bullmq.test.ts'],
+    tests: ['libs/queue/src/delivery-policy.spec.ts', 'test/sqs-consumer.test.ts', 'test/lambda-worker.test.ts', 'test/contract/bullmq.test.ts'],
     integration: true,
   },
   'sqs-consumer-loop': {
@@ -127,7 +127,7 @@ export const MODULES = {
   // (Moved from apps/worker/src/lambda/sqs-batch.ts; the earlier scores in docs/mutation are of that file.)
   'lambda-batch': {
     mutate: ['libs/queue/src/sqs/sqs-batch.ts'],
-    tests: ['<rootDir>/test/lambda-worker.test.ts', '<rootDir>/test/lambda-database-down.test.ts'],
+    tests: ['test/lambda-worker.test.ts', 'test/lambda-database-down.test.ts'],
     integration: true,
   },
   // Webhooks, in parts (the whole is about 860 lines over two integration suites: hours at
@@ -136,7 +136,7 @@ export const MODULES = {
   // run yet): the whole module as first defined (it overlaps hooks); split it by file before running.
   hooks: {
     mutate: ['apps/absorber/src/hooks/hooks.route.ts:100-110'],
-    tests: ['<rootDir>/test/hooks-security.test.ts', '<rootDir>/test/hooks.test.ts'],
+    tests: ['test/hooks-security.test.ts', 'test/hooks.test.ts'],
     integration: true,
   },
   'hooks-providers': {
@@ -145,8 +145,8 @@ export const MODULES = {
       'apps/absorber/src/ingest/event-origin.ts', 'libs/config/src/secret-strength.ts',
     ],
     tests: [
-      '<rootDir>/libs/config/src/config.spec.ts', '<rootDir>/libs/config/src/webhooks.spec.ts', '<rootDir>/test/hooks-security.test.ts',
-      '<rootDir>/test/hooks.test.ts',
+      'libs/config/src/config.spec.ts', 'libs/config/src/webhooks.spec.ts', 'test/hooks-security.test.ts',
+      'test/hooks.test.ts',
     ],
     integration: true,
   },
@@ -155,7 +155,7 @@ export const MODULES = {
   // SQS driver against a slow or failing SQS, and the absorber's answers.
   'enqueue-outcome': {
     mutate: ['libs/queue/src/enqueue-outcome.ts'],
-    tests: ['<rootDir>/libs/queue/src/enqueue-outcome.spec.ts', '<rootDir>/test/enqueue-batcher.test.ts', '<rootDir>/test/sqs-driver-send.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
+    tests: ['libs/queue/src/enqueue-outcome.spec.ts', 'test/enqueue-batcher.test.ts', 'test/sqs-driver-send.test.ts', 'test/partial-enqueue.test.ts'],
     integration: true,
   },
   // SQS message writes: sends with claim checks, and the driver's dead-letter copies. The FIFO fake
@@ -163,8 +163,8 @@ export const MODULES = {
   'sqs-messages': {
     mutate: ['libs/queue/src/sqs/sqs-messages.ts'],
     tests: [
-      '<rootDir>/test/sqs-fifo-group.test.ts', '<rootDir>/test/sqs-driver-send.test.ts', '<rootDir>/test/claim-check-order.test.ts',
-      '<rootDir>/test/lambda-worker.test.ts',
+      'test/sqs-fifo-group.test.ts', 'test/sqs-driver-send.test.ts', 'test/claim-check-order.test.ts',
+      'test/lambda-worker.test.ts',
     ],
     integration: true,
   },
@@ -173,7 +173,7 @@ export const MODULES = {
   // batches a refusal releases or holds (partial-enqueue).
   idempotency: {
     mutate: ['libs/queue/src/idempotency/*.ts'],
-    tests: ['<rootDir>/test/idempotency-after-202.test.ts', '<rootDir>/test/idempotency-window.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
+    tests: ['test/idempotency-after-202.test.ts', 'test/idempotency-window.test.ts', 'test/partial-enqueue.test.ts'],
     integration: true,
   },
   // Backups, narrowed to the restore's count check against the counts sealed in the dump. All of
@@ -183,12 +183,12 @@ export const MODULES = {
   // the built CLIs, unmutated). The specs first, then the quick in-process refusals.
   backup: {
     mutate: ['apps/cli/src/db-restore.ts:75-78', 'apps/cli/src/backup/postgres-dump.ts:84-87'],
-    tests: ['<rootDir>/apps/cli/src/backup/sealed-file.spec.ts', '<rootDir>/apps/cli/src/backup/object-store.spec.ts', '<rootDir>/test/backup-restore.test.ts'],
+    tests: ['apps/cli/src/backup/sealed-file.spec.ts', 'apps/cli/src/backup/object-store.spec.ts', 'test/backup-restore.test.ts'],
     integration: true,
   },
   move: {
     mutate: ['libs/queue/src/move.ts'],
-    tests: ['<rootDir>/test/queue-move-inprocess.test.ts'],
+    tests: ['test/queue-move-inprocess.test.ts'],
     integration: true,
   },
 };

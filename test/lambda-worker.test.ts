@@ -183,7 +183,7 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
   /** Runs the batch; which deliveries reached the processor (calls go through), with their attempt. */
   const runWatched = async (records: SQSRecord[], remainingMs: number) => {
     const processor = (await entry.start()).get(DeliveryProcessor);
-    const run = jest.spyOn(processor, 'process');
+    const run = vi.spyOn(processor, 'process');
     const response = await entry.handle(sqsEvent(records), lambdaContext(remainingMs));
     const ran = run.mock.calls.map(([d]) => ({ id: d.events[0].id, attempt: d.attempt }));
     run.mockRestore();

@@ -58,23 +58,23 @@ describe('ledger sweeper schedule: sweeps on its timers until shutdown', () => {
     expect(defaults.ledgerSweepEveryMs).toBe(15 * 60_000);
     const old = rows(100);
     await insert(old, 31);
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'Date', 'hrtime', 'performance'] });
-    const random = jest.spyOn(Math, 'random');
+    vi.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'Date', 'hrtime', 'performance'] });
+    const random = vi.spyOn(Math, 'random');
     const sweeper = new LedgerSweeper(db, defaults);
     try {
       random.mockReturnValue(1); // the longest jitter: 30 s + 30 s
       sweeper.onApplicationBootstrap();
       random.mockRestore();
-      jest.advanceTimersByTime(59_999);
+      vi.advanceTimersByTime(59_999);
       await realSleep(500);
       expect(await present(old)).toBe(old.length);
-      jest.advanceTimersByTime(1);
+      vi.advanceTimersByTime(1);
       for (let i = 0; i < 40 && (await present(old)) > 0; i++) await realSleep(50);
       expect(await present(old)).toBe(0);
     } finally {
       random.mockRestore();
       await sweeper.onApplicationShutdown();
-      jest.useRealTimers();
+      vi.useRealTimers();
     }
   });
 
@@ -94,7 +94,7 @@ describe('ledger sweeper schedule: sweeps on its timers until shutdown', () => {
 
   it('a sweep that fails is logged, not thrown, and the next interval sweeps again', async () => {
     const undo = await failDeletesOfType(db, 'sweep-schedule.fails');
-    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const warn = vi.spyOn(Logger.prototype, 'warn');
     const sweeper = new LedgerSweeper(db, config);
     try {
       const old = rows(50);

@@ -1,0 +1,65 @@
+// Two projects: `unit` (pure logic, no services) and `integration` (real Redis, Postgres and
+// child processes). swc (unplugin-swc, reading .swcrc) compiles TypeScript for Vitest with the
+// decorator metadata Nest's injection needs (esbuild, Vite's default, emits none); `npm run build`
+// (tsc) type-checks first. Packages in node_modules load through Node itself, so ESM-only ones
+// (NestJS 12, kubernetes-models 5) need nothing here.
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
+const { viteAliases } = createRequire(import.meta.url)('./scripts/path-aliases.cjs');
+
+export const shared = {
+  // `@spillway/<lib>` imports, as tsconfig.json's `paths` states them.
+  resolve: { alias: viteAliases(ROOT) },
+  // ES modules out, so Vite's module runner can link them; the rest of .swcrc (legacy decorators,
+  // decorator metadata, keepClassNames) is kept.
+  plugins: [swc.vite({ module: { type: 'es6' } })],
+  // No esbuild transform: swc does it (with metadata).
+  oxc: false,
+  esbuild: false,
+} as const;
+
+// StrykerJS copies the repository into .stryker-tmp/ while it runs (npm run test:mutation).
+const exclude = ['**/node_modules/**', '.stryker-tmp/**', 'dist/**'];
+
+export default defineConfig({
+  ...shared,
+  test: {
+    globals: true,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // jest's default, which this project ran with: one worker per core but one. Each file runs in a
+    // fresh child process (forks), as suites that start servers, set process.env or register Node
+    // hooks expect; on 2 cores that is one file at a time.
+    pool: 'forks',
+    maxWorkers: Math.max(1, availableParallelism() - 1),
+    // One line per file, failures in full: the apps log at warn, and a case's console output is
+    // printed only when it fails.
+    reporters: ['default'],
+    silent: 'passed-only',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'deploy/**/*.spec.ts', 'test/lint/*.spec.ts'],
+          exclude,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude,
+          // Migrations once, the SQS emulator for the run; returns its teardown.
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+    ],
+  },
+});
