@@ -3,25 +3,9 @@
 // decorator metadata Nest's injection needs (esbuild, Vite's default, emits none); `npm run build`
 // (tsc) type-checks first. Packages in node_modules load through Node itself, so ESM-only ones
 // (NestJS 12, kubernetes-models 5) need nothing here.
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
-
-const ROOT = fileURLToPath(new URL('.', import.meta.url));
-const { viteAliases } = createRequire(import.meta.url)('./scripts/path-aliases.cjs');
-
-export const shared = {
-  // `@spillway/<lib>` imports, as tsconfig.json's `paths` states them.
-  resolve: { alias: viteAliases(ROOT) },
-  // ES modules out, so Vite's module runner can link them; the rest of .swcrc (legacy decorators,
-  // decorator metadata, keepClassNames) is kept.
-  plugins: [swc.vite({ module: { type: 'es6' } })],
-  // No esbuild transform: swc does it (with metadata).
-  oxc: false,
-  esbuild: false,
-} as const;
+import { shared } from './vitest.shared';
 
 // StrykerJS copies the repository into .stryker-tmp/ while it runs (npm run test:mutation).
 const exclude = ['**/node_modules/**', '.stryker-tmp/**', 'dist/**'];

@@ -2,13 +2,11 @@
 // of its list (stryker/modules.mjs), quick ones first. Stryker's vitest runner sets `bail: 1`, so a
 // run stops at its first failing case: a killed mutant costs its first failure, not every later
 // case waiting out its own timeout; survivors run every case.
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
-import { shared } from '../vitest.config.mts';
+import { shared } from '../vitest.shared';
 import { MODULES } from './modules.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const mod = MODULES[process.env.STRYKER_MODULE as keyof typeof MODULES];
 if (!mod) throw new Error(`STRYKER_MODULE must be one of ${Object.keys(MODULES).join(', ')} (got ${process.env.STRYKER_MODULE})`);
 
@@ -25,7 +23,6 @@ class ListOrder extends BaseSequencer {
 
 export default defineConfig({
   ...shared,
-  root: ROOT,
   test: {
     globals: true,
     include: mod.tests,

@@ -1,12 +1,10 @@
 // Benchmarks: not part of `npm test` (they report figures, they do not judge them). Same services
 // as the integration suites: shared Postgres, fauxqs started by the global setup.
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { shared } from '../../vitest.config.mts';
+import { shared } from '../../vitest.shared';
 
 export default defineConfig({
   ...shared,
-  root: fileURLToPath(new URL('../..', import.meta.url)),
   test: {
     globals: true,
     include: ['bench/sqs-calls/**/*.bench.ts'],

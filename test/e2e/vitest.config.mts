@@ -1,12 +1,10 @@
 // The end-to-end suites: slow, and they need a Docker engine, so `npm test` (the root config) does
 // not run them; `npm run test:e2e` does. They are named *.e2e.ts so the root config never matches.
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { shared } from '../../vitest.config.mts';
+import { shared } from '../../vitest.shared';
 
 export default defineConfig({
   ...shared,
-  root: fileURLToPath(new URL('../..', import.meta.url)),
   test: {
     globals: true,
     include: ['test/e2e/**/*.e2e.ts'],
