@@ -5,7 +5,7 @@
 // (NestJS 12, kubernetes-models 5) need nothing here.
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
-import { shared } from './vitest.shared';
+import { shared } from './vitest.shared.mts';
 
 // StrykerJS copies the repository into .stryker-tmp/ while it runs (npm run test:mutation).
 const exclude = ['**/node_modules/**', '.stryker-tmp/**', 'dist/**'];

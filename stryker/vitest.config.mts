@@ -4,7 +4,7 @@
 // case waiting out its own timeout; survivors run every case.
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
-import { shared } from '../vitest.shared';
+import { shared } from '../vitest.shared.mts';
 import { MODULES } from './modules.mjs';
 
 const mod = MODULES[process.env.STRYKER_MODULE as keyof typeof MODULES];

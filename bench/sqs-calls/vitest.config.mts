@@ -1,7 +1,7 @@
 // Benchmarks: not part of `npm test` (they report figures, they do not judge them). Same services
 // as the integration suites: shared Postgres, fauxqs started by the global setup.
 import { defineConfig } from 'vitest/config';
-import { shared } from '../../vitest.shared';
+import { shared } from '../../vitest.shared.mts';
 
 export default defineConfig({
   ...shared,

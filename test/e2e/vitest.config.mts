@@ -1,7 +1,7 @@
 // The end-to-end suites: slow, and they need a Docker engine, so `npm test` (the root config) does
 // not run them; `npm run test:e2e` does. They are named *.e2e.ts so the root config never matches.
 import { defineConfig } from 'vitest/config';
-import { shared } from '../../vitest.shared';
+import { shared } from '../../vitest.shared.mts';
 
 export default defineConfig({
   ...shared,

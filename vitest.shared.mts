@@ -1,15 +1,16 @@
 // What every Vitest config here shares (vitest.config.mts, test/e2e, bench/sqs-calls, stryker):
-// how TypeScript is compiled and how `@spillway/<lib>` resolves. Vite bundles the configs, so a
-// config imports this without an extension and `__dirname` is the file's folder.
-import { join } from 'node:path';
+// how TypeScript is compiled and how `@spillway/<lib>` resolves. Plain ES modules (Vite's native
+// config loader takes them as they are); typechecked by tsconfig.vitest.json.
+import { createRequire } from 'node:module';
 import swc from 'unplugin-swc';
 import type { ViteUserConfig } from 'vitest/config';
 
 /** The repository: the folder of this file. */
-export const ROOT = __dirname;
+export const ROOT = import.meta.dirname;
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { viteAliases } = require(join(ROOT, 'scripts/path-aliases.cjs')) as { viteAliases: (root: string) => Array<{ find: RegExp; replacement: string }> };
+const { viteAliases } = createRequire(import.meta.url)('./scripts/path-aliases.cjs') as {
+  viteAliases: (root: string) => Array<{ find: RegExp; replacement: string }>;
+};
 
 export const shared: ViteUserConfig = {
   root: ROOT,
