@@ -51,8 +51,8 @@ export const WORKER_BUNDLE_EXTERNALS = [
 
 /**
  * esbuild strips types but does not emit decorator metadata (`design:paramtypes`), which Nest's
- * dependency injection reads; so every TypeScript file is compiled by swc, as jest and
- * `npm run synth` do, then bundled as JavaScript.
+ * dependency injection reads; so every TypeScript file is compiled by swc, as the tests (Vitest)
+ * and `npm run synth` do, then bundled as JavaScript.
  */
 function decoratorMetadata(): Plugin {
   return {
