@@ -42,7 +42,7 @@ const asWarnings = (config) => ({
 
 export default defineConfig(
   {
-    // Generated, installed or copied files, and the plain-JS helpers (jest and stryker configs,
+    // Generated, installed or copied files, and the plain-JS helpers (stryker configs,
     // test fixtures run as they are): the rules here are for the TypeScript.
     ignores: ['dist/', 'node_modules/', '.stryker-tmp/', 'cdk.out/', '**/rendered/', 'bench/results/', 'docs/', '.dev-data/', '**/*.js', '**/*.mjs', '**/*.cjs'],
   },

@@ -1,33 +1,21 @@
 // StrykerJS over one delivery-critical module at a time (STRYKER_MODULE, see stryker/modules.mjs);
 // run through `npm run test:mutation -- <module...>`. Not part of CI: see docs/testing.md.
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { MODULES } from './stryker/modules.mjs';
 
 const name = process.env.STRYKER_MODULE;
 const mod = MODULES[name];
 if (!mod) throw new Error(`STRYKER_MODULE must be one of ${Object.keys(MODULES).join(', ')} (got ${name})`);
-// Read by the sequencer in Stryker's test runner processes, which inherit this environment.
-process.env.STRYKER_TEST_ORDER = JSON.stringify(mod.tests);
 
 export default {
-  testRunner: 'jest',
-  jest: {
-    projectType: 'custom',
-    enableFindRelatedTests: false,
-    config: {
-      // node's, but a run stops at its first failing case (see the file): a killed mutant then
-      // costs its first failure, not every later case's own timeout.
-      testEnvironment: fileURLToPath(new URL('./stryker/fail-fast-environment.cjs', import.meta.url)),
-      testSequencer: fileURLToPath(new URL('./stryker/list-order-sequencer.cjs', import.meta.url)),
-      transform: { '^.+\\.ts$': ['@swc/jest'] },
-      moduleNameMapper: createRequire(import.meta.url)('./scripts/path-aliases.cjs').jestModuleNameMapper(),
-      testMatch: mod.tests,
-      testTimeout: 60_000,
-      ...(mod.integration
-        ? { globalSetup: '<rootDir>/test/support/global-setup.ts', globalTeardown: '<rootDir>/test/support/global-teardown.ts' }
-        : {}),
-    },
+  // stryker/vitest.config.mts reads STRYKER_MODULE too (Stryker's test runner processes inherit
+  // it): the module's suites in list order; the runner stops a run at its first failing case.
+  testRunner: 'vitest',
+  vitest: {
+    configFile: 'stryker/vitest.config.mts',
+    // The module's own list, not the files Vite's module graph relates to the mutated one.
+    related: false,
+    // A child process, as in `npm test`: suites that start servers or set process.env stay apart.
+    pool: 'forks',
   },
   mutate: mod.mutate,
   coverageAnalysis: 'perTest',

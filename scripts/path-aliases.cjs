@@ -1,6 +1,6 @@
 // The path aliases (`@spillway/<lib>` for libs/<lib>/src), stated once in tsconfig.json's `paths`
-// (read there by tsc, @swc-node/register and esbuild), for the tools that do not read it: jest
-// (moduleNameMapper) and the built dist/ (scripts/dist-aliases.mjs).
+// (read there by tsc, @swc-node/register and esbuild), for the tools that do not read it: Vitest
+// (resolve.alias, vitest.shared.mts) and the built dist/ (scripts/dist-aliases.mjs).
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
@@ -10,24 +10,13 @@ const ROOT = join(__dirname, '..');
 function aliases() {
   const { compilerOptions } = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8'));
   // Only the project's own: the @kubernetes-models/* entries there give tsc (node10 resolution) the
-  // types of two packages that name them only in `exports`; node and jest resolve those packages themselves.
+  // types of two packages that name them only in `exports`; node and Vitest resolve those packages themselves.
   return Object.entries(compilerOptions.paths ?? {})
     .filter(([alias]) => alias.startsWith('@spillway/'))
     .map(([alias, [target]]) => [alias, target.replace(/^\.\//, '')]);
 }
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
-/** jest's moduleNameMapper for every alias, relative to a config whose rootDir is the repository. */
-function jestModuleNameMapper() {
-  return Object.fromEntries(
-    aliases().map(([alias, target]) =>
-      alias.endsWith('/*')
-        ? [`^${escape(alias.slice(0, -2))}/(.*)$`, `<rootDir>/${target.slice(0, -2)}/$1`]
-        : [`^${escape(alias)}$`, `<rootDir>/${target}`],
-    ),
-  );
-}
 
 /** The repository path an import specifier stands for ('@spillway/queue/sqs/x' -> 'libs/queue/src/sqs/x'), or undefined. */
 function resolveAlias(specifier) {
@@ -42,4 +31,13 @@ function resolveAlias(specifier) {
   return undefined;
 }
 
-module.exports = { aliases, jestModuleNameMapper, resolveAlias };
+/** Vite's resolve.alias (Vitest) for every alias: absolute targets under `root`, exact names and subpaths. */
+function viteAliases(root) {
+  return aliases().map(([alias, target]) =>
+    alias.endsWith('/*')
+      ? { find: new RegExp(`^${escape(alias.slice(0, -2))}/(.*)$`), replacement: `${join(root, target.slice(0, -2))}/$1` }
+      : { find: new RegExp(`^${escape(alias)}$`), replacement: join(root, target) },
+  );
+}
+
+module.exports = { aliases, viteAliases, resolveAlias };

@@ -19,7 +19,7 @@ if (unknown.length) {
   process.exit(1);
 }
 
-const files = [...new Set(names.flatMap((n) => MODULES[n].tests.map((t) => t.replace('<rootDir>/', ''))))];
+const files = [...new Set(names.flatMap((n) => MODULES[n].tests))];
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // The case names as written: it('...') or the contract's when(...)('...'), one kind of quote, no
 // interpolation. A suite that only calls a shared one (the driver contract) has its cases in the
@@ -42,13 +42,17 @@ for (const file of files) {
   }
   for (const name of cases) {
     const started = Date.now();
-    const run = spawnSync('npx', ['jest', file, '--testNamePattern', `${escape(name)}$`], { encoding: 'utf8', env: process.env });
+    // Vitest filters files by a part of their path: each listed path names one file.
+    const run = spawnSync('npx', ['vitest', 'run', file, '--testNamePattern', `${escape(name)}$`], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     const out = `${run.stdout}${run.stderr}`;
     const ok = run.status === 0;
     // Nothing passed and nothing failed: the case is skipped (a contract case that does not apply).
-    const label = !ok ? 'FAIL' : /Tests:.*?\d+ passed/.test(out) ? 'ok  ' : 'skip';
+    const label = !ok ? 'FAIL' : /Tests\s.*?\d+ passed/.test(out) ? 'ok  ' : 'skip';
     console.log(`${label} ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s  ${file} :: ${name}`);
-    if (!ok) failed.push(`${file} :: ${name}\n${out.split('\n').filter((l) => l.includes('●') || l.includes('Error') || l.includes('timed out after')).slice(0, 6).join('\n')}`);
+    if (!ok) failed.push(`${file} :: ${name}\n${out.split('\n').filter((l) => l.includes('FAIL') || l.includes('Error') || l.includes('timed out in')).slice(0, 6).join('\n')}`);
   }
 }
 if (failed.length) {

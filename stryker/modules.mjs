@@ -2,17 +2,17 @@
 // in-process (tests that spawn dist/ apps cannot see a mutant: the child runs the unmutated build).
 // Keep the test lists short: on 2 shared cores every mutant re-runs the tests covering it. Suites
 // run in list order and a run stops at its first failure, so list the quick suites first.
-const SQS_CONSUMER_TESTS = ['<rootDir>/test/sqs-consumer.test.ts', '<rootDir>/test/sqs-fifo-group.test.ts', '<rootDir>/test/contract/sqs.test.ts'];
+const SQS_CONSUMER_TESTS = ['test/sqs-consumer.test.ts', 'test/sqs-fifo-group.test.ts', 'test/contract/sqs.test.ts'];
 
 export const MODULES = {
   cutover: {
     mutate: ['deploy/cutover-drain.ts', 'deploy/cutover-plan.ts'],
-    tests: ['<rootDir>/deploy/cutover-drain.spec.ts', '<rootDir>/deploy/cutover-plan.spec.ts'],
+    tests: ['deploy/cutover-drain.spec.ts', 'deploy/cutover-plan.spec.ts'],
     integration: false,
   },
   batcher: {
     mutate: ['apps/absorber/src/ingest/enqueue-batcher.ts'],
-    tests: ['<rootDir>/test/enqueue-batcher.test.ts', '<rootDir>/test/absorber.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
+    tests: ['test/enqueue-batcher.test.ts', 'test/absorber.test.ts', 'test/partial-enqueue.test.ts'],
     integration: true,
   },
   ingest: {
@@ -24,10 +24,10 @@ export const MODULES = {
     // The first run (2026-12-01, the first two files only) left refusals, unknown outcomes, tenant
     // limits and the store-down path uncovered: those live in the in-process suites after them.
     tests: [
-      '<rootDir>/test/absorber.test.ts', '<rootDir>/test/idempotency-window.test.ts', '<rootDir>/test/partial-enqueue.test.ts',
-      '<rootDir>/test/broker-outage.test.ts', '<rootDir>/test/tenant-burst.test.ts', '<rootDir>/test/idempotency-after-202.test.ts',
-      '<rootDir>/test/absorber-without-postgres.test.ts', '<rootDir>/test/metrics.test.ts', '<rootDir>/test/lane-shedding.test.ts',
-      '<rootDir>/test/redis-memory.test.ts', '<rootDir>/test/faults/bad-input.test.ts',
+      'test/absorber.test.ts', 'test/idempotency-window.test.ts', 'test/partial-enqueue.test.ts',
+      'test/broker-outage.test.ts', 'test/tenant-burst.test.ts', 'test/idempotency-after-202.test.ts',
+      'test/absorber-without-postgres.test.ts', 'test/metrics.test.ts', 'test/lane-shedding.test.ts',
+      'test/redis-memory.test.ts', 'test/faults/bad-input.test.ts',
     ],
     integration: true,
   },
@@ -36,14 +36,14 @@ export const MODULES = {
   // release, settle) through the suites that send keyed requests on both stores.
   'ingest-gate': {
     mutate: ['apps/absorber/src/ingest/idempotency-gate.ts:41-81'],
-    tests: ['<rootDir>/test/idempotency-window.test.ts', '<rootDir>/test/partial-enqueue.test.ts', '<rootDir>/test/idempotency-after-202.test.ts'],
+    tests: ['test/idempotency-window.test.ts', 'test/partial-enqueue.test.ts', 'test/idempotency-after-202.test.ts'],
     integration: true,
   },
   // ingest-admission: what is refused before anything is written (a tenant over its burst or rate,
   // a lane shedding on backlog or broker memory), through the suites that drive each refusal.
   'ingest-admission': {
     mutate: ['apps/absorber/src/ingest/admission.ts:38-62'],
-    tests: ['<rootDir>/test/tenant-burst.test.ts', '<rootDir>/test/lane-shedding.test.ts', '<rootDir>/test/redis-memory.test.ts'],
+    tests: ['test/tenant-burst.test.ts', 'test/lane-shedding.test.ts', 'test/redis-memory.test.ts'],
     integration: true,
   },
   // ingest-writer: the events handed to the broker per lane and each one's fate read back (held,
@@ -52,7 +52,7 @@ export const MODULES = {
   // lane-shedding (on SQS a lane is read early only on that signal; added after the first run).
   'ingest-writer': {
     mutate: ['apps/absorber/src/ingest/event-writer.ts:29-50'],
-    tests: ['<rootDir>/test/partial-enqueue.test.ts', '<rootDir>/test/absorber.test.ts', '<rootDir>/test/metrics.test.ts', '<rootDir>/test/lane-shedding.test.ts'],
+    tests: ['test/partial-enqueue.test.ts', 'test/absorber.test.ts', 'test/metrics.test.ts', 'test/lane-shedding.test.ts'],
     integration: true,
   },
   // ingest-service: the order of the steps (lanes, admission, key, ids, write, settle) and the
@@ -60,7 +60,7 @@ export const MODULES = {
   // held repeats), partial-enqueue (refusals, the keyed record).
   'ingest-service': {
     mutate: ['apps/absorber/src/ingest/ingest.service.ts:53-104'],
-    tests: ['<rootDir>/test/absorber.test.ts', '<rootDir>/test/idempotency-window.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
+    tests: ['test/absorber.test.ts', 'test/idempotency-window.test.ts', 'test/partial-enqueue.test.ts'],
     integration: true,
   },
   // The processor in two parts so that each fits a session (a run stopped midway writes nothing).
@@ -70,8 +70,8 @@ export const MODULES = {
     // lambda-database-down: the only in-process Postgres outage under DeliveryProcessor (the Lambda
     // entry runs it; the pod worker's outage case spawns dist/).
     tests: [
-      '<rootDir>/test/pipeline.test.ts', '<rootDir>/test/key-order.test.ts', '<rootDir>/test/metrics.test.ts',
-      '<rootDir>/test/lambda-database-down.test.ts',
+      'test/pipeline.test.ts', 'test/key-order.test.ts', 'test/metrics.test.ts',
+      'test/lambda-database-down.test.ts',
     ],
     integration: true,
   },
@@ -81,22 +81,22 @@ export const MODULES = {
   // pipeline's failing handlers.
   'delivery-outage': {
     mutate: ['apps/worker/src/delivery.processor.ts:99-104', 'apps/worker/src/delivery.processor.ts:118-121'],
-    tests: ['<rootDir>/test/lambda-database-down.test.ts', '<rootDir>/test/pipeline.test.ts'],
+    tests: ['test/lambda-database-down.test.ts', 'test/pipeline.test.ts'],
     integration: true,
   },
   'delivery-apply': {
     mutate: ['apps/worker/src/delivery.processor.ts:124-200'],
-    tests: ['<rootDir>/test/pipeline.test.ts', '<rootDir>/test/key-order.test.ts', '<rootDir>/test/metrics.test.ts'],
+    tests: ['test/pipeline.test.ts', 'test/key-order.test.ts', 'test/metrics.test.ts'],
     integration: true,
   },
   fences: {
     mutate: ['apps/worker/src/key-fences.ts'],
-    tests: ['<rootDir>/test/key-order.test.ts', '<rootDir>/test/pipeline.test.ts'],
+    tests: ['test/key-order.test.ts', 'test/pipeline.test.ts'],
     integration: true,
   },
   ledger: {
     mutate: ['apps/worker/src/ledger-sweeper.ts', 'apps/worker/src/ledger-sweep.ts', 'apps/worker/src/lambda/lambda-ledger-sweep.ts'],
-    tests: ['<rootDir>/test/ledger-sweep-schedule.test.ts', '<rootDir>/test/ledger-retention.test.ts', '<rootDir>/test/lambda-ledger-sweep.test.ts'],
+    tests: ['test/ledger-sweep-schedule.test.ts', 'test/ledger-retention.test.ts', 'test/lambda-ledger-sweep.test.ts'],
     integration: true,
   },
   // The drivers are split by line range (Stryker's `file.ts:from-to`) so that each part fits a
@@ -105,12 +105,12 @@ export const MODULES = {
     mutate: ['libs/queue/src/bullmq/bullmq.driver.ts:1-217', 'libs/queue/src/bullmq/bullmq-enqueue.ts'],
     // broker-outage: the in-process absorber while its own Redis is killed (enqueue while not
     // connected, reconnection); the contract only ever sees a live Redis.
-    tests: ['<rootDir>/test/contract/bullmq.test.ts', '<rootDir>/test/broker-outage.test.ts'],
+    tests: ['test/contract/bullmq.test.ts', 'test/broker-outage.test.ts'],
     integration: true,
   },
   'bullmq-ops': {
     mutate: ['libs/queue/src/bullmq/bullmq.driver.ts:218-328'],
-    tests: ['<rootDir>/test/bullmq-failed-set.test.ts', '<rootDir>/test/contract/bullmq.test.ts', '<rootDir>/test/dead-letter-discard.test.ts'],
+    tests: ['test/bullmq-failed-set.test.ts', 'test/contract/bullmq.test.ts', 'test/dead-letter-discard.test.ts'],
     integration: true,
   },
   'sqs-send': {
@@ -118,8 +118,8 @@ export const MODULES = {
     // sqs-send: each message's held / refused / unknown, against fauxqs and a failing server;
     // partial-enqueue: the same through the absorber (one entry refused in a shared call).
     tests: [
-      '<rootDir>/libs/queue/src/sqs/sqs-packing.spec.ts', '<rootDir>/test/sqs-send.test.ts', '<rootDir>/test/partial-enqueue.test.ts',
-      '<rootDir>/test/contract/sqs.test.ts',
+      'libs/queue/src/sqs/sqs-packing.spec.ts', 'test/sqs-send.test.ts', 'test/partial-enqueue.test.ts',
+      'test/contract/sqs.test.ts',
     ],
     integration: true,
   },
@@ -129,14 +129,14 @@ export const MODULES = {
     // silent or failing SQS (sqs-driver-send), refused entries and a lane gone (partial-enqueue),
     // SQS stopped under the absorber (broker-outage).
     tests: [
-      '<rootDir>/test/sqs-driver-send.test.ts', '<rootDir>/test/partial-enqueue.test.ts', '<rootDir>/test/broker-outage.test.ts',
-      '<rootDir>/test/contract/sqs.test.ts',
+      'test/sqs-driver-send.test.ts', 'test/partial-enqueue.test.ts', 'test/broker-outage.test.ts',
+      'test/contract/sqs.test.ts',
     ],
     integration: true,
   },
   'sqs-ops': {
     mutate: ['libs/queue/src/sqs/sqs.driver.ts:213-370'],
-    tests: ['<rootDir>/test/sqs-redrive-partial.test.ts', '<rootDir>/test/sqs-dead-letters.test.ts', '<rootDir>/test/contract/sqs.test.ts', '<rootDir>/test/dead-letter-discard.test.ts'],
+    tests: ['test/sqs-redrive-partial.test.ts', 'test/sqs-dead-letters.test.ts', 'test/contract/sqs.test.ts', 'test/dead-letter-discard.test.ts'],
     integration: true,
   },
   // In three parts run side by side: 218 mutants at about a minute each (every contract case
@@ -149,7 +149,7 @@ export const MODULES = {
   // minutes of integration cases to learn what the table should say.
   'delivery-policy': {
     mutate: ['libs/queue/src/delivery-policy.ts'],
-    tests: ['<rootDir>/libs/queue/src/delivery-policy.spec.ts'],
+    tests: ['libs/queue/src/delivery-policy.spec.ts'],
     integration: false,
   },
   'sqs-consumer-loop': {
@@ -174,12 +174,12 @@ export const MODULES = {
   // runners' count.
   'lambda-batch': {
     mutate: ['libs/queue/src/sqs/sqs-batch.ts:83-155'],
-    tests: ['<rootDir>/test/lambda-worker.test.ts', '<rootDir>/test/lambda-database-down.test.ts'],
+    tests: ['test/lambda-worker.test.ts', 'test/lambda-database-down.test.ts'],
     integration: true,
   },
   'lambda-batch-intake': {
     mutate: ['libs/queue/src/sqs/sqs-batch.ts:1-82'],
-    tests: ['<rootDir>/test/lambda-worker.test.ts', '<rootDir>/test/lambda-database-down.test.ts'],
+    tests: ['test/lambda-worker.test.ts', 'test/lambda-database-down.test.ts'],
     integration: true,
   },
   // Webhooks, in parts (the whole is about 860 lines over two integration suites: hours at
@@ -189,7 +189,7 @@ export const MODULES = {
   hooks: {
     // Lines 103-112 since the route maps its refusals once (#36; they were 100-110 at the first run).
     mutate: ['apps/absorber/src/hooks/hooks.route.ts:103-112'],
-    tests: ['<rootDir>/test/hooks-security.test.ts', '<rootDir>/test/hooks.test.ts'],
+    tests: ['test/hooks-security.test.ts', 'test/hooks.test.ts'],
     integration: true,
   },
   'hooks-providers': {
@@ -198,8 +198,8 @@ export const MODULES = {
       'apps/absorber/src/ingest/event-origin.ts', 'libs/config/src/secret-strength.ts',
     ],
     tests: [
-      '<rootDir>/libs/config/src/config.spec.ts', '<rootDir>/libs/config/src/webhooks.spec.ts', '<rootDir>/test/hooks-security.test.ts',
-      '<rootDir>/test/hooks.test.ts',
+      'libs/config/src/config.spec.ts', 'libs/config/src/webhooks.spec.ts', 'test/hooks-security.test.ts',
+      'test/hooks.test.ts',
     ],
     integration: true,
   },
@@ -209,7 +209,7 @@ export const MODULES = {
   'enqueue-outcome': {
     // EnqueueError (held / unknown sets, allUnknown) moved to errors/enqueue.error.ts in #36.
     mutate: ['libs/queue/src/enqueue-outcome.ts', 'libs/queue/src/errors/enqueue.error.ts'],
-    tests: ['<rootDir>/libs/queue/src/enqueue-outcome.spec.ts', '<rootDir>/test/enqueue-batcher.test.ts', '<rootDir>/test/sqs-driver-send.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
+    tests: ['libs/queue/src/enqueue-outcome.spec.ts', 'test/enqueue-batcher.test.ts', 'test/sqs-driver-send.test.ts', 'test/partial-enqueue.test.ts'],
     integration: true,
   },
   // SQS message writes: sends with claim checks, and the driver's dead-letter copies. The FIFO fake
@@ -217,8 +217,8 @@ export const MODULES = {
   'sqs-messages': {
     mutate: ['libs/queue/src/sqs/sqs-messages.ts'],
     tests: [
-      '<rootDir>/test/sqs-fifo-group.test.ts', '<rootDir>/test/sqs-driver-send.test.ts', '<rootDir>/test/claim-check-order.test.ts',
-      '<rootDir>/test/lambda-worker.test.ts',
+      'test/sqs-fifo-group.test.ts', 'test/sqs-driver-send.test.ts', 'test/claim-check-order.test.ts',
+      'test/lambda-worker.test.ts',
     ],
     integration: true,
   },
@@ -229,7 +229,7 @@ export const MODULES = {
   // stores.
   idempotency: {
     mutate: ['libs/queue/src/idempotency/*.ts'],
-    tests: ['<rootDir>/test/idempotency-after-202.test.ts', '<rootDir>/test/idempotency-window.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
+    tests: ['test/idempotency-after-202.test.ts', 'test/idempotency-window.test.ts', 'test/partial-enqueue.test.ts'],
     integration: true,
   },
   // The Postgres store's reserve / markHeld / release (what SQS's absorber keys on), with the two
@@ -237,7 +237,7 @@ export const MODULES = {
   // (held after a 202) and partial-enqueue's keyed case (released after a whole refusal).
   'idempotency-postgres': {
     mutate: ['libs/queue/src/idempotency/postgres-idempotency.store.ts:29-67'],
-    tests: ['<rootDir>/test/idempotency-window.test.ts', '<rootDir>/test/partial-enqueue.test.ts'],
+    tests: ['test/idempotency-window.test.ts', 'test/partial-enqueue.test.ts'],
     integration: true,
   },
   // Backups, narrowed to the restore's count check against the counts sealed in the dump. All of
@@ -247,12 +247,12 @@ export const MODULES = {
   // the built CLIs, unmutated). The specs first, then the quick in-process refusals.
   backup: {
     mutate: ['apps/cli/src/db-restore.ts:75-78', 'apps/cli/src/backup/postgres-dump.ts:84-87'],
-    tests: ['<rootDir>/apps/cli/src/backup/sealed-file.spec.ts', '<rootDir>/apps/cli/src/backup/object-store.spec.ts', '<rootDir>/test/backup-restore.test.ts'],
+    tests: ['apps/cli/src/backup/sealed-file.spec.ts', 'apps/cli/src/backup/object-store.spec.ts', 'test/backup-restore.test.ts'],
     integration: true,
   },
   move: {
     mutate: ['libs/queue/src/move.ts'],
-    tests: ['<rootDir>/test/queue-move-inprocess.test.ts'],
+    tests: ['test/queue-move-inprocess.test.ts'],
     integration: true,
   },
 };

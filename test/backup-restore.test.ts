@@ -49,8 +49,8 @@ async function inProcess(script: 'db-backup.js' | 'db-restore.js', args: string[
   Object.assign(process.env, env);
   let out = '';
   const capture = (...a: unknown[]) => void (out += `${a.join(' ')}\n`);
-  const log = jest.spyOn(console, 'log').mockImplementation(capture);
-  const error = jest.spyOn(console, 'error').mockImplementation(capture);
+  const log = vi.spyOn(console, 'log').mockImplementation(capture);
+  const error = vi.spyOn(console, 'error').mockImplementation(capture);
   try {
     const code = await (script === 'db-backup.js' ? backupMain : restoreMain)(args);
     return { code, out };

@@ -14,7 +14,6 @@ describe('cutover DNS: the live record adopted through the Route 53 API', () => 
   let client: Route53Client;
   const lines: string[] = [];
   const log = (l: string) => void lines.push(l);
-  jest.setTimeout(60_000);
 
   beforeEach(async () => {
     fake = new Route53Fake(ZONE);

@@ -44,9 +44,8 @@ function sides(old: QueueDriver, next: QueueDriver, moveTimeoutS: number, lines:
   };
 }
 
-describe('cutover drain: the default window, a late arrival, and delayed retries', () => {
+describe('cutover drain: the default window, a late arrival, and delayed retries', { timeout: 120_000 }, () => {
   const drivers: QueueDriver[] = [];
-  jest.setTimeout(120_000);
   afterAll(() => Promise.all(drivers.map((d) => d.close())));
   const pair = async (env: Record<string, string> = {}) => {
     const [old, next] = [await freshDriver('bullmq', env), await freshDriver('bullmq', env)];

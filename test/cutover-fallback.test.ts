@@ -29,12 +29,11 @@ async function ready(): Promise<{ url: string; server: Server }> {
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
 }
 
-describe('npm run cutover: between two targets by name, the drain falls back to queue:move across brokers', () => {
+describe('npm run cutover: between two targets by name, the drain falls back to queue:move across brokers', { timeout: 120_000 }, () => {
   const env = { QUEUE_PREFIX: uniquePrefix('cutover-move') };
   const servers: Server[] = [];
   let hetznerQueues: QueueDriver;
   let eksQueues: QueueDriver;
-  jest.setTimeout(120_000);
   beforeAll(async () => {
     // The cutover reaches both sides' queues with one QUEUE_PREFIX; the SQS ones must exist.
     [hetznerQueues, eksQueues] = await Promise.all([freshDriver('bullmq', env), freshDriver('sqs', env)]);

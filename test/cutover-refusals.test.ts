@@ -39,10 +39,9 @@ function repoCopy(weights: { hetzner: number; eks: number }): string {
   return root;
 }
 
-describe('npm run cutover refuses and stops where it must', () => {
+describe('npm run cutover refuses and stops where it must', { timeout: 90_000 }, () => {
   const standIns: Array<{ server: Server }> = [];
   afterAll(() => Promise.all(standIns.map((s) => new Promise((r) => s.server.close(r)))));
-  jest.setTimeout(90_000);
 
   it('preflight: refuses with one line per problem (unready destination, missing queues) and changes nothing', async () => {
     const root = repoCopy({ hetzner: 100, eks: 0 });

@@ -20,14 +20,13 @@ async function listen<T extends Server | HttpServer>(server: T): Promise<number>
   return (server.address() as { port: number }).port;
 }
 
-describe('npm run cutover publishes its steps through the Route 53 API', () => {
+describe('npm run cutover publishes its steps through the Route 53 API', { timeout: 120_000 }, () => {
   const servers: Array<Server | HttpServer> = [];
   const fake = new Route53Fake(spillway.dns.zoneId);
   afterAll(async () => {
     await fake.stop();
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   });
-  jest.setTimeout(120_000);
 
   it('adopts the live record, steps to eks, ends with the ALB alias as a simple record; --to hetzner with --box-address returns to the box', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'box-tls-'));

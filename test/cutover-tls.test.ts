@@ -32,10 +32,9 @@ async function ready(): Promise<{ url: string; server: HttpServer }> {
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
 }
 
-describe("cutover preflight: the box's TLS certificate", () => {
+describe("cutover preflight: the box's TLS certificate", { timeout: 90_000 }, () => {
   const servers: Array<Server | HttpServer> = [];
   afterAll(() => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))));
-  jest.setTimeout(90_000);
 
   it('reads the days left from a real handshake; refuses under 30 days saying why; warns when nothing answers', async () => {
     const [soon, later] = [await tlsBox(10), await tlsBox(90)];

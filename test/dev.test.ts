@@ -1,5 +1,5 @@
 /**
- * @spillway-alone `npm run dev` builds again: tsc rewrites dist/, which the other suites spawn their apps from (test/support/suite-lock-environment.ts)
+ * @spillway-alone `npm run dev` builds again: tsc rewrites dist/, which the other suites spawn their apps from (test/support/suite-lock.ts)
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

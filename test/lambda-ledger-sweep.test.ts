@@ -1,5 +1,5 @@
 /**
- * @spillway-alone its sweeps delete every old processed_events row, and it plants old rows another sweep would take (test/support/suite-lock-environment.ts)
+ * @spillway-alone its sweeps delete every old processed_events row, and it plants old rows another sweep would take (test/support/suite-lock.ts)
  */
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
@@ -66,7 +66,7 @@ describe('Lambda worker: the ledger retention is swept after a batch', () => {
 
   it('a sweep that fails is logged and the batch still answers; the container tries again when the sweep is next due', async () => {
     const undo = await failDeletesOfType(db, 'lambda-sweep.fails');
-    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const warn = vi.spyOn(Logger.prototype, 'warn');
     try {
       const old = await insert(20, 31, 'lambda-sweep.fails');
       const entry = container({ LEDGER_SWEEP_EVERY_MS: '1000' });

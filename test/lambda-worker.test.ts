@@ -212,11 +212,11 @@ describe('Lambda worker: SQS batches from the absorber, through the worker handl
   const runWatched = async (records: SQSRecord[], remainingMs: number) => {
     const app = await entry.start();
     const processor = app.get(DeliveryProcessor);
-    const run = jest.spyOn(processor, 'process');
+    const run = vi.spyOn(processor, 'process');
     // The function's own SqsDriver, observed (it still makes each call): which records it hands
     // back and when they are due. fauxqs cannot show it here: the FIFO records' handles are spent.
     const driver = app.get<SqsDriver>(QUEUE_DRIVER) as unknown as { setVisibility(lane: Lane, handles: string[], seconds: number): Promise<void> };
-    const visibility = jest.spyOn(driver, 'setVisibility');
+    const visibility = vi.spyOn(driver, 'setVisibility');
     const response = await entry.handle(sqsEvent(records), lambdaContext(remainingMs));
     const ran = run.mock.calls.map(([d]) => ({ id: d.events[0].id, attempt: d.attempt }));
     const handedBack = visibility.mock.calls.map(([lane, handles, seconds]) => ({ lane, handles, seconds }));

@@ -1,5 +1,5 @@
 /**
- * @spillway-alone its sweeps delete every old processed_events row, and it plants old rows another sweep would take (test/support/suite-lock-environment.ts)
+ * @spillway-alone its sweeps delete every old processed_events row, and it plants old rows another sweep would take (test/support/suite-lock.ts)
  */
 import { PutBucketLifecycleConfigurationCommandInput } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * @spillway-alone its sweeps delete every old processed_events row, and it plants old rows another sweep would take (test/support/suite-lock-environment.ts)
+ * @spillway-alone its sweeps delete every old processed_events row, and it plants old rows another sweep would take (test/support/suite-lock.ts)
  */
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
@@ -61,23 +61,24 @@ describe('ledger sweeper schedule: sweeps on its timers until shutdown', () => {
     expect(defaults.ledgerSweepEveryMs).toBe(15 * 60_000);
     const old = rows(100);
     await insert(old, 31);
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'Date', 'hrtime', 'performance'] });
-    const random = jest.spyOn(Math, 'random');
+    // The timers only (jest's list was the things not to fake): promises, Date and I/O stay real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const random = vi.spyOn(Math, 'random');
     const sweeper = new LedgerSweeper(db, defaults);
     try {
       random.mockReturnValue(1); // the longest jitter: 30 s + 30 s
       sweeper.onApplicationBootstrap();
       random.mockRestore();
-      jest.advanceTimersByTime(59_999);
+      vi.advanceTimersByTime(59_999);
       await realSleep(500);
       expect(await present(old)).toBe(old.length);
-      jest.advanceTimersByTime(1);
+      vi.advanceTimersByTime(1);
       for (let i = 0; i < 40 && (await present(old)) > 0; i++) await realSleep(50);
       expect(await present(old)).toBe(0);
     } finally {
       random.mockRestore();
       await sweeper.onApplicationShutdown();
-      jest.useRealTimers();
+      vi.useRealTimers();
     }
   });
 
@@ -97,7 +98,7 @@ describe('ledger sweeper schedule: sweeps on its timers until shutdown', () => {
 
   it('a sweep that fails is logged, not thrown, and the next interval sweeps again', async () => {
     const undo = await failDeletesOfType(db, 'sweep-schedule.fails');
-    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const warn = vi.spyOn(Logger.prototype, 'warn');
     const sweeper = new LedgerSweeper(db, config);
     try {
       const old = rows(50);

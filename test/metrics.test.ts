@@ -68,7 +68,7 @@ describe.each(DRIVERS)('metrics and trace context on %s (real broker)', (driverN
 
   it('counts the worker side (outcomes, attempts, wait) and carries traceparent to the dead letter and the log line', async () => {
     const warnings: unknown[] = [];
-    const warn = jest.spyOn(PinoNestLogger.prototype, 'warn').mockImplementation((message) => void warnings.push(message));
+    const warn = vi.spyOn(PinoNestLogger.prototype, 'warn').mockImplementation((message) => void warnings.push(message));
     try {
       // Its own low-lane event, left waiting > 1.5 s before the worker starts: this case must pass
       // alone too (mutation testing runs only the cases that reach a mutant).

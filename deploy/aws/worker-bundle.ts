@@ -51,8 +51,8 @@ export const WORKER_BUNDLE_EXTERNALS = [
 
 /**
  * esbuild strips types but does not emit decorator metadata (`design:paramtypes`), which Nest's
- * dependency injection reads; so every TypeScript file is compiled by swc, as jest and
- * `npm run synth` do, then bundled as JavaScript.
+ * dependency injection reads; so every TypeScript file is compiled by swc, as the tests (Vitest)
+ * and `npm run synth` do, then bundled as JavaScript.
  */
 function decoratorMetadata(): Plugin {
   return {
@@ -105,6 +105,11 @@ async function build(outDir: string): Promise<void> {
     legalComments: 'none',
     logLevel: 'error',
     external: WORKER_BUNDLE_EXTERNALS,
+    // NestJS 12 ships ES modules that call `createRequire(import.meta.url)`; in CommonJS output
+    // esbuild leaves `import.meta` empty (createRequire(undefined) throws at load), so it stands
+    // for the bundle file's own URL here.
+    define: { 'import.meta.url': 'spillwayBundleUrl', 'import.meta.dirname': '__dirname' },
+    banner: { js: 'var spillwayBundleUrl=require("url").pathToFileURL(__filename).href;' },
     plugins: [decoratorMetadata()],
   });
 }

@@ -1,6 +1,7 @@
-// GitHub's own workflow parser (@actions/workflow-parser, ESM only, so jest runs this as a child
-// process): parses each file given, converts it to the workflow model (job graph, reusable-workflow
-// calls, expressions), and prints {file: [errors]} as JSON. Usage: node parse-workflows.mjs <file>...
+// GitHub's own workflow parser (@actions/workflow-parser, ESM only; a child process since the tests
+// ran under jest, which could not load it): parses each file given, converts it to the workflow
+// model (job graph, reusable-workflow calls, expressions), and prints {file: [errors]} as JSON.
+// Usage: node parse-workflows.mjs <file>...
 import { readFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { basename } from 'node:path';

@@ -8,7 +8,7 @@ type Case = [file: string, code: string];
 
 /**
  * The errors `npm run lint` reports for each snippet, placed at its file path, from one ESLint
- * process (its API in plain Node: the config is ESM, which jest's module VM does not import).
+ * process (its API in plain Node, as when the tests ran under jest, which could not import the ESM config).
  */
 function lint(cases: Case[]): string[][] {
   const script = `

@@ -45,8 +45,9 @@ export const MAC_AT_END = /[A-Za-z0-9+/]+=*$/;
 const now = () => Math.floor(Date.now() / 1000);
 
 /**
- * @octokit/webhooks-methods ships as ES modules only, which jest's CommonJS loader cannot require;
- * it runs in a child Node process (real library, one process per batch of signatures).
+ * @octokit/webhooks-methods ships as ES modules only and signs asynchronously; it runs in a child
+ * Node process (real library, one process per batch of signatures) so that this stays synchronous
+ * for its callers (written so when jest, CommonJS, could not load it at all).
  */
 export function githubSignatures(items: Array<{ secret: string; body: string }>): string[] {
   // Items on stdin: a large body would overflow the argument list.
