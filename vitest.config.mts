@@ -25,6 +25,8 @@ export default defineConfig({
     // One line per file, failures in full: the apps log at warn, and a case's console output is
     // printed only when it fails.
     reporters: ['default'],
+    // A case is listed by name only when it fails or is this slow: one line per file otherwise.
+    slowTestThreshold: 30_000,
     silent: 'passed-only',
     projects: [
       {
