@@ -1,7 +1,7 @@
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { checkAbsorberConfig, SpillwayConfig } from '@spillway/config';
-import { createLogger, Metrics, PinoNestLogger } from '@spillway/health';
+import { createLogger, logDestination, Metrics, PinoNestLogger } from '@spillway/health';
 import { AbsorberModule } from './absorber.module';
 import { slowClientLimits } from './http-limits';
 import { IngestErrorsFilter } from './ingest/errors.filter';
@@ -11,7 +11,7 @@ import { observeIngest } from './observe/ingest-metrics.hook';
 export async function createAbsorber(config: SpillwayConfig): Promise<NestFastifyApplication> {
   // Fails closed whoever builds the app (main.ts has already said so in one line and exited).
   checkAbsorberConfig(config);
-  const logger = createLogger(config.logLevel, 'absorber', config.logFormat);
+  const logger = createLogger(config.logLevel, 'absorber', config.logFormat, logDestination(config.logFile));
   if (config.apiKeyHashes.length === 0) logger.warn('INGEST_API_KEYS is not set: ingest is open to anyone who can reach it');
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,

@@ -2,7 +2,7 @@ import { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SpillwayConfig } from '@spillway/config';
-import { createLogger, PinoNestLogger } from '@spillway/health';
+import { createLogger, logDestination, PinoNestLogger } from '@spillway/health';
 import { HANDLERS, WorkerModule } from './worker.module';
 
 /**
@@ -10,7 +10,7 @@ import { HANDLERS, WorkerModule } from './worker.module';
  * same probes work on Compose and Kubernetes.
  */
 export async function createWorker(config: SpillwayConfig, handlers: Type[] = HANDLERS): Promise<NestFastifyApplication> {
-  const logger = createLogger(config.logLevel, 'worker', config.logFormat);
+  const logger = createLogger(config.logLevel, 'worker', config.logFormat, logDestination(config.logFile));
   return NestFactory.create<NestFastifyApplication>(
     WorkerModule.forRoot(config, handlers),
     new FastifyAdapter({ logger: false, forceCloseConnections: true }),

@@ -60,6 +60,8 @@ export interface SpillwayConfig {
   redisMemoryHighWater: Record<Lane, number>;
   logLevel: (typeof LOG_LEVELS)[number];
   logFormat: (typeof LOG_FORMATS)[number];
+  /** A file the log lines are appended to instead of stdout (created with its folder); unset: stdout. */
+  logFile?: string;
   laneRoutes: LaneRoute[];
   workerLanes: Lane[];
   workerConcurrency: Record<Lane, number>;
@@ -171,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpillwayConfig
     redisMemoryHighWater: r.perLane('REDIS_MEMORY_HIGH_WATER', { critical: 90, normal: 85, low: 80 }, 0, 99),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: r.oneOf('LOG_FORMAT', LOG_FORMATS, 'json'),
+    logFile: r.optional('LOG_FILE'),
     laneRoutes: r.routes('LANE_ROUTES'),
     workerLanes: r.lanes('WORKER_LANES', LANES),
     workerConcurrency: r.perLane('WORKER_CONCURRENCY', 4, 1, 256),

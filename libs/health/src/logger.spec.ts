@@ -1,6 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createLogger, PinoNestLogger } from './logger';
+import { createLogger, logDestination, PinoNestLogger } from './logger';
 
 function capture(): { logger: PinoNestLogger; lines: () => Array<Record<string, unknown>> } {
   const out: string[] = [];
@@ -65,5 +68,37 @@ describe('createLogger formats', () => {
     expect(lines[1]).toMatch(/INFO \(worker\): request \{"authorization":"\[redacted\]"\}$/);
     expect(text()).not.toContain('secret-key');
     expect(() => JSON.parse(lines[0])).toThrow();
+  });
+});
+
+describe('LOG_FILE', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'spillway-log-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is stdout when unset', () => {
+    expect(logDestination(undefined)).toBeUndefined();
+    expect(logDestination('')).toBeUndefined();
+  });
+
+  it('makes the folder, and writes the lines at the level there', () => {
+    const file = join(dir, 'nested', 'app.log');
+    const destination = logDestination(file, true);
+    new PinoNestLogger(createLogger('warn', 'absorber', 'json', destination)).warn('lane low: refused', 'LaneGuard');
+    createLogger('warn', 'worker', 'json', destination).info('below the level');
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ level: 40, name: 'absorber', context: 'LaneGuard', msg: 'lane low: refused' })]);
+  });
+
+  it('appends to what the file holds, through one destination per file however many loggers', () => {
+    const file = join(dir, 'app.log');
+    writeFileSync(file, 'before\n');
+    const destination = logDestination(file, true);
+    expect(logDestination(file, true)).toBe(destination);
+    createLogger('info', 'absorber', 'json', destination).info('first');
+    createLogger('info', 'worker', 'json', logDestination(file, true)).info('second');
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('before');
+    expect(lines.slice(1).map((l) => JSON.parse(l).msg)).toEqual(['first', 'second']);
   });
 });

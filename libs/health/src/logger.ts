@@ -16,6 +16,25 @@ export function createLogger(level: string, name: string, format: 'json' | 'pret
   return stream ? pino(options, stream) : pino(options);
 }
 
+const files = new Map<string, DestinationStream>();
+
+/**
+ * Where LOG_FILE sends the lines: appended to that file (its folder made if missing), or
+ * `undefined` (stdout) when it is unset. One destination per file in a process, however many apps
+ * it builds (a test file builds dozens). `sync` writes each line before returning (the Lambda,
+ * frozen as soon as it answers); otherwise buffered as on stdout, and flushed at exit.
+ */
+export function logDestination(file: string | undefined, sync = false): DestinationStream | undefined {
+  if (!file) return undefined;
+  const key = `${sync ? 'sync' : 'async'}:${file}`;
+  let destination = files.get(key);
+  if (!destination) {
+    destination = pino.destination({ dest: file, append: true, mkdir: true, sync });
+    files.set(key, destination);
+  }
+  return destination;
+}
+
 /**
  * One line a record for a person: time, level, app, Nest's context, message, then the other fields.
  * Loaded only when asked for, so the JSON path never loads it. Synchronous, in this thread: a

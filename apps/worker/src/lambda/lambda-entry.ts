@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import pino from 'pino';
 import { loadLambdaConfig } from '@spillway/config';
-import { createLogger, PinoNestLogger } from '@spillway/health';
+import { createLogger, logDestination, PinoNestLogger } from '@spillway/health';
 import { SqsBatchConsumer } from '@spillway/queue/lambda';
 import { HANDLERS } from '../worker.module';
 import { LambdaWorkerModule } from './lambda-worker.module';
@@ -34,8 +34,8 @@ export class LambdaEntry {
     const config = loadLambdaConfig(this.env);
     // Synchronous writes: Lambda freezes the process once the handler answers, and a line still
     // buffered would only come out on the next invocation, or never.
-    const stdout = config.logFormat === 'json' ? pino.destination({ dest: 1, sync: true }) : undefined;
-    const logger = createLogger(config.logLevel, 'worker-lambda', config.logFormat, stdout);
+    const out = logDestination(config.logFile, true) ?? (config.logFormat === 'json' ? pino.destination({ dest: 1, sync: true }) : undefined);
+    const logger = createLogger(config.logLevel, 'worker-lambda', config.logFormat, out);
     // abortOnError false: a failed start must reach the caller, not end the process.
     return NestFactory.createApplicationContext(LambdaWorkerModule.forRoot(config, this.handlers), {
       logger: new PinoNestLogger(logger),
