@@ -22,8 +22,8 @@ export default defineConfig({
     // a suite that must run alone says so (test/support/suite-lock.ts).
     pool: 'forks',
     maxWorkers: Math.max(2, availableParallelism() - 1),
-    // One line per file, failures in full: the apps log at warn, and a case's console output is
-    // printed only when it fails.
+    // One line per file, failures in full: the apps log at warn into a file per suite
+    // (test/support/app-logs.ts), and a case's console output is printed only when it fails.
     reporters: ['default'],
     // A case is listed by name only when it fails or is this slow: one line per file otherwise.
     slowTestThreshold: 30_000,
@@ -45,8 +45,9 @@ export default defineConfig({
           exclude,
           // Migrations once, the SQS emulator for the run; returns its teardown.
           globalSetup: ['test/support/global-setup.ts'],
-          // A shared lock per file, an exclusive one for `@spillway-alone` files.
-          setupFiles: ['test/support/suite-lock.ts'],
+          // The apps' logs into `.test-logs/<file>.log`; a shared lock per file, an exclusive one
+          // for `@spillway-alone` files.
+          setupFiles: ['test/support/app-logs.ts', 'test/support/suite-lock.ts'],
         },
       },
     ],

@@ -43,6 +43,7 @@ describe('npm run dev (the newcomer’s first command)', () => {
       METRICS_PORT: String(metricsPort),
       LOG_LEVEL: 'info',
       LOG_FORMAT: undefined, // the launcher's own choice: pretty
+      LOG_FILE: undefined, // on the launcher's output, where the checks below read them
     };
     // Its own process group, so the SIGINT below reaches npm and the launcher as a terminal's Ctrl-C would.
     dev = spawn('npm', ['run', 'dev'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
