@@ -35,6 +35,8 @@ export default defineConfig({
           name: 'unit',
           include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'deploy/**/*.spec.ts', 'test/lint/*.spec.ts'],
           exclude,
+          // CDK's "Bundling asset ..." progress lines off the run's output.
+          setupFiles: ['test/support/quiet-bundling.ts'],
         },
       },
       {
