@@ -15,9 +15,9 @@ import { freshDriver } from './support/drivers';
 import { testConfig, uniquePrefix, waitFor } from './support/env';
 
 /**
- * With the Redis store beside BullMQ, a keyed request's record is marked held in the job write's
- * own pipeline (libs/queue/src/idempotency/held-mark.ts): one round trip less per keyed request,
- * and the mark takes effect only for jobs Redis has listed.
+ * With the Redis store beside BullMQ, a keyed request's record is marked held on the job write's
+ * connection, right behind the job (libs/queue/src/idempotency/held-mark.ts): one round trip less
+ * per keyed request, and the mark takes effect only for jobs Redis has listed.
  */
 describe('an Idempotency-Key record marked held in the job write [bullmq, redis store]', () => {
   let config: SpillwayConfig;

@@ -3,10 +3,10 @@ import type { QueuedEvent } from '../queue.port';
 /**
  * An Idempotency-Key record to be marked held by the broker write that carries the request's
  * events, when the record and the broker live in one Redis (IDEMPOTENCY_STORE=redis with
- * QUEUE_DRIVER=bullmq). The driver sends the mark in the same pipeline, right behind the jobs, and
- * the mark takes effect only if every job holding `events` is listed when it runs (MARK_HELD): a
- * refused or unknown write leaves the record pending. A driver that cannot do this ignores the mark; `marked`
- * stays false and the caller marks the record itself (one more round trip).
+ * QUEUE_DRIVER=bullmq). The driver sends the mark on the same connection, right behind the jobs,
+ * and the mark takes effect only if every job holding `events` is listed when it runs (MARK_HELD):
+ * a refused or unknown write leaves the record pending. A driver that cannot do this ignores the
+ * mark; `marked` stays false and the caller marks the record itself (one more round trip).
  */
 export interface HeldMark {
   /** The record's Redis key. */
