@@ -7,6 +7,7 @@ export * from './shedder-sampling';
 export { queueName } from './sqs/sqs-names';
 export { withTimeout, chunk, errorText } from './timeout';
 export * from './idempotency/idempotency.store';
+export type { HeldMark } from './idempotency/held-mark';
 export { createIdempotencyStore } from './idempotency/create-idempotency-store';
 export { moveLane, pendingDeliveries, MoveOptions } from './move';
 export * from './enqueue-outcome';

@@ -1,4 +1,5 @@
 import type { Lane } from '@spillway/config';
+import type { HeldMark } from './idempotency/held-mark';
 
 export { DependencyDownError } from './errors/dependency-down.error';
 export { UnrecoverableError } from './errors/unrecoverable.error';
@@ -129,8 +130,12 @@ export interface Consumer {
 export interface QueueDriver {
   readonly name: string;
   readonly capabilities: QueueCapabilities;
-  /** Resolves only once the broker has durably accepted every event. */
-  enqueue(lane: Lane, events: QueuedEvent[]): Promise<void>;
+  /**
+   * Resolves only once the broker has durably accepted every event. `marks`: Idempotency-Key
+   * records to mark held in the same write, where the broker shares the store's Redis (BullMQ);
+   * other drivers ignore them and the caller marks the records itself (idempotency/held-mark.ts).
+   */
+  enqueue(lane: Lane, events: QueuedEvent[], marks?: readonly HeldMark[]): Promise<void>;
   consume(lane: Lane, handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer>;
   depth(lane: Lane): Promise<LaneDepth>;
   /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Lane, SPILLWAY_CONFIG, SpillwayConfig } from '@spillway/config';
 import { InFlightBoundError } from './errors';
-import { EnqueueError, QUEUE_DRIVER, QueueDriver, QueuedEvent, withTimeout } from '@spillway/queue';
+import { EnqueueError, HeldMark, QUEUE_DRIVER, QueueDriver, QueuedEvent, withTimeout } from '@spillway/queue';
 
 /**
  * One lane's events of this turn, and the one promise every request in it waits on. It never
@@ -10,6 +10,8 @@ import { EnqueueError, QUEUE_DRIVER, QueueDriver, QueuedEvent, withTimeout } fro
  */
 class Pending {
   readonly events: QueuedEvent[] = [];
+  /** Idempotency-Key records the write may mark held with its jobs (held-mark.ts). */
+  marks?: HeldMark[];
   readonly settled: Promise<unknown>;
   settle!: (error?: unknown) => void;
 
@@ -67,18 +69,23 @@ export class EnqueueBatcher {
     return batch;
   }
 
-  /** Call `admit` first. Resolves with the write's error, or undefined when all are held. */
-  enqueueOne(event: QueuedEvent): Promise<unknown> {
+  /**
+   * Call `admit` first. Resolves with the write's error, or undefined when all are held. `mark`:
+   * the request's Idempotency-Key record, for the driver to mark held in the same write.
+   */
+  enqueueOne(event: QueuedEvent, mark?: HeldMark): Promise<unknown> {
     const batch = this.batchFor(event.lane);
     batch.events.push(event);
+    if (mark) (batch.marks ??= []).push(mark);
     this.inFlight++;
     return batch.settled;
   }
 
-  /** Call `admit` first. Resolves with the write's error, or undefined when all are held. */
-  enqueue(lane: Lane, events: QueuedEvent[]): Promise<unknown> {
+  /** As enqueueOne, for events all of `lane`. */
+  enqueue(lane: Lane, events: QueuedEvent[], mark?: HeldMark): Promise<unknown> {
     const batch = this.batchFor(lane);
     for (const e of events) batch.events.push(e);
+    if (mark) (batch.marks ??= []).push(mark);
     this.inFlight += events.length;
     return batch.settled;
   }
@@ -89,7 +96,7 @@ export class EnqueueBatcher {
     this.scheduled = false;
     for (const [lane, batch] of batches) {
       const count = batch.events.length;
-      const write = this.driver.enqueue(lane, batch.events);
+      const write = this.driver.enqueue(lane, batch.events, batch.marks);
       void write.then(
         () => (this.inFlight -= count),
         () => (this.inFlight -= count),

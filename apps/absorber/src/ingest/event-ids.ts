@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomFillSync } from 'node:crypto';
+import { hash, randomFillSync } from 'node:crypto';
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
@@ -49,7 +49,7 @@ export function newEventId(now = Date.now()): string {
  */
 export function idempotentEventId(scope: string, key: string, index?: number, generation?: number): string {
   const input = generation === undefined ? `${scope}\0${key}\0${index ?? ''}` : `${scope}\0${key}\0${index ?? ''}\0g${generation}`;
-  const bytes = createHash('sha256').update(input).digest().subarray(0, 16);
+  const bytes = hash('sha256', input, 'buffer').subarray(0, 16);
   bytes[6] = (bytes[6] & 0x0f) | 0x80;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   return format(bytes);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { Lane, LANES } from '@spillway/config';
-import { outcomeOf, QueuedEvent } from '@spillway/queue';
+import { HeldMark, outcomeOf, QueuedEvent } from '@spillway/queue';
 import { Metrics } from '@spillway/health';
 import { EnqueueBatcher } from './enqueue-batcher';
 import type { EventResult } from './ingest.service';
@@ -25,14 +25,23 @@ export class EventWriter {
     for (const lane of LANES) this.acceptedBy[lane] = metrics.accepted.labels({ lane });
   }
 
-  /** Call Admission.admit first. Never rejects: every event's outcome is in its result. */
-  async write(events: readonly QueuedEvent[]): Promise<EventResult[]> {
-    if (events.length === 1) return [this.resultOf(events[0], await this.batcher.enqueueOne(events[0]))];
+  /**
+   * Call Admission.admit first. Never rejects: every event's outcome is in its result. `mark` (the
+   * request's Idempotency-Key record) goes with the write when the events are all of one lane;
+   * whether it took effect is in `mark.marked`.
+   */
+  async write(events: readonly QueuedEvent[], mark?: HeldMark): Promise<EventResult[]> {
+    if (events.length === 1) return [this.resultOf(events[0], await this.batcher.enqueueOne(events[0], mark))];
     const byLane = new Map<Lane, QueuedEvent[]>();
     for (const e of events) {
       const list = byLane.get(e.lane);
       if (list) list.push(e);
       else byLane.set(e.lane, [e]);
+    }
+    if (byLane.size === 1) {
+      const [[lane, list]] = byLane;
+      const error = await this.batcher.enqueue(lane, list, mark);
+      return events.map((e) => this.resultOf(e, error));
     }
     const errorOf = new Map<Lane, unknown>();
     await Promise.all([...byLane].map(async ([lane, list]) => errorOf.set(lane, await this.batcher.enqueue(lane, list))));

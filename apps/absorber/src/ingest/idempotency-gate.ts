@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { SPILLWAY_CONFIG, SpillwayConfig } from '@spillway/config';
-import { IDEMPOTENCY_STORE, IdempotencyReservation, IdempotencyStore, withTimeout } from '@spillway/queue';
+import { HeldMark, IDEMPOTENCY_STORE, IdempotencyReservation, IdempotencyStore, QueuedEvent, withTimeout } from '@spillway/queue';
 import { KeyInFlightError } from './errors';
 import type { EventResult } from './ingest.service';
 
@@ -61,6 +61,15 @@ export class IdempotencyGate implements OnModuleInit, OnModuleDestroy {
     return reservation;
   }
 
+  /**
+   * A mark for the broker write to carry, so the record is settled in the write's own round trip
+   * (a Redis store beside BullMQ); undefined where the store cannot (Postgres).
+   */
+  heldMark(tenant: string, key: string, generation: number | undefined, events: readonly QueuedEvent[]): HeldMark | undefined {
+    if (generation === undefined || !this.store.heldMark) return undefined;
+    return this.store.heldMark(tenant, key, generation, events);
+  }
+
   /** Nothing of the request was written: forget the record so a retry starts afresh. */
   release(tenant: string, key: string, generation: number | undefined): void {
     void this.store.release(tenant, key, generation).catch(() => undefined);
@@ -70,10 +79,12 @@ export class IdempotencyGate implements OnModuleInit, OnModuleDestroy {
    * After the broker's answer: a held request closes its record BEFORE its 202 goes out, so a retry
    * sent on that 202 is answered from the record instead of 409 "still awaiting the broker" (waited
    * for at most ENQUEUE_TIMEOUT_MS: a store that does not answer leaves the record pending, which a
-   * retry after the pending time re-enqueues under the same ids). A wholly refused one is freed.
+   * retry after the pending time re-enqueues under the same ids). A record the write's own mark
+   * already settled (`mark.marked`) costs nothing more. A wholly refused one is freed.
    */
-  async settle(tenant: string, key: string, generation: number | undefined, results: readonly EventResult[]): Promise<void> {
+  async settle(tenant: string, key: string, generation: number | undefined, results: readonly EventResult[], mark?: HeldMark): Promise<void> {
     if (results.every((r) => r.outcome === 'held')) {
+      if (mark?.marked) return;
       const marked = this.store.markHeld(tenant, key, generation);
       await withTimeout(marked, this.enqueueTimeoutMs, () => new Error('markHeld timed out')).catch(() => undefined);
     } else if (results.every((r) => r.outcome === 'refused')) this.release(tenant, key, generation);

@@ -87,8 +87,9 @@ export class IngestService {
         throw err;
       }
     }
-    const results = await this.writer.write(events);
-    if (reservation) await this.keys.settle(tenant, key!, generation, results);
+    const mark = reservation ? this.keys.heldMark(tenant, key!, generation, events) : undefined;
+    const results = await this.writer.write(events, mark);
+    if (reservation) await this.keys.settle(tenant, key!, generation, results, mark);
     return results;
   }
 }

@@ -16,6 +16,7 @@ import {
 } from '../queue.port';
 import { decide, HandlerResult, retryDelayMs, RUNNING } from '../delivery-policy';
 import { errorText, withTimeout } from '../timeout';
+import type { HeldMark } from '../idempotency/held-mark';
 import { addEventJobs } from './bullmq-enqueue';
 import { LaneWrites } from './lane-writes';
 
@@ -49,7 +50,8 @@ export class BullmqDriver implements QueueDriver {
   static readonly CAPABILITIES: QueueCapabilities = {
     // BullMQ OSS has no per-key groups: concurrency > 1 may reorder events of one key.
     orderedLanes: [],
-    // No job ids are set: every enqueue is a new job; the worker's ledger drops repeats.
+    // Job ids are BullMQ's counter, or unique ones for jobs carrying a held mark: every enqueue
+    // is a new job; the worker's ledger drops repeats.
     dedupeLanes: [],
     dedupeWindowSeconds: 0,
     // Redis's limit for one value; no claim check (nothing near it gets past the body limit).
@@ -80,7 +82,7 @@ export class BullmqDriver implements QueueDriver {
       commandTimeout: config.enqueueTimeoutMs,
     });
     this.producer.on('error', () => undefined); // state is read via isConnected(); avoid log floods
-    this.writes = new LaneWrites((lane, events) => this.write(lane, events), config.enqueueTimeoutMs);
+    this.writes = new LaneWrites((lane, events, marks) => this.write(lane, events, marks), config.enqueueTimeoutMs);
   }
 
   private baseOptions(): RedisOptions {
@@ -132,13 +134,13 @@ export class BullmqDriver implements QueueDriver {
    * each write, and a write that times out is reported as unknown, never as refused. Writes to a
    * lane go out one at a time, each carrying what arrived during the one before (LaneWrites).
    */
-  async enqueue(lane: Lane, events: QueuedEvent[]): Promise<void> {
+  async enqueue(lane: Lane, events: QueuedEvent[], marks?: readonly HeldMark[]): Promise<void> {
     if (events.length === 0) return;
     if (!this.isConnected()) throw new BrokerUnavailableError(`redis is not connected (${this.producer.status})`);
-    return this.writes.enqueue(lane, events);
+    return this.writes.enqueue(lane, events, marks);
   }
 
-  private async write(lane: Lane, events: QueuedEvent[]): Promise<void> {
+  private async write(lane: Lane, events: QueuedEvent[], marks: readonly HeldMark[] | undefined): Promise<void> {
     const queue = this.queue(lane);
     try {
       await queue.waitUntilReady();
@@ -149,7 +151,7 @@ export class BullmqDriver implements QueueDriver {
       void queue.close().catch(() => undefined);
       throw new BrokerUnavailableError(`enqueue to ${lane} failed: redis handshake: ${(err as Error).message}`, err);
     }
-    await addEventJobs(queue, lane, events, this.jobOptions());
+    await addEventJobs(queue, lane, events, this.jobOptions(), marks);
   }
 
   async consume(lane: Lane, handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer> {

@@ -1,5 +1,6 @@
 import { EnqueueError } from '../enqueue-outcome';
 import { BrokerUnavailableError } from '../errors';
+import type { HeldMark } from '../idempotency/held-mark';
 import type { QueuedEvent } from '../queue.port';
 import { LaneWrites } from './lane-writes';
 
@@ -65,5 +66,33 @@ describe('LaneWrites: one write per lane in flight, what waits goes out together
     expect(calls.map((c) => c.ids)).toEqual([['a'], ['c']]);
     calls[1].answer();
     await expect(fresh).resolves.toBeUndefined();
+  });
+
+  it('hands the write the held marks of every caller in its group, and none of a caller refused as stale', async () => {
+    const marksSeen: Array<string[] | undefined> = [];
+    const answers: Array<() => void> = [];
+    let now = 0;
+    const write = (_lane: string, _events: QueuedEvent[], marks: readonly HeldMark[] | undefined) => {
+      marksSeen.push(marks?.map((m) => m.record));
+      return new Promise<void>((resolve) => answers.push(resolve));
+    };
+    const writes = new LaneWrites(write, 1000, () => now);
+    const mark = (record: string, e: QueuedEvent): HeldMark => ({ record, generation: 1, events: [e], marked: false });
+    const a = event('a');
+    const first = writes.enqueue('normal', [a], [mark('ra', a)]);
+    const b = event('b');
+    const stale = writes.enqueue('normal', [b], [mark('rb', b)]).catch((err: unknown) => err);
+    now = 2000;
+    const c = event('c');
+    const d = event('d');
+    const second = writes.enqueue('normal', [c], [mark('rc', c)]);
+    const unmarked = writes.enqueue('normal', [d]);
+    answers[0]();
+    await first;
+    await tick();
+    answers[1]();
+    await Promise.all([second, unmarked]);
+    expect(await stale).toBeInstanceOf(BrokerUnavailableError);
+    expect(marksSeen).toEqual([['ra'], ['rc']]);
   });
 });

@@ -1,10 +1,12 @@
 import type { Lane } from '@spillway/config';
 import { outcomeOf } from '../enqueue-outcome';
 import { BrokerUnavailableError } from '../errors';
+import type { HeldMark } from '../idempotency/held-mark';
 import type { QueuedEvent } from '../queue.port';
 
 interface Waiter {
   events: QueuedEvent[];
+  marks: readonly HeldMark[] | undefined;
   since: number;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -34,16 +36,16 @@ export class LaneWrites {
   private readonly lanes = new Map<Lane, LaneState>();
 
   constructor(
-    private readonly write: (lane: Lane, events: QueuedEvent[]) => Promise<void>,
+    private readonly write: (lane: Lane, events: QueuedEvent[], marks: readonly HeldMark[] | undefined) => Promise<void>,
     private readonly staleMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  enqueue(lane: Lane, events: QueuedEvent[]): Promise<void> {
+  enqueue(lane: Lane, events: QueuedEvent[], marks?: readonly HeldMark[]): Promise<void> {
     return new Promise((resolve, reject) => {
       let state = this.lanes.get(lane);
       if (!state) this.lanes.set(lane, (state = { busy: false, waiting: [] }));
-      state.waiting.push({ events, since: this.now(), resolve, reject });
+      state.waiting.push({ events, marks, since: this.now(), resolve, reject });
       if (!state.busy) void this.drain(lane, state);
     });
   }
@@ -59,8 +61,9 @@ export class LaneWrites {
       });
       if (!group.length) continue;
       const events = group.length === 1 ? group[0].events : group.flatMap((w) => w.events);
+      const marks = group.length === 1 ? group[0].marks : marksOf(group);
       try {
-        await this.write(lane, events);
+        await this.write(lane, events, marks);
         for (const w of group) w.resolve();
       } catch (err) {
         for (const w of group) {
@@ -71,4 +74,10 @@ export class LaneWrites {
     }
     state.busy = false;
   }
+}
+
+function marksOf(group: readonly Waiter[]): HeldMark[] | undefined {
+  let marks: HeldMark[] | undefined;
+  for (const w of group) if (w.marks) (marks ??= []).push(...w.marks);
+  return marks;
 }

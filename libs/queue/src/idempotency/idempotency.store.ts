@@ -1,3 +1,6 @@
+import type { QueuedEvent } from '../queue.port';
+import type { HeldMark } from './held-mark';
+
 /**
  * The record of one Idempotency-Key. Event ids derive from (tenant, key, generation), so a retry
  * within the window gets the same ids; a key reused after the window gets a new generation, hence
@@ -23,6 +26,11 @@ export interface IdempotencyStore {
   reserve(scope: string, key: string, proposed: number): Promise<IdempotencyReservation>;
   /** Every event of the request is held: later requests with the key enqueue nothing. */
   markHeld(scope: string, key: string, generation: number | undefined): Promise<void>;
+  /**
+   * A mark the broker write can carry (held-mark.ts), for a store that shares the broker's Redis;
+   * absent where it cannot (Postgres): the caller then calls markHeld after the write.
+   */
+  heldMark?(scope: string, key: string, generation: number, events: readonly QueuedEvent[]): HeldMark;
   /** Nothing of the request was held: forget the record so a retry starts afresh. */
   release(scope: string, key: string, generation: number | undefined): Promise<void>;
   /** Deletes records past their retention; returns how many. */

@@ -1,5 +1,7 @@
 import IORedis from 'ioredis';
 import type { SpillwayConfig } from '@spillway/config';
+import type { QueuedEvent } from '../queue.port';
+import { HeldMark, MARK_HELD } from './held-mark';
 import type { IdempotencyReservation, IdempotencyStore } from './idempotency.store';
 
 // Redis server time, so every absorber replica judges the window by one clock.
@@ -19,15 +21,6 @@ local g = tonumber(ARGV[1])
 if old and old.g and g <= old.g then g = old.g + 1 end
 redis.call('SET', KEYS[1], cjson.encode({g = g, at = now, held = false}), 'PX', ARGV[3])
 return {tostring(g), 0, 1, 0}
-`;
-const MARK_HELD = `
-local v = redis.call('GET', KEYS[1])
-if not v then return 0 end
-local r = cjson.decode(v)
-if tostring(r.g) ~= ARGV[1] then return 0 end
-r.held = true
-redis.call('SET', KEYS[1], cjson.encode(r), 'KEEPTTL')
-return 1
 `;
 const RELEASE = `
 local v = redis.call('GET', KEYS[1])
@@ -74,6 +67,11 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   async markHeld(scope: string, key: string, generation: number | undefined): Promise<void> {
     if (generation !== undefined) await this.redis.eval(MARK_HELD, 1, this.keyOf(scope, key), String(generation));
+  }
+
+  /** A mark the BullMQ driver can send with the job write (same Redis): see held-mark.ts. */
+  heldMark(scope: string, key: string, generation: number, events: readonly QueuedEvent[]): HeldMark {
+    return { record: this.keyOf(scope, key), generation, events, marked: false };
   }
 
   async release(scope: string, key: string, generation: number | undefined): Promise<void> {
