@@ -10,6 +10,15 @@ export const MODULES = {
     tests: ['deploy/cutover-drain.spec.ts', 'deploy/cutover-plan.spec.ts'],
     integration: false,
   },
+  // The cutover's orchestration (`npm run cutover`: preflight, steps, holds, drain, scale-down),
+  // runCutover in-process through the cases that run the whole command: refusals (preflight, the
+  // hold), the TLS preflight (a dry run), the drain's fallback to queue:move, Route 53's steps.
+  // The quick ones first. The help text lives in cutover-help.ts, outside the module.
+  'cutover-orchestration': {
+    mutate: ['deploy/cutover-run.ts'],
+    tests: ['test/cutover-refusals.test.ts', 'test/cutover-tls.test.ts', 'test/cutover-route53.test.ts', 'test/cutover-fallback.test.ts'],
+    integration: true,
+  },
   batcher: {
     mutate: ['apps/absorber/src/ingest/enqueue-batcher.ts'],
     tests: ['test/enqueue-batcher.test.ts', 'test/absorber.test.ts', 'test/partial-enqueue.test.ts'],

@@ -4,6 +4,7 @@ import { createServer, Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { cutoverInProcess as cutover } from './support/cutover';
 import { ensureSqsQueues } from './support/drivers';
 import { testEnv, uniquePrefix } from './support/env';
 
@@ -25,7 +26,8 @@ async function readinessStandIn(): Promise<{ url: string; set(status: number): v
   return { url: `http://127.0.0.1:${port}`, set: (s) => (status = s), server };
 }
 
-function cutover(args: string[], env: Record<string, string>) {
+/** The real command, as an operator runs it (the entry file's exit status and streams). */
+function cutoverCommand(args: string[], env: Record<string, string>) {
   return run(process.execPath, ['-r', '@swc-node/register', 'deploy/cutover.ts', ...args], { env: testEnv(env), timeout: 60_000 }).then(
     (r) => ({ code: 0, ...r }),
     (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
@@ -42,6 +44,20 @@ function repoCopy(weights: { hetzner: number; eks: number }): string {
 describe('npm run cutover refuses and stops where it must', { timeout: 90_000 }, () => {
   const standIns: Array<{ server: Server }> = [];
   afterAll(() => Promise.all(standIns.map((s) => new Promise((r) => s.server.close(r)))));
+
+  it('the command itself: --help exits 0, an unknown target 2 with the usage, a failed preflight 1 on stderr', async () => {
+    const help = await cutoverCommand(['--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: npm run cutover -- --to <target>/);
+    const unknown = await cutoverCommand(['--to', 'nowhere'], {});
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^cutover: --to must name a target taking traffic: hetzner, eks\n\nUsage: /);
+    const root = repoCopy({ hetzner: 100, eks: 0 });
+    const refused = await cutoverCommand(['--to', 'eks', '--root', root, '--hetzner-url', 'http://127.0.0.1:9', '--eks-url', 'http://127.0.0.1:9'], { QUEUE_PREFIX: uniquePrefix('cutover-cli') });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^cutover: preflight failed:\n {2}eks is not ready/);
+    expect(refused.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z cutover: warning: hetzner is not ready/m);
+  });
 
   it('preflight: refuses with one line per problem (unready destination, missing queues) and changes nothing', async () => {
     const root = repoCopy({ hetzner: 100, eks: 0 });
