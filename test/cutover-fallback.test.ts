@@ -58,7 +58,9 @@ describe('npm run cutover: between two targets by name, the drain falls back to 
         '--hetzner-url', hetzner.url, '--eks-url', eks.url,
         // No absorber listens there: the old side takes no traffic, so only its queues keep it from done.
         '--hetzner-metrics-url', 'http://127.0.0.1:9/metrics',
-        '--drain-timeout', '3', '--drain-window', '2', '--drain-give-up', '60'],
+        '--drain-timeout', '3', '--drain-window', '2', '--drain-give-up', '60',
+        // Run only once the old side is empty, in the repository root, with the run's environment.
+        '--scale-down', `echo "scaled $QUEUE_PREFIX" >> ${join(root, 'scaled')}`],
       // hetzner's Redis only by its own URL: the apps' REDIS_URL points where nothing listens.
       { ...env, REDIS_URL: 'redis://127.0.0.1:9', CUTOVER_HETZNER_REDIS_URL: testEnv().REDIS_URL ?? 'redis://127.0.0.1:6379' },
     );
@@ -66,6 +68,10 @@ describe('npm run cutover: between two targets by name, the drain falls back to 
     expect(stdout).toMatch(/drain hetzner: wait: .*, \d+ pending/);
     expect(stdout).toMatch(/drain hetzner: move: \d+ still pending after 3 s/);
     expect(stdout).toMatch(/drain hetzner: done: quiet and empty for \d+ s \(window 2 s\)/);
+    expect(stdout).toContain('hetzner workers scaled down');
+    expect(stdout).not.toContain("now scale hetzner's workers down");
+    expect(readFileSync(join(root, 'scaled'), 'utf8')).toBe(`scaled ${env.QUEUE_PREFIX}\n`);
+    expect(stdout.indexOf('drain hetzner: done:')).toBeLessThan(stdout.indexOf('hetzner workers scaled down'));
     expect(stdout).toContain('done: all traffic on eks, hetzner queues empty');
     expect(JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8'))).toEqual({ hetzner: 0, eks: 100 });
     expect(readFileSync(join(root, 'applied'), 'utf8')).toBe('hetzner=0 eks=100\n');

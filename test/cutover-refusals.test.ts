@@ -59,6 +59,19 @@ describe('npm run cutover refuses and stops where it must', { timeout: 90_000 },
     expect(refused.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z cutover: warning: hetzner is not ready/m);
   });
 
+  it('in-process: --help and -h print the usage (0), a flag it cannot read prints the reason and the usage (2), before anything is reached', async () => {
+    // A root with no traffic.json: a run that went past the flags would stop there at once (exit 1).
+    const nowhere = join(tmpdir(), 'spillway-cutover-no-root');
+    for (const flag of ['--help', '-h']) {
+      const help = await cutover(['--to', 'eks', '--root', nowhere, flag]);
+      expect([help.code, help.stderr]).toEqual([0, '']);
+      expect(help.stdout).toMatch(/^Usage: npm run cutover -- --to <target>[\s\S]*kubectl port-forward\.\n$/);
+    }
+    const bad = await cutover(['--to', 'eks', '--root', nowhere, '--hold', 'soon']);
+    expect([bad.code, bad.stdout]).toEqual([2, '']);
+    expect(bad.stderr).toMatch(/^cutover: --hold .*\n\nUsage: npm run cutover/);
+  });
+
   it('preflight: refuses with one line per problem (unready destination, missing queues) and changes nothing', async () => {
     const root = repoCopy({ hetzner: 100, eks: 0 });
     const env = { QUEUE_PREFIX: uniquePrefix('cutover-pre') }; // no SQS queues made for it
