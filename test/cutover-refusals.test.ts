@@ -116,4 +116,22 @@ describe('npm run cutover refuses and stops where it must', { timeout: 90_000 },
     expect(back.stdout).toContain('applied hetzner 100 / eks 0');
     expect(JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8'))).toEqual({ hetzner: 100, eks: 0 });
   });
+
+  it("drain: the old side's metrics read by default at <its url>/metrics; an answer without the absorber's counters stops the run before scale-down, naming the flag", async () => {
+    const [hetzner, eks] = [await readinessStandIn(), await readinessStandIn()];
+    standIns.push(hetzner, eks);
+    const env = { QUEUE_PREFIX: uniquePrefix('cutover-metrics') };
+    await ensureSqsQueues({ ...env, QUEUE_DRIVER: 'sqs' });
+    const root = repoCopy({ hetzner: 100, eks: 0 });
+    // No --hetzner-metrics-url: the stand-in's /metrics answers 204 with no body (the public port, not METRICS_PORT).
+    const res = await cutover(
+      ['--to', 'eks', '--steps', '100', '--hold', '0', '--root', root, '--hetzner-url', hetzner.url, '--eks-url', eks.url, '--apply', 'true', '--scale-down', 'true',
+        '--drain-window', '1', '--drain-give-up', '10'],
+      env,
+    );
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe(`cutover: ${hetzner.url}/metrics answered 204 without the absorber's counters; give --hetzner-metrics-url <the absorber's METRICS_PORT listener>/metrics\n`);
+    expect(res.stdout).toContain('applied hetzner 0 / eks 100');
+    expect(res.stdout).not.toMatch(/workers scaled down|done: all traffic/);
+  });
 });
