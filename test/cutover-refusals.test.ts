@@ -14,16 +14,18 @@ const run = promisify(execFile);
  * A stand-in for an absorber's /health/ready only: the test must turn readiness false on cue in
  * the middle of a hold, which a real absorber does only when its broker goes away.
  */
-async function readinessStandIn(): Promise<{ url: string; set(status: number): void; server: Server }> {
+async function readinessStandIn(readyProbes = Infinity): Promise<{ url: string; set(status: number): void; server: Server; probes(): number }> {
   let status = 200;
+  let probes = 0;
   const server = createServer((req, res) => {
     if (req.url === '/flip') status = 503;
+    if (req.url === '/health/ready' && ++probes > readyProbes) status = 503;
     res.statusCode = req.url === '/health/ready' ? status : 204;
     res.end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, set: (s) => (status = s), server };
+  return { url: `http://127.0.0.1:${port}`, set: (s) => (status = s), server, probes: () => probes };
 }
 
 /** The real command, as an operator runs it (the entry file's exit status and streams). */
@@ -115,6 +117,37 @@ describe('npm run cutover refuses and stops where it must', { timeout: 90_000 },
     expect(back.stdout).toMatch(/warning: eks is not ready/);
     expect(back.stdout).toContain('applied hetzner 100 / eks 0');
     expect(JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8'))).toEqual({ hetzner: 100, eks: 0 });
+  });
+
+  it('hold: watches the destination for the whole hold, about once a second, not only at its start', async () => {
+    // Ready for the preflight's probe and the hold's first: unready from the third probe on (about 1 s into the hold).
+    const [hetzner, eks] = [await readinessStandIn(), await readinessStandIn(2)];
+    standIns.push(hetzner, eks);
+    const env = { QUEUE_PREFIX: uniquePrefix('cutover-watch') };
+    await ensureSqsQueues({ ...env, QUEUE_DRIVER: 'sqs' });
+    const root = repoCopy({ hetzner: 100, eks: 0 });
+    const started = Date.now();
+    const res = await cutover(['--to', 'eks', '--steps', '10,100', '--hold', '3', '--root', root, '--hetzner-url', hetzner.url, '--eks-url', eks.url, '--apply', 'true'], env);
+    expect(res.stderr).toBe('cutover: eks turned unready at hetzner 90 / eks 10 (503); roll back with --to hetzner\n');
+    expect(res.code).toBe(1);
+    expect(eks.probes()).toBe(3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8'))).toEqual({ hetzner: 90, eks: 10 });
+  });
+
+  it('apply: a publishing command that fails stops the run at that step with its exit status; every log line is time-stamped', async () => {
+    const [hetzner, eks] = [await readinessStandIn(), await readinessStandIn()];
+    standIns.push(hetzner, eks);
+    const env = { QUEUE_PREFIX: uniquePrefix('cutover-apply') };
+    await ensureSqsQueues({ ...env, QUEUE_DRIVER: 'sqs' });
+    const root = repoCopy({ hetzner: 100, eks: 0 });
+    const res = await cutover(['--to', 'eks', '--steps', '10,100', '--hold', '0', '--root', root, '--hetzner-url', hetzner.url, '--eks-url', eks.url, '--apply', 'exit 3'], env);
+    expect([res.code, res.stderr]).toEqual([1, 'cutover: Command failed: exit 3 (exit 3)\n']);
+    expect(res.stdout).not.toContain('applied');
+    const lines = res.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(5);
+    for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z cutover: .*\S/);
+    expect(lines).toContainEqual(expect.stringMatching(/ cutover: plan: hetzner -> eks, now hetzner 100 \/ eks 0$/));
   });
 
   it("drain: the old side's metrics read by default at <its url>/metrics; an answer without the absorber's counters stops the run before scale-down, naming the flag", async () => {
