@@ -71,7 +71,7 @@ describe("cutover preflight: the box's TLS certificate", { timeout: 90_000 }, ()
     expect(started.stdout).toContain('box certificate for ingest.example.com valid 89 more days');
     expect(started.stdout).toContain('dry run: nothing changed');
     // The plan is what a dry run is for: every step, the drain, the scale-down.
-    expect(started.stdout).toMatch(/ cutover: plan: hetzner -> eks, now hetzner 100 \/ eks 0\n.* cutover:   step 1\/3: set hetzner 90 \/ eks 10 \(deploy\/traffic\.json\), run: true\n/);
+    expect(started.stdout).toMatch(/ cutover: plan: hetzner -> eks, now hetzner 100 \/ eks 0\n.* cutover: {3}step 1\/3: set hetzner 90 \/ eks 10 \(deploy\/traffic\.json\), run: true\n/);
     expect(started.stdout).toContain(" cutover:   scale down hetzner's workers: print what to do (no --scale-down given)\n");
   });
 });
