@@ -116,6 +116,8 @@ describe('npm run cutover refuses and stops where it must', { timeout: 90_000 },
     );
     expect(back.stdout).toMatch(/warning: eks is not ready/);
     expect(back.stdout).toContain('applied hetzner 100 / eks 0');
+    // No --scale-down: it says what to do instead.
+    expect(back.stdout).toContain("cutover: now scale eks's workers down (e.g. docker compose stop worker, or set the KEDA ScaledObject's paused-replicas to 0)\n");
     expect(JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8'))).toEqual({ hetzner: 100, eks: 0 });
   });
 

@@ -42,10 +42,11 @@ describe('npm run cutover publishes its steps through the Route 53 API', { timeo
     const root = mkdtempSync(join(tmpdir(), 'spillway-cutover-'));
     mkdirSync(join(root, 'deploy'));
     writeFileSync(join(root, 'deploy/traffic.json'), JSON.stringify({ hetzner: 100, eks: 0 }));
-    const cutover = (to: string, ...extra: string[]) =>
+    const weighted = (to: string, ...extra: string[]) =>
       cutoverInProcess(['--to', to, '--steps', '50,100', '--hold', '0', '--root', root,
         '--hetzner-url', `http://127.0.0.1:${hPort}`, '--eks-url', `http://127.0.0.1:${ePort}`, '--box-tls', `127.0.0.1:${boxPort}`,
-        '--hetzner-metrics-url', 'http://127.0.0.1:9/metrics', '--eks-metrics-url', 'http://127.0.0.1:9/metrics', '--drain-window', '1', '--end-simple', ...extra], env);
+        '--hetzner-metrics-url', 'http://127.0.0.1:9/metrics', '--eks-metrics-url', 'http://127.0.0.1:9/metrics', '--drain-window', '1', ...extra], env);
+    const cutover = (to: string, ...extra: string[]) => weighted(to, '--end-simple', ...extra);
 
     const there = await cutover('eks');
     expect(there.code).toBe(0);
@@ -75,5 +76,13 @@ describe('npm run cutover publishes its steps through the Route 53 API', { timeo
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`cutover: preflight failed:\n  dns: ${spillway.dns.name} holds a CNAME record: the cutover adopts an A record`);
     expect(fake.batches).toHaveLength(before);
+
+    // Without --end-simple (the default): the API path still publishes every step, and the pair stays weighted.
+    fake.seed([BOX]);
+    const kept = await weighted('eks');
+    expect([kept.code, kept.stderr]).toEqual([0, '']);
+    expect(kept.stdout).toContain(`dns: ${spillway.dns.name} now hetzner 50 / eks 50`);
+    expect(kept.stdout).not.toContain('simple record for eks again');
+    expect(fake.records.map((r) => `${r.setIdentifier} ${r.weight}`).sort()).toEqual(['eks 100', 'hetzner 0']);
   });
 });
