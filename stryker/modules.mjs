@@ -10,6 +10,22 @@ export const MODULES = {
     tests: ['deploy/cutover-drain.spec.ts', 'deploy/cutover-plan.spec.ts'],
     integration: false,
   },
+  // The cutover's orchestration (`npm run cutover`), runCutover in-process through the cases that run
+  // the whole command: refusals (preflight, the hold), the TLS preflight (a dry run), Route 53's
+  // steps, the drain's fallback to queue:move. The quick ones first. In two parts (the whole file is
+  // 287 mutants, each restarting the runner: hours at concurrency 1): cutover-orchestration the
+  // run itself (flags, steps, holds, the drain's inputs, scale-down, exit status), cutover-preflight
+  // what it checks before a step and how it reaches each side. The help text is in cutover-help.ts.
+  'cutover-orchestration': {
+    mutate: ['deploy/cutover-run.ts:139-265'],
+    tests: ['test/cutover-refusals.test.ts', 'test/cutover-tls.test.ts', 'test/cutover-route53.test.ts', 'test/cutover-fallback.test.ts'],
+    integration: true,
+  },
+  'cutover-preflight': {
+    mutate: ['deploy/cutover-run.ts:40-137'],
+    tests: ['test/cutover-refusals.test.ts', 'test/cutover-tls.test.ts', 'test/cutover-route53.test.ts', 'test/cutover-fallback.test.ts'],
+    integration: true,
+  },
   batcher: {
     mutate: ['apps/absorber/src/ingest/enqueue-batcher.ts'],
     tests: ['test/enqueue-batcher.test.ts', 'test/absorber.test.ts', 'test/partial-enqueue.test.ts'],

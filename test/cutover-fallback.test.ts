@@ -1,17 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { LANES } from '@spillway/config';
 import { QueueDriver } from '@spillway/queue';
 import { BullmqDriver } from '@spillway/queue/drivers';
+import { cutoverInProcess } from './support/cutover';
 import { freshDriver } from './support/drivers';
 import { testEnv, uniquePrefix } from './support/env';
 import { drainAll, moveEvents } from './support/move-events';
-
-const run = promisify(execFile);
 
 /**
  * Stand-ins for the two absorbers' /health/ready only (both ready): what this test is about is
@@ -54,21 +51,27 @@ describe('npm run cutover: between two targets by name, the drain falls back to 
     mkdirSync(join(root, 'deploy'));
     writeFileSync(join(root, 'deploy/traffic.json'), JSON.stringify({ hetzner: 100, eks: 0 }));
 
-    const { stdout } = await run(
-      process.execPath,
+    const { code, stdout, stderr } = await cutoverInProcess(
       // Both sides by name (#36): each reached with its target's broker (hetzner bullmq, eks sqs).
-      ['-r', '@swc-node/register', 'deploy/cutover.ts', '--from', 'hetzner', '--to', 'eks', '--steps', '100', '--hold', '0', '--root', root,
+      ['--from', 'hetzner', '--to', 'eks', '--steps', '100', '--hold', '0', '--root', root,
         '--apply', `echo "hetzner=$SPILLWAY_WEIGHT_HETZNER eks=$SPILLWAY_WEIGHT_EKS" >> ${join(root, 'applied')}`,
         '--hetzner-url', hetzner.url, '--eks-url', eks.url,
         // No absorber listens there: the old side takes no traffic, so only its queues keep it from done.
         '--hetzner-metrics-url', 'http://127.0.0.1:9/metrics',
-        '--drain-timeout', '3', '--drain-window', '2', '--drain-give-up', '60'],
+        '--drain-timeout', '3', '--drain-window', '2', '--drain-give-up', '60',
+        // Run only once the old side is empty, in the repository root, with the run's environment.
+        '--scale-down', `echo "scaled $QUEUE_PREFIX" >> ${join(root, 'scaled')}`],
       // hetzner's Redis only by its own URL: the apps' REDIS_URL points where nothing listens.
-      { env: testEnv({ ...env, REDIS_URL: 'redis://127.0.0.1:9', CUTOVER_HETZNER_REDIS_URL: testEnv().REDIS_URL ?? 'redis://127.0.0.1:6379' }), timeout: 100_000 },
+      { ...env, REDIS_URL: 'redis://127.0.0.1:9', CUTOVER_HETZNER_REDIS_URL: testEnv().REDIS_URL ?? 'redis://127.0.0.1:6379' },
     );
+    expect([code, stderr]).toEqual([0, '']);
     expect(stdout).toMatch(/drain hetzner: wait: .*, \d+ pending/);
     expect(stdout).toMatch(/drain hetzner: move: \d+ still pending after 3 s/);
     expect(stdout).toMatch(/drain hetzner: done: quiet and empty for \d+ s \(window 2 s\)/);
+    expect(stdout).toContain('hetzner workers scaled down');
+    expect(stdout).not.toContain("now scale hetzner's workers down");
+    expect(readFileSync(join(root, 'scaled'), 'utf8')).toBe(`scaled ${env.QUEUE_PREFIX}\n`);
+    expect(stdout.indexOf('drain hetzner: done:')).toBeLessThan(stdout.indexOf('hetzner workers scaled down'));
     expect(stdout).toContain('done: all traffic on eks, hetzner queues empty');
     expect(JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8'))).toEqual({ hetzner: 0, eks: 100 });
     expect(readFileSync(join(root, 'applied'), 'utf8')).toBe('hetzner=0 eks=100\n');

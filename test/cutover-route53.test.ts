@@ -1,19 +1,17 @@
-// The whole `npm run cutover` with no --apply: its steps go to Route 53 (a fake speaking the REST/XML
+// The whole `npm run cutover` (in-process: runCutover) with no --apply: its steps go to Route 53 (a fake speaking the REST/XML
 // protocol, test/support/route53-fake.ts) through ROUTE53_ENDPOINT, from the box's live simple record
 // to the ALB's simple record with --end-simple, and back to the box.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttp, Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, Server } from 'node:tls';
-import { promisify } from 'node:util';
 import { spillway } from '../deploy/spillway';
+import { cutoverInProcess } from './support/cutover';
 import { ensureSqsQueues } from './support/drivers';
-import { testEnv, uniquePrefix } from './support/env';
+import { uniquePrefix } from './support/env';
 import { answers, Route53Fake } from './support/route53-fake';
-
-const run = promisify(execFile);
 
 async function listen<T extends Server | HttpServer>(server: T): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -44,13 +42,14 @@ describe('npm run cutover publishes its steps through the Route 53 API', { timeo
     const root = mkdtempSync(join(tmpdir(), 'spillway-cutover-'));
     mkdirSync(join(root, 'deploy'));
     writeFileSync(join(root, 'deploy/traffic.json'), JSON.stringify({ hetzner: 100, eks: 0 }));
-    const cutover = (to: string, ...extra: string[]) =>
-      run(process.execPath, ['-r', '@swc-node/register', 'deploy/cutover.ts', '--to', to, '--steps', '50,100', '--hold', '0', '--root', root,
+    const weighted = (to: string, ...extra: string[]) =>
+      cutoverInProcess(['--to', to, '--steps', '50,100', '--hold', '0', '--root', root,
         '--hetzner-url', `http://127.0.0.1:${hPort}`, '--eks-url', `http://127.0.0.1:${ePort}`, '--box-tls', `127.0.0.1:${boxPort}`,
-        '--hetzner-metrics-url', 'http://127.0.0.1:9/metrics', '--eks-metrics-url', 'http://127.0.0.1:9/metrics', '--drain-window', '1', '--end-simple', ...extra],
-      { env: testEnv(env), timeout: 100_000 });
+        '--hetzner-metrics-url', 'http://127.0.0.1:9/metrics', '--eks-metrics-url', 'http://127.0.0.1:9/metrics', '--drain-window', '1', ...extra], env);
+    const cutover = (to: string, ...extra: string[]) => weighted(to, '--end-simple', ...extra);
 
     const there = await cutover('eks');
+    expect(there.code).toBe(0);
     expect(there.stdout).toContain(`dns: ${spillway.dns.name} adopted: simple record -> weighted pair (hetzner 100), box health check hc-1`);
     expect(there.stdout).toContain(`dns: ${spillway.dns.name} now hetzner 50 / eks 50`);
     expect(there.stdout).toContain(`dns: ${spillway.dns.name} is a simple record for eks again`);
@@ -64,6 +63,7 @@ describe('npm run cutover publishes its steps through the Route 53 API', { timeo
     expect(JSON.parse(readFileSync(join(root, 'deploy/traffic.json'), 'utf8'))).toEqual({ hetzner: 0, eks: 100 });
 
     const back = await cutover('hetzner', '--box-address', '198.51.100.7');
+    expect(back.code).toBe(0);
     expect(back.stdout).toContain(`dns: ${spillway.dns.name} adopted: simple record -> weighted pair (eks 100), box health check hc-1`);
     expect(fake.records).toEqual([BOX]);
     for (const state of fake.states) expect(answers(state, spillway.dns.name)).toBe(true);
@@ -72,12 +72,17 @@ describe('npm run cutover publishes its steps through the Route 53 API', { timeo
     // preflight reads the records: a name it cannot adopt stops the run before any step
     fake.seed([{ name: BOX.name, type: 'CNAME', ttl: 60, values: ['spillway-1.example.com'] }]);
     const before = fake.batches.length;
-    const refused = await cutover('eks').then(
-      () => ({ code: 0, stderr: '' }),
-      (err: { code: number; stderr: string }) => err,
-    );
+    const refused = await cutover('eks');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`cutover: preflight failed:\n  dns: ${spillway.dns.name} holds a CNAME record: the cutover adopts an A record`);
     expect(fake.batches).toHaveLength(before);
+
+    // Without --end-simple (the default): the API path still publishes every step, and the pair stays weighted.
+    fake.seed([BOX]);
+    const kept = await weighted('eks');
+    expect([kept.code, kept.stderr]).toEqual([0, '']);
+    expect(kept.stdout).toContain(`dns: ${spillway.dns.name} now hetzner 50 / eks 50`);
+    expect(kept.stdout).not.toContain('simple record for eks again');
+    expect(fake.records.map((r) => `${r.setIdentifier} ${r.weight}`).sort()).toEqual(['eks 100', 'hetzner 0']);
   });
 });

@@ -1,17 +1,15 @@
 // The cutover's preflight reads the box's TLS certificate with a real handshake, here against a
 // local TLS server holding a self-made certificate (openssl) that expires soon or not.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttp, Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, Server } from 'node:tls';
-import { promisify } from 'node:util';
 import { boxCertificateCheck, certificateDaysLeft } from '../deploy/cutover-tls';
+import { cutoverInProcess } from './support/cutover';
 import { ensureSqsQueues } from './support/drivers';
-import { testEnv, uniquePrefix } from './support/env';
-
-const run = promisify(execFile);
+import { uniquePrefix } from './support/env';
 
 /** A TLS listener on 127.0.0.1 whose certificate for ingest.example.com expires in `days`. */
 async function tlsBox(days: number): Promise<{ port: number; server: Server }> {
@@ -64,13 +62,7 @@ describe("cutover preflight: the box's TLS certificate", { timeout: 90_000 }, ()
     mkdirSync(join(root, 'deploy'));
     writeFileSync(join(root, 'deploy/traffic.json'), JSON.stringify({ hetzner: 100, eks: 0 }));
     const cutover = (port: number) =>
-      run(process.execPath, ['-r', '@swc-node/register', 'deploy/cutover.ts', '--to', 'eks', '--dry-run', '--root', root, '--hetzner-url', hetzner.url, '--eks-url', eks.url, '--box-tls', `127.0.0.1:${port}`, '--apply', 'true'], {
-        env: testEnv(env),
-        timeout: 60_000,
-      }).then(
-        (r) => ({ code: 0, ...r }),
-        (err: { code: number; stdout: string; stderr: string }) => err,
-      );
+      cutoverInProcess(['--to', 'eks', '--dry-run', '--root', root, '--hetzner-url', hetzner.url, '--eks-url', eks.url, '--box-tls', `127.0.0.1:${port}`, '--apply', 'true'], env);
     const refused = await cutover(soon.port);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`cutover: preflight failed:\n  the box's TLS certificate for ingest.example.com (127.0.0.1:${soon.port}) expires in 9 days (under 30)`);
@@ -78,5 +70,8 @@ describe("cutover preflight: the box's TLS certificate", { timeout: 90_000 }, ()
     expect(started.code).toBe(0);
     expect(started.stdout).toContain('box certificate for ingest.example.com valid 89 more days');
     expect(started.stdout).toContain('dry run: nothing changed');
+    // The plan is what a dry run is for: every step, the drain, the scale-down.
+    expect(started.stdout).toMatch(/ cutover: plan: hetzner -> eks, now hetzner 100 \/ eks 0\n.* cutover: {3}step 1\/3: set hetzner 90 \/ eks 10 \(deploy\/traffic\.json\), run: true\n/);
+    expect(started.stdout).toContain(" cutover:   scale down hetzner's workers: print what to do (no --scale-down given)\n");
   });
 });
