@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import IORedis from 'ioredis';
 import { RedisIdempotencyStore } from '../libs/queue/src/idempotency/redis-idempotency.store';
 import { RedisServer } from './support/redis-server';
@@ -101,6 +102,53 @@ describe('Redis idempotency store', () => {
     } finally {
       await own.close();
       await server.kill();
+    }
+  });
+
+  it('closed while its Redis is down, it stops reconnecting', async () => {
+    // Written after the idempotency-redis mutation run: with `quit`'s failure not followed by
+    // `disconnect`, a store closed during an outage kept reconnecting (a timer that keeps the
+    // process alive) and connected again once Redis came back.
+    const server = await RedisServer.start({ aof: false });
+    const own = new RedisIdempotencyStore(testConfig({ REDIS_URL: server.url, QUEUE_PREFIX: prefix }));
+    const probe = new IORedis(server.url, { lazyConnect: true });
+    try {
+      await waitFor('the store to answer', () => own.reserve(scope, newKey(), 0).then(() => true));
+      await server.kill();
+      await own.close();
+      await server.restart();
+      await sleep(1500); // several of its reconnect intervals (100 ms to 1 s)
+      await probe.connect();
+      expect((await probe.client('LIST')) as string).not.toMatch(/cmd=(?!client)/);
+    } finally {
+      probe.disconnect();
+      await server.kill();
+    }
+  });
+
+  it('while its Redis is gone, retries the connection every 100 ms, growing to 1 s', async () => {
+    // Written after the idempotency-redis mutation run: the back-off made `Math.max` (a first retry
+    // after 1 s, and no ceiling: intervals past 10 s after a long outage, the keyed requests
+    // unrecorded that long after Redis is back) or `times / 100` (a connect loop spinning a core
+    // through the outage) passed every case. Its port answered by a listener that drops each
+    // connection, counted over 2 s: 100 + 200 + 300 + 400 + 500 ms puts 5 or 6 attempts there.
+    const server = await RedisServer.start({ aof: false });
+    const own = new RedisIdempotencyStore(testConfig({ REDIS_URL: server.url, QUEUE_PREFIX: prefix }));
+    let attempts = 0;
+    const dropper = createServer((socket) => {
+      attempts++;
+      socket.destroy();
+    });
+    try {
+      await waitFor('the store to answer', () => own.reserve(scope, newKey(), 0).then(() => true));
+      await server.kill();
+      await new Promise<void>((r) => dropper.listen(server.port, '127.0.0.1', r));
+      await sleep(2000);
+      expect(attempts).toBeGreaterThanOrEqual(3);
+      expect(attempts).toBeLessThanOrEqual(12);
+    } finally {
+      await own.close();
+      await new Promise((r) => dropper.close(r));
     }
   });
 
