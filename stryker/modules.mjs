@@ -43,7 +43,8 @@ export const MODULES = {
   // a lane shedding on backlog or broker memory), through the suites that drive each refusal.
   'ingest-admission': {
     mutate: ['apps/absorber/src/ingest/admission.ts:38-62'],
-    tests: ['test/tenant-burst.test.ts', 'test/lane-shedding.test.ts', 'test/redis-memory.test.ts'],
+    // keyed-in-flight: the keyed request's second check (admitInFlight), added 2026-12-07.
+    tests: ['test/tenant-burst.test.ts', 'test/keyed-in-flight.test.ts', 'test/lane-shedding.test.ts', 'test/redis-memory.test.ts'],
     integration: true,
   },
   // ingest-writer: the events handed to the broker per lane and each one's fate read back (held,
@@ -58,13 +59,14 @@ export const MODULES = {
   // ingest-service: the order of the steps (lanes, admission, key, ids, write, settle) and the
   // single event's answer; absorber (ids, lanes, keys, data), idempotency-window (keyed ids,
   // held repeats), partial-enqueue (refusals, the keyed record).
-  // Rerun 2026-12-07 with outcome-unknown (the single route's 504), absorber's unkeyed repeats,
+  // Rerun 2026-12-07 with outcome-unknown (the single route's 504), keyed-in-flight (the keyed
+  // request's second in-flight check and its release), absorber's unkeyed repeats,
   // and the suites its first run's survivors showed were missing: tenant-burst (the admit call),
   // metrics (the traceparent carried).
   'ingest-service': {
     mutate: ['apps/absorber/src/ingest/ingest.service.ts:53-104'],
     tests: [
-      'test/outcome-unknown.test.ts', 'test/absorber.test.ts', 'test/tenant-burst.test.ts', 'test/idempotency-window.test.ts',
+      'test/outcome-unknown.test.ts', 'test/keyed-in-flight.test.ts', 'test/absorber.test.ts', 'test/tenant-burst.test.ts', 'test/idempotency-window.test.ts',
       'test/partial-enqueue.test.ts', 'test/metrics.test.ts',
     ],
     integration: true,
