@@ -73,10 +73,12 @@ export const MODULES = {
   },
   // ingest-controller: the batch route's checks (body shape, size, each event judged alone) and its
   // answer per event; absorber (every refusal, both drivers), outcome-unknown (an entry's 504),
-  // partial-enqueue (refused entries beside held ones).
+  // bad-input (signed requests: the batch's signature and Content-Type checks, added after the
+  // first run), partial-enqueue (refused entries beside held ones), hooks-security (a batch entry
+  // in a webhook source's namespace, named by its index).
   'ingest-controller': {
     mutate: ['apps/absorber/src/ingest/ingest.controller.ts:46-67'],
-    tests: ['test/outcome-unknown.test.ts', 'test/absorber.test.ts', 'test/partial-enqueue.test.ts'],
+    tests: ['test/outcome-unknown.test.ts', 'test/absorber.test.ts', 'test/faults/bad-input.test.ts', 'test/partial-enqueue.test.ts', 'test/hooks-security.test.ts'],
     integration: true,
   },
   // The processor in parts so that each fits a session (a run stopped midway writes nothing).
