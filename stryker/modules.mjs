@@ -112,9 +112,10 @@ export const MODULES = {
     integration: true,
   },
   // delivery-apply: the claim in processed_events and the handlers run for what was claimed.
+  // hooks-security (added after the first run): the only case that reads processed_events.origin.
   'delivery-apply': {
     mutate: ['apps/worker/src/delivery.processor.ts:176-199'],
-    tests: ['test/pipeline.test.ts', 'test/key-order.test.ts', 'test/metrics.test.ts'],
+    tests: ['test/pipeline.test.ts', 'test/key-order.test.ts', 'test/metrics.test.ts', 'test/hooks-security.test.ts'],
     integration: true,
   },
   fences: {
