@@ -81,6 +81,15 @@ export const MODULES = {
     tests: ['test/outcome-unknown.test.ts', 'test/absorber.test.ts', 'test/faults/bad-input.test.ts', 'test/partial-enqueue.test.ts', 'test/hooks-security.test.ts'],
     integration: true,
   },
+  // ingest-route: POST /v1/events, the hot single-event route registered on Fastify (the API key,
+  // the same checks as the batch, the 202 built by hand); the suites that send single events
+  // in-process: its 504 (outcome-unknown), absorber (every refusal, both drivers), bad-input
+  // (signed requests), metrics (the lane label of ingest timings).
+  'ingest-route': {
+    mutate: ['apps/absorber/src/ingest/ingest.route.ts:45-68'],
+    tests: ['test/outcome-unknown.test.ts', 'test/absorber.test.ts', 'test/faults/bad-input.test.ts', 'test/metrics.test.ts'],
+    integration: true,
+  },
   // The processor in parts so that each fits a session (a run stopped midway writes nothing).
   // Before #36 (2026-12-01/02) delivery-flow was :1-107 and delivery-apply :108-166 of the old file;
   // since 2026-12-07 the ranges below (delivery-outage's lines left to it).
