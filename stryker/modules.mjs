@@ -84,10 +84,11 @@ export const MODULES = {
   // ingest-route: POST /v1/events, the hot single-event route registered on Fastify (the API key,
   // the same checks as the batch, the 202 built by hand); the suites that send single events
   // in-process: its 504 (outcome-unknown), absorber (every refusal, both drivers), bad-input
-  // (signed requests), metrics (the lane label of ingest timings).
+  // (signed requests), metrics (the lane label of ingest timings), hooks-security (a type in a
+  // webhook source's namespace, added after the first run).
   'ingest-route': {
     mutate: ['apps/absorber/src/ingest/ingest.route.ts:45-68'],
-    tests: ['test/outcome-unknown.test.ts', 'test/absorber.test.ts', 'test/faults/bad-input.test.ts', 'test/metrics.test.ts'],
+    tests: ['test/outcome-unknown.test.ts', 'test/absorber.test.ts', 'test/faults/bad-input.test.ts', 'test/metrics.test.ts', 'test/hooks-security.test.ts'],
     integration: true,
   },
   // The processor in parts so that each fits a session (a run stopped midway writes nothing).
