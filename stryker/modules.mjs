@@ -59,7 +59,8 @@ export const MODULES = {
   // a lane shedding on backlog or broker memory), through the suites that drive each refusal.
   'ingest-admission': {
     mutate: ['apps/absorber/src/ingest/admission.ts:38-62'],
-    tests: ['test/tenant-burst.test.ts', 'test/lane-shedding.test.ts', 'test/redis-memory.test.ts'],
+    // keyed-in-flight: the keyed request's second check (admitInFlight), added 2026-12-07.
+    tests: ['test/tenant-burst.test.ts', 'test/keyed-in-flight.test.ts', 'test/lane-shedding.test.ts', 'test/redis-memory.test.ts'],
     integration: true,
   },
   // ingest-writer: the events handed to the broker per lane and each one's fate read back (held,
@@ -74,21 +75,49 @@ export const MODULES = {
   // ingest-service: the order of the steps (lanes, admission, key, ids, write, settle) and the
   // single event's answer; absorber (ids, lanes, keys, data), idempotency-window (keyed ids,
   // held repeats), partial-enqueue (refusals, the keyed record).
+  // Rerun 2026-12-07 with outcome-unknown (the single route's 504), keyed-in-flight (the keyed
+  // request's second in-flight check and its release), absorber's unkeyed repeats,
+  // and the suites its first run's survivors showed were missing: tenant-burst (the admit call),
+  // metrics (the traceparent carried).
   'ingest-service': {
     mutate: ['apps/absorber/src/ingest/ingest.service.ts:53-104'],
-    tests: ['test/absorber.test.ts', 'test/idempotency-window.test.ts', 'test/partial-enqueue.test.ts'],
+    tests: [
+      'test/outcome-unknown-proxy.test.ts', 'test/outcome-unknown.test.ts', 'test/keyed-in-flight.test.ts', 'test/absorber.test.ts', 'test/tenant-burst.test.ts', 'test/idempotency-window.test.ts',
+      'test/partial-enqueue.test.ts', 'test/metrics.test.ts',
+    ],
     integration: true,
   },
-  // The processor in two parts so that each fits a session (a run stopped midway writes nothing).
+  // ingest-controller: the batch route's checks (body shape, size, each event judged alone) and its
+  // answer per event; absorber (every refusal, both drivers), outcome-unknown (an entry's 504),
+  // bad-input (signed requests: the batch's signature and Content-Type checks, added after the
+  // first run), partial-enqueue (refused entries beside held ones), hooks-security (a batch entry
+  // in a webhook source's namespace, named by its index).
+  'ingest-controller': {
+    mutate: ['apps/absorber/src/ingest/ingest.controller.ts:46-67'],
+    tests: ['test/outcome-unknown-proxy.test.ts', 'test/outcome-unknown.test.ts', 'test/absorber.test.ts', 'test/faults/bad-input.test.ts', 'test/partial-enqueue.test.ts', 'test/hooks-security.test.ts'],
+    integration: true,
+  },
+  // ingest-route: POST /v1/events, the hot single-event route registered on Fastify (the API key,
+  // the same checks as the batch, the 202 built by hand); the suites that send single events
+  // in-process: its 504 (outcome-unknown), absorber (every refusal, both drivers), bad-input
+  // (signed requests), metrics (the lane label of ingest timings), hooks-security (a type in a
+  // webhook source's namespace, added after the first run).
+  'ingest-route': {
+    mutate: ['apps/absorber/src/ingest/ingest.route.ts:45-68'],
+    tests: ['test/outcome-unknown-proxy.test.ts', 'test/outcome-unknown.test.ts', 'test/absorber.test.ts', 'test/faults/bad-input.test.ts', 'test/metrics.test.ts', 'test/hooks-security.test.ts'],
+    integration: true,
+  },
+  // The processor in parts so that each fits a session (a run stopped midway writes nothing).
+  // Before #36 (2026-12-01/02) delivery-flow was :1-107 and delivery-apply :108-166 of the old file;
+  // since 2026-12-07 the ranges below (delivery-outage's lines left to it).
+  // delivery-flow: the error texts, `process` (the delivery counters and log line), the fast path
+  // of `processAll` (one transaction, then one by one) and the transaction's start and commit.
   'delivery-flow': {
-    mutate: ['apps/worker/src/delivery.processor.ts:1-123'],
+    mutate: ['apps/worker/src/delivery.processor.ts:23-98', 'apps/worker/src/delivery.processor.ts:105-117'],
     // metrics: the delivery counters. (Not dead-letters: it runs the CLI from dist/, unmutated.)
     // lambda-database-down: the only in-process Postgres outage under DeliveryProcessor (the Lambda
     // entry runs it; the pod worker's outage case spawns dist/).
-    tests: [
-      'test/pipeline.test.ts', 'test/key-order.test.ts', 'test/metrics.test.ts',
-      'test/lambda-database-down.test.ts',
-    ],
+    tests: ['test/pipeline.test.ts', 'test/metrics.test.ts', 'test/key-order.test.ts', 'test/lambda-database-down.test.ts'],
     integration: true,
   },
   // After #36, small: only how a failure is told from an outage (processAll's catch, inTransaction's
@@ -100,9 +129,19 @@ export const MODULES = {
     tests: ['test/lambda-database-down.test.ts', 'test/pipeline.test.ts'],
     integration: true,
   },
+  // delivery-onebyone: one event per transaction after a failure, a key's later events not run
+  // behind its failed one (here or fenced by another delivery), unrecoverable vs failed, and the
+  // fence written or lifted per failed event (`recordFailure`).
+  'delivery-onebyone': {
+    mutate: ['apps/worker/src/delivery.processor.ts:132-174'],
+    tests: ['test/key-order.test.ts', 'test/pipeline.test.ts'],
+    integration: true,
+  },
+  // delivery-apply: the claim in processed_events and the handlers run for what was claimed.
+  // hooks-security (added after the first run): the only case that reads processed_events.origin.
   'delivery-apply': {
-    mutate: ['apps/worker/src/delivery.processor.ts:124-200'],
-    tests: ['test/pipeline.test.ts', 'test/key-order.test.ts', 'test/metrics.test.ts'],
+    mutate: ['apps/worker/src/delivery.processor.ts:176-199'],
+    tests: ['test/pipeline.test.ts', 'test/key-order.test.ts', 'test/metrics.test.ts', 'test/hooks-security.test.ts'],
     integration: true,
   },
   fences: {
@@ -254,6 +293,14 @@ export const MODULES = {
   'idempotency-postgres': {
     mutate: ['libs/queue/src/idempotency/postgres-idempotency.store.ts:29-67'],
     tests: ['test/idempotency-window.test.ts', 'test/partial-enqueue.test.ts'],
+    integration: true,
+  },
+  // The Redis store (BullMQ's absorber): its Lua scripts and the TypeScript around them; the store's
+  // own cases first (release, generations, retention: no absorber case refuses a keyed batch on
+  // BullMQ), then the absorber's keyed requests on both drivers (only BullMQ's reach this store).
+  'idempotency-redis': {
+    mutate: ['libs/queue/src/idempotency/redis-idempotency.store.ts'],
+    tests: ['test/redis-idempotency-store.test.ts', 'test/idempotency-window.test.ts', 'test/idempotency-after-202.test.ts'],
     integration: true,
   },
   // Backups, narrowed to the restore's count check against the counts sealed in the dump. All of

@@ -69,6 +69,19 @@ describe.each(DRIVERS)('absorber HTTP API on %s', (driverName) => {
     expect(theirs.body.id).not.toBe(mine.body.id);
   });
 
+  it('enqueues every request without an Idempotency-Key, however many one API key sends', async () => {
+    // Written after the ingest-service mutation run: with `if (key)` forced true, every unkeyed
+    // request reserved a record under the key "undefined", and on BullMQ every one after the first
+    // in the window was answered 202 from that record, its event never enqueued. Each case above
+    // looks at one request's answer, or is the first unkeyed request of its absorber.
+    const before = (await driver.depth('normal')).waiting;
+    const first = await post('/v1/events', { type: 'order.created', data: { n: 1 } }).expect(202);
+    const second = await post('/v1/events', { type: 'order.created', data: { n: 2 } }).expect(202);
+    const batch = await post('/v1/events/batch', { events: [{ type: 'order.created', data: { n: 3 } }] }).expect(202);
+    expect(new Set([first.body.id, second.body.id, batch.body.results[0].id]).size).toBe(3);
+    expect((await driver.depth('normal')).waiting).toBe(before + 3);
+  });
+
   it('accepts a batch, answering each event on its own', async () => {
     const res = await post('/v1/events/batch', {
       events: [{ type: 'a', data: {} }, { type: 'b' }, { type: 'payment.captured', data: {} }, { type: 'c', data: {} }],

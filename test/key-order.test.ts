@@ -20,6 +20,8 @@ import { Ledger } from './support/ledger';
 @HandlesEvents('order.step')
 class StepHandler implements EventHandler {
   static poison = new Set<string>();
+  /** Ids that fail once (a passing fault), then succeed. */
+  static failOnce = new Set<string>();
   /** Ids rejected as malformed: unrecoverable, dead-lettered without a retry. */
   static malformed = new Set<string>();
   static gates = new Map<string, Promise<void>>();
@@ -32,6 +34,11 @@ class StepHandler implements EventHandler {
     if (malformed) {
       events.forEach((e) => StepHandler.log.push({ id: e.id, ok: false, at: Date.now() }));
       throw new MalformedEventError(malformed, 'no step number');
+    }
+    const once = events.find((e) => StepHandler.failOnce.delete(e.id));
+    if (once) {
+      events.forEach((e) => StepHandler.log.push({ id: e.id, ok: false, at: Date.now() }));
+      throw new Error(`step ${once.id} failed once`);
     }
     const bad = events.find((e) => StepHandler.poison.has(e.id));
     if (bad) {
@@ -130,6 +137,42 @@ describe.each(DRIVERS)('per-key order when an event fails (%s, lane normal)', (d
     const later = step(key);
     await driver.enqueue('normal', [later]);
     await waitFor('a later event of the key applied', () => applied(later.id));
+  });
+
+  // Written after the delivery-onebyone mutation run: with `some` for `every` (a delivery
+  // dead-lettered at once when any failure is unrecoverable) every case passed.
+  it('a malformed event beside one that fails once: the delivery is retried, the other applied on the retry', async () => {
+    const [bad, flaky] = [step(), step()];
+    StepHandler.malformed.add(bad.id);
+    StepHandler.failOnce.add(flaky.id);
+    await driver.enqueue('normal', [bad, flaky]);
+    await waitFor('the passing fault applied on a retry', () => applied(flaky.id), 30_000);
+    const letter = await waitFor('the malformed event dead-lettered', async () => (await driver.deadLetters('normal', 100)).find((l) => l.events.some((e) => e.id === bad.id)), 30_000);
+    expect(letter.attempts).toBe(2); // then only unrecoverable failures were left
+  });
+
+  // Written after the delivery-onebyone mutation run: a failure recorded for a keyless event (a
+  // fence under no key) or an event held back by another delivery's fence (`earlier` undefined)
+  // made the loop throw before the failed keyed events of the delivery were fenced; every case
+  // passed. Here one delivery holds a keyless failure, a keyed one and an event fenced by another
+  // delivery; a later event of the failed key must still wait for it.
+  it('a delivery with a failed keyless event, a failed keyed one and a fenced one still fences the failed key', async () => {
+    const [fencedKey, failedKey] = [runKey('k-fenced'), runKey('k-mixed')];
+    const holder = step(fencedKey);
+    StepHandler.poison.add(holder.id); // fails to its last attempt: its key stays fenced meanwhile
+    await driver.enqueue('normal', [holder]);
+    await waitFor('the holder to fail once', async () => StepHandler.log.some((l) => l.id === holder.id && !l.ok));
+    const [keyless, head, fenced, later] = [step(), step(failedKey), step(fencedKey), step(failedKey)];
+    StepHandler.failOnce.add(keyless.id);
+    StepHandler.failOnce.add(head.id);
+    await driver.enqueue('normal', [keyless, head, fenced]);
+    await waitFor('the head to fail once', async () => StepHandler.log.some((l) => l.id === head.id && !l.ok));
+    await driver.enqueue('normal', [later]);
+    await waitFor('the head applied on a retry', () => applied(head.id), 30_000);
+    await waitFor('the later event settled', async () => (await applied(later.id)) || (await deadIds()).includes(later.id), 30_000);
+    const headCommit = StepHandler.log.find((l) => l.id === head.id && l.ok)!.at;
+    for (const c of StepHandler.log.filter((l) => l.id === later.id && l.ok)) expect(c.at).toBeGreaterThanOrEqual(headCommit);
+    await waitFor('the holder dead-lettered', async () => (await deadIds()).includes(holder.id), 30_000);
   });
 
   // The delivery's one transaction fails on the bad event; the worker must then apply the others

@@ -83,6 +83,11 @@ describe('bad input: each refused with its exact status and a message naming the
     ['signature with another secret', { headers: { 'x-signature-256': sign('nope', json(ok)) }, body: json(ok) }, 401, /does not match the body/],
     ['Idempotency-Key with spaces', { headers: { 'idempotency-key': 'a b' }, body: json(ok) }, 400, /^Idempotency-Key: must be 1-255/],
     ['Idempotency-Key too long', { headers: { 'idempotency-key': 'k'.repeat(256) }, body: json(ok) }, 400, /^Idempotency-Key: must be 1-255/],
+    // The batch route makes the same checks as the single one (the ingest-controller mutation run:
+    // the batch's Content-Type and signature checks dropped passed every case).
+    ['batch missing signature', { url: '/v1/events/batch', signed: false, body: json({ events: [ok] }) }, 401, /missing X-Signature-256/],
+    ['batch text/plain', { url: '/v1/events/batch', headers: { 'content-type': 'text/plain' }, body: json({ events: [ok] }) }, 415, /Content-Type must be application\/json/],
+    ['batch no content type', { url: '/v1/events/batch', headers: { 'content-type': '' }, body: json({ events: [ok] }) }, 415, /Content-Type must be application\/json/],
     ['batch over 500', { url: '/v1/events/batch', body: json({ events: Array.from({ length: 501 }, () => ok) }) }, 400, /holds 501 events; the limit is 500/],
     ['batch empty', { url: '/v1/events/batch', body: json({ events: [] }) }, 400, /at least one event/],
     ['batch not an array', { url: '/v1/events/batch', body: json({ events: 'x' }) }, 400, /^events: required, must be an array/],
