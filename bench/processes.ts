@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
 // getconf CLK_TCK: 100 on every Linux this runs on (it is fixed by the kernel ABI for /proc).
@@ -103,8 +103,9 @@ export class Child {
   }
 }
 
+// resolve, not join: a script given absolute (a --baseline build outside the tree) stays as given.
 export function startNode(name: string, script: string, env: Record<string, string>, nodeArgs: string[] = []): Child {
-  const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, script)], {
+  const proc = spawn(process.execPath, [...nodeArgs, resolve(ROOT, script)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
