@@ -187,9 +187,16 @@ describe.each(DRIVERS)('per-key order when an event fails (%s, lane normal)', (d
     expect(await applied(bad.id)).toBe(false);
   });
 
+  // The later event is sent right behind the head's first failure, so its attempts (and backoff)
+  // run in step with the head's: whether its last attempt comes before or after the head is
+  // dead-lettered is a race. When it comes before, the later event is dead-lettered too without
+  // its handler ever running: waiting behind a fence spends attempts (docs/delivery-worker.md,
+  // "Order per key"), the intended policy, not a lost attempt. The case used to require a handler
+  // run for it, and failed now and then under load. Each end is checked for what it must show, and
+  // that the fence went with the head's dead letter by an event of the key sent after it.
   it('across deliveries: no later event of a key commits while an earlier one has failed and is not yet dead-lettered', async () => {
-    const head = step(runKey('k-across'));
-    const later = step(runKey('k-across'));
+    const key = runKey('k-across');
+    const [head, later] = [step(key), step(key)];
     StepHandler.poison.add(head.id);
     await driver.enqueue('normal', [head]);
     await waitFor('the head to fail once', async () => StepHandler.log.some((l) => l.id === head.id && !l.ok));
@@ -200,7 +207,16 @@ describe.each(DRIVERS)('per-key order when an event fails (%s, lane normal)', (d
     await waitFor('the later event settled', async () => (await applied(later.id)) || (await deadIds()).includes(later.id), 30_000);
     const laterCommits = StepHandler.log.filter((l) => l.id === later.id && l.ok);
     for (const c of laterCommits) expect(c.at).toBeGreaterThanOrEqual(headFinalFailure);
-    expect(StepHandler.log.filter((l) => l.id === later.id).length).toBeGreaterThan(0);
+    if (!(await applied(later.id))) {
+      // Its retries ran out behind the fence: dead-lettered unrun, naming the head that held it.
+      const letter = (await driver.deadLetters('normal', 100)).find((l) => l.events.some((e) => e.id === later.id))!;
+      expect(letter.lastError).toContain(`not run: earlier event ${head.id} of key "${key}" has failed`);
+      expect(letter.attempts).toBe(3);
+      expect(StepHandler.log.filter((l) => l.id === later.id)).toEqual([]);
+    }
+    const next = step(key);
+    await driver.enqueue('normal', [next]);
+    await waitFor('an event of the key sent after the head was dead-lettered applied', () => applied(next.id), 10_000);
   });
 
   // The key's advisory lock spans the fence check, the handler and the fence write. Without it a
