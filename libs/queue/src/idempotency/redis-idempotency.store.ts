@@ -49,6 +49,24 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     this.redis.on('error', () => undefined);
   }
 
+  /**
+   * Whether the connection came up within `timeoutMs`. No command is queued while it connects
+   * (enableOfflineQueue false), so until then every lookup takes the store-down path.
+   */
+  async waitUntilConnected(timeoutMs: number): Promise<boolean> {
+    if (this.redis.status === 'ready') return true;
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.redis.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.redis.on('ready', onReady);
+    });
+  }
+
   private keyOf(scope: string, key: string): string {
     return `${this.config.queuePrefix}:idem:${scope}:${key}`;
   }
