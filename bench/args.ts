@@ -150,7 +150,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--help':
       case '-h':
         process.stdout.write(`${USAGE}\n`);
-        process.exit(0);
+        return process.exit(0);
       default:
         throw new Error(`unknown flag ${flag}\n${USAGE}`);
     }

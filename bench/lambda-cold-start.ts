@@ -4,7 +4,7 @@
 // Needs DATABASE_URL of a migrated database (each run writes one event); no SQS (nothing fails).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleSize, bundleWorkerLambda } from '../deploy/aws/worker-bundle';

@@ -3,7 +3,6 @@
 // its certificate and the root, as RDS does. `npm run build` first (the migrate CLI and the worker
 // run from dist/).
 import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { Pool } from 'pg';
 import { loadConfig } from '@spillway/config';
 import { createDataSource, pgConnectionOptions } from '@spillway/db';

@@ -48,7 +48,7 @@ export class SpillwayChart extends Chart {
       try {
         model.validate();
       } catch (err) {
-        throw new Error(`${id} does not match the Kubernetes schema: ${(err as Error).message}`);
+        throw new Error(`${id} does not match the Kubernetes schema: ${(err as Error).message}`, { cause: err });
       }
       const json = model.toJSON() as Record<string, unknown>;
       new ApiObject(this, id, { ...json, apiVersion: RENDERED_API_VERSION[model.apiVersion] ?? model.apiVersion } as never);

@@ -36,7 +36,6 @@ const hardening = () => ({ read_only: true, cap_drop: ['ALL'], security_opt: ['n
 
 /** `npm run migrate` once per `up`, after Postgres is healthy; no restart, no healthcheck. */
 function migrateService(def: ComposeDefinition): Obj {
-  const het = def.target;
   return {
     [MIGRATE_STEP.name]: {
       image: composeImage(def),

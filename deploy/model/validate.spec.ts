@@ -56,7 +56,10 @@ describe('definition validation', () => {
 
   const lambda = (edit: (l: NonNullable<SpillwayDefinition['services'][number]['lambda']>) => void) => (d: SpillwayDefinition) => edit(d.services[1].lambda!);
   it.each<[string, (d: SpillwayDefinition) => void, string]>([
-    ['a Lambda lane the worker does not consume', (d) => (d.services[1].lanes = ['critical', 'normal']) && d.services.push({ ...structuredClone(d.services[1]), name: 'low-worker', lanes: ['low'], lambda: undefined }), 'services[1].lambda.lanes[0]: "low" is not one of the worker\'s lanes (critical, normal)'],
+    ['a Lambda lane the worker does not consume', (d) => {
+      d.services[1].lanes = ['critical', 'normal'];
+      d.services.push({ ...structuredClone(d.services[1]), name: 'low-worker', lanes: ['low'], lambda: undefined });
+    }, 'services[1].lambda.lanes[0]: "low" is not one of the worker\'s lanes (critical, normal)'],
     ['a timeout past the visibility timeout', lambda((l) => (l.timeoutSeconds = 31)), 'services[1].lambda.timeoutSeconds: 31 s is longer than the lanes\' visibility timeout (leaseMs = 30 s)'],
     ['a FIFO lane with 11 records', lambda((l) => Object.assign(l, { lanes: ['critical'], batchSize: 11, batchingWindowSeconds: 0 })), 'services[1].lambda.batchSize: 1 to 10 (a FIFO lane: critical)'],
     ['a FIFO lane with a batching window', lambda((l) => Object.assign(l, { lanes: ['critical'], batchSize: 10, batchingWindowSeconds: 2 })), 'services[1].lambda.batchingWindowSeconds: must be 0 with a FIFO lane (critical)'],

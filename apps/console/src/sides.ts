@@ -122,7 +122,7 @@ export function parseSidesJson(text: string, targets: Targets = NO_TARGETS): Sid
   try {
     list = JSON.parse(text);
   } catch (err) {
-    throw new Error(`CONSOLE_SIDES: not JSON (${(err as Error).message})`);
+    throw new Error(`CONSOLE_SIDES: not JSON (${(err as Error).message})`, { cause: err });
   }
   if (!Array.isArray(list) || !list.length) throw new Error('CONSOLE_SIDES: must be a non-empty JSON array of sides');
   return list.map((item, i) => {

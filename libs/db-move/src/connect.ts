@@ -19,7 +19,7 @@ export async function connect(url: string, side: Side, options: { readOnly?: boo
   try {
     await client.connect();
   } catch (err) {
-    throw new Error(`cannot connect to the ${side} (${redact(url)}): ${(err as Error).message}; is that server up and the URL right?`);
+    throw new Error(`cannot connect to the ${side} (${redact(url)}): ${(err as Error).message}; is that server up and the URL right?`, { cause: err });
   }
   return client;
 }

@@ -3,7 +3,6 @@
 // in one target transaction: after an interruption it is either complete or copied again.
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { label, STATE_SCHEMA, TableInfo, tableName } from './catalog';
 import { connect, ident, literal } from './connect';
@@ -45,7 +44,7 @@ async function copyOne(t: TableInfo, snapshot: string, fromUrl: string, toUrl: s
     await target.query('COMMIT');
     await source.query('COMMIT');
   } catch (err) {
-    throw new Error(`copying ${label(t)} failed after ${p.rows} rows: ${(err as Error).message} (run again to resume; this table starts over)`);
+    throw new Error(`copying ${label(t)} failed after ${p.rows} rows: ${(err as Error).message} (run again to resume; this table starts over)`, { cause: err });
   } finally {
     await Promise.all([source.end().catch(() => undefined), target.end().catch(() => undefined)]);
   }

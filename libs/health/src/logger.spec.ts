@@ -62,6 +62,7 @@ describe('createLogger formats', () => {
     const logger = createLogger('info', 'worker', 'pretty', stream);
     new PinoNestLogger(logger).warn({ msg: 'lane low: delivery failed', attempt: 2 }, 'DeliveryProcessor');
     logger.info({ authorization: 'Bearer secret-key' }, 'request');
+    // eslint-disable-next-line no-control-regex -- strips the pretty printer's ANSI colours (ESC [ ... m)
     const lines = text().replace(/\x1b\[[0-9;]*m/g, '').trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN \(worker\): DeliveryProcessor: lane low: delivery failed \{"attempt":2\}$/);

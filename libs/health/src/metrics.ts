@@ -136,7 +136,7 @@ export class Metrics {
   }
 
   private async readBrokerOnce(): Promise<void> {
-    const { driver, depth, deadLetters, oldestAge, brokerUp, readingAge } = this.brokerGauges;
+    const { driver, brokerUp, readingAge } = this.brokerGauges;
     const up = await driver.ping().then(() => 1, () => 0);
     brokerUp.set(up);
     const now = Date.now();

@@ -143,7 +143,10 @@ class SteadyLoad {
             signal: AbortSignal.timeout(5000),
           });
           if (res.status === 202) this.acked.push({ id: ((await res.json()) as { id: string }).id, at: Date.now() });
-          else (this.failed++, await res.text());
+          else {
+            this.failed++;
+            await res.text();
+          }
         } catch {
           this.failed++;
         }
